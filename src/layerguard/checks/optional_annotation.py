@@ -28,9 +28,9 @@ class OptionalAnnotation(FileRule):
             return
         for sub in facts.typing_subscripts:
             if sub.has_none:
-                yield self.finding(
-                    facts, sub.span, f"Use `X | None` instead of `{sub.kind}[...]`", pep604_fix(sub)
-                )
+                spelling = sub.replacement or "X | None"
+                message = f"Use `{spelling}` instead of `{sub.kind}[...]`"
+                yield self.finding(facts, sub.span, message, pep604_fix(sub))
 
 
 def pep604_fix(sub: TypingSubscriptFact) -> Fix | None:

@@ -27,4 +27,5 @@ class UnionAnnotation(FileRule):
             return
         for sub in facts.typing_subscripts:
             if not sub.has_none:
-                yield self.finding(facts, sub.span, "Use `X | Y` instead of `Union[...]`", pep604_fix(sub))
+                message = f"Use `{sub.replacement or 'X | Y'}` instead of `Union[...]`"
+                yield self.finding(facts, sub.span, message, pep604_fix(sub))

@@ -1,0 +1,51 @@
+"""The import edges that cross layers in a way the layer table forbids (LG101, LG102)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from dataclasses import dataclass
+
+from layerguard.graph import ImportEdge
+from layerguard.model import Span
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+
+
+@dataclass(frozen=True)
+class ForbiddenImport:
+    edge: ImportEdge
+    importer_layer: str
+    imported_layer: str
+    upward: bool
+
+    @property
+    def span(self) -> Span:
+        return self.edge.fact.statement
+
+    def describe(self) -> str:
+        return (
+            f"{self.importer_layer} module `{self.edge.importer.module}` imports "
+            f"{self.imported_layer} module `{self.edge.imported}`"
+        )
+
+
+def forbidden_imports(project: Project) -> Iterator[ForbiddenImport]:
+    """Direct imports, in checked files, of a layer the importer's layer may not import."""
+    layers = project.layers
+    skip_type_checking = project.config.type_checking_imports == "ignore"
+    for edge in project.edges:
+        if skip_type_checking and edge.fact.type_checking:
+            continue
+        if not project.is_checked(edge.importer):
+            continue
+        importer_layer = layers.layer_of(edge.importer.module)
+        imported_layer = layers.layer_of(edge.imported)
+        if importer_layer is None or imported_layer is None or importer_layer == imported_layer:
+            continue
+        layer = project.config.layer(importer_layer)
+        if layer is None or imported_layer in layer.may_import:
+            continue
+        upward = layers.rank(imported_layer) < layers.rank(importer_layer)
+        yield ForbiddenImport(edge, importer_layer, imported_layer, upward)

@@ -1,0 +1,691 @@
+"""Find the project root, read `[tool.layerguard]` or `layerguard.toml`, validate it -> Config.
+
+Validation is strict, as SPEC §3 asks: every unknown key, wrong type or bad value raises a
+ConfigError naming the file, the key and what is allowed. Nothing is silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from layerguard.checks import is_known_selector, lookup
+from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR
+from layerguard.globs import module_glob_problem, path_glob_matches
+from layerguard.model import Config, Layer, RuleMeta
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+PYPROJECT = "pyproject.toml"
+LAYERGUARD_TOML = "layerguard.toml"
+TOOL_TABLE = "tool.layerguard"
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    "**/migrations/**",
+    "**/alembic/**",
+    "**/tests/**",
+    "**/test_*.py",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+)
+
+FORTRESS_LAYERS: tuple[Layer, ...] = (
+    Layer(
+        "endpoint",
+        (
+            "**.api.**",
+            "**.endpoints.**",
+            "**.routes.**",
+            "**.routers.**",
+            "**.router",
+            "**.controllers.**",
+        ),
+        ("service", "schema"),
+    ),
+    Layer("service", ("**.services.**", "**.service"), ("repository", "schema", "model")),
+    Layer(
+        "repository",
+        ("**.repositories.**", "**.repository", "**.repos.**", "**.crud.**"),
+        ("schema", "model"),
+    ),
+    Layer("schema", ("**.schemas.**", "**.schema"), ("model",)),
+    Layer("model", ("**.models.**", "**.model"), ()),
+)
+
+PRESETS: dict[str, tuple[Layer, ...]] = {"fortress": FORTRESS_LAYERS, "none": ()}
+TARGET_VERSIONS: dict[str, tuple[int, int]] = {f"py3{minor}": (3, minor) for minor in range(10, 15)}
+DEFAULT_TARGET_VERSION = (3, 10)
+# LG000/LG001 report that layerguard itself could not do its job; a prefix never hides them.
+ALWAYS_ON_CODES = frozenset({INTERNAL_ERROR.code, PARSE_ERROR.code})
+LAYER_KEYS = ("modules", "may-import")
+
+_SELECTOR_FORM = re.compile(r"LG[0-9]*")
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_BARE_TOML_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the user; the CLI prints it and exits 2."""
+
+
+# --- Where a value came from, so every error can name the file and the key. ---
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A TOML table in a file: `file` as shown to the user, `table` as a dotted TOML path."""
+
+    file: str
+    table: str
+
+    def error(self, text: str) -> ConfigError:
+        prefix = f"{self.file}: [{self.table}] " if self.table else f"{self.file}: "
+        return ConfigError(prefix + text)
+
+    def child(self, key: str) -> _Where:
+        part = key if _BARE_TOML_KEY.fullmatch(key) else json.dumps(key)
+        return _Where(self.file, f"{self.table}.{part}" if self.table else part)
+
+
+def _display(path: Path) -> str:
+    """The path relative to the current directory when it lies below it, else absolute."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _show(value: object) -> str:
+    """A TOML-like rendering of a value for an error message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "a table"
+    return str(value)
+
+
+def _kind(value: object) -> str:
+    """The TOML type of a value, with its article."""
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "a boolean"),
+        (int, "an integer"),
+        (float, "a float"),
+        (str, "a string"),
+        (list, "a list"),
+        (dict, "a table"),
+    )
+    return next((name for cls, name in kinds if isinstance(value, cls)), "a date or time")
+
+
+def _got(value: object) -> str:
+    return f"got {_kind(value)}" if isinstance(value, dict) else f"got {_kind(value)} {_show(value)}"
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# --- Value validators: each takes the raw value, where it is and its key. ---
+
+
+def _string_list(value: object, where: _Where, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise where.error(f"'{key}' must be a list of non-empty strings, {_got(value)}")
+    return tuple(value)
+
+
+def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _check_selector(selector: str, where: _Where, key: str) -> str:
+    if _SELECTOR_FORM.fullmatch(selector) and is_known_selector(selector):
+        return selector
+    upper = selector.upper()
+    if upper != selector and _SELECTOR_FORM.fullmatch(upper) and is_known_selector(upper):
+        raise where.error(
+            f"'{key}' has {_show(selector)}, but rule codes are upper-case: write {_show(upper)}"
+        )
+    meta = lookup(selector)
+    if meta is not None:
+        raise where.error(
+            f"'{key}' has the rule name {_show(selector)}; use its code {_show(meta.code)}"
+        )
+    raise where.error(
+        f"'{key}' has unknown rule code or prefix {_show(selector)}; allowed are \"LG\" "
+        f'followed by digits that begin at least one rule\'s code, like "LG1" or "LG101" '
+        "(`layerguard rules` lists them)"
+    )
+
+
+def _selectors(value: object, where: _Where, key: str) -> tuple[str, ...]:
+    return tuple(_check_selector(item, where, key) for item in _string_list(value, where, key))
+
+
+def _module_globs(value: object, where: _Where, key: str) -> tuple[str, ...]:
+    globs = _string_list(value, where, key)
+    for pattern in globs:
+        problem = module_glob_problem(pattern)
+        if problem is not None:
+            raise where.error(f"'{key}' has {_show(pattern)}: {problem}")
+    return globs
+
+
+def _package_names(value: object, where: _Where, key: str) -> tuple[str, ...]:
+    names = _string_list(value, where, key)
+    for name in names:
+        if not _DOTTED_NAME.fullmatch(name):
+            raise where.error(
+                f"'{key}' must list importable package names like \"app\" or \"app.core\", "
+                f"got {_show(name)}"
+            )
+    return names
+
+
+def _choice(*allowed: str) -> Callable[[object, _Where, str], str]:
+    def validate(value: object, where: _Where, key: str) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            choices = ", ".join(_show(choice) for choice in allowed)
+            raise where.error(f"'{key}' must be one of {choices}, {_got(value)}")
+        return value
+
+    return validate
+
+
+def _target_version(value: object, where: _Where, key: str) -> tuple[int, int]:
+    return TARGET_VERSIONS[_choice(*TARGET_VERSIONS)(value, where, key)]
+
+
+def _bool(value: object, where: _Where, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise where.error(f"'{key}' must be true or false, {_got(value)}")
+    return value
+
+
+def _complexity(value: object, where: _Where, key: str) -> int:
+    # bool is an int subclass: `= true` must not pass as 1.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise where.error(f"'{key}' must be an integer of at least 1, {_got(value)}")
+    return value
+
+
+def _timeout(value: object, where: _Where, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise where.error(f"'{key}' must be a number of seconds greater than 0, {_got(value)}")
+    return float(value)
+
+
+def _table(value: object, where: _Where, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise where.error(f"'{key}' must be a table, {_got(value)}")
+    return value
+
+
+def _per_file_ignores(
+    value: object, where: _Where, key: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    table = _table(value, where, key)
+    inner = where.child(key)
+    for pattern in table:
+        if not pattern:
+            raise inner.error("has an empty path glob; write a glob such as \"scripts/**\"")
+    return tuple((pattern, _selectors(codes, inner, pattern)) for pattern, codes in table.items())
+
+
+@dataclass(frozen=True)
+class _LayerOverride:
+    """One `[layers.NAME]` table: the keys it sets, and where it was written."""
+
+    name: str
+    modules: tuple[str, ...] | None
+    may_import: tuple[str, ...] | None
+    where: _Where
+
+
+def _layer_overrides(value: object, where: _Where, key: str) -> tuple[_LayerOverride, ...]:
+    table = _table(value, where, key)
+    return tuple(_layer_override(spec, where.child(key), name) for name, spec in table.items())
+
+
+def _layer_override(value: object, where: _Where, name: str) -> _LayerOverride:
+    table = _table(value, where, name)
+    layer_where = where.child(name)
+    _reject_unknown_keys(table, LAYER_KEYS, layer_where)
+    modules = table.get("modules")
+    may_import = table.get("may-import")
+    return _LayerOverride(
+        name=name,
+        modules=None if modules is None else _module_globs(modules, layer_where, "modules"),
+        may_import=None if may_import is None else _string_list(may_import, layer_where, "may-import"),
+        where=layer_where,
+    )
+
+
+_Validator = Callable[[object, _Where, str], Any]
+
+KEYS: dict[str, _Validator] = {
+    "preset": _choice(*PRESETS),
+    "packages": _package_names,
+    "target-version": _target_version,
+    "select": _selectors,
+    "extend-select": _selectors,
+    "ignore": _selectors,
+    "extend-ignore": _selectors,
+    "exclude": _string_list,
+    "extend-exclude": _string_list,
+    "per-file-ignores": _per_file_ignores,
+    "naming": _choice("fortress", "snake", "off"),
+    "naming-exempt": _string_list,
+    "endpoint-max-complexity": _complexity,
+    "session-providers": _string_list,
+    "extend-session-providers": _string_list,
+    "allow-fastapi-imports": _string_list,
+    "envelope-fields": _string_list,
+    "secret-fields": _string_list,
+    "type-checking-imports": _choice("count", "ignore"),
+    "wiring": _module_globs,
+    "parse-timeout": _timeout,
+    "respect-gitignore": _bool,
+    "layers": _layer_overrides,
+}
+
+
+def _reject_unknown_keys(table: Mapping[str, object], allowed: Sequence[str], where: _Where) -> None:
+    for key in table:
+        if key not in allowed:
+            raise where.error(
+                f"unknown key '{key}'{_did_you_mean(key, allowed)}; "
+                f"allowed keys: {_quoted(sorted(allowed))}"
+            )
+
+
+def _validate(table: Mapping[str, object], where: _Where) -> dict[str, Any]:
+    """Each key of the layerguard table, checked and converted; keys absent stay absent."""
+    _reject_unknown_keys(table, tuple(KEYS), where)
+    return {key: KEYS[key](value, where, key) for key, value in table.items()}
+
+
+# --- Reading files. ---
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    shown = _display(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise ConfigError(f"{shown}: cannot be read ({error.strerror or error})") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{shown}: is not UTF-8 text, which TOML requires") from error
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _toml_error(shown, str(error)) from error
+
+
+def _toml_error(shown: str, message: str) -> ConfigError:
+    """`file:line:column: invalid TOML: reason`, the position taken from tomllib's message."""
+    position = _TOML_POSITION.search(message)
+    if position is None:
+        return ConfigError(f"{shown}: invalid TOML: {message}")
+    reason = message[: position.start()]
+    return ConfigError(f"{shown}:{position[1]}:{position[2]}: invalid TOML: {reason}")
+
+
+def _tool_table(document: Mapping[str, Any], path: Path) -> dict[str, Any] | None:
+    """`[tool.layerguard]` of a parsed pyproject.toml, or None when it has none."""
+    tool = document.get("tool", {})
+    section = tool.get("layerguard") if isinstance(tool, dict) else None
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{_display(path)}: 'tool.layerguard' must be a table, {_got(section)}")
+    return section
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The raw layerguard table, the file it came from and the root's pyproject document."""
+
+    table: dict[str, Any]
+    where: _Where | None
+    source: Path | None
+    pyproject: dict[str, Any] | None
+
+
+def _explicit_settings(config_file: Path) -> _Settings:
+    shown = _display(config_file)
+    if not config_file.is_file():
+        raise ConfigError(f"{shown}: the configuration file given with --config does not exist")
+    document = _read_toml(config_file)
+    if config_file.name != PYPROJECT:
+        pyproject = _read_optional(config_file.parent / PYPROJECT)
+        return _Settings(document, _Where(shown, ""), config_file, pyproject)
+    section = _tool_table(document, config_file)
+    if section is None:
+        raise ConfigError(
+            f"{shown}: has no [{TOOL_TABLE}] table; add one or pass a layerguard.toml to --config"
+        )
+    return _Settings(section, _Where(shown, TOOL_TABLE), config_file, document)
+
+
+def _discovered_settings(root: Path) -> _Settings:
+    pyproject_path = root / PYPROJECT
+    pyproject = _read_optional(pyproject_path)
+    own_file = root / LAYERGUARD_TOML
+    if own_file.is_file():
+        return _Settings(_read_toml(own_file), _Where(_display(own_file), ""), own_file, pyproject)
+    section = _tool_table(pyproject, pyproject_path) if pyproject is not None else None
+    if section is None:
+        return _Settings({}, None, None, pyproject)
+    return _Settings(section, _Where(_display(pyproject_path), TOOL_TABLE), pyproject_path, pyproject)
+
+
+def _read_optional(path: Path) -> dict[str, Any] | None:
+    return _read_toml(path) if path.is_file() else None
+
+
+# --- The public entry points. ---
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest directory from `start` upward holding pyproject.toml or layerguard.toml."""
+    start = Path(os.path.abspath(start))
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / PYPROJECT).is_file() or (candidate / LAYERGUARD_TOML).is_file():
+            return candidate
+    return Path.cwd()
+
+
+def load_config(
+    paths: Sequence[Path] = (),
+    *,
+    config_file: Path | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+) -> Config:
+    """The effective configuration for a run: defaults, preset, config file and CLI merged."""
+    if config_file is not None:
+        config_file = Path(os.path.abspath(config_file))
+        settings = _explicit_settings(config_file)
+        root = config_file.parent
+    else:
+        root = find_project_root(Path(paths[0]) if paths else Path.cwd())
+        settings = _discovered_settings(root)
+    values = _validate(settings.table, settings.where) if settings.where is not None else {}
+    cli_select = _cli_selectors(select, "--select")
+    cli_ignore = _cli_selectors(ignore, "--ignore") or ()
+    return _build_config(root, settings, values, cli_select, cli_ignore)
+
+
+def _cli_selectors(codes: Sequence[str] | str | None, flag: str) -> tuple[str, ...] | None:
+    """Command-line codes, comma-separated or not, checked like the config's."""
+    if codes is None:
+        return None
+    items = [codes] if isinstance(codes, str) else list(codes)
+    split = [part.strip() for item in items for part in item.split(",") if part.strip()]
+    where = _Where("command line", "")
+    return tuple(_check_selector(code, where, flag) for code in split)
+
+
+def _build_config(
+    root: Path,
+    settings: _Settings,
+    values: dict[str, Any],
+    cli_select: tuple[str, ...] | None,
+    cli_ignore: tuple[str, ...],
+) -> Config:
+    preset = values.get("preset", "fortress")
+    select = values.get("select", _default("select")) + values.get("extend-select", ())
+    ignore = values.get("ignore", ()) + values.get("extend-ignore", ()) + cli_ignore
+    target = values.get("target-version") or _inferred_target_version(root, settings.pyproject)
+    return Config(
+        root=root,
+        source=settings.source,
+        preset=preset,
+        packages=values.get("packages"),
+        target_version=target,
+        select=_dedupe(cli_select if cli_select is not None else select),
+        ignore=_dedupe(ignore),
+        exclude=_dedupe(values.get("exclude", DEFAULT_EXCLUDE) + values.get("extend-exclude", ())),
+        per_file_ignores=values.get("per-file-ignores", ()),
+        naming=values.get("naming", _default("naming")),
+        naming_exempt=values.get("naming-exempt", _default("naming_exempt")),
+        endpoint_max_complexity=values.get(
+            "endpoint-max-complexity", _default("endpoint_max_complexity")
+        ),
+        session_providers=_dedupe(
+            values.get("session-providers", _default("session_providers"))
+            + values.get("extend-session-providers", ())
+        ),
+        allow_fastapi_imports=values.get("allow-fastapi-imports", _default("allow_fastapi_imports")),
+        envelope_fields=values.get("envelope-fields", _default("envelope_fields")),
+        secret_fields=values.get("secret-fields", _default("secret_fields")),
+        type_checking_imports=values.get(
+            "type-checking-imports", _default("type_checking_imports")
+        ),
+        wiring=values.get("wiring", _default("wiring")),
+        parse_timeout=values.get("parse-timeout", _default("parse_timeout")),
+        respect_gitignore=values.get("respect-gitignore", _default("respect_gitignore")),
+        layers=_merge_layers(preset, values.get("layers", ())),
+    )
+
+
+def _default(field_name: str) -> Any:
+    """The default of a Config field: model.py is the one place defaults are written."""
+    return next(f.default for f in dataclasses.fields(Config) if f.name == field_name)
+
+
+# --- Layers. ---
+
+
+def _merge_layers(preset: str, overrides: Sequence[_LayerOverride]) -> tuple[Layer, ...]:
+    """The preset's layers with their overrides applied, then new layers in config order."""
+    layers = {layer.name: layer for layer in PRESETS[preset]}
+    for override in overrides:
+        old = layers.get(override.name)
+        if old is not None:
+            layers[override.name] = Layer(
+                old.name,
+                old.modules if override.modules is None else override.modules,
+                old.may_import if override.may_import is None else override.may_import,
+            )
+        elif override.modules is not None:
+            layers[override.name] = Layer(override.name, override.modules, override.may_import or ())
+        else:
+            raise override.where.error(_missing_modules_message(override.name, preset))
+    for override in overrides:
+        _check_may_import(override.may_import or (), tuple(layers), override.where)
+    return tuple(layers.values())
+
+
+def _missing_modules_message(name: str, preset: str) -> str:
+    preset_names = ", ".join(layer.name for layer in PRESETS[preset]) or "no layers"
+    return (
+        f"must set 'modules' (a list of module globs such as \"app.{name}.**\"), since "
+        f'"{name}" is not a layer of preset "{preset}" ({preset_names})'
+    )
+
+
+def _check_may_import(names: Sequence[str], layer_names: Sequence[str], where: _Where) -> None:
+    for name in names:
+        if name not in layer_names:
+            raise where.error(
+                f"'may-import' names {_show(name)}, which is not a layer"
+                f"{_did_you_mean(name, layer_names)}; layers: {', '.join(layer_names) or 'none'}"
+            )
+
+
+# --- target-version inferred from the project's own metadata. ---
+
+
+def _inferred_target_version(root: Path, pyproject: Mapping[str, Any] | None) -> tuple[int, int]:
+    """requires-python, else Poetry's python, else .python-version, else py310."""
+    for constraint in _python_constraints(pyproject or {}):
+        version = lowest_python_minor(constraint)
+        if version is not None:
+            return version
+    return _python_version_file(root / ".python-version") or DEFAULT_TARGET_VERSION
+
+
+def _python_constraints(pyproject: Mapping[str, Any]) -> list[str]:
+    project = pyproject.get("project")
+    tool = pyproject.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    candidates = [
+        project.get("requires-python") if isinstance(project, dict) else None,
+        dependencies.get("python") if isinstance(dependencies, dict) else None,
+    ]
+    return [candidate for candidate in candidates if isinstance(candidate, str)]
+
+
+def _python_version_file(path: Path) -> tuple[int, int] | None:
+    """`3.12` or `3.12.1` (also `pypy3.10`, `3.13t`) from the first line of .python-version."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    first = next((line.strip() for line in lines if line.strip()), "")
+    match = re.search(r"(\d+)\.(\d+)", first)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+_OPERATORS = r"===|~=|==|!=|<=|>=|<|>|\^|~|="
+_OPERATOR_SPACE = re.compile(rf"({_OPERATORS})\s+")
+# A release with an optional wildcard or pre-, post- or dev-release suffix (`3.10.0rc1`).
+_CLAUSE = re.compile(
+    rf"({_OPERATORS})?v?(\d+(?:\.\d+)*)(\.\*)?(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|post|dev)\d*)*"
+)
+_LOWER_BOUND_OPS = frozenset({"===", "~=", "==", "=", ">=", ">", "^", "~", ""})
+_HIGHEST_MINOR_TRIED = 99
+
+
+@dataclass(frozen=True)
+class _Clause:
+    op: str
+    release: tuple[int, ...]
+    wildcard: bool
+
+
+def lowest_python_minor(constraint: str) -> tuple[int, int] | None:
+    """The lowest `(3, minor)` some version of which satisfies a PEP 440 or Poetry constraint.
+
+    None when the constraint sets no lower bound or cannot be read. Poetry's `||`
+    alternatives, `^` and `~`, and space- or comma-separated clauses are understood.
+    """
+    candidates = [_lowest_minor(alternative) for alternative in constraint.split("||")]
+    found = [candidate for candidate in candidates if candidate is not None]
+    return min(found) if found else None
+
+
+def _lowest_minor(constraint: str) -> tuple[int, int] | None:
+    clauses = _parse_clauses(constraint)
+    if not clauses or not any(clause.op in _LOWER_BOUND_OPS for clause in clauses):
+        return None
+    for minor in range(_HIGHEST_MINOR_TRIED + 1):
+        if all(_series_allows(clause, minor) for clause in clauses):
+            return (3, minor)
+    return None
+
+
+def _parse_clauses(constraint: str) -> list[_Clause] | None:
+    """The clauses of one alternative, or None when any part is not a version clause."""
+    joined = _OPERATOR_SPACE.sub(r"\1", constraint.strip())
+    tokens = [token for token in re.split(r"[\s,]+", joined) if token and token != "*"]
+    matches = [_CLAUSE.fullmatch(token) for token in tokens]
+    if any(match is None for match in matches):
+        return None
+    return [
+        _Clause(match[1] or "", tuple(int(part) for part in match[2].split(".")), bool(match[3]))
+        for match in matches
+        if match is not None
+    ]
+
+
+def _series_allows(clause: _Clause, minor: int) -> bool:
+    """Whether some release 3.minor.* satisfies the clause."""
+    series = (3, minor)
+    release = clause.release
+    head = (release + (0, 0))[:2]
+    op = clause.op
+    if op in (">=", ">"):
+        return series >= head
+    if op == "<":
+        return (3, minor, 0) < _padded(release, 3)
+    if op == "<=":
+        return (3, minor, 0) <= _padded(release, 3)
+    if op == "!=":
+        return not (clause.wildcard and release[:2] == series and len(release) <= 2)
+    if op in ("==", "===", "=", ""):
+        return release[:2] == series if len(release) >= 2 else release[0] == 3
+    if op == "~=":
+        return series >= head and release[:-1] == series[: len(release) - 1]
+    if op == "^":
+        return series >= head and release[0] == 3
+    # Poetry's `~3.11` allows 3.11.*; `~3` allows 3.*.
+    return series >= head and (len(release) < 2 or series == head)
+
+
+def _padded(release: tuple[int, ...], length: int) -> tuple[int, ...]:
+    return (release + (0,) * length)[:length]
+
+
+# --- Rule selection and per-file ignores. ---
+
+
+def is_rule_enabled(config: Config, meta: RuleMeta) -> bool:
+    """Whether a rule runs, by ruff's rule: the longest matching selector decides, ignore wins ties.
+
+    An opt-in rule is selected only by its exact code. LG000 (internal-error) and LG001
+    (parse-error) are always enabled, unless `ignore` names them by their exact code.
+    """
+    code = meta.code
+    if code in ALWAYS_ON_CODES:
+        return code not in config.ignore
+    selected = _longest_match(config.select, code, exact=meta.opt_in)
+    if selected is None:
+        return False
+    ignored = _longest_match(config.ignore, code, exact=False)
+    return ignored is None or selected > ignored
+
+
+def _longest_match(selectors: Iterable[str], code: str, *, exact: bool) -> int | None:
+    lengths = [
+        len(selector)
+        for selector in selectors
+        if (selector == code if exact else code.startswith(selector))
+    ]
+    return max(lengths, default=None)
+
+
+def per_file_ignored_codes(config: Config, relative_posix_path: str) -> tuple[str, ...]:
+    """Codes and prefixes that `per-file-ignores` suppresses in this file, in config order."""
+    codes = (
+        code
+        for pattern, pattern_codes in config.per_file_ignores
+        if path_glob_matches(pattern, relative_posix_path)
+        for code in pattern_codes
+    )
+    return _dedupe(codes)

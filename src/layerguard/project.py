@@ -1,0 +1,222 @@
+"""The project model: which files there are, their module names, and the layer of each module."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from layerguard.config import ConfigError
+from layerguard.globs import module_glob_matches, path_glob_matches
+from layerguard.model import Config, FileFacts
+
+if TYPE_CHECKING:
+    from layerguard.graph import ImportEdge
+
+# Never source code, whatever `exclude` says (ruff skips the same tool and VCS folders).
+SKIPPED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr", "__pycache__", "node_modules", ".tox", ".nox", ".eggs",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".layerguard_cache", "__pypackages__",
+        "site-packages",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    module: str
+    is_package: bool
+
+
+def is_python_file(path: Path) -> bool:
+    return path.suffix in (".py", ".pyi") and path.is_file()
+
+
+class FileFinder:
+    """Walks the project, honouring `exclude`, the skipped folders and `.gitignore`."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.root = config.root
+        self.ignored_by_git = _git_ignored(self.root) if config.respect_gitignore else frozenset()
+
+    def relative(self, path: Path) -> str | None:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def is_excluded(self, path: Path) -> bool:
+        relative = self.relative(path)
+        if relative is None:
+            return False
+        if self.ignored_by_git and (
+            relative in self.ignored_by_git
+            or f"{relative}/" in self.ignored_by_git
+            or any(parent in self.ignored_by_git for parent in _parents(relative))
+        ):
+            return True
+        return any(path_glob_matches(pattern, relative) for pattern in self.config.exclude)
+
+    def walk(self, top: Path) -> Iterable[Path]:
+        """Python files below `top`, sorted, without following symlinked folders out of the tree."""
+        for directory, dirnames, filenames in os.walk(top):
+            base = Path(directory)
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if d not in SKIPPED_DIRS
+                and not (base / d).is_symlink()
+                and not self.is_excluded(base / d)
+            )
+            for name in sorted(filenames):
+                path = base / name
+                if path.suffix in (".py", ".pyi") and not self.is_excluded(path):
+                    yield path
+
+    def files(self, paths: Sequence[Path]) -> list[Path]:
+        """The files named (or below the folders named), excluded ones dropped, in path order."""
+        found: set[Path] = set()
+        for given in paths:
+            path = given.absolute()
+            if path.is_dir():
+                found.update(self.walk(path))
+            elif not self.is_excluded(path):
+                found.add(path)
+        return sorted(found)
+
+
+def _parents(relative: str) -> Iterable[str]:
+    parts = relative.split("/")
+    return ("/".join(parts[:i]) + "/" for i in range(1, len(parts)))
+
+
+def _git_ignored(root: Path) -> frozenset[str]:
+    """Paths (relative, folders ending in `/`) that git ignores, or none when git cannot tell."""
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            cwd=root,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    if result.returncode != 0:
+        return frozenset()
+    return frozenset(p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
+
+
+def find_source_roots(config: Config) -> list[Path]:
+    """Folders whose children are top-level packages: `src/` or the root, plus any plain folder
+    (no `__init__.py`, no Python files of its own) that holds packages, as `backend/app` does."""
+    root = config.root
+    if config.packages:
+        return sorted({_package_source_root(root, name) for name in config.packages})
+    src = root / "src"
+    base = src if src.is_dir() and not (src / "__init__.py").exists() else root
+    roots = [base]
+    for child in sorted(base.iterdir()) if base.is_dir() else ():
+        if child.is_dir() and not child.name.startswith(".") and child.name not in SKIPPED_DIRS:
+            if _is_container(child):
+                roots.append(child)
+    return roots
+
+
+def _package_source_root(root: Path, name: str) -> Path:
+    relative = Path(*name.split("."))
+    for base in (root / "src", root):
+        if (base / relative).is_dir() or (base / relative).with_suffix(".py").is_file():
+            return base
+    raise ConfigError(
+        f"{root / 'pyproject.toml'}: 'packages' names {name!r}, but neither "
+        f"{relative} nor src/{relative} exists under {root}"
+    )
+
+
+def _is_container(folder: Path) -> bool:
+    if (folder / "__init__.py").exists():
+        return False
+    try:
+        children = list(folder.iterdir())
+    except OSError:
+        return False
+    if any(c.suffix == ".py" for c in children):
+        return False
+    return any(c.is_dir() and (c / "__init__.py").exists() for c in children)
+
+
+def module_name(path: Path, source_roots: Sequence[Path], root: Path) -> tuple[str, bool]:
+    """(dotted module name, is a package `__init__`) for a file, from its deepest source root."""
+    containing = [r for r in source_roots if path.is_relative_to(r)]
+    base = max(containing, key=lambda r: len(r.parts)) if containing else root
+    try:
+        parts = list(path.relative_to(base).with_suffix("").parts)
+    except ValueError:
+        parts = [path.stem]
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts.pop()
+    return ".".join(parts) or path.parent.name, is_package
+
+
+class LayerMap:
+    """Module -> layer, by the configured globs: wiring first, then the deepest match."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.layer_of = lru_cache(maxsize=None)(self._layer_of)
+        self.is_wiring = lru_cache(maxsize=None)(self._is_wiring)
+
+    def _is_wiring(self, module: str) -> bool:
+        return any(module_glob_matches(p, module) is not None for p in self.config.wiring)
+
+    def _layer_of(self, module: str) -> str | None:
+        """The layer name, or None for wiring and unlayered modules."""
+        if self.is_wiring(module):
+            return None
+        best: tuple[int, str] | None = None
+        for layer in self.config.layers:
+            for pattern in layer.modules:
+                depth = module_glob_matches(pattern, module)
+                # Strictly deeper wins, so on a tie the layer listed first keeps it.
+                if depth is not None and (best is None or depth > best[0]):
+                    best = (depth, layer.name)
+        return best[1] if best else None
+
+    def rank(self, layer: str) -> int:
+        """0 for the top layer; a higher number is a lower layer."""
+        return next(i for i, candidate in enumerate(self.config.layers) if candidate.name == layer)
+
+
+@dataclass
+class Project:
+    """Every file's facts, the files to report on, and the layer map: what project rules read."""
+
+    config: Config
+    files: tuple[FileFacts, ...]
+    checked: frozenset[Path]
+    layers: LayerMap = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.layers = LayerMap(self.config)
+
+    @cached_property
+    def by_module(self) -> dict[str, FileFacts]:
+        return {facts.module: facts for facts in self.files}
+
+    @cached_property
+    def edges(self) -> tuple[ImportEdge, ...]:
+        from layerguard.graph import resolve_imports
+
+        return resolve_imports(self)
+
+    def is_checked(self, facts: FileFacts) -> bool:
+        return facts.path in self.checked

@@ -1,0 +1,23 @@
+"""How a finding's file is named in output: relative to the current directory, forward slashes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the current directory (absolute on another drive), with `/` separators."""
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # Windows: no relative path leads to another drive
+        return Path(path).as_posix()
+
+
+def uri_reference(path: Path) -> str:
+    """`display_path` as a URI reference: percent-encoded, a `file:` URI when it is absolute."""
+    shown = display_path(path)
+    if Path(shown).is_absolute():
+        return Path(shown).as_uri()
+    return quote(shown, safe="/")
