@@ -35,3 +35,15 @@ def card_summary(text: str) -> str:
     """The first paragraph of "What it does": SARIF's fullDescription."""
     body = card_section(text, "What it does")
     return body.split("\n\n", 1)[0].replace("\n", " ").strip()
+
+
+def rules_markdown_table() -> str:
+    """The README's rule table, generated from the registry so the two never disagree."""
+    from layerguard.checks import ALL_METAS
+
+    rows = ["| code | name | severity | fix | what it flags |", "|---|---|---|---|---|"]
+    for meta in ALL_METAS:
+        fix = "yes" if meta.fixable else ""
+        summary = meta.summary.replace("|", "\\|")
+        rows.append(f"| {meta.code} | `{meta.name}` | {meta.severity.value} | {fix} | {summary} |")
+    return "\n".join(rows) + "\n"
