@@ -45,7 +45,8 @@ def annotation(finding: Finding) -> str:
         "title": finding.code,
     }
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    message = f"{display_path(finding.path)}:{finding.line}:{finding.column + 1}: {finding.code} {finding.message}"
+    location = f"{display_path(finding.path)}:{finding.line}:{finding.column + 1}"
+    message = f"{location}: {finding.code} {finding.message}"
     return f"::{finding.severity.value} {joined}::{escape_data(message)}"
 
 

@@ -17,7 +17,7 @@ from layerguard.reporters.source import read_lines, source_line
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/layerguard/"
-# GitHub rejects or cuts longer descriptions.
+# GitHub's documented limit for a rule's short and full description.
 DESCRIPTION_LIMIT = 1024
 
 
@@ -56,7 +56,9 @@ def _rules_for(report: Report) -> list[RuleMeta]:
         if finding.code not in known:
             known.add(finding.code)
             meta = lookup(finding.code)
-            rules.append(meta or RuleMeta(finding.code, finding.name, finding.severity, finding.name))
+            rules.append(
+                meta or RuleMeta(finding.code, finding.name, finding.severity, finding.name)
+            )
     return rules
 
 
@@ -75,7 +77,9 @@ def line_hash(finding: Finding, uri: str, line: str | None, seen: Counter[str]) 
 def _region(finding: Finding) -> dict[str, int]:
     # Clamped so a bad span still gives a valid, non-negative region; SARIF's endColumn is exclusive.
     end_line = max(finding.end_line, finding.line)
-    end_column = finding.end_column if end_line > finding.line else max(finding.end_column, finding.column)
+    end_column = (
+        finding.end_column if end_line > finding.line else max(finding.end_column, finding.column)
+    )
     return {
         "startLine": finding.line,
         "startColumn": finding.column + 1,
@@ -107,7 +111,9 @@ def _results(report: Report, rule_index: dict[str, int]) -> list[dict[str, Any]]
                         }
                     }
                 ],
-                "partialFingerprints": {"primaryLocationLineHash": line_hash(finding, uri, line, seen)},
+                "partialFingerprints": {
+                    "primaryLocationLineHash": line_hash(finding, uri, line, seen)
+                },
             }
         )
     return results
@@ -125,7 +131,11 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "informationUri": INFORMATION_URI,
         "rules": [rule_descriptor(meta) for meta in rules],
     }
-    run = {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": _results(report, rule_index)}
+    run = {
+        "tool": {"driver": driver},
+        "columnKind": "unicodeCodePoints",
+        "results": _results(report, rule_index),
+    }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -56,7 +56,10 @@ def _finding(finding: Finding, lines: list[str] | None) -> list[Text]:
 def _summary(report: Report) -> Text:
     findings = report.findings
     if not findings:
-        return Text(f"All checks passed! ({_plural(report.files_checked, 'file')} checked)", style="bold green")
+        return Text(
+            f"All checks passed! ({_plural(report.files_checked, 'file')} checked)",
+            style="bold green",
+        )
     errors = sum(finding.severity is Severity.ERROR for finding in findings)
     warnings = len(findings) - errors
     counts = [_plural(n, word) for n, word in ((errors, "error"), (warnings, "warning")) if n]

@@ -1,0 +1,181 @@
+"""The ast fact extractor: imports, typing subscripts, noqa comments, statement ranges."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from layerguard.facts.ast_extract import extract_facts, find_noqa_comments
+from layerguard.model import FileFacts, Span
+
+
+def facts_of(source: str, module: str = "app.services.x", is_package: bool = False) -> FileFacts:
+    source = textwrap.dedent(source)
+    return extract_facts(source, ast.parse(source), Path("/p/x.py"), module, is_package)
+
+
+def subscripts(source: str) -> list[tuple[str, int, int, bool, str | None]]:
+    return [
+        (s.kind, s.span.line, s.span.column, s.has_none, s.replacement)
+        for s in facts_of(source).typing_subscripts
+    ]
+
+
+# --- imports ---------------------------------------------------------------------------
+
+
+def test_import_forms_are_recorded_with_positions() -> None:
+    facts = facts_of(
+        """\
+        import a.b as ab, c
+        from .x import y as z
+        from .. import w
+        from d.e import (
+            f,
+        )
+        """
+    )
+    got = [(i.module, i.name, i.alias, i.level, i.span.line, i.statement.line) for i in facts.imports]
+    assert got == [
+        ("a.b", None, "ab", 0, 1, 1),
+        ("c", None, None, 0, 1, 1),
+        ("x", "y", "z", 1, 2, 2),
+        ("", "w", None, 2, 3, 3),
+        ("d.e", "f", None, 0, 5, 4),
+    ]
+    assert facts.imports[4].statement == Span(4, 0, 6, 1)
+
+
+def test_type_checking_and_function_scope_are_marked() -> None:
+    facts = facts_of(
+        """\
+        import typing
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            import a
+        if typing.TYPE_CHECKING:
+            import b
+        else:
+            import c
+        def f():
+            import d
+        """
+    )
+    flags = {i.module: (i.type_checking, i.in_function) for i in facts.imports}
+    assert flags["a"] == (True, False)
+    assert flags["b"] == (True, False)
+    assert flags["c"] == (False, False)
+    assert flags["d"] == (False, True)
+
+
+# --- typing subscripts (LG401 / LG402) --------------------------------------------------
+
+
+def test_optional_and_union_under_every_alias() -> None:
+    source = """\
+        import typing as t
+        import typing_extensions
+        from typing import Optional as Opt, Union
+        a: Opt[int] = None
+        b: t.Union[int, str] = 1
+        c: typing_extensions.Optional[str] = None
+        d: Union[int, None] = None
+        """
+    assert subscripts(source) == [
+        ("Optional", 4, 3, True, "int | None"),
+        ("Union", 5, 3, False, "int | str"),
+        ("Optional", 6, 3, True, "str | None"),
+        ("Union", 7, 3, True, "int | None"),
+    ]
+
+
+def test_unrelated_optional_is_not_typing() -> None:
+    assert subscripts("from mylib import Optional\nx: Optional[int] = 1\n") == []
+
+
+def test_nested_and_runtime_positions() -> None:
+    source = """\
+        from typing import Optional, Union, cast
+        x: list[Optional[int]] = []
+        y = cast(Union[int, str], 1)
+        Alias = dict[str, Optional[int]]
+        """
+    got = subscripts(source)
+    assert [(k, line, col) for k, line, col, _, _ in got] == [
+        ("Optional", 2, 8),
+        ("Union", 3, 9),
+        ("Optional", 4, 18),
+    ]
+
+
+def test_quoted_member_is_skipped_where_python_evaluates_it() -> None:
+    source = """\
+        from typing import Optional
+        class User:
+            friend: Optional["User"] = None
+        def f(u: Optional["User"]) -> None: ...
+        def g() -> None:
+            local: Optional["User"] = None
+        """
+    # Only the local variable's annotation is never evaluated at runtime.
+    assert subscripts(source) == [("Optional", 6, 11, True, None)]
+
+
+def test_future_annotations_make_quoted_members_reportable() -> None:
+    source = """\
+        from __future__ import annotations
+        from typing import Optional
+        def f(u: Optional["User"]) -> None: ...
+        """
+    assert subscripts(source) == [("Optional", 3, 9, True, None)]
+
+
+def test_string_annotation_is_parsed_and_positioned_inside_the_string() -> None:
+    source = """\
+        from typing import Optional
+        def f(u: "Optional[int]") -> None: ...
+        """
+    assert subscripts(source) == [("Optional", 2, 10, True, None)]
+
+
+def test_starred_union_is_skipped() -> None:
+    assert subscripts("from typing import Union\nx: Union[*Ts] = 1\n") == []
+
+
+def test_columns_are_code_points_not_bytes() -> None:
+    source = 'from typing import Optional\nnäme: Optional[int] = None\n'
+    assert subscripts(source)[0][2] == 6
+
+
+def test_type_checking_block_is_typing_only() -> None:
+    source = """\
+        from typing import TYPE_CHECKING, Optional
+        if TYPE_CHECKING:
+            Alias = Optional["User"]
+        """
+    assert subscripts(source) == [("Optional", 3, 12, True, None)]
+
+
+# --- noqa and statements ------------------------------------------------------------------
+
+
+def test_noqa_comments() -> None:
+    source = "a = 1  # noqa\nb = 2  # noqa: LG101,lg102\nc = 3  # NOQA:LG4\nd = 4  # not a noqa\n"
+    assert list(find_noqa_comments(source)) == [(1, ()), (2, ("LG101", "LG102")), (3, ("LG4",))]
+
+
+def test_multi_line_statements_and_headers_are_ranges() -> None:
+    facts = facts_of(
+        """\
+        from a import (
+            b,
+        )
+        @decorator
+        def f(
+            x,
+        ):
+            return x
+        """
+    )
+    assert facts.statement_ranges == ((1, 3), (4, 7))

@@ -1,0 +1,201 @@
+"""The SARIF format: valid against the official schema, and what GitHub code scanning needs."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from layerguard.checks import ALL_METAS, lookup
+from layerguard.model import Finding, Report, RuleMeta, Severity
+from layerguard.reporters import render
+from layerguard.reporters import sarif as sarif_module
+
+SCHEMA = Path(__file__).resolve().parents[3] / ".." / "shared" / "sarif" / "sarif-schema-2.1.0.json"
+SOURCE = "from app.api.users import router\nfrom app.api.users import router\nlimit: Optional[int] = None\n"
+CARD = """# LG101 upward-import
+
+## What it does
+
+Checks that no layer imports
+a layer above it.
+
+More detail here.
+
+## Why is this bad?
+
+Because.
+"""
+
+
+def make_finding(
+    path: Path, line: int, column: int, end_column: int, code: str = "LG101"
+) -> Finding:
+    meta = lookup(code)
+    assert meta is not None
+    message = f"{meta.name} at {line}:{column + 1}"
+    return Finding(
+        path, line, column, line, end_column, meta.code, meta.name, meta.severity, message
+    )
+
+
+def render_log(report: Report) -> dict[str, Any]:
+    log: dict[str, Any] = json.loads(render(report, "sarif"))
+    return log
+
+
+def assert_valid(log: dict[str, Any]) -> None:
+    if not SCHEMA.is_file():
+        pytest.skip(f"official SARIF schema not found at {SCHEMA}")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator_class(schema, format_checker=validator_class.FORMAT_CHECKER).validate(log)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app" / "my services").mkdir(parents=True)
+    (tmp_path / "app" / "my services" / "UserService.py").write_text(SOURCE, encoding="utf-8")
+    return tmp_path
+
+
+def sample_report(root: Path) -> Report:
+    service = root / "app" / "my services" / "UserService.py"
+    findings = (
+        make_finding(service, 1, 0, 32),
+        make_finding(service, 2, 0, 32),
+        make_finding(service, 3, 7, 20, code="LG401"),
+        make_finding(root / "broken.py", 1, 0, 0, code="LG001"),
+    )
+    rules = tuple(meta for meta in ALL_METAS if meta.code in {"LG101", "LG102", "LG401"})
+    return Report(findings=findings, rules=rules, files_checked=3)
+
+
+def test_report_with_findings_is_valid(project: Path) -> None:
+    assert_valid(render_log(sample_report(project)))
+
+
+def test_report_without_findings_is_valid(project: Path) -> None:
+    log = render_log(Report(findings=(), rules=ALL_METAS, files_checked=5))
+    assert_valid(log)
+    run = log["runs"][0]
+    assert run["results"] == []
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == [
+        meta.code for meta in ALL_METAS
+    ]
+
+
+def test_log_header_and_driver(project: Path) -> None:
+    log = render_log(sample_report(project))
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    assert log["version"] == "2.1.0"
+    assert len(log["runs"]) == 1
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "layerguard"
+    assert driver["version"] == version("layerguard")
+    assert driver["informationUri"] == "https://pypi.org/project/layerguard/"
+    assert log["runs"][0]["columnKind"] == "unicodeCodePoints"
+
+
+def test_rules_keep_report_order_and_gain_rules_only_findings_name(project: Path) -> None:
+    rules = render_log(sample_report(project))["runs"][0]["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == ["LG101", "LG102", "LG401", "LG001"]
+
+
+def test_rule_index_points_at_the_rule(project: Path) -> None:
+    run = render_log(sample_report(project))["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [result["ruleIndex"] for result in run["results"]] == [0, 0, 2, 3]
+    assert all(rules[result["ruleIndex"]]["id"] == result["ruleId"] for result in run["results"])
+
+
+def test_rule_fields_github_requires(project: Path) -> None:
+    for rule in render_log(sample_report(project))["runs"][0]["tool"]["driver"]["rules"]:
+        for field in ("shortDescription", "fullDescription"):
+            assert 0 < len(rule[field]["text"]) <= 1024
+        assert rule["help"]["text"]
+        assert rule["help"]["markdown"]
+        assert 0 < len(rule["name"]) <= 255
+        assert rule["defaultConfiguration"]["level"] in {"error", "warning"}
+
+
+def test_rule_descriptions_and_help_come_from_the_card(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sarif_module, "card_text", lambda code: CARD if code == "LG101" else None)
+    upward = lookup("LG101")
+    assert upward is not None
+    descriptor = sarif_module.rule_descriptor(upward)
+    assert descriptor["shortDescription"] == {"text": upward.summary}
+    assert descriptor["fullDescription"] == {
+        "text": "Checks that no layer imports a layer above it."
+    }
+    assert descriptor["help"] == {"text": CARD, "markdown": CARD}
+    assert descriptor["defaultConfiguration"] == {"level": "error"}
+
+
+def test_rule_without_card_falls_back_to_its_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sarif_module, "card_text", lambda code: None)
+    meta = RuleMeta("LG105", "endpoint-business-logic", Severity.WARNING, "Too complex")
+    descriptor = sarif_module.rule_descriptor(meta)
+    assert descriptor["fullDescription"] == {"text": "Too complex"}
+    assert descriptor["help"] == {"text": "Too complex", "markdown": "Too complex"}
+    assert descriptor["defaultConfiguration"] == {"level": "warning"}
+
+
+def test_long_card_summary_is_cut_to_github_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        sarif_module, "card_text", lambda code: "## What it does\n\n" + "word " * 400
+    )
+    upward = lookup("LG101")
+    assert upward is not None
+    assert len(sarif_module.rule_descriptor(upward)["fullDescription"]["text"]) == 1024
+
+
+def test_result_location_and_level(project: Path) -> None:
+    result = render_log(sample_report(project))["runs"][0]["results"][2]
+    assert result["ruleId"] == "LG401"
+    assert result["level"] == "error"
+    assert result["message"] == {"text": "optional-annotation at 3:8"}
+    assert result["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "app/my%20services/UserService.py"},
+                "region": {"startLine": 3, "startColumn": 8, "endLine": 3, "endColumn": 21},
+            }
+        }
+    ]
+
+
+def test_fingerprints_are_stable_and_distinct(project: Path) -> None:
+    report = sample_report(project)
+    assert render(report, "sarif") == render(report, "sarif")
+    hashes = [
+        r["partialFingerprints"]["primaryLocationLineHash"]
+        for r in render_log(report)["runs"][0]["results"]
+    ]
+    assert len(set(hashes)) == len(hashes)
+    # Lines 1 and 2 hold the same text: one hash, told apart by the occurrence suffix.
+    assert hashes[0].split(":")[0] == hashes[1].split(":")[0]
+    assert [h.split(":")[1] for h in hashes] == ["1", "2", "1", "1"]
+
+
+def test_fingerprint_survives_code_moving_down_and_reindenting(project: Path) -> None:
+    path = project / "app" / "my services" / "UserService.py"
+    before = render_log(Report((make_finding(path, 3, 7, 20, code="LG401"),), (), 1))
+    path.write_text("import os\n\n" + SOURCE.replace("limit:", "    limit:"), encoding="utf-8")
+    after = render_log(Report((make_finding(path, 5, 11, 24, code="LG401"),), (), 1))
+    assert (
+        before["runs"][0]["results"][0]["partialFingerprints"]
+        == after["runs"][0]["results"][0]["partialFingerprints"]
+    )
+
+
+def test_output_is_indented_with_trailing_newline(project: Path) -> None:
+    output = render(sample_report(project), "sarif")
+    assert output.startswith('{\n  "$schema": ')
+    assert output.endswith("}\n")
