@@ -135,7 +135,11 @@ def _kind(value: object) -> str:
     return next((name for cls, name in kinds if isinstance(value, cls)), "a date or time")
 
 
-def _got(value: object) -> str:
+def _got(value: object, expected: type | tuple[type, ...] | None = None) -> str:
+    """`got "camel"` for a bad value of the right type, `got a string "x"` for a wrong type."""
+    right_type = expected is not None and isinstance(value, expected) and not isinstance(value, bool)
+    if right_type:
+        return f"got {_show(value)}"
     return f"got {_kind(value)}" if isinstance(value, dict) else f"got {_kind(value)} {_show(value)}"
 
 
@@ -209,7 +213,7 @@ def _choice(*allowed: str) -> Callable[[object, _Where, str], str]:
     def validate(value: object, where: _Where, key: str) -> str:
         if not isinstance(value, str) or value not in allowed:
             choices = ", ".join(_show(choice) for choice in allowed)
-            raise where.error(f"'{key}' must be one of {choices}, {_got(value)}")
+            raise where.error(f"'{key}' must be one of {choices}, {_got(value, str)}")
         return value
 
     return validate
@@ -228,13 +232,14 @@ def _bool(value: object, where: _Where, key: str) -> bool:
 def _complexity(value: object, where: _Where, key: str) -> int:
     # bool is an int subclass: `= true` must not pass as 1.
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise where.error(f"'{key}' must be an integer of at least 1, {_got(value)}")
+        raise where.error(f"'{key}' must be an integer of at least 1, {_got(value, int)}")
     return value
 
 
 def _timeout(value: object, where: _Where, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise where.error(f"'{key}' must be a number of seconds greater than 0, {_got(value)}")
+        got = _got(value, (int, float))
+        raise where.error(f"'{key}' must be a number of seconds greater than 0, {got}")
     return float(value)
 
 
@@ -376,7 +381,9 @@ class _Settings:
 def _explicit_settings(config_file: Path) -> _Settings:
     shown = _display(config_file)
     if not config_file.is_file():
-        raise ConfigError(f"{shown}: the configuration file given with --config does not exist")
+        raise ConfigError(
+            f"{shown}: the configuration file given with --config does not exist or is not a file"
+        )
     document = _read_toml(config_file)
     if config_file.name != PYPROJECT:
         pyproject = _read_optional(config_file.parent / PYPROJECT)

@@ -16,13 +16,15 @@ PEP604_NAMES = frozenset({"Optional", "Union"})
 # flake8's noqa syntax: `# noqa`, `# noqa: LG101`, `# NOQA:LG101,LG102`.
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.I)
+LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 class SourceLines:
     """Converts ast's UTF-8 byte columns to code-point columns, cheaply for ASCII lines."""
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines(keepends=True)
+        # Only \r\n, \r and \n end a line for Python; str.splitlines also splits on \f and more.
+        self.lines = LINE_RE.findall(source)
 
     def column(self, line: int, byte_column: int) -> int:
         if not 0 < line <= len(self.lines):
@@ -31,6 +33,17 @@ class SourceLines:
         if text.isascii():
             return byte_column
         return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="replace"))
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The node's source text (what `ast.get_source_segment` gives, without re-splitting)."""
+        line, end_line = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        if end_line is None or not 0 < line <= end_line <= len(self.lines):
+            return None
+        chunk = "".join(self.lines[line - 1 : end_line]).encode("utf-8")
+        last_line_start = len("".join(self.lines[line - 1 : end_line - 1]).encode("utf-8"))
+        start = node.col_offset  # type: ignore[attr-defined]
+        end = last_line_start + node.end_col_offset  # type: ignore[attr-defined]
+        return chunk[start:end].decode("utf-8", errors="replace")
 
     def span(self, node: ast.AST) -> Span:
         line = node.lineno  # type: ignore[attr-defined]
@@ -189,9 +202,10 @@ class FactExtractor(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self.visit(node.func)
-        # `cast("Optional[int]", x)`: the first argument is a type, possibly quoted.
+        # `cast("Optional[int]", x)`: the first argument is a type, possibly quoted, and
+        # evaluated at runtime unless quoted as a whole.
         if node.args and self._is_typing_attr(node.func, "cast"):
-            self._visit_annotation(node.args[0], runtime=False)
+            self._visit_annotation(node.args[0], runtime=True)
             rest: list[ast.expr] = node.args[1:]
         else:
             rest = node.args
@@ -202,7 +216,7 @@ class FactExtractor(ast.NodeVisitor):
 
     def _visit_string_annotation(self, node: ast.Constant) -> None:
         """Parse a quoted annotation and visit it as typing-only code, positioned in the file."""
-        segment = ast.get_source_segment(self.source, node)
+        segment = self.lines.segment(node)
         if segment is None or "\n" in segment:
             return
         body = _string_literal_body(segment)
@@ -277,7 +291,7 @@ class FactExtractor(ast.NodeVisitor):
                 return None
             if isinstance(member, ast.BinOp) and not isinstance(member.op, ast.BitOr):
                 return None
-            segment = ast.get_source_segment(self.source, member)
+            segment = self.lines.segment(member)
             if segment is None or "\n" in segment:
                 return None
             parts.append(segment)

@@ -1,0 +1,45 @@
+"""Real published FastAPI applications, downloaded from PyPI at pinned versions.
+
+Nothing third-party is committed: each wheel is downloaded once per test session into a temp
+folder and unpacked there. Without network the tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# Pinned so that counts in the tests stay meaningful.
+LNBITS = ("lnbits", "1.6.2")  # a FastAPI app: 170 files, raw SQL over its own db layer
+PREFECT = ("prefect", "3.9.1")  # its server is FastAPI + SQLAlchemy: 864 files
+
+
+@pytest.fixture(scope="session")
+def real_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
+    """`real_project(name, version)` -> the unpacked wheel's folder."""
+    cache: dict[tuple[str, str], Path] = {}
+
+    def fetch(name: str, version: str) -> Path:
+        if (name, version) in cache:
+            return cache[(name, version)]
+        download = tmp_path_factory.mktemp(f"{name}-download")
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+             "-d", str(download), f"{name}=={version}"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        wheels = list(download.glob("*.whl"))
+        if result.returncode != 0 or not wheels:
+            pytest.skip(f"cannot download {name}=={version} from PyPI: {result.stderr.strip()[-300:]}")
+        target = tmp_path_factory.mktemp(name)
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            wheel.extractall(target)
+        cache[(name, version)] = target
+        return target
+
+    return fetch
