@@ -21,8 +21,12 @@ app = typer.Typer(
         "Static architecture validator for FastAPI + SQLAlchemy/SQLModel back ends.\n\n"
         "Checks the Endpoint -> Service -> Repository -> Model layering on the import graph, "
         "plus per-file rules (typing, async DB access, raw SQL ...). Configure it under "
-        "[tool.layerguard] in pyproject.toml. Start with `layerguard check`, then "
+        "\\[tool.layerguard] in pyproject.toml. Start with `layerguard check`, then "
         "`layerguard explain CODE` for any finding."
+    ),
+    epilog=(
+        "Output formats (check --format): text, concise, json, sarif, github. "
+        "Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -103,7 +107,11 @@ def check(
     color = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = render(report, output_format, color=color, statistics=statistics)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write --output {output}: {error.strerror or error}")
     else:
         sys.stdout.write(text)
     if report.has_internal_error:

@@ -378,7 +378,7 @@ def find_noqa_comments(source: str) -> Iterator[tuple[int, tuple[str, ...]]]:
     """(line, codes) for each `# noqa` comment; codes empty for a bare `# noqa`."""
     if "noqa" not in source.lower():
         return
-    for number, line in enumerate(source.splitlines(), start=1):
+    for number, line in enumerate(LINE_RE.findall(source), start=1):
         if "noqa" not in line.lower() or "#" not in line:
             continue
         match = NOQA_RE.search(line)

@@ -27,7 +27,13 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
+        # detect_encoding also rejects invalid UTF-8 in the first two lines: point at the byte.
+        _decode(data, "utf-8")
         raise UnparsableFile(f"cannot decode: {error.msg}", error.lineno or 1) from None
+    return _decode(data, encoding)
+
+
+def _decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except LookupError:
