@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from layerguard.checks import ALL_RULES, FileRule, ProjectRule, Rule
@@ -38,74 +39,76 @@ def check(
             select=select,
             ignore=ignore,
         )
-    finder = FileFinder(config)
-    checked = finder.files(given)
-    every_file = sorted(set(finder.files([config.root])) | set(checked))
-    roots = find_source_roots(config)
-    overrides = {p.absolute(): data for p, data in (sources or {}).items()}
-
-    all_facts = []
-    for path in every_file:
-        module, is_package = module_name(path, roots, config.root)
-        all_facts.append(parse_file(path, module, is_package, overrides.get(path)))
-    project = Project(config, tuple(all_facts), frozenset(checked))
-
+    project = load_project(config, given, sources or {})
     enabled = [rule for rule in ALL_RULES if is_rule_enabled(config, rule.meta)]
-    findings = list(_run_rules(project, enabled))
-    findings = _suppressed_by_config(findings, config)
-    report_rules = tuple(m for m in (INTERNAL_ERROR, PARSE_ERROR) if is_rule_enabled(config, m))
+    findings = [f for f in run_rules(project, enabled) if not _ignored_by_config(f, config)]
+    pipeline_rules = tuple(m for m in (INTERNAL_ERROR, PARSE_ERROR) if is_rule_enabled(config, m))
     return Report(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
-        rules=report_rules + tuple(rule.meta for rule in enabled),
-        files_checked=len(checked),
+        rules=pipeline_rules + tuple(rule.meta for rule in enabled),
+        files_checked=len(project.checked),
     )
 
 
-def _run_rules(project: Project, rules: Sequence[Rule]) -> Iterable[Finding]:
+def load_project(config: Config, paths: Sequence[Path], sources: Mapping[Path, bytes]) -> Project:
+    """Every project file's facts (the graph needs them all), and which of them to report on."""
+    finder = FileFinder(config)
+    checked = finder.files(paths)
+    every_file = sorted(set(finder.files([config.root])) | set(checked))
+    roots = find_source_roots(config)
+    overrides = {path.absolute(): data for path, data in sources.items()}
+    facts = tuple(
+        parse_file(path, *module_name(path, roots, config.root), overrides.get(path)) for path in every_file
+    )
+    return Project(config, facts, frozenset(checked))
+
+
+def run_rules(project: Project, rules: Sequence[Rule]) -> Iterable[Finding]:
+    """Every finding in the checked files, `# noqa` applied: LG001 for unparsable files,
+    file rules on the others, project rules once."""
     checked = [facts for facts in project.files if project.is_checked(facts)]
-    by_path: dict[Path, list[Finding]] = {facts.path: [] for facts in checked}
+    if not checked:
+        return
+    found: dict[Path, list[Finding]] = {facts.path: [] for facts in checked}
     for facts in checked:
         if facts.parse_error is not None:
-            by_path[facts.path].append(facts.parse_error)
+            found[facts.path].append(facts.parse_error)
             continue
         for rule in rules:
             if isinstance(rule, FileRule):
-                by_path[facts.path].extend(_guarded(rule, facts, lambda r=rule, f=facts: r.check_file(f, project)))
+                found[facts.path] += _guarded(rule, facts, partial(rule.check_file, facts, project))
     for rule in rules:
-        if isinstance(rule, ProjectRule) and checked:
-            for finding in _guarded(rule, checked[0], lambda r=rule: r.check_project(project)):
-                by_path.setdefault(finding.path, []).append(finding)
-    facts_by_path = {facts.path: facts for facts in checked}
-    for path, findings in by_path.items():
-        yield from without_noqa(findings, facts_by_path[path]) if path in facts_by_path else findings
+        if isinstance(rule, ProjectRule):
+            # A crash has no file of its own: it is reported on the first checked file.
+            for finding in _guarded(rule, checked[0], partial(rule.check_project, project)):
+                if finding.path in found:  # only the checked files are reported on
+                    found[finding.path].append(finding)
+    for facts in checked:
+        yield from without_noqa(found[facts.path], facts)
 
 
-def _guarded(rule: Rule, facts: FileFacts, run: object) -> list[Finding]:
+def _guarded(rule: Rule, facts: FileFacts, run: Callable[[], Iterable[Finding]]) -> list[Finding]:
     """Run a rule; a crash becomes an LG000 finding naming the rule instead of ending the run."""
     try:
-        return list(run())  # type: ignore[operator]
-    except Exception as error:  # noqa: BLE001 - any bug in a rule must not end the run
+        return list(run())
+    except Exception as error:  # any bug in a rule must not end the run
         where = traceback.extract_tb(error.__traceback__)[-1]
         message = (
             f"Internal error in {rule.meta.code} ({rule.meta.name}): {type(error).__name__}: {error} "
-            f"at {Path(where.filename).name}:{where.lineno}; please report this to the layerguard issue tracker"
+            f"at {Path(where.filename).name}:{where.lineno}; please report it to layerguard's issue tracker"
         )
         return [make_finding(INTERNAL_ERROR, facts, Span(1, 0, 1, 0), message)]
 
 
-def _suppressed_by_config(findings: list[Finding], config: Config) -> list[Finding]:
-    """Drop what `per-file-ignores` silences and pipeline codes (LG000/LG001) not selected."""
-    kept = []
-    pipeline_enabled = {m.code: is_rule_enabled(config, m) for m in (INTERNAL_ERROR, PARSE_ERROR)}
-    for finding in findings:
-        if not pipeline_enabled.get(finding.code, True):
-            continue
-        try:
-            relative = finding.path.relative_to(config.root).as_posix()
-        except ValueError:
-            relative = finding.path.as_posix()
-        ignored = per_file_ignored_codes(config, relative)
-        if ignored and finding.code.startswith(tuple(ignored)):
-            continue
-        kept.append(finding)
-    return kept
+def _ignored_by_config(finding: Finding, config: Config) -> bool:
+    """`per-file-ignores`, and LG000/LG001 when the configuration ignores them."""
+    if finding.code in (INTERNAL_ERROR.code, PARSE_ERROR.code):
+        meta = INTERNAL_ERROR if finding.code == INTERNAL_ERROR.code else PARSE_ERROR
+        if not is_rule_enabled(config, meta):
+            return True
+    try:
+        relative = finding.path.relative_to(config.root).as_posix()
+    except ValueError:
+        relative = finding.path.as_posix()
+    ignored = per_file_ignored_codes(config, relative)
+    return bool(ignored) and finding.code.startswith(tuple(ignored))

@@ -69,9 +69,14 @@ def check(
     ] = None,
     output_format: Annotated[
         str,
-        typer.Option("--format", help="Output format: text, concise (path:line:col: CODE message), json, sarif, github."),
+        typer.Option(
+            "--format",
+            help="Output format: text, concise (path:line:col: CODE message), json, sarif, github.",
+        ),
     ] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
+    ] = None,
     select: Annotated[
         list[str] | None,
         typer.Option(help="Only these codes or prefixes (comma separated), replacing the config's `select`."),
@@ -80,13 +85,23 @@ def check(
         list[str] | None, typer.Option(help="Also skip these codes or prefixes (comma separated).")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="Read settings from FILE (pyproject.toml or layerguard.toml).")
+        Path | None,
+        typer.Option("--config", help="Read settings from FILE (pyproject.toml or layerguard.toml)."),
     ] = None,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")] = False,
-    statistics: Annotated[bool, typer.Option("--statistics", help="Add a count of findings per rule.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show a traceback on internal errors.")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    ] = False,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Add a count of findings per rule.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show a traceback on internal errors.")
+    ] = False,
 ) -> None:
-    """Check the project and report findings. Exit 0: clean, 1: findings, 2: usage, config or internal error."""
+    """Check the project and report findings.
+
+    Exit 0: clean, 1: findings, 2: usage, configuration or internal error.
+    """
     from layerguard.api import check as run_check
     from layerguard.reporters import FORMATS, render
 
@@ -99,12 +114,14 @@ def check(
         report = run_check(paths or [], config_file=config, select=_codes(select), ignore=_codes(ignore))
     except ConfigError as error:
         _fail(str(error))
-    except Exception as error:  # noqa: BLE001 - a bug must end in a message and exit 2, not a traceback
+    except Exception as error:
         if verbose:
             traceback.print_exc()
         _fail(f"internal error: {type(error).__name__}: {error} (run with --verbose for the traceback)")
 
-    color = output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = (
+        output is None and output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    )
     text = render(report, output_format, color=color, statistics=statistics)
     if output is not None:
         try:
@@ -121,7 +138,9 @@ def check(
 
 @app.command()
 def rules(
-    config: Annotated[Path | None, typer.Option("--config", help="Settings file deciding which rules are on.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Settings file deciding which rules are on.")
+    ] = None,
 ) -> None:
     """List every rule: code, name, severity, whether it is on with this project's settings."""
     from rich.console import Console
@@ -137,12 +156,16 @@ def rules(
     table = Table("code", "name", "severity", "on", "fix", "summary", box=None)
     for meta in ALL_METAS:
         on = "yes" if is_rule_enabled(settings, meta) else ("opt-in" if meta.opt_in else "no")
-        table.add_row(meta.code, meta.name, meta.severity.value, on, "yes" if meta.fixable else "", meta.summary)
+        table.add_row(
+            meta.code, meta.name, meta.severity.value, on, "yes" if meta.fixable else "", meta.summary
+        )
     Console(highlight=False, soft_wrap=True).print(table)
 
 
 @app.command()
-def explain(code: Annotated[str, typer.Argument(help="A rule code (LG101) or name (upward-import).")]) -> None:
+def explain(
+    code: Annotated[str, typer.Argument(help="A rule code (LG101) or name (upward-import).")],
+) -> None:
     """Print a rule's documentation: what it flags, why, and what to write instead."""
     from layerguard.cards import card_text
     from layerguard.checks import lookup

@@ -175,9 +175,7 @@ def _check_selector(selector: str, where: _Where, key: str) -> str:
         )
     meta = lookup(selector)
     if meta is not None:
-        raise where.error(
-            f"'{key}' has the rule name {_show(selector)}; use its code {_show(meta.code)}"
-        )
+        raise where.error(f"'{key}' has the rule name {_show(selector)}; use its code {_show(meta.code)}")
     raise where.error(
         f"'{key}' has unknown rule code or prefix {_show(selector)}; allowed are \"LG\" "
         f'followed by digits that begin at least one rule\'s code, like "LG1" or "LG101" '
@@ -203,8 +201,7 @@ def _package_names(value: object, where: _Where, key: str) -> tuple[str, ...]:
     for name in names:
         if not _DOTTED_NAME.fullmatch(name):
             raise where.error(
-                f"'{key}' must list importable package names like \"app\" or \"app.core\", "
-                f"got {_show(name)}"
+                f'\'{key}\' must list importable package names like "app" or "app.core", got {_show(name)}'
             )
     return names
 
@@ -249,14 +246,12 @@ def _table(value: object, where: _Where, key: str) -> dict[str, Any]:
     return value
 
 
-def _per_file_ignores(
-    value: object, where: _Where, key: str
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _per_file_ignores(value: object, where: _Where, key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     table = _table(value, where, key)
     inner = where.child(key)
     for pattern in table:
         if not pattern:
-            raise inner.error("has an empty path glob; write a glob such as \"scripts/**\"")
+            raise inner.error('has an empty path glob; write a glob such as "scripts/**"')
     return tuple((pattern, _selectors(codes, inner, pattern)) for pattern, codes in table.items())
 
 
@@ -322,8 +317,7 @@ def _reject_unknown_keys(table: Mapping[str, object], allowed: Sequence[str], wh
     for key in table:
         if key not in allowed:
             raise where.error(
-                f"unknown key '{key}'{_did_you_mean(key, allowed)}; "
-                f"allowed keys: {_quoted(sorted(allowed))}"
+                f"unknown key '{key}'{_did_you_mean(key, allowed)}; allowed keys: {_quoted(sorted(allowed))}"
             )
 
 
@@ -479,9 +473,7 @@ def _build_config(
         per_file_ignores=values.get("per-file-ignores", ()),
         naming=values.get("naming", _default("naming")),
         naming_exempt=values.get("naming-exempt", _default("naming_exempt")),
-        endpoint_max_complexity=values.get(
-            "endpoint-max-complexity", _default("endpoint_max_complexity")
-        ),
+        endpoint_max_complexity=values.get("endpoint-max-complexity", _default("endpoint_max_complexity")),
         session_providers=_dedupe(
             values.get("session-providers", _default("session_providers"))
             + values.get("extend-session-providers", ())
@@ -489,9 +481,7 @@ def _build_config(
         allow_fastapi_imports=values.get("allow-fastapi-imports", _default("allow_fastapi_imports")),
         envelope_fields=values.get("envelope-fields", _default("envelope_fields")),
         secret_fields=values.get("secret-fields", _default("secret_fields")),
-        type_checking_imports=values.get(
-            "type-checking-imports", _default("type_checking_imports")
-        ),
+        type_checking_imports=values.get("type-checking-imports", _default("type_checking_imports")),
         wiring=values.get("wiring", _default("wiring")),
         parse_timeout=values.get("parse-timeout", _default("parse_timeout")),
         respect_gitignore=values.get("respect-gitignore", _default("respect_gitignore")),
@@ -635,7 +625,7 @@ def _series_allows(clause: _Clause, minor: int) -> bool:
     """Whether some release 3.minor.* satisfies the clause."""
     series = (3, minor)
     release = clause.release
-    head = (release + (0, 0))[:2]
+    head = (*release, 0, 0)[:2]
     op = clause.op
     if op in (">=", ">"):
         return series >= head
@@ -680,9 +670,7 @@ def is_rule_enabled(config: Config, meta: RuleMeta) -> bool:
 
 def _longest_match(selectors: Iterable[str], code: str, *, exact: bool) -> int | None:
     lengths = [
-        len(selector)
-        for selector in selectors
-        if (selector == code if exact else code.startswith(selector))
+        len(selector) for selector in selectors if (selector == code if exact else code.startswith(selector))
     ]
     return max(lengths, default=None)
 

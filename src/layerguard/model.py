@@ -165,7 +165,7 @@ class FileFacts:
     is_package: bool
     imports: tuple[ImportFact, ...] = ()
     typing_subscripts: tuple[TypingSubscriptFact, ...] = ()
-    # Line -> codes suppressed on that line; an empty tuple means a bare `# noqa`.
+    # Line -> codes suppressed on that line; an empty tuple means a bare noqa comment.
     noqa: tuple[tuple[int, tuple[str, ...]], ...] = ()
     # Multi-line statements as (first line, last line), so a noqa on any line covers them.
     statement_ranges: tuple[tuple[int, int], ...] = ()

@@ -71,9 +71,7 @@ class FileFinder:
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if d not in SKIPPED_DIRS
-                and not (base / d).is_symlink()
-                and not self.is_excluded(base / d)
+                if d not in SKIPPED_DIRS and not (base / d).is_symlink() and not self.is_excluded(base / d)
             )
             for name in sorted(filenames):
                 path = base / name
@@ -124,9 +122,9 @@ def find_source_roots(config: Config) -> list[Path]:
     base = src if src.is_dir() and not (src / "__init__.py").exists() else root
     roots = [base]
     for child in sorted(base.iterdir()) if base.is_dir() else ():
-        if child.is_dir() and not child.name.startswith(".") and child.name not in SKIPPED_DIRS:
-            if _is_container(child):
-                roots.append(child)
+        hidden_or_tool = child.name.startswith(".") or child.name in SKIPPED_DIRS
+        if child.is_dir() and not hidden_or_tool and _is_container(child):
+            roots.append(child)
     return roots
 
 

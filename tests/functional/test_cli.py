@@ -29,11 +29,7 @@ FORMATS = ("text", "concise", "json", "sarif", "github")
 
 def cli_env(**extra: str) -> dict[str, str]:
     """The current environment without colour switches, plus `extra`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
     env.update(extra)
     return env
 
@@ -53,9 +49,7 @@ def run_cli(
     )
 
 
-def make_project(
-    tmp_path: Path, files: dict[str, str | bytes], config: str = ""
-) -> Path:
+def make_project(tmp_path: Path, files: dict[str, str | bytes], config: str = "") -> Path:
     """A project in `tmp_path/proj`: pyproject.toml (`[project]` + `config`), the files, and an
     `__init__.py` in every folder holding a `.py` file (unless the folder is the root)."""
     root = tmp_path / "proj"
@@ -87,9 +81,7 @@ def concise(*args: str | Path, cwd: Path) -> tuple[int, list[str]]:
     return result.returncode, result.stdout.splitlines()
 
 
-def assert_one_line_error(
-    result: subprocess.CompletedProcess[str], *fragments: str
-) -> str:
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
     """Exit 2, nothing on stdout, one `layerguard: error:` line on stderr holding `fragments`."""
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert result.stdout == ""
@@ -212,9 +204,7 @@ CONFIG_ERRORS = {
 }
 
 
-@pytest.mark.parametrize(
-    "config, fragments", CONFIG_ERRORS.values(), ids=CONFIG_ERRORS.keys()
-)
+@pytest.mark.parametrize("config, fragments", CONFIG_ERRORS.values(), ids=CONFIG_ERRORS.keys())
 def test_config_error_is_one_line_naming_file_and_key(
     tmp_path: Path, config: str, fragments: list[str]
 ) -> None:
@@ -225,24 +215,18 @@ def test_config_error_is_one_line_naming_file_and_key(
 def test_invalid_toml_in_layerguard_toml(tmp_path: Path) -> None:
     root = make_project(tmp_path, MIXED_FILES, '[tool.layerguard]\nselect = ["LG1"]\n')
     (root / "layerguard.toml").write_text('select = ["LG1"\n', encoding="utf-8")
-    line = assert_one_line_error(
-        run_cli("check", cwd=root), "layerguard.toml", "invalid TOML"
-    )
+    line = assert_one_line_error(run_cli("check", cwd=root), "layerguard.toml", "invalid TOML")
     assert "pyproject.toml" not in line
 
 
 def test_unknown_key_in_layerguard_toml_names_that_file(tmp_path: Path) -> None:
     root = make_project(tmp_path, MIXED_FILES)
     (root / "layerguard.toml").write_text('selectt = ["LG1"]\n', encoding="utf-8")
-    assert_one_line_error(
-        run_cli("check", cwd=root), "layerguard.toml", "'selectt'", "'select'"
-    )
+    assert_one_line_error(run_cli("check", cwd=root), "layerguard.toml", "'selectt'", "'select'")
 
 
 def test_config_option_pointing_at_a_missing_file(mixed: Path) -> None:
-    assert_one_line_error(
-        run_cli("check", "--config", "missing.toml", cwd=mixed), "missing.toml"
-    )
+    assert_one_line_error(run_cli("check", "--config", "missing.toml", cwd=mixed), "missing.toml")
 
 
 def test_config_error_also_stops_rules_command(tmp_path: Path) -> None:
@@ -252,18 +236,14 @@ def test_config_error_also_stops_rules_command(tmp_path: Path) -> None:
 
 def test_config_file_given_with_config_option_is_validated(mixed: Path) -> None:
     (mixed / "other.toml").write_text('naming = "camel"\n', encoding="utf-8")
-    assert_one_line_error(
-        run_cli("check", "--config", "other.toml", cwd=mixed), "other.toml", "'naming'"
-    )
+    assert_one_line_error(run_cli("check", "--config", "other.toml", cwd=mixed), "other.toml", "'naming'")
 
 
 # --- usage errors (SPEC §4) -------------------------------------------------------------------
 
 
 def test_unknown_format(mixed: Path) -> None:
-    assert_one_line_error(
-        run_cli("check", "--format", "xml", cwd=mixed), "'xml'", *FORMATS
-    )
+    assert_one_line_error(run_cli("check", "--format", "xml", cwd=mixed), "'xml'", *FORMATS)
 
 
 def test_path_that_does_not_exist(mixed: Path) -> None:
@@ -332,9 +312,7 @@ UNPARSABLE = {
 }
 
 
-@pytest.mark.parametrize(
-    "content, expected", UNPARSABLE.values(), ids=UNPARSABLE.keys()
-)
+@pytest.mark.parametrize("content, expected", UNPARSABLE.values(), ids=UNPARSABLE.keys())
 def test_unparsable_file_gives_lg001_at_error_position_and_run_goes_on(
     tmp_path: Path, content: bytes, expected: str
 ) -> None:
@@ -415,12 +393,8 @@ LINE_SEPARATORS_IN_LINES = {
 }
 
 
-@pytest.mark.parametrize(
-    "source", LINE_SEPARATORS_IN_LINES.values(), ids=LINE_SEPARATORS_IN_LINES.keys()
-)
-def test_columns_after_a_line_with_a_form_feed_or_line_separator(
-    tmp_path: Path, source: str
-) -> None:
+@pytest.mark.parametrize("source", LINE_SEPARATORS_IN_LINES.values(), ids=LINE_SEPARATORS_IN_LINES.keys())
+def test_columns_after_a_line_with_a_form_feed_or_line_separator(tmp_path: Path, source: str) -> None:
     root = make_project(tmp_path, {"app/fine.py": source})
     assert concise(cwd=root) == (1, [lg401_line("app/fine.py", 3, 13)])
 
@@ -440,9 +414,7 @@ def test_newer_syntax_is_parsed_not_lg001(tmp_path: Path, source: str) -> None:
 def test_newer_syntax_file_still_yields_its_facts(tmp_path: Path) -> None:
     """A file parsed by the fallback still has its imports and typing subscripts checked."""
     source = UPWARD + "from typing import Optional\n\ntype Alias = Optional[int]\n"
-    root = make_project(
-        tmp_path, {"app/api/users.py": "", "app/services/orders.py": source}
-    )
+    root = make_project(tmp_path, {"app/api/users.py": "", "app/services/orders.py": source})
     assert concise(cwd=root) == (
         1,
         [LG101_LINE, lg401_line("app/services/orders.py", 4, 14)],
@@ -569,16 +541,12 @@ def test_statistics_in_text_format(mixed: Path) -> None:
     ],
 )
 def test_noqa_on_the_line(tmp_path: Path, comment: str, suppressed: bool) -> None:
-    root = make_project(
-        tmp_path, {"app/mod.py": OPTIONAL_MODULE.rstrip("\n") + comment + "\n"}
-    )
+    root = make_project(tmp_path, {"app/mod.py": OPTIONAL_MODULE.rstrip("\n") + comment + "\n"})
     expected = [] if suppressed else [lg401_line("app/mod.py")]
     assert concise(cwd=root) == (1 if expected else 0, expected)
 
 
-MULTILINE_UPWARD = (
-    "from app.api import (\n    users,{first}\n    items,{second}\n){last}\n"
-)
+MULTILINE_UPWARD = "from app.api import (\n    users,{first}\n    items,{second}\n){last}\n"
 
 
 def upward_lines(importer: str, targets: list[str]) -> list[str]:
@@ -627,10 +595,7 @@ def test_noqa_on_a_function_body_line_does_not_cover_the_whole_function(
     tmp_path: Path,
 ) -> None:
     source = (
-        "from typing import Optional\n\n\n"
-        "def f() -> None:\n"
-        "    x: Optional[int] = None\n"
-        "    y = 1  # noqa\n"
+        "from typing import Optional\n\n\ndef f() -> None:\n    x: Optional[int] = None\n    y = 1  # noqa\n"
     )
     root = make_project(tmp_path, {"app/mod.py": source})
     assert concise(cwd=root) == (1, [lg401_line("app/mod.py", 5, 8)])
@@ -642,18 +607,14 @@ def test_noqa_on_a_function_body_line_does_not_cover_the_whole_function(
     ids=["form-feed-line", "u2028-in-string"],
 )
 def test_noqa_after_a_form_feed_or_line_separator(tmp_path: Path, before: str) -> None:
-    source = (
-        "from typing import Optional\n" + before + "x: Optional[int] = None  # noqa\n"
-    )
+    source = "from typing import Optional\n" + before + "x: Optional[int] = None  # noqa\n"
     root = make_project(tmp_path, {"app/mod.py": source})
     assert concise(cwd=root) == (0, [])
 
 
 def test_per_file_ignores(tmp_path: Path) -> None:
     files = {**MIXED_FILES, "app/other.py": OPTIONAL_MODULE}
-    config = (
-        '[tool.layerguard]\nper-file-ignores = { "app/api/*.py" = ["LG401", "LG1"] }\n'
-    )
+    config = '[tool.layerguard]\nper-file-ignores = { "app/api/*.py" = ["LG401", "LG1"] }\n'
     root = make_project(tmp_path, files, config)
     assert concise(cwd=root) == (
         1,
@@ -670,14 +631,10 @@ def test_check_one_file_reports_project_findings_located_in_it(mixed: Path) -> N
 
 
 def test_check_files_gives_the_full_runs_answer_for_those_files(mixed: Path) -> None:
-    code, lines = concise(
-        "app/api/users.py", "app/repositories/user_repo.py", cwd=mixed
-    )
+    code, lines = concise("app/api/users.py", "app/repositories/user_repo.py", cwd=mixed)
     assert code == 1
     assert lines == [
-        line
-        for line in MIXED_LINES
-        if line.startswith(("app/api/users.py:", "app/repositories/"))
+        line for line in MIXED_LINES if line.startswith(("app/api/users.py:", "app/repositories/"))
     ]
 
 
@@ -703,9 +660,7 @@ def test_check_file_from_outside_the_project_folder(mixed: Path) -> None:
     ],
     ids=["default-exclude", "extend-exclude"],
 )
-def test_excluded_file_named_explicitly_is_not_reported(
-    tmp_path: Path, path: str, config: str
-) -> None:
+def test_excluded_file_named_explicitly_is_not_reported(tmp_path: Path, path: str, config: str) -> None:
     root = make_project(tmp_path, {**MIXED_FILES, path: OPTIONAL_MODULE}, config)
     assert concise(path, cwd=root) == (0, [])
     code, lines = concise(cwd=root)
@@ -716,9 +671,7 @@ def test_excluded_file_named_explicitly_is_not_reported(
 
 
 @pytest.mark.parametrize("no_color", [None, "1"])
-def test_text_output_to_a_pipe_has_no_ansi_codes(
-    mixed: Path, no_color: str | None
-) -> None:
+def test_text_output_to_a_pipe_has_no_ansi_codes(mixed: Path, no_color: str | None) -> None:
     env = cli_env() if no_color is None else cli_env(NO_COLOR=no_color)
     result = run_cli("check", cwd=mixed, env=env)
     assert result.returncode == 1
@@ -757,9 +710,7 @@ def test_text_output_on_a_terminal_is_coloured_unless_no_color(mixed: Path) -> N
     code, coloured = run_in_pty("check", cwd=mixed, env=cli_env(TERM="xterm"))
     assert code == 1
     assert "\x1b[" in coloured
-    code, plain = run_in_pty(
-        "check", cwd=mixed, env=cli_env(TERM="xterm", NO_COLOR="1")
-    )
+    code, plain = run_in_pty("check", cwd=mixed, env=cli_env(TERM="xterm", NO_COLOR="1"))
     assert code == 1
     assert "\x1b" not in plain
     assert "LG101" in plain
@@ -824,9 +775,7 @@ RULE_ROW = re.compile(r"^\s*(LG\d{3})\s+(\S+)\s+(\S+)\s+(\S+)")
 
 def rule_rows(stdout: str) -> dict[str, list[str]]:
     """code -> [code, name, severity, on] for each row of `layerguard rules`."""
-    return {
-        m[1]: list(m.groups()) for m in map(RULE_ROW.match, stdout.splitlines()) if m
-    }
+    return {m[1]: list(m.groups()) for m in map(RULE_ROW.match, stdout.splitlines()) if m}
 
 
 def test_rules_lists_every_code(mixed: Path) -> None:
@@ -859,9 +808,7 @@ def test_explain_prints_the_card(tmp_path: Path, name: str) -> None:
     result = run_cli("explain", name, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# LG101 upward-import\n")
-    assert result.stdout == (REPO / "rules" / "LG101-upward-import.md").read_text(
-        encoding="utf-8"
-    )
+    assert result.stdout == (REPO / "rules" / "LG101-upward-import.md").read_text(encoding="utf-8")
 
 
 # --- library entry point ------------------------------------------------------------------------
@@ -894,15 +841,12 @@ def test_library_check_of_one_file(mixed: Path) -> None:
 def test_checked_project_is_never_imported(tmp_path: Path, with_finding: bool) -> None:
     sentinel = tmp_path / "sentinel.txt"
     sentinel.write_text("still here", encoding="utf-8")
-    explode = (
-        f'import os\n\nos.remove({str(sentinel)!r})\nraise SystemExit("imported!")\n'
-    )
+    explode = f'import os\n\nos.remove({str(sentinel)!r})\nraise SystemExit("imported!")\n'
     files: dict[str, str | bytes] = {
         "app/__init__.py": explode,
         "app/api/__init__.py": explode,
         "app/api/users.py": explode,
-        "app/services/orders.py": (UPWARD if with_finding else "")
-        + 'raise SystemExit("imported!")\n',
+        "app/services/orders.py": (UPWARD if with_finding else "") + 'raise SystemExit("imported!")\n',
         "app/main.py": explode,
         "conftest.py": explode,
         "setup.py": explode,

@@ -63,14 +63,8 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
-def run_installed(
-    installed: Path, *args: str, cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("NO_COLOR", "FORCE_COLOR", "PYTHONPATH")
-    }
+def run_installed(installed: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "PYTHONPATH")}
     env["PYTHONPATH"] = str(installed / "site")
     return subprocess.run(
         [sys.executable, *args],
@@ -98,42 +92,30 @@ def test_wheel_contains_every_rule_card(wheel: Path) -> None:
 
 
 def test_installed_package_is_the_wheel_not_the_checkout(installed: Path) -> None:
-    result = run_installed(
-        installed, "-c", "import layerguard; print(layerguard.__file__)", cwd=installed
-    )
+    result = run_installed(installed, "-c", "import layerguard; print(layerguard.__file__)", cwd=installed)
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).is_relative_to(installed / "site")
     assert not (installed / "rules").exists()
 
 
 def test_explain_works_from_the_installed_wheel(installed: Path) -> None:
-    result = run_installed(
-        installed, "-m", "layerguard", "explain", "LG101", cwd=installed
-    )
+    result = run_installed(installed, "-m", "layerguard", "explain", "LG101", cwd=installed)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# LG101 upward-import\n")
-    assert result.stdout == (REPO / "rules" / "LG101-upward-import.md").read_text(
-        encoding="utf-8"
-    )
+    assert result.stdout == (REPO / "rules" / "LG101-upward-import.md").read_text(encoding="utf-8")
 
 
 def test_sarif_from_the_installed_wheel_has_rule_help(installed: Path) -> None:
     project = installed / "proj"
     (project / "app" / "api").mkdir(parents=True)
     (project / "app" / "services").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        '[project]\nrequires-python = ">=3.11"\n', encoding="utf-8"
-    )
+    (project / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.11"\n', encoding="utf-8")
     for init in ("app", "app/api", "app/services"):
         (project / init / "__init__.py").write_text("", encoding="utf-8")
     (project / "app" / "api" / "users.py").write_text("", encoding="utf-8")
-    (project / "app" / "services" / "orders.py").write_text(
-        "from app.api import users\n", encoding="utf-8"
-    )
+    (project / "app" / "services" / "orders.py").write_text("from app.api import users\n", encoding="utf-8")
 
-    result = run_installed(
-        installed, "-m", "layerguard", "check", "--format", "sarif", cwd=project
-    )
+    result = run_installed(installed, "-m", "layerguard", "check", "--format", "sarif", cwd=project)
     assert result.returncode == 1, result.stderr
     run = json.loads(result.stdout)["runs"][0]
     assert [r["ruleId"] for r in run["results"]] == ["LG101"]

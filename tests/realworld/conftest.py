@@ -31,7 +31,7 @@ def real_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str
         result = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
              "-d", str(download), f"{name}=={version}"],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         wheels = list(download.glob("*.whl"))
         if result.returncode != 0 or not wheels:

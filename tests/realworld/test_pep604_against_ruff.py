@@ -32,14 +32,20 @@ def ruff_findings(root: Path) -> Counter[tuple[str, int, int]]:
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     return Counter(
-        (Path(d["filename"]).resolve().relative_to(root).as_posix(), d["location"]["row"], d["location"]["column"])
+        (
+            Path(d["filename"]).resolve().relative_to(root).as_posix(),
+            d["location"]["row"],
+            d["location"]["column"],
+        )
         for d in json.loads(result.stdout)
     )
 
 
 def layerguard_findings(root: Path) -> Counter[tuple[str, int, int]]:
     # The same files ruff reads: no default excludes, no gitignore.
-    config = Config(root=root, target_version=(3, 10), select=("LG401", "LG402"), exclude=(), respect_gitignore=False)
+    config = Config(
+        root=root, target_version=(3, 10), select=("LG401", "LG402"), exclude=(), respect_gitignore=False
+    )
     report = check([root], config=config)
     assert not [f for f in report.findings if f.code in ("LG000", "LG001")]
     return Counter((f.path.relative_to(root).as_posix(), f.line, f.column + 1) for f in report.findings)

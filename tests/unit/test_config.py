@@ -398,7 +398,9 @@ def test_explicit_relative_config_file(tmp_path: Path) -> None:
 
 
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"^nope\.toml: the configuration file given with --config does not exist"):
+    with pytest.raises(
+        ConfigError, match=r"^nope\.toml: the configuration file given with --config does not exist"
+    ):
         load_config(config_file=tmp_path / "nope.toml")
 
 
@@ -470,11 +472,7 @@ def test_lowest_python_minor_agrees_with_packaging(specifier: str) -> None:
     spec = specifiers.SpecifierSet(specifier)
     patches = range(30)
     expected = next(
-        (
-            (3, minor)
-            for minor in range(30)
-            if any(spec.contains(f"3.{minor}.{patch}") for patch in patches)
-        ),
+        ((3, minor) for minor in range(30) if any(spec.contains(f"3.{minor}.{patch}") for patch in patches)),
         None,
     )
     assert lowest_python_minor(specifier) == expected
@@ -553,14 +551,17 @@ def test_explicit_target_version_wins(tmp_path: Path) -> None:
         ('ignore = ["X100"]', ["'ignore'", '"X100"']),
         ('extend-ignore = ["lg101"]', ["'extend-ignore'", '"LG101"']),
         ('select = ["upward-import"]', ['rule name "upward-import"', 'code "LG101"']),
-        ('naming = "camel"', ["'naming' must be one of \"fortress\", \"snake\", \"off\", got \"camel\""]),
+        ('naming = "camel"', ['\'naming\' must be one of "fortress", "snake", "off", got "camel"']),
         ("naming = 1", ["'naming' must be one of", "got an integer 1"]),
-        ('preset = "strict"', ["'preset' must be one of \"fortress\", \"none\""]),
-        ('type-checking-imports = "skip"', ["'type-checking-imports' must be one of \"count\", \"ignore\""]),
+        ('preset = "strict"', ['\'preset\' must be one of "fortress", "none"']),
+        ('type-checking-imports = "skip"', ['\'type-checking-imports\' must be one of "count", "ignore"']),
         ('target-version = "py39"', ["'target-version' must be one of \"py310\"", '"py314"', 'got "py39"']),
         ('target-version = "py315"', ["'target-version'"]),
         ("target-version = 3.11", ["'target-version'", "got a float 3.11"]),
-        ("endpoint-max-complexity = 0", ["'endpoint-max-complexity' must be an integer of at least 1, got 0"]),
+        (
+            "endpoint-max-complexity = 0",
+            ["'endpoint-max-complexity' must be an integer of at least 1, got 0"],
+        ),
         ("endpoint-max-complexity = true", ["'endpoint-max-complexity'", "got a boolean true"]),
         ('endpoint-max-complexity = "3"', ["'endpoint-max-complexity'", 'got a string "3"']),
         ("endpoint-max-complexity = 2.5", ["'endpoint-max-complexity'", "got a float 2.5"]),
@@ -572,9 +573,9 @@ def test_explicit_target_version_wins(tmp_path: Path) -> None:
         ('exclude = "build"', ["'exclude' must be a list"]),
         ('extend-exclude = ["ok", 2]', ["'extend-exclude' must be a list"]),
         ('session-providers = "get_db"', ["'session-providers' must be a list"]),
-        ('extend-session-providers = [true]', ["'extend-session-providers' must be a list"]),
+        ("extend-session-providers = [true]", ["'extend-session-providers' must be a list"]),
         ('allow-fastapi-imports = "Depends"', ["'allow-fastapi-imports' must be a list"]),
-        ('envelope-fields = {}', ["'envelope-fields' must be a list", "got a table"]),
+        ("envelope-fields = {}", ["'envelope-fields' must be a list", "got a table"]),
         ('secret-fields = "password"', ["'secret-fields' must be a list"]),
         ('naming-exempt = "base"', ["'naming-exempt' must be a list"]),
         ('wiring = "**.deps"', ["'wiring' must be a list"]),
@@ -735,7 +736,9 @@ def meta(code: str, *, opt_in: bool = False) -> RuleMeta:
     return RuleMeta(code, f"rule-{code.lower()}", Severity.ERROR, "summary", opt_in=opt_in)
 
 
-def enabled(code: str, select: tuple[str, ...], ignore: tuple[str, ...] = (), *, opt_in: bool = False) -> bool:
+def enabled(
+    code: str, select: tuple[str, ...], ignore: tuple[str, ...] = (), *, opt_in: bool = False
+) -> bool:
     config = Config(root=Path("."), select=select, ignore=ignore)
     return is_rule_enabled(config, meta(code, opt_in=opt_in))
 

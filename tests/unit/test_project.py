@@ -90,8 +90,6 @@ def test_explicit_excluded_file_is_dropped(tmp_path: Path) -> None:
     assert FileFinder(config).files([tmp_path / "app/tests/test_x.py"]) == []
 
 
-
-
 @pytest.mark.parametrize(
     ("module", "layer"),
     [

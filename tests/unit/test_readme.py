@@ -21,7 +21,9 @@ def test_rule_table_matches_the_registry() -> None:
     if os.environ.get("LAYERGUARD_UPDATE_GOLDEN") and match.group(2) != expected:
         README.write_text(TABLE_RE.sub(lambda m: m.group(1) + expected + m.group(3), text), encoding="utf-8")
         return
-    assert match.group(2) == expected, "regenerate with LAYERGUARD_UPDATE_GOLDEN=1 pytest tests/unit/test_readme.py"
+    assert match.group(2) == expected, (
+        "regenerate with LAYERGUARD_UPDATE_GOLDEN=1 pytest tests/unit/test_readme.py"
+    )
 
 
 def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:

@@ -35,7 +35,9 @@ def write_project(section: str, root: Path) -> Counter[tuple[str, int, str]]:
     blocks = list(BLOCK_RE.finditer(section))
     assert blocks, "section has no code block"
     for block in blocks:
-        relative = block.group("path") or ("pyproject.toml" if block.group("lang") == "toml" else DEFAULT_PATH)
+        relative = block.group("path") or (
+            "pyproject.toml" if block.group("lang") == "toml" else DEFAULT_PATH
+        )
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(block.group("code"), encoding="utf-8")

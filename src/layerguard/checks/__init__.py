@@ -16,7 +16,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
     )
 )
 
-ALL_METAS: tuple[RuleMeta, ...] = (INTERNAL_ERROR, PARSE_ERROR) + tuple(r.meta for r in ALL_RULES)
+ALL_METAS: tuple[RuleMeta, ...] = (INTERNAL_ERROR, PARSE_ERROR, *(rule.meta for rule in ALL_RULES))
 
 
 def lookup(code_or_name: str) -> RuleMeta | None:

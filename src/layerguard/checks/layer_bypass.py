@@ -26,8 +26,5 @@ class LayerBypass(ProjectRule):
             if not violation.upward:
                 allowed = project.config.layer(violation.importer_layer)
                 may = ", ".join(allowed.may_import) if allowed and allowed.may_import else "no other layer"
-                message = (
-                    f"Layer bypass: {violation.describe()}; "
-                    f"{violation.importer_layer} may import {may}"
-                )
+                message = f"Layer bypass: {violation.describe()}; {violation.importer_layer} may import {may}"
                 yield self.finding(violation.edge.importer, violation.span, message)

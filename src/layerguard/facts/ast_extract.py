@@ -13,7 +13,7 @@ from layerguard.model import FileFacts, ImportFact, Span, TypingSubscriptFact
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 PEP604_NAMES = frozenset({"Optional", "Union"})
 
-# flake8's noqa syntax: `# noqa`, `# noqa: LG101`, `# NOQA:LG101,LG102`.
+# flake8's noqa syntax: a bare noqa comment, or one with codes (`noqa: LG101,LG102`), any case.
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.I)
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -161,7 +161,7 @@ class FactExtractor(ast.NodeVisitor):
             self.visit(stmt)
         self.context.function_depth -= 1
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._visit_arguments(node.args)
@@ -249,9 +249,13 @@ class FactExtractor(ast.NodeVisitor):
     def _typing_pep604_kind(self, value: ast.expr) -> str | None:
         if isinstance(value, ast.Name):
             return self.typing_names.get(value.id)
-        if isinstance(value, ast.Attribute) and value.attr in PEP604_NAMES:
-            if isinstance(value.value, ast.Name) and value.value.id in self.typing_module_names:
-                return value.attr
+        if (
+            isinstance(value, ast.Attribute)
+            and value.attr in PEP604_NAMES
+            and isinstance(value.value, ast.Name)
+            and value.value.id in self.typing_module_names
+        ):
+            return value.attr
         return None
 
     def _is_typing_attr(self, func: ast.expr, name: str) -> bool:
@@ -330,7 +334,7 @@ class _StringAnnotationPositions(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         if hasattr(node, "lineno"):
-            node.lineno = self.line  # type: ignore[attr-defined]
+            node.lineno = self.line
             node.end_lineno = self.line  # type: ignore[attr-defined]
             node.col_offset += self.offset  # type: ignore[attr-defined]
             if node.end_col_offset is not None:  # type: ignore[attr-defined]
@@ -364,7 +368,7 @@ def _prefix_length(segment: str) -> int:
 def _string_literal_body(segment: str) -> str | None:
     """The text between the quotes of a plain one-part literal; None for raw/bytes/f-strings."""
     prefix_end = _prefix_length(segment)
-    prefix = segment[: prefix_end].rstrip("'\"").lower()
+    prefix = segment[:prefix_end].rstrip("'\"").lower()
     if prefix not in ("", "u"):
         return None
     quote_length = prefix_end - len(prefix)

@@ -56,9 +56,7 @@ def _rules_for(report: Report) -> list[RuleMeta]:
         if finding.code not in known:
             known.add(finding.code)
             meta = lookup(finding.code)
-            rules.append(
-                meta or RuleMeta(finding.code, finding.name, finding.severity, finding.name)
-            )
+            rules.append(meta or RuleMeta(finding.code, finding.name, finding.severity, finding.name))
     return rules
 
 
@@ -77,9 +75,7 @@ def line_hash(finding: Finding, uri: str, line: str | None, seen: Counter[str]) 
 def _region(finding: Finding) -> dict[str, int]:
     # Clamped so a bad span still gives a valid, non-negative region; SARIF's endColumn is exclusive.
     end_line = max(finding.end_line, finding.line)
-    end_column = (
-        finding.end_column if end_line > finding.line else max(finding.end_column, finding.column)
-    )
+    end_column = finding.end_column if end_line > finding.line else max(finding.end_column, finding.column)
     return {
         "startLine": finding.line,
         "startColumn": finding.column + 1,
@@ -111,9 +107,7 @@ def _results(report: Report, rule_index: dict[str, int]) -> list[dict[str, Any]]
                         }
                     }
                 ],
-                "partialFingerprints": {
-                    "primaryLocationLineHash": line_hash(finding, uri, line, seen)
-                },
+                "partialFingerprints": {"primaryLocationLineHash": line_hash(finding, uri, line, seen)},
             }
         )
     return results

@@ -144,7 +144,7 @@ def test_starred_union_is_skipped() -> None:
 
 
 def test_columns_are_code_points_not_bytes() -> None:
-    source = 'from typing import Optional\nnäme: Optional[int] = None\n'
+    source = "from typing import Optional\nnäme: Optional[int] = None\n"
     assert subscripts(source)[0][2] == 6
 
 

@@ -12,9 +12,7 @@ from layerguard.model import Edit, Finding, Fix, Report, RuleMeta, Severity
 from layerguard.reporters import FORMATS, render
 from layerguard.reporters.paths import display_path, uri_reference
 
-COMPLEXITY = RuleMeta(
-    "LG105", "endpoint-business-logic", Severity.WARNING, "Route handler too complex"
-)
+COMPLEXITY = RuleMeta("LG105", "endpoint-business-logic", Severity.WARNING, "Route handler too complex")
 
 
 def make_finding(
@@ -27,9 +25,7 @@ def make_finding(
     fix: Fix | None = None,
 ) -> Finding:
     meta = lookup(code) or COMPLEXITY
-    return Finding(
-        path, line, column, line, end_column, meta.code, meta.name, meta.severity, message, fix
-    )
+    return Finding(path, line, column, line, end_column, meta.code, meta.name, meta.severity, message, fix)
 
 
 @pytest.fixture
@@ -53,9 +49,7 @@ def sample_report(root: Path) -> Report:
             message="Route handler `create_user` is too complex (5 > 3)",
         ),
         make_finding(service, 1, 0, 32),
-        make_finding(
-            service, 3, 9, 22, code="LG401", message="Use `int | None` for optional types", fix=fix
-        ),
+        make_finding(service, 3, 9, 22, code="LG401", message="Use `int | None` for optional types", fix=fix),
     )
     return Report(findings=findings, rules=(), files_checked=7)
 
@@ -80,7 +74,7 @@ def test_concise_keeps_a_multi_line_message_on_one_line(project: Path) -> None:
 def test_concise_statistics_counts_by_code_most_frequent_first(project: Path) -> None:
     report = sample_report(project)
     extra = make_finding(project / "b.py", 2, 0, 1, code="LG401")
-    report = Report(report.findings + (extra,), (), 8)
+    report = Report((*report.findings, extra), (), 8)
     lines = render(report, "concise", statistics=True).splitlines()
     assert lines[-3:] == [
         "2  LG401  optional-annotation",

@@ -32,15 +32,11 @@ Because.
 """
 
 
-def make_finding(
-    path: Path, line: int, column: int, end_column: int, code: str = "LG101"
-) -> Finding:
+def make_finding(path: Path, line: int, column: int, end_column: int, code: str = "LG101") -> Finding:
     meta = lookup(code)
     assert meta is not None
     message = f"{meta.name} at {line}:{column + 1}"
-    return Finding(
-        path, line, column, line, end_column, meta.code, meta.name, meta.severity, message
-    )
+    return Finding(path, line, column, line, end_column, meta.code, meta.name, meta.severity, message)
 
 
 def render_log(report: Report) -> dict[str, Any]:
@@ -86,9 +82,7 @@ def test_report_without_findings_is_valid(project: Path) -> None:
     assert_valid(log)
     run = log["runs"][0]
     assert run["results"] == []
-    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == [
-        meta.code for meta in ALL_METAS
-    ]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == [meta.code for meta in ALL_METAS]
 
 
 def test_log_header_and_driver(project: Path) -> None:
@@ -131,9 +125,7 @@ def test_rule_descriptions_and_help_come_from_the_card(monkeypatch: pytest.Monke
     assert upward is not None
     descriptor = sarif_module.rule_descriptor(upward)
     assert descriptor["shortDescription"] == {"text": upward.summary}
-    assert descriptor["fullDescription"] == {
-        "text": "Checks that no layer imports a layer above it."
-    }
+    assert descriptor["fullDescription"] == {"text": "Checks that no layer imports a layer above it."}
     assert descriptor["help"] == {"text": CARD, "markdown": CARD}
     assert descriptor["defaultConfiguration"] == {"level": "error"}
 
@@ -148,9 +140,7 @@ def test_rule_without_card_falls_back_to_its_summary(monkeypatch: pytest.MonkeyP
 
 
 def test_long_card_summary_is_cut_to_github_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        sarif_module, "card_text", lambda code: "## What it does\n\n" + "word " * 400
-    )
+    monkeypatch.setattr(sarif_module, "card_text", lambda code: "## What it does\n\n" + "word " * 400)
     upward = lookup("LG101")
     assert upward is not None
     assert len(sarif_module.rule_descriptor(upward)["fullDescription"]["text"]) == 1024
@@ -175,8 +165,7 @@ def test_fingerprints_are_stable_and_distinct(project: Path) -> None:
     report = sample_report(project)
     assert render(report, "sarif") == render(report, "sarif")
     hashes = [
-        r["partialFingerprints"]["primaryLocationLineHash"]
-        for r in render_log(report)["runs"][0]["results"]
+        r["partialFingerprints"]["primaryLocationLineHash"] for r in render_log(report)["runs"][0]["results"]
     ]
     assert len(set(hashes)) == len(hashes)
     # Lines 1 and 2 hold the same text: one hash, told apart by the occurrence suffix.

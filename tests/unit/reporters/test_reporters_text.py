@@ -11,20 +11,14 @@ from layerguard.checks import lookup
 from layerguard.model import Finding, Report, RuleMeta, Severity
 from layerguard.reporters import render
 
-COMPLEXITY = RuleMeta(
-    "LG105", "endpoint-business-logic", Severity.WARNING, "Route handler too complex"
-)
+COMPLEXITY = RuleMeta("LG105", "endpoint-business-logic", Severity.WARNING, "Route handler too complex")
 SERVICE = 'from app.api.users import router\n\nlabel = "é"; limit: Optional[int] = None\n'
 ENDPOINT = "@router.post('/users')\ndef create_user(payload: UserCreate) -> User:\n\tif payload:\n"
 
 
-def make_finding(
-    path: Path, line: int, column: int, end_column: int, code: str, message: str
-) -> Finding:
+def make_finding(path: Path, line: int, column: int, end_column: int, code: str, message: str) -> Finding:
     meta = lookup(code) or COMPLEXITY
-    return Finding(
-        path, line, column, line, end_column, meta.code, meta.name, meta.severity, message
-    )
+    return Finding(path, line, column, line, end_column, meta.code, meta.name, meta.severity, message)
 
 
 @pytest.fixture
@@ -50,9 +44,7 @@ def sample_report(root: Path) -> Report:
                 "LG105",
                 "Route handler is too complex (5 > 3)",
             ),
-            make_finding(
-                service, 1, 0, 32, "LG101", "Service imports endpoint module `app.api.users`"
-            ),
+            make_finding(service, 1, 0, 32, "LG101", "Service imports endpoint module `app.api.users`"),
             make_finding(service, 3, optional, optional + 13, "LG401", "Use `int | None`"),
         ),
         rules=(),
@@ -83,9 +75,7 @@ def test_caret_counts_code_points_and_terminal_cells(project: Path) -> None:
     path = project / "wide.py"
     path.write_text('x = "中文"; y: Optional[int]\n', encoding="utf-8")
     column = len('x = "中文"; y: ')
-    output = render(
-        Report((make_finding(path, 1, column, column + 8, "LG401", "m"),), (), 1), "text"
-    )
+    output = render(Report((make_finding(path, 1, column, column + 8, "LG401", "m"),), (), 1), "text")
     source, caret = output.splitlines()[2:4]
     assert source == '    1 | x = "中文"; y: Optional[int]'
     # Each CJK character takes two cells, so the caret sits two cells further right.
@@ -126,9 +116,7 @@ def test_line_past_end_of_file_omits_the_source_line(project: Path) -> None:
 
 def test_summary_with_warnings_only(project: Path) -> None:
     finding = make_finding(project / "app" / "api" / "users.py", 1, 0, 1, "LG105", "m")
-    assert render(Report((finding,), (), 3), "text").endswith(
-        "\nFound 1 finding (1 warning) in 1 file.\n"
-    )
+    assert render(Report((finding,), (), 3), "text").endswith("\nFound 1 finding (1 warning) in 1 file.\n")
 
 
 def test_all_checks_passed(project: Path) -> None:
