@@ -26,7 +26,7 @@ app = typer.Typer(
     ),
     epilog=(
         "Output formats (check --format): text, concise, json, sarif, github. "
-        "Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error."
+        "Exit 0: clean, 1: findings, 2: usage, configuration or internal error."
     ),
     no_args_is_help=True,
     add_completion=False,
