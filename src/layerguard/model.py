@@ -133,7 +133,7 @@ class Span:
 @dataclass(frozen=True)
 class ImportFact:
     """One imported name. `import a.b` gives module `a.b`, name None;
-    `from .x import y` gives module `.x` as written (level 1), name `y`."""
+    `from .x import y` gives module `x` (level 1), name `y`."""
 
     module: str
     name: str | None
@@ -157,6 +157,121 @@ class TypingSubscriptFact:
 
 
 @dataclass(frozen=True)
+class ExprFact:
+    """A small, picklable summary of one expression: enough for rules, never a syntax tree.
+
+    `qualified` resolves names through the file's imports: with `from fastapi import
+    HTTPException as E`, the expression `E` has qualified `fastapi.HTTPException`; relative imports
+    are made absolute; a name not imported stays as written.
+    """
+
+    kind: str  # name call subscript string fstring concat percent format number none
+    # ... tuple list dict lambda await other
+    text: str  # source text, cut to TEXT_LIMIT characters (for messages)
+    span: Span
+    qualified: str | None = None  # name/attribute: itself; call: the callee; subscript: the value
+    names: tuple[str, ...] = ()  # every qualified name inside, in source order
+    depends: tuple[str, ...] = ()  # providers of `Depends(p)` inside ("" for a bare `Depends()`)
+    args: tuple[ExprFact, ...] = ()  # call arguments; tuple/list elements; subscript members
+    keywords: tuple[tuple[str, ExprFact], ...] = ()  # call keywords (`**x` is left out)
+    value: str | int | float | None = None  # the constant of a string or number
+    # For a name inside a function: the value last assigned to it there (`q = f"..."; run(q)`).
+    assigned: ExprFact | None = None
+
+
+TEXT_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ParamFact:
+    name: str
+    kind: str  # positional, regular, vararg, keyword, kwarg (as `ast.arguments` groups them)
+    annotation: ExprFact | None
+    default: ExprFact | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class FunctionFact:
+    """A `def` or `async def`. `span` is at the `def` (or `async`) keyword, after decorators."""
+
+    name: str
+    qualname: str  # `Class.method`, `outer.<locals>.inner`, as Python spells it
+    is_async: bool
+    class_name: str | None  # the class it is directly defined in
+    nested: bool  # defined inside another function
+    decorators: tuple[ExprFact, ...]
+    params: tuple[ParamFact, ...]
+    returns: ExprFact | None
+    complexity: int  # cyclomatic complexity, counted as ruff's C901 counts it
+    span: Span
+    end_line: int
+
+
+@dataclass(frozen=True)
+class CallFact:
+    """A call the rules care about (see `ast_extract.INTERESTING_CALLS`)."""
+
+    call: ExprFact  # callee in `qualified` (or `text`), arguments in `args`/`keywords`
+    callee: str  # the callee as written, dotted (`self.session.execute`), "" if not a dotted name
+    method: str  # the last segment of the callee (`execute`)
+    function: int | None  # index in `functions` of the innermost enclosing def, None outside any
+    in_async: bool  # the innermost enclosing function (def or lambda) is `async def`
+    awaited: bool  # the operand of `await`
+    outer_call: str | None  # qualified callee of the call this one is a direct argument of
+    receiver_type: ExprFact | None  # declared type of the receiver (`s` in `s.get()`), when known
+
+
+@dataclass(frozen=True)
+class FieldFact:
+    """A class-level annotated name (`id: int = 0`) or plain assignment (`x = 1`)."""
+
+    name: str
+    annotation: ExprFact | None
+    value: ExprFact | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClassFact:
+    """A class. `span` is at the `class` keyword, after decorators."""
+
+    name: str
+    qualname: str
+    bases: tuple[ExprFact, ...]
+    keywords: tuple[tuple[str, ExprFact], ...]  # `class T(SQLModel, table=True)`
+    fields: tuple[FieldFact, ...]
+    nested_classes: tuple[tuple[str, Span], ...]  # (`Config`, span of its `class`)
+    module_level: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class RaiseFact:
+    exception: ExprFact | None  # None for a bare `raise`
+    function: int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class AssignmentFact:
+    """A module-level `name = value` / `name: T = value` (routers, type aliases, sessionmakers)."""
+
+    name: str
+    value: ExprFact | None
+    annotation: ExprFact | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class StringFact:
+    """A string constant that looks like a database URL (`postgresql+asyncpg://...`)."""
+
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything the rules need from one file, extracted in one pass."""
 
@@ -165,6 +280,12 @@ class FileFacts:
     is_package: bool
     imports: tuple[ImportFact, ...] = ()
     typing_subscripts: tuple[TypingSubscriptFact, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    calls: tuple[CallFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    raises: tuple[RaiseFact, ...] = ()
+    assignments: tuple[AssignmentFact, ...] = ()
+    dsn_strings: tuple[StringFact, ...] = ()
     # Line -> codes suppressed on that line; an empty tuple means a bare noqa comment.
     noqa: tuple[tuple[int, tuple[str, ...]], ...] = ()
     # Multi-line statements as (first line, last line), so a noqa on any line covers them.

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from layerguard.model import FileFacts, ImportFact, Span, TypingSubscriptFact
+from layerguard.facts.complexity import function_complexity
+from layerguard.facts.summarize import ImportNames, Summarizer, dotted_name
+from layerguard.model import (
+    AssignmentFact,
+    CallFact,
+    ClassFact,
+    ExprFact,
+    FieldFact,
+    FileFacts,
+    FunctionFact,
+    ImportFact,
+    ParamFact,
+    RaiseFact,
+    Span,
+    StringFact,
+    TypingSubscriptFact,
+)
 
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 PEP604_NAMES = frozenset({"Optional", "Union"})
@@ -17,6 +34,29 @@ PEP604_NAMES = frozenset({"Optional", "Union"})
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.I)
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+# `dialect[+driver]://` followed by more text: a database URL (LG303).
+DSN_RE = re.compile(r"^[a-z][a-z0-9]*(?:\+[a-z0-9_]+)?://\S")
+
+# Calls worth recording, by their last name segment or their module: the methods of
+# AsyncSession (LG302/LG305), SQL entry points (LG501/LG502), router wiring (LG804, route
+# detection), pydantic v1 API (LG601/LG602), the sync DB stack (LG303), blocking calls (LG304).
+INTERESTING_CALLS = frozenset(
+    {
+        "execute", "scalars", "scalar", "get", "get_one", "commit", "rollback", "refresh", "flush",
+        "delete", "merge", "close", "stream", "stream_scalars", "run_sync", "exec", "query",
+        "text", "exec_driver_sql", "executemany",
+        "include_router", "mount", "add_api_route", "APIRouter", "FastAPI",
+        "dict", "parse_obj", "parse_raw", "parse_file", "from_orm", "update_forward_refs", "schema",
+        "schema_json", "ConfigDict",
+        "create_engine", "Session", "sessionmaker", "async_sessionmaker",
+        "sleep", "urlopen", "system", "open", "Client",
+        "gather", "create_task", "ensure_future", "wait_for",
+    }
+)  # fmt: skip
+INTERESTING_MODULES = frozenset(
+    {"requests", "httpx", "subprocess", "time", "os", "urllib", "sqlalchemy", "sqlmodel", "fastapi",
+     "starlette", "pydantic", "asyncio"}
+)  # fmt: skip
 
 
 class SourceLines:
@@ -67,10 +107,26 @@ class _Context:
     typing_only: bool = False
 
 
+@dataclass
+class _Frame:
+    """A function body (or the module, or a class body): what its names hold."""
+
+    function: int | None  # index in `functions` of the innermost def, None at module level
+    is_async: bool  # code here runs inside an `async def` (a lambda or nested def is not)
+    values: dict[str, ast.expr] = field(default_factory=dict)  # name -> last value assigned
+    types: dict[str, ast.expr] = field(default_factory=dict)  # name -> annotation, or call made it
+
+
+@dataclass
+class _ClassScope:
+    name: str
+    attribute_types: dict[str, ast.expr]  # `self.x` -> its annotation, or what assigned it
+
+
 class FactExtractor(ast.NodeVisitor):
     """Walks a module once; `facts()` returns what it saw."""
 
-    def __init__(self, source: str, tree: ast.Module) -> None:
+    def __init__(self, source: str, tree: ast.Module, module: str, is_package: bool) -> None:
         self.source = source
         self.lines = SourceLines(source)
         self.tree = tree
@@ -84,10 +140,40 @@ class FactExtractor(ast.NodeVisitor):
         # Local names bound to typing.Optional/Union, and to the typing modules themselves.
         self.typing_names: dict[str, str] = {}
         self.typing_module_names: set[str] = set()
+        self.names = ImportNames(module, is_package)
+        self.summarizer = Summarizer(self.names, self._span, self._text, self._local_value)
+        self.frames = [_Frame(function=None, is_async=False)]
+        self.class_scopes: list[_ClassScope] = []
+        self.qualname: list[str] = []
+        self.awaited: set[int] = set()  # ids of call nodes that are the operand of `await`
+        self.outer_calls: dict[int, str] = {}  # id of a call node -> callee of the call around it
         self.imports: list[ImportFact] = []
         self.typing_subscripts: list[TypingSubscriptFact] = []
+        self.functions: list[FunctionFact] = []
+        self.calls: list[CallFact] = []
+        self.classes: list[ClassFact] = []
+        self.raises: list[RaiseFact] = []
+        self.assignments: list[AssignmentFact] = []
+        self.dsn_strings: list[StringFact] = []
         self.statement_ranges: list[tuple[int, int]] = []
-        self.statement_span: Span | None = None
+
+    # --- helpers for the summarizer ---------------------------------------------------
+
+    def _span(self, node: ast.AST) -> Span:
+        return self.lines.span(node)
+
+    def _text(self, node: ast.AST) -> str | None:
+        return self.lines.segment(node)
+
+    def _local_value(self, name: str) -> ExprFact | None:
+        node = self.frames[-1].values.get(name)
+        if node is None:
+            return None
+        # One level only: the assigned value's own names are not followed again.
+        return self.summarizer.summarize(node, depth=2, follow_locals=False)
+
+    def summarize(self, node: ast.expr, depth: int = 2) -> ExprFact:
+        return self.summarizer.summarize(node, depth)
 
     # --- statements -------------------------------------------------------------------
 
@@ -110,6 +196,7 @@ class FactExtractor(ast.NodeVisitor):
         statement = self.lines.span(node)
         for alias in node.names:
             self._add_import(alias.name, None, alias.asname, 0, alias, statement)
+            self.names.bind_import(alias.name, alias.asname)
             if alias.name in TYPING_MODULES:
                 self.typing_module_names.add(alias.asname or alias.name)
 
@@ -118,6 +205,7 @@ class FactExtractor(ast.NodeVisitor):
         module = node.module or ""
         for alias in node.names:
             self._add_import(module, alias.name, alias.asname, node.level, alias, statement)
+            self.names.bind_from(module, node.level, alias.name, alias.asname)
             if node.level == 0 and module in TYPING_MODULES and alias.name in PEP604_NAMES:
                 self.typing_names[alias.asname or alias.name] = alias.name
 
@@ -156,27 +244,131 @@ class FactExtractor(ast.NodeVisitor):
         self._visit_arguments(node.args)
         if node.returns is not None:
             self._visit_annotation(node.returns, runtime=not self.future_annotations)
+        index = len(self.functions)
+        self.functions.append(self._function_fact(node))
+        frame = _Frame(function=index, is_async=isinstance(node, ast.AsyncFunctionDef))
+        for arg in _all_arguments(node.args):
+            if arg.annotation is not None:
+                frame.types[arg.arg] = arg.annotation
+        self.frames.append(frame)
+        self.qualname += [node.name, "<locals>"]
         self.context.function_depth += 1
         for stmt in node.body:
             self.visit(stmt)
         self.context.function_depth -= 1
+        del self.qualname[-2:]
+        self.frames.pop()
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
+    def _function_fact(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFact:
+        return FunctionFact(
+            name=node.name,
+            qualname=".".join([*self.qualname, node.name]),
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            class_name=self.class_scopes[-1].name if self._directly_in_class() else None,
+            nested=self.context.function_depth > 0,
+            decorators=tuple(self.summarize(d) for d in node.decorator_list),
+            params=tuple(self._params(node.args)),
+            returns=self.summarize(node.returns) if node.returns is not None else None,
+            complexity=function_complexity(node),
+            span=self.lines.span(node),
+            end_line=node.end_lineno or node.lineno,
+        )
+
+    def _directly_in_class(self) -> bool:
+        return bool(self.class_scopes) and self.qualname[-1:] == [self.class_scopes[-1].name]
+
+    def _params(self, args: ast.arguments) -> Iterator[ParamFact]:
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(
+            args.defaults
+        )
+        groups: list[tuple[str, list[ast.arg], list[ast.expr | None]]] = [
+            ("positional", args.posonlyargs, defaults[: len(args.posonlyargs)]),
+            ("regular", args.args, defaults[len(args.posonlyargs) :]),
+            ("vararg", [args.vararg] if args.vararg else [], [None]),
+            ("keyword", args.kwonlyargs, list(args.kw_defaults)),
+            ("kwarg", [args.kwarg] if args.kwarg else [], [None]),
+        ]
+        for kind, group, group_defaults in groups:
+            for arg, default in zip(group, group_defaults):
+                yield ParamFact(
+                    name=arg.arg,
+                    kind=kind,
+                    annotation=self.summarize(arg.annotation) if arg.annotation is not None else None,
+                    default=self.summarize(default) if default is not None else None,
+                    span=self.lines.span(arg),
+                )
+
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._visit_arguments(node.args)
+        self.frames.append(_Frame(function=self.frames[-1].function, is_async=False))
         self.context.function_depth += 1
         self.visit(node.body)
         self.context.function_depth -= 1
+        self.frames.pop()
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.visit(default)
-        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        every += [a for a in (args.vararg, args.kwarg) if a is not None]
-        for arg in every:
+        for arg in _all_arguments(args):
             if arg.annotation is not None:
                 self._visit_annotation(arg.annotation, runtime=not self.future_annotations)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        for base in node.bases:
+            self.visit(base)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+        scope = _ClassScope(node.name, _attribute_types(node))
+        module_level = not self.class_scopes and self.frames[-1].function is None and not self.qualname
+        self.class_scopes.append(scope)
+        self.qualname.append(node.name)
+        self.frames.append(_Frame(function=self.frames[-1].function, is_async=False))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.frames.pop()
+        self.qualname.pop()
+        self.class_scopes.pop()
+        self.classes.append(self._class_fact(node, module_level))
+
+    def _class_fact(self, node: ast.ClassDef, module_level: bool) -> ClassFact:
+        return ClassFact(
+            name=node.name,
+            qualname=".".join([*self.qualname, node.name]),
+            bases=tuple(self.summarize(base) for base in node.bases),
+            keywords=tuple((k.arg, self.summarize(k.value)) for k in node.keywords if k.arg),
+            fields=tuple(self._fields(node.body)),
+            nested_classes=tuple(
+                (stmt.name, self.lines.span(stmt)) for stmt in node.body if isinstance(stmt, ast.ClassDef)
+            ),
+            module_level=module_level,
+            span=self.lines.span(node),
+        )
+
+    def _fields(self, body: list[ast.stmt]) -> Iterator[FieldFact]:
+        for stmt in body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = self.summarize(stmt.value) if stmt.value is not None else None
+                yield FieldFact(
+                    stmt.target.id, self.summarize(stmt.annotation), value, self.lines.span(stmt.target)
+                )
+            elif (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+            ):
+                target = stmt.targets[0]
+                yield FieldFact(target.id, None, self.summarize(stmt.value), self.lines.span(target))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.generic_visit(node)
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self._bind(target.id, node.value, None, target)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         # Python evaluates a local variable's annotation never, a module or class one always.
@@ -185,6 +377,57 @@ class FactExtractor(ast.NodeVisitor):
         self._visit_annotation(node.annotation, runtime=not (local or self.future_annotations))
         if node.value is not None:
             self.visit(node.value)
+        if isinstance(node.target, ast.Name):
+            self._bind(node.target.id, node.value, node.annotation, node.target)
+
+    def _bind(self, name: str, value: ast.expr | None, annotation: ast.expr | None, target: ast.expr) -> None:
+        frame = self.frames[-1]
+        if value is not None:
+            frame.values[name] = value
+        if annotation is not None:
+            frame.types[name] = annotation
+        elif isinstance(value, ast.Call):
+            frame.types[name] = value
+        if len(self.frames) == 1 and not self.class_scopes:
+            self.assignments.append(
+                AssignmentFact(
+                    name=name,
+                    value=self.summarize(value) if value is not None else None,
+                    annotation=self.summarize(annotation) if annotation is not None else None,
+                    span=self.lines.span(target),
+                )
+            )
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if isinstance(item.optional_vars, ast.Name):
+                # `async with SessionLocal() as session`: the session's type is what made it.
+                self.frames[-1].types[item.optional_vars.id] = item.context_expr
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        if isinstance(node.target, ast.Name):
+            # `for router in (a.router, b.router): app.include_router(router)`
+            iterable = node.iter
+            if isinstance(iterable, ast.Name):
+                iterable = self.frames[-1].values.get(iterable.id, iterable)
+            if isinstance(iterable, (ast.List, ast.Tuple)):
+                self.frames[-1].values[node.target.id] = iterable
+        self.visit(node.target)
+        for stmt in [*node.body, *node.orelse]:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        exception = self.summarize(node.exc) if node.exc is not None else None
+        self.raises.append(RaiseFact(exception, self.frames[-1].function, self.lines.span(node)))
+        self.generic_visit(node)
 
     def _visit_annotation(self, node: ast.expr, *, runtime: bool) -> None:
         outer = self.context
@@ -197,10 +440,20 @@ class FactExtractor(ast.NodeVisitor):
     # --- expressions ------------------------------------------------------------------
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if self.context.in_annotation and isinstance(node.value, str):
+        if not isinstance(node.value, str):
+            return
+        if self.context.in_annotation:
             self._visit_string_annotation(node)
+        elif "://" in node.value and DSN_RE.match(node.value):
+            self.dsn_strings.append(StringFact(node.value, self.lines.span(node)))
+
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
+        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        self._record_call(node)
         self.visit(node.func)
         # `cast("Optional[int]", x)`: the first argument is a type, possibly quoted, and
         # evaluated at runtime unless quoted as a whole.
@@ -214,13 +467,50 @@ class FactExtractor(ast.NodeVisitor):
         for keyword in node.keywords:
             self.visit(keyword.value)
 
+    def _record_call(self, node: ast.Call) -> None:
+        callee = dotted_name(node.func) or ""
+        method = callee.rpartition(".")[2] if callee else getattr(node.func, "attr", "")
+        qualified = self.names.qualify(callee) if callee else ""
+        for arg in node.args:
+            if isinstance(arg, ast.Call):
+                self.outer_calls[id(arg)] = qualified or method
+        if method not in INTERESTING_CALLS and qualified.partition(".")[0] not in INTERESTING_MODULES:
+            return
+        frame = self.frames[-1]
+        self.calls.append(
+            CallFact(
+                call=self.summarize(node),
+                callee=callee,
+                method=method,
+                function=frame.function,
+                in_async=frame.is_async,
+                awaited=id(node) in self.awaited,
+                outer_call=self.outer_calls.get(id(node)),
+                receiver_type=self._receiver_type(callee),
+            )
+        )
+
+    def _receiver_type(self, callee: str) -> ExprFact | None:
+        """The declared type of `x` in `x.m()` or `self.x.m()`, when this file states it."""
+        receiver, _, _ = callee.rpartition(".")
+        if not receiver:
+            return None
+        head, _, rest = receiver.partition(".")
+        if head == "self" and rest and "." not in rest and self.class_scopes:
+            declared = self.class_scopes[-1].attribute_types.get(rest)
+        elif not rest:
+            declared = self.frames[-1].types.get(head)
+        else:
+            declared = None
+        return self.summarize(declared) if declared is not None else None
+
     def _visit_string_annotation(self, node: ast.Constant) -> None:
         """Parse a quoted annotation and visit it as typing-only code, positioned in the file."""
         segment = self.lines.segment(node)
         if segment is None or "\n" in segment:
             return
         body = _string_literal_body(segment)
-        if body is None or body != node.value:
+        if body is None or body != node.value or not ("Optional" in body or "Union" in body):
             return  # escapes or implicit concatenation: positions inside would be guesses
         try:
             inner = ast.parse(body.strip(), mode="eval").body
@@ -262,10 +552,7 @@ class FactExtractor(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             return func.attr == name and func.value.id in self.typing_module_names
         if isinstance(func, ast.Name):
-            return func.id == name and any(
-                imp.name == name and imp.module in TYPING_MODULES and (imp.alias or imp.name) == name
-                for imp in self.imports
-            )
+            return func.id == name and self.names.qualify(name) in (f"{m}.{name}" for m in TYPING_MODULES)
         return False
 
     def _record_typing_subscript(self, node: ast.Subscript, kind: str) -> None:
@@ -310,6 +597,12 @@ class FactExtractor(ast.NodeVisitor):
             is_package=is_package,
             imports=tuple(self.imports),
             typing_subscripts=tuple(self.typing_subscripts),
+            functions=tuple(self.functions),
+            calls=tuple(self.calls),
+            classes=tuple(sorted(self.classes, key=lambda c: (c.span.line, c.span.column))),
+            raises=tuple(self.raises),
+            assignments=tuple(self.assignments),
+            dsn_strings=tuple(self.dsn_strings),
             noqa=tuple(find_noqa_comments(self.source)),
             statement_ranges=tuple(sorted(self.statement_ranges)),
         )
@@ -392,7 +685,46 @@ def find_noqa_comments(source: str) -> Iterator[tuple[int, tuple[str, ...]]]:
         yield number, tuple(c.upper() for c in CODE_RE.findall(codes)) if codes else ()
 
 
+def _all_arguments(args: ast.arguments) -> list[ast.arg]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    return every + [a for a in (args.vararg, args.kwarg) if a is not None]
+
+
+def _attribute_types(node: ast.ClassDef) -> dict[str, ast.expr]:
+    """What a class says its attributes are: class-level annotations, and in `__init__`,
+    `self.x: T = ...`, `self.x = param` (typed by the parameter's annotation) or `self.x = C()`."""
+    types: dict[str, ast.expr] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            types[stmt.target.id] = stmt.annotation
+    init = next(
+        (
+            s
+            for s in node.body
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__init__"
+        ),
+        None,
+    )
+    if init is None:
+        return types
+    params = {a.arg: a.annotation for a in _all_arguments(init.args) if a.annotation is not None}
+    for stmt in ast.walk(init):
+        if isinstance(stmt, ast.AnnAssign) and _is_self_attribute(stmt.target):
+            types[stmt.target.attr] = stmt.annotation  # type: ignore[union-attr]
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_self_attribute(stmt.targets[0]):
+            attribute = stmt.targets[0].attr  # type: ignore[attr-defined]
+            if isinstance(stmt.value, ast.Name) and stmt.value.id in params:
+                types[attribute] = params[stmt.value.id]
+            elif isinstance(stmt.value, ast.Call):
+                types[attribute] = stmt.value
+    return types
+
+
+def _is_self_attribute(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
 def extract_facts(source: str, tree: ast.Module, path: Path, module: str, is_package: bool) -> FileFacts:
-    extractor = FactExtractor(source, tree)
+    extractor = FactExtractor(source, tree, module, is_package)
     extractor.visit(tree)
     return extractor.facts(path, module, is_package)

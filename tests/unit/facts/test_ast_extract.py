@@ -179,3 +179,153 @@ def test_multi_line_statements_and_headers_are_ranges() -> None:
         """
     )
     assert facts.statement_ranges == ((1, 3), (4, 7))
+
+
+# --- functions, calls, classes, raises, assignments (facts for the rule families) -----
+
+
+def test_function_facts() -> None:
+    facts = facts_of(
+        """\
+        from typing import Annotated
+        from fastapi import APIRouter, Depends
+        from ..deps import SessionDep, get_db
+
+        router = APIRouter()
+
+        @router.get("/items/{item_id}", response_model=None)
+        async def read_item(item_id: int, db: SessionDep, other=Depends(get_db), *args, key: str = "k", **kw) -> dict:
+            if item_id:
+                return {}
+            return {}
+
+        class Service:
+            def run(self):
+                def inner(): ...
+        """,
+        module="app.api.v1.items",
+    )
+    read, run, inner = facts.functions
+    assert (read.name, read.qualname, read.is_async, read.class_name, read.nested) == (
+        "read_item",
+        "read_item",
+        True,
+        None,
+        False,
+    )
+    assert read.span.line == 8 and read.span.column == 0
+    assert read.complexity == 2
+    decorator = read.decorators[0]
+    assert (decorator.kind, decorator.qualified, decorator.args[0].value) == (
+        "call",
+        "router.get",
+        "/items/{item_id}",
+    )
+    assert dict(decorator.keywords)["response_model"].kind == "none"
+    params = {p.name: p for p in read.params}
+    assert [p.kind for p in read.params] == ["regular", "regular", "regular", "vararg", "keyword", "kwarg"]
+    assert params["db"].annotation.qualified == "app.api.deps.SessionDep"
+    assert params["other"].default.depends == ("app.api.deps.get_db",)
+    assert params["key"].default.value == "k"
+    assert read.returns.qualified == "dict"
+    assert (run.qualname, run.class_name) == ("Service.run", "Service")
+    assert (inner.qualname, inner.nested, inner.class_name) == ("Service.run.<locals>.inner", True, None)
+
+
+def test_calls_know_await_async_context_and_receiver_type() -> None:
+    facts = facts_of(
+        """\
+        import asyncio
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        class Repo:
+            def __init__(self, session: AsyncSession) -> None:
+                self.session = session
+
+            async def save(self, session: AsyncSession) -> None:
+                await self.session.commit()
+                session.rollback()
+                await asyncio.gather(session.flush())
+                fn = lambda: session.close()
+        """
+    )
+    calls = {c.callee: c for c in facts.calls}
+    commit = calls["self.session.commit"]
+    assert (commit.awaited, commit.in_async, commit.method) == (True, True, "commit")
+    assert commit.receiver_type.qualified == "sqlalchemy.ext.asyncio.AsyncSession"
+    rollback = calls["session.rollback"]
+    assert (rollback.awaited, rollback.receiver_type.qualified) == (
+        False,
+        "sqlalchemy.ext.asyncio.AsyncSession",
+    )
+    assert calls["session.flush"].outer_call == "asyncio.gather"
+    assert calls["session.close"].in_async is False  # inside a lambda
+    assert calls["asyncio.gather"].call.qualified == "asyncio.gather"
+
+
+def test_sql_argument_follows_a_local_variable() -> None:
+    facts = facts_of(
+        """\
+        from sqlalchemy import text
+        async def find(session, name: str):
+            query = f"SELECT * FROM users WHERE name = '{name}'"
+            return await session.execute(text(query))
+        """
+    )
+    text_call = next(c for c in facts.calls if c.method == "text")
+    argument = text_call.call.args[0]
+    assert (argument.kind, argument.assigned.kind) == ("name", "fstring")
+    assert argument.assigned.span.line == 3
+
+
+def test_with_and_for_bind_names() -> None:
+    facts = facts_of(
+        """\
+        from app.db import SessionLocal
+        from app.api import users, orders
+        from fastapi import FastAPI
+        app = FastAPI()
+        for router in (users.router, orders.router):
+            app.include_router(router)
+        async def job():
+            async with SessionLocal() as session:
+                await session.execute("x")
+        """
+    )
+    include = next(c for c in facts.calls if c.method == "include_router")
+    assert [e.qualified for e in include.call.args[0].assigned.args] == [
+        "app.api.users.router",
+        "app.api.orders.router",
+    ]
+    execute = next(c for c in facts.calls if c.method == "execute")
+    assert (execute.receiver_type.kind, execute.receiver_type.qualified) == ("call", "app.db.SessionLocal")
+
+
+def test_classes_raises_assignments_and_dsn_strings() -> None:
+    facts = facts_of(
+        """\
+        from fastapi import HTTPException as HE
+        from pydantic import BaseModel
+        DATABASE_URL = "postgresql+psycopg2://u:p@h/db"
+
+        class UserResponse(BaseModel):
+            id: int
+            password: str = "x"
+
+            class Config:
+                orm_mode = True
+
+        def fail() -> None:
+            raise HE(status_code=404)
+        """
+    )
+    user, config = facts.classes
+    assert (config.name, config.qualname, config.module_level) == ("Config", "UserResponse.Config", False)
+    assert [b.qualified for b in user.bases] == ["pydantic.BaseModel"]
+    assert [(f.name, f.annotation.text) for f in user.fields] == [("id", "int"), ("password", "str")]
+    assert user.nested_classes == (("Config", Span(9, 4, 10, 23)),)
+    assert (user.span.line, user.span.column, user.module_level) == (5, 0, True)
+    (raised,) = facts.raises
+    assert (raised.exception.qualified, raised.function, raised.span.line) == ("fastapi.HTTPException", 0, 13)
+    assert [a.name for a in facts.assignments] == ["DATABASE_URL"]
+    assert [s.value for s in facts.dsn_strings] == ["postgresql+psycopg2://u:p@h/db"]

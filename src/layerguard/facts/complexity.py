@@ -1,0 +1,43 @@
+"""Cyclomatic complexity of a function, counted exactly as ruff's C901 (mccabe) counts it."""
+
+from __future__ import annotations
+
+import ast
+
+
+def function_complexity(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    return 1 + _statements(node.body)
+
+
+def _statements(body: list[ast.stmt]) -> int:
+    """Decision points in a block: branches and loops add one, boolean operators add none."""
+    total = 0
+    for stmt in body:
+        if isinstance(stmt, ast.If):
+            # An `elif` is an `if` inside `orelse`: it adds its own one, as in ruff.
+            total += 1 + _statements(stmt.body) + _statements(stmt.orelse)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            total += 1 + _statements(stmt.body) + _statements(stmt.orelse)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            total += _statements(stmt.body)
+        elif isinstance(stmt, ast.Match):
+            total += sum(1 + _statements(case.body) for case in stmt.cases)
+            if stmt.cases and _is_irrefutable(stmt.cases[-1]):
+                total -= 1  # like an `else`: no decision of its own
+        elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            total += _statements(stmt.body) + _statements(stmt.finalbody)
+            total += (1 if stmt.orelse else 0) + _statements(stmt.orelse)
+            total += sum(1 + _statements(handler.body) for handler in stmt.handlers)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            total += 1 + _statements(stmt.body)
+        elif isinstance(stmt, ast.ClassDef):
+            total += _statements(stmt.body)
+    return total
+
+
+def _is_irrefutable(case: ast.match_case) -> bool:
+    pattern = case.pattern
+    while isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
+        pattern = pattern.pattern
+    wildcard = isinstance(pattern, ast.MatchAs) and pattern.pattern is None
+    return case.guard is None and wildcard

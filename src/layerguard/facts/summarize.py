@@ -1,0 +1,217 @@
+"""Name resolution through a file's imports, and `ExprFact` summaries of expressions."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+
+from layerguard.model import TEXT_LIMIT, ExprFact, Span
+
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "Depends"})
+MAX_DEPTH = 3  # summaries of arguments of arguments of arguments are enough for every rule
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class ImportNames:
+    """What each local name is bound to by the file's imports, as an absolute dotted name."""
+
+    def __init__(self, module: str, is_package: bool) -> None:
+        self.package = module.split(".") if is_package else module.split(".")[:-1]
+        self.bound: dict[str, str] = {}
+
+    def bind_import(self, name: str, alias: str | None) -> None:
+        """`import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`."""
+        if alias:
+            self.bound[alias] = name
+        else:
+            head = name.split(".", 1)[0]
+            self.bound[head] = head
+
+    def bind_from(self, module: str, level: int, name: str, alias: str | None) -> None:
+        if name == "*":
+            return
+        base = self.absolute(module, level)
+        if base is not None:
+            self.bound[alias or name] = f"{base}.{name}" if base else name
+
+    def absolute(self, module: str, level: int) -> str | None:
+        if level == 0:
+            return module
+        if level - 1 > len(self.package):
+            return None
+        base = self.package[: len(self.package) - (level - 1)]
+        return ".".join([*base, module] if module else base)
+
+    def qualify(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        bound = self.bound.get(head)
+        if bound is None:
+            return dotted
+        return f"{bound}.{rest}" if rest else bound
+
+
+class Summarizer:
+    """Builds `ExprFact`s. `span_of`/`text_of` come from the file's `SourceLines`;
+    `local_value` gives a name's last assigned value in the current function."""
+
+    def __init__(
+        self,
+        names: ImportNames,
+        span_of: Callable[[ast.AST], Span],
+        text_of: Callable[[ast.AST], str | None],
+        local_value: Callable[[str], ExprFact | None],
+    ) -> None:
+        self.names = names
+        self.span_of = span_of
+        self.text_of = text_of
+        self.local_value = local_value
+
+    def summarize(self, node: ast.expr, depth: int = MAX_DEPTH, *, follow_locals: bool = True) -> ExprFact:
+        """`follow_locals=False` inside an assigned value: `x = f(x)` must not recurse."""
+        return self._summary(node, depth, follow_locals, outermost=True)
+
+    def _summary(self, node: ast.expr, depth: int, follow_locals: bool, outermost: bool) -> ExprFact:
+        kind, qualified, args, keywords, value = self._shape(node, depth, follow_locals)
+        text = (self.text_of(node) or "")[:TEXT_LIMIT]
+        follow = follow_locals and isinstance(node, ast.Name)
+        assigned = self.local_value(node.id) if follow else None  # type: ignore[attr-defined]
+        # Only the outermost summary lists the names inside: its arguments' lists would repeat them.
+        names, depends = self._references(node) if outermost else ((), ())
+        return ExprFact(
+            kind=kind,
+            text=text,
+            span=self.span_of(node),
+            qualified=qualified,
+            names=names,
+            depends=depends,
+            args=args,
+            keywords=keywords,
+            value=value,
+            assigned=assigned,
+        )
+
+    def _shape(
+        self, node: ast.expr, depth: int, follow: bool
+    ) -> tuple[
+        str, str | None, tuple[ExprFact, ...], tuple[tuple[str, ExprFact], ...], str | int | float | None
+    ]:
+        inner = depth - 1
+        dotted = dotted_name(node)
+        if dotted is not None:
+            return "name", self.names.qualify(dotted), (), (), None
+        if isinstance(node, ast.Call):
+            callee = dotted_name(node.func)
+            keywords = (
+                tuple(
+                    (k.arg, self._summary(k.value, inner, follow, outermost=False))
+                    for k in node.keywords
+                    if k.arg
+                )
+                if depth
+                else ()
+            )
+            args = tuple(self._summary(a, inner, follow, outermost=False) for a in node.args) if depth else ()
+            if callee is None and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+                if isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+                    return "format", None, args, keywords, node.func.value.value
+            return "call", self.names.qualify(callee) if callee else None, args, keywords, None
+        if isinstance(node, ast.Subscript):
+            value = dotted_name(node.value)
+            members = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            args = tuple(self._summary(m, inner, follow, outermost=False) for m in members) if depth else ()
+            return "subscript", self.names.qualify(value) if value else None, args, (), None
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                return "string", None, (), (), node.value
+            if node.value is None:
+                return "none", None, (), (), None
+            if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                return "number", None, (), (), node.value
+            return "other", None, (), (), None
+        if isinstance(node, ast.JoinedStr):
+            return "fstring", None, (), (), None
+        if isinstance(node, ast.BinOp) and _is_string_building(node):
+            kind = "percent" if isinstance(node.op, ast.Mod) else "concat"
+            return kind, None, (), (), None
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            kind = type(node).__name__.lower()
+            return (
+                kind,
+                None,
+                tuple(self._summary(e, inner, follow, outermost=False) for e in node.elts) if depth else (),
+                (),
+                None,
+            )
+        if isinstance(node, ast.Await):
+            return (
+                "await",
+                None,
+                (self._summary(node.value, inner, follow, outermost=False),) if depth else (),
+                (),
+                None,
+            )
+        return type(node).__name__.lower(), None, (), (), None
+
+    def _references(self, node: ast.expr) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Every name inside (quoted forward references included) and every `Depends` provider."""
+        names: list[str] = []
+        depends: list[str] = []
+        for child in _walk_expressions(node):
+            dotted = dotted_name(child)
+            if dotted is not None:
+                names.append(self.names.qualify(dotted))
+            elif (
+                isinstance(child, ast.Constant)
+                and isinstance(child.value, str)
+                and child.value.isidentifier()
+            ):
+                names.append(self.names.qualify(child.value))
+            elif isinstance(child, ast.Call):
+                callee = dotted_name(child.func)
+                if callee is not None and self.names.qualify(callee) in DEPENDS:
+                    provider = dotted_name(child.args[0]) if child.args else None
+                    depends.append(self.names.qualify(provider) if provider else "")
+        return tuple(names), tuple(depends)
+
+
+def _walk_expressions(node: ast.expr) -> Iterator[ast.expr]:
+    """Pre-order, without descending into a dotted name's own parts."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.expr):
+            yield current
+            if dotted_name(current) is not None:
+                continue
+        stack.extend(reversed(list(ast.iter_child_nodes(current))))
+
+
+def _is_string_building(node: ast.BinOp) -> bool:
+    """`"..." + x`, `x + "..."` or `"..." % x`: text built at runtime."""
+
+    def is_text(part: ast.expr) -> bool:
+        return (isinstance(part, ast.Constant) and isinstance(part.value, str)) or isinstance(
+            part, ast.JoinedStr
+        )
+
+    if isinstance(node.op, ast.Mod):
+        return is_text(node.left)
+    if isinstance(node.op, ast.Add):
+        left = node.left
+        return (
+            is_text(left)
+            or is_text(node.right)
+            or (isinstance(left, ast.BinOp) and _is_string_building(left))
+        )
+    return False
