@@ -16,6 +16,7 @@ from layerguard.model import Config, FileFacts
 
 if TYPE_CHECKING:
     from layerguard.graph import ImportEdge
+    from layerguard.symbols import Symbols
 
 # Never source code, whatever `exclude` says (ruff skips the same tool and VCS folders).
 SKIPPED_DIRS = frozenset(
@@ -209,6 +210,13 @@ class Project:
     @cached_property
     def by_module(self) -> dict[str, FileFacts]:
         return {facts.module: facts for facts in self.files}
+
+    @cached_property
+    def symbols(self) -> Symbols:
+        """Classes, functions and assignments of every file, by qualified name."""
+        from layerguard.symbols import Symbols
+
+        return Symbols(self.files)
 
     @cached_property
     def edges(self) -> tuple[ImportEdge, ...]:

@@ -1,0 +1,106 @@
+"""Project-wide lookup of classes, functions and module-level assignments by qualified name.
+
+Rules that read more than one file (LG104's session alias defined in `deps`, LG601's pydantic
+models, LG701's envelope class, LG702's inherited fields, LG804's routers) resolve names here:
+re-exports through a package's `__init__` (`from .User import User`) and module attributes
+(`orders.router`) are followed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+
+from layerguard.graph import absolute_module
+from layerguard.model import AssignmentFact, ClassFact, FileFacts, FunctionFact
+
+Symbol = ClassFact | FunctionFact | AssignmentFact
+MAX_HOPS = 8  # re-export chains longer than this are not followed (and cycles end)
+
+
+class Symbols:
+    def __init__(self, files: tuple[FileFacts, ...]) -> None:
+        self.files = files
+
+    @cached_property
+    def modules(self) -> dict[str, FileFacts]:
+        return {facts.module: facts for facts in self.files}
+
+    @cached_property
+    def definitions(self) -> dict[str, tuple[Symbol, FileFacts]]:
+        """`module.Name` -> the module-level class, function or assignment defining it."""
+        found: dict[str, tuple[Symbol, FileFacts]] = {}
+        for facts in self.files:
+            for assignment in facts.assignments:
+                found[f"{facts.module}.{assignment.name}"] = (assignment, facts)
+            for function in facts.functions:
+                if not function.nested and function.class_name is None:
+                    found[f"{facts.module}.{function.name}"] = (function, facts)
+            for cls in facts.classes:
+                if cls.module_level:
+                    found[f"{facts.module}.{cls.name}"] = (cls, facts)
+        return found
+
+    @cached_property
+    def reexports(self) -> dict[str, str]:
+        """`package.Name` -> what the package's imports bind `Name` to."""
+        bound: dict[str, str] = {}
+        for facts in self.files:
+            for fact in facts.imports:
+                if fact.name is None or fact.name == "*":
+                    continue
+                base = absolute_module(facts, fact)
+                if base is not None:
+                    target = f"{base}.{fact.name}" if base else fact.name
+                    bound[f"{facts.module}.{fact.alias or fact.name}"] = target
+        return bound
+
+    def qualify(self, name: str, facts: FileFacts) -> str:
+        """A name as the facts give it: already absolute when imported, else local to `facts`."""
+        head = name.split(".", 1)[0]
+        if head in self.modules or any(m.startswith(head + ".") for m in self.modules):
+            return name
+        return f"{facts.module}.{name}"
+
+    def resolve(self, qualified: str, facts: FileFacts | None = None) -> tuple[Symbol, FileFacts] | None:
+        """The definition a qualified name refers to, following re-exports; None if outside
+        the project or unknown. With `facts`, a bare local name is looked up in that file."""
+        name = self.qualify(qualified, facts) if facts is not None else qualified
+        for _ in range(MAX_HOPS):
+            if name in self.definitions:
+                return self.definitions[name]
+            forwarded = self.reexports.get(name)
+            if forwarded is None or forwarded == name:
+                return None
+            name = forwarded
+        return None
+
+    def resolve_class(self, qualified: str, facts: FileFacts | None = None) -> tuple[ClassFact, FileFacts] | None:
+        found = self.resolve(qualified, facts)
+        if found is not None and isinstance(found[0], ClassFact):
+            return found[0], found[1]
+        return None
+
+    def ancestors(self, cls: ClassFact, facts: FileFacts) -> Iterator[tuple[ClassFact, FileFacts] | str]:
+        """Every base class, transitively: project classes as facts, outside ones by qualified
+        name (`pydantic.BaseModel`). Each is given once."""
+        seen: set[str] = set()
+        stack = [(base.qualified, facts) for base in reversed(cls.bases) if base.qualified]
+        while stack:
+            qualified, where = stack.pop()
+            assert qualified is not None
+            found = self.resolve_class(qualified, where)
+            key = f"{found[1].module}.{found[0].qualname}" if found else qualified
+            if key in seen:
+                continue
+            seen.add(key)
+            if found is None:
+                yield qualified
+                continue
+            yield found
+            base_class, base_facts = found
+            stack.extend((b.qualified, base_facts) for b in reversed(base_class.bases) if b.qualified)
+
+    def inherits_from(self, cls: ClassFact, facts: FileFacts, qualified_bases: frozenset[str]) -> bool:
+        """`cls` derives, directly or through project classes, from one of `qualified_bases`."""
+        return any(isinstance(a, str) and a in qualified_bases for a in self.ancestors(cls, facts))

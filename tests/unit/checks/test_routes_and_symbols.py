@@ -1,0 +1,77 @@
+"""Route handler detection (SPEC §1) and project-wide symbol resolution."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from layerguard.checks.routes import find_route_handlers, registration_keyword
+from layerguard.facts.ast_extract import extract_facts
+from layerguard.model import ClassFact, FileFacts
+from layerguard.symbols import Symbols
+
+
+def facts_of(source: str, module: str, is_package: bool = False) -> FileFacts:
+    source = textwrap.dedent(source)
+    return extract_facts(source, ast.parse(source), Path(f"/p/{module}.py"), module, is_package)
+
+
+def test_route_handlers_by_decorator_and_add_api_route() -> None:
+    facts = facts_of(
+        """\
+        from fastapi import APIRouter, FastAPI
+        from app.api.base import shared_router as imported
+        from app import cache
+
+        api = APIRouter(prefix="/x")
+        app = FastAPI()
+        items_router = something()
+        other = object()
+
+        @api.get("/a")
+        async def a(): ...
+        @app.post(path="/b", status_code=204)
+        def b(): ...
+        @imported.websocket("/c")
+        async def c(): ...
+        @items_router.api_route("/d", methods=["GET"])
+        async def d(): ...
+        @other.get("/e")
+        async def not_a_route(): ...
+        @cache.get("key")
+        def also_not(): ...
+        async def f(): ...
+        api.add_api_route("/f", f, methods=["GET"])
+        """,
+        "app.api.items",
+    )
+    handlers = find_route_handlers(facts)
+    assert [(h.function.name, h.method, h.router) for h in handlers] == [
+        ("a", "get", "api"),
+        ("b", "post", "app"),
+        ("c", "websocket", "imported"),
+        ("d", "api_route", "items_router"),
+        ("also_not", "get", "cache"),  # `cache` is imported: SPEC counts imported receivers
+        ("f", "add_api_route", "api"),
+    ]
+    assert registration_keyword(handlers[1], "status_code").value == 204  # type: ignore[union-attr]
+
+
+def test_symbols_follow_reexports_and_inheritance() -> None:
+    base = facts_of("from pydantic import BaseModel\nclass Envelope(BaseModel):\n    code: int\n", "app.schemas.base")
+    user = facts_of("from .base import Envelope\nclass UserResponse(Envelope):\n    id: int\n", "app.schemas.user")
+    package = facts_of("from .user import UserResponse\n", "app.schemas", is_package=True)
+    deps = facts_of("from typing import Annotated\nSessionDep = Annotated[int, 1]\n", "app.api.deps")
+    symbols = Symbols((base, user, package, deps))
+
+    found = symbols.resolve("app.schemas.UserResponse")
+    assert found is not None and isinstance(found[0], ClassFact) and found[0].name == "UserResponse"
+    assert symbols.resolve("app.api.deps.SessionDep") is not None
+    assert symbols.resolve("fastapi.Depends") is None
+    assert symbols.resolve("UserResponse", user) == found
+
+    cls, where = symbols.resolve_class("app.schemas.user.UserResponse")  # type: ignore[misc]
+    ancestors = list(symbols.ancestors(cls, where))
+    assert [a[0].name if isinstance(a, tuple) else a for a in ancestors] == ["Envelope", "pydantic.BaseModel"]
+    assert symbols.inherits_from(cls, where, frozenset({"pydantic.BaseModel"}))
