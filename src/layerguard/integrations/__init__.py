@@ -1,0 +1,1 @@
+"""Adapters that let other tools run layerguard: the flake8 plugin."""

@@ -1,0 +1,73 @@
+"""The real flake8 with the plugin, and the real pre-commit with the hook."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "tests" / "fixtures" / "fortress_app"
+
+
+def run(args: list[str], cwd: Path, stdin: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def layerguard_concise(*paths: str) -> list[str]:
+    result = run([sys.executable, "-m", "layerguard", "check", "--format", "concise", *paths], cwd=APP)
+    return [line for line in result.stdout.splitlines() if ": LG001 " not in line]
+
+
+def test_flake8_shows_the_same_findings_as_concise_output() -> None:
+    result = run([sys.executable, "-m", "flake8", "--select", "LG", "app"], cwd=APP)
+    assert result.stderr == ""
+    flake8_lines = sorted(result.stdout.splitlines())
+    assert flake8_lines == sorted(layerguard_concise("app"))
+    assert any(": LG101 " in line for line in flake8_lines)
+
+
+def test_flake8_plugin_is_registered_under_lg() -> None:
+    result = run([sys.executable, "-m", "flake8", "--version"], cwd=APP)
+    assert "layerguard" in result.stdout
+
+
+def test_flake8_stdin_checks_the_buffer_not_the_file(tmp_path: Path) -> None:
+    """An editor sends its unsaved buffer: a violation only in the buffer is reported."""
+    project = tmp_path / "app_copy"
+    shutil.copytree(APP, project)
+    target = "app/repositories/OrderRepository.py"
+    buffer = (project / target).read_text() + "\nfrom app.services.OrderService import OrderService\n"
+    result = run(
+        [sys.executable, "-m", "flake8", "--select", "LG", "--stdin-display-name", target, "-"],
+        cwd=project,
+        stdin=buffer,
+    )
+    assert result.stdout.count(": LG101 ") == 1, result.stdout + result.stderr
+    on_disk = run([sys.executable, "-m", "flake8", "--select", "LG", target], cwd=project)
+    assert ": LG101 " not in on_disk.stdout
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_reports_staged_files(tmp_path: Path) -> None:
+    """`pre-commit try-repo` installs this repository's hook as a user would and runs it."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    project = tmp_path / "project"
+    shutil.copytree(APP, project)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    for command in (["git", "init", "-q"], ["git", "add", "."]):
+        subprocess.run(command, cwd=project, check=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "layerguard", "--files",
+         "app/services/UserService.py", "app/core/config.py"],
+        cwd=project, capture_output=True, text=True, timeout=600, env=env, check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "app/services/UserService.py:3:1: LG101" in output
+    assert "app/api/v1/endpoints/users.py" not in output  # only the files passed are reported
