@@ -97,6 +97,14 @@ def check(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show a traceback on internal errors.")
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Neither read nor write the facts cache (.layerguard_cache/)."),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Parser processes to run at once. Default: one per core."),
+    ] = None,
 ) -> None:
     """Check the project and report findings.
 
@@ -111,7 +119,14 @@ def check(
         if not path.exists():
             _fail(f"no such file or folder: {path}")
     try:
-        report = run_check(paths or [], config_file=config, select=_codes(select), ignore=_codes(ignore))
+        report = run_check(
+            paths or [],
+            config_file=config,
+            select=_codes(select),
+            ignore=_codes(ignore),
+            jobs=jobs,
+            cache=not no_cache,
+        )
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:
@@ -153,13 +168,18 @@ def rules(
         settings = load_config([Path.cwd()], config_file=config)
     except ConfigError as error:
         _fail(str(error))
-    table = Table("code", "name", "severity", "on", "fix", "summary", box=None)
+    table = Table(box=None)
+    for column in ("code", "name", "severity", "on", "fix"):
+        table.add_column(column, no_wrap=True)  # only the summary may wrap: codes and names stay whole
+    table.add_column("summary")
     for meta in ALL_METAS:
         on = "yes" if is_rule_enabled(settings, meta) else ("opt-in" if meta.opt_in else "no")
         table.add_row(
             meta.code, meta.name, meta.severity.value, on, "yes" if meta.fixable else "", meta.summary
         )
-    Console(highlight=False, soft_wrap=True).print(table)
+    # Piped output has no terminal width to fit: give the summaries room instead of 80 columns.
+    width = None if sys.stdout.isatty() else 200
+    Console(highlight=False, soft_wrap=True, width=width).print(table)
 
 
 @app.command()
@@ -177,6 +197,90 @@ def explain(
     if text is None:
         _fail(f"no documentation found for {meta.code}; the installation may be incomplete")
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command()
+def clean() -> None:
+    """Delete the facts cache (.layerguard_cache/) of the project in the current folder."""
+    from layerguard.config import find_project_root
+    from layerguard.facts.cache import remove_cache
+
+    root = find_project_root(Path.cwd())
+    try:
+        removed = remove_cache(root)
+    except OSError as error:
+        _fail(f"cannot delete the cache under {root}: {error.strerror or error}")
+    typer.echo(f"Removed {removed}" if removed is not None else f"No cache under {root}")
+
+
+@app.command()
+def graph(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Count violations in these files or folders. Default: the current folder."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="Diagram format: mermaid or dot.")
+    ] = "mermaid",
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Read settings from FILE (pyproject.toml or layerguard.toml)."),
+    ] = None,
+) -> None:
+    """Print the layer diagram: allowed imports plain, violated ones red with their count."""
+    from layerguard.api import load_project
+    from layerguard.config import load_config
+    from layerguard.layer_diagram import FORMATS, render
+
+    if output_format not in FORMATS:
+        _fail(f"unknown --format {output_format!r}; choose one of {', '.join(FORMATS)}")
+    given = paths or [Path.cwd()]
+    for path in given:
+        if not path.exists():
+            _fail(f"no such file or folder: {path}")
+    try:
+        settings = load_config(given, config_file=config)
+        project = load_project(settings, given, {})
+    except ConfigError as error:
+        _fail(str(error))
+    sys.stdout.write(render(project, output_format))
+
+
+@app.command()
+def init(
+    path: Annotated[
+        Path | None, typer.Argument(help="A folder of the project. Default: the current folder.")
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Add the section to pyproject.toml (created if missing).")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --write: replace an existing \\[tool.layerguard] section."),
+    ] = False,
+) -> None:
+    """Detect the project's layout and print a ready \\[tool.layerguard] section.
+
+    Exit 0, also for a project it cannot classify (the section says what to fill in); 2 on usage errors.
+    """
+    from layerguard.init import InitError, check_writable, detect, init_root, render, write_section
+
+    folder = path or Path.cwd()
+    if not folder.is_dir():
+        _fail(f"no such folder: {folder}")
+    if force and not write:
+        _fail("--force only applies with --write")
+    root = init_root(folder)
+    try:
+        if write:
+            check_writable(root, force=force)
+        section = render(detect(root))
+        written = write_section(root, section) if write else None
+    except InitError as error:
+        _fail(str(error))
+    sys.stdout.write(section)
+    if written is not None:
+        typer.echo(f"layerguard: wrote this section to {written}", err=True)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ The only module that imports grimp. The graph is filled from the facts' imports 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -73,14 +74,15 @@ def absolute_module(facts: FileFacts, fact: ImportFact) -> str | None:
     return ".".join(base + ([fact.module] if fact.module else []))
 
 
-def build_import_graph(project: Project) -> grimp.ImportGraph:
-    """A grimp graph of every project module and import, for chain and cycle queries."""
+def build_import_graph(project: Project, edges: Iterable[ImportEdge] | None = None) -> grimp.ImportGraph:
+    """A grimp graph of every project module and of `edges` (default: every import), for chain
+    and cycle queries. Rules pass a subset of the edges to query a restricted graph."""
     import grimp
 
     graph = grimp.ImportGraph()
     for facts in project.files:
         graph.add_module(facts.module)
-    for edge in project.edges:
+    for edge in project.edges if edges is None else edges:
         graph.add_import(
             importer=edge.importer.module,
             imported=edge.imported,
@@ -88,3 +90,49 @@ def build_import_graph(project: Project) -> grimp.ImportGraph:
             line_contents="",
         )
     return graph
+
+
+def strongly_connected_components(edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """The components of more than one module (each sorted, sorted by first module) of the
+    directed graph given by `(importer, imported)` pairs: Tarjan's algorithm, iterative."""
+    successors: dict[str, list[str]] = {}
+    for importer, imported in edges:
+        successors.setdefault(importer, []).append(imported)
+        successors.setdefault(imported, [])
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    for root in sorted(successors):
+        if root in index:
+            continue
+        work = [(root, iter(successors[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        components.append(sorted(component))
+            elif child not in index:
+                index[child] = low[child] = len(index)
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(successors[child])))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    return sorted(components)

@@ -177,6 +177,9 @@ class ExprFact:
     value: str | int | float | None = None  # the constant of a string or number
     # For a name inside a function: the value last assigned to it there (`q = f"..."; run(q)`).
     assigned: ExprFact | None = None
+    # Text built at runtime (fstring concat percent format): its literal parts, `{}` for each
+    # interpolated one (`f"SELECT {c} FROM t"` -> `SELECT {} FROM t`), so rules can read its shape.
+    template: str | None = None
 
 
 TEXT_LIMIT = 200
@@ -244,6 +247,9 @@ class ClassFact:
     nested_classes: tuple[tuple[str, Span], ...]  # (`Config`, span of its `class`)
     module_level: bool
     span: Span
+    # `self.x` -> its declared type, from `__init__` (`self.x: T`, `self.x = param: T`, `self.x = C()`),
+    # for attributes without a class-level annotation: subclasses' methods use them (LG302/LG305).
+    init_attributes: tuple[tuple[str, ExprFact], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ class Symbols:
         return {facts.module: facts for facts in self.files}
 
     @cached_property
+    def top_level_names(self) -> frozenset[str]:
+        """The first segment of every module name: a name starting with one is absolute."""
+        return frozenset(module.split(".", 1)[0] for module in self.modules)
+
+    @cached_property
     def definitions(self) -> dict[str, tuple[Symbol, FileFacts]]:
         """`module.Name` -> the module-level class, function or assignment defining it."""
         found: dict[str, tuple[Symbol, FileFacts]] = {}
@@ -57,8 +62,7 @@ class Symbols:
 
     def qualify(self, name: str, facts: FileFacts) -> str:
         """A name as the facts give it: already absolute when imported, else local to `facts`."""
-        head = name.split(".", 1)[0]
-        if head in self.modules or any(m.startswith(head + ".") for m in self.modules):
+        if name.split(".", 1)[0] in self.top_level_names:
             return name
         return f"{facts.module}.{name}"
 

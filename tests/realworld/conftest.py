@@ -17,6 +17,9 @@ import pytest
 # Pinned so that counts in the tests stay meaningful.
 LNBITS = ("lnbits", "1.6.2")  # a FastAPI app: 170 files, raw SQL over its own db layer
 PREFECT = ("prefect", "3.9.1")  # its server is FastAPI + SQLAlchemy: 864 files
+# Its REST API is FastAPI + SQLAlchemy sessions (`SessionDep` aliases), routers via cadwyn: 748 files
+AIRFLOW = ("apache-airflow-core", "3.3.2")
+LANGFLOW = ("langflow-base", "1.13.0")  # FastAPI + SQLModel AsyncSession, services/crud: 938 files
 
 
 @pytest.fixture(scope="session")

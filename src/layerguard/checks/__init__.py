@@ -3,15 +3,65 @@
 from __future__ import annotations
 
 from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR, FileRule, ProjectRule, Rule
+from layerguard.checks.blocking_call import BlockingCallInAsync
+from layerguard.checks.db_call_not_awaited import DbCallNotAwaited
+from layerguard.checks.endpoint_business_logic import EndpointBusinessLogic
+from layerguard.checks.endpoint_session_access import EndpointSessionAccess
+from layerguard.checks.file_naming import FileNaming
+from layerguard.checks.http_boundary import HttpExceptionOutsideEndpoint, HttpImportOutsideEndpoint
+from layerguard.checks.import_cycle import ImportCycle
+from layerguard.checks.indirect_layer_violation import IndirectLayerViolation
 from layerguard.checks.layer_bypass import LayerBypass
+from layerguard.checks.missing_annotation import MissingAnnotation
+from layerguard.checks.missing_entity_class import MissingEntityClass
 from layerguard.checks.optional_annotation import OptionalAnnotation
+from layerguard.checks.pydantic_v1 import PydanticV1Api, PydanticV1Config
+from layerguard.checks.raw_sql import RawSql, SqlInjection
+from layerguard.checks.repository_without_model import RepositoryWithoutModel
+from layerguard.checks.response_envelope import ResponseEnvelope
+from layerguard.checks.schema_class_naming import SchemaClassNaming
+from layerguard.checks.secret_in_response import SecretInResponse
+from layerguard.checks.service_without_repository import ServiceWithoutRepository
+from layerguard.checks.sync_data_access import SyncDataAccess
+from layerguard.checks.sync_db_api import SyncDbApi
+from layerguard.checks.sync_route_handler import SyncRouteHandler
 from layerguard.checks.union_annotation import UnionAnnotation
+from layerguard.checks.unregistered_router import UnregisteredRouter
 from layerguard.checks.upward_import import UpwardImport
 from layerguard.model import RuleMeta
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
-        (UpwardImport(), LayerBypass(), OptionalAnnotation(), UnionAnnotation()),
+        (
+            UpwardImport(),
+            LayerBypass(),
+            IndirectLayerViolation(),
+            EndpointSessionAccess(),
+            EndpointBusinessLogic(),
+            ImportCycle(),
+            UnregisteredRouter(),
+            HttpExceptionOutsideEndpoint(),
+            HttpImportOutsideEndpoint(),
+            SyncRouteHandler(),
+            DbCallNotAwaited(),
+            SyncDbApi(),
+            BlockingCallInAsync(),
+            SyncDataAccess(),
+            OptionalAnnotation(),
+            UnionAnnotation(),
+            MissingAnnotation(),
+            RawSql(),
+            SqlInjection(),
+            PydanticV1Config(),
+            PydanticV1Api(),
+            ResponseEnvelope(),
+            SecretInResponse(),
+            FileNaming(),
+            MissingEntityClass(),
+            SchemaClassNaming(),
+            RepositoryWithoutModel(),
+            ServiceWithoutRepository(),
+        ),
         key=lambda rule: rule.meta.code,
     )
 )

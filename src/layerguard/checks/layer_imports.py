@@ -31,21 +31,34 @@ class ForbiddenImport:
         )
 
 
+def counted_edges(project: Project) -> Iterator[ImportEdge]:
+    """Every project import the layer rules see: `if TYPE_CHECKING:` ones unless configured away."""
+    skip_type_checking = project.config.type_checking_imports == "ignore"
+    return (edge for edge in project.edges if not (skip_type_checking and edge.fact.type_checking))
+
+
+def forbids(project: Project, importer_layer: str, imported_layer: str) -> bool:
+    """Whether the layer table forbids `importer_layer` to import `imported_layer`."""
+    if importer_layer == imported_layer:
+        return False
+    layer = project.config.layer(importer_layer)
+    return layer is not None and imported_layer not in layer.may_import
+
+
+def is_upward(project: Project, importer_layer: str, imported_layer: str) -> bool:
+    return project.layers.rank(imported_layer) < project.layers.rank(importer_layer)
+
+
 def forbidden_imports(project: Project) -> Iterator[ForbiddenImport]:
     """Direct imports, in checked files, of a layer the importer's layer may not import."""
     layers = project.layers
-    skip_type_checking = project.config.type_checking_imports == "ignore"
-    for edge in project.edges:
-        if skip_type_checking and edge.fact.type_checking:
-            continue
+    for edge in counted_edges(project):
         if not project.is_checked(edge.importer):
             continue
         importer_layer = layers.layer_of(edge.importer.module)
         imported_layer = layers.layer_of(edge.imported)
-        if importer_layer is None or imported_layer is None or importer_layer == imported_layer:
+        if importer_layer is None or imported_layer is None:
             continue
-        layer = project.config.layer(importer_layer)
-        if layer is None or imported_layer in layer.may_import:
-            continue
-        upward = layers.rank(imported_layer) < layers.rank(importer_layer)
-        yield ForbiddenImport(edge, importer_layer, imported_layer, upward)
+        if forbids(project, importer_layer, imported_layer):
+            upward = is_upward(project, importer_layer, imported_layer)
+            yield ForbiddenImport(edge, importer_layer, imported_layer, upward)

@@ -58,7 +58,9 @@ def find_route_handlers(facts: FileFacts) -> list[RouteHandler]:
     """Route handlers in one file, in source order."""
     local_routers = {a.name for a in router_assignments(facts)}
     handlers: dict[int, RouteHandler] = {}
-    module_functions = {f.name: i for i, f in enumerate(facts.functions) if not f.nested and f.class_name is None}
+    module_functions = {
+        f.name: i for i, f in enumerate(facts.functions) if not f.nested and f.class_name is None
+    }
     for index, function in enumerate(facts.functions):
         for decorator in function.decorators:
             if decorator.kind != "call":
@@ -76,7 +78,9 @@ def find_route_handlers(facts: FileFacts) -> list[RouteHandler]:
         if endpoint is not None and endpoint.kind == "name" and endpoint.text in module_functions:
             index = module_functions[endpoint.text]
             router = call.callee.rpartition(".")[0]
-            handlers.setdefault(index, RouteHandler(facts.functions[index], "add_api_route", router, call.call))
+            handlers.setdefault(
+                index, RouteHandler(facts.functions[index], "add_api_route", router, call.call)
+            )
     return [handlers[i] for i in sorted(handlers)]
 
 

@@ -46,6 +46,7 @@ INTERESTING_CALLS = frozenset(
         "delete", "merge", "close", "stream", "stream_scalars", "run_sync", "exec", "query",
         "text", "exec_driver_sql", "executemany",
         "include_router", "mount", "add_api_route", "APIRouter", "FastAPI",
+        "generate_and_include_versioned_routers",  # cadwyn's include_router for versioned APIs
         "dict", "parse_obj", "parse_raw", "parse_file", "from_orm", "update_forward_refs", "schema",
         "schema_json", "ConfigDict",
         "create_engine", "Session", "sessionmaker", "async_sessionmaker",
@@ -55,7 +56,7 @@ INTERESTING_CALLS = frozenset(
 )  # fmt: skip
 INTERESTING_MODULES = frozenset(
     {"requests", "httpx", "subprocess", "time", "os", "urllib", "sqlalchemy", "sqlmodel", "fastapi",
-     "starlette", "pydantic", "asyncio"}
+     "starlette", "pydantic", "asyncio", "sqlite3", "psycopg2", "pymysql", "MySQLdb"}
 )  # fmt: skip
 
 
@@ -333,9 +334,12 @@ class FactExtractor(ast.NodeVisitor):
         self.frames.pop()
         self.qualname.pop()
         self.class_scopes.pop()
-        self.classes.append(self._class_fact(node, module_level))
+        self.classes.append(self._class_fact(node, module_level, scope))
 
-    def _class_fact(self, node: ast.ClassDef, module_level: bool) -> ClassFact:
+    def _class_fact(self, node: ast.ClassDef, module_level: bool, scope: _ClassScope) -> ClassFact:
+        class_annotated = {
+            s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+        }
         return ClassFact(
             name=node.name,
             qualname=".".join([*self.qualname, node.name]),
@@ -347,6 +351,11 @@ class FactExtractor(ast.NodeVisitor):
             ),
             module_level=module_level,
             span=self.lines.span(node),
+            init_attributes=tuple(
+                (name, self.summarize(declared))
+                for name, declared in scope.attribute_types.items()
+                if name not in class_annotated
+            ),
         )
 
     def _fields(self, body: list[ast.stmt]) -> Iterator[FieldFact]:
@@ -413,10 +422,14 @@ class FactExtractor(ast.NodeVisitor):
         self.visit(node.iter)
         if isinstance(node.target, ast.Name):
             # `for router in (a.router, b.router): app.include_router(router)`
+            # A list or tuple assigned in this function or at module level (`ROUTERS = (...)`),
+            # else the name iterated, for rules to resolve across modules (`for r in ROUTERS`).
             iterable = node.iter
             if isinstance(iterable, ast.Name):
-                iterable = self.frames[-1].values.get(iterable.id, iterable)
-            if isinstance(iterable, (ast.List, ast.Tuple)):
+                iterable = self.frames[-1].values.get(iterable.id) or self.frames[0].values.get(
+                    iterable.id, iterable
+                )
+            if isinstance(iterable, (ast.List, ast.Tuple)) or dotted_name(iterable) is not None:
                 self.frames[-1].values[node.target.id] = iterable
         self.visit(node.target)
         for stmt in [*node.body, *node.orelse]:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import ast
 import io
+import os
+import stat
 import tokenize
+import warnings
 from pathlib import Path
 
 from layerguard.checks.base import PARSE_ERROR, make_finding
 from layerguard.facts.ast_extract import extract_facts
 from layerguard.model import FileFacts, Span
+
+
+class NeedsLibcst(Exception):
+    """`ast` rejected the source and the caller asked not to run libcst here (it can crash or hang
+    the process, so `facts.workers` runs it in a subprocess)."""
 
 
 class UnparsableFile(Exception):
@@ -46,47 +54,76 @@ def _decode(data: bytes, encoding: str) -> str:
         ) from None
 
 
-def parse_source(source: str, filename: str) -> ast.Module:
-    """`ast.parse`, falling back to libcst for syntax newer than the running Python."""
+def read_source(path: Path) -> bytes:
+    """The bytes of a regular file. Anything else is refused before it is read: a FIFO named
+    `x.py` would block the read forever, a symlink to /dev/zero would never end."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise UnparsableFile("cannot read: not a regular file")
+        with open(descriptor, "rb", closefd=False) as file:
+            return file.read()
+    finally:
+        os.close(descriptor)
+
+
+def parse_source(source: str, filename: str, *, libcst_fallback: bool = True) -> ast.Module:
+    """`ast.parse`, falling back to libcst for syntax newer than the running Python.
+
+    With `libcst_fallback=False`, raises `NeedsLibcst` where libcst would run."""
     if "\x00" in source:
         index = source.index("\x00")
         line = source.count("\n", 0, index) + 1
         raise UnparsableFile("source contains a NUL byte", line, index - (source.rfind("\n", 0, index) + 1))
     try:
-        return ast.parse(source, filename=filename)
+        with warnings.catch_warnings():
+            # The checked code's invalid escapes and the like are not ours to report: 3.12+ would
+            # print them between the findings, and under `-W error` they would be SyntaxErrors.
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=filename)
     except SyntaxError as error:
         ast_error = error
     except (RecursionError, MemoryError):
         raise UnparsableFile("too deeply nested for the parser") from None
+    if not libcst_fallback:
+        raise NeedsLibcst(filename)
+    # Syntax newer than the running Python: libcst parses it (imported only here, it is slow
+    # to import). If libcst fails too, ast's message is the clearer one.
+    from layerguard.facts.cst_to_ast import parse_with_libcst
+
     try:
-        from layerguard.facts.cst_to_ast import parse_with_libcst
-    except ImportError:  # the libcst fallback is optional at this layer
-        parse_with_libcst = None
-    if parse_with_libcst is not None:
-        try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return parse_with_libcst(source)
-        except (SyntaxError, RecursionError, MemoryError):
-            pass
+    except (SyntaxError, RecursionError, MemoryError):
+        pass
     raise UnparsableFile(
         f"SyntaxError: {ast_error.msg}", ast_error.lineno or 1, (ast_error.offset or 1) - 1
     ) from None
 
 
-def parse_file(path: Path, module: str, is_package: bool, data: bytes | None = None) -> FileFacts:
-    """The facts of one file; a file that cannot be read, decoded or parsed gets LG001."""
+def parse_file(
+    path: Path, module: str, is_package: bool, data: bytes | None = None, *, libcst_fallback: bool = True
+) -> FileFacts:
+    """The facts of one file; a file that cannot be read, decoded or parsed gets LG001.
+
+    With `libcst_fallback=False`, raises `NeedsLibcst` for a file only libcst could parse."""
     try:
         if data is None:
-            data = path.read_bytes()
+            data = read_source(path)
         source = decode_source(data)
-        tree = parse_source(source, str(path))
+        tree = parse_source(source, str(path), libcst_fallback=libcst_fallback)
     except OSError as error:
-        return _unparsable(path, module, is_package, UnparsableFile(f"cannot read: {error.strerror or error}"))
+        return unparsable_facts(
+            path, module, is_package, UnparsableFile(f"cannot read: {error.strerror or error}")
+        )
     except UnparsableFile as error:
-        return _unparsable(path, module, is_package, error)
+        return unparsable_facts(path, module, is_package, error)
     return extract_facts(source, tree, path, module, is_package)
 
 
-def _unparsable(path: Path, module: str, is_package: bool, error: UnparsableFile) -> FileFacts:
+def unparsable_facts(path: Path, module: str, is_package: bool, error: UnparsableFile) -> FileFacts:
+    """Facts with no content but the LG001 finding saying why."""
     span = Span(error.line, error.column, error.line, error.column + 1)
     facts = FileFacts(path=path, module=module, is_package=is_package)
     finding = make_finding(PARSE_ERROR, facts, span, f"Cannot check this file: {error.reason}")

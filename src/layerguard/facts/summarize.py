@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from layerguard.model import TEXT_LIMIT, ExprFact, Span
 
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "Depends"})
+BUILT_STRING_KINDS = frozenset({"fstring", "concat", "percent", "format"})
 MAX_DEPTH = 3  # summaries of arguments of arguments of arguments are enough for every rule
 
 
@@ -88,6 +89,7 @@ class Summarizer:
         assigned = self.local_value(node.id) if follow else None  # type: ignore[attr-defined]
         # Only the outermost summary lists the names inside: its arguments' lists would repeat them.
         names, depends = self._references(node) if outermost else ((), ())
+        template = string_template(node) if kind in BUILT_STRING_KINDS else None
         return ExprFact(
             kind=kind,
             text=text,
@@ -99,6 +101,7 @@ class Summarizer:
             keywords=keywords,
             value=value,
             assigned=assigned,
+            template=template,
         )
 
     def _shape(
@@ -195,6 +198,29 @@ def _walk_expressions(node: ast.expr) -> Iterator[ast.expr]:
             if dotted_name(current) is not None:
                 continue
         stack.extend(reversed(list(ast.iter_child_nodes(current))))
+
+
+def string_template(node: ast.expr) -> str:
+    """The literal text of a string built at runtime, `{}` for each part only known then."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
+            for part in node.values
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        # Walk the left spine of `a + b + c ...` in a loop: long chains must not recurse deeply.
+        parts: list[ast.expr] = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            parts.append(node.right)
+            node = node.left
+        return "".join(string_template(part) for part in [node, *reversed(parts)])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return string_template(node.left)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return string_template(node.func.value)
+    return "{}"
 
 
 def _is_string_building(node: ast.BinOp) -> bool:

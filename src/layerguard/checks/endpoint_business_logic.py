@@ -1,0 +1,33 @@
+"""LG105: a route handler whose cyclomatic complexity says it holds business logic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from layerguard.checks.base import FileRule
+from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.model import FileFacts, Finding, RuleMeta, Severity
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+
+
+class EndpointBusinessLogic(FileRule):
+    meta = RuleMeta(
+        code="LG105",
+        name="endpoint-business-logic",
+        severity=Severity.WARNING,
+        summary="A route handler is more complex than `endpoint-max-complexity` allows",
+    )
+
+    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+        limit = project.config.endpoint_max_complexity
+        for handler in checked_route_handlers(facts, project):
+            function = handler.function
+            if function.complexity > limit:
+                message = (
+                    f"Route handler `{function.name}` has cyclomatic complexity {function.complexity} "
+                    f"(max {limit}): move the branching into a service"
+                )
+                yield self.finding(facts, function.span, message)

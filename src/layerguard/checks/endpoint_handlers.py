@@ -1,0 +1,22 @@
+"""The route handlers the endpoint rules (LG104, LG105) look at."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from layerguard.checks.routes import RouteHandler, find_route_handlers
+from layerguard.model import FileFacts
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+
+PRESET_LAYERS = frozenset({"endpoint", "service", "repository", "schema", "model"})
+
+
+def checked_route_handlers(facts: FileFacts, project: Project) -> list[RouteHandler]:
+    """Route handlers in a module of a preset layer or of none: the endpoint rules are
+    layer-bound (SPEC §1), so modules of custom layers are left to the graph rules."""
+    layer = project.layers.layer_of(facts.module)
+    if layer is not None and layer not in PRESET_LAYERS:
+        return []
+    return find_route_handlers(facts)

@@ -1,0 +1,108 @@
+"""LG201, LG202: HTTP stays in endpoints — no `HTTPException`, no fastapi/starlette imports in
+services, repositories, models and schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from layerguard.checks.base import FileRule
+from layerguard.checks.names import canonical_name
+from layerguard.checks.routes import find_route_handlers
+from layerguard.model import ClassFact, ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+
+# The preset layers below the endpoints (SPEC §1 "Layer-bound rules"); custom layers are exempt.
+NON_HTTP_LAYERS = frozenset({"service", "repository", "model", "schema"})
+HTTP_PACKAGES = ("fastapi", "starlette")
+HTTP_EXCEPTIONS = frozenset(
+    {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException"}
+)
+
+
+def non_http_layer(facts: FileFacts, project: Project) -> str | None:
+    """The file's layer when it is one that must not know about HTTP, else None. A module that
+    defines route handlers is an endpoint whatever its name (`api/v1/models.py` with a router):
+    its layer is misconfigured, which the layer rules report, not HTTP leaking down."""
+    layer = project.layers.layer_of(facts.module)
+    if layer not in NON_HTTP_LAYERS or find_route_handlers(facts):
+        return None
+    return layer
+
+
+class HttpExceptionOutsideEndpoint(FileRule):
+    meta = RuleMeta(
+        code="LG201",
+        name="http-exception-outside-endpoint",
+        severity=Severity.ERROR,
+        summary="`HTTPException` raised outside an endpoint",
+    )
+
+    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+        layer = non_http_layer(facts, project)
+        if layer is None:
+            return
+        for raised in facts.raises:
+            if raised.exception is None:
+                continue
+            name = http_exception_name(raised.exception, facts, project)
+            if name is not None:
+                message = (
+                    f"`{name}` raised in a {layer} module: raise a domain exception and turn it "
+                    "into an HTTP response in the endpoint"
+                )
+                yield self.finding(facts, raised.span, message)
+
+
+def http_exception_name(exception: ExprFact, facts: FileFacts, project: Project) -> str | None:
+    """How the raise spells the class, when it is fastapi's or starlette's `HTTPException`
+    (under any alias) or a project class derived from it."""
+    if exception.kind not in ("call", "name") or not exception.qualified:
+        return None
+    spelled = exception.text.split("(", 1)[0].strip()
+    if canonical_name(exception.qualified, facts, project) in HTTP_EXCEPTIONS:
+        return spelled
+    found = project.symbols.resolve_class(exception.qualified, facts)
+    if found is not None and _derives_from_http_exception(*found, project):
+        return spelled
+    return None
+
+
+def _derives_from_http_exception(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+    return any(
+        isinstance(ancestor, str) and ancestor in HTTP_EXCEPTIONS
+        for ancestor in project.symbols.ancestors(cls, facts)
+    )
+
+
+class HttpImportOutsideEndpoint(FileRule):
+    meta = RuleMeta(
+        code="LG202",
+        name="http-import-outside-endpoint",
+        severity=Severity.ERROR,
+        summary="fastapi or starlette imported outside an endpoint",
+    )
+
+    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+        layer = non_http_layer(facts, project)
+        if layer is None:
+            return
+        allowed = frozenset(project.config.allow_fastapi_imports)
+        for fact in facts.imports:
+            if is_http_import(fact) and fact.name not in allowed:
+                imported = f"{fact.module}.{fact.name}" if fact.name else fact.module
+                message = (
+                    f"`{imported}` imported in a {layer} module: HTTP belongs in endpoints "
+                    "(allowed here: `allow-fastapi-imports`)"
+                )
+                yield self.finding(facts, fact.span, message)
+
+
+def is_http_import(fact: ImportFact) -> bool:
+    """`import fastapi`, `from starlette.requests import Request` ...: absolute imports only."""
+    if fact.level:
+        return False
+    package = fact.module.split(".", 1)[0]
+    return package in HTTP_PACKAGES

@@ -1,0 +1,68 @@
+"""LG106: modules of one layer that import each other, in a cycle, at runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from layerguard.checks.base import ProjectRule
+from layerguard.graph import ImportEdge, build_import_graph, strongly_connected_components
+from layerguard.model import Finding, RuleMeta, Severity
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+
+SHOWN_MEMBERS = 10  # a component's other modules listed in the message, at most
+
+
+class ImportCycle(ProjectRule):
+    meta = RuleMeta(
+        code="LG106",
+        name="import-cycle",
+        severity=Severity.WARNING,
+        summary="Modules of one layer import each other in a cycle",
+    )
+
+    def check_project(self, project: Project) -> Iterator[Finding]:
+        runtime = same_layer_runtime_edges(project)
+        components = strongly_connected_components((e.importer.module, e.imported) for e in runtime)
+        if not components:
+            return
+        graph = build_import_graph(project, runtime)
+        for component in components:
+            members = set(component)
+            inside = [e for e in runtime if e.importer.module in members and e.imported in members]
+            first = min(inside, key=_edge_order)
+            # The shortest way back closes the cycle the first edge is on.
+            back = graph.find_shortest_chain(first.imported, first.importer.module) or ()
+            cycle = " -> ".join((first.importer.module, *back))
+            layer = project.layers.layer_of(first.importer.module)
+            message = f"Import cycle in the {layer} layer: {cycle}{_rest(component, set(back))}"
+            yield self.finding(first.importer, first.fact.statement, message)
+
+
+def same_layer_runtime_edges(project: Project) -> list[ImportEdge]:
+    """Imports not under `if TYPE_CHECKING:` between two modules of the same layer."""
+    layer_of = project.layers.layer_of
+    return [
+        edge
+        for edge in project.edges
+        if not edge.fact.type_checking
+        and (layer := layer_of(edge.importer.module)) is not None
+        and layer == layer_of(edge.imported)
+    ]
+
+
+def _edge_order(edge: ImportEdge) -> tuple[str, int, int, str]:
+    statement = edge.fact.statement
+    return (edge.importer.module, statement.line, statement.column, edge.imported)
+
+
+def _rest(component: list[str], on_cycle: set[str]) -> str:
+    """The component's modules that the cycle shown does not pass through."""
+    others = [m for m in component if m not in on_cycle]
+    if not others:
+        return ""
+    shown = ", ".join(f"`{m}`" for m in others[:SHOWN_MEMBERS])
+    more = f" and {len(others) - SHOWN_MEMBERS} more" if len(others) > SHOWN_MEMBERS else ""
+    return f" (the cycle's strongly connected component also holds {shown}{more})"

@@ -1,0 +1,221 @@
+"""Which receivers are database sessions (SPEC §1 "DB session"), from declared types only.
+
+A receiver is a session when what the file (or the project) states about it says so: a parameter
+annotation (`AsyncSession`, `Annotated[AsyncSession, ...]`, an alias such as `SessionDep`
+defined in any module), `self.x` typed in `__init__` (of the class or of a project base class),
+or the call that made it (`async with maker() as s` where `maker = async_sessionmaker(...)`).
+A variable's name alone never makes it a session: aiohttp's `session.get()` is an HTTP call.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from layerguard.checks.names import canonical_name
+from layerguard.model import AssignmentFact, CallFact, ClassFact, ExprFact, FileFacts, FunctionFact
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+    from layerguard.symbols import Symbol
+
+
+class SessionKind(enum.Enum):
+    ASYNC = "AsyncSession"
+    SYNC = "Session"
+
+
+ASYNC_SESSION_CLASSES = frozenset(
+    {
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
+        "sqlmodel.ext.asyncio.session.AsyncSession",
+    }
+)
+SYNC_SESSION_CLASSES = frozenset(
+    {
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.session.Session",
+        "sqlmodel.Session",
+        "sqlmodel.orm.session.Session",
+    }
+)
+ASYNC_SESSIONMAKERS = frozenset(
+    {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker"}
+)
+SYNC_SESSIONMAKERS = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"})
+# Wrappers whose first member is the type that matters: `Annotated[AsyncSession, Depends(...)]`,
+# `Optional[Session]`, and what a session provider returns (`AsyncIterator[AsyncSession]`).
+TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "contextlib.")
+WRAPPERS = frozenset(
+    {
+        "Annotated", "Optional", "Iterator", "Generator", "AsyncIterator", "AsyncGenerator",
+        "AbstractContextManager", "AbstractAsyncContextManager", "ContextManager", "AsyncContextManager",
+    }
+)  # fmt: skip
+UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+MAX_DEPTH = 6  # aliases of aliases: deeper chains are not followed (and cycles end)
+
+
+def sessionmaker_kind(call: ExprFact, facts: FileFacts, project: Project) -> SessionKind | None:
+    """`async_sessionmaker(...)` makes AsyncSessions; `sessionmaker(...)` makes sync Sessions
+    unless given `class_=AsyncSession`; anything else is not a sessionmaker."""
+    if call.kind != "call" or not call.qualified:
+        return None
+    callee = canonical_name(call.qualified, facts, project)
+    if callee in ASYNC_SESSIONMAKERS:
+        return SessionKind.ASYNC
+    if callee not in SYNC_SESSIONMAKERS:
+        return None
+    class_ = dict(call.keywords).get("class_")
+    if class_ is None and len(call.args) >= 2:
+        class_ = call.args[1]  # sessionmaker(bind, class_, ...)
+    if class_ is not None and type_kind(class_, facts, project) is SessionKind.ASYNC:
+        return SessionKind.ASYNC
+    return SessionKind.SYNC
+
+
+def type_kind(annotation: ExprFact, facts: FileFacts, project: Project, depth: int = 0) -> SessionKind | None:
+    """The session kind an annotation (or a type alias's value) declares, else None."""
+    if depth > MAX_DEPTH:
+        return None
+    if annotation.kind == "name" and annotation.qualified:
+        return _named_type_kind(annotation.qualified, facts, project, depth)
+    if annotation.kind == "string" and isinstance(annotation.value, str) and annotation.value.isidentifier():
+        return _named_type_kind(annotation.value, facts, project, depth)
+    if annotation.kind == "subscript" and annotation.qualified and annotation.args:
+        wrapper = canonical_name(annotation.qualified, facts, project)
+        if _is_wrapper(wrapper):
+            return type_kind(annotation.args[0], facts, project, depth + 1)
+        if wrapper in UNION:
+            return _union_kind(annotation.args, facts, project, depth)
+        return None
+    if annotation.kind == "binop" and annotation.names:
+        # `AsyncSession | None`: only the outermost summary lists its names.
+        kinds = {_named_type_kind(name, facts, project, depth) for name in annotation.names}
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def value_kind(value: ExprFact, facts: FileFacts, project: Project) -> SessionKind | None:
+    """The session kind of what a call makes: `AsyncSession(engine)`, `maker()` or
+    `maker.begin()` for a sessionmaker `maker`, `provider()` for a function whose return
+    annotation is a session (or an iterator or context manager of one)."""
+    if value.kind != "call" or not value.qualified:
+        return None
+    callee = value.qualified
+    if callee.endswith(".begin"):
+        callee = callee.removesuffix(".begin")
+    name = canonical_name(callee, facts, project)
+    if name in ASYNC_SESSION_CLASSES:
+        return SessionKind.ASYNC
+    if name in SYNC_SESSION_CLASSES:
+        return SessionKind.SYNC
+    found = project.symbols.resolve(callee, facts)
+    if found is None:
+        return None
+    symbol, where = found
+    return _made_by(symbol, where, project)
+
+
+def receiver_kind(call: CallFact, facts: FileFacts, project: Project) -> SessionKind | None:
+    """The session kind of the receiver of a call (`s` in `s.execute()`): its declared type in
+    this file, or for `self.x.execute()` the type a project base class gives `x`."""
+    if call.receiver_type is not None:
+        return declared_kind(call.receiver_type, facts, project)
+    head, _, attribute = call.callee.rpartition(".")[0].partition(".")
+    if head != "self" or not attribute or "." in attribute or call.function is None:
+        return None
+    inherited = _inherited_attribute(facts.functions[call.function], attribute, facts, project)
+    return declared_kind(*inherited, project) if inherited is not None else None
+
+
+def _inherited_attribute(
+    method: FunctionFact, attribute: str, facts: FileFacts, project: Project
+) -> tuple[ExprFact, FileFacts] | None:
+    """The declared type of `self.<attribute>` in the nearest project base class of the
+    method's class that declares one, with the file it is declared in."""
+    if method.class_name is None:
+        return None
+    owner = method.qualname.rpartition(".")[0]
+    cls = next((c for c in facts.classes if c.qualname == owner), None)
+    if cls is None:
+        return None
+    for ancestor in project.symbols.ancestors(cls, facts):
+        if isinstance(ancestor, str):
+            continue
+        base, where = ancestor
+        declared = dict(base.init_attributes).get(attribute) or next(
+            (f.annotation for f in base.fields if f.name == attribute and f.annotation is not None), None
+        )
+        if declared is not None:
+            return declared, where
+    return None
+
+
+def declared_kind(declared: ExprFact, facts: FileFacts, project: Project) -> SessionKind | None:
+    """The kind of a receiver from its `CallFact.receiver_type`: an annotation, or the call
+    that made it."""
+    if declared.kind == "call":
+        return value_kind(declared, facts, project)
+    return type_kind(declared, facts, project)
+
+
+def _is_wrapper(name: str) -> bool:
+    return name.startswith(TYPING_PREFIXES) and name.rpartition(".")[2] in WRAPPERS
+
+
+def _union_kind(
+    members: tuple[ExprFact, ...], facts: FileFacts, project: Project, depth: int
+) -> SessionKind | None:
+    kinds = {type_kind(m, facts, project, depth + 1) for m in members if m.kind != "none"}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _named_type_kind(qualified: str, facts: FileFacts, project: Project, depth: int) -> SessionKind | None:
+    name = canonical_name(qualified, facts, project)
+    if name in ASYNC_SESSION_CLASSES:
+        return SessionKind.ASYNC
+    if name in SYNC_SESSION_CLASSES:
+        return SessionKind.SYNC
+    found = project.symbols.resolve(qualified, facts)
+    if found is None:
+        return None
+    symbol, where = found
+    if isinstance(symbol, ClassFact):
+        return _class_kind(symbol, where, project)
+    if isinstance(symbol, AssignmentFact) and symbol.value is not None and symbol.value.kind != "call":
+        return type_kind(symbol.value, where, project, depth + 1)  # `SessionDep = Annotated[...]`
+    return None
+
+
+def _class_kind(cls: ClassFact, facts: FileFacts, project: Project) -> SessionKind | None:
+    """A project class deriving from AsyncSession or Session."""
+    for ancestor in project.symbols.ancestors(cls, facts):
+        if isinstance(ancestor, str):
+            if ancestor in ASYNC_SESSION_CLASSES:
+                return SessionKind.ASYNC
+            if ancestor in SYNC_SESSION_CLASSES:
+                return SessionKind.SYNC
+    return None
+
+
+def _made_by(symbol: Symbol, facts: FileFacts, project: Project) -> SessionKind | None:
+    """What calling a project symbol gives: a session class's instance, a sessionmaker's
+    session, or what a provider function declares it returns."""
+    if isinstance(symbol, ClassFact):
+        return _class_kind(symbol, facts, project)
+    if isinstance(symbol, FunctionFact):
+        return type_kind(symbol.returns, facts, project) if symbol.returns is not None else None
+    if (
+        symbol.annotation is not None
+        and symbol.annotation.kind == "subscript"
+        and symbol.annotation.qualified
+    ):
+        # `maker: async_sessionmaker[AsyncSession] = ...`
+        annotated = canonical_name(symbol.annotation.qualified, facts, project)
+        if annotated in ASYNC_SESSIONMAKERS:
+            return SessionKind.ASYNC
+    if symbol.value is not None:
+        return sessionmaker_kind(symbol.value, facts, project)
+    return None

@@ -1,0 +1,29 @@
+"""LG301: a route handler defined with `def`, which FastAPI runs in its thread pool."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from layerguard.checks.base import FileRule
+from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.model import FileFacts, Finding, RuleMeta, Severity
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+
+
+class SyncRouteHandler(FileRule):
+    meta = RuleMeta(
+        code="LG301",
+        name="sync-route-handler",
+        severity=Severity.ERROR,
+        summary="A route handler is `def`, not `async def`",
+    )
+
+    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+        for handler in checked_route_handlers(facts, project):
+            function = handler.function
+            if not function.is_async:
+                message = f"Route handler `{function.name}` is `def`: make it `async def`"
+                yield self.finding(facts, function.span, message)

@@ -1,0 +1,351 @@
+"""The facts cache: a warm run on an unchanged tree reads one file and parses nothing.
+
+What is stored are facts, never findings (STYLE.md): rules, the import graph and every
+configuration-dependent decision are recomputed from the facts on each run, so one changed file
+costs one parse and cross-file rules stay right.
+
+Key of one entry: the file's bytes (blake2b), its path, dotted module name and `is_package` —
+everything `parse_file` reads, so a hit is exactly what a parse would return. The configuration
+is not in the key because facts do not depend on it: `parse_file(path, module, is_package,
+data)` takes no `Config`, and the parts of the configuration that shape a file's identity
+(`packages`, source roots) reach it only through `module`/`is_package`, which are in the key.
+An LG001 is stored only when it follows from the bytes (a syntax error, undecodable bytes, a
+NUL byte); one that depends on the machine or the configuration (a parse that timed out under
+`parse-timeout`, crashed, ran out of memory or recursion, a read error) is never stored, so that
+file is parsed again on the next run. A moved or renamed file is a miss (its path is in its facts).
+
+Key of the whole cache: layerguard's version, the running Python (the ast grammar depends on
+it) and libcst's version (it parses what that Python cannot), a fingerprint of the `FileFacts`
+schema computed at import, and a digest of the source of the fact extractor, so an editable
+install whose version never changes still drops facts made by older code. It names the cache
+file, so several layerguard versions can share a project.
+
+Layout (measured against one file per source file and sqlite, see bench/README.md): one file,
+`.layerguard_cache/facts-<cache key>.pickle`, holding a dict entry key -> the pickled facts of one
+file. A warm run does one read and unpickles each entry; a run with misses rewrites the file
+with the entries it used (old entries drop out), re-pickling only the new ones.
+
+Safety: the file is written to a temporary file in the same folder and moved into place with
+`os.replace`, so a concurrent reader sees the old file or the new one, never half of one.
+It starts with an HMAC-SHA256 whose key lives in the user's cache folder, outside the
+project: a truncated or corrupt file, or one committed to the checked repository (pickle would
+run code from it, and forged facts could hide findings), fails the check and is ignored and
+rebuilt. Without a usable key folder the cache is off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import hashlib
+import hmac
+import os
+import pickle
+import re
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from layerguard import __version__
+from layerguard.model import FileFacts
+
+CACHE_DIR_NAME = ".layerguard_cache"
+MAGIC = b"LGFACTS1"
+MAC_SIZE = 32
+KEY_SIZE = 32
+KEEP_OTHER_CACHES = 2
+ABANDONED_AFTER = 600  # seconds: a temporary file older than this belongs to no live run
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+# --- What invalidates the whole cache. ---
+
+
+def schema_fingerprint(root: type) -> str:
+    """A digest of the field names and declared types of `root` and of every dataclass and enum
+    its fields mention, recursively: it changes whenever the shape of stored facts changes."""
+    seen: dict[str, str] = {}
+    _describe(root, seen)
+    text = "\n".join(f"{name}: {shape}" for name, shape in sorted(seen.items()))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _describe(kind: type, seen: dict[str, str]) -> None:
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if name in seen:
+        return
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        seen[name] = "enum(" + ", ".join(f"{m.name}={m.value!r}" for m in kind) + ")"
+        return
+    fields = dataclasses.fields(kind)  # type: ignore[arg-type]
+    seen[name] = "(" + ", ".join(f"{f.name}: {f.type}" for f in fields) + ")"
+    # With `from __future__ import annotations` the types are strings: the names in them are
+    # looked up where the dataclass is defined.
+    namespace = vars(sys.modules[kind.__module__])
+    for field in fields:
+        text = field.type if isinstance(field.type, str) else repr(field.type)
+        for word in _IDENTIFIER.findall(text):
+            found = namespace.get(word)
+            if isinstance(found, type) and (dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)):
+                _describe(found, seen)
+
+
+def _extractor_digest() -> str:
+    """The source of everything that turns bytes into facts: this package and the model."""
+    digest = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).parent
+    for source in [*sorted(package.glob("*.py")), package.parent / "model.py"]:
+        # Not on disk (a zip import): the version alone has to do.
+        with contextlib.suppress(OSError):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+FACTS_SCHEMA = schema_fingerprint(FileFacts)
+
+
+def _libcst_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("libcst")
+    except PackageNotFoundError:
+        return ""
+
+
+def cache_key() -> str:
+    """Names the cache file: facts from another version, parser, schema or extractor never match."""
+    parts = (
+        __version__,
+        sys.implementation.cache_tag or "",
+        _libcst_version(),
+        FACTS_SCHEMA,
+        _extractor_digest(),
+    )
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=12).hexdigest()
+
+
+# parse.py's LG001 reasons that are a function of the bytes. Any other reason (a read error, a
+# crash, a time-out, memory or recursion exhausted) depends on the machine or `parse-timeout`.
+# Listing the reproducible ones, not the others, means a reworded message costs speed, never
+# correctness.
+_REPRODUCIBLE_PARSE_ERRORS = tuple(
+    f"Cannot check this file: {reason}"
+    for reason in ("SyntaxError: ", "cannot decode", "source contains a NUL byte")
+)
+
+
+def is_reproducible(facts: FileFacts) -> bool:
+    """Parsing the same bytes again would give the same facts."""
+    error = facts.parse_error
+    return error is None or error.message.startswith(_REPRODUCIBLE_PARSE_ERRORS)
+
+
+# --- What identifies one file's facts. ---
+
+
+def entry_key(path: Path, module: str, is_package: bool, data: bytes) -> bytes:
+    """Everything `parse_file` reads: a hit is exactly what parsing would give."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{path}\0{module}\0{int(is_package)}\0".encode("utf-8", "surrogateescape"))
+    digest.update(data)
+    return digest.digest()
+
+
+def read_regular_file(path: Path, *, follow_symlinks: bool = True) -> bytes | None:
+    """The bytes of a regular file, or None for anything else (a FIFO named `x.py` would block a
+    plain read forever, a symlink to /dev/zero would never end) or when it cannot be read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with open(descriptor, "rb", closefd=False) as file:
+            return file.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+# --- The MAC key, kept outside every project. ---
+
+
+def _key_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "layerguard" / "cache-key"
+
+
+def load_mac_key() -> bytes | None:
+    """This user's secret for signing cache files, created on first use; None if impossible."""
+    try:
+        path = _key_path()
+    except RuntimeError:  # no home folder
+        return None
+    key = read_regular_file(path, follow_symlinks=False)
+    if key is not None and len(key) == KEY_SIZE:
+        return key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if key is None:
+            _create_exclusively(path, os.urandom(KEY_SIZE))
+        else:  # damaged: replaced, which only costs the caches it signed
+            write_atomically(path, os.urandom(KEY_SIZE))
+    except OSError:
+        return None
+    # Whoever created it first won the race; everyone uses that key.
+    key = read_regular_file(path, follow_symlinks=False)
+    return key if key is not None and len(key) == KEY_SIZE else None
+
+
+def _create_exclusively(path: Path, data: bytes) -> None:
+    """Write `data` to a new file at `path`, complete or not at all; keep a file already there."""
+    temporary = _write_temporary(path.parent, data)
+    try:
+        os.chmod(temporary, 0o600)
+        os.link(temporary, path)  # atomic, and fails if `path` exists
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+
+
+def _write_temporary(folder: Path, data: bytes) -> str:
+    descriptor, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with open(descriptor, "wb") as file:
+            file.write(data)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return name
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Readers see the old file or the new one, never a partial write."""
+    temporary = _write_temporary(path.parent, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+# --- The cache itself. ---
+
+
+class FactsCache:
+    """The facts of one project's files, by entry key; `save()` writes what this run used."""
+
+    def __init__(self, folder: Path, mac_key: bytes) -> None:
+        self.folder = folder
+        self.file = folder / f"facts-{cache_key()}.pickle"
+        self.mac_key = mac_key
+        self.stored: dict[bytes, bytes] = {}  # entry key -> pickled FileFacts, as read
+        self.used: dict[bytes, bytes] = {}  # what this run looked up or parsed: what `save` keeps
+        self.changed = False
+
+    @classmethod
+    def open(cls, project_root: Path) -> FactsCache | None:
+        """The project's cache, empty if missing or invalid; None if caching is impossible."""
+        folder = project_root / CACHE_DIR_NAME
+        if folder.is_symlink():  # a committed link could make us write anywhere
+            return None
+        mac_key = load_mac_key()
+        if mac_key is None:
+            return None
+        cache = cls(folder, mac_key)
+        cache.stored = cache._read()
+        return cache
+
+    def _mac(self, payload: bytes | memoryview) -> bytes:
+        # HMAC-SHA256 over the payload: 21 ms for prefect's 20 MB, keyed blake2b 31 ms (SHA-NI).
+        return hmac.digest(self.mac_key, payload, "sha256")
+
+    def _read(self) -> dict[bytes, bytes]:
+        data = read_regular_file(self.file, follow_symlinks=False)
+        header = len(MAGIC) + MAC_SIZE
+        if data is None or len(data) < header or not data.startswith(MAGIC):
+            return {}
+        payload = memoryview(data)[header:]
+        if not hmac.compare_digest(self._mac(payload), data[len(MAGIC) : header]):
+            return {}
+        try:
+            entries = pickle.loads(payload)
+        except Exception:  # signed by us but unreadable (another pickle protocol ...): rebuild
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def lookup(self, keys: Sequence[bytes | None]) -> list[FileFacts | None]:
+        """The cached facts for each key, None for a miss (or a None key)."""
+        return [self._get(key) if key is not None else None for key in keys]
+
+    def _get(self, key: bytes) -> FileFacts | None:
+        pickled = self.stored.get(key)
+        if pickled is None:
+            return None
+        try:
+            facts = pickle.loads(pickled)
+        except Exception:  # a corrupt entry is a miss, never a crash
+            return None
+        if not isinstance(facts, FileFacts):
+            return None
+        self.used[key] = pickled
+        return facts
+
+    def store(self, key: bytes, facts: FileFacts) -> None:
+        """Remember freshly parsed facts, unless parsing them again could turn out otherwise."""
+        if is_reproducible(facts):
+            self.used[key] = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the entries this run used, if that differs from what was read; best effort."""
+        if not self.changed and self.used.keys() == self.stored.keys():
+            return
+        payload = pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore_file = self.folder / ".gitignore"
+            if not ignore_file.exists():
+                write_atomically(ignore_file, b"# Created by layerguard; the cache is never committed.\n*\n")
+            write_atomically(self.file, MAGIC + self._mac(payload) + payload)
+            self._drop_stale_caches()
+        except OSError:  # a read-only project still gets checked, just not cached
+            pass
+
+    def _drop_stale_caches(self) -> None:
+        """Every new layerguard version (or, in a checkout, every edit of the extractor) starts a
+        new cache file; the few most recently written survive for versions used side by side.
+        Temporary files left by a run that was killed mid-write go too, once no run could still
+        be writing them."""
+        others = [path for path in self.folder.glob("facts-*.pickle") if path != self.file]
+        others.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+        for path in others[KEEP_OTHER_CACHES:]:
+            path.unlink(missing_ok=True)
+        for path in self.folder.glob(".tmp-*"):
+            if time.time() - path.stat().st_mtime > ABANDONED_AFTER:
+                path.unlink(missing_ok=True)
+
+
+def remove_cache(project_root: Path) -> Path | None:
+    """Delete the project's cache folder; the path removed, or None if there was none."""
+    import shutil
+
+    folder = project_root / CACHE_DIR_NAME
+    if folder.is_symlink():  # only the link goes, never what it points to
+        folder.unlink()
+        return folder
+    if folder.is_dir():
+        shutil.rmtree(folder)
+        return folder
+    return None

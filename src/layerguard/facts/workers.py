@@ -1,0 +1,424 @@
+"""Parse files so that a parser crash, hang or runaway recursion costs one file, never the run.
+
+Two paths, chosen by `parse_files`:
+
+* In process (`workers <= 1`, or fewer than `POOL_MIN_FILES` files): `ast` parses each file
+  here. It is safe to run in-process (it raises RecursionError/MemoryError, it does not
+  segfault or hang). The few files `ast` rejects (syntax newer than the running Python) need
+  libcst, whose native parser can segfault (~1,300 nested parentheses overflow its stack) or
+  hang (a 30,000-term sum ran for minutes), so those go to one isolated worker process.
+* A pool of long-lived worker processes, each fed chunks of files, for everything else.
+
+Both paths use the same `_Pool` for whatever runs out of process. A worker sends back the
+facts of each file as soon as it has them, so the main process always knows which file a
+worker is on: when the worker dies, that file is the suspect (re-run alone in a fresh worker
+to tell a bad file from a worker killed for another reason, e.g. by the OOM killer; a second
+death is an LG001 "parser crashed"), and when one file runs past `timeout` its worker is
+killed (LG001 "parse took longer than N s"). The rest of the chunk goes back to the queue.
+
+Measured on the 2-core development machine (Python 3.11, shared and loaded, so noisy):
+see the numbers next to `POOL_MIN_FILES` and `_chunk_size`.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import gc
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkContext, SpawnContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from layerguard.checks.base import INTERNAL_ERROR, make_finding
+from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
+from layerguard.model import FileFacts, Span
+
+# Below this many files a pool costs more than it saves (fork start ~15-40 ms for two workers,
+# against ~1 ms of parsing per file split over two cores). See the module docstring.
+POOL_MIN_FILES = 50
+# Most files per chunk: big enough that per-chunk round trips vanish, small enough that the
+# last chunks still spread over the workers.
+MAX_CHUNK = 16
+# Python frames a parse may use, wherever it is called from: `ast` (on 3.11) and the fact
+# extractor count recursion from the caller's depth, so without a fixed budget a file nested
+# close to the limit could parse in a shallow worker and fail in the deeper main process.
+RECURSION_BUDGET = 1000
+# How long a worker asked to stop may take before it is killed.
+_STOP_GRACE = 1.0
+# Workers in a row that may die before their first file before parsing is given up.
+_MAX_START_FAILURES = 3
+_NOT_STARTED = -1
+
+
+class WorkerError(RuntimeError):
+    """Parser processes cannot run at all: a broken installation, not a bad file."""
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """One file to parse. `data` None: the worker reads the file itself."""
+
+    path: Path
+    module: str
+    is_package: bool
+    data: bytes | None
+
+
+def parse_files(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+    """Facts for every job, in the order of `jobs`. Never raises for a bad file: a file whose
+    parse crashes the process (segfault), raises RecursionError/MemoryError, or exceeds `timeout`
+    seconds becomes FileFacts with an LG001 parse_error whose message says why ("parser
+    crashed", "parse took longer than 10 s", ...). workers <= 1 still isolates the files that
+    need libcst. Raises `WorkerError` only when parser processes cannot run at all (they die
+    again and again before their first file)."""
+    if workers <= 1 or len(jobs) < POOL_MIN_FILES:
+        return _parse_in_process(jobs, workers=max(workers, 1), timeout=timeout)
+    return _Pool(jobs, workers=workers, timeout=timeout).run()
+
+
+def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
+    """`parse_file` with a fixed recursion budget; exhausted recursion or memory is an LG001, a
+    bug in the extractor an LG000, so no exception but `NeedsLibcst` leaves."""
+    try:
+        with _fixed_recursion_budget():
+            return parse_file(job.path, job.module, job.is_package, job.data, libcst_fallback=libcst_fallback)
+    except NeedsLibcst:
+        raise
+    except RecursionError:
+        return _parse_error(job, "too deeply nested to analyse")
+    except MemoryError:
+        return _parse_error(job, "out of memory while parsing")
+    except Exception as error:  # a bug in layerguard must cost one file, not the run
+        return _internal_error(job, error)
+
+
+def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+    """`ast` here; the files only libcst can parse in isolated workers."""
+    results: list[FileFacts | None] = []
+    needs_libcst: list[int] = []
+    for index, job in enumerate(jobs):
+        try:
+            results.append(parse_job(job, libcst_fallback=False))
+        except NeedsLibcst:
+            results.append(None)
+            needs_libcst.append(index)
+    if needs_libcst:
+        isolated = _Pool([jobs[i] for i in needs_libcst], workers=workers, timeout=timeout).run()
+        for index, facts in zip(needs_libcst, isolated, strict=True):
+            results[index] = facts
+    return [facts for facts in results if facts is not None]
+
+
+# --- The pool ---------------------------------------------------------------------------------
+
+
+class _Progress:
+    """Which file of its chunk a worker is on, and since when: shared memory the worker writes
+    before each file, so the main process needs no message per file to time files out or to
+    name the file a dead worker was on. Position -1: the chunk is sent but no file started;
+    `len(chunk)`: every file is parsed."""
+
+    def __init__(self, context: ForkContext | SpawnContext) -> None:
+        self.shared = context.Array("d", 2)
+
+    def set(self, position: int) -> None:
+        with self.shared.get_lock():
+            self.shared[0], self.shared[1] = position, time.monotonic()
+
+    def get(self) -> tuple[int, float]:
+        with self.shared.get_lock():
+            return int(self.shared[0]), self.shared[1]
+
+
+@dataclass(eq=False)
+class _Worker:
+    """One worker process and the chunk of job indices it is working through, in order."""
+
+    process: BaseProcess
+    connection: Connection
+    progress: _Progress
+    chunk: list[int] = field(default_factory=list)
+    alone: bool = False  # running a suspect on its own, to confirm a crash
+
+
+class _Pool:
+    """Long-lived worker processes fed chunks of jobs; see the module docstring."""
+
+    def __init__(self, jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> None:
+        self.jobs = jobs
+        self.size = max(1, min(workers, len(jobs)))
+        self.timeout = timeout
+        self.context = _process_context()
+        self.results: list[FileFacts | None] = [None] * len(jobs)
+        self.remaining = len(jobs)
+        size = _chunk_size(len(jobs), self.size)
+        self.pending = deque(list(range(i, min(i + size, len(jobs)))) for i in range(0, len(jobs), size))
+        self.workers: list[_Worker] = []
+        self.start_failures = 0  # workers in a row that died before their first file
+
+    def run(self) -> list[FileFacts]:
+        try:
+            while self.remaining:
+                self._hand_out_chunks()
+                self._wait_for_progress()
+        finally:
+            self._stop_all()
+        return [facts for facts in self.results if facts is not None]
+
+    def _hand_out_chunks(self) -> None:
+        for worker in self.workers:
+            if not worker.chunk and self.pending:
+                self._send(worker, self.pending.popleft())
+        while self.pending and len(self.workers) < self.size:
+            self._send(self._start_worker(), self.pending.popleft())
+
+    def _start_worker(self) -> _Worker:
+        ours, theirs = self.context.Pipe()
+        progress = _Progress(self.context)
+        process = self.context.Process(target=_serve, args=(theirs, progress), daemon=True)
+        process.start()
+        theirs.close()  # so that the worker's death reads as end-of-file here
+        worker = _Worker(process, ours, progress)
+        self.workers.append(worker)
+        return worker
+
+    def _send(self, worker: _Worker, chunk: list[int], *, alone: bool = False) -> None:
+        worker.chunk, worker.alone = chunk, alone
+        worker.progress.set(_NOT_STARTED)  # the clock starts now, not when the worker gets to it
+        # A worker only waits for work when its chunk is done, so this never blocks on a worker
+        # that is itself blocked sending results. A worker that died meanwhile shows up as a
+        # broken pipe here and as a dead process in `_wait_for_progress`.
+        with suppress(OSError):
+            worker.connection.send([self.jobs[i] for i in chunk])
+
+    def _wait_for_progress(self) -> None:
+        """Sleep until a worker answers or dies, or a file may have run out of time."""
+        busy = [w for w in self.workers if w.chunk]
+        deadline = min(w.progress.get()[1] for w in busy) + self.timeout
+        ready = wait(
+            [w.connection for w in busy] + [w.process.sentinel for w in busy],
+            timeout=max(deadline - time.monotonic(), 0),
+        )
+        for worker in busy:
+            if worker.connection in ready or worker.process.sentinel in ready:
+                self._collect(worker)
+        now = time.monotonic()
+        for worker in [w for w in busy if w.chunk and w in self.workers]:
+            position, started = worker.progress.get()
+            if now - started >= self.timeout:
+                self._give_up_on_hang(worker, position)
+
+    def _collect(self, worker: _Worker) -> None:
+        """Take the chunk's results if the worker sent them; then, if it has died, deal with that."""
+        try:
+            if worker.connection.poll():
+                payload = worker.connection.recv_bytes()
+                done, worker.chunk = worker.chunk, []
+                self.start_failures = 0
+                # Unpickling a chunk's facts takes milliseconds: the worker gets its next chunk
+                # first, so that it does not wait for them.
+                self._hand_out_chunks()
+                for index, facts in zip(done, pickle.loads(payload), strict=True):
+                    self._finish(index, facts)
+        except (EOFError, OSError):
+            pass  # died, perhaps in the middle of the message
+        if worker.process.is_alive():
+            return
+        self._retire(worker)
+        if worker.chunk:
+            self._handle_crash(worker)
+
+    def _handle_crash(self, worker: _Worker) -> None:
+        """The file the worker was on is the suspect; the rest of its chunk is parsed again."""
+        position, _ = worker.progress.get()
+        if position == _NOT_STARTED:
+            self._count_start_failure(_death(worker.process))
+        if not 0 <= position < len(worker.chunk):  # died before or after parsing: no suspect
+            self.pending.appendleft(worker.chunk)
+            return
+        suspect = worker.chunk.pop(position)
+        if worker.chunk:
+            self.pending.appendleft(worker.chunk)
+        if worker.alone:
+            self._finish(
+                suspect, _parse_error(self.jobs[suspect], f"parser crashed ({_death(worker.process)})")
+            )
+        else:
+            self._send(self._start_worker(), [suspect], alone=True)
+
+    def _count_start_failure(self, reason: str) -> None:
+        """Workers that die before their first file are not the files' fault; when it happens
+        again and again, the installation is broken and parsing cannot go on."""
+        self.start_failures += 1
+        if self.start_failures >= _MAX_START_FAILURES:
+            raise WorkerError(f"parser processes stop before parsing anything ({reason})")
+
+    def _give_up_on_hang(self, worker: _Worker, position: int) -> None:
+        worker.process.kill()
+        self._retire(worker)
+        if position == _NOT_STARTED:  # never got to its chunk
+            self.pending.appendleft(worker.chunk)
+            self._count_start_failure(f"none started within {self.timeout:g} s")
+            return
+        hung = worker.chunk.pop(position)
+        if worker.chunk:
+            self.pending.appendleft(worker.chunk)
+        self._finish(hung, _parse_error(self.jobs[hung], f"parse took longer than {self.timeout:g} s"))
+
+    def _finish(self, index: int, facts: FileFacts) -> None:
+        self.results[index] = facts
+        self.remaining -= 1
+
+    def _retire(self, worker: _Worker) -> None:
+        self.workers.remove(worker)
+        worker.process.join()
+        worker.connection.close()
+
+    def _stop_all(self) -> None:
+        for worker in self.workers:
+            with suppress(OSError):
+                worker.connection.send(None)
+        for worker in self.workers:
+            worker.process.join(_STOP_GRACE)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
+        self.workers.clear()
+
+
+def _serve(connection: Connection, progress: _Progress) -> None:
+    """A worker: parse each chunk it is sent and answer with the chunk's facts, until told to
+    stop. Before each file it records which one it is on, for the main process to see."""
+    # Ctrl-C is the main process's to handle (it stops the workers); libcst's panic messages and
+    # a dying parser's last words (faulthandler's, if the caller enabled it) would only garble
+    # the report on stderr.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()
+    # A forked worker inherits the main process's objects: freezing them keeps collections from
+    # touching, and so copying, every inherited page. Trees and facts hold no cycles, so the
+    # collector only costs time while a chunk is parsed (~5% on prefect); one collection per
+    # chunk keeps any cycle (an exception's traceback, libcst's internals) from piling up.
+    gc.freeze()
+    gc.disable()
+    with suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+    while True:
+        try:
+            chunk: list[ParseJob] | None = connection.recv()
+        except EOFError:  # the main process is gone
+            return
+        if chunk is None:
+            return
+        _answer(connection, chunk, _parse_chunk(chunk, progress))
+        gc.collect()
+
+
+def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:
+    results = []
+    for position, job in enumerate(chunk):
+        progress.set(position)
+        results.append(_parse_or_report(job))
+    progress.set(len(chunk))
+    return results
+
+
+def _answer(connection: Connection, chunk: list[ParseJob], results: list[FileFacts]) -> None:
+    try:
+        connection.send(results)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        connection.send([_picklable(job, facts) for job, facts in zip(chunk, results, strict=True)])
+
+
+def _picklable(job: ParseJob, facts: FileFacts) -> FileFacts:
+    """Facts that cannot be pickled are a bug in the extractor: an LG000, not a parser crash."""
+    try:
+        pickle.dumps(facts)
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        return _internal_error(job, error)
+    return facts
+
+
+def _parse_or_report(job: ParseJob) -> FileFacts:
+    """`parse_job` with libcst, plus what only an isolated parser may raise: libcst's Rust panics
+    arrive as `pyo3_runtime.PanicException`, a BaseException."""
+    try:
+        return parse_job(job)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:
+        return _parse_error(job, f"parser crashed ({type(error).__name__}: {error})")
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _process_context() -> ForkContext | SpawnContext:
+    """fork where it is safe and cheap (Linux, no other thread that a fork could catch holding a
+    lock); spawn elsewhere."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _chunk_size(files: int, workers: int) -> int:
+    """About four chunks per worker, at most `MAX_CHUNK` files each."""
+    return max(1, min(MAX_CHUNK, -(-files // (workers * 4))))
+
+
+@contextmanager
+def _fixed_recursion_budget() -> Iterator[None]:
+    """Allow `RECURSION_BUDGET` more frames than the current depth, whatever that depth is."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(_frame_depth() + RECURSION_BUDGET)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _frame_depth() -> int:
+    depth, frame = 0, sys._getframe()
+    while frame.f_back is not None:
+        depth, frame = depth + 1, frame.f_back
+    return depth
+
+
+def _death(process: BaseProcess) -> str:
+    """How a worker died: "signal 11, SIGSEGV" or "exit code 3"."""
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"signal {-code}, {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _parse_error(job: ParseJob, reason: str) -> FileFacts:
+    return unparsable_facts(job.path, job.module, job.is_package, UnparsableFile(reason))
+
+
+def _internal_error(job: ParseJob, error: Exception) -> FileFacts:
+    """An LG000 in the place of the file's facts: the run goes on and exits 2 (SPEC §2)."""
+    facts = FileFacts(path=job.path, module=job.module, is_package=job.is_package)
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    message = (
+        f"Internal error while reading this file's facts: {type(error).__name__}: {error} "
+        f"at {Path(where.filename).name}:{where.lineno}; please report it to layerguard's issue tracker"
+    )
+    finding = make_finding(INTERNAL_ERROR, facts, Span(1, 0, 1, 0), message)
+    return FileFacts(path=job.path, module=job.module, is_package=job.is_package, parse_error=finding)

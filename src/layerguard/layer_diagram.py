@@ -1,0 +1,139 @@
+"""The layer diagram: layers as nodes, allowed imports as plain edges, violated ones in red.
+
+Pure functions over a project: `layer_edges` computes what to draw, `render_mermaid` and
+`render_dot` turn it into text a team can paste into a README or a pull request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from layerguard.checks.base import make_finding
+from layerguard.checks.indirect_layer_violation import IndirectLayerViolation, indirect_violations
+from layerguard.checks.layer_bypass import LayerBypass
+from layerguard.checks.layer_imports import forbidden_imports
+from layerguard.checks.upward_import import UpwardImport
+from layerguard.config import is_rule_enabled, per_file_ignored_codes
+from layerguard.model import FileFacts, RuleMeta, Span
+from layerguard.suppress import NoqaIndex
+
+if TYPE_CHECKING:
+    from layerguard.project import Project
+
+FORMATS = ("mermaid", "dot")
+VIOLATION_COLOR = "#d62728"
+
+
+@dataclass(frozen=True)
+class LayerEdge:
+    """`importer` -> `imported`: allowed by `may-import`, or violated `violations` times."""
+
+    importer: str
+    imported: str
+    allowed: bool
+    violations: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.violations} violation{'s' if self.violations != 1 else ''}"
+
+
+def layer_edges(project: Project) -> list[LayerEdge]:
+    """The allowed edges in layer-table order, then the violated ones, most violations first.
+
+    A violation is an LG101, LG102 or LG103 finding that `check` would report on this project:
+    rules that are off, `# noqa` and `per-file-ignores` are respected."""
+    allowed = [
+        LayerEdge(layer.name, imported, allowed=True)
+        for layer in project.config.layers
+        for imported in layer.may_import
+        if imported != layer.name
+    ]
+    counts = Counter(_violations(project))
+    violated = [
+        LayerEdge(importer, imported, allowed=False, violations=count)
+        for (importer, imported), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return allowed + violated
+
+
+def _violations(project: Project) -> Iterator[tuple[str, str]]:
+    config = project.config
+    direct = {meta.code: meta for meta in (UpwardImport.meta, LayerBypass.meta)}
+    for violation in forbidden_imports(project):
+        meta = direct["LG101" if violation.upward else "LG102"]
+        if _reported(meta, violation.edge.importer, violation.span, project):
+            yield violation.importer_layer, violation.imported_layer
+    if is_rule_enabled(config, IndirectLayerViolation.meta):
+        for chain in indirect_violations(project):
+            if _reported(
+                IndirectLayerViolation.meta, chain.edge.importer, chain.edge.fact.statement, project
+            ):
+                yield chain.importer_layer, chain.imported_layer
+
+
+def _reported(meta: RuleMeta, facts: FileFacts, span: Span, project: Project) -> bool:
+    """Whether `check` would report a finding of `meta` there."""
+    config = project.config
+    if not is_rule_enabled(config, meta):
+        return False
+    try:
+        relative = facts.path.relative_to(config.root).as_posix()
+    except ValueError:
+        relative = facts.path.as_posix()
+    ignored = per_file_ignored_codes(config, relative)
+    if ignored and meta.code.startswith(ignored):
+        return False
+    return not NoqaIndex(facts).suppresses(make_finding(meta, facts, span, ""))
+
+
+def render_mermaid(project: Project) -> str:
+    """A Mermaid flowchart, top layer first."""
+    ids = _node_ids(project)
+    lines = ["flowchart TD"]
+    lines += [f"    {ids[layer.name]}[{_quoted(layer.name)}]" for layer in project.config.layers]
+    red: list[str] = []
+    for number, edge in enumerate(layer_edges(project)):
+        if edge.allowed:
+            lines.append(f"    {ids[edge.importer]} --> {ids[edge.imported]}")
+        else:
+            lines.append(f"    {ids[edge.importer]} -->|{_quoted(edge.label)}| {ids[edge.imported]}")
+            red.append(str(number))
+    if red:
+        lines.append(f"    linkStyle {','.join(red)} stroke:{VIOLATION_COLOR},color:{VIOLATION_COLOR}")
+    return "\n".join(lines) + "\n"
+
+
+def render_dot(project: Project) -> str:
+    """A Graphviz digraph, top layer first."""
+    lines = ["digraph layers {", "    rankdir=TB;", "    node [shape=box];"]
+    lines += [f"    {_quoted(layer.name)};" for layer in project.config.layers]
+    for edge in layer_edges(project):
+        arrow = f"    {_quoted(edge.importer)} -> {_quoted(edge.imported)}"
+        if edge.allowed:
+            lines.append(f"{arrow};")
+        else:
+            style = f'color="{VIOLATION_COLOR}", fontcolor="{VIOLATION_COLOR}"'
+            lines.append(f"{arrow} [{style}, label={_quoted(edge.label)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def render(project: Project, output_format: str) -> str:
+    if output_format == "dot":
+        return render_dot(project)
+    return render_mermaid(project)
+
+
+def _node_ids(project: Project) -> dict[str, str]:
+    """Layer names are free text; Mermaid node ids must be plain words."""
+    return {layer.name: f"L{index}" for index, layer in enumerate(project.config.layers)}
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted string, valid in Mermaid labels and in dot (JSON escapes are a subset)."""
+    return json.dumps(text)

@@ -1,0 +1,191 @@
+"""The real CLI with the facts cache: `--no-cache`, `--jobs`, `layerguard clean`, byte-identical
+output whatever the worker count or cache state, a corrupt cache and concurrent runs survived.
+
+Runs on a copy of the fortress fixture app, so the repository's fixture never sees these caches.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from layerguard.facts.workers import POOL_MIN_FILES
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FORMATS = ["text", "concise", "json", "sarif", "github"]
+CACHE = ".layerguard_cache"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    copy = tmp_path / "fortress_app"
+    shutil.copytree(FIXTURES / "fortress_app", copy, ignore=shutil.ignore_patterns(CACHE))
+    return copy
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """No colour switches; the cache's signing key in a folder of this test's own."""
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+    return {**base, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "layerguard", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def cache_files(root: Path) -> list[Path]:
+    return sorted((root / CACHE).glob("facts-*.pickle"))
+
+
+def checked(app: Path, env: dict[str, str], *args: str) -> str:
+    result = run_cli("check", *args, cwd=app, env=env)
+    assert result.returncode == 1, result.stderr  # the fixture has planted findings
+    assert result.stderr == ""
+    return result.stdout
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_output_is_byte_identical_across_jobs_and_cache_states(
+    app: Path, env: dict[str, str], fmt: str
+) -> None:
+    outputs = {
+        "jobs 1, --no-cache": checked(app, env, "--format", fmt, "--jobs", "1", "--no-cache"),
+        "jobs 2, --no-cache": checked(app, env, "--format", fmt, "--jobs", "2", "--no-cache"),
+        "jobs 2, cache cleared (cold)": checked(app, env, "--format", fmt, "--jobs", "2"),
+        "jobs 2, warm": checked(app, env, "--format", fmt, "--jobs", "2"),
+        "jobs 1, warm": checked(app, env, "--format", fmt, "--jobs", "1"),
+    }
+    assert cache_files(app)
+    shutil.rmtree(app / CACHE)
+    outputs["jobs 1, cache cleared (cold)"] = checked(app, env, "--format", fmt, "--jobs", "1")
+    outputs["default jobs, warm"] = checked(app, env, "--format", fmt)
+    first = outputs["jobs 1, --no-cache"]
+    assert first
+    assert {name: out for name, out in outputs.items() if out != first} == {}
+
+
+def pool_sized_project(root: Path) -> Path:
+    """Enough files that `--jobs 2` really runs worker processes (small runs parse in-process),
+    each layer importing the next and some importing upward, with typing findings throughout."""
+    files = {"pyproject.toml": '[project]\nrequires-python = ">=3.11"\n', "app/__init__.py": ""}
+    layers = ["api", "services", "repositories", "models"]
+    per_layer = POOL_MIN_FILES // len(layers) + 5
+    for depth, layer in enumerate(layers):
+        files[f"app/{layer}/__init__.py"] = ""
+        below = layers[depth + 1] if depth + 1 < len(layers) else None
+        above = layers[depth - 1] if depth else None
+        for number in range(per_layer):
+            lines = ["from typing import Optional, Union"]
+            if below:
+                lines.append(f"from app.{below} import m{number}")
+            if above and number % 7 == 0:
+                lines.append(f"from app.{above} import m{number}")
+            lines.append(f"def f{number}(x: Optional[int], y: Union[int, str]) -> Optional[str]:")
+            lines.append("    return None")
+            files[f"app/{layer}/m{number}.py"] = "\n".join(lines) + "\n"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["concise", "json"])
+def test_worker_processes_give_the_same_output(tmp_path: Path, env: dict[str, str], fmt: str) -> None:
+    project = pool_sized_project(tmp_path / "big")
+    outputs = {
+        jobs: checked(project, env, "--format", fmt, "--jobs", jobs, "--no-cache") for jobs in ("1", "2")
+    }
+    outputs["2, cold"] = checked(project, env, "--format", fmt, "--jobs", "2")
+    outputs["2, warm"] = checked(project, env, "--format", fmt, "--jobs", "2")
+    assert "LG101" in outputs["1"]
+    assert {name: out for name, out in outputs.items() if out != outputs["1"]} == {}
+
+
+def test_the_cache_is_git_ignored_and_no_cache_writes_nothing(app: Path, env: dict[str, str]) -> None:
+    checked(app, env, "--no-cache")
+    assert not (app / CACHE).exists()
+    checked(app, env)
+    assert (app / CACHE / ".gitignore").read_text().splitlines()[-1] == "*"
+    [cache] = cache_files(app)
+    before = cache.read_bytes()
+    (app / "app" / "core" / "config.py").write_text("X = 1\n")
+    checked(app, env, "--no-cache")
+    assert cache.read_bytes() == before
+
+
+def test_no_cache_does_not_read_a_cache(app: Path, env: dict[str, str]) -> None:
+    expected = checked(app, env, "--format", "concise")
+    [cache] = cache_files(app)
+    cache.write_bytes(b"garbage")
+    assert checked(app, env, "--format", "concise", "--no-cache") == expected
+    assert cache.read_bytes() == b"garbage"
+
+
+def test_a_corrupt_cache_is_ignored_and_rebuilt(app: Path, env: dict[str, str]) -> None:
+    expected = checked(app, env, "--format", "concise")
+    [cache] = cache_files(app)
+    good = cache.read_bytes()
+    for damaged in (good[: len(good) // 2], b"", os.urandom(len(good)), good[:-1] + b"\0"):
+        cache.write_bytes(damaged)
+        assert checked(app, env, "--format", "concise") == expected
+        assert cache.read_bytes() != damaged  # rebuilt
+    assert checked(app, env, "--format", "concise") == expected
+
+
+def test_concurrent_runs_agree_and_leave_a_valid_cache(app: Path, env: dict[str, str]) -> None:
+    """pre-commit and an editor at once: every run is right, the cache stays readable."""
+    expected = checked(app, env, "--format", "concise", "--no-cache")
+    for round_ in range(3):
+        # A change per round, so every run misses and rewrites the cache at the same time.
+        (app / "app" / "core" / "config.py").write_text(f"ROUND = {round_}\n")
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "layerguard", "check", "--format", "concise", "--jobs", "1"],
+                cwd=app,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        for run in runs:
+            stdout, stderr = run.communicate(timeout=120)
+            assert (run.returncode, stderr) == (1, "")
+            assert stdout == expected
+    assert not [p.name for p in (app / CACHE).iterdir() if p.name.startswith(".tmp-")]
+    assert checked(app, env, "--format", "concise") == expected
+
+
+def test_clean_deletes_the_cache_of_the_project(app: Path, env: dict[str, str]) -> None:
+    checked(app, env)
+    assert (app / CACHE).is_dir()
+    result = run_cli("clean", cwd=app / "app" / "api", env=env)  # found upward, as `check` does
+    assert result.returncode == 0, result.stderr
+    assert str(app / CACHE) in result.stdout
+    assert not (app / CACHE).exists()
+    again = run_cli("clean", cwd=app, env=env)
+    assert again.returncode == 0
+    assert "No cache" in again.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_a_bad_jobs_value_is_a_usage_error(app: Path, env: dict[str, str], value: str) -> None:
+    result = run_cli("check", "--jobs", value, cwd=app, env=env)
+    assert result.returncode == 2
+    assert "--jobs" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,134 @@
+"""LG103: chains through unlayered modules that reach a forbidden layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tmp_project import lint
+
+from layerguard import check
+from layerguard.reporters import render
+
+ENDPOINT = "app/api/v1/endpoints/users.py"
+BASE = {
+    "app/repositories/UserRepository.py": "class UserRepository: ...\n",
+    "app/models/User.py": "class User: ...\n",
+    "app/services/UserService.py": "class UserService: ...\n",
+}
+
+
+def messages(root: Path) -> list[str]:
+    return [f.message for f in check([root], select=["LG103"], cache=False).findings]
+
+
+def test_a_chain_through_unlayered_modules_is_reported_at_its_first_import(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/core/helpers.py": "import os\nfrom app.utils.loading import load\n",
+        "app/utils/loading.py": "from app.repositories.UserRepository import UserRepository\n",
+        ENDPOINT: "from fastapi import APIRouter\n\nfrom app.core import helpers\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 3, 1, "LG103")]
+    assert messages(tmp_path) == [
+        "Indirect layer violation: endpoint module `app.api.v1.endpoints.users` reaches repository module "
+        "`app.repositories.UserRepository` through unlayered modules: app.api.v1.endpoints.users -> "
+        "app.core.helpers -> app.utils.loading -> app.repositories.UserRepository"
+    ]
+
+
+def test_the_chain_is_in_the_text_and_json_output(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/core/helpers.py": "from app.models.User import User\n",
+        ENDPOINT: "from app.core.helpers import User\n",
+    }
+    lint(tmp_path, files, ["LG103"])
+    report = check([tmp_path], select=["LG103"], cache=False)
+    chain = "app.api.v1.endpoints.users -> app.core.helpers -> app.models.User"
+    assert chain in render(report, "text", color=False, statistics=False)
+    assert chain in json.loads(render(report, "json", color=False, statistics=False))[0]["message"]
+
+
+def test_one_finding_per_chain_start_with_the_shortest_chain(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/core/a.py": "from app.core import b\nfrom app.models.User import User\n",
+        "app/core/b.py": "from app.repositories.UserRepository import UserRepository\n",
+        ENDPOINT: "from app.core import a\nfrom app.core.a import User\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 1, 1, "LG103")]
+    assert messages(tmp_path) == [
+        "Indirect layer violation: endpoint module `app.api.v1.endpoints.users` reaches model module "
+        "`app.models.User` through unlayered modules: app.api.v1.endpoints.users -> app.core.a -> "
+        "app.models.User (and 1 more forbidden module in repository)"
+    ]
+
+
+def test_each_unlayered_module_imported_starts_its_own_chain(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/core/a.py": "from app.models.User import User\n",
+        "app/core/b.py": "from app.models.User import User\n",
+        ENDPOINT: "from app.core import a\nfrom app.core import b\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 1, 1, "LG103"), (ENDPOINT, 2, 1, "LG103")]
+
+
+def test_chains_through_wiring_or_layered_modules_are_not_reported(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/api/deps.py": "from app.repositories.UserRepository import UserRepository\n",
+        "app/core/wired.py": "from app.api import deps\n",
+        "app/core/via_service.py": "from app.services.UserService import UserService\n",
+        "app/services/UserService.py": "from app.repositories.UserRepository import UserRepository\n",
+        ENDPOINT: "from app.api import deps\nfrom app.core import wired, via_service\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == []
+
+
+def test_allowed_targets_are_not_reported(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/core/helpers.py": "from app.repositories.UserRepository import UserRepository\n",
+        "app/services/UserService.py": "from app.core import helpers\n",  # service may import repository
+    }
+    assert lint(tmp_path, files, ["LG103"]) == []
+
+
+def test_upward_chains_are_reported_too(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/core/registry.py": "from app.services.UserService import UserService\n",
+        "app/models/User.py": "from app.core import registry\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == [("app/models/User.py", 1, 1, "LG103")]
+
+
+def test_type_checking_imports_count_unless_ignored(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/core/helpers.py": (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from app.repositories.UserRepository import UserRepository\n"
+        ),
+        ENDPOINT: "from app.core import helpers\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 1, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"], 'type-checking-imports = "ignore"\n') == []
+
+
+def test_custom_layers_get_the_rule(tmp_path: Path) -> None:
+    settings = (
+        'preset = "none"\n'
+        '[tool.layerguard.layers.ui]\nmodules = ["app.ui.**"]\nmay-import = ["domain"]\n'
+        '[tool.layerguard.layers.domain]\nmodules = ["app.domain.**"]\n'
+        '[tool.layerguard.layers.storage]\nmodules = ["app.storage.**"]\n'
+    )
+    files = {
+        "app/ui/page.py": "from app.lib import tools\n",
+        "app/lib/tools.py": "from app.storage import disk\n",
+        "app/storage/disk.py": "",
+        "app/domain/rules.py": "",
+    }
+    assert lint(tmp_path, files, ["LG103"], settings) == [("app/ui/page.py", 1, 1, "LG103")]

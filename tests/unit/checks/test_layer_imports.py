@@ -1,0 +1,101 @@
+"""LG101/LG102 on every import form, at the import statement, naming both layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tmp_project import lint
+
+from layerguard import check
+
+SERVICE = "app/services/OrderService.py"
+BASE = {
+    "app/api/v1/endpoints/orders.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
+    "app/repositories/OrderRepository.py": "class OrderRepository: ...\n",
+    "app/models/Order.py": "class Order: ...\n",
+    "app/core/config.py": "DEBUG = False\n",
+    "app/api/deps.py": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "column"),
+    [
+        ("import app.api.v1.endpoints.orders\n", 1),
+        ("import app.api.v1.endpoints.orders as orders\n", 1),
+        ("from app.api.v1.endpoints import orders\n", 1),  # `b` in `from a import b` is a module
+        ("from app.api.v1.endpoints.orders import router\n", 1),
+        ("from ..api.v1.endpoints import orders\n", 1),  # relative
+        ("from ..api.v1.endpoints.orders import router as r\n", 1),
+        ("def f() -> None:\n    from app.api.v1.endpoints import orders\n", 5),  # in a function
+        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.api.v1.endpoints.orders\n", 5),
+        ("from app.api.v1.endpoints import (\n    orders,\n)\n", 1),  # at the statement's start
+    ],
+)
+def test_every_import_form_of_a_higher_layer_is_lg101(tmp_path: Path, source: str, column: int) -> None:
+    findings = lint(tmp_path, {**BASE, SERVICE: source}, ["LG101", "LG102"])
+    line = next(
+        n for n, text in enumerate(source.splitlines(), 1) if "import" in text and "typing" not in text
+    )
+    assert findings == [(SERVICE, line, column, "LG101")]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import app.repositories.OrderRepository\n",
+        "from app.repositories import OrderRepository\n",
+        "from ....repositories.OrderRepository import OrderRepository\n",
+        "from app.models.Order import Order\n",
+    ],
+)
+def test_every_import_form_of_a_forbidden_lower_layer_is_lg102(tmp_path: Path, source: str) -> None:
+    findings = lint(tmp_path, {**BASE, "app/api/v1/endpoints/users.py": source}, ["LG101", "LG102"])
+    assert findings == [("app/api/v1/endpoints/users.py", 1, 1, "LG102")]
+
+
+def test_messages_name_both_modules_and_both_layers(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        SERVICE: "from app.api.v1.endpoints import orders\n",
+        "app/api/v1/endpoints/users.py": "from app.models.Order import Order\n",
+    }
+    lint(tmp_path, files, ["LG101", "LG102"])
+    messages = sorted(f.message for f in check([tmp_path], select=["LG1"], cache=False).findings)
+    assert messages == [
+        "Layer bypass: endpoint module `app.api.v1.endpoints.users` imports model module `app.models.Order`; "
+        "endpoint may import service, schema",
+        "Upward import: service module `app.services.OrderService` imports endpoint module "
+        "`app.api.v1.endpoints.orders`, a higher layer",
+    ]
+
+
+def test_type_checking_imports_are_skipped_when_configured(tmp_path: Path) -> None:
+    source = (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app.api.v1.endpoints import orders\n"
+    )
+    files = {**BASE, SERVICE: source}
+    assert lint(tmp_path, files, ["LG101"], 'type-checking-imports = "ignore"\n') == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from app.core.config import DEBUG\n",  # unlayered: anyone may import it
+        "from app.repositories.OrderRepository import OrderRepository\n",  # allowed by may-import
+        "import fastapi\n",  # outside the project
+        "from app.services import OrderService as same_layer\n",
+    ],
+)
+def test_allowed_imports_are_clean(tmp_path: Path, source: str) -> None:
+    assert lint(tmp_path, {**BASE, SERVICE: source}, ["LG101", "LG102"]) == []
+
+
+def test_wiring_and_unlayered_importers_are_never_reported(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/api/deps.py": "from app.repositories.OrderRepository import OrderRepository\n",
+        "app/core/helpers.py": "from app.api.v1.endpoints import orders\n",
+    }
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == []

@@ -1,0 +1,133 @@
+"""LG303: the sync database stack — imports, calls and database URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tmp_project import lint
+
+CODES = ["LG303"]
+
+
+def test_imports_of_the_sync_api_one_finding_per_name(tmp_path: Path) -> None:
+    files = {
+        "app/db.py": """\
+            from typing import TYPE_CHECKING
+            from sqlalchemy import create_engine, select
+            from sqlalchemy.engine import create_engine as make
+            from sqlalchemy.orm import Session, sessionmaker, DeclarativeBase
+            from sqlmodel import Session as ModelSession, SQLModel
+            from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+            import sqlalchemy
+            if TYPE_CHECKING:
+                from sqlalchemy.orm import Session as TypingOnly
+            """,
+    }
+    assert lint(tmp_path, files, CODES) == [
+        ("app/db.py", 2, 24, "LG303"),
+        ("app/db.py", 3, 31, "LG303"),
+        ("app/db.py", 4, 28, "LG303"),
+        ("app/db.py", 4, 37, "LG303"),
+        ("app/db.py", 5, 22, "LG303"),
+    ]
+
+
+def test_calls_under_any_alias_and_sessionmaker_with_async_class(tmp_path: Path) -> None:
+    files = {
+        "app/db.py": """\
+            import sqlalchemy as sa
+            import sqlalchemy.orm
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            def build(url: str) -> None:
+                engine = sa.create_engine(url)
+                session = sqlalchemy.orm.Session(engine)
+                sync_factory = sqlalchemy.orm.sessionmaker(engine)
+                async_factory = sqlalchemy.orm.sessionmaker(engine, class_=AsyncSession)
+                positional = sqlalchemy.orm.sessionmaker(engine, AsyncSession)
+                other = requests_like.Session()
+            """,
+    }
+    assert [line for _, line, _, _ in lint(tmp_path, files, CODES)] == [6, 7, 8]
+
+
+def test_sessionmaker_import_used_only_for_async_sessions_is_fine(tmp_path: Path) -> None:
+    files = {
+        "app/db.py": """\
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from sqlalchemy.orm import sessionmaker
+            Factory = sessionmaker(class_=AsyncSession)
+            """,
+    }
+    assert lint(tmp_path, files, CODES) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "reported"),
+    [
+        ("postgresql://app:secret@db/app", True),
+        ("postgresql+psycopg2://app@db/app", True),
+        ("postgres://user:pw@host:5432/db", True),
+        ("postgresql:///app", True),
+        ("mysql://root@localhost/app", True),
+        ("mysql+pymysql://root@localhost/app", True),
+        ("sqlite:///./app.db", True),
+        ("sqlite:////var/app.db", True),
+        ("sqlite:///:memory:", True),
+        ("mssql+pyodbc://user@dsn", True),
+        ("postgresql+asyncpg://app@db/app", False),
+        ("postgresql+psycopg://app@db/app", False),
+        ("sqlite+aiosqlite:///./app.db", False),
+        ("mysql+aiomysql://root@localhost/app", False),
+        ("mysql+asyncmy://root@localhost/app", False),
+        ("postgres://", False),
+        ("sqlite:///", False),
+        ("sqlite://", False),
+        ("postgres://table", False),
+        ("redis://localhost:6379/0", False),
+        ("https://example.com/db", False),
+        ("see postgresql://app@db/app", False),
+    ],
+)
+def test_database_urls(url: str, reported: bool, tmp_path: Path) -> None:
+    files = {"app/settings.py": f"URL = {url!r}\n"}
+    assert lint(tmp_path, files, CODES) == ([("app/settings.py", 1, 7, "LG303")] if reported else [])
+
+
+def test_driver_imports_count_where_the_module_connects(tmp_path: Path) -> None:
+    files = {
+        "app/legacy.py": """\
+            import sqlite3
+            from psycopg2 import pool, extras
+
+            def open_both() -> None:
+                sqlite3.connect("app.db")
+                pool.SimpleConnectionPool(1, 2)
+            """,
+        "app/errors.py": """\
+            import sqlite3
+
+            def is_locked(error: Exception) -> bool:
+                return isinstance(error, sqlite3.OperationalError) or sqlite3.sqlite_version < "3"
+            """,
+    }
+    assert lint(tmp_path, files, CODES) == [
+        ("app/legacy.py", 1, 1, "LG303"),
+        ("app/legacy.py", 2, 1, "LG303"),
+    ]
+
+
+def test_annotations_are_not_findings(tmp_path: Path) -> None:
+    files = {
+        "app/db.py": """\
+            from __future__ import annotations
+            from typing import TYPE_CHECKING
+            if TYPE_CHECKING:
+                from sqlalchemy.orm import Session
+
+            def run(db: Session, other: "Session") -> Session:
+                return db
+            """,
+    }
+    assert lint(tmp_path, files, CODES) == []

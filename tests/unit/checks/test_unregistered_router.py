@@ -1,0 +1,93 @@
+"""LG804: routers in endpoint modules that no `include_router`/`mount` receives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tmp_project import lint
+
+from layerguard import check
+
+ORDERS = "app/api/v1/endpoints/orders.py"
+ROUTER = "from fastapi import APIRouter\n\nrouter = APIRouter(prefix='/orders')\n"
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        "from app.api.v1.endpoints.orders import router\napp.include_router(router)\n",
+        "from app.api.v1.endpoints.orders import router as orders_router\n"
+        "app.include_router(orders_router)\n",
+        "from app.api.v1.endpoints import orders\napp.include_router(orders.router, prefix='/o')\n",
+        "import app.api.v1.endpoints.orders\napp.include_router(app.api.v1.endpoints.orders.router)\n",
+        "from app.api.v1.endpoints import orders\napp.include_router(router=orders.router)\n",
+        "from app.api.v1.endpoints import orders\nfor r in [orders.router]:\n    app.include_router(r)\n",
+        "from app.api.v1.endpoints import orders\nROUTERS = (orders.router,)\n"
+        "def wire() -> None:\n    for r in ROUTERS:\n        app.include_router(r)\n",
+        "from app.api.v1.routers import ALL\n"
+        "def wire() -> None:\n    for r in ALL:\n        app.include_router(r)\n",
+        "from app.api.v1.endpoints import orders\n"
+        "def wire() -> None:\n    r = orders.router\n    app.include_router(r)\n",
+        "from app.api.v1.endpoints import orders\napp.mount('/orders', orders.router)\n",
+        "from app.api.v1.endpoints import orders\n"
+        "app.generate_and_include_versioned_routers(orders.router)\n",
+        "from app.api.v1.endpoints import ORDERS_ROUTER\napp.include_router(ORDERS_ROUTER)\n",  # re-exported
+    ],
+)
+def test_an_included_router_is_clean(tmp_path: Path, main: str) -> None:
+    files = {
+        ORDERS: ROUTER,
+        "app/api/v1/endpoints/__init__.py": "from .orders import router as ORDERS_ROUTER\n",
+        "app/api/v1/routers.py": "from app.api.v1.endpoints import orders\nALL = [orders.router]\n",
+        "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n" + main,
+    }
+    assert lint(tmp_path, files, ["LG804"]) == []
+
+
+def test_a_router_no_one_includes_is_reported_at_its_assignment(tmp_path: Path) -> None:
+    files = {
+        ORDERS: ROUTER,
+        "app/api/v1/endpoints/users.py": "from fastapi import APIRouter\n\nusers_router = APIRouter()\n",
+        "app/main.py": (
+            "from fastapi import FastAPI\n\nfrom app.api.v1.endpoints import orders, users\n\n"
+            "app = FastAPI()\napp.include_router(users.users_router)\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG804"]) == [(ORDERS, 3, 1, "LG804")]
+    [finding] = check([tmp_path], select=["LG804"], cache=False).findings
+    assert finding.message == (
+        "Router `router` is never passed to `include_router()` or `mount()`: its routes are not served"
+    )
+
+
+def test_a_fastapi_app_and_routers_outside_endpoint_modules_are_not_reported(tmp_path: Path) -> None:
+    files = {
+        "app/api/v1/endpoints/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "app/main.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+        "app/core/extra.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+    }
+    assert lint(tmp_path, files, ["LG804"]) == []
+
+
+def test_including_it_with_another_router_is_enough(tmp_path: Path) -> None:
+    files = {
+        ORDERS: ROUTER,
+        "app/api/v1/api.py": (
+            "from fastapi import APIRouter\n\nfrom app.api.v1.endpoints import orders\n\n"
+            "api_router = APIRouter()\napi_router.include_router(orders.router)\n"
+        ),
+    }
+    # The parent router is the one no one includes.
+    assert lint(tmp_path, files, ["LG804"]) == [("app/api/v1/api.py", 5, 1, "LG804")]
+
+
+def test_an_include_only_in_excluded_tests_does_not_count(tmp_path: Path) -> None:
+    files = {
+        ORDERS: ROUTER,
+        "tests/test_orders.py": (
+            "from fastapi import FastAPI\nfrom app.api.v1.endpoints import orders\n"
+            "FastAPI().include_router(orders.router)\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG804"]) == [(ORDERS, 3, 1, "LG804")]

@@ -1,0 +1,541 @@
+"""The facts cache: keys, invalidation, corruption, forgery, atomic writes, and what `check()`
+parses on cold, warm and one-file-changed runs (counted by wrapping `parse_files`)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import textwrap
+import threading
+import types
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+import layerguard.api
+from layerguard.api import check
+from layerguard.facts import cache as cache_module
+from layerguard.facts.cache import (
+    CACHE_DIR_NAME,
+    MAGIC,
+    FactsCache,
+    entry_key,
+    read_regular_file,
+    remove_cache,
+    schema_fingerprint,
+)
+from layerguard.facts.parse import parse_file
+from layerguard.facts.workers import ParseJob
+from layerguard.model import FileFacts, Finding, ImportFact, Severity, Span
+
+SPAN = Span(1, 0, 1, 10)
+
+
+@pytest.fixture(autouse=True)
+def private_key_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test signs with its own key, never the developer's real one."""
+    folder = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
+def facts_for(path: Path, module: str = "app.x", imported: str = "os") -> FileFacts:
+    fact = ImportFact(imported, None, None, 0, SPAN, SPAN, type_checking=False, in_function=False)
+    return FileFacts(path=path, module=module, is_package=False, imports=(fact,))
+
+
+def unparsable(path: Path, message: str) -> FileFacts:
+    error = Finding(path, 1, 0, 1, 1, "LG001", "parse-error", Severity.ERROR, message)
+    return FileFacts(path=path, module="app.a", is_package=False, parse_error=error)
+
+
+def cache_file(root: Path) -> Path:
+    [found] = (root / CACHE_DIR_NAME).glob("facts-*.pickle")
+    return found
+
+
+def stored(root: Path, entries: dict[bytes, FileFacts]) -> None:
+    cache = FactsCache.open(root)
+    assert cache is not None
+    for key, facts in entries.items():
+        cache.store(key, facts)
+    cache.save()
+
+
+def looked_up(root: Path, keys: Sequence[bytes]) -> list[FileFacts | None]:
+    cache = FactsCache.open(root)
+    assert cache is not None
+    return cache.lookup(keys)
+
+
+# --- the schema fingerprint -------------------------------------------------------------
+
+
+def schema_module(source: str) -> type:
+    """`Root` from `source`, defined in a module registered under one fixed name, so that two
+    versions of a schema differ only by their fields."""
+    module = types.ModuleType("layerguard_schema_under_test")
+    sys.modules[module.__name__] = module
+    exec(textwrap.dedent(source), vars(module))  # the source is this test's own constant
+    root = vars(module)["Root"]
+    assert isinstance(root, type)
+    return root
+
+
+SCHEMA = """\
+    from __future__ import annotations
+    import enum
+    from dataclasses import dataclass
+
+    class Kind(enum.Enum):
+        A = "a"
+
+    @dataclass(frozen=True)
+    class Leaf:
+        line: int
+        kind: Kind
+
+    @dataclass(frozen=True)
+    class Root:
+        leaves: tuple[Leaf, ...]
+        parent: Leaf | None = None
+    """
+
+
+def test_schema_fingerprint_is_stable() -> None:
+    assert schema_fingerprint(schema_module(SCHEMA)) == schema_fingerprint(schema_module(SCHEMA))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("    line: int\n", "    line: int\n    column: int\n"),  # a field added
+        ("    line: int\n", "    line: str\n"),  # a field's type changed
+        ("    parent: Leaf | None = None\n", ""),  # a field removed
+        ('    A = "a"\n', '    A = "a"\n    B = "b"\n'),  # an enum member added
+    ],
+)
+def test_schema_fingerprint_changes_with_nested_fields(old: str, new: str) -> None:
+    source = textwrap.dedent(SCHEMA)
+    assert old in source
+    assert schema_fingerprint(schema_module(source)) != schema_fingerprint(
+        schema_module(source.replace(old, new))
+    )
+
+
+def test_real_schema_fingerprint_covers_nested_fact_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = schema_fingerprint(FileFacts)
+    monkeypatch.setattr(ImportFact, "__dataclass_fields__", {**ImportFact.__dataclass_fields__})
+    del ImportFact.__dataclass_fields__["in_function"]
+    assert schema_fingerprint(FileFacts) != before
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+def test_entry_key_covers_everything_parse_file_reads() -> None:
+    base = entry_key(Path("/p/a.py"), "app.a", False, b"x = 1\n")
+    assert entry_key(Path("/p/a.py"), "app.a", False, b"x = 1\n") == base
+    assert entry_key(Path("/p/a.py"), "app.a", False, b"x = 2\n") != base  # content
+    assert entry_key(Path("/p/b.py"), "app.a", False, b"x = 1\n") != base  # path
+    assert entry_key(Path("/p/a.py"), "app.b", False, b"x = 1\n") != base  # module
+    assert entry_key(Path("/p/a.py"), "app.a", True, b"x = 1\n") != base  # is_package
+
+
+# --- storing and reading ----------------------------------------------------------------
+
+
+def test_round_trip_and_git_ignore(tmp_path: Path) -> None:
+    key = entry_key(tmp_path / "a.py", "app.a", False, b"import os\n")
+    facts = facts_for(tmp_path / "a.py")
+    stored(tmp_path, {key: facts})
+    assert looked_up(tmp_path, [key, b"missing", key]) == [facts, None, facts]
+    ignore = (tmp_path / CACHE_DIR_NAME / ".gitignore").read_text().splitlines()
+    assert "*" in ignore
+
+
+def test_a_new_layerguard_version_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = b"k" * 20
+    stored(tmp_path, {key: facts_for(tmp_path / "a.py")})
+    monkeypatch.setattr(cache_module, "__version__", "999.0")
+    assert looked_up(tmp_path, [key]) == [None]
+
+
+def test_a_new_schema_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = b"k" * 20
+    stored(tmp_path, {key: facts_for(tmp_path / "a.py")})
+    monkeypatch.setattr(cache_module, "FACTS_SCHEMA", "another-schema")
+    assert looked_up(tmp_path, [key]) == [None]
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "parser crashed",
+        "parse took longer than 10 s",
+        "too deeply nested for the parser",
+        "cannot read: Permission denied",
+    ],
+)
+def test_parse_errors_that_depend_on_the_machine_are_not_stored(tmp_path: Path, reason: str) -> None:
+    """A time-out depends on `parse-timeout` and the load, a crash or a read error on the machine."""
+    stored(tmp_path, {b"k" * 20: unparsable(tmp_path / "a.py", f"Cannot check this file: {reason}")})
+    assert looked_up(tmp_path, [b"k" * 20]) == [None]
+
+
+@pytest.mark.parametrize(
+    "source", [b"def broken(:\n", b"x = '\xff'\n", b"# -*- coding: klingon -*-\n", b"x = 1\0\n"]
+)
+def test_parse_errors_that_follow_from_the_bytes_are_stored(tmp_path: Path, source: bytes) -> None:
+    path = tmp_path / "a.py"
+    facts = parse_file(path, "app.a", False, source)
+    assert facts.parse_error is not None
+    stored(tmp_path, {b"k" * 20: facts})
+    assert looked_up(tmp_path, [b"k" * 20]) == [facts]
+
+
+def test_entries_not_used_by_a_run_are_dropped(tmp_path: Path) -> None:
+    old, new = b"o" * 20, b"n" * 20
+    stored(tmp_path, {old: facts_for(tmp_path / "a.py")})
+    cache = FactsCache.open(tmp_path)
+    assert cache is not None
+    cache.lookup([new])
+    cache.store(new, facts_for(tmp_path / "a.py", imported="sys"))
+    cache.save()
+    assert looked_up(tmp_path, [old, new])[0] is None
+
+
+def test_an_unchanged_run_does_not_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = b"k" * 20
+    stored(tmp_path, {key: facts_for(tmp_path / "a.py")})
+    writes: list[Path] = []
+    monkeypatch.setattr(cache_module, "write_atomically", lambda path, data: writes.append(path))
+    cache = FactsCache.open(tmp_path)
+    assert cache is not None
+    cache.lookup([key])
+    cache.save()
+    assert writes == []
+
+
+def test_only_the_newest_caches_of_other_versions_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(5):
+        monkeypatch.setattr(cache_module, "__version__", f"0.{number}")
+        stored(tmp_path, {b"k" * 20: facts_for(tmp_path / "a.py")})
+        os.utime(cache_file_named(tmp_path, number), (number, number))  # written in this order
+    left = sorted((tmp_path / CACHE_DIR_NAME).glob("facts-*.pickle"))
+    assert len(left) == 1 + cache_module.KEEP_OTHER_CACHES
+    assert looked_up(tmp_path, [b"k" * 20]) != [None]  # the current version's is one of them
+
+
+def cache_file_named(root: Path, number: int) -> Path:
+    return root / CACHE_DIR_NAME / f"facts-{cache_module.cache_key()}.pickle"
+
+
+# --- corruption and forgery: ignored and rebuilt, never a crash ---------------------------
+
+
+def _truncate(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _flip_last_byte(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 0xFF])
+
+
+CORRUPTIONS: dict[str, Callable[[bytes], bytes]] = {
+    "empty": lambda data: b"",
+    "truncated": _truncate,
+    "header only": lambda data: data[: len(MAGIC) + 10],
+    "bit flipped": _flip_last_byte,
+    "wrong magic": lambda data: b"NOTFACTS" + data[len(MAGIC) :],
+    "garbage": lambda data: os.urandom(len(data)),
+    "bare pickle": lambda data: pickle.dumps({b"k" * 20: b"x"}),
+}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_a_corrupt_cache_file_is_ignored_and_rebuilt(
+    tmp_path: Path, corrupt: Callable[[bytes], bytes]
+) -> None:
+    key = b"k" * 20
+    facts = facts_for(tmp_path / "a.py")
+    stored(tmp_path, {key: facts})
+    path = cache_file(tmp_path)
+    path.write_bytes(corrupt(path.read_bytes()))
+    assert looked_up(tmp_path, [key]) == [None]
+    stored(tmp_path, {key: facts})
+    assert looked_up(tmp_path, [key]) == [facts]
+
+
+class _Payload:
+    """Unpickling this runs a command that creates a file: what a forged cache would try."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_forged_cache_is_never_unpickled(tmp_path: Path, private_key_folder: Path) -> None:
+    """A cache committed to the checked repository is not signed with this user's key."""
+    stored(tmp_path, {b"k" * 20: facts_for(tmp_path / "a.py")})
+    marker = tmp_path / "executed"
+    payload = pickle.dumps({b"k" * 20: pickle.dumps(_Payload(marker))})
+    forged_mac = b"\0" * cache_module.MAC_SIZE
+    cache_file(tmp_path).write_bytes(MAGIC + forged_mac + payload)
+    assert looked_up(tmp_path, [b"k" * 20]) == [None]
+    assert not marker.exists()
+
+
+def test_another_users_key_does_not_verify(
+    tmp_path: Path, private_key_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = b"k" * 20
+    stored(tmp_path, {key: facts_for(tmp_path / "a.py")})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-user"))
+    assert looked_up(tmp_path, [key]) == [None]
+
+
+def test_a_damaged_key_is_replaced(tmp_path: Path, private_key_folder: Path) -> None:
+    stored(tmp_path, {b"k" * 20: facts_for(tmp_path / "a.py")})
+    key_file = private_key_folder / "layerguard" / "cache-key"
+    key_file.write_bytes(b"short")
+    assert looked_up(tmp_path, [b"k" * 20]) == [None]  # signed with the lost key
+    assert len(key_file.read_bytes()) == cache_module.KEY_SIZE
+    stored(tmp_path, {b"k" * 20: facts_for(tmp_path / "a.py")})
+    assert looked_up(tmp_path, [b"k" * 20]) != [None]
+
+
+def test_abandoned_temporary_files_are_removed(tmp_path: Path) -> None:
+    stored(tmp_path, {b"k" * 20: facts_for(tmp_path / "a.py")})
+    old, fresh = tmp_path / CACHE_DIR_NAME / ".tmp-old", tmp_path / CACHE_DIR_NAME / ".tmp-fresh"
+    old.write_bytes(b"half a cache")
+    fresh.write_bytes(b"being written by a live run")
+    os.utime(old, (0, 0))
+    stored(tmp_path, {b"j" * 20: facts_for(tmp_path / "a.py")})
+    assert not old.exists()
+    assert fresh.exists()
+
+
+def test_no_cache_without_a_key_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert FactsCache.open(tmp_path) is None
+
+
+def test_a_symlinked_cache_folder_is_not_used(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / CACHE_DIR_NAME).symlink_to(elsewhere)
+    assert FactsCache.open(project) is None
+    assert remove_cache(project) == project / CACHE_DIR_NAME
+    assert elsewhere.is_dir()
+
+
+def test_a_read_only_project_is_checked_without_a_cache(tmp_path: Path) -> None:
+    (tmp_path / CACHE_DIR_NAME).write_text("a file where the folder would go")
+    stored(tmp_path, {b"k" * 20: facts_for(tmp_path / "a.py")})  # save() must not raise
+
+
+def test_concurrent_writers_never_leave_a_partial_file(tmp_path: Path) -> None:
+    facts = {bytes([i]) * 20: facts_for(tmp_path / f"m{i}.py", imported=f"m{i}") for i in range(200)}
+    failures: list[str] = []
+    done = threading.Event()
+
+    def write(offset: int) -> None:
+        for round_ in range(15):
+            chosen = dict(list(facts.items())[(offset + round_) % 50 :][:150])
+            stored(tmp_path, chosen)
+
+    def read() -> None:
+        while not done.is_set():
+            if (tmp_path / CACHE_DIR_NAME).is_dir() and list((tmp_path / CACHE_DIR_NAME).glob("facts-*")):
+                cache = FactsCache.open(tmp_path)
+                assert cache is not None
+                if not cache.stored:
+                    failures.append("a reader saw an unreadable cache file")
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert failures == []
+    assert not [p for p in (tmp_path / CACHE_DIR_NAME).iterdir() if p.name.startswith(".tmp-")]
+
+
+# --- reading source files safely ------------------------------------------------------------
+
+
+def test_read_regular_file_refuses_what_would_block_or_never_end(tmp_path: Path) -> None:
+    regular = tmp_path / "a.py"
+    regular.write_bytes(b"x = 1\n")
+    assert read_regular_file(regular) == b"x = 1\n"
+    assert read_regular_file(tmp_path) is None  # a folder
+    assert read_regular_file(tmp_path / "missing.py") is None
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    assert read_regular_file(fifo) is None  # a plain read would wait for a writer forever
+    endless = tmp_path / "zero.py"
+    endless.symlink_to("/dev/zero")
+    assert read_regular_file(endless) is None
+    link = tmp_path / "link.py"
+    link.symlink_to(regular)
+    assert read_regular_file(link) == b"x = 1\n"
+    assert read_regular_file(link, follow_symlinks=False) is None
+
+
+# --- what check() parses ------------------------------------------------------------------------
+
+PROJECT = {
+    "pyproject.toml": '[project]\nrequires-python = ">=3.11"\n',
+    "app/__init__.py": "",
+    "app/api/__init__.py": "",
+    "app/api/users.py": "from app.services.UserService import UserService\n",
+    "app/services/__init__.py": "",
+    "app/services/UserService.py": "class UserService:\n    pass\n",
+    "app/models/__init__.py": "",
+    "app/models/User.py": "from typing import Optional\n\nclass User:\n    name: Optional[str] = None\n",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    for name, text in PROJECT.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+class ParseCounter:
+    """Wraps `parse_files` in `layerguard.api`, recording the files each call parses."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[list[Path]] = []
+        real = layerguard.api.parse_files
+
+        def counting(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+            self.calls.append([job.path for job in jobs])
+            return real(jobs, workers=workers, timeout=timeout)
+
+        monkeypatch.setattr(layerguard.api, "parse_files", counting)
+
+    def parsed(self) -> list[Path]:
+        files = [path for call in self.calls for path in call]
+        self.calls.clear()
+        return files
+
+
+@pytest.fixture
+def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[ParseCounter]:
+    yield ParseCounter(monkeypatch)
+
+
+def codes(root: Path, **options: object) -> list[tuple[str, str, int]]:
+    report = check([root], jobs=1, **options)  # type: ignore[arg-type]
+    return [(f.path.relative_to(root).as_posix(), f.code, f.line) for f in report.findings]
+
+
+def test_a_warm_run_parses_nothing(project: Path, counter: ParseCounter) -> None:
+    cold = codes(project)
+    assert len(counter.parsed()) == 7  # every .py file
+    assert codes(project) == cold
+    assert counter.calls == []
+
+
+def test_one_changed_file_is_the_only_one_parsed_and_graph_rules_follow(
+    project: Path, counter: ParseCounter
+) -> None:
+    assert ("app/services/UserService.py", "LG101", 1) not in codes(project)
+    counter.parsed()
+    service = project / "app/services/UserService.py"
+    service.write_text("from app.api import users\n\nclass UserService:\n    pass\n")
+    assert ("app/services/UserService.py", "LG101", 1) in codes(project)
+    assert counter.parsed() == [service]
+    service.write_text(PROJECT["app/services/UserService.py"])
+    assert ("app/services/UserService.py", "LG101", 1) not in codes(project)
+    assert counter.parsed() == [service]
+
+
+def test_a_config_change_reuses_the_facts(project: Path, counter: ParseCounter) -> None:
+    """Facts do not depend on the configuration: findings follow it without a parse."""
+    assert ("app/models/User.py", "LG401", 4) in codes(project)
+    counter.parsed()
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(PROJECT["pyproject.toml"] + '[tool.layerguard]\nextend-ignore = ["LG401"]\n')
+    assert ("app/models/User.py", "LG401", 4) not in codes(project)
+    pyproject.write_text(
+        PROJECT["pyproject.toml"]
+        + '[tool.layerguard.layers.endpoint]\nmodules = ["app.api.**"]\nmay-import = ["schema"]\n'
+    )
+    assert ("app/api/users.py", "LG102", 1) in codes(project)
+    assert counter.calls == []
+
+
+def test_a_moved_file_is_parsed_again(project: Path, counter: ParseCounter) -> None:
+    """Its path and module name are part of its facts, so they are part of its key."""
+    codes(project)
+    counter.parsed()
+    moved = project / "app/schemas/User.py"
+    moved.parent.mkdir()
+    (project / "app/models/User.py").rename(moved)
+    assert ("app/schemas/User.py", "LG401", 4) in codes(project)
+    assert counter.parsed() == [moved]
+
+
+def test_a_file_with_a_syntax_error_is_not_parsed_again(project: Path, counter: ParseCounter) -> None:
+    broken = project / "app/models/Broken.py"
+    broken.write_text("def broken(:\n")
+    assert ("app/models/Broken.py", "LG001", 1) in codes(project)
+    counter.parsed()
+    assert ("app/models/Broken.py", "LG001", 1) in codes(project)
+    assert counter.calls == []
+
+
+def test_a_file_that_cannot_be_read_is_parsed_every_run(project: Path, counter: ParseCounter) -> None:
+    """It goes to the parser unread, which reports why; nothing is stored for it."""
+    dangling = project / "app/models/Gone.py"
+    dangling.symlink_to(project / "nowhere.py")
+    assert ("app/models/Gone.py", "LG001", 1) in codes(project)
+    counter.parsed()
+    assert ("app/models/Gone.py", "LG001", 1) in codes(project)
+    assert counter.parsed() == [dangling]
+
+
+def test_no_cache_neither_reads_nor_writes(project: Path, counter: ParseCounter) -> None:
+    codes(project, cache=False)
+    assert not (project / CACHE_DIR_NAME).exists()
+    codes(project)
+    counter.parsed()
+    codes(project, cache=False)
+    assert len(counter.parsed()) == 7  # not read
+    service = project / "app/services/UserService.py"
+    service.write_text("from app.api import users\n")
+    codes(project, cache=False)
+    counter.parsed()
+    codes(project)
+    assert counter.parsed() == [service]  # not written by the --no-cache run
+
+
+def test_an_editor_buffer_is_checked_and_cached_by_its_content(project: Path, counter: ParseCounter) -> None:
+    service = project / "app/services/UserService.py"
+    buffer = b"from app.api import users\n"
+    assert "LG101" in [f.code for f in check([service], jobs=1, sources={service: buffer}).findings]
+    counter.parsed()
+    check([service], jobs=1, sources={service: buffer})
+    assert counter.calls == []
+    assert "LG101" not in [f.code for f in check([service], jobs=1).findings]  # the file on disk
+    assert counter.parsed() == [service]

@@ -1,0 +1,418 @@
+"""`layerguard init` on a fixture project of each layout and naming style: the section it prints,
+and `check` with that section written into pyproject.toml finds exactly the deviations planted
+in each fixture, nothing else.
+
+The fixtures (tests/fixtures/init_*) are small FastAPI apps, clean against every rule but for
+the planted deviations listed in PLANTED.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from layerguard import check
+from layerguard.init import detect, render, write_section
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+CLASSIC_FORTRESS = """\
+[tool.layerguard]
+# Detected by `layerguard init` in 27 Python files: package app at the project root; layout:
+#   classic. Modules per layer:
+#   endpoint    app.api.v1.endpoints (2), app.api.v1.router (1)
+#   service     app.services (3)
+#   repository  app.repositories (2)
+#   schema      app.schemas (2)
+#   model       app.models (3)
+# The fortress preset's globs place every module found: no [layers] table is needed.
+#
+# target-version: py312, from requires-python = ">=3.12" in pyproject.toml, which layerguard reads
+#   itself.
+#
+# naming: 8 of 9 modules directly in model, schema, repository and service folders follow
+#   "fortress" (file name, and the class it promises); LG801/LG802 report the other:
+#   app.services.helpers.
+naming = "fortress"
+#
+# session-providers: used in Depends(): get_db (app.core.database) returns an AsyncSession.
+#   Default names: nothing to add.
+"""
+
+
+CLASSIC_SNAKE = """\
+[tool.layerguard]
+# Detected by `layerguard init` in 20 Python files: package app at the project root; layout:
+#   classic. Modules per layer:
+#   endpoint    app.routers (2)
+#   service     app.services (2)
+#   repository  app.repositories (2)
+#   schema      app.schemas (2)
+#   model       app.models (2)
+# The fortress preset's globs place every module found: no [layers] table is needed.
+#
+# target-version: py311, from [tool.poetry.dependencies] python = "^3.11" in pyproject.toml, which
+#   layerguard reads itself.
+#
+# naming: 7 of 8 modules directly in model, schema, repository and service folders follow "snake"
+#   (file name, and the class it promises); LG801/LG802 report the other:
+#   app.repositories.note_repository.
+naming = "snake"
+#
+# session-providers: used in Depends(): get_conn (app.db) returns an AsyncSession. Added to the
+#   defaults, so LG104 knows them.
+extend-session-providers = ["get_conn"]
+"""
+
+
+FEATURE_SLICED = """\
+[tool.layerguard]
+# Detected by `layerguard init` in 18 Python files: package shop at the project root; layout:
+#   feature-sliced. Modules per layer:
+#   endpoint    shop.orders.views (1), shop.users.views (1)
+#   service     shop.orders.service (1), shop.users.service (1)
+#   repository  shop.orders.crud (1), shop.users.crud (1)
+#   schema      shop.orders.schemas (1), shop.users.schemas (1)
+#   model       shop.orders.models (1), shop.users.models (1)
+# The preset's globs miss some of them: see the [layers] tables below.
+#
+# target-version: py313, from requires-python = ">=3.13" in pyproject.toml, which layerguard reads
+#   itself.
+#
+# naming: off. There are no modules directly in model, schema, repository and service folders
+#   (modules are named by their role, or there are no such folders), so LG801-LG803 have nothing
+#   to check.
+naming = "off"
+#
+# session-providers: used in Depends(): get_session (shop.database) returns an AsyncSession.
+#   Default names: nothing to add.
+
+# endpoint: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.endpoint]
+modules = [
+    "**.api.**", "**.endpoints.**", "**.routes.**", "**.routers.**", "**.router",
+    "**.controllers.**",
+    "**.views",  # 2 modules with route handlers
+]
+"""
+
+
+SRC_LAYOUT = """\
+[tool.layerguard]
+# Detected by `layerguard init` in 20 Python files: package ledger under src/; layout: classic.
+#   Modules per layer:
+#   endpoint    ledger.handlers (2)
+#   service     ledger.services (2)
+#   repository  ledger.repositories (3)
+#   schema      ledger.schemas (2)
+#   model       ledger.db.tables (1)
+# The preset's globs miss some of them: see the [layers] tables below.
+#
+# target-version: no requires-python, Poetry python or .python-version found; py310 is
+#   layerguard's default. Set the oldest Python the project supports.
+target-version = "py310"
+#
+# naming: 6 of 7 modules directly in model, schema, repository and service folders follow
+#   "fortress" (file name, and the class it promises); LG801/LG802 report the other:
+#   ledger.repositories.queries.
+naming = "fortress"
+#
+# session-providers: used in Depends(): provide_session (ledger.db.engine) returns an
+#   AsyncSession. Added to the defaults, so LG104 knows them.
+extend-session-providers = ["provide_session"]
+
+# endpoint: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.endpoint]
+modules = [
+    "**.api.**", "**.endpoints.**", "**.routes.**", "**.routers.**", "**.router",
+    "**.controllers.**",
+    "ledger.handlers.**",  # 2 modules with route handlers
+]
+
+# model: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.model]
+modules = [
+    "**.models.**", "**.model",
+    "ledger.db.tables",  # SQLAlchemy/SQLModel table classes
+]
+"""
+
+
+EXPECTED_SECTIONS = {
+    "init_classic_fortress": CLASSIC_FORTRESS,
+    "init_classic_snake": CLASSIC_SNAKE,
+    "init_feature_sliced": FEATURE_SLICED,
+    "init_src_layout": SRC_LAYOUT,
+}
+
+# (path, line, code) of every deviation planted in each fixture.
+PLANTED = {
+    "init_classic_fortress": [
+        ("app/api/v1/endpoints/orders.py", 7, "LG102"),  # endpoint imports a model
+        ("app/schemas/OrderSchema.py", 11, "LG803"),  # OrderSummary
+        ("app/services/helpers.py", 1, "LG801"),  # not {Entity}Service.py
+    ],
+    "init_classic_snake": [
+        ("app/repositories/note_repository.py", 1, "LG802"),  # class NotesRepo
+        ("app/repositories/note_repository.py", 4, "LG101"),  # repository imports a service
+    ],
+    "init_feature_sliced": [
+        ("shop/orders/views.py", 19, "LG102"),  # endpoint imports the feature's crud
+        ("shop/users/service.py", 4, "LG101"),  # service imports the feature's views
+    ],
+    "init_src_layout": [
+        ("src/ledger/handlers/entries.py", 6, "LG102"),  # handler imports the tables
+        ("src/ledger/handlers/entries.py", 23, "LG104"),  # Depends(provide_session)
+        ("src/ledger/repositories/queries.py", 1, "LG801"),  # not {Entity}Repository.py
+    ],
+}
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root)
+    return root
+
+
+def findings(root: Path) -> list[tuple[str, int, str]]:
+    report = check([root], cache=False)
+    return [(f.path.relative_to(root).as_posix(), f.line, f.code) for f in report.findings]
+
+
+@pytest.mark.parametrize("name", EXPECTED_SECTIONS)
+def test_init_prints_the_section(name: str, tmp_path: Path) -> None:
+    assert render(detect(copy_fixture(name, tmp_path))) == EXPECTED_SECTIONS[name]
+
+
+@pytest.mark.parametrize("name", PLANTED)
+def test_check_with_the_section_finds_only_the_planted_deviations(name: str, tmp_path: Path) -> None:
+    root = copy_fixture(name, tmp_path)
+    write_section(root, render(detect(root)))
+    assert findings(root) == PLANTED[name]
+
+
+def test_without_the_section_check_misses_deviations_and_reports_conventions(tmp_path: Path) -> None:
+    """The section is what makes the findings right: the preset alone misses the src layout's
+    handlers and tables, and holds the snake project to PascalCase file names."""
+    src = findings(copy_fixture("init_src_layout", tmp_path))
+    assert ("src/ledger/handlers/entries.py", 6, "LG102") not in src
+    snake = findings(copy_fixture("init_classic_snake", tmp_path))
+    assert sum(1 for _, _, code in snake if code == "LG801") == 8
+
+
+def write(
+    root: Path, files: dict[str, str], pyproject: str = '[project]\nrequires-python = ">=3.12"\n'
+) -> Path:
+    (root / "pyproject.toml").write_text(pyproject)
+    for relative, source in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return root
+
+
+ROUTES = """\
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+
+    @router.get("/")
+    async def index() -> dict[str, int]:
+        return {}
+    """
+TABLE = """\
+    from sqlalchemy.orm import Mapped, mapped_column
+
+    from {base} import Base
+
+
+    class {name}(Base):
+        __tablename__ = "{table}"
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+    """
+BASE = "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n"
+
+
+def prose(section: str) -> str:
+    """The section's comments as one line of text, wrapping undone."""
+    comments = [line[1:].strip() for line in section.splitlines() if line.startswith("#")]
+    return " ".join(comments)
+
+
+def test_a_project_it_cannot_classify_gets_guidance(tmp_path: Path) -> None:
+    root = write(tmp_path, {"tool/__init__.py": "", "tool/cli.py": "def main() -> None: ...\n"})
+    section = render(detect(root))
+    assert "It could not classify this project" in prose(section)
+    assert "To fill in: nothing was found for endpoint, service, repository, schema, model." in prose(section)
+    assert "#   [tool.layerguard.layers.endpoint]" in section
+    assert '#   modules = ["tool.<folder>.**"]' in section
+    assert 'naming = "off"' in section
+    assert "\n[tool.layerguard.layers" not in section  # only commented-out tables
+
+
+def test_pydantic_models_outside_a_schemas_folder_are_reported_not_classified(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/api/items.py": ROUTES,
+        "app/payloads.py": "from pydantic import BaseModel\n\n\nclass Item(BaseModel):\n    name: str\n",
+        "app/settings.py": "from pydantic_settings import BaseSettings\n\n\nclass Env(BaseSettings): ...\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert "Pydantic models are defined in 1 unlayered module (app.payloads)" in prose(section)
+    assert "layers.schema]\nmodules" not in section
+
+
+def test_modules_are_grouped_into_the_widest_safe_glob(tmp_path: Path) -> None:
+    files = {
+        "web/__init__.py": "",
+        # a folder of route modules, one helper among them: one glob
+        "web/views/__init__.py": "",
+        "web/views/a.py": ROUTES,
+        "web/views/b.py": ROUTES,
+        "web/views/c.py": ROUTES,
+        "web/views/helpers.py": "x = 1\n",
+        # a route module beside unrelated code: its own name only
+        "web/health.py": ROUTES,
+        "web/tasks.py": "x = 1\n",
+        "web/storage.py": "y = 2\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '    "web.views.**",  # 3 modules with route handlers\n' in section
+    assert '    "web.health",  # route handlers\n' in section
+    assert "web.**" not in section
+
+
+def test_tables_beside_the_declarative_base_are_models_the_base_alone_is_not(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db/__init__.py": "",
+        "app/db/base.py": BASE,
+        "app/db/session.py": "x = 1\n",
+        "app/db/tables.py": TABLE.format(base="app.db.base", name="Item", table="items"),
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '    "app.db.tables",  # SQLAlchemy/SQLModel table classes\n' in section
+    assert '"app.db.base"' not in section
+
+
+def test_route_handlers_in_another_layers_folder_make_an_endpoint_module(tmp_path: Path) -> None:
+    files = {"app/__init__.py": "", "app/schemas/__init__.py": "", "app/schemas/ui.py": ROUTES}
+    section = render(detect(write(tmp_path, files)))
+    assert '    "app.schemas.ui",  # route handlers, though named as schema\n' in section
+
+
+def test_a_models_folder_of_query_functions_is_the_repository_layer(tmp_path: Path) -> None:
+    query = """\
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+
+        async def read(session: AsyncSession, item_id: int) -> object:
+            return await session.get(object, item_id)
+        """
+    files = {
+        "srv/__init__.py": "",
+        "srv/models/__init__.py": "",
+        "srv/models/flows.py": query,
+        "srv/models/runs.py": query,
+        "srv/orm.py": BASE + "\n\nclass Flow(Base):\n    __tablename__ = 'flows'\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert (
+        '    "srv.models.**",  # 2 modules with functions taking a DB session, though named as model\n'
+        in section
+    )
+    assert '    "srv.orm",  # SQLAlchemy/SQLModel table classes\n' in section
+
+
+def test_session_providers_count_only_when_used_in_depends(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": """\
+            from collections.abc import AsyncIterator
+
+            from sqlalchemy.orm import Session
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+
+            async def open_session() -> AsyncIterator[AsyncSession]:
+                yield AsyncSession()
+
+
+            def unused_session() -> Session:
+                return Session()
+            """,
+        "app/deps.py": """\
+            from typing import Annotated
+
+            from fastapi import Depends
+
+            from app.db import open_session
+
+            SessionDep = Annotated[object, Depends(open_session)]
+            """,
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert 'extend-session-providers = ["open_session"]' in section
+    assert "unused_session" not in section
+
+
+def test_target_version_from_python_version_file(tmp_path: Path) -> None:
+    root = write(tmp_path, {"app/__init__.py": ""}, pyproject='[project]\nname = "x"\n')
+    (root / ".python-version").write_text("3.13.1\n")
+    section = render(detect(root))
+    assert "target-version: py313, from .python-version, which layerguard reads itself." in prose(section)
+    assert "target-version =" not in section
+
+
+def test_one_query_module_in_a_models_folder_stays_a_model(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/User.py": TABLE.format(base="app.models.base", name="User", table="users"),
+        "app/models/base.py": BASE,
+        "app/models/lookups.py": "from sqlalchemy.orm import Session\n\n\ndef f(s: Session) -> None: ...\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert "\n[tool.layerguard.layers" not in section
+    assert "app.models (3)" in section
+
+
+def test_mixed_naming_is_off_and_names_the_modules(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/services/__init__.py": "",
+        "app/services/UserService.py": "class UserService: ...\n",
+        "app/services/order_service.py": "class OrderService: ...\n",
+        "app/services/billing.py": "x = 1\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert 'naming = "off"' in section
+    assert (
+        'Of 3 modules directly in model, schema, repository and service folders, 1 "fortress" and 1'
+        in prose(section)
+    )
+
+
+def test_a_library_provider_is_known_from_the_session_parameters_it_fills(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/api/utils.py": """\
+            from typing import Annotated
+
+            from fastapi import Depends
+            from sqlalchemy.ext.asyncio import AsyncSession
+            from corelib.deps import session_scope
+
+            DbSession = Annotated[AsyncSession, Depends(session_scope)]
+            """,
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert "session_scope (corelib.deps) fills parameters typed AsyncSession" in prose(section)
+    assert 'extend-session-providers = ["session_scope"]' in section
