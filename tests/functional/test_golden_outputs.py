@@ -76,7 +76,7 @@ def test_every_format_reports_the_same_findings() -> None:
         for r in sarif
     }
     assert concise == as_json == as_sarif
-    assert len(concise) == 9
+    assert len(concise) == 15
 
 
 def test_excluded_scripts_folder_is_not_reported() -> None:

@@ -113,7 +113,10 @@ def test_sarif_from_the_installed_wheel_has_rule_help(installed: Path) -> None:
     for init in ("app", "app/api", "app/services"):
         (project / init / "__init__.py").write_text("", encoding="utf-8")
     (project / "app" / "api" / "users.py").write_text("", encoding="utf-8")
-    (project / "app" / "services" / "orders.py").write_text("from app.api import users\n", encoding="utf-8")
+    # Named as the fortress convention wants (`{Entity}Service.py`), so only the upward import is found.
+    (project / "app" / "services" / "OrderService.py").write_text(
+        "from app.api import users\n\n\nclass OrderService:\n    pass\n", encoding="utf-8"
+    )
 
     result = run_installed(installed, "-m", "layerguard", "check", "--format", "sarif", cwd=project)
     assert result.returncode == 1, result.stderr
