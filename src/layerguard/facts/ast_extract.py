@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -293,7 +292,7 @@ class FactExtractor(ast.NodeVisitor):
             ("kwarg", [args.kwarg] if args.kwarg else [], [None]),
         ]
         for kind, group, group_defaults in groups:
-            for arg, default in zip(group, group_defaults):
+            for arg, default in zip(group, group_defaults, strict=False):  # no vararg: one spare None
                 yield ParamFact(
                     name=arg.arg,
                     kind=kind,
@@ -721,15 +720,15 @@ def _attribute_types(node: ast.ClassDef) -> dict[str, ast.expr]:
     if init is None:
         return types
     params = {a.arg: a.annotation for a in _all_arguments(init.args) if a.annotation is not None}
-    for stmt in ast.walk(init):
-        if isinstance(stmt, ast.AnnAssign) and _is_self_attribute(stmt.target):
-            types[stmt.target.attr] = stmt.annotation  # type: ignore[union-attr]
-        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_self_attribute(stmt.targets[0]):
-            attribute = stmt.targets[0].attr  # type: ignore[attr-defined]
-            if isinstance(stmt.value, ast.Name) and stmt.value.id in params:
-                types[attribute] = params[stmt.value.id]
-            elif isinstance(stmt.value, ast.Call):
-                types[attribute] = stmt.value
+    for child in ast.walk(init):
+        if isinstance(child, ast.AnnAssign) and _is_self_attribute(child.target):
+            types[child.target.attr] = child.annotation  # type: ignore[union-attr]
+        elif isinstance(child, ast.Assign) and len(child.targets) == 1 and _is_self_attribute(child.targets[0]):
+            attribute = child.targets[0].attr  # type: ignore[attr-defined]
+            if isinstance(child.value, ast.Name) and child.value.id in params:
+                types[attribute] = params[child.value.id]
+            elif isinstance(child.value, ast.Call):
+                types[attribute] = child.value
     return types
 
 
@@ -739,5 +738,10 @@ def _is_self_attribute(node: ast.expr) -> bool:
 
 def extract_facts(source: str, tree: ast.Module, path: Path, module: str, is_package: bool) -> FileFacts:
     extractor = FactExtractor(source, tree, module, is_package)
-    extractor.visit(tree)
-    return extractor.facts(path, module, is_package)
+    try:
+        extractor.visit(tree)
+        return extractor.facts(path, module, is_package)
+    finally:
+        # The summarizer holds bound methods of the extractor: a reference cycle that would keep
+        # every file's syntax tree alive until the cycle collector runs.
+        del extractor.summarizer

@@ -5,6 +5,10 @@ from __future__ import annotations
 import ast
 
 
+# `try ... except*` (3.11+) counts as `try` does.
+TRY_STATEMENTS: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
+
+
 def function_complexity(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return 1 + _statements(node.body)
 
@@ -24,10 +28,11 @@ def _statements(body: list[ast.stmt]) -> int:
             total += sum(1 + _statements(case.body) for case in stmt.cases)
             if stmt.cases and _is_irrefutable(stmt.cases[-1]):
                 total -= 1  # like an `else`: no decision of its own
-        elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-            total += _statements(stmt.body) + _statements(stmt.finalbody)
-            total += (1 if stmt.orelse else 0) + _statements(stmt.orelse)
-            total += sum(1 + _statements(handler.body) for handler in stmt.handlers)
+        elif isinstance(stmt, TRY_STATEMENTS):
+            try_stmt: ast.Try = stmt  # type: ignore[assignment]  # TryStar has the same fields
+            total += _statements(try_stmt.body) + _statements(try_stmt.finalbody)
+            total += (1 if try_stmt.orelse else 0) + _statements(try_stmt.orelse)
+            total += sum(1 + _statements(handler.body) for handler in try_stmt.handlers)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             total += 1 + _statements(stmt.body)
         elif isinstance(stmt, ast.ClassDef):

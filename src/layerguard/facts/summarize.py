@@ -125,9 +125,14 @@ class Summarizer:
                 else ()
             )
             args = tuple(self._summary(a, inner, follow, outermost=False) for a in node.args) if depth else ()
-            if callee is None and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-                if isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
-                    return "format", None, args, keywords, node.func.value.value
+            func = node.func
+            if (  # `"... {} ...".format(x)`
+                isinstance(func, ast.Attribute)
+                and func.attr == "format"
+                and isinstance(func.value, ast.Constant)
+                and isinstance(func.value.value, str)
+            ):
+                return "format", None, args, keywords, func.value.value
             return "call", self.names.qualify(callee) if callee else None, args, keywords, None
         if isinstance(node, ast.Subscript):
             value = dotted_name(node.value)
