@@ -2,22 +2,40 @@
 
 Two paths, chosen by `parse_files`:
 
-* In process (`workers <= 1`, or fewer than `POOL_MIN_FILES` files): `ast` parses each file
-  here. It is safe to run in-process (it raises RecursionError/MemoryError, it does not
-  segfault or hang). The few files `ast` rejects (syntax newer than the running Python) need
-  libcst, whose native parser can segfault (~1,300 nested parentheses overflow its stack) or
-  hang (a 30,000-term sum ran for minutes), so those go to one isolated worker process.
-* A pool of long-lived worker processes, each fed chunks of files, for everything else.
+* In process (`workers <= 1`, or fewer than `POOL_MIN_FILES` files, e.g. a warm run's few cache
+  misses): `ast` parses each file here. It is safe in-process: it raises RecursionError or
+  MemoryError, it does not segfault or hang. The files `ast` rejects (syntax newer than the
+  running Python) need libcst, whose native parser can segfault (~1,300 nested parentheses or
+  10,000 `elif`s overflow its stack) or run for minutes (a 30,000-term sum), so those go to
+  isolated worker processes. libcst is never even imported by the caller.
+* Otherwise a pool of `workers` long-lived processes, fed chunks of files.
 
-Both paths use the same `_Pool` for whatever runs out of process. A worker sends back the
-facts of each file as soon as it has them, so the main process always knows which file a
-worker is on: when the worker dies, that file is the suspect (re-run alone in a fresh worker
-to tell a bad file from a worker killed for another reason, e.g. by the OOM killer; a second
-death is an LG001 "parser crashed"), and when one file runs past `timeout` its worker is
-killed (LG001 "parse took longer than N s"). The rest of the chunk goes back to the queue.
+Whatever runs out of process goes through `_Pool`. A worker answers once per chunk, with the
+chunk's facts (never syntax trees); before each file it writes which file it is on, and since
+when, to a small shared array (`_Progress`). So the main process, sleeping until a worker
+answers or dies or a file may have run out of time, knows without a message per file:
+* a worker that died was on that file: the suspect is re-run alone in a fresh worker (telling a
+  bad file from a worker killed for another reason, e.g. by the OOM killer); a second death is
+  an LG001 "parser crashed (signal 11, SIGSEGV)". The rest of the chunk is queued again.
+* a file past `timeout`: its worker is killed, the file gets LG001 "parse took longer than N s",
+  the rest of the chunk is queued again.
+Results are stored by job index, so the output order is the job order, whatever the number of
+workers or the order they finish in.
 
-Measured on the 2-core development machine (Python 3.11, shared and loaded, so noisy):
-see the numbers next to `POOL_MIN_FILES` and `_chunk_size`.
+Measured on the 2-core development machine (Python 3.11, libcst 1.9), which other sessions kept
+loaded (load average 1.3-10), so wall times are noisy and CPU times are the firmer numbers:
+* Starting a worker and one round trip: fork 2-7 ms for one worker, 3-40 ms for two; spawn
+  110-135 ms per worker (it re-imports layerguard: 290-460 ms for two); forkserver 95-300 ms.
+  So: fork on Linux when no other thread runs, spawn elsewhere (`_process_context`).
+* Per-file cost of the pool: 55 µs of CPU for a one-line file (1,000 files: 66 ms in process,
+  120 ms in a pool of one, fork included). On real code the facts dominate: prefect's 864 files
+  give 19-21 MB of pickled facts (~2,800 objects per file); pickling and unpickling them costs
+  1.2-1.8 s of CPU against 3.4-3.9 s for parsing and extracting.
+* Hence the crossover: a pool of two against in process, best of 9, at load 1.3-1.7 (about one
+  free core): 2.1x slower at 5 files, 1.1-1.2x slower at 20-50, even from 100 to 400 files;
+  at load 4, 1.5-2x slower at every size. From CPU times, two free cores would give prefect
+  ~2.5 s against ~3.5 s in process: 1.4x at best, as the facts are heavy. `POOL_MIN_FILES` = 50
+  keeps small runs and warm runs (a few cache misses) fork-free.
 """
 
 from __future__ import annotations
@@ -45,8 +63,7 @@ from layerguard.checks.base import INTERNAL_ERROR, make_finding
 from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
 from layerguard.model import FileFacts, Span
 
-# Below this many files a pool costs more than it saves (fork start ~15-40 ms for two workers,
-# against ~1 ms of parsing per file split over two cores). See the module docstring.
+# Below this many files, parse in process (see the crossover in the module docstring).
 POOL_MIN_FILES = 50
 # Most files per chunk: big enough that per-chunk round trips vanish, small enough that the
 # last chunks still spread over the workers.
@@ -102,6 +119,13 @@ def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
         return _parse_error(job, "out of memory while parsing")
     except Exception as error:  # a bug in layerguard must cost one file, not the run
         return _internal_error(job, error)
+    finally:
+        # Each file leaves its syntax tree in reference cycles (the extractor and its bound
+        # methods; a caught exception and its frames), which only the cyclic collector frees,
+        # and callers pause it while facts pile up. Collecting the youngest generation frees
+        # them and scans only this file's new objects: on prefect, 308 MB -> 93 MB for +2-7%
+        # CPU (a full collection every 16 files instead: 3x slower).
+        gc.collect(0)
 
 
 def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
@@ -174,7 +198,9 @@ class _Pool:
                 self._hand_out_chunks()
                 self._wait_for_progress()
         finally:
-            self._stop_all()
+            # Done: the workers are idle and exit when told. Interrupted (Ctrl-C, WorkerError):
+            # they may be busy, and nobody wants their answers.
+            self._stop_all(kill=self.remaining > 0)
         return [facts for facts in self.results if facts is not None]
 
     def _hand_out_chunks(self) -> None:
@@ -206,19 +232,25 @@ class _Pool:
     def _wait_for_progress(self) -> None:
         """Sleep until a worker answers or dies, or a file may have run out of time."""
         busy = [w for w in self.workers if w.chunk]
-        deadline = min(w.progress.get()[1] for w in busy) + self.timeout
+        clocks = [clock[1] for w in busy if (clock := self._clock(w)) is not None]
         ready = wait(
             [w.connection for w in busy] + [w.process.sentinel for w in busy],
-            timeout=max(deadline - time.monotonic(), 0),
+            timeout=max(min(clocks) + self.timeout - time.monotonic(), 0) if clocks else None,
         )
         for worker in busy:
             if worker.connection in ready or worker.process.sentinel in ready:
                 self._collect(worker)
-        now = time.monotonic()
         for worker in [w for w in busy if w.chunk and w in self.workers]:
-            position, started = worker.progress.get()
-            if now - started >= self.timeout:
-                self._give_up_on_hang(worker, position)
+            clock = self._clock(worker)
+            if clock is not None and time.monotonic() - clock[1] >= self.timeout:
+                self._give_up_on_hang(worker, clock[0])
+
+    @staticmethod
+    def _clock(worker: _Worker) -> tuple[int, float] | None:
+        """The worker's position in its chunk and since when it is there; None once every file
+        is parsed: answering is layerguard's own work, not a parser's, and is not timed."""
+        position, started = worker.progress.get()
+        return None if position >= len(worker.chunk) else (position, started)
 
     def _collect(self, worker: _Worker) -> None:
         """Take the chunk's results if the worker sent them; then, if it has died, deal with that."""
@@ -286,8 +318,10 @@ class _Pool:
         worker.process.join()
         worker.connection.close()
 
-    def _stop_all(self) -> None:
+    def _stop_all(self, *, kill: bool) -> None:
         for worker in self.workers:
+            if kill:
+                worker.process.kill()
             with suppress(OSError):
                 worker.connection.send(None)
         for worker in self.workers:
@@ -307,12 +341,9 @@ def _serve(connection: Connection, progress: _Progress) -> None:
     # the report on stderr.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()
-    # A forked worker inherits the main process's objects: freezing them keeps collections from
-    # touching, and so copying, every inherited page. Trees and facts hold no cycles, so the
-    # collector only costs time while a chunk is parsed (~5% on prefect); one collection per
-    # chunk keeps any cycle (an exception's traceback, libcst's internals) from piling up.
+    # A forked worker inherits the main process's objects: freezing them keeps `parse_job`'s
+    # collections from scanning, and so copying, every inherited page.
     gc.freeze()
-    gc.disable()
     with suppress(OSError):
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)
@@ -324,7 +355,6 @@ def _serve(connection: Connection, progress: _Progress) -> None:
         if chunk is None:
             return
         _answer(connection, chunk, _parse_chunk(chunk, progress))
-        gc.collect()
 
 
 def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:

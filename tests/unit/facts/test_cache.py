@@ -42,7 +42,16 @@ def private_key_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 
 
 def facts_for(path: Path, module: str = "app.x", imported: str = "os") -> FileFacts:
-    fact = ImportFact(imported, None, None, 0, SPAN, SPAN, type_checking=False, in_function=False)
+    fact = ImportFact(
+        module=imported,
+        name=None,
+        alias=None,
+        level=0,
+        span=SPAN,
+        statement=SPAN,
+        type_checking=False,
+        in_function=False,
+    )
     return FileFacts(path=path, module=module, is_package=False, imports=(fact,))
 
 

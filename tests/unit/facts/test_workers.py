@@ -5,7 +5,8 @@ The crash is real: libcst 1.9's native parser overflows its stack and segfaults 
 nested parentheses. The hang is real too: libcst runs for minutes on a 30,000-term sum. Since
 `cst_to_ast` now refuses the inputs it knows libcst cannot survive (`_check_nesting`), the tests
 that need libcst to meet them switch that guard off (`unguarded_libcst`): the crash and the hang
-are then libcst's own, in a real worker, standing for the inputs the guard does not know.
+are then libcst's own, in a real worker, standing for the inputs the guard does not know (the
+CLI corpus, tests/fixtures/bad_input, holds a crash and a slow parse that get past it today).
 Stand-ins are used only where no real input can do it, and say so: a worker killed from outside
 (as the OOM killer would), a bug in the extractor, a slow parse.
 """
@@ -86,8 +87,8 @@ def message(facts: FileFacts) -> str:
 
 
 def pool_sized(folder: Path, *special: ParseJob) -> tuple[list[ParseJob], list[int]]:
-    """Enough fine files for the pool path, with `special` spread among them; and the index in
-    the job list of each fine file's number."""
+    """Enough fine files for the pool path, with `special` spread among them; and, per job, the
+    number of its fine file (-1 for the special ones)."""
     jobs = fine_jobs(folder, POOL_MIN_FILES)
     for offset, job in enumerate(special):
         jobs.insert(7 + offset * 17, job)
@@ -249,6 +250,25 @@ def test_crashes_and_hangs_next_to_each_other_in_one_chunk(tmp_path: Path) -> No
         assert_fine(facts, index)
 
 
+@pytest.mark.usefixtures("unguarded_libcst")
+def test_ctrl_c_stops_busy_workers_at_once(tmp_path: Path) -> None:
+    hang = write(tmp_path, "hang.py", HANGS_LIBCST)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            parse_files([hang, hang], workers=2, timeout=60)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 5
+    assert multiprocessing.active_children() == []
+
+
 def test_recursion_in_ast_is_an_lg001_in_process(tmp_path: Path) -> None:
     chain = write(tmp_path, "chain.py", "x = a" + ".b()" * 5000 + "\n")
     [facts] = parse_files([chain], workers=1, timeout=TIMEOUT)
@@ -315,7 +335,7 @@ def test_a_worker_killed_from_outside_is_retried_and_the_file_parsed(
 
 
 def test_the_timeout_is_per_file_not_per_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand-in for a slow parse: each file takes 0.25 s, a chunk of 12 takes 3 s, the limit is
+    """Stand-in for a slow parse: each file takes 0.25 s, a chunk of 7 takes 1.75 s, the limit is
     1 s per file: nothing times out."""
     real = workers.parse_job
 
@@ -325,7 +345,7 @@ def test_the_timeout_is_per_file_not_per_chunk(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(workers, "parse_job", slow)
     monkeypatch.setattr(workers, "_chunk_size", lambda files, count: files)
-    jobs = fine_jobs(tmp_path, 12)
+    jobs = fine_jobs(tmp_path, 7)
     results = workers._Pool(jobs, workers=1, timeout=1.0).run()
     for index, facts in enumerate(results):
         assert_fine(facts, index)
