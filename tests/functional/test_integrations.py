@@ -69,5 +69,5 @@ def test_pre_commit_hook_reports_staged_files(tmp_path: Path) -> None:
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "app/services/UserService.py:3:1: LG101" in output
+    assert "app/services/UserService.py:5:1: LG101" in output
     assert "app/api/v1/endpoints/users.py" not in output  # only the files passed are reported
