@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import ast
-import textwrap
 from pathlib import Path
 
 import pytest
+from tmp_project import write_project as project
 
 from layerguard import check
 from layerguard.checks.pydantic_v1 import keyword_span
 from layerguard.checks.raw_sql import looks_like_sql
 from layerguard.facts.summarize import string_template
 from layerguard.model import ExprFact, Span
-
-PYPROJECT = '[project]\nname = "shop"\nrequires-python = ">=3.12"\n'
-
-
-def project(root: Path, files: dict[str, str], settings: str = "") -> Path:
-    """Write the files (folders get an `__init__.py`) and a pyproject with `settings`."""
-    (root / "pyproject.toml").write_text(PYPROJECT + ("[tool.layerguard]\n" + settings if settings else ""))
-    for relative, source in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-    for folder in [p for p in root.rglob("*") if p.is_dir()]:
-        if not (folder / "__init__.py").exists():
-            (folder / "__init__.py").write_text("")
-    return root
 
 
 def findings(root: Path, code: str) -> list[tuple[str, int, int]]:

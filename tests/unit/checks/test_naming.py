@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from tmp_project import write_project as project
 
 from layerguard import check
 
-PYPROJECT = '[project]\nname = "shop"\nrequires-python = ">=3.12"\n'
 NAMING_CODES = ["LG801", "LG802", "LG803"]
-
-
-def project(root: Path, files: dict[str, str], settings: str = "") -> Path:
-    """Write the files (folders get an `__init__.py`) and a pyproject with `settings`."""
-    (root / "pyproject.toml").write_text(PYPROJECT + ("[tool.layerguard]\n" + settings if settings else ""))
-    for relative, source in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-    for folder in [p for p in root.rglob("*") if p.is_dir()]:
-        if not (folder / "__init__.py").exists():
-            (folder / "__init__.py").write_text("")
-    return root
 
 
 def findings(root: Path, codes: list[str] = NAMING_CODES) -> list[tuple[str, int, int, str]]:

@@ -59,8 +59,12 @@ def test_route_handlers_by_decorator_and_add_api_route() -> None:
 
 
 def test_symbols_follow_reexports_and_inheritance() -> None:
-    base = facts_of("from pydantic import BaseModel\nclass Envelope(BaseModel):\n    code: int\n", "app.schemas.base")
-    user = facts_of("from .base import Envelope\nclass UserResponse(Envelope):\n    id: int\n", "app.schemas.user")
+    base = facts_of(
+        "from pydantic import BaseModel\nclass Envelope(BaseModel):\n    code: int\n", "app.schemas.base"
+    )
+    user = facts_of(
+        "from .base import Envelope\nclass UserResponse(Envelope):\n    id: int\n", "app.schemas.user"
+    )
     package = facts_of("from .user import UserResponse\n", "app.schemas", is_package=True)
     deps = facts_of("from typing import Annotated\nSessionDep = Annotated[int, 1]\n", "app.api.deps")
     symbols = Symbols((base, user, package, deps))
