@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from layerguard.checks.base import FileRule
 from layerguard.checks.names import canonical_name
 from layerguard.checks.routes import find_route_handlers
-from layerguard.model import ClassFact, ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
+from layerguard.model import ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
 
 if TYPE_CHECKING:
     from layerguard.project import Project
@@ -65,16 +65,9 @@ def http_exception_name(exception: ExprFact, facts: FileFacts, project: Project)
     if canonical_name(exception.qualified, facts, project) in HTTP_EXCEPTIONS:
         return spelled
     found = project.symbols.resolve_class(exception.qualified, facts)
-    if found is not None and _derives_from_http_exception(*found, project):
+    if found is not None and project.symbols.inherits_from(*found, HTTP_EXCEPTIONS):
         return spelled
     return None
-
-
-def _derives_from_http_exception(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
-    return any(
-        isinstance(ancestor, str) and ancestor in HTTP_EXCEPTIONS
-        for ancestor in project.symbols.ancestors(cls, facts)
-    )
 
 
 class HttpImportOutsideEndpoint(FileRule):
@@ -95,7 +88,7 @@ class HttpImportOutsideEndpoint(FileRule):
                 imported = f"{fact.module}.{fact.name}" if fact.name else fact.module
                 message = (
                     f"`{imported}` imported in a {layer} module: HTTP belongs in endpoints "
-                    "(allowed here: `allow-fastapi-imports`)"
+                    "(names in `allow-fastapi-imports` may be imported)"
                 )
                 yield self.finding(facts, fact.span, message)
 
