@@ -14,8 +14,8 @@ from pathlib import Path
 from layerguard.checks import ALL_RULES, FileRule, ProjectRule, Rule
 from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR, make_finding
 from layerguard.config import is_rule_enabled, load_config, per_file_ignored_codes
-from layerguard.facts.cache import FactsCache, entry_key, read_regular_file
-from layerguard.facts.workers import ParseJob, parse_files
+from layerguard.facts.cache import FactsCache, entry_key, is_reproducible, read_regular_file, run_key
+from layerguard.facts.workers import ParsedFile, ParseJob, parse_files_pickled
 from layerguard.model import Config, FileFacts, Finding, Report, Span
 from layerguard.project import FileFinder, Project, find_source_roots, module_name
 from layerguard.suppress import without_noqa
@@ -47,15 +47,52 @@ def check(
             select=select,
             ignore=ignore,
         )
-    project = load_project(config, given, sources or {}, jobs=jobs, use_cache=cache)
     enabled = [rule for rule in ALL_RULES if is_rule_enabled(config, rule.meta)]
-    findings = [f for f in run_rules(project, enabled) if not _ignored_by_config(f, config)]
+    with _collector_paused():
+        findings, files_checked = _findings(config, given, sources or {}, enabled, jobs=jobs, use_cache=cache)
     pipeline_rules = tuple(m for m in (INTERNAL_ERROR, PARSE_ERROR) if is_rule_enabled(config, m))
     return Report(
-        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        findings=findings,
         rules=pipeline_rules + tuple(rule.meta for rule in enabled),
-        files_checked=len(project.checked),
+        files_checked=files_checked,
     )
+
+
+def _findings(
+    config: Config,
+    paths: Sequence[Path],
+    sources: Mapping[Path, bytes],
+    rules: Sequence[Rule],
+    *,
+    jobs: int | None,
+    use_cache: bool,
+) -> tuple[tuple[Finding, ...], int]:
+    """The sorted findings in the checked files, and how many files were checked: from the
+    cache when an earlier run had the same configuration, code and files (see facts/cache.py)."""
+    checked, parse_jobs = _parse_jobs(config, paths, sources)
+    cache = FactsCache.open(config.root) if use_cache else None
+    if cache is None:
+        return _checked(
+            Project(config, tuple(_facts(config, parse_jobs, jobs, None)), frozenset(checked)), rules
+        )
+    parse_jobs, keys = _read_and_keyed(parse_jobs)
+    known = [key for key in keys if key is not None]
+    run = run_key(config, sorted(checked), known) if len(known) == len(keys) else None
+    recorded = cache.recorded_findings(run) if run is not None else None
+    if recorded is not None:
+        return recorded
+    facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
+    result = _checked(Project(config, tuple(facts), frozenset(checked)), rules)
+    # A run with a file whose facts depend on the machine (a parse that timed out) is not
+    # remembered: the next run must try that file again.
+    if run is not None and all(is_reproducible(f) for f in facts):
+        cache.record_findings(run, *result)
+    return result
+
+
+def _checked(project: Project, rules: Sequence[Rule]) -> tuple[tuple[Finding, ...], int]:
+    findings = [f for f in run_rules(project, rules) if not _ignored_by_config(f, project.config)]
+    return tuple(sorted(findings, key=Finding.sort_key)), len(project.checked)
 
 
 def load_project(
@@ -67,47 +104,46 @@ def load_project(
     use_cache: bool = True,
 ) -> Project:
     """Every project file's facts (the graph needs them all), and which of them to report on."""
+    checked, parse_jobs = _parse_jobs(config, paths, sources)
+    cache = FactsCache.open(config.root) if use_cache else None
+    return Project(config, tuple(_facts(config, parse_jobs, jobs, cache)), frozenset(checked))
+
+
+def _parse_jobs(
+    config: Config, paths: Sequence[Path], sources: Mapping[Path, bytes]
+) -> tuple[list[Path], list[ParseJob]]:
+    """The files to report on, and a parse job for every project file (the graph needs them all)."""
     finder = FileFinder(config)
-    checked = finder.files(paths)
-    every_file = sorted(set(finder.files([config.root])) | set(checked))
+    project_files = finder.files([config.root])
+    checked = finder.files(paths, project_files)
+    every_file = sorted(set(project_files) | set(checked))
     roots = find_source_roots(config)
     overrides = {path.absolute(): data for path, data in sources.items()}
-    parse_jobs = [
+    return checked, [
         ParseJob(path, *module_name(path, roots, config.root), overrides.get(path)) for path in every_file
     ]
-    workers = jobs if jobs is not None else os.cpu_count() or 1
-    cache = FactsCache.open(config.root) if use_cache else None
-    if cache is None:
-        facts = parse_files(parse_jobs, workers=workers, timeout=config.parse_timeout)
-    else:
-        facts = _cached_facts(cache, parse_jobs, workers, config.parse_timeout)
-    return Project(config, tuple(facts), frozenset(checked))
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A warm load unpickles a few hundred thousand small objects at once. With the cyclic
-    collector on, it rescans them as they arrive and on every later collection (0.4 s of a 1 s
-    warm run on prefect, and the rules slowed by as much again). Facts are immutable and acyclic,
-    so refcounting frees them and `gc.freeze()` can take them off the collector's lists. Not
-    used around parsing, which makes cyclic garbage that the collector must see."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+def _workers(jobs: int | None) -> int:
+    return jobs if jobs is not None else os.cpu_count() or 1
 
 
-def _cached_facts(
-    cache: FactsCache, parse_jobs: Sequence[ParseJob], workers: int, timeout: float
+def _facts(
+    config: Config, parse_jobs: Sequence[ParseJob], jobs: int | None, cache: FactsCache | None
 ) -> list[FileFacts]:
-    """Facts from the cache where the file's bytes are known; the misses parsed and stored."""
-    # The bytes are read here, hashed, and handed to the parser, so stored facts always belong
-    # to the bytes they are keyed by, even if the file changes meanwhile. A file that cannot be
-    # read as a regular file goes to the parser unread: it reports why, as LG001.
+    if cache is None:
+        parsed = parse_files_pickled(parse_jobs, workers=_workers(jobs), timeout=config.parse_timeout)
+        return [file.facts for file in parsed]
+    with_bytes, keys = _read_and_keyed(parse_jobs)
+    return _cached_facts(cache, with_bytes, keys, _workers(jobs), config.parse_timeout)
+
+
+def _read_and_keyed(parse_jobs: Sequence[ParseJob]) -> tuple[list[ParseJob], list[bytes | None]]:
+    """Each job with the file's bytes, and its cache entry key.
+
+    The bytes are read here, hashed, and handed to the parser, so stored facts always belong to
+    the bytes they are keyed by, even if the file changes meanwhile. A file that cannot be read
+    as a regular file goes to the parser unread (key None): it reports why, as LG001."""
     with_bytes = [
         job if job.data is not None else replace(job, data=read_regular_file(job.path)) for job in parse_jobs
     ]
@@ -115,10 +151,39 @@ def _cached_facts(
         entry_key(job.path, job.module, job.is_package, job.data) if job.data is not None else None
         for job in with_bytes
     ]
-    with _collector_paused():
-        found = cache.lookup(keys)
-    misses = [job for job, facts in zip(with_bytes, found, strict=True) if facts is None]
-    parsed = iter(parse_files(misses, workers=min(workers, len(misses)), timeout=timeout) if misses else [])
+    return with_bytes, keys
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A run builds or unpickles a few hundred thousand small objects (prefect: ~660k). With the
+    cyclic collector on, it rescans them as they arrive and on every later collection (0.4 s of
+    a 1 s warm run on prefect, the rules slowed by as much again, 2 s more to unpickle a cold
+    run's facts). Facts are immutable and acyclic, so refcounting frees them; the cycles parsing
+    leaves are collected file by file (`workers.parse_job`). When the run ends the facts are
+    gone, so the first collection afterwards has little to scan."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _cached_facts(
+    cache: FactsCache,
+    parse_jobs: Sequence[ParseJob],
+    keys: Sequence[bytes | None],
+    workers: int,
+    timeout: float,
+) -> list[FileFacts]:
+    """Facts from the cache where the file's bytes are known; the misses parsed and stored."""
+    found = cache.lookup(keys)
+    misses = [job for job, facts in zip(parse_jobs, found, strict=True) if facts is None]
+    parsed = iter(
+        parse_files_pickled(misses, workers=min(workers, len(misses)), timeout=timeout) if misses else []
+    )
     result = [
         facts if facts is not None else _remembered(cache, key, next(parsed))
         for key, facts in zip(keys, found, strict=True)
@@ -127,10 +192,10 @@ def _cached_facts(
     return result
 
 
-def _remembered(cache: FactsCache, key: bytes | None, facts: FileFacts) -> FileFacts:
+def _remembered(cache: FactsCache, key: bytes | None, parsed: ParsedFile) -> FileFacts:
     if key is not None:
-        cache.store(key, facts)
-    return facts
+        cache.store(key, parsed.facts, parsed.pickled)
+    return parsed.facts
 
 
 def run_rules(project: Project, rules: Sequence[Rule]) -> Iterable[Finding]:

@@ -69,26 +69,41 @@ class FileFinder:
         """Python files below `top`, sorted, without following symlinked folders out of the tree."""
         for directory, dirnames, filenames in os.walk(top):
             base = Path(directory)
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if d not in SKIPPED_DIRS and not (base / d).is_symlink() and not self.is_excluded(base / d)
-            )
+            dirnames[:] = sorted(d for d in dirnames if self._enters(base / d))
             for name in sorted(filenames):
                 path = base / name
                 if path.suffix in (".py", ".pyi") and not self.is_excluded(path):
                     yield path
 
-    def files(self, paths: Sequence[Path]) -> list[Path]:
-        """The files named (or below the folders named), excluded ones dropped, in path order."""
+    def _enters(self, folder: Path) -> bool:
+        """Whether a walk goes down into `folder`."""
+        return folder.name not in SKIPPED_DIRS and not folder.is_symlink() and not self.is_excluded(folder)
+
+    def files(self, paths: Sequence[Path], project_files: Sequence[Path] = ()) -> list[Path]:
+        """The files named (or below the folders named), excluded ones dropped, in path order.
+        `project_files`: what walking the whole project found, reused for folders inside it that
+        its walk went into, instead of walking them again."""
         found: set[Path] = set()
         for given in paths:
             path = given.absolute()
             if path.is_dir():
-                found.update(self.walk(path))
+                walked = project_files and self._walked(path)
+                found.update(self._below(path, project_files) if walked else self.walk(path))
             elif not self.is_excluded(path):
                 found.add(path)
         return sorted(found)
+
+    def _walked(self, folder: Path) -> bool:
+        """A walk from the project root went into `folder` (and so found the same files below it)."""
+        relative = self.relative(folder)
+        if relative is None:
+            return False
+        parts = [] if relative == "." else relative.split("/")
+        return all(self._enters(self.root.joinpath(*parts[: i + 1])) for i in range(len(parts)))
+
+    @staticmethod
+    def _below(folder: Path, files: Sequence[Path]) -> list[Path]:
+        return [path for path in files if path.is_relative_to(folder)]
 
 
 def _parents(relative: str) -> Iterable[str]:

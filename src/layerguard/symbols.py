@@ -79,7 +79,9 @@ class Symbols:
             name = forwarded
         return None
 
-    def resolve_class(self, qualified: str, facts: FileFacts | None = None) -> tuple[ClassFact, FileFacts] | None:
+    def resolve_class(
+        self, qualified: str, facts: FileFacts | None = None
+    ) -> tuple[ClassFact, FileFacts] | None:
         found = self.resolve(qualified, facts)
         if found is not None and isinstance(found[0], ClassFact):
             return found[0], found[1]

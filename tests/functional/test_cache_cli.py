@@ -47,8 +47,14 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
     )
 
 
-def cache_files(root: Path) -> list[Path]:
-    return sorted((root / CACHE).glob("facts-*.pickle"))
+def cache_files(root: Path, kind: str = "facts") -> list[Path]:
+    return sorted((root / CACHE).glob(f"{kind}-*.pickle"))
+
+
+def forget_findings(root: Path) -> None:
+    """Drop the recorded findings of earlier runs, so that the next run works from the facts."""
+    for path in cache_files(root, "findings"):
+        path.unlink()
 
 
 def checked(app: Path, env: dict[str, str], *args: str) -> str:
@@ -69,6 +75,9 @@ def test_output_is_byte_identical_across_jobs_and_cache_states(
         "jobs 2, warm": checked(app, env, "--format", fmt, "--jobs", "2"),
         "jobs 1, warm": checked(app, env, "--format", fmt, "--jobs", "1"),
     }
+    assert cache_files(app, "findings")
+    forget_findings(app)
+    outputs["jobs 2, warm from the facts"] = checked(app, env, "--format", fmt, "--jobs", "2")
     assert cache_files(app)
     shutil.rmtree(app / CACHE)
     outputs["jobs 1, cache cleared (cold)"] = checked(app, env, "--format", fmt, "--jobs", "1")
@@ -135,12 +144,15 @@ def test_no_cache_does_not_read_a_cache(app: Path, env: dict[str, str]) -> None:
     assert cache.read_bytes() == b"garbage"
 
 
-def test_a_corrupt_cache_is_ignored_and_rebuilt(app: Path, env: dict[str, str]) -> None:
+@pytest.mark.parametrize("kind", ["facts", "findings"])
+def test_a_corrupt_cache_is_ignored_and_rebuilt(app: Path, env: dict[str, str], kind: str) -> None:
     expected = checked(app, env, "--format", "concise")
-    [cache] = cache_files(app)
+    [cache] = cache_files(app, kind)
     good = cache.read_bytes()
     for damaged in (good[: len(good) // 2], b"", os.urandom(len(good)), good[:-1] + b"\0"):
         cache.write_bytes(damaged)
+        if kind == "facts":  # otherwise the recorded findings answer without reading the facts
+            forget_findings(app)
         assert checked(app, env, "--format", "concise") == expected
         assert cache.read_bytes() != damaged  # rebuilt
     assert checked(app, env, "--format", "concise") == expected

@@ -12,12 +12,12 @@ import os
 import pty
 import re
 import subprocess
-import tomllib
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 120

@@ -723,7 +723,9 @@ def _attribute_types(node: ast.ClassDef) -> dict[str, ast.expr]:
     for child in ast.walk(init):
         if isinstance(child, ast.AnnAssign) and _is_self_attribute(child.target):
             types[child.target.attr] = child.annotation  # type: ignore[union-attr]
-        elif isinstance(child, ast.Assign) and len(child.targets) == 1 and _is_self_attribute(child.targets[0]):
+        elif (
+            isinstance(child, ast.Assign) and len(child.targets) == 1 and _is_self_attribute(child.targets[0])
+        ):
             attribute = child.targets[0].attr  # type: ignore[attr-defined]
             if isinstance(child.value, ast.Name) and child.value.id in params:
                 types[attribute] = params[child.value.id]

@@ -1,36 +1,47 @@
-"""The facts cache: a warm run on an unchanged tree reads one file and parses nothing.
+"""The cache: a warm run on an unchanged tree reads one small file and parses nothing.
 
-What is stored are facts, never findings (STYLE.md): rules, the import graph and every
-configuration-dependent decision are recomputed from the facts on each run, so one changed file
-costs one parse and cross-file rules stay right.
+It holds two things, in `.layerguard_cache/` under the project root:
 
-Key of one entry: the file's bytes (blake2b), its path, dotted module name and `is_package` —
-everything `parse_file` reads, so a hit is exactly what a parse would return. The configuration
-is not in the key because facts do not depend on it: `parse_file(path, module, is_package,
-data)` takes no `Config`, and the parts of the configuration that shape a file's identity
-(`packages`, source roots) reach it only through `module`/`is_package`, which are in the key.
-An LG001 is stored only when it follows from the bytes (a syntax error, undecodable bytes, a
+* Facts per file (`facts-<cache key>.pickle`). Rules, the import graph and every
+  configuration-dependent decision are recomputed from them, so one changed file costs one parse
+  and cross-file rules stay right (STYLE.md: "the cache stores facts, not findings").
+* The findings of the last few whole runs (`findings-<cache key>.pickle`), by run key: the
+  configuration, layerguard's code, which files were asked for, and the entry key of every
+  project file. A run whose key is known is answered from it without unpickling any facts
+  (issue 6: "findings come from a content-hash cache"; unpickling prefect's facts alone takes
+  longer than the whole warm-run budget). Any change to any file, the configuration or the
+  code is a new run key, which falls back to the facts.
+
+Key of one facts entry: the file's bytes (blake2b), its path, dotted module name and
+`is_package` — everything `parse_file` reads, so a hit is exactly what a parse would return. The
+configuration is not in the key because facts do not depend on it: `parse_file(path, module,
+is_package, data)` takes no `Config`, and the parts of the configuration that shape a file's
+identity (`packages`, source roots) reach it only through `module`/`is_package`, which are in the
+key. An LG001 is stored only when it follows from the bytes (a syntax error, undecodable bytes, a
 NUL byte); one that depends on the machine or the configuration (a parse that timed out under
 `parse-timeout`, crashed, ran out of memory or recursion, a read error) is never stored, so that
-file is parsed again on the next run. A moved or renamed file is a miss (its path is in its facts).
+file is parsed again on the next run — and a run with such a file records no findings either.
+A moved or renamed file is a miss (its path is in its facts).
 
 Key of the whole cache: layerguard's version, the running Python (the ast grammar depends on
 it) and libcst's version (it parses what that Python cannot), a fingerprint of the `FileFacts`
 schema computed at import, and a digest of the source of the fact extractor, so an editable
 install whose version never changes still drops facts made by older code. It names the cache
-file, so several layerguard versions can share a project.
+files, so several layerguard versions can share a project. Run keys add a digest of all of
+layerguard's source (rules included).
 
-Layout (measured against one file per source file and sqlite, see bench/README.md): one file,
-`.layerguard_cache/facts-<cache key>.pickle`, holding a dict entry key -> the pickled facts of one
-file. A warm run does one read and unpickles each entry; a run with misses rewrites the file
-with the entries it used (old entries drop out), re-pickling only the new ones.
+Layout (measured against one file per source file and sqlite, see bench/README.md): one file
+holding a dict entry key -> the pickled facts of one file. A run that needs facts does one read
+and unpickles each entry it uses; a run with misses rewrites the file with the entries it used
+(old entries drop out), re-pickling nothing: workers send facts pickled, and those bytes are
+stored as they are.
 
-Safety: the file is written to a temporary file in the same folder and moved into place with
+Safety: files are written to a temporary file in the same folder and moved into place with
 `os.replace`, so a concurrent reader sees the old file or the new one, never half of one.
-It starts with an HMAC-SHA256 whose key lives in the user's cache folder, outside the
+Each starts with an HMAC-SHA256 whose key lives in the user's cache folder, outside the
 project: a truncated or corrupt file, or one committed to the checked repository (pickle would
-run code from it, and forged facts could hide findings), fails the check and is ignored and
-rebuilt. Without a usable key folder the cache is off.
+run code from it, and forged facts or findings could hide findings), fails the check and is
+ignored and rebuilt. Without a usable key folder the cache is off.
 """
 
 from __future__ import annotations
@@ -51,13 +62,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from layerguard import __version__
-from layerguard.model import FileFacts
+from layerguard.model import Config, FileFacts, Finding
 
 CACHE_DIR_NAME = ".layerguard_cache"
 MAGIC = b"LGFACTS1"
 MAC_SIZE = 32
 KEY_SIZE = 32
 KEEP_OTHER_CACHES = 2
+RECENT_RUNS = 8  # runs whose findings are remembered
 ABANDONED_AFTER = 600  # seconds: a temporary file older than this belongs to no live run
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -102,6 +114,16 @@ def _extractor_digest() -> str:
         # Not on disk (a zip import): the version alone has to do.
         with contextlib.suppress(OSError):
             digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def _code_digest() -> str:
+    """The source of all of layerguard: what turns facts into findings, too."""
+    digest = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).parent.parent
+    for source in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
 
 
@@ -177,6 +199,21 @@ def read_regular_file(path: Path, *, follow_symlinks: bool = True) -> bytes | No
         os.close(descriptor)
 
 
+def run_key(config: Config, checked: Sequence[Path], entry_keys: Sequence[bytes]) -> bytes:
+    """Everything a run's findings follow from: the effective configuration (command-line
+    options merged in), layerguard's code, the files reported on, and every project file's entry
+    key (path, module and bytes). `repr` of the frozen `Config` is stable: tuples, strings,
+    numbers and paths only."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{_code_digest()}\0{config!r}\0".encode("utf-8", "surrogateescape"))
+    for path in checked:
+        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(b"\1")
+    for key in entry_keys:
+        digest.update(key)
+    return digest.digest()
+
+
 # --- The MAC key, kept outside every project. ---
 
 
@@ -244,13 +281,16 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 class FactsCache:
-    """The facts of one project's files, by entry key; `save()` writes what this run used."""
+    """The facts of one project's files, by entry key, and the findings of its last runs, by
+    run key; `save()` writes the facts this run used."""
 
     def __init__(self, folder: Path, mac_key: bytes) -> None:
         self.folder = folder
-        self.file = folder / f"facts-{cache_key()}.pickle"
+        key = cache_key()
+        self.file = folder / f"facts-{key}.pickle"
+        self.findings_file = folder / f"findings-{key}.pickle"
         self.mac_key = mac_key
-        self.stored: dict[bytes, bytes] = {}  # entry key -> pickled FileFacts, as read
+        self._stored: dict[bytes, bytes] | None = None  # read when first needed
         self.used: dict[bytes, bytes] = {}  # what this run looked up or parsed: what `save` keeps
         self.changed = False
 
@@ -263,16 +303,22 @@ class FactsCache:
         mac_key = load_mac_key()
         if mac_key is None:
             return None
-        cache = cls(folder, mac_key)
-        cache.stored = cache._read()
-        return cache
+        return cls(folder, mac_key)
+
+    @property
+    def stored(self) -> dict[bytes, bytes]:
+        """Entry key -> pickled FileFacts, as read from the facts file."""
+        if self._stored is None:
+            self._stored = self._read(self.file)
+        return self._stored
 
     def _mac(self, payload: bytes | memoryview) -> bytes:
         # HMAC-SHA256 over the payload: 21 ms for prefect's 20 MB, keyed blake2b 31 ms (SHA-NI).
         return hmac.digest(self.mac_key, payload, "sha256")
 
-    def _read(self) -> dict[bytes, bytes]:
-        data = read_regular_file(self.file, follow_symlinks=False)
+    def _read(self, file: Path) -> dict[bytes, bytes]:
+        """The dict a cache file holds; empty if it is missing, not ours or damaged."""
+        data = read_regular_file(file, follow_symlinks=False)
         header = len(MAGIC) + MAC_SIZE
         if data is None or len(data) < header or not data.startswith(MAGIC):
             return {}
@@ -284,6 +330,39 @@ class FactsCache:
         except Exception:  # signed by us but unreadable (another pickle protocol ...): rebuild
             return {}
         return entries if isinstance(entries, dict) else {}
+
+    def _write(self, file: Path, entries: dict[bytes, bytes]) -> None:
+        """Sign and write a dict atomically; best effort (a read-only project is still checked)."""
+        payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore_file = self.folder / ".gitignore"
+            if not ignore_file.exists():
+                write_atomically(ignore_file, b"# Created by layerguard; the cache is never committed.\n*\n")
+            write_atomically(file, MAGIC + self._mac(payload) + payload)
+        except OSError:
+            pass
+
+    def recorded_findings(self, key: bytes) -> tuple[tuple[Finding, ...], int] | None:
+        """The findings and the number of files checked of an earlier run with this run key."""
+        pickled = self._read(self.findings_file).get(key)
+        if pickled is None:
+            return None
+        try:
+            findings, files_checked = pickle.loads(pickled)
+        except Exception:  # a corrupt entry is a miss, never a crash
+            return None
+        if not isinstance(files_checked, int) or not all(isinstance(f, Finding) for f in findings):
+            return None
+        return tuple(findings), files_checked
+
+    def record_findings(self, key: bytes, findings: Sequence[Finding], files_checked: int) -> None:
+        """Remember a run's findings; the `RECENT_RUNS` most recent runs are kept (pre-commit and
+        an editor check different files of the same tree)."""
+        entries = self._read(self.findings_file)
+        entries.pop(key, None)
+        entries[key] = pickle.dumps((tuple(findings), files_checked), protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(self.findings_file, dict(list(entries.items())[-RECENT_RUNS:]))
 
     def lookup(self, keys: Sequence[bytes | None]) -> list[FileFacts | None]:
         """The cached facts for each key, None for a miss (or a None key)."""
@@ -302,36 +381,33 @@ class FactsCache:
         self.used[key] = pickled
         return facts
 
-    def store(self, key: bytes, facts: FileFacts) -> None:
-        """Remember freshly parsed facts, unless parsing them again could turn out otherwise."""
+    def store(self, key: bytes, facts: FileFacts, pickled: bytes | None = None) -> None:
+        """Remember freshly parsed facts, unless parsing them again could turn out otherwise.
+        `pickled`: the same facts already pickled (by a worker), stored as they are."""
         if is_reproducible(facts):
-            self.used[key] = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+            self.used[key] = (
+                pickled if pickled is not None else pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+            )
             self.changed = True
 
     def save(self) -> None:
         """Write the entries this run used, if that differs from what was read; best effort."""
         if not self.changed and self.used.keys() == self.stored.keys():
             return
-        payload = pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self.folder.mkdir(exist_ok=True)
-            ignore_file = self.folder / ".gitignore"
-            if not ignore_file.exists():
-                write_atomically(ignore_file, b"# Created by layerguard; the cache is never committed.\n*\n")
-            write_atomically(self.file, MAGIC + self._mac(payload) + payload)
+        self._write(self.file, self.used)
+        with contextlib.suppress(OSError):
             self._drop_stale_caches()
-        except OSError:  # a read-only project still gets checked, just not cached
-            pass
 
     def _drop_stale_caches(self) -> None:
         """Every new layerguard version (or, in a checkout, every edit of the extractor) starts a
         new cache file; the few most recently written survive for versions used side by side.
         Temporary files left by a run that was killed mid-write go too, once no run could still
         be writing them."""
-        others = [path for path in self.folder.glob("facts-*.pickle") if path != self.file]
-        others.sort(key=lambda path: path.stat().st_mtime, reverse=True)
-        for path in others[KEEP_OTHER_CACHES:]:
-            path.unlink(missing_ok=True)
+        for kind, current in (("facts", self.file), ("findings", self.findings_file)):
+            others = [path for path in self.folder.glob(f"{kind}-*.pickle") if path != current]
+            others.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+            for path in others[KEEP_OTHER_CACHES:]:
+                path.unlink(missing_ok=True)
         for path in self.folder.glob(".tmp-*"):
             if time.time() - path.stat().st_mtime > ABANDONED_AFTER:
                 path.unlink(missing_ok=True)

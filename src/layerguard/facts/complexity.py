@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 
-
 # `try ... except*` (3.11+) counts as `try` does.
 TRY_STATEMENTS: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
 

@@ -58,6 +58,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import NamedTuple
 
 from layerguard.checks.base import INTERNAL_ERROR, make_finding
 from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
@@ -93,7 +94,19 @@ class ParseJob:
     data: bytes | None
 
 
+class ParsedFile(NamedTuple):
+    facts: FileFacts
+    # The facts as a worker pickled them to send them here, so the cache stores these bytes as
+    # they are instead of pickling the facts a second time; None when parsed in this process.
+    pickled: bytes | None
+
+
 def parse_files(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+    """Facts for every job, in the order of `jobs` (see `parse_files_pickled`)."""
+    return [parsed.facts for parsed in parse_files_pickled(jobs, workers=workers, timeout=timeout)]
+
+
+def parse_files_pickled(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
     """Facts for every job, in the order of `jobs`. Never raises for a bad file: a file whose
     parse crashes the process (segfault), raises RecursionError/MemoryError, or exceeds `timeout`
     seconds becomes FileFacts with an LG001 parse_error whose message says why ("parser
@@ -101,8 +114,13 @@ def parse_files(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> li
     need libcst. Raises `WorkerError` only when parser processes cannot run at all (they die
     again and again before their first file)."""
     if workers <= 1 or len(jobs) < POOL_MIN_FILES:
-        return _parse_in_process(jobs, workers=max(workers, 1), timeout=timeout)
-    return _Pool(jobs, workers=workers, timeout=timeout).run()
+        return [
+            ParsedFile(facts, None)
+            for facts in _parse_in_process(jobs, workers=max(workers, 1), timeout=timeout)
+        ]
+    return [
+        ParsedFile(pickle.loads(data), data) for data in _Pool(jobs, workers=workers, timeout=timeout).run()
+    ]
 
 
 def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
@@ -140,8 +158,8 @@ def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float)
             needs_libcst.append(index)
     if needs_libcst:
         isolated = _Pool([jobs[i] for i in needs_libcst], workers=workers, timeout=timeout).run()
-        for index, facts in zip(needs_libcst, isolated, strict=True):
-            results[index] = facts
+        for index, data in zip(needs_libcst, isolated, strict=True):
+            results[index] = pickle.loads(data)
     return [facts for facts in results if facts is not None]
 
 
@@ -185,14 +203,15 @@ class _Pool:
         self.size = max(1, min(workers, len(jobs)))
         self.timeout = timeout
         self.context = _process_context()
-        self.results: list[FileFacts | None] = [None] * len(jobs)
+        self.results: list[bytes | None] = [None] * len(jobs)  # pickled facts, by job index
         self.remaining = len(jobs)
         size = _chunk_size(len(jobs), self.size)
         self.pending = deque(list(range(i, min(i + size, len(jobs)))) for i in range(0, len(jobs), size))
         self.workers: list[_Worker] = []
         self.start_failures = 0  # workers in a row that died before their first file
 
-    def run(self) -> list[FileFacts]:
+    def run(self) -> list[bytes]:
+        """The pickled facts of every job, in job order."""
         try:
             while self.remaining:
                 self._hand_out_chunks()
@@ -201,7 +220,7 @@ class _Pool:
             # Done: the workers are idle and exit when told. Interrupted (Ctrl-C, WorkerError):
             # they may be busy, and nobody wants their answers.
             self._stop_all(kill=self.remaining > 0)
-        return [facts for facts in self.results if facts is not None]
+        return [pickled for pickled in self.results if pickled is not None]
 
     def _hand_out_chunks(self) -> None:
         for worker in self.workers:
@@ -262,8 +281,8 @@ class _Pool:
                 # Unpickling a chunk's facts takes milliseconds: the worker gets its next chunk
                 # first, so that it does not wait for them.
                 self._hand_out_chunks()
-                for index, facts in zip(done, pickle.loads(payload), strict=True):
-                    self._finish(index, facts)
+                for index, pickled in zip(done, pickle.loads(payload), strict=True):
+                    self._finish(index, pickled)
         except (EOFError, OSError):
             pass  # died, perhaps in the middle of the message
         if worker.process.is_alive():
@@ -285,7 +304,8 @@ class _Pool:
             self.pending.appendleft(worker.chunk)
         if worker.alone:
             self._finish(
-                suspect, _parse_error(self.jobs[suspect], f"parser crashed ({_death(worker.process)})")
+                suspect,
+                _pickle(_parse_error(self.jobs[suspect], f"parser crashed ({_death(worker.process)})")),
             )
         else:
             self._send(self._start_worker(), [suspect], alone=True)
@@ -307,10 +327,12 @@ class _Pool:
         hung = worker.chunk.pop(position)
         if worker.chunk:
             self.pending.appendleft(worker.chunk)
-        self._finish(hung, _parse_error(self.jobs[hung], f"parse took longer than {self.timeout:g} s"))
+        self._finish(
+            hung, _pickle(_parse_error(self.jobs[hung], f"parse took longer than {self.timeout:g} s"))
+        )
 
-    def _finish(self, index: int, facts: FileFacts) -> None:
-        self.results[index] = facts
+    def _finish(self, index: int, pickled: bytes) -> None:
+        self.results[index] = pickled
         self.remaining -= 1
 
     def _retire(self, worker: _Worker) -> None:
@@ -342,8 +364,12 @@ def _serve(connection: Connection, progress: _Progress) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()
     # A forked worker inherits the main process's objects: freezing them keeps `parse_job`'s
-    # collections from scanning, and so copying, every inherited page.
+    # collections from scanning, and so copying, every inherited page. The automatic collector
+    # is off: `parse_job` collects each file's cycles itself, and automatic collections
+    # triggered while facts are built and pickled only rescan them (prefect, one process:
+    # extracting 5.7 s -> 4.2 s, pickling 2.3 s -> 0.4 s).
     gc.freeze()
+    gc.disable()
     with suppress(OSError):
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)
@@ -367,19 +393,20 @@ def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:
 
 
 def _answer(connection: Connection, chunk: list[ParseJob], results: list[FileFacts]) -> None:
-    try:
-        connection.send(results)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        connection.send([_picklable(job, facts) for job, facts in zip(chunk, results, strict=True)])
+    """Each file's facts pickled on their own: the main process keeps those bytes for the cache."""
+    connection.send([_pickled_or_report(job, facts) for job, facts in zip(chunk, results, strict=True)])
 
 
-def _picklable(job: ParseJob, facts: FileFacts) -> FileFacts:
+def _pickled_or_report(job: ParseJob, facts: FileFacts) -> bytes:
     """Facts that cannot be pickled are a bug in the extractor: an LG000, not a parser crash."""
     try:
-        pickle.dumps(facts)
+        return _pickle(facts)
     except (pickle.PicklingError, TypeError, AttributeError) as error:
-        return _internal_error(job, error)
-    return facts
+        return _pickle(_internal_error(job, error))
+
+
+def _pickle(facts: FileFacts) -> bytes:
+    return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _parse_or_report(job: ParseJob) -> FileFacts:

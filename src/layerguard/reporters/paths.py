@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
 
 def display_path(path: Path) -> str:
     """`path` relative to the current directory (absolute on another drive), with `/` separators."""
+    return _relative(path, os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _relative(path: Path, cwd: str) -> str:
+    # Memoised: a file has many findings (prefect: 5,909 findings in 600 files; 0.1 s unmemoised).
     try:
-        return Path(os.path.relpath(path)).as_posix()
+        return Path(os.path.relpath(path, cwd)).as_posix()
     except ValueError:  # Windows: no relative path leads to another drive
         return Path(path).as_posix()
 

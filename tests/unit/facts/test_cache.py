@@ -24,11 +24,12 @@ from layerguard.facts.cache import (
     entry_key,
     read_regular_file,
     remove_cache,
+    run_key,
     schema_fingerprint,
 )
 from layerguard.facts.parse import parse_file
-from layerguard.facts.workers import ParseJob
-from layerguard.model import FileFacts, Finding, ImportFact, Severity, Span
+from layerguard.facts.workers import ParsedFile, ParseJob
+from layerguard.model import Config, FileFacts, Finding, ImportFact, Severity, Span
 
 SPAN = Span(1, 0, 1, 10)
 
@@ -153,6 +154,21 @@ def test_entry_key_covers_everything_parse_file_reads() -> None:
     assert entry_key(Path("/p/a.py"), "app.a", True, b"x = 1\n") != base  # is_package
 
 
+def test_run_key_covers_configuration_code_checked_files_and_every_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Config(root=tmp_path)
+    checked, entries = [tmp_path / "a.py"], [b"a" * 20, b"b" * 20]
+    base = run_key(config, checked, entries)
+    assert run_key(Config(root=tmp_path), list(checked), list(entries)) == base
+    assert run_key(Config(root=tmp_path, ignore=("LG401",)), checked, entries) != base  # config
+    assert run_key(config, [tmp_path / "b.py"], entries) != base  # what is reported on
+    assert run_key(config, checked, [b"a" * 20, b"c" * 20]) != base  # any project file
+    assert run_key(config, checked, entries[:1]) != base  # a file gone
+    monkeypatch.setattr(cache_module, "_code_digest", lambda: "edited rules")
+    assert run_key(config, checked, entries) != base  # layerguard's code
+
+
 # --- storing and reading ----------------------------------------------------------------
 
 
@@ -238,6 +254,33 @@ def test_only_the_newest_caches_of_other_versions_are_kept(
     left = sorted((tmp_path / CACHE_DIR_NAME).glob("facts-*.pickle"))
     assert len(left) == 1 + cache_module.KEEP_OTHER_CACHES
     assert looked_up(tmp_path, [b"k" * 20]) != [None]  # the current version's is one of them
+
+
+def recorded_cache(root: Path) -> FactsCache:
+    cache = FactsCache.open(root)
+    assert cache is not None
+    return cache
+
+
+def test_recorded_findings_round_trip_and_only_recent_runs_are_kept(tmp_path: Path) -> None:
+    finding = Finding(tmp_path / "a.py", 1, 0, 1, 4, "LG101", "upward-import", Severity.ERROR, "m")
+    runs = [bytes([n]) * 20 for n in range(cache_module.RECENT_RUNS + 2)]
+    for number, run in enumerate(runs):
+        recorded_cache(tmp_path).record_findings(run, [finding] * number, number)
+    cache = recorded_cache(tmp_path)
+    assert cache.recorded_findings(runs[-1]) == ((finding,) * (len(runs) - 1), len(runs) - 1)
+    assert [cache.recorded_findings(run) is not None for run in runs] == [False, False] + [True] * (
+        len(runs) - 2
+    )
+
+
+def test_recorded_findings_of_another_version_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded_cache(tmp_path).record_findings(b"r" * 20, [], 3)
+    assert recorded_cache(tmp_path).recorded_findings(b"r" * 20) == ((), 3)
+    monkeypatch.setattr(cache_module, "__version__", "999.0")
+    assert recorded_cache(tmp_path).recorded_findings(b"r" * 20) is None
 
 
 def cache_file_named(root: Path, number: int) -> Path:
@@ -430,17 +473,17 @@ def project(tmp_path: Path) -> Path:
 
 
 class ParseCounter:
-    """Wraps `parse_files` in `layerguard.api`, recording the files each call parses."""
+    """Wraps `parse_files_pickled` in `layerguard.api`, recording the files each call parses."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[Path]] = []
-        real = layerguard.api.parse_files
+        real = layerguard.api.parse_files_pickled
 
-        def counting(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+        def counting(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
             self.calls.append([job.path for job in jobs])
             return real(jobs, workers=workers, timeout=timeout)
 
-        monkeypatch.setattr(layerguard.api, "parse_files", counting)
+        monkeypatch.setattr(layerguard.api, "parse_files_pickled", counting)
 
     def parsed(self) -> list[Path]:
         files = [path for call in self.calls for path in call]
@@ -474,9 +517,32 @@ def test_one_changed_file_is_the_only_one_parsed_and_graph_rules_follow(
     service.write_text("from app.api import users\n\nclass UserService:\n    pass\n")
     assert ("app/services/UserService.py", "LG101", 1) in codes(project)
     assert counter.parsed() == [service]
-    service.write_text(PROJECT["app/services/UserService.py"])
+    service.write_text(PROJECT["app/services/UserService.py"] + "# edited\n")
     assert ("app/services/UserService.py", "LG101", 1) not in codes(project)
     assert counter.parsed() == [service]
+
+
+def test_a_tree_seen_before_is_answered_from_recorded_findings(project: Path, counter: ParseCounter) -> None:
+    """Back to a state an earlier run saw: its findings are reused and no facts are needed,
+    not even from the cache; any difference in a file is a new run."""
+    first = codes(project)
+    service = project / "app/services/UserService.py"
+    service.write_text("from app.api import users\n\nclass UserService:\n    pass\n")
+    assert codes(project) != first
+    service.write_text(PROJECT["app/services/UserService.py"])
+    counter.parsed()
+    looked_up = []
+    real_lookup = FactsCache.lookup
+
+    def lookup(self: FactsCache, keys: Sequence[bytes | None]) -> list[FileFacts | None]:
+        looked_up.append(len(keys))
+        return real_lookup(self, keys)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FactsCache, "lookup", lookup)
+        assert codes(project) == first
+    assert counter.parsed() == []
+    assert looked_up == []
 
 
 def test_a_config_change_reuses_the_facts(project: Path, counter: ParseCounter) -> None:
@@ -512,6 +578,45 @@ def test_a_file_with_a_syntax_error_is_not_parsed_again(project: Path, counter: 
     counter.parsed()
     assert ("app/models/Broken.py", "LG001", 1) in codes(project)
     assert counter.calls == []
+
+
+def test_a_run_with_a_timed_out_file_is_not_recorded(
+    project: Path, counter: ParseCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A time-out depends on the machine: the next run must parse that file again, so it
+    cannot be answered from the recorded findings of this one."""
+    slow = project / "app/models/Slow.py"
+    slow.write_text("x = 1\n")
+    real = layerguard.api.parse_files_pickled
+
+    def timing_out(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
+        parsed = real(jobs, workers=workers, timeout=timeout)
+        error = Finding(
+            slow,
+            1,
+            0,
+            1,
+            0,
+            "LG001",
+            "parse-error",
+            Severity.ERROR,
+            "Cannot check this file: parse took longer than 10 s",
+        )
+        return [
+            ParsedFile(
+                FileFacts(path=slow, module="app.models.Slow", is_package=False, parse_error=error), None
+            )
+            if p.facts.path == slow
+            else p
+            for p in parsed
+        ]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layerguard.api, "parse_files_pickled", timing_out)
+        assert ("app/models/Slow.py", "LG001", 1) in codes(project)
+    counter.parsed()
+    assert ("app/models/Slow.py", "LG001", 1) not in codes(project)
+    assert counter.parsed() == [slow]
 
 
 def test_a_file_that_cannot_be_read_is_parsed_every_run(project: Path, counter: ParseCounter) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import multiprocessing
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -347,8 +348,8 @@ def test_the_timeout_is_per_file_not_per_chunk(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(workers, "_chunk_size", lambda files, count: files)
     jobs = fine_jobs(tmp_path, 7)
     results = workers._Pool(jobs, workers=1, timeout=1.0).run()
-    for index, facts in enumerate(results):
-        assert_fine(facts, index)
+    for index, pickled in enumerate(results):
+        assert_fine(pickle.loads(pickled), index)
 
 
 def test_a_bug_in_the_extractor_is_an_internal_error_not_a_crash(
