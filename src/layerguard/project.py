@@ -28,13 +28,6 @@ SKIPPED_DIRS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    module: str
-    is_package: bool
-
-
 def is_python_file(path: Path) -> bool:
     return path.suffix in (".py", ".pyi") and path.is_file()
 

@@ -6,10 +6,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from layerguard.api import load_project
-from layerguard.cli import app
+from layerguard.cli import run
 from layerguard.config import load_config
 from layerguard.layer_diagram import LayerEdge, layer_edges, render_dot, render_mermaid
 from layerguard.project import Project
@@ -114,16 +113,22 @@ def test_a_clean_project_has_no_red_edge(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("arguments", "expected"), [([], MERMAID), (["--format", "dot"], DOT)])
 def test_the_graph_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arguments: list[str], expected: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    expected: str,
 ) -> None:
     monkeypatch.chdir(write(tmp_path))
-    result = CliRunner().invoke(app, ["graph", *arguments])
-    assert result.exit_code == 0, result.output
-    assert result.stdout == expected
+    assert run(["graph", *arguments]) == 0
+    assert capsys.readouterr().out == expected
 
 
-def test_the_graph_command_rejects_an_unknown_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_graph_command_rejects_an_unknown_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(write(tmp_path))
-    result = CliRunner().invoke(app, ["graph", "--format", "png"])
-    assert result.exit_code == 2
-    assert "unknown --format 'png'; choose one of mermaid, dot" in result.output
+    with pytest.raises(SystemExit) as exit_:
+        run(["graph", "--format", "png"])
+    assert exit_.value.code == 2
+    assert "unknown --format 'png'; choose one of mermaid, dot" in capsys.readouterr().err

@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from layerguard.checks.base import INTERNAL_ERROR, make_finding
+from layerguard.facts.jobs import ParseJob
 from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
 from layerguard.model import FileFacts, Span
 
@@ -82,16 +83,6 @@ _NOT_STARTED = -1
 
 class WorkerError(RuntimeError):
     """Parser processes cannot run at all: a broken installation, not a bad file."""
-
-
-@dataclass(frozen=True)
-class ParseJob:
-    """One file to parse. `data` None: the worker reads the file itself."""
-
-    path: Path
-    module: str
-    is_package: bool
-    data: bytes | None
 
 
 class ParsedFile(NamedTuple):

@@ -473,17 +473,17 @@ def project(tmp_path: Path) -> Path:
 
 
 class ParseCounter:
-    """Wraps `parse_files_pickled` in `layerguard.api`, recording the files each call parses."""
+    """Wraps `_parse_files` in `layerguard.api`, recording the files each call parses."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[Path]] = []
-        real = layerguard.api.parse_files_pickled
+        real = layerguard.api._parse_files
 
         def counting(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
             self.calls.append([job.path for job in jobs])
             return real(jobs, workers=workers, timeout=timeout)
 
-        monkeypatch.setattr(layerguard.api, "parse_files_pickled", counting)
+        monkeypatch.setattr(layerguard.api, "_parse_files", counting)
 
     def parsed(self) -> list[Path]:
         files = [path for call in self.calls for path in call]
@@ -587,7 +587,7 @@ def test_a_run_with_a_timed_out_file_is_not_recorded(
     cannot be answered from the recorded findings of this one."""
     slow = project / "app/models/Slow.py"
     slow.write_text("x = 1\n")
-    real = layerguard.api.parse_files_pickled
+    real = layerguard.api._parse_files
 
     def timing_out(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
         parsed = real(jobs, workers=workers, timeout=timeout)
@@ -612,7 +612,7 @@ def test_a_run_with_a_timed_out_file_is_not_recorded(
         ]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(layerguard.api, "parse_files_pickled", timing_out)
+        patch.setattr(layerguard.api, "_parse_files", timing_out)
         assert ("app/models/Slow.py", "LG001", 1) in codes(project)
     counter.parsed()
     assert ("app/models/Slow.py", "LG001", 1) not in codes(project)
