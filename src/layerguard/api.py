@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -15,11 +16,19 @@ from typing import TYPE_CHECKING
 from layerguard.checks import ALL_RULES, FileRule, ProjectRule, Rule
 from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR, make_finding
 from layerguard.config import is_rule_enabled, load_config, per_file_ignored_codes
-from layerguard.facts.cache import FactsCache, entry_key, is_reproducible, read_regular_file, run_key
+from layerguard.facts.cache import (
+    FactsCache,
+    entry_key,
+    is_reproducible,
+    read_regular_file,
+    rules_key,
+    run_key,
+)
 from layerguard.facts.jobs import ParseJob
 from layerguard.model import Config, FileFacts, Finding, Report, Span
-from layerguard.project import FileFinder, Project, find_source_roots, module_name
+from layerguard.project import FileFinder, FileView, Project, find_source_roots, module_name
 from layerguard.suppress import without_noqa
+from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 
 if TYPE_CHECKING:
     from layerguard.facts.workers import ParsedFile
@@ -86,7 +95,10 @@ def _findings(
     if recorded is not None:
         return recorded
     facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
-    result = _checked(Project(config, tuple(facts), frozenset(checked)), rules)
+    entry_keys = {job.path: key for job, key in zip(parse_jobs, keys, strict=True) if key is not None}
+    memo = FileFindingsMemo(cache, config, entry_keys)
+    result = _checked(Project(config, tuple(facts), frozenset(checked)), rules, memo)
+    cache.save_file_findings()
     # A run with a file whose facts depend on the machine (a parse that timed out) is not
     # remembered: the next run must try that file again.
     if run is not None and all(is_reproducible(f) for f in facts):
@@ -94,8 +106,10 @@ def _findings(
     return result
 
 
-def _checked(project: Project, rules: Sequence[Rule]) -> tuple[tuple[Finding, ...], int]:
-    findings = [f for f in run_rules(project, rules) if not _ignored_by_config(f, project.config)]
+def _checked(
+    project: Project, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
+) -> tuple[tuple[Finding, ...], int]:
+    findings = [f for f in run_rules(project, rules, memo) if not _ignored_by_config(f, project.config)]
     return tuple(sorted(findings, key=Finding.sort_key)), len(project.checked)
 
 
@@ -218,20 +232,67 @@ def _remembered(cache: FactsCache, key: bytes | None, parsed: ParsedFile) -> Fil
     return parsed.facts
 
 
-def run_rules(project: Project, rules: Sequence[Rule]) -> Iterable[Finding]:
+class FileFindingsMemo:
+    """The file rules' findings in each file, from earlier runs. They are reused while the file,
+    the configuration, layerguard's code and every answer the rules got about other files
+    (`RecordingSymbols`) are unchanged: after one edit, file rules re-check that file and the
+    few files whose lookups reach it, not the whole project."""
+
+    def __init__(self, cache: FactsCache, config: Config, entry_keys: Mapping[Path, bytes]) -> None:
+        self.cache = cache
+        self.rules_key = rules_key(config)
+        self.entry_keys = entry_keys
+
+    def describe(self, facts: FileFacts) -> str:
+        """A file, for a recorded answer: its path and content key."""
+        key = self.entry_keys.get(facts.path)
+        return f"{facts.path}\0{key.hex() if key is not None else ''}"
+
+    def _key(self, facts: FileFacts) -> bytes | None:
+        entry = self.entry_keys.get(facts.path)
+        return hashlib.blake2b(self.rules_key + entry, digest_size=20).digest() if entry is not None else None
+
+    def findings(self, facts: FileFacts, symbols: Symbols) -> list[Finding] | None:
+        key = self._key(facts)
+        found = self.cache.file_findings(key) if key is not None else None
+        if found is None or not answers_unchanged(symbols, found[1], self.describe):
+            return None
+        return list(found[0])
+
+    def remember(self, facts: FileFacts, findings: Sequence[Finding], lookups: Sequence[Lookup]) -> None:
+        key = self._key(facts)
+        if key is not None:
+            self.cache.store_file_findings(key, findings, lookups)
+
+
+def run_rules(
+    project: Project, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
+) -> Iterable[Finding]:
     """Every finding in the checked files, `# noqa` applied: LG001 for unparsable files,
-    file rules on the others, project rules once."""
+    file rules on the others (or their findings from `memo`), project rules once."""
     checked = [facts for facts in project.files if project.is_checked(facts)]
     if not checked:
         return
     found: dict[Path, list[Finding]] = {facts.path: [] for facts in checked}
+    file_rules = [rule for rule in rules if isinstance(rule, FileRule)]
     for facts in checked:
         if facts.parse_error is not None:
             found[facts.path].append(facts.parse_error)
             continue
-        for rule in rules:
-            if isinstance(rule, FileRule):
-                found[facts.path] += _guarded(rule, facts, partial(rule.check_file, facts, project))
+        remembered = memo.findings(facts, project.symbols) if memo is not None and file_rules else None
+        if remembered is not None:
+            found[facts.path] += remembered
+            continue
+        symbols = RecordingSymbols(project.symbols, memo.describe) if memo is not None else project.symbols
+        view = FileView(project.config, project.layers, symbols)
+        file_findings = [
+            finding
+            for rule in file_rules
+            for finding in _guarded(rule, facts, partial(rule.check_file, facts, view))
+        ]
+        if isinstance(symbols, RecordingSymbols) and memo is not None:
+            memo.remember(facts, file_findings, symbols.lookups)
+        found[facts.path] += file_findings
     for rule in rules:
         if isinstance(rule, ProjectRule):
             # A crash has no file of its own: it is reported on the first checked file.

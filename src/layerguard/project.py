@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from layerguard.config import ConfigError
 from layerguard.globs import module_glob_matches, path_glob_matches
@@ -201,6 +201,28 @@ class LayerMap:
     def rank(self, layer: str) -> int:
         """0 for the top layer; a higher number is a lower layer."""
         return next(i for i, candidate in enumerate(self.config.layers) if candidate.name == layer)
+
+
+class FileContext(Protocol):
+    """What a file rule may read besides its file's facts. Project rules get the `Project`."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def layers(self) -> LayerMap: ...
+
+    @property
+    def symbols(self) -> Symbols: ...
+
+
+@dataclass(frozen=True)
+class FileView:
+    """A `FileContext` whose symbols may be a `RecordingSymbols` (see `api.run_rules`)."""
+
+    config: Config
+    layers: LayerMap
+    symbols: Symbols
 
 
 @dataclass

@@ -8,7 +8,7 @@ re-exports through a package's `__init__` (`from .User import User`) and module 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 
 from layerguard.graph import absolute_module
@@ -60,9 +60,24 @@ class Symbols:
                     bound[f"{facts.module}.{fact.alias or fact.name}"] = target
         return bound
 
+    # The three lookups everything else is built on: `RecordingSymbols` records them, so that
+    # what a rule learnt from other files can be checked again on a later run.
+
+    def definition(self, name: str) -> tuple[Symbol, FileFacts] | None:
+        """The module-level class, function or assignment named `module.Name`, if any."""
+        return self.definitions.get(name)
+
+    def reexport(self, name: str) -> str | None:
+        """What `package.Name` is bound to by the package's imports, if anything."""
+        return self.reexports.get(name)
+
+    def is_top_level(self, segment: str) -> bool:
+        """A first module-name segment of this project (so a name starting with it is absolute)."""
+        return segment in self.top_level_names
+
     def qualify(self, name: str, facts: FileFacts) -> str:
         """A name as the facts give it: already absolute when imported, else local to `facts`."""
-        if name.split(".", 1)[0] in self.top_level_names:
+        if self.is_top_level(name.split(".", 1)[0]):
             return name
         return f"{facts.module}.{name}"
 
@@ -71,13 +86,30 @@ class Symbols:
         the project or unknown. With `facts`, a bare local name is looked up in that file."""
         name = self.qualify(qualified, facts) if facts is not None else qualified
         for _ in range(MAX_HOPS):
-            if name in self.definitions:
-                return self.definitions[name]
-            forwarded = self.reexports.get(name)
+            found = self.definition(name)
+            if found is not None:
+                return found
+            forwarded = self.reexport(name)
             if forwarded is None or forwarded == name:
                 return None
             name = forwarded
         return None
+
+    def canonical_name(self, qualified: str, facts: FileFacts) -> str:
+        """A qualified name with the project's re-exports followed
+        (`from app.db import AsyncSession` -> `sqlalchemy.ext.asyncio.AsyncSession`); an outside
+        or unknown name comes back as written."""
+        if self.definition(qualified) is not None:
+            return qualified
+        name = self.qualify(qualified, facts)
+        for _ in range(MAX_HOPS):
+            forwarded = self.reexport(name)
+            if forwarded is None or forwarded == name:
+                break
+            name = forwarded
+        if self.definition(name) is not None or name != self.qualify(qualified, facts):
+            return name
+        return qualified
 
     def resolve_class(
         self, qualified: str, facts: FileFacts | None = None
@@ -110,3 +142,54 @@ class Symbols:
     def inherits_from(self, cls: ClassFact, facts: FileFacts, qualified_bases: frozenset[str]) -> bool:
         """`cls` derives, directly or through project classes, from one of `qualified_bases`."""
         return any(isinstance(a, str) and a in qualified_bases for a in self.ancestors(cls, facts))
+
+
+# One recorded lookup: which primitive, the name asked, and what it answered. A definition is
+# answered by a description of the file defining it (its path and content key, see `api`).
+Lookup = tuple[str, str, "str | bool | None"]
+
+
+class RecordingSymbols(Symbols):
+    """`Symbols` that records every lookup, so that findings computed with it can be reused
+    while the same lookups give the same answers (see `answers_unchanged`)."""
+
+    def __init__(self, symbols: Symbols, describe: Callable[[FileFacts], str]) -> None:
+        self.symbols = symbols
+        self.files = symbols.files
+        self.describe = describe
+        self.lookups: list[Lookup] = []
+
+    def definition(self, name: str) -> tuple[Symbol, FileFacts] | None:
+        found = self.symbols.definition(name)
+        self.lookups.append(("definition", name, self.describe(found[1]) if found is not None else None))
+        return found
+
+    def reexport(self, name: str) -> str | None:
+        forwarded = self.symbols.reexport(name)
+        self.lookups.append(("reexport", name, forwarded))
+        return forwarded
+
+    def is_top_level(self, segment: str) -> bool:
+        answer = self.symbols.is_top_level(segment)
+        self.lookups.append(("top-level", segment, answer))
+        return answer
+
+
+def answers_unchanged(
+    symbols: Symbols, lookups: Iterable[Lookup], describe: Callable[[FileFacts], str]
+) -> bool:
+    """`symbols` answers every recorded lookup as it was answered then (`describe` as given to
+    the `RecordingSymbols` that recorded them)."""
+    for kind, name, answer in lookups:
+        if kind == "definition":
+            found = symbols.definition(name)
+            now: str | bool | None = describe(found[1]) if found is not None else None
+        elif kind == "reexport":
+            now = symbols.reexport(name)
+        elif kind == "top-level":
+            now = symbols.is_top_level(name)
+        else:
+            return False
+        if now != answer:
+            return False
+    return True

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from layerguard.model import FileFacts, Finding, Fix, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext, Project
 
 
 class Rule:
@@ -21,7 +21,7 @@ class Rule:
 class FileRule(Rule):
     """Reads one file's facts; runs on every checked file."""
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         raise NotImplementedError
 
 

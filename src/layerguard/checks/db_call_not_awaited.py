@@ -10,7 +10,7 @@ from layerguard.checks.sessions import SessionKind, receiver_kind
 from layerguard.model import CallFact, FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 # AsyncSession's coroutine methods (SPEC §2); `add`, `add_all`, `expunge`, `begin` are plain
 # methods or context managers and are right without `await`. SQLModel's `exec` is a coroutine.
@@ -44,7 +44,7 @@ class DbCallNotAwaited(FileRule):
         summary="An AsyncSession method is called without `await`",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         for call in facts.calls:
             if (
                 call.method in COROUTINE_METHODS

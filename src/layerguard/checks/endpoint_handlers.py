@@ -8,12 +8,12 @@ from layerguard.checks.routes import RouteHandler, find_route_handlers
 from layerguard.model import FileFacts
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 PRESET_LAYERS = frozenset({"endpoint", "service", "repository", "schema", "model"})
 
 
-def checked_route_handlers(facts: FileFacts, project: Project) -> list[RouteHandler]:
+def checked_route_handlers(facts: FileFacts, project: FileContext) -> list[RouteHandler]:
     """Route handlers in a module of a preset layer or of none: the endpoint rules are
     layer-bound (SPEC §1), so modules of custom layers are left to the graph rules."""
     layer = project.layers.layer_of(facts.module)

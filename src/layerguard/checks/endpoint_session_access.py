@@ -20,7 +20,7 @@ from layerguard.model import (
 )
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 MAX_ALIAS_HOPS = 6  # `DB = SessionDep` chains deeper than this are not followed (and cycles end)
 
@@ -33,7 +33,7 @@ class EndpointSessionAccess(FileRule):
         summary="A route handler takes a database session",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         for handler in checked_route_handlers(facts, project):
             for param in handler.function.params:
                 evidence = session_evidence(param, facts, project)
@@ -45,7 +45,7 @@ class EndpointSessionAccess(FileRule):
                     yield self.finding(facts, param.span, message)
 
 
-def session_evidence(param: ParamFact, facts: FileFacts, project: Project) -> str | None:
+def session_evidence(param: ParamFact, facts: FileFacts, project: FileContext) -> str | None:
     """Why a parameter is a DB session (its type, or the provider it depends on), or None."""
     if param.annotation is not None:
         kind = type_kind(param.annotation, facts, project)
@@ -61,7 +61,7 @@ def session_evidence(param: ParamFact, facts: FileFacts, project: Project) -> st
     return None
 
 
-def _providers(param: ParamFact, facts: FileFacts, project: Project) -> Iterator[str]:
+def _providers(param: ParamFact, facts: FileFacts, project: FileContext) -> Iterator[str]:
     """Every `Depends(p)` provider of a parameter: in its default, in `Annotated[...]`, or in
     the value of the type alias it is annotated with (`DB = Annotated[X, Depends(get_db)]`)."""
     if param.default is not None:
@@ -80,7 +80,7 @@ def _providers(param: ParamFact, facts: FileFacts, project: Project) -> Iterator
         annotation, where = found[0].value, found[1]
 
 
-def _provider_returns_session(provider: str, facts: FileFacts, project: Project) -> bool:
+def _provider_returns_session(provider: str, facts: FileFacts, project: FileContext) -> bool:
     """A project function whose return annotation declares a session (`AsyncIterator[AsyncSession]`)."""
     found = project.symbols.resolve(provider, facts)
     if found is None or not isinstance(found[0], FunctionFact) or found[0].returns is None:

@@ -10,7 +10,7 @@ from layerguard.checks.naming import entity_of, expected_file_name, layer_folder
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 FILE_START = Span(1, 0, 1, 0)
 
@@ -23,7 +23,7 @@ class FileNaming(FileRule):
         summary="A module in a model/schema/repository/service folder is not named after its entity",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         style = project.config.naming
         if style == "off":
             return

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.checks.names import canonical_name
 from layerguard.checks.routes import find_route_handlers
 from layerguard.model import ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 # The preset layers below the endpoints (SPEC §1 "Layer-bound rules"); custom layers are exempt.
 NON_HTTP_LAYERS = frozenset({"service", "repository", "model", "schema"})
@@ -22,7 +21,7 @@ HTTP_EXCEPTIONS = frozenset(
 )
 
 
-def non_http_layer(facts: FileFacts, project: Project) -> str | None:
+def non_http_layer(facts: FileFacts, project: FileContext) -> str | None:
     """The file's layer when it is one that must not know about HTTP, else None. A module that
     defines route handlers is an endpoint whatever its name (`api/v1/models.py` with a router):
     its layer is misconfigured, which the layer rules report, not HTTP leaking down."""
@@ -40,7 +39,7 @@ class HttpExceptionOutsideEndpoint(FileRule):
         summary="`HTTPException` raised outside an endpoint",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         layer = non_http_layer(facts, project)
         if layer is None:
             return
@@ -56,13 +55,13 @@ class HttpExceptionOutsideEndpoint(FileRule):
                 yield self.finding(facts, raised.span, message)
 
 
-def http_exception_name(exception: ExprFact, facts: FileFacts, project: Project) -> str | None:
+def http_exception_name(exception: ExprFact, facts: FileFacts, project: FileContext) -> str | None:
     """How the raise spells the class, when it is fastapi's or starlette's `HTTPException`
     (under any alias) or a project class derived from it."""
     if exception.kind not in ("call", "name") or not exception.qualified:
         return None
     spelled = exception.text.split("(", 1)[0].strip()
-    if canonical_name(exception.qualified, facts, project) in HTTP_EXCEPTIONS:
+    if project.symbols.canonical_name(exception.qualified, facts) in HTTP_EXCEPTIONS:
         return spelled
     found = project.symbols.resolve_class(exception.qualified, facts)
     if found is not None and project.symbols.inherits_from(*found, HTTP_EXCEPTIONS):
@@ -78,7 +77,7 @@ class HttpImportOutsideEndpoint(FileRule):
         summary="fastapi or starlette imported outside an endpoint",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         layer = non_http_layer(facts, project)
         if layer is None:
             return

@@ -11,7 +11,7 @@ from layerguard.checks.naming import defines_promised_class, entity_of, layer_fo
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 
 class MissingEntityClass(FileRule):
@@ -22,7 +22,7 @@ class MissingEntityClass(FileRule):
         summary="An entity-named module does not define the class its name promises",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         style = project.config.naming
         if style == "off":
             return

@@ -25,7 +25,7 @@ from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, FileFacts
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 NAMED_LAYERS = ("model", "schema", "repository", "service")
 STYLES = ("fortress", "snake")
@@ -51,7 +51,7 @@ class LayerFolderModule:
         return f"{self.stem}.py"
 
 
-def layer_folder_module(facts: FileFacts, project: Project) -> LayerFolderModule | None:
+def layer_folder_module(facts: FileFacts, project: FileContext) -> LayerFolderModule | None:
     """The module as an entity-named candidate, or None when the naming rules skip it."""
     if facts.is_package or facts.path.suffix != ".py" or facts.parse_error is not None:
         return None
@@ -65,7 +65,7 @@ def layer_folder_module(facts: FileFacts, project: Project) -> LayerFolderModule
     return LayerFolderModule(facts, layer_name, folder, stem)
 
 
-def layer_folder(module: str, project: Project, layer_name: str) -> str | None:
+def layer_folder(module: str, project: FileContext, layer_name: str) -> str | None:
     """The module's parent package when the layer's glob names that package, else None."""
     layer = project.config.layer(layer_name)
     if layer is None:

@@ -10,7 +10,7 @@ from layerguard.checks.base import FileRule
 from layerguard.model import CallFact, ClassFact, ExprFact, FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 PYDANTIC_BASES = frozenset(
     {
@@ -71,7 +71,7 @@ V1_VALIDATORS = {
 }
 
 
-def is_pydantic_model(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+def is_pydantic_model(cls: ClassFact, facts: FileFacts, project: FileContext) -> bool:
     return project.symbols.inherits_from(cls, facts, PYDANTIC_BASES)
 
 
@@ -96,7 +96,7 @@ class PydanticV1Config(FileRule):
         summary="A nested `class Config` or a v1-only key in `ConfigDict`",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         for cls in facts.classes:
             config = next((span for name, span in cls.nested_classes if name == "Config"), None)
             if config is not None and is_pydantic_model(cls, facts, project):
@@ -145,7 +145,7 @@ class PydanticV1Api(FileRule):
         summary="A Pydantic v1 method or validator",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         if imports_pydantic_v1(facts):
             return
         for call in facts.calls:
@@ -160,7 +160,7 @@ class PydanticV1Api(FileRule):
                     message = f"`@{name}` is Pydantic v1: use `@{V1_VALIDATORS[validator]}`"
                     yield self.finding(facts, decorator.span, message)
 
-    def _v1_method(self, call: CallFact, facts: FileFacts, project: Project) -> str | None:
+    def _v1_method(self, call: CallFact, facts: FileFacts, project: FileContext) -> str | None:
         # v1's `.dict()` takes keywords only: `x.dict(y)` is some other object's method.
         if call.method == "dict" and call.callee != "dict" and not call.call.args:
             return "`.dict()` is Pydantic v1: use `.model_dump()`"
@@ -168,7 +168,7 @@ class PydanticV1Api(FileRule):
             return f"`.{call.method}()` is Pydantic v1: use `.{V1_CLASS_METHODS[call.method]}()`"
         return None
 
-    def _on_pydantic_model(self, call: CallFact, facts: FileFacts, project: Project) -> bool:
+    def _on_pydantic_model(self, call: CallFact, facts: FileFacts, project: FileContext) -> bool:
         """The receiver is a pydantic model class, or an instance of one by its declared type."""
         receiver = call.callee.rpartition(".")[0]
         if not receiver:

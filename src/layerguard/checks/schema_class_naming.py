@@ -18,7 +18,7 @@ from layerguard.checks.naming import (
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 
 class SchemaClassNaming(FileRule):
@@ -29,7 +29,7 @@ class SchemaClassNaming(FileRule):
         summary="A class in an entity's schema module is not named {Entity}Base/Create/Update/Response",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         style = project.config.naming
         if style == "off":
             return

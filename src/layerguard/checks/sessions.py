@@ -12,11 +12,10 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from layerguard.checks.names import canonical_name
 from layerguard.model import AssignmentFact, CallFact, ClassFact, ExprFact, FileFacts, FunctionFact
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
     from layerguard.symbols import Symbol
 
 
@@ -57,12 +56,12 @@ UNION = frozenset({"typing.Union", "typing_extensions.Union"})
 MAX_DEPTH = 6  # aliases of aliases: deeper chains are not followed (and cycles end)
 
 
-def sessionmaker_kind(call: ExprFact, facts: FileFacts, project: Project) -> SessionKind | None:
+def sessionmaker_kind(call: ExprFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
     """`async_sessionmaker(...)` makes AsyncSessions; `sessionmaker(...)` makes sync Sessions
     unless given `class_=AsyncSession`; anything else is not a sessionmaker."""
     if call.kind != "call" or not call.qualified:
         return None
-    callee = canonical_name(call.qualified, facts, project)
+    callee = project.symbols.canonical_name(call.qualified, facts)
     if callee in ASYNC_SESSIONMAKERS:
         return SessionKind.ASYNC
     if callee not in SYNC_SESSIONMAKERS:
@@ -75,7 +74,9 @@ def sessionmaker_kind(call: ExprFact, facts: FileFacts, project: Project) -> Ses
     return SessionKind.SYNC
 
 
-def type_kind(annotation: ExprFact, facts: FileFacts, project: Project, depth: int = 0) -> SessionKind | None:
+def type_kind(
+    annotation: ExprFact, facts: FileFacts, project: FileContext, depth: int = 0
+) -> SessionKind | None:
     """The session kind an annotation (or a type alias's value) declares, else None."""
     if depth > MAX_DEPTH:
         return None
@@ -84,7 +85,7 @@ def type_kind(annotation: ExprFact, facts: FileFacts, project: Project, depth: i
     if annotation.kind == "string" and isinstance(annotation.value, str) and annotation.value.isidentifier():
         return _named_type_kind(annotation.value, facts, project, depth)
     if annotation.kind == "subscript" and annotation.qualified and annotation.args:
-        wrapper = canonical_name(annotation.qualified, facts, project)
+        wrapper = project.symbols.canonical_name(annotation.qualified, facts)
         if _is_wrapper(wrapper):
             return type_kind(annotation.args[0], facts, project, depth + 1)
         if wrapper in UNION:
@@ -97,7 +98,7 @@ def type_kind(annotation: ExprFact, facts: FileFacts, project: Project, depth: i
     return None
 
 
-def value_kind(value: ExprFact, facts: FileFacts, project: Project) -> SessionKind | None:
+def value_kind(value: ExprFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
     """The session kind of what a call makes: `AsyncSession(engine)`, `maker()` or
     `maker.begin()` for a sessionmaker `maker`, `provider()` for a function whose return
     annotation is a session (or an iterator or context manager of one)."""
@@ -106,7 +107,7 @@ def value_kind(value: ExprFact, facts: FileFacts, project: Project) -> SessionKi
     callee = value.qualified
     if callee.endswith(".begin"):
         callee = callee.removesuffix(".begin")
-    name = canonical_name(callee, facts, project)
+    name = project.symbols.canonical_name(callee, facts)
     if name in ASYNC_SESSION_CLASSES:
         return SessionKind.ASYNC
     if name in SYNC_SESSION_CLASSES:
@@ -118,7 +119,7 @@ def value_kind(value: ExprFact, facts: FileFacts, project: Project) -> SessionKi
     return _made_by(symbol, where, project)
 
 
-def receiver_kind(call: CallFact, facts: FileFacts, project: Project) -> SessionKind | None:
+def receiver_kind(call: CallFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
     """The session kind of the receiver of a call (`s` in `s.execute()`): its declared type in
     this file, or for `self.x.execute()` the type a project base class gives `x`."""
     if call.receiver_type is not None:
@@ -131,7 +132,7 @@ def receiver_kind(call: CallFact, facts: FileFacts, project: Project) -> Session
 
 
 def _inherited_attribute(
-    method: FunctionFact, attribute: str, facts: FileFacts, project: Project
+    method: FunctionFact, attribute: str, facts: FileFacts, project: FileContext
 ) -> tuple[ExprFact, FileFacts] | None:
     """The declared type of `self.<attribute>` in the nearest project base class of the
     method's class that declares one, with the file it is declared in."""
@@ -153,7 +154,7 @@ def _inherited_attribute(
     return None
 
 
-def declared_kind(declared: ExprFact, facts: FileFacts, project: Project) -> SessionKind | None:
+def declared_kind(declared: ExprFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
     """The kind of a receiver from its `CallFact.receiver_type`: an annotation, or the call
     that made it."""
     if declared.kind == "call":
@@ -166,14 +167,16 @@ def _is_wrapper(name: str) -> bool:
 
 
 def _union_kind(
-    members: tuple[ExprFact, ...], facts: FileFacts, project: Project, depth: int
+    members: tuple[ExprFact, ...], facts: FileFacts, project: FileContext, depth: int
 ) -> SessionKind | None:
     kinds = {type_kind(m, facts, project, depth + 1) for m in members if m.kind != "none"}
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _named_type_kind(qualified: str, facts: FileFacts, project: Project, depth: int) -> SessionKind | None:
-    name = canonical_name(qualified, facts, project)
+def _named_type_kind(
+    qualified: str, facts: FileFacts, project: FileContext, depth: int
+) -> SessionKind | None:
+    name = project.symbols.canonical_name(qualified, facts)
     if name in ASYNC_SESSION_CLASSES:
         return SessionKind.ASYNC
     if name in SYNC_SESSION_CLASSES:
@@ -189,7 +192,7 @@ def _named_type_kind(qualified: str, facts: FileFacts, project: Project, depth: 
     return None
 
 
-def _class_kind(cls: ClassFact, facts: FileFacts, project: Project) -> SessionKind | None:
+def _class_kind(cls: ClassFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
     """A project class deriving from AsyncSession or Session."""
     for ancestor in project.symbols.ancestors(cls, facts):
         if isinstance(ancestor, str):
@@ -200,7 +203,7 @@ def _class_kind(cls: ClassFact, facts: FileFacts, project: Project) -> SessionKi
     return None
 
 
-def _made_by(symbol: Symbol, facts: FileFacts, project: Project) -> SessionKind | None:
+def _made_by(symbol: Symbol, facts: FileFacts, project: FileContext) -> SessionKind | None:
     """What calling a project symbol gives: a session class's instance, a sessionmaker's
     session, or what a provider function declares it returns."""
     if isinstance(symbol, ClassFact):
@@ -213,7 +216,7 @@ def _made_by(symbol: Symbol, facts: FileFacts, project: Project) -> SessionKind 
         and symbol.annotation.qualified
     ):
         # `maker: async_sessionmaker[AsyncSession] = ...`
-        annotated = canonical_name(symbol.annotation.qualified, facts, project)
+        annotated = project.symbols.canonical_name(symbol.annotation.qualified, facts)
         if annotated in ASYNC_SESSIONMAKERS:
             return SessionKind.ASYNC
     if symbol.value is not None:

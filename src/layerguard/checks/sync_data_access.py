@@ -11,7 +11,7 @@ from layerguard.checks.sessions import receiver_kind
 from layerguard.model import CallFact, FileFacts, Finding, FunctionFact, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 DATA_ACCESS_LAYERS = frozenset({"service", "repository"})
 DATA_METHODS = COROUTINE_METHODS | {"query"}
@@ -25,7 +25,7 @@ class SyncDataAccess(FileRule):
         summary="A sync function in a service or repository uses a database session",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         if project.layers.layer_of(facts.module) not in DATA_ACCESS_LAYERS:
             return
         run_sync_targets = _run_sync_targets(facts)
@@ -48,7 +48,9 @@ class SyncDataAccess(FileRule):
             yield self.finding(facts, function.span, message)
 
 
-def is_session_receiver(call: CallFact, function: FunctionFact, facts: FileFacts, project: Project) -> bool:
+def is_session_receiver(
+    call: CallFact, function: FunctionFact, facts: FileFacts, project: FileContext
+) -> bool:
     """The receiver is typed as a Session or AsyncSession, or is a parameter filled by
     `Depends(provider)` with a configured session provider."""
     if receiver_kind(call, facts, project) is not None:

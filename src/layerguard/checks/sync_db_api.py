@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.checks.names import canonical_name
 from layerguard.checks.sessions import (
     SYNC_SESSION_CLASSES,
     SYNC_SESSIONMAKERS,
@@ -18,7 +17,7 @@ from layerguard.checks.sessions import (
 from layerguard.model import CallFact, FileFacts, Finding, ImportFact, RuleMeta, Severity, StringFact
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 CREATE_ENGINE = frozenset(
     {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine"}
@@ -55,7 +54,7 @@ class SyncDbApi(FileRule):
         summary="The sync database API: `create_engine`, sync `Session`, sync drivers or URLs",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         yield from self._imports(facts, _async_sessionmakers_only(facts, project))
         for call in facts.calls:
             message = sync_call_message(call, facts, project)
@@ -91,7 +90,7 @@ _ASYNC_API = {
 }
 
 
-def _async_sessionmakers_only(facts: FileFacts, project: Project) -> bool:
+def _async_sessionmakers_only(facts: FileFacts, project: FileContext) -> bool:
     """The module calls `sessionmaker`, and always with `class_=AsyncSession`."""
     kinds = [
         sessionmaker_kind(call.call, facts, project) for call in facts.calls if call.method == "sessionmaker"
@@ -121,12 +120,12 @@ def _driver_message(fact: ImportFact) -> str:
     )
 
 
-def sync_call_message(call: CallFact, facts: FileFacts, project: Project) -> str | None:
+def sync_call_message(call: CallFact, facts: FileFacts, project: FileContext) -> str | None:
     """Why a call builds the sync stack, or None: `create_engine(...)`, `Session(...)`,
     `sessionmaker(...)` without `class_=AsyncSession`."""
     if call.method not in SYNC_API_METHODS or not call.call.qualified:
         return None
-    name = canonical_name(call.call.qualified, facts, project)
+    name = project.symbols.canonical_name(call.call.qualified, facts)
     if name in SYNC_SESSIONMAKERS and sessionmaker_kind(call.call, facts, project) is SessionKind.ASYNC:
         return None
     if name not in SYNC_API:

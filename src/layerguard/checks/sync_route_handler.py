@@ -10,7 +10,7 @@ from layerguard.checks.endpoint_handlers import checked_route_handlers
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.project import FileContext
 
 
 class SyncRouteHandler(FileRule):
@@ -21,7 +21,7 @@ class SyncRouteHandler(FileRule):
         summary="A route handler is `def`, not `async def`",
     )
 
-    def check_file(self, facts: FileFacts, project: Project) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
         for handler in checked_route_handlers(facts, project):
             function = handler.function
             if not function.is_async:

@@ -60,9 +60,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerguard import __version__
 from layerguard.model import Config, FileFacts, Finding
+
+if TYPE_CHECKING:
+    from layerguard.symbols import Lookup
 
 CACHE_DIR_NAME = ".layerguard_cache"
 MAGIC = b"LGFACTS1"
@@ -205,13 +209,18 @@ def read_regular_file(path: Path, *, follow_symlinks: bool = True) -> bytes | No
         os.close(descriptor)
 
 
-def run_key(config: Config, checked: Sequence[Path], entry_keys: Sequence[bytes]) -> bytes:
-    """Everything a run's findings follow from: the effective configuration (command-line
-    options merged in), layerguard's code, the files reported on, and every project file's entry
-    key (path, module and bytes). `repr` of the frozen `Config` is stable: tuples, strings,
+def rules_key(config: Config) -> bytes:
+    """What turns facts into findings: layerguard's code and the effective configuration
+    (command-line options merged in). `repr` of the frozen `Config` is stable: tuples, strings,
     numbers and paths only."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{_code_digest()}\0{config!r}\0".encode("utf-8", "surrogateescape"))
+    text = f"{_code_digest()}\0{config!r}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).digest()
+
+
+def run_key(config: Config, checked: Sequence[Path], entry_keys: Sequence[bytes]) -> bytes:
+    """Everything a run's findings follow from: `rules_key`, the files reported on, and every
+    project file's entry key (path, module and bytes)."""
+    digest = hashlib.blake2b(rules_key(config), digest_size=20)
     for path in checked:
         digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
     digest.update(b"\1")
@@ -295,10 +304,14 @@ class FactsCache:
         key = cache_key()
         self.file = folder / f"facts-{key}.pickle"
         self.findings_file = folder / f"findings-{key}.pickle"
+        self.file_findings_file = folder / f"file-findings-{key}.pickle"
         self.mac_key = mac_key
         self._stored: dict[bytes, bytes] | None = None  # read when first needed
         self.used: dict[bytes, bytes] = {}  # what this run looked up or parsed: what `save` keeps
         self.changed = False
+        self._stored_file_findings: dict[bytes, bytes] | None = None
+        self.used_file_findings: dict[bytes, bytes] = {}
+        self.file_findings_changed = False
 
     @classmethod
     def open(cls, project_root: Path) -> FactsCache | None:
@@ -370,6 +383,34 @@ class FactsCache:
         entries[key] = pickle.dumps((tuple(findings), files_checked), protocol=pickle.HIGHEST_PROTOCOL)
         self._write(self.findings_file, dict(list(entries.items())[-RECENT_RUNS:]))
 
+    @property
+    def stored_file_findings(self) -> dict[bytes, bytes]:
+        """File key -> pickled (findings, lookups) of the file rules on one file."""
+        if self._stored_file_findings is None:
+            self._stored_file_findings = self._read(self.file_findings_file)
+        return self._stored_file_findings
+
+    def file_findings(self, key: bytes) -> tuple[tuple[Finding, ...], tuple[Lookup, ...]] | None:
+        """What the file rules found in one file, and the lookups in other files that it took
+        (see `api.FileFindingsMemo`); the caller checks that those give the same answers."""
+        pickled = self.stored_file_findings.get(key)
+        if pickled is None:
+            return None
+        try:
+            findings, lookups = pickle.loads(pickled)
+        except Exception:  # a corrupt entry is a miss, never a crash
+            return None
+        if not all(isinstance(f, Finding) for f in findings) or not isinstance(lookups, tuple):
+            return None
+        self.used_file_findings[key] = pickled
+        return tuple(findings), lookups
+
+    def store_file_findings(self, key: bytes, findings: Sequence[Finding], lookups: Sequence[Lookup]) -> None:
+        self.used_file_findings[key] = pickle.dumps(
+            (tuple(findings), tuple(lookups)), protocol=pickle.HIGHEST_PROTOCOL
+        )
+        self.file_findings_changed = True
+
     def has(self, key: bytes | None) -> bool:
         """An entry is stored for this key (it may still fail to unpickle)."""
         return key is not None and key in self.stored
@@ -401,19 +442,29 @@ class FactsCache:
             self.changed = True
 
     def save(self) -> None:
-        """Write the entries this run used, if that differs from what was read; best effort."""
+        """Write the facts this run used, if that differs from what was read; best effort."""
         if not self.changed and self.used.keys() == self.stored.keys():
             return
         self._write(self.file, self.used)
         with contextlib.suppress(OSError):
             self._drop_stale_caches()
 
+    def save_file_findings(self) -> None:
+        """Write the file rules' findings this run used or made, if that differs from what was read."""
+        used, stored = self.used_file_findings, self.stored_file_findings
+        if self.file_findings_changed or used.keys() != stored.keys():
+            self._write(self.file_findings_file, used)
+
     def _drop_stale_caches(self) -> None:
         """Every new layerguard version (or, in a checkout, every edit of the extractor) starts a
         new cache file; the few most recently written survive for versions used side by side.
         Temporary files left by a run that was killed mid-write go too, once no run could still
         be writing them."""
-        for kind, current in (("facts", self.file), ("findings", self.findings_file)):
+        for kind, current in (
+            ("facts", self.file),
+            ("findings", self.findings_file),
+            ("file-findings", self.file_findings_file),
+        ):
             others = [path for path in self.folder.glob(f"{kind}-*.pickle") if path != current]
             others.sort(key=lambda path: path.stat().st_mtime, reverse=True)
             for path in others[KEEP_OTHER_CACHES:]:

@@ -16,6 +16,7 @@ import pytest
 
 import layerguard.api
 from layerguard.api import check
+from layerguard.checks import FileRule, Rule
 from layerguard.facts import cache as cache_module
 from layerguard.facts.cache import (
     CACHE_DIR_NAME,
@@ -30,6 +31,9 @@ from layerguard.facts.cache import (
 from layerguard.facts.parse import parse_file
 from layerguard.facts.workers import ParsedFile, ParseJob
 from layerguard.model import Config, FileFacts, Finding, ImportFact, Severity, Span
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "checks"))
+from tmp_project import write_project  # noqa: E402
 
 SPAN = Span(1, 0, 1, 10)
 
@@ -653,3 +657,79 @@ def test_an_editor_buffer_is_checked_and_cached_by_its_content(project: Path, co
     assert counter.calls == []
     assert "LG101" not in [f.code for f in check([service], jobs=1).findings]  # the file on disk
     assert counter.parsed() == [service]
+
+
+# --- file rules' findings per file ---------------------------------------------------------------
+
+
+class FileRuleCounter:
+    """Records the files each file rule runs on (through `api._guarded`)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.files: set[str] = set()
+        real = layerguard.api._guarded
+
+        def counting(rule: Rule, facts: FileFacts, run: Callable[[], object]) -> list[Finding]:
+            if isinstance(rule, FileRule):
+                self.files.add(facts.path.name)
+            return real(rule, facts, run)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(layerguard.api, "_guarded", counting)
+
+    def checked(self) -> set[str]:
+        files, self.files = self.files, set()
+        return files
+
+
+def test_after_one_edit_file_rules_re_check_only_that_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = FileRuleCounter(monkeypatch)
+    first = codes(project)
+    assert counter.checked() == {"__init__.py", "users.py", "UserService.py", "User.py"}
+    model = project / "app/models/User.py"
+    model.write_text(PROJECT["app/models/User.py"] + "# edited\n")
+    assert codes(project) == first
+    assert counter.checked() == {"User.py"}
+    model.write_text(PROJECT["app/models/User.py"].replace("Optional[str]", "str | None"))
+    assert ("app/models/User.py", "LG401", 4) not in codes(project)
+    assert counter.checked() == {"User.py"}
+
+
+SESSION_ALIAS = """\
+from typing import Annotated
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+def get_db() -> AsyncSession: ...
+
+SessionDep = Annotated[AsyncSession, Depends(get_db)]
+"""
+HANDLER = """\
+from fastapi import APIRouter
+from app.deps import SessionDep
+
+router = APIRouter()
+
+@router.get("/items")
+async def items(db: SessionDep) -> list[int]:
+    return []
+"""
+
+
+def test_a_remembered_file_is_re_checked_when_what_it_resolved_elsewhere_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """items.py is unchanged, but the alias it imports stops being a session in deps.py:
+    its recorded lookup answers differently, so its LG104 goes."""
+    root = write_project(tmp_path, {"app/deps.py": SESSION_ALIAS, "app/api/items.py": HANDLER})
+    counter = FileRuleCounter(monkeypatch)
+    assert ("app/api/items.py", "LG104", 7) in codes(root)
+    counter.checked()
+    not_a_session = SESSION_ALIAS.replace("Annotated[AsyncSession, Depends(get_db)]", "int")
+    (root / "app/deps.py").write_text(not_a_session)
+    assert ("app/api/items.py", "LG104", 7) not in codes(root)
+    assert counter.checked() == {"deps.py", "items.py"}
+    assert codes(root) == codes(root, cache=False)
+    (root / "app/deps.py").write_text(SESSION_ALIAS + "# edited\n")
+    assert ("app/api/items.py", "LG104", 7) in codes(root)
