@@ -109,7 +109,8 @@ def _findings(
 def _checked(
     project: Project, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
 ) -> tuple[tuple[Finding, ...], int]:
-    findings = [f for f in run_rules(project, rules, memo) if not _ignored_by_config(f, project.config)]
+    config_filter = _ConfigFilter(project.config)
+    findings = [f for f in run_rules(project, rules, memo) if not config_filter.ignores(f)]
     return tuple(sorted(findings, key=Finding.sort_key)), len(project.checked)
 
 
@@ -316,15 +317,28 @@ def _guarded(rule: Rule, facts: FileFacts, run: Callable[[], Iterable[Finding]])
         return [make_finding(INTERNAL_ERROR, facts, Span(1, 0, 1, 0), message)]
 
 
-def _ignored_by_config(finding: Finding, config: Config) -> bool:
-    """`per-file-ignores`, and LG000/LG001 when the configuration ignores them."""
-    if finding.code in (INTERNAL_ERROR.code, PARSE_ERROR.code):
-        meta = INTERNAL_ERROR if finding.code == INTERNAL_ERROR.code else PARSE_ERROR
-        if not is_rule_enabled(config, meta):
+class _ConfigFilter:
+    """`per-file-ignores`, and LG000/LG001 when the configuration ignores them. The codes
+    ignored in a file are worked out once per file, not once per finding."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.pipeline_off = {
+            meta.code for meta in (INTERNAL_ERROR, PARSE_ERROR) if not is_rule_enabled(config, meta)
+        }
+        self.per_file: dict[Path, tuple[str, ...]] = {}
+
+    def ignores(self, finding: Finding) -> bool:
+        if finding.code in self.pipeline_off:
             return True
-    try:
-        relative = finding.path.relative_to(config.root).as_posix()
-    except ValueError:
-        relative = finding.path.as_posix()
-    ignored = per_file_ignored_codes(config, relative)
-    return bool(ignored) and finding.code.startswith(tuple(ignored))
+        ignored = self.per_file.get(finding.path)
+        if ignored is None:
+            ignored = self.per_file[finding.path] = self._ignored_in(finding.path)
+        return bool(ignored) and finding.code.startswith(ignored)
+
+    def _ignored_in(self, path: Path) -> tuple[str, ...]:
+        try:
+            relative = path.relative_to(self.config.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return per_file_ignored_codes(self.config, relative)
