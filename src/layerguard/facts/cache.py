@@ -1,9 +1,9 @@
 """The cache: a warm run on an unchanged tree reads one small file and parses nothing.
 
-It holds two things, in `.layerguard_cache/` under the project root:
+It holds three things, in `.layerguard_cache/` under the project root:
 
 * Facts per file (`facts-<cache key>.pickle`). Rules, the import graph and every
-  configuration-dependent decision are recomputed from them, so one changed file costs one parse
+  configuration-dependent decision are computed from them, so one changed file costs one parse
   and cross-file rules stay right (STYLE.md: "the cache stores facts, not findings").
 * The findings of the last few whole runs (`findings-<cache key>.pickle`), by run key: the
   configuration, layerguard's code, which files were asked for, and the entry key of every
@@ -11,6 +11,9 @@ It holds two things, in `.layerguard_cache/` under the project root:
   (issue 6: "findings come from a content-hash cache"; unpickling prefect's facts alone takes
   longer than the whole warm-run budget). Any change to any file, the configuration or the
   code is a new run key, which falls back to the facts.
+* The file rules' findings per file (`file-findings-<cache key>.pickle`), with every lookup
+  those rules made in other files (`symbols.RecordingSymbols`); `api.FileFindingsMemo` reuses
+  them while the file and those answers are unchanged. Project rules always run on the facts.
 
 Key of one facts entry: the file's bytes (blake2b), its path, dotted module name and
 `is_package` — everything `parse_file` reads, so a hit is exactly what a parse would return. The
@@ -271,20 +274,22 @@ def _create_exclusively(path: Path, data: bytes) -> None:
         os.unlink(temporary)
 
 
-def _write_temporary(folder: Path, data: bytes) -> str:
+def _write_temporary(folder: Path, *parts: bytes) -> str:
     descriptor, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
     try:
         with open(descriptor, "wb") as file:
-            file.write(data)
+            for part in parts:  # written one after the other: never joined into one more copy
+                file.write(part)
     except BaseException:
         os.unlink(name)
         raise
     return name
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never a partial write."""
-    temporary = _write_temporary(path.parent, data)
+def write_atomically(path: Path, *parts: bytes) -> None:
+    """Write `parts`, one after the other: readers see the old file or the new one, never a
+    partial write."""
+    temporary = _write_temporary(path.parent, *parts)
     try:
         os.replace(temporary, path)
     except BaseException:
@@ -358,7 +363,7 @@ class FactsCache:
             ignore_file = self.folder / ".gitignore"
             if not ignore_file.exists():
                 write_atomically(ignore_file, b"# Created by layerguard; the cache is never committed.\n*\n")
-            write_atomically(file, MAGIC + self._mac(payload) + payload)
+            write_atomically(file, MAGIC + self._mac(payload), payload)
         except OSError:
             pass
 

@@ -29,13 +29,15 @@ loaded (load average 1.3-10), so wall times are noisy and CPU times are the firm
   So: fork on Linux when no other thread runs, spawn elsewhere (`_process_context`).
 * Per-file cost of the pool: 55 µs of CPU for a one-line file (1,000 files: 66 ms in process,
   120 ms in a pool of one, fork included). On real code the facts dominate: prefect's 864 files
-  give 19-21 MB of pickled facts (~2,800 objects per file); pickling and unpickling them costs
-  1.2-1.8 s of CPU against 3.4-3.9 s for parsing and extracting.
-* Hence the crossover: a pool of two against in process, best of 9, at load 1.3-1.7 (about one
-  free core): 2.1x slower at 5 files, 1.1-1.2x slower at 20-50, even from 100 to 400 files;
-  at load 4, 1.5-2x slower at every size. From CPU times, two free cores would give prefect
-  ~2.5 s against ~3.5 s in process: 1.4x at best, as the facts are heavy. `POOL_MIN_FILES` = 50
-  keeps small runs and warm runs (a few cache misses) fork-free.
+  give ~20 MB of pickled facts (~2,800 objects per file). With the cyclic collector running,
+  pickling them cost 2.3 s and extracting 5.7 s in one process; workers turn it off (each file's
+  cycles are collected by `parse_job`) and the caller pauses it while facts arrive: 0.4 s and
+  3.2 s. Each file's facts are pickled on their own, so the cache stores the bytes as sent.
+* Hence the crossover: in process below `POOL_MIN_FILES` = 50 files (a pool of two was 1.1-2x
+  slower up to 50 files at load 1.3-1.7), the pool above it, where two cores nearly halve the
+  extraction (prefect: 3.5 s cold with two workers against 3.2 s CPU for the extraction alone,
+  interpreter start, rules and output included). Small runs and warm runs (a few cache misses)
+  stay fork-free.
 """
 
 from __future__ import annotations
