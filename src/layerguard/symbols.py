@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
+from typing import NoReturn
 
 from layerguard.graph import absolute_module
 from layerguard.model import AssignmentFact, ClassFact, FileFacts, FunctionFact
@@ -173,6 +174,17 @@ class RecordingSymbols(Symbols):
         answer = self.symbols.is_top_level(segment)
         self.lookups.append(("top-level", segment, answer))
         return answer
+
+    def _unrecorded(self) -> NoReturn:
+        raise AttributeError(
+            "file rules look names up through definition(), reexport() and is_top_level(), "
+            "which are recorded; reading the tables directly would make cached findings stale"
+        )
+
+    modules = property(_unrecorded)
+    top_level_names = property(_unrecorded)
+    definitions = property(_unrecorded)
+    reexports = property(_unrecorded)
 
 
 def answers_unchanged(
