@@ -80,8 +80,12 @@ def _findings(
     jobs: int | None,
     use_cache: bool,
 ) -> tuple[tuple[Finding, ...], int]:
-    """The sorted findings in the checked files, and how many files were checked: from the
-    cache when an earlier run had the same configuration, code and files (see facts/cache.py)."""
+    """The sorted findings in the checked files, and how many files were checked.
+
+    With the cache, the findings of every project file are computed (file rules reuse what the
+    cache remembers per file) and recorded under the run key, then narrowed to the files asked
+    for: a partial run gives the same answer for its files as a full one (SPEC §4), so one
+    record serves `check`, pre-commit's staged files and flake8's one file at a time."""
     checked, parse_jobs = _parse_jobs(config, paths, sources)
     cache = FactsCache.open(config.root) if use_cache else None
     if cache is None:
@@ -90,20 +94,28 @@ def _findings(
         )
     parse_jobs, keys = _read_and_keyed(parse_jobs)
     known = [key for key in keys if key is not None]
-    run = run_key(config, sorted(checked), known) if len(known) == len(keys) else None
-    recorded = cache.recorded_findings(run) if run is not None else None
-    if recorded is not None:
-        return recorded
-    facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
-    entry_keys = {job.path: key for job, key in zip(parse_jobs, keys, strict=True) if key is not None}
-    memo = FileFindingsMemo(cache, config, entry_keys)
-    result = _checked(Project(config, tuple(facts), frozenset(checked)), rules, memo)
-    cache.save_file_findings()
-    # A run with a file whose facts depend on the machine (a parse that timed out) is not
-    # remembered: the next run must try that file again.
-    if run is not None and all(is_reproducible(f) for f in facts):
-        cache.record_findings(run, *result)
-    return result
+    run = run_key(config, known) if len(known) == len(keys) else None
+    everything = cache.recorded_findings(run) if run is not None else None
+    facts: list[FileFacts] | None = None
+    if everything is None:
+        facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
+        entry_keys = {job.path: key for job, key in zip(parse_jobs, keys, strict=True) if key is not None}
+        every_file = frozenset(job.path for job in parse_jobs)
+        project = Project(config, tuple(facts), every_file)
+        everything, _ = _checked(project, rules, FileFindingsMemo(cache, config, entry_keys))
+        cache.save_file_findings()
+        # A run with a file whose facts depend on the machine (a parse that timed out) is not
+        # recorded: the next run must try that file again.
+        if run is not None and all(is_reproducible(f) for f in facts):
+            cache.record_findings(run, everything)
+    wanted = frozenset(checked)
+    if len(wanted) < len(parse_jobs) and any(f.code == INTERNAL_ERROR.code for f in everything):
+        # A project rule's crash is reported on the first file checked, which narrowing would
+        # lose: this partial run is computed as asked.
+        if facts is None:
+            facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
+        return _checked(Project(config, tuple(facts), wanted), rules)
+    return tuple(f for f in everything if f.path in wanted), len(checked)
 
 
 def _checked(

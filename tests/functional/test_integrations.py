@@ -14,8 +14,12 @@ REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "tests" / "fixtures" / "fortress_app"
 
 
-def run(args: list[str], cwd: Path, stdin: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+def run(
+    args: list[str], cwd: Path, stdin: str | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def layerguard_concise(*paths: str) -> list[str]:

@@ -53,5 +53,7 @@ def test_every_function_has_ruffs_complexity(
     # Documented difference: ruff honours `# noqa: C901` on the def line; the facts do not.
     only_ours = ours - theirs
     for path, line, _ in only_ours:
-        header = "".join((root / path).read_text(encoding="utf-8").splitlines(keepends=True)[line - 1 : line + 2])
+        header = "".join(
+            (root / path).read_text(encoding="utf-8").splitlines(keepends=True)[line - 1 : line + 2]
+        )
         assert "noqa" in header, (path, line)

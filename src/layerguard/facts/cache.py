@@ -5,10 +5,10 @@ It holds three things, in `.layerguard_cache/` under the project root:
 * Facts per file (`facts-<cache key>.pickle`). Rules, the import graph and every
   configuration-dependent decision are computed from them, so one changed file costs one parse
   and cross-file rules stay right (STYLE.md: "the cache stores facts, not findings").
-* The findings of the last few whole runs (`findings-<cache key>.pickle`), by run key: the
-  configuration, layerguard's code, which files were asked for, and the entry key of every
-  project file. A run whose key is known is answered from it without unpickling any facts
-  (issue 6: "findings come from a content-hash cache"; unpickling prefect's facts alone takes
+* The findings in every project file of the last few runs (`findings-<cache key>.pickle`), by
+  run key: the configuration, layerguard's code and the entry key of every project file. A run
+  whose key is known is answered from it, narrowed to the files asked for, without unpickling
+  any facts (issue 6: "findings come from a content-hash cache"; unpickling prefect's facts alone takes
   longer than the whole warm-run budget). Any change to any file, the configuration or the
   code is a new run key, which falls back to the facts.
 * The file rules' findings per file (`file-findings-<cache key>.pickle`), with every lookup
@@ -220,13 +220,10 @@ def rules_key(config: Config) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).digest()
 
 
-def run_key(config: Config, checked: Sequence[Path], entry_keys: Sequence[bytes]) -> bytes:
-    """Everything a run's findings follow from: `rules_key`, the files reported on, and every
-    project file's entry key (path, module and bytes)."""
+def run_key(config: Config, entry_keys: Sequence[bytes]) -> bytes:
+    """Everything the findings of a whole project follow from: `rules_key` and every project
+    file's entry key (path, module and bytes)."""
     digest = hashlib.blake2b(rules_key(config), digest_size=20)
-    for path in checked:
-        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
-    digest.update(b"\1")
     for key in entry_keys:
         digest.update(key)
     return digest.digest()
@@ -367,25 +364,25 @@ class FactsCache:
         except OSError:
             pass
 
-    def recorded_findings(self, key: bytes) -> tuple[tuple[Finding, ...], int] | None:
-        """The findings and the number of files checked of an earlier run with this run key."""
+    def recorded_findings(self, key: bytes) -> tuple[Finding, ...] | None:
+        """The findings in every project file of an earlier run with this run key."""
         pickled = self._read(self.findings_file).get(key)
         if pickled is None:
             return None
         try:
-            findings, files_checked = pickle.loads(pickled)
+            findings = pickle.loads(pickled)
         except Exception:  # a corrupt entry is a miss, never a crash
             return None
-        if not isinstance(files_checked, int) or not all(isinstance(f, Finding) for f in findings):
+        if not isinstance(findings, tuple) or not all(isinstance(f, Finding) for f in findings):
             return None
-        return tuple(findings), files_checked
+        return findings
 
-    def record_findings(self, key: bytes, findings: Sequence[Finding], files_checked: int) -> None:
-        """Remember a run's findings; the `RECENT_RUNS` most recent runs are kept (pre-commit and
-        an editor check different files of the same tree)."""
+    def record_findings(self, key: bytes, findings: Sequence[Finding]) -> None:
+        """Remember the findings of a whole project; the `RECENT_RUNS` most recent states are
+        kept (an editor's unsaved buffer is a state of its own)."""
         entries = self._read(self.findings_file)
         entries.pop(key, None)
-        entries[key] = pickle.dumps((tuple(findings), files_checked), protocol=pickle.HIGHEST_PROTOCOL)
+        entries[key] = pickle.dumps(tuple(findings), protocol=pickle.HIGHEST_PROTOCOL)
         self._write(self.findings_file, dict(list(entries.items())[-RECENT_RUNS:]))
 
     @property

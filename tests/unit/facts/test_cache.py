@@ -158,19 +158,18 @@ def test_entry_key_covers_everything_parse_file_reads() -> None:
     assert entry_key(Path("/p/a.py"), "app.a", True, b"x = 1\n") != base  # is_package
 
 
-def test_run_key_covers_configuration_code_checked_files_and_every_entry(
+def test_run_key_covers_configuration_code_and_every_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = Config(root=tmp_path)
-    checked, entries = [tmp_path / "a.py"], [b"a" * 20, b"b" * 20]
-    base = run_key(config, checked, entries)
-    assert run_key(Config(root=tmp_path), list(checked), list(entries)) == base
-    assert run_key(Config(root=tmp_path, ignore=("LG401",)), checked, entries) != base  # config
-    assert run_key(config, [tmp_path / "b.py"], entries) != base  # what is reported on
-    assert run_key(config, checked, [b"a" * 20, b"c" * 20]) != base  # any project file
-    assert run_key(config, checked, entries[:1]) != base  # a file gone
+    entries = [b"a" * 20, b"b" * 20]
+    base = run_key(config, entries)
+    assert run_key(Config(root=tmp_path), list(entries)) == base
+    assert run_key(Config(root=tmp_path, ignore=("LG401",)), entries) != base  # config
+    assert run_key(config, [b"a" * 20, b"c" * 20]) != base  # any project file
+    assert run_key(config, entries[:1]) != base  # a file gone
     monkeypatch.setattr(cache_module, "_code_digest", lambda: "edited rules")
-    assert run_key(config, checked, entries) != base  # layerguard's code
+    assert run_key(config, entries) != base  # layerguard's code
 
 
 # --- storing and reading ----------------------------------------------------------------
@@ -270,9 +269,9 @@ def test_recorded_findings_round_trip_and_only_recent_runs_are_kept(tmp_path: Pa
     finding = Finding(tmp_path / "a.py", 1, 0, 1, 4, "LG101", "upward-import", Severity.ERROR, "m")
     runs = [bytes([n]) * 20 for n in range(cache_module.RECENT_RUNS + 2)]
     for number, run in enumerate(runs):
-        recorded_cache(tmp_path).record_findings(run, [finding] * number, number)
+        recorded_cache(tmp_path).record_findings(run, [finding] * number)
     cache = recorded_cache(tmp_path)
-    assert cache.recorded_findings(runs[-1]) == ((finding,) * (len(runs) - 1), len(runs) - 1)
+    assert cache.recorded_findings(runs[-1]) == (finding,) * (len(runs) - 1)
     assert [cache.recorded_findings(run) is not None for run in runs] == [False, False] + [True] * (
         len(runs) - 2
     )
@@ -281,8 +280,8 @@ def test_recorded_findings_round_trip_and_only_recent_runs_are_kept(tmp_path: Pa
 def test_recorded_findings_of_another_version_are_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_cache(tmp_path).record_findings(b"r" * 20, [], 3)
-    assert recorded_cache(tmp_path).recorded_findings(b"r" * 20) == ((), 3)
+    recorded_cache(tmp_path).record_findings(b"r" * 20, [])
+    assert recorded_cache(tmp_path).recorded_findings(b"r" * 20) == ()
     monkeypatch.setattr(cache_module, "__version__", "999.0")
     assert recorded_cache(tmp_path).recorded_findings(b"r" * 20) is None
 
@@ -733,3 +732,47 @@ def test_a_remembered_file_is_re_checked_when_what_it_resolved_elsewhere_changes
     assert codes(root) == codes(root, cache=False)
     (root / "app/deps.py").write_text(SESSION_ALIAS + "# edited\n")
     assert ("app/api/items.py", "LG104", 7) in codes(root)
+
+
+# --- partial runs ---------------------------------------------------------------------------------
+
+
+def subset_codes(root: Path, *relative: str, **options: object) -> list[tuple[str, str, int]]:
+    report = check([root / name for name in relative], jobs=1, **options)  # type: ignore[arg-type]
+    assert report.files_checked == len(relative)
+    return [(f.path.relative_to(root).as_posix(), f.code, f.line) for f in report.findings]
+
+
+def test_a_partial_run_is_the_whole_project_narrowed_to_its_files(
+    project: Path, counter: ParseCounter
+) -> None:
+    """pre-commit's staged files, or flake8's one file: after one run of the whole project,
+    each is answered from its record, without facts, and as a run of those files alone."""
+    whole = codes(project)
+    counter.parsed()
+    for files in (["app/models/User.py"], ["app/api/users.py", "app/models/User.py"]):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(FactsCache, "lookup", lambda self, keys: pytest.fail("facts were loaded"))
+            narrowed = subset_codes(project, *files)
+        assert counter.parsed() == []
+        assert narrowed == [finding for finding in whole if finding[0] in files]
+        assert narrowed == subset_codes(project, *files, cache=False)
+        counter.parsed()
+
+
+def test_a_project_rule_crash_in_a_partial_run_is_reported_as_without_the_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project rule's LG000 lands on the first file checked: narrowing the whole project's
+    findings would lose it, so such a partial run is computed as asked."""
+    from layerguard.checks.upward_import import UpwardImport
+
+    def crash(self: object, project: object) -> list[Finding]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(UpwardImport, "check_project", crash)
+    codes(project)
+    for _ in range(2):  # the second run has the whole project's findings recorded
+        narrowed = subset_codes(project, "app/models/User.py")
+        assert ("app/models/User.py", "LG000", 1) in narrowed
+        assert narrowed == subset_codes(project, "app/models/User.py", cache=False)
