@@ -366,13 +366,7 @@ class FactsCache:
 
     def recorded_findings(self, key: bytes) -> tuple[Finding, ...] | None:
         """The findings in every project file of an earlier run with this run key."""
-        pickled = self._read(self.findings_file).get(key)
-        if pickled is None:
-            return None
-        try:
-            findings = pickle.loads(pickled)
-        except Exception:  # a corrupt entry is a miss, never a crash
-            return None
+        findings = _unpickled(self._read(self.findings_file).get(key))
         if not isinstance(findings, tuple) or not all(isinstance(f, Finding) for f in findings):
             return None
         return findings
@@ -396,13 +390,11 @@ class FactsCache:
         """What the file rules found in one file, and the lookups in other files that it took
         (see `api.FileFindingsMemo`); the caller checks that those give the same answers."""
         pickled = self.stored_file_findings.get(key)
-        if pickled is None:
+        entry = _unpickled(pickled)
+        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], tuple)):
             return None
-        try:
-            findings, lookups = pickle.loads(pickled)
-        except Exception:  # a corrupt entry is a miss, never a crash
-            return None
-        if not all(isinstance(f, Finding) for f in findings) or not isinstance(lookups, tuple):
+        findings, lookups = entry
+        if pickled is None or not all(isinstance(f, Finding) for f in findings):
             return None
         self.used_file_findings[key] = pickled
         return tuple(findings), lookups
@@ -423,13 +415,8 @@ class FactsCache:
 
     def _get(self, key: bytes) -> FileFacts | None:
         pickled = self.stored.get(key)
-        if pickled is None:
-            return None
-        try:
-            facts = pickle.loads(pickled)
-        except Exception:  # a corrupt entry is a miss, never a crash
-            return None
-        if not isinstance(facts, FileFacts):
+        facts = _unpickled(pickled)
+        if pickled is None or not isinstance(facts, FileFacts):
             return None
         self.used[key] = pickled
         return facts
@@ -474,6 +461,16 @@ class FactsCache:
         for path in self.folder.glob(".tmp-*"):
             if time.time() - path.stat().st_mtime > ABANDONED_AFTER:
                 path.unlink(missing_ok=True)
+
+
+def _unpickled(pickled: bytes | None) -> object:
+    """One stored entry, or None if there is none; a corrupt entry is a miss, never a crash."""
+    if pickled is None:
+        return None
+    try:
+        return pickle.loads(pickled)
+    except Exception:
+        return None
 
 
 def remove_cache(project_root: Path) -> Path | None:
