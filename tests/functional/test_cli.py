@@ -8,6 +8,7 @@ checked project). Each project gets a `pyproject.toml` with `requires-python = "
 from __future__ import annotations
 
 import ast
+import json
 import os
 import pty
 import re
@@ -399,6 +400,32 @@ def test_findings_in_unusual_files_have_code_point_positions(
 ) -> None:
     root = make_project(tmp_path, {"app/fine.py": content})
     assert concise(cwd=root) == (1, [expected])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_name_that_is_not_utf8_is_reported_in_valid_utf8(tmp_path: Path, fmt: str) -> None:
+    """Linux allows any bytes in a name: the name is shown with U+FFFD, as ruff shows it, and
+    SARIF's URI keeps the exact bytes, %-encoded."""
+    root = make_project(tmp_path, {"app/fine.py": "x = 1\n"})
+    (root / "app").joinpath(os.fsdecode(b"caf\xe9.py")).write_bytes(
+        b"from typing import Optional\nx: Optional[int] = None\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "layerguard", "check", "--format", fmt],
+        cwd=root,
+        env=cli_env(),
+        capture_output=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (1, b"")
+    out = result.stdout.decode("utf-8")  # strict: raises on invalid UTF-8
+    if fmt == "sarif":
+        [location] = json.loads(out)["runs"][0]["results"][0]["locations"]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "app/caf%E9.py"
+    else:
+        assert "caf\ufffd.py" in out
+    if fmt == "json":
+        assert json.loads(out)[0]["path"] == "app/caf\ufffd.py"
 
 
 LINE_SEPARATORS_IN_LINES = {

@@ -8,9 +8,25 @@ FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
 def render(report: Report, fmt: str, *, color: bool = False, statistics: bool = False) -> str:
-    """`report` in format `fmt`; `statistics` adds the per-rule table to text and concise.
-    Only the chosen reporter is imported: the CLI imports this module on every run, and text's
-    rich alone costs 15 ms."""
+    """`report` in format `fmt`, as valid Unicode (see `_printable`); `statistics` adds the
+    per-rule table to text and concise."""
+    return _printable(_render(report, fmt, color=color, statistics=statistics))
+
+
+def _printable(text: str) -> str:
+    """A file name that is not UTF-8 reaches Python with its bytes kept as lone surrogates;
+    written out they would make JSON and SARIF invalid UTF-8 (or stop the write). They are
+    shown as U+FFFD, as ruff shows such names; SARIF's URIs keep the exact bytes, %-encoded."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+def _render(report: Report, fmt: str, *, color: bool, statistics: bool) -> str:
+    # Only the chosen reporter is imported: the CLI imports this module on every run, and
+    # text's rich alone costs 15 ms.
     if fmt == "text":
         from layerguard.reporters import text
 

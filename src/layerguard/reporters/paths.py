@@ -27,4 +27,6 @@ def uri_reference(path: Path) -> str:
     shown = display_path(path)
     if Path(shown).is_absolute():
         return Path(shown).as_uri()
-    return quote(shown, safe="/")
+    # A name that is not UTF-8 (its bytes kept as surrogates by Python) is percent-encoded byte
+    # for byte, so the URI still names the file.
+    return quote(shown, safe="/", errors="surrogateescape")
