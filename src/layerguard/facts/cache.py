@@ -5,12 +5,13 @@ It holds three things, in `.layerguard_cache/` under the project root:
 * Facts per file (`facts-<cache key>.pickle`). Rules, the import graph and every
   configuration-dependent decision are computed from them, so one changed file costs one parse
   and cross-file rules stay right (STYLE.md: "the cache stores facts, not findings").
-* The findings in every project file of the last few runs (`findings-<cache key>.pickle`), by
-  run key: the configuration, layerguard's code and the entry key of every project file. A run
-  whose key is known is answered from it, narrowed to the files asked for, without unpickling
-  any facts (issue 6: "findings come from a content-hash cache"; unpickling prefect's facts alone takes
-  longer than the whole warm-run budget). Any change to any file, the configuration or the
-  code is a new run key, which falls back to the facts.
+* The findings in every project file for its last few states, one file each
+  (`findings-<cache key>-<run key>.pickle`). The run key covers the configuration, layerguard's
+  code and the entry key of every project file. A run whose key is known is answered from its
+  record, narrowed to the files asked for, without unpickling any facts (issue 6: "findings
+  come from a content-hash cache"; unpickling prefect's facts alone takes longer than the whole
+  warm-run budget). Any change to any file, the configuration or the code is a new run key,
+  which falls back to the facts.
 * The file rules' findings per file (`file-findings-<cache key>.pickle`), with every lookup
   those rules made in other files (`symbols.RecordingSymbols`); `api.FileFindingsMemo` reuses
   them while the file and those answers are unchanged. Project rules always run on the facts.
@@ -305,7 +306,7 @@ class FactsCache:
         self.folder = folder
         key = cache_key()
         self.file = folder / f"facts-{key}.pickle"
-        self.findings_file = folder / f"findings-{key}.pickle"
+        self.key = key
         self.file_findings_file = folder / f"file-findings-{key}.pickle"
         self.mac_key = mac_key
         self._stored: dict[bytes, bytes] | None = None  # read when first needed
@@ -366,18 +367,28 @@ class FactsCache:
 
     def recorded_findings(self, key: bytes) -> tuple[Finding, ...] | None:
         """The findings in every project file of an earlier run with this run key."""
-        findings = _unpickled(self._read(self.findings_file).get(key))
+        record = self._record_file(key)
+        findings = _unpickled(self._read(record).get(key))
         if not isinstance(findings, tuple) or not all(isinstance(f, Finding) for f in findings):
             return None
+        with contextlib.suppress(OSError):
+            os.utime(record)  # recently used: the last to be dropped
         return findings
 
     def record_findings(self, key: bytes, findings: Sequence[Finding]) -> None:
-        """Remember the findings of a whole project; the `RECENT_RUNS` most recent states are
-        kept (an editor's unsaved buffer is a state of its own)."""
-        entries = self._read(self.findings_file)
-        entries.pop(key, None)
-        entries[key] = pickle.dumps(tuple(findings), protocol=pickle.HIGHEST_PROTOCOL)
-        self._write(self.findings_file, dict(list(entries.items())[-RECENT_RUNS:]))
+        """Remember the findings of a whole project, in a file of its own, so a run reads only
+        the record it needs; the `RECENT_RUNS` most recently used are kept (an editor's unsaved
+        buffer is a state of its own)."""
+        self._write(
+            self._record_file(key), {key: pickle.dumps(tuple(findings), protocol=pickle.HIGHEST_PROTOCOL)}
+        )
+        with contextlib.suppress(OSError):
+            records = sorted(self.folder.glob("findings-*.pickle"), key=_modified, reverse=True)
+            for path in records[RECENT_RUNS:]:
+                path.unlink(missing_ok=True)
+
+    def _record_file(self, key: bytes) -> Path:
+        return self.folder / f"findings-{self.key}-{key.hex()}.pickle"
 
     @property
     def stored_file_findings(self) -> dict[bytes, bytes]:
@@ -449,18 +460,18 @@ class FactsCache:
         new cache file; the few most recently written survive for versions used side by side.
         Temporary files left by a run that was killed mid-write go too, once no run could still
         be writing them."""
-        for kind, current in (
-            ("facts", self.file),
-            ("findings", self.findings_file),
-            ("file-findings", self.file_findings_file),
-        ):
+        for kind, current in (("facts", self.file), ("file-findings", self.file_findings_file)):
             others = [path for path in self.folder.glob(f"{kind}-*.pickle") if path != current]
-            others.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+            others.sort(key=_modified, reverse=True)
             for path in others[KEEP_OTHER_CACHES:]:
                 path.unlink(missing_ok=True)
         for path in self.folder.glob(".tmp-*"):
             if time.time() - path.stat().st_mtime > ABANDONED_AFTER:
                 path.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> int:
+    return path.stat().st_mtime_ns
 
 
 def _unpickled(pickled: bytes | None) -> object:
