@@ -33,7 +33,7 @@ from layerguard.facts.workers import ParsedFile, ParseJob
 from layerguard.model import Config, FileFacts, Finding, ImportFact, Severity, Span
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "checks"))
-from tmp_project import write_project  # noqa: E402
+from tmp_project import write_project
 
 SPAN = Span(1, 0, 1, 10)
 
