@@ -28,10 +28,6 @@ SKIPPED_DIRS = frozenset(
 )  # fmt: skip
 
 
-def is_python_file(path: Path) -> bool:
-    return path.suffix in (".py", ".pyi") and path.is_file()
-
-
 class FileFinder:
     """Walks the project, honouring `exclude`, the skipped folders and `.gitignore`."""
 

@@ -1,6 +1,6 @@
 """Parse files so that a parser crash, hang or runaway recursion costs one file, never the run.
 
-Two paths, chosen by `parse_files`:
+Two paths, chosen by `parse_files_pickled` (`parse_files` gives just the facts):
 
 * In process (`workers <= 1`, or fewer than `POOL_MIN_FILES` files, e.g. a warm run's few cache
   misses): `ast` parses each file here. It is safe in-process: it raises RecursionError or
