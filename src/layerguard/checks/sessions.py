@@ -107,11 +107,9 @@ def value_kind(value: ExprFact, facts: FileFacts, project: FileContext) -> Sessi
     callee = value.qualified
     if callee.endswith(".begin"):
         callee = callee.removesuffix(".begin")
-    name = project.symbols.canonical_name(callee, facts)
-    if name in ASYNC_SESSION_CLASSES:
-        return SessionKind.ASYNC
-    if name in SYNC_SESSION_CLASSES:
-        return SessionKind.SYNC
+    known = _session_class_kind(project.symbols.canonical_name(callee, facts))
+    if known is not None:
+        return known
     found = project.symbols.resolve(callee, facts)
     if found is None:
         return None
@@ -176,11 +174,9 @@ def _union_kind(
 def _named_type_kind(
     qualified: str, facts: FileFacts, project: FileContext, depth: int
 ) -> SessionKind | None:
-    name = project.symbols.canonical_name(qualified, facts)
-    if name in ASYNC_SESSION_CLASSES:
-        return SessionKind.ASYNC
-    if name in SYNC_SESSION_CLASSES:
-        return SessionKind.SYNC
+    known = _session_class_kind(project.symbols.canonical_name(qualified, facts))
+    if known is not None:
+        return known
     found = project.symbols.resolve(qualified, facts)
     if found is None:
         return None
@@ -192,14 +188,22 @@ def _named_type_kind(
     return None
 
 
+def _session_class_kind(qualified: str) -> SessionKind | None:
+    """The kind of sqlalchemy's or sqlmodel's own session classes, by qualified name."""
+    if qualified in ASYNC_SESSION_CLASSES:
+        return SessionKind.ASYNC
+    if qualified in SYNC_SESSION_CLASSES:
+        return SessionKind.SYNC
+    return None
+
+
 def _class_kind(cls: ClassFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
     """A project class deriving from AsyncSession or Session."""
     for ancestor in project.symbols.ancestors(cls, facts):
         if isinstance(ancestor, str):
-            if ancestor in ASYNC_SESSION_CLASSES:
-                return SessionKind.ASYNC
-            if ancestor in SYNC_SESSION_CLASSES:
-                return SessionKind.SYNC
+            known = _session_class_kind(ancestor)
+            if known is not None:
+                return known
     return None
 
 
