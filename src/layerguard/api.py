@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layerguard.checks import ALL_RULES, FileRule, ProjectRule, Rule
-from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR, make_finding
 from layerguard.config import is_rule_enabled, load_config, per_file_ignored_codes
 from layerguard.facts.cache import (
     FactsCache,
@@ -25,7 +24,16 @@ from layerguard.facts.cache import (
     run_key,
 )
 from layerguard.facts.jobs import ParseJob
-from layerguard.model import Config, FileFacts, Finding, Report, Span
+from layerguard.model import (
+    INTERNAL_ERROR,
+    PARSE_ERROR,
+    Config,
+    FileFacts,
+    Finding,
+    Report,
+    Span,
+    make_finding,
+)
 from layerguard.project import FileFinder, FileView, Project, find_source_roots, module_name
 from layerguard.suppress import without_noqa
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged

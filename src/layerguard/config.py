@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from layerguard.checks import is_known_selector, lookup
-from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR
 from layerguard.globs import module_glob_problem, path_glob_matches
-from layerguard.model import Config, Layer, RuleMeta
+from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, Config, Layer, RuleMeta
+from layerguard.presets import PRESETS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,30 +42,6 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "dist",
 )
 
-FORTRESS_LAYERS: tuple[Layer, ...] = (
-    Layer(
-        "endpoint",
-        (
-            "**.api.**",
-            "**.endpoints.**",
-            "**.routes.**",
-            "**.routers.**",
-            "**.router",
-            "**.controllers.**",
-        ),
-        ("service", "schema"),
-    ),
-    Layer("service", ("**.services.**", "**.service"), ("repository", "schema", "model")),
-    Layer(
-        "repository",
-        ("**.repositories.**", "**.repository", "**.repos.**", "**.crud.**"),
-        ("schema", "model"),
-    ),
-    Layer("schema", ("**.schemas.**", "**.schema"), ("model",)),
-    Layer("model", ("**.models.**", "**.model"), ()),
-)
-
-PRESETS: dict[str, tuple[Layer, ...]] = {"fortress": FORTRESS_LAYERS, "none": ()}
 TARGET_VERSIONS: dict[str, tuple[int, int]] = {f"py3{minor}": (3, minor) for minor in range(10, 15)}
 DEFAULT_TARGET_VERSION = (3, 10)
 # LG000/LG001 report that layerguard itself could not do its job; a prefix never hides them.

@@ -39,13 +39,13 @@ from layerguard.checks.routes import find_route_handlers
 from layerguard.checks.sessions import type_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
-    FORTRESS_LAYERS,
     LAYERGUARD_TOML,
     PYPROJECT,
     lowest_python_minor,
 )
 from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
+from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.project import LayerMap, Project, find_source_roots
 from layerguard.tomledit import TomlEditError, has_table, put_section, write_atomically
 
@@ -241,22 +241,22 @@ def content_roles(project: Project, parsed: list[FileFacts]) -> tuple[dict[str, 
         if layers.is_wiring(facts.module):
             continue
         if find_route_handlers(facts):
-            roles[facts.module], evidence[facts.module] = "endpoint", ROUTE_HANDLERS
+            roles[facts.module], evidence[facts.module] = ENDPOINT, ROUTE_HANDLERS
             continue
         tables = any(_is_table_class(c, facts, project) for c in facts.classes)
         placed = layers.layer_of(facts.module)
         if placed is None and tables:
-            roles[facts.module], evidence[facts.module] = "model", TABLE_CLASSES
-        elif placed == "model" and not tables and _takes_sessions(facts, project):
+            roles[facts.module], evidence[facts.module] = MODEL, TABLE_CLASSES
+        elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
-            roles[facts.module], evidence[facts.module] = "repository", QUERY_FUNCTIONS
+            roles[facts.module], evidence[facts.module] = REPOSITORY, QUERY_FUNCTIONS
 
     def reaches(module: str, wanted: set[str]) -> bool:
         return any(roles.get(m) in wanted or layers.layer_of(m) in wanted for m in imported.get(module, ()))
 
     for layer, suffixes, targets, why in (
-        ("repository", ("Repository", "Repo"), {"model"}, REPOSITORY_CLASSES),
-        ("service", ("Service",), {"model", "repository"}, SERVICE_CLASSES),
+        (REPOSITORY, ("Repository", "Repo"), {MODEL}, REPOSITORY_CLASSES),
+        (SERVICE, ("Service",), {MODEL, REPOSITORY}, SERVICE_CLASSES),
     ):
         for facts in parsed:
             module = facts.module
@@ -347,7 +347,7 @@ def _additions(
     # Route handlers move a module on their own; other content moves only a whole folder.
     moved_by_folder: dict[str, list[str]] = {}
     for module in moved:
-        folder = _moved_folder(layer, module, project, roles) if layer != "endpoint" else module
+        folder = _moved_folder(layer, module, project, roles) if layer != ENDPOINT else module
         if folder is not None:
             moved_by_folder.setdefault(folder, []).append(module)
     for place, modules in sorted(moved_by_folder.items()):
@@ -487,7 +487,7 @@ def _endpoint_folders_without_routes(
     }
     return tuple(
         place
-        for place, count in places["endpoint"]
+        for place, count in places[ENDPOINT]
         if count >= 2 and not any(m == place or m.startswith(place + ".") for m in serving)
     )
 
@@ -722,7 +722,7 @@ def _guidance(detection: Detection, missing: list[str]) -> list[str]:
         "add their globs (dotted module names; * is one segment, ** any number), for example:"
     )
     lines += [f"#   [tool.layerguard.layers.{missing[0]}]", f'#   modules = ["{package}.<folder>.**"]']
-    if "schema" in missing and detection.pydantic_elsewhere:
+    if SCHEMA in missing and detection.pydantic_elsewhere:
         modules = list(detection.pydantic_elsewhere)
         lines += _comment(
             f"Pydantic models are defined in {len(modules)} unlayered module"

@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from layerguard.checks.base import make_finding
 from layerguard.checks.indirect_layer_violation import IndirectLayerViolation, indirect_violations
 from layerguard.checks.layer_bypass import LayerBypass
 from layerguard.checks.layer_imports import forbidden_imports
 from layerguard.checks.upward_import import UpwardImport
 from layerguard.config import is_rule_enabled, per_file_ignored_codes
-from layerguard.model import FileFacts, RuleMeta, Span
+from layerguard.model import FileFacts, RuleMeta, Span, make_finding
 from layerguard.suppress import NoqaIndex
 
 if TYPE_CHECKING:

@@ -26,6 +26,14 @@ class RuleMeta:
     summary: str
     opt_in: bool = False
     fixable: bool = False
+    # The preset layers a layer-bound rule applies to (SPEC §1); empty for a rule of any layer.
+    layers: tuple[str, ...] = ()
+    # The calls this rule reads from `FileFacts.calls`, by last name segment (`execute`) or by
+    # the top-level module of their qualified callee (`requests`): the extractor records those
+    # and no others, so a rule that reads a call it did not declare sees nothing (a test
+    # checks every rule's comparisons against its declaration).
+    calls: frozenset[str] = frozenset()
+    call_modules: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,6 @@ class ImportFact:
     span: Span
     statement: Span
     type_checking: bool
-    in_function: bool
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,6 @@ class TypingSubscriptFact:
     kind: str  # "Optional" | "Union"
     span: Span
     has_none: bool
-    member_count: int
     replacement: str | None  # PEP 604 text, None when no safe fix exists
 
 
@@ -208,12 +214,11 @@ class FunctionFact:
     returns: ExprFact | None
     complexity: int  # cyclomatic complexity, counted as ruff's C901 counts it
     span: Span
-    end_line: int
 
 
 @dataclass(frozen=True)
 class CallFact:
-    """A call the rules care about (see `ast_extract.INTERESTING_CALLS`)."""
+    """A call some rule declared it reads (`RuleMeta.calls`, `RuleMeta.call_modules`)."""
 
     call: ExprFact  # callee in `qualified` (or `text`), arguments in `args`/`keywords`
     callee: str  # the callee as written, dotted (`self.session.execute`), "" if not a dotted name
@@ -310,3 +315,37 @@ class Report:
     @property
     def has_internal_error(self) -> bool:
         return any(f.code == "LG000" for f in self.findings)
+
+
+# The two pipeline codes: no rule class produces them, the pipeline does.
+INTERNAL_ERROR = RuleMeta(
+    code="LG000",
+    name="internal-error",
+    severity=Severity.ERROR,
+    summary="A rule failed on a file: a bug in layerguard, please report it",
+)
+PARSE_ERROR = RuleMeta(
+    code="LG001",
+    name="parse-error",
+    severity=Severity.ERROR,
+    summary="A file cannot be read, decoded or parsed",
+)
+PIPELINE_RULES = (INTERNAL_ERROR, PARSE_ERROR)
+
+
+def make_finding(
+    meta: RuleMeta, facts: FileFacts, span: Span, message: str, fix: Fix | None = None
+) -> Finding:
+    """A finding of `meta` in the file `facts` describe."""
+    return Finding(
+        path=facts.path,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        code=meta.code,
+        name=meta.name,
+        severity=meta.severity,
+        message=message,
+        fix=fix,
+    )

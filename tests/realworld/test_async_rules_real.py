@@ -20,7 +20,7 @@ from layerguard.api import load_project, run_rules
 from layerguard.checks import ALL_RULES
 from layerguard.checks.db_call_not_awaited import COROUTINE_METHODS
 from layerguard.checks.sessions import SessionKind, declared_kind
-from layerguard.config import FORTRESS_LAYERS
+from layerguard.presets import FORTRESS_LAYERS
 from layerguard.model import Config, Finding
 from layerguard.project import Project
 

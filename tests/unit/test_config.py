@@ -8,7 +8,6 @@ import pytest
 
 from layerguard.config import (
     DEFAULT_EXCLUDE,
-    FORTRESS_LAYERS,
     ConfigError,
     find_project_root,
     is_rule_enabled,
@@ -17,6 +16,7 @@ from layerguard.config import (
     per_file_ignored_codes,
 )
 from layerguard.model import Config, Layer, RuleMeta, Severity
+from layerguard.presets import FORTRESS_LAYERS
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ def importer(module: str, is_package: bool = False) -> FileFacts:
 
 
 def imp(module: str, name: str | None = None, level: int = 0) -> ImportFact:
-    return ImportFact(module, name, None, level, SPAN, SPAN, False, False)
+    return ImportFact(module, name, None, level, SPAN, SPAN, False)
 
 
 MODULES = {m: importer(m) for m in ["app", "app.api", "app.api.users", "app.services", "app.services.orders"]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR, FileRule, ProjectRule, Rule
+from layerguard.checks.base import FileRule, ProjectRule, Rule
 from layerguard.checks.blocking_call import BlockingCallInAsync
 from layerguard.checks.db_call_not_awaited import DbCallNotAwaited
 from layerguard.checks.endpoint_business_logic import EndpointBusinessLogic
@@ -28,7 +28,7 @@ from layerguard.checks.sync_route_handler import SyncRouteHandler
 from layerguard.checks.union_annotation import UnionAnnotation
 from layerguard.checks.unregistered_router import UnregisteredRouter
 from layerguard.checks.upward_import import UpwardImport
-from layerguard.model import RuleMeta
+from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, RuleMeta
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
     from layerguard.project import FileContext
@@ -19,6 +20,7 @@ class EndpointBusinessLogic(FileRule):
         name="endpoint-business-logic",
         severity=Severity.WARNING,
         summary="A route handler is more complex than `endpoint-max-complexity` allows",
+        layers=PRESET_LAYER_NAMES,
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:

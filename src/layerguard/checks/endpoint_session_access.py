@@ -18,6 +18,7 @@ from layerguard.model import (
     RuleMeta,
     Severity,
 )
+from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
     from layerguard.project import FileContext
@@ -31,6 +32,7 @@ class EndpointSessionAccess(FileRule):
         name="endpoint-session-access",
         severity=Severity.ERROR,
         summary="A route handler takes a database session",
+        layers=PRESET_LAYER_NAMES,
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:

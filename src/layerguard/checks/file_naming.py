@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.checks.naming import entity_of, expected_file_name, layer_folder_module
+from layerguard.checks.naming import NAMED_LAYERS, entity_of, expected_file_name, layer_folder_module
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ class FileNaming(FileRule):
         name="file-naming",
         severity=Severity.ERROR,
         summary="A module in a model/schema/repository/service folder is not named after its entity",
+        layers=NAMED_LAYERS,
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 from layerguard.checks.base import FileRule
 from layerguard.checks.routes import find_route_handlers
 from layerguard.model import ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
+from layerguard.presets import BELOW_HTTP
 
 if TYPE_CHECKING:
     from layerguard.project import FileContext
 
-# The preset layers below the endpoints (SPEC §1 "Layer-bound rules"); custom layers are exempt.
-NON_HTTP_LAYERS = frozenset({"service", "repository", "model", "schema"})
 HTTP_PACKAGES = ("fastapi", "starlette")
 HTTP_EXCEPTIONS = frozenset(
     {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException"}
@@ -26,7 +25,7 @@ def non_http_layer(facts: FileFacts, project: FileContext) -> str | None:
     defines route handlers is an endpoint whatever its name (`api/v1/models.py` with a router):
     its layer is misconfigured, which the layer rules report, not HTTP leaking down."""
     layer = project.layers.layer_of(facts.module)
-    if layer not in NON_HTTP_LAYERS or find_route_handlers(facts):
+    if layer not in BELOW_HTTP or find_route_handlers(facts):
         return None
     return layer
 
@@ -37,6 +36,7 @@ class HttpExceptionOutsideEndpoint(FileRule):
         name="http-exception-outside-endpoint",
         severity=Severity.ERROR,
         summary="`HTTPException` raised outside an endpoint",
+        layers=BELOW_HTTP,
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
@@ -75,6 +75,7 @@ class HttpImportOutsideEndpoint(FileRule):
         name="http-import-outside-endpoint",
         severity=Severity.ERROR,
         summary="fastapi or starlette imported outside an endpoint",
+        layers=BELOW_HTTP,
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:

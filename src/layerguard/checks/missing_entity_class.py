@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.file_naming import FILE_START
-from layerguard.checks.naming import defines_promised_class, entity_of, layer_folder_module, promised_classes
+from layerguard.checks.naming import (
+    NAMED_LAYERS,
+    defines_promised_class,
+    entity_of,
+    layer_folder_module,
+    promised_classes,
+)
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
@@ -20,6 +26,7 @@ class MissingEntityClass(FileRule):
         name="missing-entity-class",
         severity=Severity.ERROR,
         summary="An entity-named module does not define the class its name promises",
+        layers=NAMED_LAYERS,
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:

@@ -23,15 +23,16 @@ from typing import TYPE_CHECKING
 
 from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, FileFacts
+from layerguard.presets import MODEL, REPOSITORY, SCHEMA, SERVICE
 
 if TYPE_CHECKING:
     from layerguard.project import FileContext
 
-NAMED_LAYERS = ("model", "schema", "repository", "service")
+NAMED_LAYERS = (MODEL, SCHEMA, REPOSITORY, SERVICE)
 STYLES = ("fortress", "snake")
 SCHEMA_CLASS_SUFFIXES = ("Base", "Create", "Update", "Response")
 SCHEMA_REQUIRED_SUFFIXES = ("Create", "Update", "Response")
-ROLE_SUFFIX = {"model": "", "schema": "Schema", "repository": "Repository", "service": "Service"}
+ROLE_SUFFIX = {MODEL: "", SCHEMA: "Schema", REPOSITORY: "Repository", SERVICE: "Service"}
 
 _PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*")
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -98,9 +99,9 @@ def entity_of(stem: str, layer: str, style: str) -> str | None:
     if style == "snake":
         if not _SNAKE.fullmatch(stem):
             return None
-        if layer == "model":
+        if layer == MODEL:
             return stem
-        if layer == "schema":
+        if layer == SCHEMA:
             return stem.removesuffix("_schema") or None
         suffix = "_" + layer
         return stem.removesuffix(suffix) if stem.endswith(suffix) else None
@@ -131,7 +132,7 @@ def pascal(entity: str) -> str:
 
 def promised_classes(layer: str, entity: str) -> list[str]:
     """The classes an entity-named module promises; a schema module needs one of them."""
-    suffixes = SCHEMA_REQUIRED_SUFFIXES if layer == "schema" else (ROLE_SUFFIX[layer],)
+    suffixes = SCHEMA_REQUIRED_SUFFIXES if layer == SCHEMA else (ROLE_SUFFIX[layer],)
     return [pascal(entity) + suffix for suffix in suffixes]
 
 
@@ -155,9 +156,9 @@ def expected_file_name(layer: str, style: str) -> str:
     """How a module of the layer is named under the style, for messages."""
     if style == "fortress":
         return f"`{{Entity}}{ROLE_SUFFIX[layer]}.py` (PascalCase)"
-    if layer == "model":
+    if layer == MODEL:
         return "`{entity}.py` (snake_case)"
-    if layer == "schema":
+    if layer == SCHEMA:
         return "`{entity}_schema.py` or `{entity}.py` (snake_case)"
     return f"`{{entity}}_{layer}.py` (snake_case)"
 

@@ -15,6 +15,7 @@ from layerguard.checks.naming import (
     same_name,
 )
 from layerguard.model import Finding, RuleMeta, Severity
+from layerguard.presets import MODEL, REPOSITORY
 
 if TYPE_CHECKING:
     from layerguard.project import Project
@@ -27,18 +28,19 @@ class RepositoryWithoutModel(ProjectRule):
         severity=Severity.WARNING,
         summary="An {Entity}Repository module whose entity has no model class",
         opt_in=True,
+        layers=(REPOSITORY,),
     )
 
     def check_project(self, project: Project) -> Iterator[Finding]:
         models = [
             cls.name
             for facts in project.files
-            if project.layers.layer_of(facts.module) == "model"
+            if project.layers.layer_of(facts.module) == MODEL
             for cls in module_classes(facts)
         ]
         for facts in project.files:
             module = layer_folder_module(facts, project) if project.is_checked(facts) else None
-            if module is None or module.layer != "repository":
+            if module is None or module.layer != REPOSITORY:
                 continue
             named = entity_of_any_style(module.stem, module.layer, project.config.naming)
             if named is None:

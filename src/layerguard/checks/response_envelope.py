@@ -15,6 +15,7 @@ from layerguard.checks.responses import (
 )
 from layerguard.checks.routes import RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
     from layerguard.project import Project
@@ -36,6 +37,7 @@ class ResponseEnvelope(ProjectRule):
         name="response-envelope",
         severity=Severity.ERROR,
         summary="A route handler does not respond with the response envelope",
+        layers=PRESET_LAYER_NAMES,
     )
 
     def check_project(self, project: Project) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ from layerguard.checks.naming import (
     same_name,
 )
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import SCHEMA
 
 if TYPE_CHECKING:
     from layerguard.project import FileContext
@@ -27,6 +28,7 @@ class SchemaClassNaming(FileRule):
         name="schema-class-naming",
         severity=Severity.WARNING,
         summary="A class in an entity's schema module is not named {Entity}Base/Create/Update/Response",
+        layers=(SCHEMA,),
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
@@ -34,7 +36,7 @@ class SchemaClassNaming(FileRule):
         if style == "off":
             return
         module = layer_folder_module(facts, project)
-        if module is None or module.layer != "schema":
+        if module is None or module.layer != SCHEMA:
             return
         entity = entity_of(module.stem, module.layer, style)
         if entity is None or not defines_promised_class(module, entity, style):

@@ -9,11 +9,11 @@ from layerguard.checks.base import FileRule
 from layerguard.checks.db_call_not_awaited import COROUTINE_METHODS
 from layerguard.checks.sessions import receiver_kind
 from layerguard.model import CallFact, FileFacts, Finding, FunctionFact, RuleMeta, Severity
+from layerguard.presets import DATA_ACCESS
 
 if TYPE_CHECKING:
     from layerguard.project import FileContext
 
-DATA_ACCESS_LAYERS = frozenset({"service", "repository"})
 DATA_METHODS = COROUTINE_METHODS | {"query"}
 
 
@@ -23,10 +23,11 @@ class SyncDataAccess(FileRule):
         name="sync-data-access",
         severity=Severity.ERROR,
         summary="A sync function in a service or repository uses a database session",
+        layers=DATA_ACCESS,
     )
 
     def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        if project.layers.layer_of(facts.module) not in DATA_ACCESS_LAYERS:
+        if project.layers.layer_of(facts.module) not in DATA_ACCESS:
             return
         run_sync_targets = _run_sync_targets(facts)
         first_call: dict[int, CallFact] = {}

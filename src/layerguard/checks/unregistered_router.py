@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from layerguard.checks.base import ProjectRule
 from layerguard.checks.routes import router_assignments
 from layerguard.model import AssignmentFact, CallFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import ENDPOINT
 
 if TYPE_CHECKING:
     from layerguard.project import Project
@@ -30,12 +31,13 @@ class UnregisteredRouter(ProjectRule):
         name="unregistered-router",
         severity=Severity.ERROR,
         summary="A router defined in an endpoint module is never included in the app",
+        layers=(ENDPOINT,),
     )
 
     def check_project(self, project: Project) -> Iterator[Finding]:
         included: set[RouterKey] | None = None
         for facts in project.files:
-            if not project.is_checked(facts) or project.layers.layer_of(facts.module) != "endpoint":
+            if not project.is_checked(facts) or project.layers.layer_of(facts.module) != ENDPOINT:
                 continue
             for assignment in router_assignments(facts):
                 if assignment.value is None or assignment.value.qualified in APP_FACTORIES:

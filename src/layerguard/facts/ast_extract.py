@@ -253,7 +253,6 @@ class FactExtractor(ast.NodeVisitor):
                 span=self.lines.span(node),
                 statement=statement,
                 type_checking=self.context.type_checking,
-                in_function=self.context.function_depth > 0,
             )
         )
 
@@ -305,7 +304,6 @@ class FactExtractor(ast.NodeVisitor):
             returns=self.summarize(node.returns) if node.returns is not None else None,
             complexity=function_complexity(node),
             span=self.lines.span(node),
-            end_line=node.end_lineno or node.lineno,
         )
 
     def _directly_in_class(self) -> bool:
@@ -612,7 +610,6 @@ class FactExtractor(ast.NodeVisitor):
                 kind=kind,
                 span=self.lines.span(node),
                 has_none=has_none,
-                member_count=len(members),
                 replacement=None if quoted else self._pep604_text(kind, members),
             )
         )

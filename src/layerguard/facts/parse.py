@@ -10,9 +10,8 @@ import tokenize
 import warnings
 from pathlib import Path
 
-from layerguard.checks.base import PARSE_ERROR, make_finding
 from layerguard.facts.ast_extract import extract_facts
-from layerguard.model import FileFacts, Span
+from layerguard.model import PARSE_ERROR, FileFacts, Span, make_finding
 
 
 class NeedsLibcst(Exception):

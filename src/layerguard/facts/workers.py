@@ -62,10 +62,9 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import NamedTuple
 
-from layerguard.checks.base import INTERNAL_ERROR, make_finding
 from layerguard.facts.jobs import ParseJob
 from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
-from layerguard.model import FileFacts, Span
+from layerguard.model import INTERNAL_ERROR, FileFacts, Span, make_finding
 
 # Below this many files, parse in process (see the crossover in the module docstring).
 POOL_MIN_FILES = 50

@@ -55,7 +55,6 @@ def facts_for(path: Path, module: str = "app.x", imported: str = "os") -> FileFa
         span=SPAN,
         statement=SPAN,
         type_checking=False,
-        in_function=False,
     )
     return FileFacts(path=path, module=module, is_package=False, imports=(fact,))
 
@@ -142,7 +141,7 @@ def test_schema_fingerprint_changes_with_nested_fields(old: str, new: str) -> No
 def test_real_schema_fingerprint_covers_nested_fact_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     before = schema_fingerprint(FileFacts)
     monkeypatch.setattr(ImportFact, "__dataclass_fields__", {**ImportFact.__dataclass_fields__})
-    del ImportFact.__dataclass_fields__["in_function"]
+    del ImportFact.__dataclass_fields__["type_checking"]
     assert schema_fingerprint(FileFacts) != before
 
 
