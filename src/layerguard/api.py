@@ -13,8 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard.checks import ALL_RULES, FileRule, ProjectRule, Rule
-from layerguard.config import is_rule_enabled, load_config, per_file_ignored_codes
+from layerguard.checks import ALL_METAS, ALL_RULES, FileRule, ProjectRule, Rule
+from layerguard import config as config_module
+from layerguard.config import is_rule_enabled, per_file_ignored_codes
 from layerguard.facts.cache import (
     FactsCache,
     entry_key,
@@ -40,6 +41,19 @@ from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchan
 
 if TYPE_CHECKING:
     from layerguard.facts.workers import ParsedFile
+
+
+def load_config(
+    paths: Sequence[Path] = (),
+    *,
+    config_file: Path | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+) -> Config:
+    """The effective configuration for `paths`, with selectors checked against every rule."""
+    return config_module.load_config(
+        paths, rules=ALL_METAS, config_file=config_file, select=select, ignore=ignore
+    )
 
 
 def check(

@@ -109,7 +109,8 @@ def rules(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from layerguard.checks import ALL_METAS
-    from layerguard.config import is_rule_enabled, load_config
+    from layerguard.api import load_config
+    from layerguard.config import is_rule_enabled
 
     try:
         settings = load_config([Path.cwd()], config_file=args.config)
@@ -162,7 +163,7 @@ def clean(args: argparse.Namespace) -> int:
 def graph(args: argparse.Namespace) -> int:
     """Print the layer diagram: allowed imports plain, violated ones red with their count."""
     from layerguard.api import load_project
-    from layerguard.config import load_config
+    from layerguard.api import load_config
     from layerguard.layer_diagram import FORMATS, render
 
     if args.format not in FORMATS:

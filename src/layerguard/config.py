@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from layerguard.checks import is_known_selector, lookup
 from layerguard.globs import module_glob_problem, path_glob_matches
-from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, Config, Layer, RuleMeta
+from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, Config, Layer, RuleMeta, find_rule, selects_any
 from layerguard.presets import PRESETS
 
 if sys.version_info >= (3, 11):
@@ -67,6 +66,9 @@ class _Where:
 
     file: str
     table: str
+    # The rules a code in `select`/`ignore` may name (the registry, handed in by the caller:
+    # config never imports the rules).
+    rules: tuple[RuleMeta, ...] = ()
 
     def error(self, text: str) -> ConfigError:
         prefix = f"{self.file}: [{self.table}] " if self.table else f"{self.file}: "
@@ -74,7 +76,7 @@ class _Where:
 
     def child(self, key: str) -> _Where:
         part = key if _BARE_TOML_KEY.fullmatch(key) else json.dumps(key)
-        return _Where(self.file, f"{self.table}.{part}" if self.table else part)
+        return _Where(self.file, f"{self.table}.{part}" if self.table else part, self.rules)
 
 
 def _display(path: Path) -> str:
@@ -142,14 +144,14 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
 
 
 def _check_selector(selector: str, where: _Where, key: str) -> str:
-    if _SELECTOR_FORM.fullmatch(selector) and is_known_selector(selector):
+    if _SELECTOR_FORM.fullmatch(selector) and selects_any(where.rules, selector):
         return selector
     upper = selector.upper()
-    if upper != selector and _SELECTOR_FORM.fullmatch(upper) and is_known_selector(upper):
+    if upper != selector and _SELECTOR_FORM.fullmatch(upper) and selects_any(where.rules, upper):
         raise where.error(
             f"'{key}' has {_show(selector)}, but rule codes are upper-case: write {_show(upper)}"
         )
-    meta = lookup(selector)
+    meta = find_rule(where.rules, selector)
     if meta is not None:
         raise where.error(f"'{key}' has the rule name {_show(selector)}; use its code {_show(meta.code)}")
     raise where.error(
@@ -398,11 +400,13 @@ def find_project_root(start: Path) -> Path:
 def load_config(
     paths: Sequence[Path] = (),
     *,
+    rules: Sequence[RuleMeta],
     config_file: Path | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
 ) -> Config:
-    """The effective configuration for a run: defaults, preset, config file and CLI merged."""
+    """The effective configuration for a run: defaults, preset, config file and CLI merged.
+    `rules`: every rule a selector may name (`layerguard.checks.ALL_METAS`)."""
     if config_file is not None:
         config_file = Path(os.path.abspath(config_file))
         settings = _explicit_settings(config_file)
@@ -410,19 +414,22 @@ def load_config(
     else:
         root = find_project_root(Path(paths[0]) if paths else Path.cwd())
         settings = _discovered_settings(root)
-    values = _validate(settings.table, settings.where) if settings.where is not None else {}
-    cli_select = _cli_selectors(select, "--select")
-    cli_ignore = _cli_selectors(ignore, "--ignore") or ()
+    where = dataclasses.replace(settings.where, rules=tuple(rules)) if settings.where is not None else None
+    values = _validate(settings.table, where) if where is not None else {}
+    cli_select = _cli_selectors(select, "--select", rules)
+    cli_ignore = _cli_selectors(ignore, "--ignore", rules) or ()
     return _build_config(root, settings, values, cli_select, cli_ignore)
 
 
-def _cli_selectors(codes: Sequence[str] | str | None, flag: str) -> tuple[str, ...] | None:
+def _cli_selectors(
+    codes: Sequence[str] | str | None, flag: str, rules: Sequence[RuleMeta]
+) -> tuple[str, ...] | None:
     """Command-line codes, comma-separated or not, checked like the config's."""
     if codes is None:
         return None
     items = [codes] if isinstance(codes, str) else list(codes)
     split = [part.strip() for item in items for part in item.split(",") if part.strip()]
-    where = _Where("command line", "")
+    where = _Where("command line", "", tuple(rules))
     return tuple(_check_selector(code, where, flag) for code in split)
 
 

@@ -7,6 +7,7 @@ Lines are 1-based.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -349,3 +350,14 @@ def make_finding(
         message=message,
         fix=fix,
     )
+
+
+def find_rule(metas: Iterable[RuleMeta], code_or_name: str) -> RuleMeta | None:
+    """The rule in `metas` with this code (any case) or kebab-case name."""
+    wanted = code_or_name.strip()
+    return next((m for m in metas if m.code == wanted.upper() or m.name == wanted.lower()), None)
+
+
+def selects_any(metas: Iterable[RuleMeta], selector: str) -> bool:
+    """A code or prefix (`LG`, `LG1`, `LG101`) that names at least one rule of `metas`."""
+    return any(meta.code.startswith(selector) for meta in metas)

@@ -22,7 +22,7 @@ import pytest
 from layerguard.api import load_project, run_rules
 from layerguard.checks import ALL_RULES
 from layerguard.checks.routes import find_route_handlers
-from layerguard.config import load_config
+from layerguard.api import load_config
 from layerguard.graph import build_import_graph
 from layerguard.model import Finding
 from layerguard.project import Project

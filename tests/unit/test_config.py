@@ -11,10 +11,10 @@ from layerguard.config import (
     ConfigError,
     find_project_root,
     is_rule_enabled,
-    load_config,
     lowest_python_minor,
     per_file_ignored_codes,
 )
+from layerguard.api import load_config
 from layerguard.model import Config, Layer, RuleMeta, Severity
 from layerguard.presets import FORTRESS_LAYERS
 

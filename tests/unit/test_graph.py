@@ -9,7 +9,7 @@ import grimp
 import pytest
 
 from layerguard.api import check
-from layerguard.config import load_config
+from layerguard.api import load_config
 from layerguard.facts.parse import parse_file
 from layerguard.graph import build_import_graph, resolve_import
 from layerguard.model import FileFacts, ImportFact, Span

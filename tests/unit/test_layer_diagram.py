@@ -9,7 +9,7 @@ import pytest
 
 from layerguard.api import load_project
 from layerguard.cli import run
-from layerguard.config import load_config
+from layerguard.api import load_config
 from layerguard.layer_diagram import LayerEdge, layer_edges, render_dot, render_mermaid
 from layerguard.project import Project
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from layerguard.config import ConfigError, load_config
+from layerguard.api import load_config
+from layerguard.config import ConfigError
 from layerguard.model import Config, Layer
 from layerguard.project import FileFinder, LayerMap, find_source_roots, module_name
 

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from layerguard import check
-from layerguard.config import load_config
+from layerguard.api import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -28,7 +28,7 @@ from layerguard.checks.sync_route_handler import SyncRouteHandler
 from layerguard.checks.union_annotation import UnionAnnotation
 from layerguard.checks.unregistered_router import UnregisteredRouter
 from layerguard.checks.upward_import import UpwardImport
-from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, RuleMeta
+from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, RuleMeta, find_rule, selects_any
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -71,16 +71,12 @@ ALL_METAS: tuple[RuleMeta, ...] = (INTERNAL_ERROR, PARSE_ERROR, *(rule.meta for 
 
 def lookup(code_or_name: str) -> RuleMeta | None:
     """The rule with this code (any case) or kebab-case name."""
-    wanted = code_or_name.strip()
-    for meta in ALL_METAS:
-        if meta.code == wanted.upper() or meta.name == wanted.lower():
-            return meta
-    return None
+    return find_rule(ALL_METAS, code_or_name)
 
 
 def is_known_selector(selector: str) -> bool:
     """A code or prefix (`LG`, `LG1`, `LG101`) that names at least one rule."""
-    return any(meta.code.startswith(selector) for meta in ALL_METAS)
+    return selects_any(ALL_METAS, selector)
 
 
 __all__ = ["ALL_METAS", "ALL_RULES", "FileRule", "ProjectRule", "Rule", "is_known_selector", "lookup"]
