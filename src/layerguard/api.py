@@ -13,9 +13,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard.checks import ALL_METAS, ALL_RULES, FileRule, ProjectRule, Rule
 from layerguard import config as config_module
+from layerguard.checks import ALL_METAS, ALL_RULES, FileRule, ProjectRule, Rule
 from layerguard.config import is_rule_enabled, per_file_ignored_codes
+from layerguard.context import FileView, ProjectView
 from layerguard.facts.cache import (
     FactsCache,
     entry_key,
@@ -35,7 +36,7 @@ from layerguard.model import (
     Span,
     make_finding,
 )
-from layerguard.project import FileFinder, FileView, Project, find_source_roots, module_name
+from layerguard.project import FileFinder, find_source_roots, module_name
 from layerguard.suppress import without_noqa
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 
@@ -112,7 +113,7 @@ def _findings(
     cache = FactsCache.open(config.root) if use_cache else None
     if cache is None:
         return _checked(
-            Project(config, tuple(_facts(config, parse_jobs, jobs, None)), frozenset(checked)), rules
+            ProjectView(config, tuple(_facts(config, parse_jobs, jobs, None)), frozenset(checked)), rules
         )
     parse_jobs, keys = _read_and_keyed(parse_jobs)
     known = [key for key in keys if key is not None]
@@ -123,7 +124,7 @@ def _findings(
         facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
         entry_keys = {job.path: key for job, key in zip(parse_jobs, keys, strict=True) if key is not None}
         every_file = frozenset(job.path for job in parse_jobs)
-        project = Project(config, tuple(facts), every_file)
+        project = ProjectView(config, tuple(facts), every_file)
         everything, _ = _checked(project, rules, FileFindingsMemo(cache, config, entry_keys))
         cache.save_file_findings()
         # A run with a file whose facts depend on the machine (a parse that timed out) is not
@@ -136,12 +137,12 @@ def _findings(
         # lose: this partial run is computed as asked.
         if facts is None:
             facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
-        return _checked(Project(config, tuple(facts), wanted), rules)
+        return _checked(ProjectView(config, tuple(facts), wanted), rules)
     return tuple(f for f in everything if f.path in wanted), len(checked)
 
 
 def _checked(
-    project: Project, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
+    project: ProjectView, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
 ) -> tuple[tuple[Finding, ...], int]:
     config_filter = _ConfigFilter(project.config)
     findings = [f for f in run_rules(project, rules, memo) if not config_filter.ignores(f)]
@@ -155,11 +156,11 @@ def load_project(
     *,
     jobs: int | None = None,
     use_cache: bool = True,
-) -> Project:
+) -> ProjectView:
     """Every project file's facts (the graph needs them all), and which of them to report on."""
     checked, parse_jobs = _parse_jobs(config, paths, sources)
     cache = FactsCache.open(config.root) if use_cache else None
-    return Project(config, tuple(_facts(config, parse_jobs, jobs, cache)), frozenset(checked))
+    return ProjectView(config, tuple(_facts(config, parse_jobs, jobs, cache)), frozenset(checked))
 
 
 def _parse_jobs(
@@ -301,7 +302,7 @@ class FileFindingsMemo:
 
 
 def run_rules(
-    project: Project, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
+    project: ProjectView, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
 ) -> Iterable[Finding]:
     """Every finding in the checked files, `# noqa` applied: LG001 for unparsable files,
     file rules on the others (or their findings from `memo`), project rules once."""

@@ -108,8 +108,8 @@ def rules(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from layerguard.checks import ALL_METAS
     from layerguard.api import load_config
+    from layerguard.checks import ALL_METAS
     from layerguard.config import is_rule_enabled
 
     try:
@@ -162,8 +162,7 @@ def clean(args: argparse.Namespace) -> int:
 
 def graph(args: argparse.Namespace) -> int:
     """Print the layer diagram: allowed imports plain, violated ones red with their count."""
-    from layerguard.api import load_project
-    from layerguard.api import load_config
+    from layerguard.api import load_config, load_project
     from layerguard.layer_diagram import FORMATS, render
 
     if args.format not in FORMATS:

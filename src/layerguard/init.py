@@ -43,10 +43,11 @@ from layerguard.config import (
     PYPROJECT,
     lowest_python_minor,
 )
+from layerguard.context import LayerMap, ProjectView
 from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
-from layerguard.project import LayerMap, Project, find_source_roots
+from layerguard.project import find_source_roots
 from layerguard.tomledit import TomlEditError, has_table, put_section, write_atomically
 
 if sys.version_info >= (3, 11):
@@ -202,13 +203,13 @@ def detect(root: Path) -> Detection:
         )
         for layer in LAYER_NAMES
     }
-    final = Project(_config_with(config, additions), project.files, frozenset())
+    final = ProjectView(_config_with(config, additions), project.files, frozenset())
     placed = sorted((m, layer) for layer, found in additions.items() for a in found for m in a.modules)
     for module, layer in placed:
         # A safety net: a wider glob that lost a deepest-match tie gives way to the exact name.
         if final.layers.layer_of(module) != layer:
             additions[layer].append(Addition(module, (module,), evidence[module], preset.layer_of(module)))
-    final = Project(_config_with(config, additions), project.files, frozenset())
+    final = ProjectView(_config_with(config, additions), project.files, frozenset())
     places = _places(final, parsed)
     return Detection(
         files=len(project.files),
@@ -230,7 +231,7 @@ def detect(root: Path) -> Detection:
 # --- Content roles. ---
 
 
-def content_roles(project: Project, parsed: list[FileFacts]) -> tuple[dict[str, str], dict[str, str]]:
+def content_roles(project: ProjectView, parsed: list[FileFacts]) -> tuple[dict[str, str], dict[str, str]]:
     """Module -> the layer its content shows, and module -> what showed it, for the modules
     where content says something."""
     layers = project.layers
@@ -268,17 +269,17 @@ def content_roles(project: Project, parsed: list[FileFacts]) -> tuple[dict[str, 
     return roles, evidence
 
 
-def _takes_sessions(facts: FileFacts, project: Project) -> bool:
+def _takes_sessions(facts: FileFacts, project: ProjectView) -> bool:
     """A module-level function of the module has a parameter typed as a database session."""
     return any(
-        param.annotation is not None and type_kind(param.annotation, facts, project) is not None
+        param.annotation is not None and type_kind(param.annotation, facts, project.file_view) is not None
         for function in facts.functions
         if not function.nested
         for param in function.params
     )
 
 
-def _imported_modules(project: Project) -> dict[str, set[str]]:
+def _imported_modules(project: ProjectView) -> dict[str, set[str]]:
     imported: dict[str, set[str]] = {}
     for edge in project.edges:
         imported.setdefault(edge.importer.module, set()).add(edge.imported)
@@ -289,7 +290,7 @@ def _imports_db(facts: FileFacts) -> bool:
     return any(i.level == 0 and i.module.split(".")[0] in DB_PACKAGES for i in facts.imports)
 
 
-def _is_table_class(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+def _is_table_class(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     """A mapped table: `__tablename__`, a SQLModel class with `table=True`, or a class below a
     declarative base (the base itself, `class Base(DeclarativeBase)`, is no table)."""
     if any(field.name in TABLE_FIELDS for field in cls.fields):
@@ -304,7 +305,7 @@ def _is_table_class(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
     return any(_is_declarative_base(base, where, project) for klass, where in chain for base in klass.bases)
 
 
-def _is_declarative_base(base: ExprFact, facts: FileFacts, project: Project) -> bool:
+def _is_declarative_base(base: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
     """`Base` bound to `declarative_base()` or `registry().generate_base()`."""
     found = project.symbols.resolve(base.qualified, facts) if base.qualified else None
     if found is None or isinstance(found[0], (ClassFact, FunctionFact)):
@@ -318,7 +319,7 @@ def _is_declarative_base(base: ExprFact, facts: FileFacts, project: Project) -> 
 
 
 def _additions(
-    layer: str, found: list[str], project: Project, roles: dict[str, str], evidence: dict[str, str]
+    layer: str, found: list[str], project: ProjectView, roles: dict[str, str], evidence: dict[str, str]
 ) -> list[Addition]:
     """The globs to add to `layer` so that every module found there lands in it."""
     preset = project.layers
@@ -356,7 +357,7 @@ def _additions(
     return additions
 
 
-def _moved_folder(layer: str, module: str, project: Project, roles: dict[str, str]) -> str | None:
+def _moved_folder(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> str | None:
     """The preset's layer folder of a module whose content belongs to another layer, when most
     of that folder does too; None when the module must move alone."""
     anchor = _anchor(module, project)
@@ -376,7 +377,7 @@ def _moved_folder(layer: str, module: str, project: Project, roles: dict[str, st
 
 
 def _shared_stems(
-    layer: str, unlayered: list[str], project: Project, roles: dict[str, str]
+    layer: str, unlayered: list[str], project: ProjectView, roles: dict[str, str]
 ) -> dict[str, list[str]]:
     """`views` when two or more packages name their module of this layer `views` and no
     module of that name is anything else: feature-sliced projects name modules by role."""
@@ -392,7 +393,7 @@ def _shared_stems(
     return shared
 
 
-def _joins(layer: str, module: str, project: Project, roles: dict[str, str]) -> bool:
+def _joins(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> bool:
     """Whether a module may be swept into `layer` by a wider glob: it belongs there, or it is
     unlayered, not wiring, and its content says nothing else."""
     role = roles.get(module)
@@ -402,7 +403,7 @@ def _joins(layer: str, module: str, project: Project, roles: dict[str, str]) -> 
     return layers.layer_of(module) in (None, layer) and not layers.is_wiring(module)
 
 
-def _widest_folder(layer: str, module: str, project: Project, roles: dict[str, str]) -> str | None:
+def _widest_folder(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> str | None:
     """The outermost package (below the top-level one) around `module` whose unlayered modules
     are mostly of this layer and hold nothing of another; None when there is none."""
     parts = module.split(".")
@@ -413,7 +414,7 @@ def _widest_folder(layer: str, module: str, project: Project, roles: dict[str, s
     return None
 
 
-def _is_layer_folder(layer: str, folder: str, project: Project, roles: dict[str, str]) -> bool:
+def _is_layer_folder(layer: str, folder: str, project: ProjectView, roles: dict[str, str]) -> bool:
     layers = project.layers
     inside = [
         f
@@ -446,7 +447,7 @@ def _config_with(config: Config, additions: dict[str, list[Addition]]) -> Config
 # --- What the final layer map looks like. ---
 
 
-def _anchor(module: str, project: Project) -> tuple[str, str] | None:
+def _anchor(module: str, project: ProjectView) -> tuple[str, str] | None:
     """(layer, place): the folder its layer's glob names, or the module itself when the glob
     names the module (a module named by its role, or listed by name)."""
     layer_name = project.layers.layer_of(module)
@@ -459,7 +460,7 @@ def _anchor(module: str, project: Project) -> tuple[str, str] | None:
     return layer.name, ".".join(segments[: deepest + 1])
 
 
-def _places(project: Project, parsed: list[FileFacts]) -> dict[str, list[tuple[str, int]]]:
+def _places(project: ProjectView, parsed: list[FileFacts]) -> dict[str, list[tuple[str, int]]]:
     """Per layer, its folders (and modules placed by name) with their module counts; a place
     inside another place of the same layer counts towards the outer one."""
     anchors: dict[str, list[str]] = {layer: [] for layer in LAYER_NAMES}
@@ -492,7 +493,7 @@ def _endpoint_folders_without_routes(
     )
 
 
-def _shape(project: Project, parsed: list[FileFacts]) -> str:
+def _shape(project: ProjectView, parsed: list[FileFacts]) -> str:
     """Classic (layer folders), feature-sliced (feature packages holding a module per role), both."""
     folder_layers: set[str] = set()
     feature_layers: dict[str, set[str]] = {}
@@ -512,7 +513,7 @@ def _shape(project: Project, parsed: list[FileFacts]) -> str:
     return "classic" if classic else "feature-sliced" if sliced else ""
 
 
-def _pydantic_elsewhere(project: Project, parsed: list[FileFacts], preset: LayerMap) -> tuple[str, ...]:
+def _pydantic_elsewhere(project: ProjectView, parsed: list[FileFacts], preset: LayerMap) -> tuple[str, ...]:
     """Unlayered modules defining pydantic models (settings excepted), for the guidance."""
     found = []
     for facts in parsed:
@@ -525,15 +526,17 @@ def _pydantic_elsewhere(project: Project, parsed: list[FileFacts], preset: Layer
     return tuple(found)
 
 
-def _is_pydantic_model(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+def _is_pydantic_model(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     outside = {a for a in project.symbols.ancestors(cls, facts) if isinstance(a, str)}
     return bool(outside & (PYDANTIC_MODEL | SQLMODEL)) and not outside & PYDANTIC_SETTINGS
 
 
-def _naming(project: Project) -> Naming:
+def _naming(project: ProjectView) -> Naming:
     """The style that three in four entity-named candidates follow (file name and promised
     class: neither LG801 nor LG802), else off."""
-    candidates = [c for c in (layer_folder_module(f, project) for f in project.files) if c is not None]
+    candidates = [
+        c for c in (layer_folder_module(f, project.file_view) for f in project.files) if c is not None
+    ]
     following = {style: sum(1 for c in candidates if follows_style(c, style)) for style in STYLES}
     best = max(STYLES, key=lambda style: following[style])
     chosen = best if candidates and following[best] >= NAMING_SHARE * len(candidates) else "off"
@@ -544,7 +547,7 @@ def _naming(project: Project) -> Naming:
 # --- Session providers and target version. ---
 
 
-def session_providers(project: Project, parsed: list[FileFacts]) -> tuple[Provider, ...]:
+def session_providers(project: ProjectView, parsed: list[FileFacts]) -> tuple[Provider, ...]:
     """What `Depends(...)` gets sessions from: project functions that return a Session or
     AsyncSession (or an iterator or context manager of one), and any provider, the project's or
     a library's, that feeds a parameter or alias typed as a session."""
@@ -556,7 +559,7 @@ def session_providers(project: Project, parsed: list[FileFacts]) -> tuple[Provid
             if resolved is None or not isinstance(function, FunctionFact) or function.returns is None:
                 continue
             where = resolved[1]
-            kind = type_kind(function.returns, where, project)
+            kind = type_kind(function.returns, where, project.file_view)
             if kind is not None:
                 found[(where.module, function.name)] = Provider(function.name, where.module, kind.value)
         for provider, kind_name in _typed_providers(facts, project):
@@ -568,7 +571,7 @@ def session_providers(project: Project, parsed: list[FileFacts]) -> tuple[Provid
     return tuple(found[key] for key in sorted(found))
 
 
-def _typed_providers(facts: FileFacts, project: Project) -> Iterable[tuple[str, str]]:
+def _typed_providers(facts: FileFacts, project: ProjectView) -> Iterable[tuple[str, str]]:
     """(provider, session kind) for `db: AsyncSession = Depends(p)`,
     `db: Annotated[AsyncSession, Depends(p)]` and `DbSession = Annotated[AsyncSession, Depends(p)]`."""
     typed: list[tuple[ExprFact, tuple[ExprFact | None, ...]]] = [
@@ -584,7 +587,7 @@ def _typed_providers(facts: FileFacts, project: Project) -> Iterable[tuple[str, 
     ]
     for annotation, carriers in typed:
         providers = [p for carrier in carriers if carrier is not None for p in carrier.depends if p]
-        kind = type_kind(annotation, facts, project) if providers else None
+        kind = type_kind(annotation, facts, project.file_view) if providers else None
         if kind is not None:
             yield from ((provider, kind.value) for provider in providers)
 

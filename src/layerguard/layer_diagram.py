@@ -21,7 +21,7 @@ from layerguard.model import FileFacts, RuleMeta, Span, make_finding
 from layerguard.suppress import NoqaIndex
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 FORMATS = ("mermaid", "dot")
 VIOLATION_COLOR = "#d62728"
@@ -41,7 +41,7 @@ class LayerEdge:
         return f"{self.violations} violation{'s' if self.violations != 1 else ''}"
 
 
-def layer_edges(project: Project) -> list[LayerEdge]:
+def layer_edges(project: ProjectView) -> list[LayerEdge]:
     """The allowed edges in layer-table order, then the violated ones, most violations first.
 
     A violation is an LG101, LG102 or LG103 finding that `check` would report on this project:
@@ -60,7 +60,7 @@ def layer_edges(project: Project) -> list[LayerEdge]:
     return allowed + violated
 
 
-def _violations(project: Project) -> Iterator[tuple[str, str]]:
+def _violations(project: ProjectView) -> Iterator[tuple[str, str]]:
     config = project.config
     direct = {meta.code: meta for meta in (UpwardImport.meta, LayerBypass.meta)}
     for violation in forbidden_imports(project):
@@ -75,7 +75,7 @@ def _violations(project: Project) -> Iterator[tuple[str, str]]:
                 yield chain.importer_layer, chain.imported_layer
 
 
-def _reported(meta: RuleMeta, facts: FileFacts, span: Span, project: Project) -> bool:
+def _reported(meta: RuleMeta, facts: FileFacts, span: Span, project: ProjectView) -> bool:
     """Whether `check` would report a finding of `meta` there."""
     config = project.config
     if not is_rule_enabled(config, meta):
@@ -90,7 +90,7 @@ def _reported(meta: RuleMeta, facts: FileFacts, span: Span, project: Project) ->
     return not NoqaIndex(facts).suppresses(make_finding(meta, facts, span, ""))
 
 
-def render_mermaid(project: Project) -> str:
+def render_mermaid(project: ProjectView) -> str:
     """A Mermaid flowchart, top layer first."""
     ids = _node_ids(project)
     lines = ["flowchart TD"]
@@ -107,7 +107,7 @@ def render_mermaid(project: Project) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_dot(project: Project) -> str:
+def render_dot(project: ProjectView) -> str:
     """A Graphviz digraph, top layer first."""
     lines = ["digraph layers {", "    rankdir=TB;", "    node [shape=box];"]
     lines += [f"    {_quoted(layer.name)};" for layer in project.config.layers]
@@ -122,13 +122,13 @@ def render_dot(project: Project) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(project: Project, output_format: str) -> str:
+def render(project: ProjectView, output_format: str) -> str:
     if output_format == "dot":
         return render_dot(project)
     return render_mermaid(project)
 
 
-def _node_ids(project: Project) -> dict[str, str]:
+def _node_ids(project: ProjectView) -> dict[str, str]:
     """Layer names are free text; Mermaid node ids must be plain words."""
     return {layer.name: f"L{index}" for index, layer in enumerate(project.config.layers)}
 

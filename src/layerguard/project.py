@@ -1,22 +1,15 @@
-"""The project model: which files there are, their module names, and the layer of each module."""
+"""Discovery: which files the project has, their source roots and their module names."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from layerguard.config import ConfigError
-from layerguard.globs import module_glob_matches, path_glob_matches
-from layerguard.model import Config, FileFacts
-
-if TYPE_CHECKING:
-    from layerguard.graph import ImportEdge
-    from layerguard.symbols import Symbols
+from layerguard.globs import path_glob_matches
+from layerguard.model import Config
 
 # Never source code, whatever `exclude` says (ruff skips the same tool and VCS folders).
 SKIPPED_DIRS = frozenset(
@@ -168,87 +161,3 @@ def module_name(path: Path, source_roots: Sequence[Path], root: Path) -> tuple[s
     if is_package:
         parts.pop()
     return ".".join(parts) or path.parent.name, is_package
-
-
-class LayerMap:
-    """Module -> layer, by the configured globs: wiring first, then the deepest match."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.layer_of = lru_cache(maxsize=None)(self._layer_of)
-        self.is_wiring = lru_cache(maxsize=None)(self._is_wiring)
-
-    def _is_wiring(self, module: str) -> bool:
-        return any(module_glob_matches(p, module) is not None for p in self.config.wiring)
-
-    def _layer_of(self, module: str) -> str | None:
-        """The layer name, or None for wiring and unlayered modules."""
-        if self.is_wiring(module):
-            return None
-        best: tuple[int, str] | None = None
-        for layer in self.config.layers:
-            for pattern in layer.modules:
-                depth = module_glob_matches(pattern, module)
-                # Strictly deeper wins, so on a tie the layer listed first keeps it.
-                if depth is not None and (best is None or depth > best[0]):
-                    best = (depth, layer.name)
-        return best[1] if best else None
-
-    def rank(self, layer: str) -> int:
-        """0 for the top layer; a higher number is a lower layer."""
-        return next(i for i, candidate in enumerate(self.config.layers) if candidate.name == layer)
-
-
-class FileContext(Protocol):
-    """What a file rule may read besides its file's facts. Project rules get the `Project`."""
-
-    @property
-    def config(self) -> Config: ...
-
-    @property
-    def layers(self) -> LayerMap: ...
-
-    @property
-    def symbols(self) -> Symbols: ...
-
-
-@dataclass(frozen=True)
-class FileView:
-    """A `FileContext` whose symbols may be a `RecordingSymbols` (see `api.run_rules`)."""
-
-    config: Config
-    layers: LayerMap
-    symbols: Symbols
-
-
-@dataclass
-class Project:
-    """Every file's facts, the files to report on, and the layer map: what project rules read."""
-
-    config: Config
-    files: tuple[FileFacts, ...]
-    checked: frozenset[Path]
-    layers: LayerMap = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.layers = LayerMap(self.config)
-
-    @cached_property
-    def by_module(self) -> dict[str, FileFacts]:
-        return {facts.module: facts for facts in self.files}
-
-    @cached_property
-    def symbols(self) -> Symbols:
-        """Classes, functions and assignments of every file, by qualified name."""
-        from layerguard.symbols import Symbols
-
-        return Symbols(self.files)
-
-    @cached_property
-    def edges(self) -> tuple[ImportEdge, ...]:
-        from layerguard.graph import resolve_imports
-
-        return resolve_imports(self)
-
-    def is_checked(self, facts: FileFacts) -> bool:
-        return facts.path in self.checked

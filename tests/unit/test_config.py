@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from layerguard.api import load_config
 from layerguard.config import (
     DEFAULT_EXCLUDE,
     ConfigError,
@@ -14,7 +15,6 @@ from layerguard.config import (
     lowest_python_minor,
     per_file_ignored_codes,
 )
-from layerguard.api import load_config
 from layerguard.model import Config, Layer, RuleMeta, Severity
 from layerguard.presets import FORTRESS_LAYERS
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import grimp
 import pytest
 
-from layerguard.api import check
-from layerguard.api import load_config
+from layerguard.api import check, load_config
+from layerguard.context import ProjectView
 from layerguard.facts.parse import parse_file
-from layerguard.graph import build_import_graph, resolve_import
+from layerguard.graph import ImportEdge, build_import_graph, resolve_import
 from layerguard.model import FileFacts, ImportFact, Span
-from layerguard.project import FileFinder, Project, find_source_roots, module_name
+from layerguard.project import FileFinder, find_source_roots, module_name
 
 FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "fortress_app"
 SPAN = Span(1, 0, 1, 1)
@@ -48,12 +48,16 @@ def test_resolve_import(facts: FileFacts, fact: ImportFact, expected: str | None
     assert resolve_import(facts, fact, MODULES) == expected
 
 
-def project_of(root: Path) -> Project:
+def module_graph(project: ProjectView) -> tuple[list[str], tuple[ImportEdge, ...]]:
+    return [facts.module for facts in project.files], project.edges
+
+
+def project_of(root: Path) -> ProjectView:
     config = load_config([root])
     roots = find_source_roots(config)
     files = FileFinder(config).files([root])
     facts = tuple(parse_file(p, *module_name(p, roots, root)) for p in files)
-    return Project(config, facts, frozenset(files))
+    return ProjectView(config, facts, frozenset(files))
 
 
 def test_graph_equals_grimps_own_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,7 +67,7 @@ def test_graph_equals_grimps_own_build(tmp_path: Path, monkeypatch: pytest.Monke
     (app / "app/legacy/broken.py").unlink()  # grimp stops on a syntax error; we report LG001
     monkeypatch.syspath_prepend(str(app))
     theirs = grimp.build_graph("app", cache_dir=None)
-    ours = build_import_graph(project_of(app))
+    ours = build_import_graph(*module_graph(project_of(app)))
     assert ours.modules == theirs.modules
     for module in sorted(theirs.modules):
         assert ours.find_modules_directly_imported_by(module) == theirs.find_modules_directly_imported_by(
@@ -77,7 +81,7 @@ def test_namespace_folders_are_in_the_graph(tmp_path: Path) -> None:
     (tmp_path / "app/__init__.py").write_text("")
     (tmp_path / "app/features/chat/api.py").write_text("from app.features.chat import service\n")
     (tmp_path / "app/features/chat/service.py").write_text("")
-    graph = build_import_graph(project_of(tmp_path))
+    graph = build_import_graph(*module_graph(project_of(tmp_path)))
     assert graph.find_modules_directly_imported_by("app.features.chat.api") == {"app.features.chat.service"}
 
 

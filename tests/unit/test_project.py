@@ -10,8 +10,9 @@ import pytest
 
 from layerguard.api import load_config
 from layerguard.config import ConfigError
+from layerguard.context import LayerMap
 from layerguard.model import Config, Layer
-from layerguard.project import FileFinder, LayerMap, find_source_roots, module_name
+from layerguard.project import FileFinder, find_source_roots, module_name
 
 
 def make_tree(root: Path, files: list[str]) -> None:

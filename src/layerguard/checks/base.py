@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from layerguard.model import FileFacts, Finding, Fix, RuleMeta, Span, make_finding
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext, Project
+    from layerguard.context import FileView, ProjectView
 
 
 class Rule:
@@ -21,12 +21,12 @@ class Rule:
 class FileRule(Rule):
     """Reads one file's facts; runs on every checked file."""
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         raise NotImplementedError
 
 
 class ProjectRule(Rule):
     """Reads every file's facts and the import graph; runs once per run."""
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         raise NotImplementedError

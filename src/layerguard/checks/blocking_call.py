@@ -9,7 +9,7 @@ from layerguard.checks.base import FileRule
 from layerguard.model import CallFact, FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 HTTP_FUNCTIONS = ("get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "request")
 SUBPROCESS_FUNCTIONS = ("run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput")
@@ -46,7 +46,7 @@ class BlockingCallInAsync(FileRule):
         summary="A blocking call inside `async def`",
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         open_is_builtin = not _rebinds_open(facts)
         for call in facts.calls:
             if not call.in_async:

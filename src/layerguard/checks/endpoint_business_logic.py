@@ -11,7 +11,7 @@ from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class EndpointBusinessLogic(FileRule):
@@ -23,9 +23,9 @@ class EndpointBusinessLogic(FileRule):
         layers=PRESET_LAYER_NAMES,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        limit = project.config.endpoint_max_complexity
-        for handler in checked_route_handlers(facts, project):
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        limit = view.config.endpoint_max_complexity
+        for handler in checked_route_handlers(facts, view):
             function = handler.function
             if function.complexity > limit:
                 message = (

@@ -21,7 +21,7 @@ from layerguard.model import (
 from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 MAX_ALIAS_HOPS = 6  # `DB = SessionDep` chains deeper than this are not followed (and cycles end)
 
@@ -35,10 +35,10 @@ class EndpointSessionAccess(FileRule):
         layers=PRESET_LAYER_NAMES,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        for handler in checked_route_handlers(facts, project):
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        for handler in checked_route_handlers(facts, view):
             for param in handler.function.params:
-                evidence = session_evidence(param, facts, project)
+                evidence = session_evidence(param, facts, view)
                 if evidence is not None:
                     message = (
                         f"Route handler `{handler.function.name}` takes a database session "
@@ -47,23 +47,23 @@ class EndpointSessionAccess(FileRule):
                     yield self.finding(facts, param.span, message)
 
 
-def session_evidence(param: ParamFact, facts: FileFacts, project: FileContext) -> str | None:
+def session_evidence(param: ParamFact, facts: FileFacts, view: FileView) -> str | None:
     """Why a parameter is a DB session (its type, or the provider it depends on), or None."""
     if param.annotation is not None:
-        kind = type_kind(param.annotation, facts, project)
+        kind = type_kind(param.annotation, facts, view)
         if kind is not None:
             article = "an" if kind.value.startswith("A") else "a"
             return f"typed `{param.annotation.text}`, {article} {kind.value}"
-    for provider in _providers(param, facts, project):
+    for provider in _providers(param, facts, view):
         name = provider.rpartition(".")[2]
-        if name in project.config.session_providers:
+        if name in view.config.session_providers:
             return f"`Depends({name})`, a session provider"
-        if _provider_returns_session(provider, facts, project):
+        if _provider_returns_session(provider, facts, view):
             return f"`Depends({name})`, which returns a session"
     return None
 
 
-def _providers(param: ParamFact, facts: FileFacts, project: FileContext) -> Iterator[str]:
+def _providers(param: ParamFact, facts: FileFacts, view: FileView) -> Iterator[str]:
     """Every `Depends(p)` provider of a parameter: in its default, in `Annotated[...]`, or in
     the value of the type alias it is annotated with (`DB = Annotated[X, Depends(get_db)]`)."""
     if param.default is not None:
@@ -76,15 +76,15 @@ def _providers(param: ParamFact, facts: FileFacts, project: FileContext) -> Iter
         yield from (p for p in annotation.depends if p)
         if annotation.kind != "name" or not annotation.qualified:
             return
-        found = project.symbols.resolve(annotation.qualified, where)
+        found = view.symbols.resolve(annotation.qualified, where)
         if found is None or not isinstance(found[0], AssignmentFact):
             return
         annotation, where = found[0].value, found[1]
 
 
-def _provider_returns_session(provider: str, facts: FileFacts, project: FileContext) -> bool:
+def _provider_returns_session(provider: str, facts: FileFacts, view: FileView) -> bool:
     """A project function whose return annotation declares a session (`AsyncIterator[AsyncSession]`)."""
-    found = project.symbols.resolve(provider, facts)
+    found = view.symbols.resolve(provider, facts)
     if found is None or not isinstance(found[0], FunctionFact) or found[0].returns is None:
         return False
-    return type_kind(found[0].returns, found[1], project) is not None
+    return type_kind(found[0].returns, found[1], view) is not None

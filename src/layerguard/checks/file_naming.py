@@ -10,7 +10,7 @@ from layerguard.checks.naming import NAMED_LAYERS, entity_of, expected_file_name
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 FILE_START = Span(1, 0, 1, 0)
 
@@ -24,11 +24,11 @@ class FileNaming(FileRule):
         layers=NAMED_LAYERS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        style = project.config.naming
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        style = view.config.naming
         if style == "off":
             return
-        module = layer_folder_module(facts, project)
+        module = layer_folder_module(facts, view)
         if module is None or entity_of(module.stem, module.layer, style) is not None:
             return
         yield self.finding(

@@ -17,7 +17,7 @@ from layerguard.checks.naming import (
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class MissingEntityClass(FileRule):
@@ -29,11 +29,11 @@ class MissingEntityClass(FileRule):
         layers=NAMED_LAYERS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        style = project.config.naming
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        style = view.config.naming
         if style == "off":
             return
-        module = layer_folder_module(facts, project)
+        module = layer_folder_module(facts, view)
         entity = entity_of(module.stem, module.layer, style) if module is not None else None
         if module is None or entity is None:
             return  # misnamed modules are LG801's

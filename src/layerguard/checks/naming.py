@@ -26,7 +26,7 @@ from layerguard.model import ClassFact, FileFacts
 from layerguard.presets import MODEL, REPOSITORY, SCHEMA, SERVICE
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 NAMED_LAYERS = (MODEL, SCHEMA, REPOSITORY, SERVICE)
 STYLES = ("fortress", "snake")
@@ -52,23 +52,23 @@ class LayerFolderModule:
         return f"{self.stem}.py"
 
 
-def layer_folder_module(facts: FileFacts, project: FileContext) -> LayerFolderModule | None:
+def layer_folder_module(facts: FileFacts, view: FileView) -> LayerFolderModule | None:
     """The module as an entity-named candidate, or None when the naming rules skip it."""
     if facts.is_package or facts.path.suffix != ".py" or facts.parse_error is not None:
         return None
-    layer_name = project.layers.layer_of(facts.module)
+    layer_name = view.layers.layer_of(facts.module)
     if layer_name not in NAMED_LAYERS:
         return None
-    folder = layer_folder(facts.module, project, layer_name)
+    folder = layer_folder(facts.module, view, layer_name)
     stem = facts.module.rpartition(".")[2]
-    if folder is None or is_exempt(facts.module, stem, project.config.naming_exempt):
+    if folder is None or is_exempt(facts.module, stem, view.config.naming_exempt):
         return None
     return LayerFolderModule(facts, layer_name, folder, stem)
 
 
-def layer_folder(module: str, project: FileContext, layer_name: str) -> str | None:
+def layer_folder(module: str, view: FileView, layer_name: str) -> str | None:
     """The module's parent package when the layer's glob names that package, else None."""
-    layer = project.config.layer(layer_name)
+    layer = view.config.layer(layer_name)
     if layer is None:
         return None
     depths = [module_glob_matches(pattern, module) for pattern in layer.modules]

@@ -15,7 +15,7 @@ from layerguard.checks.base import FileRule
 from layerguard.model import CallFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 SQL_METHODS = frozenset({"execute", "exec_driver_sql", "executemany"})
 TEXT_CONSTRUCTORS = frozenset(
@@ -126,7 +126,7 @@ class RawSql(FileRule):
         summary="A constant SQL string is passed to `text()` or `.execute()`",
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         for found in sql_arguments(facts):
             if found.expression.kind != "string":
                 continue
@@ -146,7 +146,7 @@ class SqlInjection(FileRule):
         summary="SQL text built with an f-string, `+`, `%` or `.format()` reaches a SQL call",
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         for found in sql_arguments(facts):
             kind = found.expression.kind
             if kind == "string":

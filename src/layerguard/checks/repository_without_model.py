@@ -18,7 +18,7 @@ from layerguard.model import Finding, RuleMeta, Severity
 from layerguard.presets import MODEL, REPOSITORY
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 class RepositoryWithoutModel(ProjectRule):
@@ -31,7 +31,7 @@ class RepositoryWithoutModel(ProjectRule):
         layers=(REPOSITORY,),
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         models = [
             cls.name
             for facts in project.files
@@ -39,7 +39,7 @@ class RepositoryWithoutModel(ProjectRule):
             for cls in module_classes(facts)
         ]
         for facts in project.files:
-            module = layer_folder_module(facts, project) if project.is_checked(facts) else None
+            module = layer_folder_module(facts, project.file_view) if project.is_checked(facts) else None
             if module is None or module.layer != REPOSITORY:
                 continue
             named = entity_of_any_style(module.stem, module.layer, project.config.naming)

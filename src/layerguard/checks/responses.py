@@ -11,7 +11,7 @@ from layerguard.checks.routes import RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FieldFact, FileFacts
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 RESPONSE_PACKAGES = frozenset({"fastapi", "starlette", "sse_starlette"})
 CLASS_VAR = frozenset({"typing.ClassVar", "typing_extensions.ClassVar", "ClassVar"})
@@ -51,7 +51,7 @@ def is_response_class_name(qualified: str | None) -> bool:
     return qualified.partition(".")[0] in RESPONSE_PACKAGES and qualified.endswith("Response")
 
 
-def is_response_subclass(expression: ExprFact, facts: FileFacts, project: Project) -> bool:
+def is_response_subclass(expression: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
     """The expression names a Starlette `Response` class, or a project class derived from one."""
     if is_response_class_name(expression.qualified):
         return True
@@ -62,7 +62,7 @@ def is_response_subclass(expression: ExprFact, facts: FileFacts, project: Projec
 
 
 def referenced_class(
-    expression: ExprFact, facts: FileFacts, project: Project
+    expression: ExprFact, facts: FileFacts, project: ProjectView
 ) -> tuple[ClassFact, FileFacts] | None:
     """The project class an annotation names (`User`, `Envelope[User]`, `"User"`), following
     module-level aliases (`UserPage = Page[User]`)."""
@@ -84,7 +84,7 @@ def referenced_class(
 
 
 def schema_classes(
-    expression: ExprFact, facts: FileFacts, project: Project
+    expression: ExprFact, facts: FileFacts, project: ProjectView
 ) -> Iterator[tuple[ClassFact, FileFacts]]:
     """The classes a response model names: itself, or each member of a container
     (`list[UserOut]`, `UserOut | None`); members of a project generic (`Envelope[UserOut]`)
@@ -109,7 +109,7 @@ def model_fields(cls: ClassFact) -> Iterator[FieldFact]:
 
 
 def fields_with_inherited(
-    cls: ClassFact, facts: FileFacts, project: Project
+    cls: ClassFact, facts: FileFacts, project: ProjectView
 ) -> Iterator[tuple[FieldFact, ClassFact, FileFacts]]:
     """Every field of the class and of its project base classes, nearest definition first."""
     seen: set[str] = set()

@@ -19,7 +19,7 @@ from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import SCHEMA
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class SchemaClassNaming(FileRule):
@@ -31,11 +31,11 @@ class SchemaClassNaming(FileRule):
         layers=(SCHEMA,),
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        style = project.config.naming
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        style = view.config.naming
         if style == "off":
             return
-        module = layer_folder_module(facts, project)
+        module = layer_folder_module(facts, view)
         if module is None or module.layer != SCHEMA:
             return
         entity = entity_of(module.stem, module.layer, style)

@@ -16,7 +16,7 @@ from layerguard.checks.routes import find_route_handlers
 from layerguard.model import ClassFact, FieldFact, FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 ClassKey = tuple[str, str]  # (module, qualname)
 
@@ -29,7 +29,7 @@ class SecretInResponse(ProjectRule):
         summary="A response schema has a secret field (password, secret key ...)",
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         secrets = {name.lower() for name in project.config.secret_fields}
         reported: set[tuple[str, Span]] = set()
         for cls, facts, why in response_schemas(project):
@@ -51,7 +51,7 @@ class SecretInResponse(ProjectRule):
                 yield self.finding(facts, span, message)
 
 
-def response_schemas(project: Project) -> Iterator[tuple[ClassFact, FileFacts, str]]:
+def response_schemas(project: ProjectView) -> Iterator[tuple[ClassFact, FileFacts, str]]:
     """Each response schema once: a route's response model, or a class named `*Response`."""
     seen: set[ClassKey] = set()
     for facts in project.files:
@@ -75,7 +75,7 @@ def response_schemas(project: Project) -> Iterator[tuple[ClassFact, FileFacts, s
                 yield cls, facts, "named `*Response`"
 
 
-def is_starlette_response(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+def is_starlette_response(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     """A `Response` subclass is what FastAPI sends, not a schema of fields."""
     return any(
         isinstance(a, str) and is_response_class_name(a) for a in project.symbols.ancestors(cls, facts)

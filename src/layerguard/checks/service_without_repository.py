@@ -12,7 +12,7 @@ from layerguard.model import Finding, RuleMeta, Severity
 from layerguard.presets import REPOSITORY, SERVICE
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 class ServiceWithoutRepository(ProjectRule):
@@ -25,7 +25,7 @@ class ServiceWithoutRepository(ProjectRule):
         layers=(SERVICE,),
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         # Every import counts, under TYPE_CHECKING too: an injected repository is often
         # imported for its annotation only.
         importers = {
@@ -34,7 +34,7 @@ class ServiceWithoutRepository(ProjectRule):
             if project.layers.layer_of(edge.imported) == REPOSITORY
         }
         for facts in project.files:
-            module = layer_folder_module(facts, project) if project.is_checked(facts) else None
+            module = layer_folder_module(facts, project.file_view) if project.is_checked(facts) else None
             if module is None or module.layer != SERVICE or facts.module in importers:
                 continue
             named = entity_of_any_style(module.stem, module.layer, project.config.naming)

@@ -11,7 +11,7 @@ from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class SyncRouteHandler(FileRule):
@@ -23,8 +23,8 @@ class SyncRouteHandler(FileRule):
         layers=PRESET_LAYER_NAMES,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        for handler in checked_route_handlers(facts, project):
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        for handler in checked_route_handlers(facts, view):
             function = handler.function
             if not function.is_async:
                 message = f"Route handler `{function.name}` is `def`: make it `async def`"

@@ -11,7 +11,7 @@ from layerguard.model import AssignmentFact, CallFact, ExprFact, FileFacts, Find
 from layerguard.presets import ENDPOINT
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 APP_FACTORIES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 # Calls that serve a router: its keyword and position (None: every positional argument).
@@ -34,7 +34,7 @@ class UnregisteredRouter(ProjectRule):
         layers=(ENDPOINT,),
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         included: set[RouterKey] | None = None
         for facts in project.files:
             if not project.is_checked(facts) or project.layers.layer_of(facts.module) != ENDPOINT:
@@ -52,7 +52,7 @@ class UnregisteredRouter(ProjectRule):
                     yield self.finding(facts, assignment.span, message)
 
 
-def included_routers(project: Project) -> set[RouterKey]:
+def included_routers(project: ProjectView) -> set[RouterKey]:
     """Every module-level assignment that an `include_router(...)`/`mount(...)` call anywhere
     in the project passes: by name, alias, module attribute, or inside an iterated list."""
     included: set[RouterKey] = set()
@@ -75,7 +75,9 @@ def _included_arguments(call: CallFact) -> tuple[ExprFact, ...]:
     return call.call.args[position : position + 1]
 
 
-def _assignments_named(expr: ExprFact, facts: FileFacts, project: Project, hops: int) -> Iterator[RouterKey]:
+def _assignments_named(
+    expr: ExprFact, facts: FileFacts, project: ProjectView, hops: int
+) -> Iterator[RouterKey]:
     """The module-level assignments an expression stands for, following local values, list and
     tuple elements, and module-level aliases."""
     if hops <= 0:
