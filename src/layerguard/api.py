@@ -13,9 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard import config as config_module
+from layerguard.config import load_config as load_configuration
 from layerguard.checks import ALL_METAS, ALL_RULES, FileRule, ProjectRule, Rule
-from layerguard.config import is_rule_enabled, per_file_ignored_codes
+from layerguard.config import is_rule_enabled
 from layerguard.context import FileView, ProjectView
 from layerguard.facts.cache import (
     FactsCache,
@@ -37,7 +37,7 @@ from layerguard.model import (
     make_finding,
 )
 from layerguard.project import FileFinder, find_source_roots, module_name
-from layerguard.suppress import without_noqa
+from layerguard.suppress import Suppression
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def load_config(
     ignore: Sequence[str] | None = None,
 ) -> Config:
     """The effective configuration for `paths`, with selectors checked against every rule."""
-    return config_module.load_config(
+    return load_configuration(
         paths, rules=ALL_METAS, config_file=config_file, select=select, ignore=ignore
     )
 
@@ -144,9 +144,7 @@ def _findings(
 def _checked(
     project: ProjectView, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
 ) -> tuple[tuple[Finding, ...], int]:
-    config_filter = _ConfigFilter(project.config)
-    findings = [f for f in run_rules(project, rules, memo) if not config_filter.ignores(f)]
-    return tuple(sorted(findings, key=Finding.sort_key)), len(project.checked)
+    return tuple(sorted(run_rules(project, rules, memo), key=Finding.sort_key)), len(project.checked)
 
 
 def load_project(
@@ -304,8 +302,8 @@ class FileFindingsMemo:
 def run_rules(
     project: ProjectView, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
 ) -> Iterable[Finding]:
-    """Every finding in the checked files, `# noqa` applied: LG001 for unparsable files,
-    file rules on the others (or their findings from `memo`), project rules once."""
+    """Every reported finding in the checked files (after the one suppression stage): LG001 for
+    unparsable files, file rules on the others (or their findings from `memo`), project rules once."""
     checked = [facts for facts in project.files if project.is_checked(facts)]
     if not checked:
         return
@@ -335,8 +333,9 @@ def run_rules(
             for finding in _guarded(rule, checked[0], partial(rule.check_project, project)):
                 if finding.path in found:  # only the checked files are reported on
                     found[finding.path].append(finding)
+    suppression = Suppression(project.config)
     for facts in checked:
-        yield from without_noqa(found[facts.path], facts)
+        yield from suppression.reported(found[facts.path], facts)
 
 
 def _guarded(rule: Rule, facts: FileFacts, run: Callable[[], Iterable[Finding]]) -> list[Finding]:
@@ -350,30 +349,3 @@ def _guarded(rule: Rule, facts: FileFacts, run: Callable[[], Iterable[Finding]])
             f"at {Path(where.filename).name}:{where.lineno}; please report it to layerguard's issue tracker"
         )
         return [make_finding(INTERNAL_ERROR, facts, Span(1, 0, 1, 0), message)]
-
-
-class _ConfigFilter:
-    """`per-file-ignores`, and LG000/LG001 when the configuration ignores them. The codes
-    ignored in a file are worked out once per file, not once per finding."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.pipeline_off = {
-            meta.code for meta in (INTERNAL_ERROR, PARSE_ERROR) if not is_rule_enabled(config, meta)
-        }
-        self.per_file: dict[Path, tuple[str, ...]] = {}
-
-    def ignores(self, finding: Finding) -> bool:
-        if finding.code in self.pipeline_off:
-            return True
-        ignored = self.per_file.get(finding.path)
-        if ignored is None:
-            ignored = self.per_file[finding.path] = self._ignored_in(finding.path)
-        return bool(ignored) and finding.code.startswith(ignored)
-
-    def _ignored_in(self, path: Path) -> tuple[str, ...]:
-        try:
-            relative = path.relative_to(self.config.root).as_posix()
-        except ValueError:
-            relative = path.as_posix()
-        return per_file_ignored_codes(self.config, relative)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from layerguard import __version__
+from layerguard.version import __version__
 from layerguard.config import ConfigError
 from layerguard.reporters import FORMATS as CHECK_FORMATS
 

@@ -16,9 +16,8 @@ from layerguard.checks.indirect_layer_violation import IndirectLayerViolation, i
 from layerguard.checks.layer_bypass import LayerBypass
 from layerguard.checks.layer_imports import forbidden_imports
 from layerguard.checks.upward_import import UpwardImport
-from layerguard.config import is_rule_enabled, per_file_ignored_codes
 from layerguard.model import FileFacts, RuleMeta, Span, make_finding
-from layerguard.suppress import NoqaIndex
+from layerguard.suppress import Suppression
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -61,33 +60,23 @@ def layer_edges(project: ProjectView) -> list[LayerEdge]:
 
 
 def _violations(project: ProjectView) -> Iterator[tuple[str, str]]:
-    config = project.config
+    suppression = Suppression(project.config)
     direct = {meta.code: meta for meta in (UpwardImport.meta, LayerBypass.meta)}
     for violation in forbidden_imports(project):
         meta = direct["LG101" if violation.upward else "LG102"]
-        if _reported(meta, violation.edge.importer, violation.span, project):
+        if _reported(suppression, meta, violation.edge.importer, violation.span):
             yield violation.importer_layer, violation.imported_layer
-    if is_rule_enabled(config, IndirectLayerViolation.meta):
+    if suppression.is_enabled(IndirectLayerViolation.meta):
         for chain in indirect_violations(project):
             if _reported(
-                IndirectLayerViolation.meta, chain.edge.importer, chain.edge.fact.statement, project
+                suppression, IndirectLayerViolation.meta, chain.edge.importer, chain.edge.fact.statement
             ):
                 yield chain.importer_layer, chain.imported_layer
 
 
-def _reported(meta: RuleMeta, facts: FileFacts, span: Span, project: ProjectView) -> bool:
+def _reported(suppression: Suppression, meta: RuleMeta, facts: FileFacts, span: Span) -> bool:
     """Whether `check` would report a finding of `meta` there."""
-    config = project.config
-    if not is_rule_enabled(config, meta):
-        return False
-    try:
-        relative = facts.path.relative_to(config.root).as_posix()
-    except ValueError:
-        relative = facts.path.as_posix()
-    ignored = per_file_ignored_codes(config, relative)
-    if ignored and meta.code.startswith(ignored):
-        return False
-    return not NoqaIndex(facts).suppresses(make_finding(meta, facts, span, ""))
+    return suppression.is_enabled(meta) and suppression.reports(make_finding(meta, facts, span, ""), facts)
 
 
 def render_mermaid(project: ProjectView) -> str:

@@ -66,7 +66,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard import __version__
+from layerguard.version import __version__
 from layerguard.model import Config, FileFacts, Finding
 
 if TYPE_CHECKING:
