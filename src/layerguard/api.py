@@ -13,9 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard.config import load_config as load_configuration
 from layerguard.checks import ALL_METAS, ALL_RULES, FileRule, ProjectRule, Rule
 from layerguard.config import is_rule_enabled
+from layerguard.config import load_config as load_configuration
 from layerguard.context import FileView, ProjectView
 from layerguard.facts.cache import (
     FactsCache,
@@ -52,9 +52,7 @@ def load_config(
     ignore: Sequence[str] | None = None,
 ) -> Config:
     """The effective configuration for `paths`, with selectors checked against every rule."""
-    return load_configuration(
-        paths, rules=ALL_METAS, config_file=config_file, select=select, ignore=ignore
-    )
+    return load_configuration(paths, rules=ALL_METAS, config_file=config_file, select=select, ignore=ignore)
 
 
 def check(

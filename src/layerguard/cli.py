@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from layerguard.version import __version__
 from layerguard.config import ConfigError
 from layerguard.reporters import FORMATS as CHECK_FORMATS
+from layerguard.version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_CODES = "Exit 0: clean, 1: findings, 2: usage, configuration or internal error."

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
-from layerguard.checks.routes import find_route_handlers
+from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
 from layerguard.checks.sessions import type_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
@@ -77,7 +77,6 @@ DECLARATIVE_FACTORIES = frozenset(
 SQLMODEL = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 PYDANTIC_MODEL = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
 PYDANTIC_SETTINGS = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings"})
-ROUTING_CALLS = frozenset({"APIRouter", "FastAPI", "include_router", "add_api_route", "mount"})
 TABLE_FIELDS = frozenset({"__tablename__", "__table__"})
 DEFAULT_PROVIDERS = Config(root=Path()).session_providers
 # A folder becomes one glob when this share of its unlayered modules belongs to the layer.
@@ -484,7 +483,7 @@ def _endpoint_folders_without_routes(
     serving = {
         facts.module
         for facts in parsed
-        if find_route_handlers(facts) or any(call.method in ROUTING_CALLS for call in facts.calls)
+        if find_route_handlers(facts) or any(call.method in APP_WIRING_CALLS for call in facts.calls)
     }
     return tuple(
         place

@@ -18,6 +18,7 @@ from layerguard.checks.optional_annotation import OptionalAnnotation
 from layerguard.checks.pydantic_v1 import PydanticV1Api, PydanticV1Config
 from layerguard.checks.raw_sql import RawSql, SqlInjection
 from layerguard.checks.repository_without_model import RepositoryWithoutModel
+from layerguard.checks.routes import APP_WIRING_CALLS
 from layerguard.checks.response_envelope import ResponseEnvelope
 from layerguard.checks.schema_class_naming import SchemaClassNaming
 from layerguard.checks.secret_in_response import SecretInResponse
@@ -69,6 +70,12 @@ ALL_RULES: tuple[Rule, ...] = tuple(
 ALL_METAS: tuple[RuleMeta, ...] = (INTERNAL_ERROR, PARSE_ERROR, *(rule.meta for rule in ALL_RULES))
 
 
+# What the fact extractor records of calls: every rule's declared calls (`RuleMeta.calls` by name,
+# `RuleMeta.call_modules` by top-level module), and the app-wiring calls `init` reads.
+CALL_NAMES: frozenset[str] = frozenset(APP_WIRING_CALLS).union(*(rule.meta.calls for rule in ALL_RULES))
+CALL_MODULES: frozenset[str] = frozenset().union(*(rule.meta.call_modules for rule in ALL_RULES))
+
+
 def lookup(code_or_name: str) -> RuleMeta | None:
     """The rule with this code (any case) or kebab-case name."""
     return find_rule(ALL_METAS, code_or_name)
@@ -79,4 +86,4 @@ def is_known_selector(selector: str) -> bool:
     return selects_any(ALL_METAS, selector)
 
 
-__all__ = ["ALL_METAS", "ALL_RULES", "FileRule", "ProjectRule", "Rule", "is_known_selector", "lookup"]
+__all__ = ["ALL_METAS", "ALL_RULES", "CALL_MODULES", "CALL_NAMES", "FileRule", "ProjectRule", "Rule", "is_known_selector", "lookup"]

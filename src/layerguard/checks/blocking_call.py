@@ -44,6 +44,8 @@ class BlockingCallInAsync(FileRule):
         name="blocking-call-in-async",
         severity=Severity.ERROR,
         summary="A blocking call inside `async def`",
+        calls=frozenset({"open"}),
+        call_modules=frozenset(name.partition(".")[0] for name in BLOCKING_CALLS),
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

@@ -42,6 +42,7 @@ class DbCallNotAwaited(FileRule):
         name="db-call-not-awaited",
         severity=Severity.ERROR,
         summary="An AsyncSession method is called without `await`",
+        calls=COROUTINE_METHODS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

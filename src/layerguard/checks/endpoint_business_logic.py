@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import PRESET_LAYER_NAMES
 
@@ -21,6 +22,7 @@ class EndpointBusinessLogic(FileRule):
         severity=Severity.WARNING,
         summary="A route handler is more complex than `endpoint-max-complexity` allows",
         layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

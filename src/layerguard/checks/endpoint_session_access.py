@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS
 from layerguard.checks.sessions import type_kind
 from layerguard.model import (
     AssignmentFact,
@@ -33,6 +34,7 @@ class EndpointSessionAccess(FileRule):
         severity=Severity.ERROR,
         summary="A route handler takes a database session",
         layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.checks.routes import find_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS, find_route_handlers
 from layerguard.model import ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
 from layerguard.presets import BELOW_HTTP
 
@@ -37,6 +37,7 @@ class HttpExceptionOutsideEndpoint(FileRule):
         severity=Severity.ERROR,
         summary="`HTTPException` raised outside an endpoint",
         layers=BELOW_HTTP,
+        calls=ROUTE_CALLS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
@@ -76,6 +77,7 @@ class HttpImportOutsideEndpoint(FileRule):
         severity=Severity.ERROR,
         summary="fastapi or starlette imported outside an endpoint",
         layers=BELOW_HTTP,
+        calls=ROUTE_CALLS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

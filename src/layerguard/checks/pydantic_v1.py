@@ -94,6 +94,7 @@ class PydanticV1Config(FileRule):
         name="pydantic-v1-config",
         severity=Severity.ERROR,
         summary="A nested `class Config` or a v1-only key in `ConfigDict`",
+        calls=frozenset({"ConfigDict"}),
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
@@ -143,6 +144,7 @@ class PydanticV1Api(FileRule):
         name="pydantic-v1-api",
         severity=Severity.ERROR,
         summary="A Pydantic v1 method or validator",
+        calls=frozenset({"dict", *V1_CLASS_METHODS}),
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

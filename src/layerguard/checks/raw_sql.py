@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from layerguard.context import FileView
 
 SQL_METHODS = frozenset({"execute", "exec_driver_sql", "executemany"})
+SQL_CALLS = SQL_METHODS | {"text"}
 TEXT_CONSTRUCTORS = frozenset(
     {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"}
 )
@@ -124,6 +125,7 @@ class RawSql(FileRule):
         name="raw-sql",
         severity=Severity.WARNING,
         summary="A constant SQL string is passed to `text()` or `.execute()`",
+        calls=SQL_CALLS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
@@ -144,6 +146,7 @@ class SqlInjection(FileRule):
         name="sql-injection",
         severity=Severity.ERROR,
         summary="SQL text built with an f-string, `+`, `%` or `.format()` reaches a SQL call",
+        calls=SQL_CALLS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

@@ -13,7 +13,7 @@ from layerguard.checks.responses import (
     is_response_subclass,
     referenced_class,
 )
-from layerguard.checks.routes import RouteHandler, registration_keyword
+from layerguard.checks.routes import ROUTE_CALLS, RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import PRESET_LAYER_NAMES
 
@@ -38,6 +38,7 @@ class ResponseEnvelope(ProjectRule):
         severity=Severity.ERROR,
         summary="A route handler does not respond with the response envelope",
         layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS,
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:

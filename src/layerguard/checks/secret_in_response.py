@@ -12,7 +12,7 @@ from layerguard.checks.responses import (
     is_response_class_name,
     schema_classes,
 )
-from layerguard.checks.routes import find_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS, find_route_handlers
 from layerguard.model import ClassFact, FieldFact, FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ class SecretInResponse(ProjectRule):
         name="secret-in-response",
         severity=Severity.ERROR,
         summary="A response schema has a secret field (password, secret key ...)",
+        calls=ROUTE_CALLS,
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:

@@ -24,6 +24,7 @@ class SyncDataAccess(FileRule):
         severity=Severity.ERROR,
         summary="A sync function in a service or repository uses a database session",
         layers=DATA_ACCESS,
+        calls=DATA_METHODS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

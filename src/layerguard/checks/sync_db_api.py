@@ -52,6 +52,8 @@ class SyncDbApi(FileRule):
         name="sync-db-api",
         severity=Severity.ERROR,
         summary="The sync database API: `create_engine`, sync `Session`, sync drivers or URLs",
+        calls=SYNC_API_METHODS,
+        call_modules=SYNC_DRIVERS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:

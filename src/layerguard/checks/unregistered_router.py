@@ -32,6 +32,7 @@ class UnregisteredRouter(ProjectRule):
         severity=Severity.ERROR,
         summary="A router defined in an endpoint module is never included in the app",
         layers=(ENDPOINT,),
+        calls=frozenset(INCLUDING_METHODS),
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:

@@ -66,8 +66,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard.version import __version__
 from layerguard.model import Config, FileFacts, Finding
+from layerguard.version import __version__
 
 if TYPE_CHECKING:
     from layerguard.symbols import Lookup
