@@ -7,7 +7,7 @@ The only module that imports grimp. The graph is filled from the facts' imports 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,13 +63,20 @@ def resolve_import(facts: FileFacts, fact: ImportFact, modules: Mapping[str, Fil
 
 def absolute_module(facts: FileFacts, fact: ImportFact) -> str | None:
     """The absolute module named by an import, resolving `from ..x import y`."""
-    if fact.level == 0:
-        return fact.module
     package = facts.module.split(".") if facts.is_package else facts.module.split(".")[:-1]
-    if fact.level - 1 > len(package):
-        return None  # beyond the top-level package: Python raises ImportError
-    base = package[: len(package) - (fact.level - 1)]
-    return ".".join(base + ([fact.module] if fact.module else []))
+    return absolute_import(package, fact.module, fact.level)
+
+
+def absolute_import(package: Sequence[str], module: str, level: int) -> str | None:
+    """The absolute module `from <level dots><module> import ...` names inside `package` (its
+    dotted parts), or None when the dots climb above the top-level package (Python raises
+    ImportError)."""
+    if level == 0:
+        return module
+    if level - 1 > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    return ".".join([*base, module] if module else base)
 
 
 def build_import_graph(modules: Iterable[str], edges: Iterable[ImportEdge]) -> grimp.ImportGraph:

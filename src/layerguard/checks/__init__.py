@@ -18,8 +18,8 @@ from layerguard.checks.optional_annotation import OptionalAnnotation
 from layerguard.checks.pydantic_v1 import PydanticV1Api, PydanticV1Config
 from layerguard.checks.raw_sql import RawSql, SqlInjection
 from layerguard.checks.repository_without_model import RepositoryWithoutModel
-from layerguard.checks.routes import APP_WIRING_CALLS
 from layerguard.checks.response_envelope import ResponseEnvelope
+from layerguard.checks.routes import APP_WIRING_CALLS
 from layerguard.checks.schema_class_naming import SchemaClassNaming
 from layerguard.checks.secret_in_response import SecretInResponse
 from layerguard.checks.service_without_repository import ServiceWithoutRepository
@@ -86,4 +86,14 @@ def is_known_selector(selector: str) -> bool:
     return selects_any(ALL_METAS, selector)
 
 
-__all__ = ["ALL_METAS", "ALL_RULES", "CALL_MODULES", "CALL_NAMES", "FileRule", "ProjectRule", "Rule", "is_known_selector", "lookup"]
+__all__ = [
+    "ALL_METAS",
+    "ALL_RULES",
+    "CALL_MODULES",
+    "CALL_NAMES",
+    "FileRule",
+    "ProjectRule",
+    "Rule",
+    "is_known_selector",
+    "lookup",
+]

@@ -20,11 +20,10 @@ from layerguard.model import (
     Severity,
 )
 from layerguard.presets import PRESET_LAYER_NAMES
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
     from layerguard.context import FileView
-
-MAX_ALIAS_HOPS = 6  # `DB = SessionDep` chains deeper than this are not followed (and cycles end)
 
 
 class EndpointSessionAccess(FileRule):
@@ -72,7 +71,7 @@ def _providers(param: ParamFact, facts: FileFacts, view: FileView) -> Iterator[s
         yield from (p for p in param.default.depends if p)
     annotation: ExprFact | None = param.annotation
     where = facts
-    for _ in range(MAX_ALIAS_HOPS):
+    for _ in range(MAX_HOPS):
         if annotation is None:
             return
         yield from (p for p in annotation.depends if p)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.routes import RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FieldFact, FileFacts
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -23,7 +24,6 @@ CONTAINERS = frozenset(
         "typing.Union", "typing_extensions.Optional", "typing.Annotated", "typing_extensions.Annotated",
     }
 )  # fmt: skip
-MAX_ALIAS_HOPS = 4
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def referenced_class(
 ) -> tuple[ClassFact, FileFacts] | None:
     """The project class an annotation names (`User`, `Envelope[User]`, `"User"`), following
     module-level aliases (`UserPage = Page[User]`)."""
-    for _ in range(MAX_ALIAS_HOPS):
+    for _ in range(MAX_HOPS):
         name = expression.value if expression.kind == "string" else expression.qualified
         if not isinstance(name, str) or expression.kind not in ("name", "subscript", "string"):
             return None

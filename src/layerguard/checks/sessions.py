@@ -13,6 +13,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from layerguard.model import AssignmentFact, CallFact, ClassFact, ExprFact, FileFacts, FunctionFact
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
     from layerguard.context import FileView
@@ -53,7 +54,6 @@ WRAPPERS = frozenset(
     }
 )  # fmt: skip
 UNION = frozenset({"typing.Union", "typing_extensions.Union"})
-MAX_DEPTH = 6  # aliases of aliases: deeper chains are not followed (and cycles end)
 
 
 def sessionmaker_kind(call: ExprFact, facts: FileFacts, view: FileView) -> SessionKind | None:
@@ -76,7 +76,7 @@ def sessionmaker_kind(call: ExprFact, facts: FileFacts, view: FileView) -> Sessi
 
 def type_kind(annotation: ExprFact, facts: FileFacts, view: FileView, depth: int = 0) -> SessionKind | None:
     """The session kind an annotation (or a type alias's value) declares, else None."""
-    if depth > MAX_DEPTH:
+    if depth > MAX_HOPS:
         return None
     if annotation.kind == "name" and annotation.qualified:
         return _named_type_kind(annotation.qualified, facts, view, depth)

@@ -9,6 +9,7 @@ from layerguard.checks.base import ProjectRule
 from layerguard.checks.routes import router_assignments
 from layerguard.model import AssignmentFact, CallFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import ENDPOINT
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -20,7 +21,6 @@ INCLUDING_METHODS: dict[str, tuple[str | None, int | None]] = {
     "mount": ("app", 1),
     "generate_and_include_versioned_routers": (None, None),  # cadwyn's versioned include_router
 }
-MAX_HOPS = 8  # aliases of aliases (`r = orders.router`) deeper than this are not followed
 
 RouterKey = tuple[str, str]  # (module, name) of the router's assignment
 
