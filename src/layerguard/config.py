@@ -421,6 +421,24 @@ def load_config(
     return _build_config(root, settings, values, cli_select, cli_ignore)
 
 
+def with_command_line_selectors(
+    config: Config,
+    select: Sequence[str] | str | None,
+    ignore: Sequence[str] | str | None,
+    *,
+    rules: Sequence[RuleMeta],
+) -> Config:
+    """`config` with `--select` (replacing select and extend-select) and `--ignore` (added to
+    ignore) applied, checked like the config's own selectors."""
+    cli_select = _cli_selectors(select, "--select", rules)
+    cli_ignore = _cli_selectors(ignore, "--ignore", rules) or ()
+    return dataclasses.replace(
+        config,
+        select=config.select if cli_select is None else _dedupe(cli_select),
+        ignore=_dedupe(config.ignore + cli_ignore),
+    )
+
+
 def _cli_selectors(
     codes: Sequence[str] | str | None, flag: str, rules: Sequence[RuleMeta]
 ) -> tuple[str, ...] | None:

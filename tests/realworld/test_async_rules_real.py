@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from layerguard.api import load_project, run_rules
+from layerguard.api import load_project
+from layerguard.engine import run_rules
 from layerguard.checks import ALL_RULES
 from layerguard.checks.db_call_not_awaited import COROUTINE_METHODS
 from layerguard.checks.sessions import SessionKind, declared_kind

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from layerguard.api import load_config, load_project, run_rules
+from layerguard.api import load_config, load_project
+from layerguard.engine import run_rules
 from layerguard.checks import ALL_RULES
 from layerguard.checks.routes import find_route_handlers
 from layerguard.context import ProjectView

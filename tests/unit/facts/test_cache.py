@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import layerguard.api
+import layerguard.engine
 from layerguard.api import check
 from layerguard.checks import FileRule, Rule
 from layerguard.facts import cache as cache_module
@@ -475,17 +475,17 @@ def project(tmp_path: Path) -> Path:
 
 
 class ParseCounter:
-    """Wraps `_parse_files` in `layerguard.api`, recording the files each call parses."""
+    """Wraps `_parse_files` in `layerguard.engine`, recording the files each call parses."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[Path]] = []
-        real = layerguard.api._parse_files
+        real = layerguard.engine._parse_files
 
         def counting(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
             self.calls.append([job.path for job in jobs])
             return real(jobs, workers=workers, timeout=timeout)
 
-        monkeypatch.setattr(layerguard.api, "_parse_files", counting)
+        monkeypatch.setattr(layerguard.engine, "_parse_files", counting)
 
     def parsed(self) -> list[Path]:
         files = [path for call in self.calls for path in call]
@@ -589,7 +589,7 @@ def test_a_run_with_a_timed_out_file_is_not_recorded(
     cannot be answered from the recorded findings of this one."""
     slow = project / "app/models/Slow.py"
     slow.write_text("x = 1\n")
-    real = layerguard.api._parse_files
+    real = layerguard.engine._parse_files
 
     def timing_out(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
         parsed = real(jobs, workers=workers, timeout=timeout)
@@ -614,7 +614,7 @@ def test_a_run_with_a_timed_out_file_is_not_recorded(
         ]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(layerguard.api, "_parse_files", timing_out)
+        patch.setattr(layerguard.engine, "_parse_files", timing_out)
         assert ("app/models/Slow.py", "LG001", 1) in codes(project)
     counter.parsed()
     assert ("app/models/Slow.py", "LG001", 1) not in codes(project)
@@ -665,14 +665,14 @@ class FileRuleCounter:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.files: set[str] = set()
-        real = layerguard.api._guarded
+        real = layerguard.engine._guarded
 
         def counting(rule: Rule, facts: FileFacts, run: Callable[[], object]) -> list[Finding]:
             if isinstance(rule, FileRule):
                 self.files.add(facts.path.name)
             return real(rule, facts, run)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(layerguard.api, "_guarded", counting)
+        monkeypatch.setattr(layerguard.engine, "_guarded", counting)
 
     def checked(self) -> set[str]:
         files, self.files = self.files, set()
