@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard.checks import ALL_RULES, FileRule, ProjectRule, Rule
+from layerguard.checks import ALL_RULES, CALL_MODULES, CALL_NAMES, FileRule, ProjectRule, Rule
 from layerguard.config import is_rule_enabled
 from layerguard.context import FileView, ProjectView
 from layerguard.facts.cache import (
@@ -38,6 +38,7 @@ from layerguard.facts.jobs import ParseJob
 from layerguard.model import (
     INTERNAL_ERROR,
     PIPELINE_RULES,
+    CallFilter,
     Config,
     FileFacts,
     Finding,
@@ -51,6 +52,10 @@ from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchan
 
 if TYPE_CHECKING:
     from layerguard.facts.workers import ParsedFile
+
+# The extractor records the calls some rule declared it reads (and `init`'s): the registry decides.
+CALLS_READ = CallFilter(CALL_NAMES, CALL_MODULES)
+_CALLS_FINGERPRINT = CALLS_READ.fingerprint()
 
 
 class Workspace:
@@ -130,9 +135,12 @@ class Workspace:
             data = self._texts.get(path)
             # A file that cannot be read as a regular file goes to the parser unread (key None):
             # it reports why, as LG001.
-            job = ParseJob(path, module, is_package, data if data is not None else read_regular_file(path))
+            data = data if data is not None else read_regular_file(path)
+            job = ParseJob(path, module, is_package, data, CALLS_READ)
             self._read[path] = job
-            self._keys[path] = entry_key(path, module, is_package, job.data) if job.data is not None else None
+            self._keys[path] = (
+                entry_key(path, module, is_package, data, _CALLS_FINGERPRINT) if data is not None else None
+            )
         return job
 
     # --- Facts. ---

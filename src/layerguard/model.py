@@ -218,6 +218,20 @@ class FunctionFact:
 
 
 @dataclass(frozen=True)
+class CallFilter:
+    """The calls the extractor records: those whose last name segment is in `names` or whose
+    qualified callee starts with a top-level module in `modules`. The engine builds it from the
+    rule registry (`RuleMeta.calls`, `RuleMeta.call_modules`)."""
+
+    names: frozenset[str]
+    modules: frozenset[str]
+
+    def fingerprint(self) -> bytes:
+        """Stable bytes for cache keys: the facts of a file depend on the filter."""
+        return "\0".join(["names", *sorted(self.names), "modules", *sorted(self.modules)]).encode()
+
+
+@dataclass(frozen=True)
 class CallFact:
     """A call some rule declared it reads (`RuleMeta.calls`, `RuleMeta.call_modules`)."""
 

@@ -184,10 +184,12 @@ def is_reproducible(facts: FileFacts) -> bool:
 # --- What identifies one file's facts. ---
 
 
-def entry_key(path: Path, module: str, is_package: bool, data: bytes) -> bytes:
-    """Everything `parse_file` reads: a hit is exactly what parsing would give."""
+def entry_key(path: Path, module: str, is_package: bool, data: bytes, calls: bytes = b"") -> bytes:
+    """Everything `parse_file` reads: a hit is exactly what parsing would give. `calls`: the
+    fingerprint of the call filter the facts were extracted with."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{path}\0{module}\0{int(is_package)}\0".encode("utf-8", "surrogateescape"))
+    digest.update(calls + b"\0")
     digest.update(data)
     return digest.digest()
 

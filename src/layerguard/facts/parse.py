@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 from layerguard.facts.ast_extract import extract_facts
-from layerguard.model import PARSE_ERROR, FileFacts, Span, make_finding
+from layerguard.model import PARSE_ERROR, CallFilter, FileFacts, Span, make_finding
 
 
 class NeedsLibcst(Exception):
@@ -102,9 +102,16 @@ def parse_source(source: str, filename: str, *, libcst_fallback: bool = True) ->
 
 
 def parse_file(
-    path: Path, module: str, is_package: bool, data: bytes | None = None, *, libcst_fallback: bool = True
+    path: Path,
+    module: str,
+    is_package: bool,
+    data: bytes | None = None,
+    *,
+    libcst_fallback: bool = True,
+    calls: CallFilter | None = None,
 ) -> FileFacts:
     """The facts of one file; a file that cannot be read, decoded or parsed gets LG001.
+    `calls`: which calls to record (None: every call; the engine passes the registry's).
 
     With `libcst_fallback=False`, raises `NeedsLibcst` for a file only libcst could parse."""
     try:
@@ -118,7 +125,7 @@ def parse_file(
         )
     except UnparsableFile as error:
         return unparsable_facts(path, module, is_package, error)
-    return extract_facts(source, tree, path, module, is_package)
+    return extract_facts(source, tree, path, module, is_package, calls)
 
 
 def unparsable_facts(path: Path, module: str, is_package: bool, error: UnparsableFile) -> FileFacts:

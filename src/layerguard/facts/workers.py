@@ -120,7 +120,14 @@ def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
     bug in the extractor an LG000, so no exception but `NeedsLibcst` leaves."""
     try:
         with _fixed_recursion_budget():
-            return parse_file(job.path, job.module, job.is_package, job.data, libcst_fallback=libcst_fallback)
+            return parse_file(
+                job.path,
+                job.module,
+                job.is_package,
+                job.data,
+                libcst_fallback=libcst_fallback,
+                calls=job.calls,
+            )
     except NeedsLibcst:
         raise
     except RecursionError:

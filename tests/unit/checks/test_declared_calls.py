@@ -8,12 +8,18 @@ import ast
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import layerguard.checks
-from layerguard.checks import ALL_RULES, CALL_MODULES, CALL_NAMES
+import layerguard.engine
+from layerguard.api import check
+from layerguard.checks import ALL_RULES, CALL_MODULES, CALL_NAMES, Rule
+from layerguard.engine import CALLS_READ
+from layerguard.facts.ast_extract import extract_facts
+from layerguard.model import CallFilter
 
 
 def _check_modules() -> Iterator[ModuleType]:
@@ -73,3 +79,33 @@ def test_every_rule_that_reads_calls_declares_them() -> None:
 
 def test_declared_modules_are_top_level_names() -> None:
     assert all("." not in module for module in CALL_MODULES)
+
+
+def test_the_engine_records_the_registrys_calls_and_no_others() -> None:
+    assert CallFilter(CALL_NAMES, CALL_MODULES) == CALLS_READ
+    source = "import requests\n\ndef f(s):\n    s.execute(q)\n    s.frobnicate()\n    requests.get(u)\n"
+    facts = extract_facts(source, ast.parse(source), Path("/p/x.py"), "x", False, CALLS_READ)
+    assert [call.callee for call in facts.calls] == ["s.execute", "requests.get"]
+    every = extract_facts(source, ast.parse(source), Path("/p/x.py"), "x", False)
+    assert [call.callee for call in every.calls] == ["s.execute", "s.frobnicate", "requests.get"]
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURE_PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/pyproject.toml"))
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in ALL_RULES if r.meta.calls or r.meta.call_modules], ids=lambda r: r.meta.code
+)
+def test_each_rule_finds_the_same_with_only_its_own_declared_calls(
+    rule: Rule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Declared per rule, not just somewhere in the registry: with the extractor recording only
+    this rule's calls, its findings on every fixture project are unchanged."""
+    assert FIXTURE_PROJECTS
+    code = rule.meta.code
+    every = {root: check([root], select=[code], cache=False, jobs=1).findings for root in FIXTURE_PROJECTS}
+    assert any(every.values()), f"{code} finds nothing on the fixtures: the comparison would be vacuous"
+    monkeypatch.setattr(layerguard.engine, "CALLS_READ", CallFilter(rule.meta.calls, rule.meta.call_modules))
+    own = {root: check([root], select=[code], cache=False, jobs=1).findings for root in FIXTURE_PROJECTS}
+    assert own == every
