@@ -223,6 +223,14 @@ def test_a_path_longer_than_path_max_costs_only_that_entry(tmp_path: Path) -> No
         assert "File name too long" in too_long[0][1]
 
 
+@pytest.mark.parametrize("command", ["check", "graph", "init"])
+def test_a_named_path_longer_than_path_max_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    result = layerguard(command, "x/" * 3000, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("layerguard: error: "), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 # --- Item 13: paths with `..` keep their files and findings. ---
 
 
