@@ -52,7 +52,7 @@ def check(
     number of parser processes (default: one per core); `cache=False` neither reads nor writes
     the facts cache. Raises `ConfigError` for a bad configuration.
     """
-    given = [Path(p) for p in paths] or [Path.cwd()]
+    given = _normalised(paths)
     if config is None:
         config = load_config(
             given,
@@ -135,9 +135,15 @@ def load_project(
     use_cache: bool = True,
 ) -> Project:
     """Every project file's facts (the graph needs them all), and which of them to report on."""
-    checked, parse_jobs = _parse_jobs(config, paths, sources)
+    checked, parse_jobs = _parse_jobs(config, _normalised(paths), sources)
     cache = FactsCache.open(config.root) if use_cache else None
     return Project(config, tuple(_facts(config, parse_jobs, jobs, cache)), frozenset(checked))
+
+
+def _normalised(paths: Sequence[str | Path]) -> list[Path]:
+    """The paths absolute and without `..` (default: the current folder), as every step after
+    compares them with the project's: `sub/../app/x.py` must be `app/x.py` to get its module name."""
+    return [Path(os.path.abspath(path)) for path in paths] or [Path.cwd()]
 
 
 def _parse_jobs(
@@ -149,9 +155,10 @@ def _parse_jobs(
     checked = finder.files(paths, project_files)
     every_file = sorted(set(project_files) | set(checked))
     roots = find_source_roots(config)
-    overrides = {path.absolute(): data for path, data in sources.items()}
+    overrides = {Path(os.path.abspath(path)): data for path, data in sources.items()}
     return checked, [
-        ParseJob(path, *module_name(path, roots, config.root), overrides.get(path)) for path in every_file
+        ParseJob(path, *module_name(path, roots, config.root), overrides.get(path), finder.refused.get(path))
+        for path in every_file
     ]
 
 
@@ -174,9 +181,13 @@ def _read_and_keyed(parse_jobs: Sequence[ParseJob]) -> tuple[list[ParseJob], lis
 
     The bytes are read here, hashed, and handed to the parser, so stored facts always belong to
     the bytes they are keyed by, even if the file changes meanwhile. A file that cannot be read
-    as a regular file goes to the parser unread (key None): it reports why, as LG001."""
+    as a regular file goes to the parser unread (key None): it reports why, as LG001. A refused
+    entry is not even opened."""
     with_bytes = [
-        job if job.data is not None else replace(job, data=read_regular_file(job.path)) for job in parse_jobs
+        job
+        if job.data is not None or job.refused is not None
+        else replace(job, data=read_regular_file(job.path))
+        for job in parse_jobs
     ]
     keys = [
         entry_key(job.path, job.module, job.is_package, job.data) if job.data is not None else None
@@ -233,10 +244,19 @@ def _cached_facts(
 
 def _parse_files(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
     """`workers.parse_files_pickled`, imported when first needed: a run answered from the cache
-    parses nothing, and the parser and multiprocessing cost 25 ms to import."""
-    from layerguard.facts.workers import parse_files_pickled
+    parses nothing, and the parser and multiprocessing cost 25 ms to import. A refused entry
+    never reaches the parser: its facts are the LG001 saying why."""
+    from layerguard.facts.parse import refused_facts
+    from layerguard.facts.workers import ParsedFile, parse_files_pickled
 
-    return parse_files_pickled(jobs, workers=workers, timeout=timeout)
+    readable = [job for job in jobs if job.refused is None]
+    parsed = iter(parse_files_pickled(readable, workers=workers, timeout=timeout) if readable else ())
+    return [
+        next(parsed)
+        if job.refused is None
+        else ParsedFile(refused_facts(job.path, job.module, job.is_package, job.refused), None)
+        for job in jobs
+    ]
 
 
 def _remembered(cache: FactsCache, key: bytes | None, parsed: ParsedFile) -> FileFacts:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class ParseJob:
-    """One file to parse. `data` None: the worker reads the file itself."""
+    """One file to parse. `data` None: the worker reads the file itself. `refused`: the message
+    of the LG001 finding the entry gets instead; it is never opened (see `project.FileFinder`)."""
 
     path: Path
     module: str
     is_package: bool
     data: bytes | None
+    refused: str | None = None
