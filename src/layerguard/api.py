@@ -6,6 +6,7 @@ and `init` use the same `Workspace` underneath.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def check(
     number of parser processes (default: one per core); `cache=False` neither reads nor writes
     the facts cache. Raises `ConfigError` for a bad configuration.
     """
-    given = [Path(p) for p in paths] or [Path.cwd()]
+    given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
     if config is None:
         config = load_config(
             given,

@@ -60,6 +60,18 @@ def _positive(text: str) -> int:
     return number
 
 
+def _require_existing(paths: Sequence[Path]) -> None:
+    """Exit 2 with one line for a path that is not there or cannot even be looked at (a path
+    longer than the system allows, a folder on the way that may not be searched)."""
+    for path in paths:
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            _fail(f"no such file or folder: {path}")
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+            _fail(f"cannot use {path}: {getattr(error, 'strerror', None) or error}")
+
+
 def check(args: argparse.Namespace) -> int:
     """Check the project and report findings."""
     from layerguard.api import check as run_check
@@ -68,9 +80,7 @@ def check(args: argparse.Namespace) -> int:
     if args.format not in CHECK_FORMATS:
         _fail(f"unknown --format {args.format!r}; choose one of {', '.join(CHECK_FORMATS)}")
     paths: list[Path] = args.paths
-    for path in paths:
-        if not path.exists():
-            _fail(f"no such file or folder: {path}")
+    _require_existing(paths)
     try:
         report = run_check(
             paths,
@@ -168,9 +178,7 @@ def graph(args: argparse.Namespace) -> int:
     if args.format not in FORMATS:
         _fail(f"unknown --format {args.format!r}; choose one of {', '.join(FORMATS)}")
     given = args.paths or [Path.cwd()]
-    for path in given:
-        if not path.exists():
-            _fail(f"no such file or folder: {path}")
+    _require_existing(given)
     try:
         settings = load_config(given, config_file=args.config)
         project = load_project(settings, given, {})
@@ -185,7 +193,7 @@ def init(args: argparse.Namespace) -> int:
     from layerguard.init import InitError, check_writable, detect, init_root, render, write_section
 
     folder = args.path or Path.cwd()
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         _fail(f"no such folder: {folder}")
     if args.force and not args.write:
         _fail("--force only applies with --write")

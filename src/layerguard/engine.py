@@ -135,8 +135,10 @@ class Workspace:
             data = self._texts.get(path)
             # A file that cannot be read as a regular file goes to the parser unread (key None):
             # it reports why, as LG001.
-            data = data if data is not None else read_regular_file(path)
-            job = ParseJob(path, module, is_package, data, CALLS_READ)
+            refused = self._finder.refused.get(path)  # a link out of the project: never opened
+            if data is None and refused is None:
+                data = read_regular_file(path)
+            job = ParseJob(path, module, is_package, data, refused, CALLS_READ)
             self._read[path] = job
             self._keys[path] = (
                 entry_key(path, module, is_package, data, _CALLS_FINGERPRINT) if data is not None else None
@@ -255,10 +257,19 @@ def _collector_paused() -> Iterator[None]:
 
 def _parse_files(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
     """`workers.parse_files_pickled`, imported when first needed: a run answered from the cache
-    parses nothing, and the parser and multiprocessing cost 25 ms to import."""
-    from layerguard.facts.workers import parse_files_pickled
+    parses nothing, and the parser and multiprocessing cost 25 ms to import. A refused entry
+    never reaches the parser: its facts are the LG001 saying why."""
+    from layerguard.facts.parse import refused_facts
+    from layerguard.facts.workers import ParsedFile, parse_files_pickled
 
-    return parse_files_pickled(jobs, workers=workers, timeout=timeout)
+    readable = [job for job in jobs if job.refused is None]
+    parsed = iter(parse_files_pickled(readable, workers=workers, timeout=timeout) if readable else ())
+    return [
+        next(parsed)
+        if job.refused is None
+        else ParsedFile(refused_facts(job.path, job.module, job.is_package, job.refused), None)
+        for job in jobs
+    ]
 
 
 class FileFindingsMemo:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from layerguard.config import ConfigError
+from layerguard.gitignore import IGNORE_FILE, IgnoreFile, is_ignored, read_ignore_file, repository_top
 from layerguard.globs import path_glob_matches
 from layerguard.model import Config
 
@@ -22,12 +22,25 @@ SKIPPED_DIRS = frozenset(
 
 
 class FileFinder:
-    """Walks the project, honouring `exclude`, the skipped folders and `.gitignore`."""
+    """Walks the project, honouring `exclude`, the skipped folders and the ignore files.
+
+    Nothing is left out in silence: what the walk cannot or must not read (a folder it may not
+    list, an ignore file it may not read, a symlink out of the project) is found like a file and
+    `refused` maps it to the message of its LG001 finding; such an entry is never opened."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.root = config.root
-        self.ignored_by_git = _git_ignored(self.root) if config.respect_gitignore else frozenset()
+        self.root = Path(os.path.abspath(config.root))
+        self.refused: dict[Path, str] = {}
+        self._root = str(self.root)
+        self._root_prefix = os.path.join(self._root, "")
+        self._real_root = os.path.join(os.path.realpath(self._root), "")
+        # Folder -> the ignore files that apply below it, outermost first (each file read once).
+        self._rules: dict[str, tuple[IgnoreFile, ...]] = {}
+        # An unreadable ignore file -> the folder its patterns would apply to.
+        self._unread_ignore_files: dict[Path, str] = {}
+        if config.respect_gitignore:
+            self._rules[self._root] = self._root_rules()
 
     def relative(self, path: Path) -> str | None:
         try:
@@ -35,45 +48,101 @@ class FileFinder:
         except ValueError:
             return None
 
-    def is_excluded(self, path: Path) -> bool:
+    def is_excluded(self, path: Path, *, is_dir: bool = False) -> bool:
+        """Excluded by `exclude`, or ignored (itself or a folder above it) by the ignore files."""
         relative = self.relative(path)
-        if relative is None:
+        if relative is None or relative == ".":
             return False
-        if self.ignored_by_git and (
-            relative in self.ignored_by_git
-            or f"{relative}/" in self.ignored_by_git
-            or any(parent in self.ignored_by_git for parent in _parents(relative))
-        ):
+        if any(path_glob_matches(pattern, relative) for pattern in self.config.exclude):
             return True
-        return any(path_glob_matches(pattern, relative) for pattern in self.config.exclude)
-
-    def walk(self, top: Path) -> Iterable[Path]:
-        """Python files below `top`, sorted, without following symlinked folders out of the tree."""
-        for directory, dirnames, filenames in os.walk(top):
-            base = Path(directory)
-            dirnames[:] = sorted(d for d in dirnames if self._enters(base / d))
-            for name in sorted(filenames):
-                path = base / name
-                if path.suffix in (".py", ".pyi") and not self.is_excluded(path):
-                    yield path
-
-    def _enters(self, folder: Path) -> bool:
-        """Whether a walk goes down into `folder`."""
-        return folder.name not in SKIPPED_DIRS and not folder.is_symlink() and not self.is_excluded(folder)
+        if not self.config.respect_gitignore:
+            return False
+        parts = relative.split("/")
+        folder = self._root
+        for depth, name in enumerate(parts, start=1):
+            below = os.path.join(folder, name)
+            if is_ignored(self._rules_for(folder), below, is_dir or depth < len(parts)):
+                return True  # as in git, nothing below an ignored folder comes back
+            folder = below
+        return False
 
     def files(self, paths: Sequence[Path], project_files: Sequence[Path] = ()) -> list[Path]:
-        """The files named (or below the folders named), excluded ones dropped, in path order.
-        `project_files`: what walking the whole project found, reused for folders inside it that
-        its walk went into, instead of walking them again."""
+        """The files named (or below the folders named), excluded ones dropped, in path order,
+        with the refused entries among them. `project_files`: what walking the whole project
+        found, reused for folders inside it that its walk went into, instead of walking them again."""
         found: set[Path] = set()
-        for given in paths:
-            path = given.absolute()
-            if path.is_dir():
+        given = [Path(os.path.abspath(path)) for path in paths]
+        for path in given:
+            if os.path.isdir(path):
                 walked = project_files and self._walked(path)
-                found.update(self._below(path, project_files) if walked else self.walk(path))
+                found.update(self._below(path, project_files) if walked else self._walk_given(path))
             elif not self.is_excluded(path):
+                self._refuse_link_out(path)
                 found.add(path)
+        # An unreadable ignore file is reported wherever its patterns would have applied.
+        for ignore_file, folder in self._unread_ignore_files.items():
+            if any(path.is_relative_to(folder) or Path(folder).is_relative_to(path) for path in given):
+                found.add(ignore_file)
         return sorted(found)
+
+    def walk(self, top: Path) -> Iterator[Path]:
+        """Python files below `top` and the entries refused on the way, not in order; symlinked
+        folders are not entered (a link to a folder of the project would find its files twice)."""
+        top_name = os.path.abspath(top)
+        if self._refuse_link_out(Path(top_name)):
+            yield Path(top_name)
+            return
+        inside = top_name == self._root or top_name.startswith(self._root_prefix)
+        # Each folder to list, with the ignore files of the folder above it (None: `top`).
+        folders: list[tuple[str, tuple[IgnoreFile, ...] | None]] = [(top_name, None)]
+        while folders:
+            folder, above = folders.pop()
+            try:
+                with os.scandir(folder) as scan:
+                    entries = list(scan)
+            except OSError as error:  # also a path longer than the system allows
+                yield self._refuse(
+                    folder, f"Cannot read this folder ({_reason(error)}): its files are not checked"
+                )
+                continue
+            if not inside:
+                rules: tuple[IgnoreFile, ...] = ()
+            elif above is None:
+                rules = self._rules_for(folder)
+            else:
+                has_ignore_file = self.config.respect_gitignore and any(
+                    e.name == IGNORE_FILE for e in entries
+                )
+                rules = self._with_ignore_file(folder, above) if has_ignore_file else above
+                self._rules[folder] = rules
+            for entry in entries:
+                if _is_folder(entry):
+                    if (
+                        entry.name not in SKIPPED_DIRS
+                        and not entry.is_symlink()
+                        and not (inside and self._skips(entry.path, True, rules))
+                    ):
+                        folders.append((entry.path, rules))
+                elif os.path.splitext(entry.name)[1] in (".py", ".pyi"):
+                    if inside and self._skips(entry.path, False, rules):
+                        continue
+                    path = Path(entry.path)
+                    if entry.is_symlink():
+                        self._refuse_link_out(path)
+                    yield path
+
+    def _skips(self, name: str, is_dir: bool, rules: tuple[IgnoreFile, ...]) -> bool:
+        """Whether the walk leaves out `name` (below the root), whose folder's ignore files are `rules`."""
+        relative = name[len(self._root_prefix) :]
+        if os.sep != "/":
+            relative = relative.replace(os.sep, "/")
+        if any(path_glob_matches(pattern, relative) for pattern in self.config.exclude):
+            return True
+        return bool(rules) and is_ignored(rules, name, is_dir)
+
+    def _walk_given(self, folder: Path) -> Iterable[Path]:
+        """`walk`, for a folder named on the command line: nothing when it is excluded or ignored."""
+        return () if self.is_excluded(folder, is_dir=True) else self.walk(folder)
 
     def _walked(self, folder: Path) -> bool:
         """A walk from the project root went into `folder` (and so found the same files below it)."""
@@ -81,47 +150,114 @@ class FileFinder:
         if relative is None:
             return False
         parts = [] if relative == "." else relative.split("/")
-        return all(self._enters(self.root.joinpath(*parts[: i + 1])) for i in range(len(parts)))
+        for depth in range(1, len(parts) + 1):
+            below = self.root.joinpath(*parts[:depth])
+            if (
+                parts[depth - 1] in SKIPPED_DIRS
+                or os.path.islink(below)
+                or self.is_excluded(below, is_dir=True)
+            ):
+                return False
+        return True
 
     @staticmethod
     def _below(folder: Path, files: Sequence[Path]) -> list[Path]:
         return [path for path in files if path.is_relative_to(folder)]
 
+    def _refuse(self, name: str, message: str) -> Path:
+        path = Path(name)
+        self.refused[path] = message
+        return path
 
-def _parents(relative: str) -> Iterable[str]:
-    parts = relative.split("/")
-    return ("/".join(parts[:i]) + "/" for i in range(1, len(parts)))
+    def _refuse_link_out(self, path: Path) -> bool:
+        """Refuse `path` if a symbolic link takes it out of the project: under the root, any link
+        on its way; named outside the root, the file itself being one. (A plain file named
+        outside the project is read, as asked.)"""
+        name = str(path)
+        real = os.path.realpath(name)
+        if real.startswith(self._real_root) or os.path.join(real, "") == self._real_root:
+            return False
+        if not name.startswith(self._root_prefix) and not os.path.islink(name):
+            return False
+        shown = real.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        self._refuse(name, f"Symbolic link to {shown}, outside the project: not read")
+        return True
+
+    # --- The ignore files ---
+
+    def _root_rules(self) -> tuple[IgnoreFile, ...]:
+        """The ignore files that apply below the root: `.git/info/exclude` of the repository
+        holding it, then the `.gitignore` of every folder from the repository's top to the root."""
+        top = repository_top(self._root) or self._root
+        rules: tuple[IgnoreFile, ...] = ()
+        git_folder = os.path.join(top, ".git")
+        if os.path.isdir(git_folder):
+            rules = self._with_ignore_file(top, rules, os.path.join(git_folder, "info", "exclude"))
+        folder = top
+        rules = self._with_ignore_file(folder, rules)
+        for name in Path(os.path.relpath(self._root, top)).parts:
+            folder = os.path.join(folder, name)
+            rules = self._with_ignore_file(folder, rules)
+        return rules
+
+    def _rules_for(self, folder: str) -> tuple[IgnoreFile, ...]:
+        """The ignore files that apply below `folder` (inside the project), outermost first."""
+        if not self.config.respect_gitignore:
+            return ()
+        unknown = []
+        while folder not in self._rules:
+            if not folder.startswith(self._root_prefix):
+                return ()
+            unknown.append(folder)
+            folder = os.path.dirname(folder)
+        rules = self._rules[folder]
+        for below in reversed(unknown):
+            rules = self._rules[below] = self._with_ignore_file(below, rules)
+        return rules
+
+    def _with_ignore_file(
+        self, folder: str, rules: tuple[IgnoreFile, ...], name: str | None = None
+    ) -> tuple[IgnoreFile, ...]:
+        """`rules` and the ignore file `name` (default: the folder's .gitignore) applying below `folder`."""
+        name = name or os.path.join(folder, IGNORE_FILE)
+        try:
+            ignore_file = read_ignore_file(name, folder)
+        except OSError as error:
+            path = self._refuse(
+                name, f"Cannot read this ignore file ({_reason(error)}): its patterns are not applied"
+            )
+            self._unread_ignore_files[path] = folder
+            return rules
+        return rules if ignore_file is None else (*rules, ignore_file)
 
 
-def _git_ignored(root: Path) -> frozenset[str]:
-    """Paths (relative, folders ending in `/`) that git ignores, or none when git cannot tell."""
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a symlink to one (which is not entered, nor taken for a file); False when
+    that cannot be told."""
     try:
-        result = subprocess.run(
-            ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
-            cwd=root,
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return frozenset()
-    if result.returncode != 0:
-        return frozenset()
-    return frozenset(p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def find_source_roots(config: Config) -> list[Path]:
     """Folders whose children are top-level packages: `src/` or the root, plus any plain folder
     (no `__init__.py`, no Python files of its own) that holds packages, as `backend/app` does."""
+    # os.path's tests, not Path's: they answer False for a folder that may not be read, where
+    # Path's raise (the walk reports that folder).
     root = config.root
     if config.packages:
         return sorted({_package_source_root(root, name) for name in config.packages})
     src = root / "src"
-    base = src if src.is_dir() and not (src / "__init__.py").exists() else root
+    base = src if os.path.isdir(src) and not os.path.exists(src / "__init__.py") else root
     roots = [base]
-    for child in sorted(base.iterdir()) if base.is_dir() else ():
+    for child in _children(base):
         hidden_or_tool = child.name.startswith(".") or child.name in SKIPPED_DIRS
-        if child.is_dir() and not hidden_or_tool and _is_container(child):
+        if not hidden_or_tool and os.path.isdir(child) and _is_container(child):
             roots.append(child)
     return roots
 
@@ -129,7 +265,7 @@ def find_source_roots(config: Config) -> list[Path]:
 def _package_source_root(root: Path, name: str) -> Path:
     relative = Path(*name.split("."))
     for base in (root / "src", root):
-        if (base / relative).is_dir() or (base / relative).with_suffix(".py").is_file():
+        if os.path.isdir(base / relative) or os.path.isfile((base / relative).with_suffix(".py")):
             return base
     raise ConfigError(
         f"{root / 'pyproject.toml'}: 'packages' names {name!r}, but neither "
@@ -138,15 +274,20 @@ def _package_source_root(root: Path, name: str) -> Path:
 
 
 def _is_container(folder: Path) -> bool:
-    if (folder / "__init__.py").exists():
+    if os.path.exists(folder / "__init__.py"):
         return False
-    try:
-        children = list(folder.iterdir())
-    except OSError:
-        return False
+    children = _children(folder)
     if any(c.suffix == ".py" for c in children):
         return False
-    return any(c.is_dir() and (c / "__init__.py").exists() for c in children)
+    return any(os.path.isdir(c) and os.path.exists(c / "__init__.py") for c in children)
+
+
+def _children(folder: Path) -> list[Path]:
+    """The entries of `folder`, sorted; none when it cannot be listed."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
 
 
 def module_name(path: Path, source_roots: Sequence[Path], root: Path) -> tuple[str, bool]:

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from layerguard.api import load_project
-from layerguard.engine import run_rules
 from layerguard.checks import ALL_RULES
 from layerguard.checks.db_call_not_awaited import COROUTINE_METHODS
 from layerguard.checks.sessions import SessionKind, declared_kind
 from layerguard.context import ProjectView
+from layerguard.engine import run_rules
 from layerguard.model import Config, Finding
 from layerguard.presets import FORTRESS_LAYERS
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from layerguard.api import load_config, load_project
-from layerguard.engine import run_rules
 from layerguard.checks import ALL_RULES
 from layerguard.checks.routes import find_route_handlers
 from layerguard.context import ProjectView
+from layerguard.engine import run_rules
 from layerguard.graph import build_import_graph
 from layerguard.model import Finding
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from layerguard.api import load_config
 from layerguard.config import ConfigError
 from layerguard.context import LayerMap
+from layerguard.gitignore import IgnoreFile
 from layerguard.model import Config, Layer
 from layerguard.project import FileFinder, find_source_roots, module_name
 
@@ -121,3 +125,62 @@ def test_tie_goes_to_the_layer_listed_first(tmp_path: Path) -> None:
     )
     assert LayerMap(config).layer_of("a.x.y") == "first"
     assert LayerMap(replace(config, layers=config.layers[::-1])).layer_of("a.x.y") == "second"
+
+
+# --- The ignore files, matched without git. ---
+
+TEMPLATE = [
+    "__pycache__/", "*.py[cod]", "build/", "/site", "!keep.py", "a/**/b", "docs/_build/", "*.egg-info/",
+    ".env", "local_settings.py", "**/deep/x.py", "data/*", "!data/keep.py", "\\#hash.py", "q?.py",
+    "[ab]_char.py", "lib", "*_gen.py", "dir/", "/anchored/inner.py", "# comment", "",
+]  # fmt: skip
+SEGMENTS = [
+    "a", "b", "build", "data", "deep", "keep.py", "x.py", "q1.py", "a_char.py", "lib", "site", "docs",
+    "_build", "#hash.py", "m_gen.py", "dir", "anchored", "inner.py", "pkg.egg-info",
+]  # fmt: skip
+
+
+@given(
+    st.lists(st.sampled_from(TEMPLATE), min_size=1, max_size=8),
+    st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=5),
+    st.booleans(),
+)
+def test_the_joined_regex_answers_as_the_patterns_one_by_one(
+    lines: list[str], segments: list[str], is_dir: bool
+) -> None:
+    """The one regex that stands for all patterns never hides a match (nor invents one)."""
+    ignore_file = IgnoreFile("/project", lines)
+    relative = "/".join(segments) + ("/" if is_dir else "")
+    expected = ignore_file.spec.check_file(relative).include
+    assert ignore_file.decision("/project/" + "/".join(segments), is_dir) == expected
+
+
+def test_ignored_folder_hides_a_named_file_and_deeper_rules_win(tmp_path: Path) -> None:
+    make_tree(tmp_path, ["app/__init__.py", "app/gen/x.py", "app/sub/y_gen.py", "app/sub/z_gen.py"])
+    (tmp_path / ".gitignore").write_text("gen/\n*_gen.py\n")
+    (tmp_path / "app" / "gen" / ".gitignore").write_text("!x.py\n")  # cannot re-include: gen/ is ignored
+    (tmp_path / "app" / "sub" / ".gitignore").write_text("!y_gen.py\n")  # deeper: overrides
+    finder = FileFinder(load_config([tmp_path]))
+    assert finder.files([tmp_path]) == [tmp_path / "app/__init__.py", tmp_path / "app/sub/y_gen.py"]
+    assert finder.files([tmp_path / "app/gen/x.py", tmp_path / "app/gen"]) == []
+    assert finder.refused == {}
+
+
+def test_a_fifo_named_gitignore_is_not_read(tmp_path: Path) -> None:
+    """A FIFO would block the read forever; git does not read one either."""
+    make_tree(tmp_path, ["app/__init__.py"])
+    os.mkfifo(tmp_path / ".gitignore")
+    assert FileFinder(load_config([tmp_path])).files([tmp_path]) == [tmp_path / "app/__init__.py"]
+
+
+def test_a_symlinked_gitignore_is_not_followed(tmp_path: Path) -> None:
+    """As git (2.32+) does not follow a symlinked .gitignore."""
+    (tmp_path / "project").mkdir()
+    make_tree(tmp_path / "project", ["app/__init__.py", "app/x.py"])
+    (tmp_path / "patterns").write_text("x.py\n")
+    (tmp_path / "project" / ".gitignore").symlink_to(tmp_path / "patterns")
+    config = load_config([tmp_path / "project"])
+    assert FileFinder(config).files([config.root]) == [
+        config.root / "app/__init__.py",
+        config.root / "app/x.py",
+    ]

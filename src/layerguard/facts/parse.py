@@ -131,6 +131,15 @@ def parse_file(
 def unparsable_facts(path: Path, module: str, is_package: bool, error: UnparsableFile) -> FileFacts:
     """Facts with no content but the LG001 finding saying why."""
     span = Span(error.line, error.column, error.line, error.column + 1)
+    return _facts_with_parse_error(path, module, is_package, span, f"Cannot check this file: {error.reason}")
+
+
+def refused_facts(path: Path, module: str, is_package: bool, message: str) -> FileFacts:
+    """Facts with no content but an LG001 finding at 1:1 saying why the entry was not read."""
+    return _facts_with_parse_error(path, module, is_package, Span(1, 0, 1, 1), message)
+
+
+def _facts_with_parse_error(path: Path, module: str, is_package: bool, span: Span, message: str) -> FileFacts:
     facts = FileFacts(path=path, module=module, is_package=is_package)
-    finding = make_finding(PARSE_ERROR, facts, span, f"Cannot check this file: {error.reason}")
+    finding = make_finding(PARSE_ERROR, facts, span, message)
     return FileFacts(path=path, module=module, is_package=is_package, parse_error=finding)
