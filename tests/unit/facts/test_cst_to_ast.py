@@ -723,11 +723,16 @@ def test_a_continuation_at_any_token_boundary_gives_ast_tree_or_syntax_error(nam
     assert same >= 5  # the test checks trees, not only errors
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+# hypothesmith builds programs slowly (~0.7 s each here): a few per run, more on demand.
+FROM_NODE_EXAMPLES = int(os.environ.get("LAYERGUARD_HYPOTHESIS_EXAMPLES", "15"))
+
+
+@settings(max_examples=FROM_NODE_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(source=hypothesmith.from_node())
 def test_programs_from_libcst_nodes_match_ast(source: str) -> None:
     """hypothesmith's libcst-built programs (which found `except E\\` shifting lines): the exact
-    tree wherever ast accepts the program and libcst parses it."""
+    tree wherever ast accepts the program and libcst parses it. More examples:
+    LAYERGUARD_HYPOTHESIS_EXAMPLES=500 python -m pytest tests/unit/facts/test_cst_to_ast.py -k nodes"""
     if not ast_accepts(source):
         return
     try:
