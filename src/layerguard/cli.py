@@ -203,7 +203,7 @@ def init(args: argparse.Namespace) -> int:
             check_writable(root, force=args.force)
         section = render(detect(root))
         written = write_section(root, section) if args.write else None
-    except InitError as error:
+    except (InitError, ConfigError) as error:
         _fail(str(error))
     sys.stdout.write(section)
     if written is not None:

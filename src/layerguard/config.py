@@ -11,13 +11,14 @@ import difflib
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from layerguard.globs import module_glob_problem, path_glob_matches
+from layerguard.globs import module_glob_problem, path_glob_matches, path_glob_problem
 from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, Config, Layer, RuleMeta, find_rule, selects_any
 from layerguard.presets import PRESETS
 
@@ -43,6 +44,14 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 
 TARGET_VERSIONS: dict[str, tuple[int, int]] = {f"py3{minor}": (3, minor) for minor in range(10, 15)}
 DEFAULT_TARGET_VERSION = (3, 10)
+# `parse-timeout` bounds, seconds: below 1 s a parser process may not even start on a busy
+# machine; above an hour a hung file would hold the run for good (and `inf` cannot be waited on).
+PARSE_TIMEOUT_RANGE = (1.0, 3600.0)
+# A Python version constraint is a few clauses; a longer one is not a constraint worth reading
+# (and digit strings past 4,300 make int() raise).
+MAX_CONSTRAINT_LENGTH = 1000
+# `.python-version` names a version or a few; anything larger is not one.
+MAX_VERSION_FILE_BYTES = 64 * 1024
 # LG000/LG001 report that layerguard itself could not do its job; a prefix never hides them.
 ALWAYS_ON_CODES = frozenset({INTERNAL_ERROR.code, PARSE_ERROR.code})
 LAYER_KEYS = ("modules", "may-import")
@@ -165,6 +174,15 @@ def _selectors(value: object, where: _Where, key: str) -> tuple[str, ...]:
     return tuple(_check_selector(item, where, key) for item in _string_list(value, where, key))
 
 
+def _path_globs(value: object, where: _Where, key: str) -> tuple[str, ...]:
+    globs = _string_list(value, where, key)
+    for pattern in globs:
+        problem = path_glob_problem(pattern)
+        if problem is not None:
+            raise where.error(f"'{key}' has {_show(pattern)}: {problem}")
+    return globs
+
+
 def _module_globs(value: object, where: _Where, key: str) -> tuple[str, ...]:
     globs = _string_list(value, where, key)
     for pattern in globs:
@@ -212,9 +230,11 @@ def _complexity(value: object, where: _Where, key: str) -> int:
 
 
 def _timeout(value: object, where: _Where, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    low, high = PARSE_TIMEOUT_RANGE
+    # `not low <= value <= high` also refuses nan, which compares false with everything.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
         got = _got(value, (int, float))
-        raise where.error(f"'{key}' must be a number of seconds greater than 0, {got}")
+        raise where.error(f"'{key}' must be a number of seconds from {low:g} to {high:g}, {got}")
     return float(value)
 
 
@@ -230,6 +250,9 @@ def _per_file_ignores(value: object, where: _Where, key: str) -> tuple[tuple[str
     for pattern in table:
         if not pattern:
             raise inner.error('has an empty path glob; write a glob such as "scripts/**"')
+        problem = path_glob_problem(pattern)
+        if problem is not None:
+            raise inner.error(f"has the path glob {_show(pattern)}: {problem}")
     return tuple((pattern, _selectors(codes, inner, pattern)) for pattern, codes in table.items())
 
 
@@ -272,8 +295,8 @@ KEYS: dict[str, _Validator] = {
     "extend-select": _selectors,
     "ignore": _selectors,
     "extend-ignore": _selectors,
-    "exclude": _string_list,
-    "extend-exclude": _string_list,
+    "exclude": _path_globs,
+    "extend-exclude": _path_globs,
     "per-file-ignores": _per_file_ignores,
     "naming": _choice("fortress", "snake", "off"),
     "naming-exempt": _string_list,
@@ -308,10 +331,24 @@ def _validate(table: Mapping[str, object], where: _Where) -> dict[str, Any]:
 # --- Reading files. ---
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_regular_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, at most `limit` + 1 of them. Anything else is refused before
+    it is read: a FIFO would block the read forever, /dev/zero would never end."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ConfigError(f"{_display(path)}: is not a regular file")
+        with open(descriptor, "rb", closefd=False) as file:
+            return file.read() if limit is None else file.read(limit + 1)
+    finally:
+        os.close(descriptor)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file parsed; any problem is a ConfigError naming the file (and line when known)."""
     shown = _display(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = _read_regular_file(path).decode("utf-8")
     except OSError as error:
         raise ConfigError(f"{shown}: cannot be read ({error.strerror or error})") from error
     except UnicodeDecodeError as error:
@@ -320,6 +357,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _toml_error(shown, str(error)) from error
+    except (RecursionError, MemoryError):
+        # tomllib recurses once per nested array or inline table (a table of any tool counts).
+        raise ConfigError(f"{shown}: invalid TOML: arrays or inline tables nested too deeply") from None
 
 
 def _toml_error(shown: str, message: str) -> ConfigError:
@@ -356,7 +396,7 @@ def _explicit_settings(config_file: Path) -> _Settings:
         raise ConfigError(
             f"{shown}: the configuration file given with --config does not exist or is not a file"
         )
-    document = _read_toml(config_file)
+    document = read_toml(config_file)
     if config_file.name != PYPROJECT:
         pyproject = _read_optional(config_file.parent / PYPROJECT)
         return _Settings(document, _Where(shown, ""), config_file, pyproject)
@@ -373,7 +413,7 @@ def _discovered_settings(root: Path) -> _Settings:
     pyproject = _read_optional(pyproject_path)
     own_file = root / LAYERGUARD_TOML
     if own_file.is_file():
-        return _Settings(_read_toml(own_file), _Where(_display(own_file), ""), own_file, pyproject)
+        return _Settings(read_toml(own_file), _Where(_display(own_file), ""), own_file, pyproject)
     section = _tool_table(pyproject, pyproject_path) if pyproject is not None else None
     if section is None:
         return _Settings({}, None, None, pyproject)
@@ -381,7 +421,7 @@ def _discovered_settings(root: Path) -> _Settings:
 
 
 def _read_optional(path: Path) -> dict[str, Any] | None:
-    return _read_toml(path) if path.is_file() else None
+    return read_toml(path) if path.is_file() else None
 
 
 # --- The public entry points. ---
@@ -540,33 +580,74 @@ def _check_may_import(names: Sequence[str], layer_names: Sequence[str], where: _
 
 def _inferred_target_version(root: Path, pyproject: Mapping[str, Any] | None) -> tuple[int, int]:
     """requires-python, else Poetry's python, else .python-version, else py310."""
-    for constraint in _python_constraints(pyproject or {}):
+    inferred = inferred_target_version(root, pyproject)
+    return inferred[0] if inferred is not None else DEFAULT_TARGET_VERSION
+
+
+def inferred_target_version(
+    root: Path, pyproject: Mapping[str, Any] | None
+) -> tuple[tuple[int, int], str] | None:
+    """The lowest Python the project's own files name, and where (for `init`'s comment):
+    requires-python, else Poetry's python, else .python-version; None when none names one.
+
+    An unreadable constraint or version file is passed over, as a missing one is; one too
+    large to be a version, or a .python-version that is not a regular file, is a ConfigError."""
+    for table, key, constraint in _python_constraints(pyproject or {}):
+        if len(constraint) > MAX_CONSTRAINT_LENGTH:
+            raise _Where(_display(root / PYPROJECT), table).error(
+                f"'{key}' is {len(constraint)} characters long, more than a Python version "
+                f"constraint can be (at most {MAX_CONSTRAINT_LENGTH}); shorten it, or set "
+                f"target-version in [{TOOL_TABLE}]"
+            )
         version = lowest_python_minor(constraint)
         if version is not None:
-            return version
-    return _python_version_file(root / ".python-version") or DEFAULT_TARGET_VERSION
+            named = key if table == "project" else f"[{table}] {key}"
+            return version, f"{named} = {json.dumps(constraint)} in pyproject.toml"
+    version_file = root / ".python-version"
+    version = python_version_file(version_file)
+    return (version, version_file.name) if version is not None else None
 
 
-def _python_constraints(pyproject: Mapping[str, Any]) -> list[str]:
+def _python_constraints(pyproject: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(table, key, constraint) for requires-python and Poetry's python, those set."""
     project = pyproject.get("project")
     tool = pyproject.get("tool")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
     dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
     candidates = [
-        project.get("requires-python") if isinstance(project, dict) else None,
-        dependencies.get("python") if isinstance(dependencies, dict) else None,
+        ("project", "requires-python", project.get("requires-python") if isinstance(project, dict) else None),
+        (
+            "tool.poetry.dependencies",
+            "python",
+            dependencies.get("python") if isinstance(dependencies, dict) else None,
+        ),
     ]
-    return [candidate for candidate in candidates if isinstance(candidate, str)]
+    return [(table, key, value) for table, key, value in candidates if isinstance(value, str)]
 
 
-def _python_version_file(path: Path) -> tuple[int, int] | None:
-    """`3.12` or `3.12.1` (also `pypy3.10`, `3.13t`) from the first line of .python-version."""
+_VERSION_IN_LINE = re.compile(r"(?<!\d)(\d{1,4})\.(\d{1,4})(?!\d)")
+
+
+def python_version_file(path: Path) -> tuple[int, int] | None:
+    """`3.12` or `3.12.1` (also `pypy3.10`, `3.13t`) from the first line of a .python-version.
+
+    None when it is missing or names no version (pyenv's `system`); a ConfigError when it is
+    not a regular file, cannot be read or is larger than a version file can be."""
+    shown = _display(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        data = _read_regular_file(path, MAX_VERSION_FILE_BYTES)
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as error:
+        raise ConfigError(f"{shown}: cannot be read ({error.strerror or error})") from error
+    if len(data) > MAX_VERSION_FILE_BYTES:
+        raise ConfigError(
+            f"{shown}: is larger than {MAX_VERSION_FILE_BYTES // 1024} KiB; it should name a Python "
+            "version such as 3.12"
+        )
+    lines = data.decode("utf-8", "replace").splitlines()
     first = next((line.strip() for line in lines if line.strip()), "")
-    match = re.search(r"(\d+)\.(\d+)", first)
+    match = _VERSION_IN_LINE.search(first)
     return (int(match[1]), int(match[2])) if match else None
 
 

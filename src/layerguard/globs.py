@@ -41,12 +41,29 @@ def module_glob_matches(pattern: str, module: str) -> int | None:
     return None
 
 
+class GlobError(ValueError):
+    """A glob that matches nothing as written: a character class with a reversed range."""
+
+
 def module_glob_problem(pattern: str) -> str | None:
     """Why `pattern` cannot be a module glob, or None when it is well formed."""
     if "/" in pattern or "\\" in pattern:
         return 'module globs are dotted names, like "app.api.**", not paths'
     if any(segment == "" for segment in pattern.split(".")):
         return 'module globs need a name, "*" or "**" between every two dots'
+    try:
+        _compile_module_glob(pattern)
+    except GlobError as error:
+        return str(error)
+    return None
+
+
+def path_glob_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot be a path glob, or None when it is well formed."""
+    try:
+        _compile_path_glob(pattern)
+    except GlobError as error:
+        return str(error)
     return None
 
 
@@ -143,10 +160,21 @@ def _class_end(segment: str, start: int) -> int:
 
 
 def _char_class(body: str) -> str:
+    """A regex class for a glob class body: ranges kept, every other character literal (escaped,
+    so `[`, `&&` or `--` never read as the nested sets re warns about)."""
     negate = body[:1] in ("!", "^")
     if negate:
         body = body[1:]
-    escaped = body.replace("\\", "\\\\").replace("[", "\\[")
-    if escaped.startswith("]"):
-        escaped = "\\" + escaped
-    return "[" + ("^" if negate else "") + escaped + "]"
+    parts = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            low, high = body[i], body[i + 2]
+            if low > high:
+                raise GlobError(f"bad character range {low}-{high} in [{body}]")
+            parts.append(f"{re.escape(low)}-{re.escape(high)}")
+            i += 3
+        else:
+            parts.append(re.escape(body[i]))
+            i += 1
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"

@@ -25,14 +25,11 @@ modules (`main`, `deps` …) are never classified.
 from __future__ import annotations
 
 import json
-import re
-import sys
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
@@ -41,7 +38,8 @@ from layerguard.config import (
     DEFAULT_EXCLUDE,
     LAYERGUARD_TOML,
     PYPROJECT,
-    lowest_python_minor,
+    inferred_target_version,
+    read_toml,
 )
 from layerguard.context import LayerMap, ProjectView
 from layerguard.globs import module_glob_matches
@@ -49,11 +47,6 @@ from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFac
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.project import find_source_roots
 from layerguard.tomledit import TomlEditError, has_table, put_section, write_atomically
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 SECTION = ("tool", "layerguard")
 LAYER_NAMES = tuple(layer.name for layer in FORTRESS_LAYERS)
@@ -167,7 +160,7 @@ def check_writable(root: Path, *, force: bool) -> None:
             "pyproject.toml; edit it by hand, or delete it and run `layerguard init --write` again"
         )
     pyproject = root / PYPROJECT
-    if pyproject.is_file() and not force and has_table(_read_toml(pyproject), SECTION):
+    if pyproject.is_file() and not force and has_table(read_toml(pyproject), SECTION):
         raise InitError(
             f"{pyproject} already has a [tool.layerguard] section; pass --force to replace it "
             "(the section and its sub-tables), or run without --write to see the new one"
@@ -608,36 +601,9 @@ def _depends_targets(facts: FileFacts) -> Iterable[str]:
 def target_version(root: Path) -> Target:
     """The lowest Python the project supports, and where that was read."""
     pyproject = root / PYPROJECT
-    document = _read_toml(pyproject) if pyproject.is_file() else {}
-    project = document.get("project")
-    tool = document.get("tool")
-    poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
-    for where, constraint in (
-        ("requires-python", project.get("requires-python") if isinstance(project, dict) else None),
-        (
-            "[tool.poetry.dependencies] python",
-            dependencies.get("python") if isinstance(dependencies, dict) else None,
-        ),
-    ):
-        version = lowest_python_minor(constraint) if isinstance(constraint, str) else None
-        if version is not None:
-            return Target(version, f"{where} = {json.dumps(constraint)} in pyproject.toml")
-    version_file = root / ".python-version"
-    try:
-        match = re.search(r"(\d+)\.(\d+)", version_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        match = None
-    if match:
-        return Target((int(match[1]), int(match[2])), ".python-version")
-    return Target(None, "")
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InitError(f"{path}: cannot be read as TOML ({error}); fix it first") from error
+    document = read_toml(pyproject) if pyproject.is_file() else {}
+    inferred = inferred_target_version(root, document)
+    return Target(*inferred) if inferred is not None else Target(None, "")
 
 
 # --- The section. ---

@@ -526,6 +526,31 @@ def test_python_version_file_without_version_falls_back(tmp_path: Path) -> None:
     assert load_config([tmp_path]).target_version == (3, 10)
 
 
+@pytest.mark.parametrize("content", ["3." + "1" * 5000 + "\n", "\xff\xfe\n", "3.12345\n"])
+def test_python_version_file_with_no_readable_version_falls_back(tmp_path: Path, content: str) -> None:
+    (tmp_path / ".python-version").write_bytes(content.encode("latin-1"))
+    assert load_config([tmp_path]).target_version == (3, 10)
+
+
+def test_python_version_file_too_large_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / ".python-version", "3.12\n" + "#" * 70_000)
+    with pytest.raises(ConfigError, match=r"^\.python-version: is larger than 64 KiB"):
+        load_config([tmp_path])
+
+
+def test_python_version_directory_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / ".python-version").mkdir()
+    with pytest.raises(ConfigError, match=r"^\.python-version: is not a regular file$"):
+        load_config([tmp_path])
+
+
+def test_requires_python_of_1000_characters_is_still_read(tmp_path: Path) -> None:
+    constraint = ">=3.12," + ",".join(["!=3.9.1"] * 124)
+    assert len(constraint) <= 1000
+    write(tmp_path / "pyproject.toml", f'[project]\nrequires-python = "{constraint}"\n')
+    assert load_config([tmp_path]).target_version == (3, 12)
+
+
 def test_explicit_target_version_wins(tmp_path: Path) -> None:
     config = load_pyproject(
         tmp_path, 'target-version = "py314"', header='[project]\nrequires-python = ">=3.11"'
@@ -565,7 +590,12 @@ def test_explicit_target_version_wins(tmp_path: Path) -> None:
         ("endpoint-max-complexity = true", ["'endpoint-max-complexity'", "got a boolean true"]),
         ('endpoint-max-complexity = "3"', ["'endpoint-max-complexity'", 'got a string "3"']),
         ("endpoint-max-complexity = 2.5", ["'endpoint-max-complexity'", "got a float 2.5"]),
-        ("parse-timeout = 0", ["'parse-timeout' must be a number of seconds greater than 0, got 0"]),
+        ("parse-timeout = 0", ["'parse-timeout' must be a number of seconds from 1 to 3600, got 0"]),
+        ("parse-timeout = 0.5", ["'parse-timeout'", "got 0.5"]),
+        ("parse-timeout = 3601", ["'parse-timeout'", "got 3601"]),
+        ("parse-timeout = inf", ["'parse-timeout'", "got inf"]),
+        ('extend-exclude = ["a/[z-a]"]', ["'extend-exclude' has \"a/[z-a]\": bad character range z-a"]),
+        ('wiring = ["app.[b-a]x"]', ["'wiring' has \"app.[b-a]x\": bad character range b-a"]),
         ("parse-timeout = -1.5", ["'parse-timeout'", "got -1.5"]),
         ("parse-timeout = false", ["'parse-timeout'", "got a boolean false"]),
         ("parse-timeout = nan", ["'parse-timeout'"]),

@@ -62,8 +62,11 @@ extents, and that the converter reproduces (see the comments at each site):
   ``format_spec`` from its ``:`` to before the ``}``; 3.12.0/3.12.1 end a
   spec that ends in a nested field with an empty ``Constant`` (gh-110309),
   which is reproduced where the running interpreter does it;
-* libcst drops a form feed that starts a top-level line; columns on such
-  lines are shifted back.
+* libcst leaves some whitespace out of its tree -- a form feed that starts a
+  top-level line, a backslash continuation before the colon of ``except E\\``,
+  a line holding only a continuation -- so the code it regenerates, which its
+  positions count in, is shorter than the source: positions are moved back
+  onto the source text (``_realigned``).
 
 Verified identical (the differential test) on the 3.11 standard library and
 on 3.10.13, 3.12.1 and 3.13.0 standard libraries.  Known deviations:
@@ -78,6 +81,13 @@ on 3.10.13, 3.12.1 and 3.13.0 standard libraries.  Known deviations:
 * On 3.12 only, a very long implicit string concatenation (thousands of
   parts) exceeds the C recursion limit in libcst's code generator:
   ``SyntaxError``.
+* libcst rejects a backslash continuation that starts an indented line, and
+  puts a statement that follows a line holding only a continuation into the
+  block above it (its code then differs from the source by more than dropped
+  whitespace): ``SyntaxError``, not a tree with the wrong shape.
+* On 3.10/3.11 a file ending in a backslash, CR and LF (which those
+  interpreters accept, 3.12 does not) gets a line appended before libcst
+  parses it.
 * ``SyntaxError`` messages and locations are libcst's, not CPython's; source
   that ``ast.parse`` rejects for non-grammar reasons (``f(**a, *b)``,
   ``nonlocal`` at module level) may be accepted, except invalid assignment
@@ -87,6 +97,7 @@ on 3.10.13, 3.12.1 and 3.13.0 standard libraries.  Known deviations:
 from __future__ import annotations
 
 import ast
+import bisect
 import codecs
 import functools
 import re
@@ -142,6 +153,10 @@ _SCAN_RE = re.compile(
 )
 _PARSER_ERROR_AT_RE = re.compile(r"error at (\d+):(\d+)")
 _STRING_ESCAPE_RE = re.compile(r"\\(.)|[^\x00-\x7f]|\\\Z", re.DOTALL)
+# What libcst may leave out of the code it regenerates: continuations and the whitespace around.
+_DROPPABLE = frozenset(" \t\x0c\\\r\n")
+# 3.10 and 3.11 accept a backslash, CR and LF ending the file; libcst does not.
+_EOF_CRLF_CONTINUATION = sys.version_info < (3, 12)
 
 _LEGACY_FSTRINGS = sys.version_info < (3, 12)
 # Nodes and fields that only newer interpreters have go through this alias so
@@ -202,6 +217,10 @@ def parse_with_libcst(source: str) -> ast.Module:
         # happily keep the NUL inside a token.
         raise SyntaxError("source code string cannot contain null bytes")
     _check_nesting(source)
+    if _EOF_CRLF_CONTINUATION and source.endswith("\\\r\n"):
+        # This ast accepts a CRLF continuation ending the file (3.12 no longer does); libcst
+        # does once a line follows it. The added line is past every node: positions stay.
+        source += "\r\n"
     # libcst's parser and code generator recurse once per nesting level (and
     # per part of an implicit string concatenation); ast.parse copes with
     # such files, so give libcst head room while it runs.
@@ -225,11 +244,13 @@ def parse_with_libcst(source: str) -> ast.Module:
                 raise
             raise SyntaxError(f"libcst could not parse the source: {exc}") from None
         try:
-            positions = _positions(module)
+            positions, generated = _positions(module)
+            if generated != source:
+                positions = _realigned(positions, generated, source)
             with warnings.catch_warnings():
                 # Invalid escape sequences warn while being decoded, as in compile().
                 warnings.simplefilter("ignore")
-                return _Converter(source, positions, module).convert_Module(module)
+                return _Converter(source, positions).convert_Module(module)
         except SyntaxError:
             raise
         except RecursionError:
@@ -240,8 +261,9 @@ def parse_with_libcst(source: str) -> ast.Module:
         sys.setrecursionlimit(old_limit)
 
 
-def _positions(module: cst.Module) -> dict[cst.CSTNode, Range]:
-    """Every node's (start line, start column, end line, end column), code points.
+def _positions(module: cst.Module) -> tuple[dict[cst.CSTNode, Range], str]:
+    """Every node's (start line, start column, end line, end column) in code points, and the code
+    libcst regenerates from the tree, which those positions count in.
 
     The ranges are libcst's ``PositionProvider`` ranges.  ``MetadataWrapper``
     adds a full (empty) visitor pass and allocates two objects per node, which
@@ -256,17 +278,97 @@ def _positions(module: cst.Module) -> dict[cst.CSTNode, Range]:
             provider=None,
         )
         module._codegen(state)
-        return state.ranges  # type: ignore[no-any-return]
+        return state.ranges, "".join(state.tokens)
     except RecursionError:
         raise
     except Exception:  # libcst's internals changed: take the public, slower path
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return {
+        ranges = {
             node: (where.start.line, where.start.column, where.end.line, where.end.column)
             for node, where in resolved.items()
         }
+        return ranges, module.code
+
+
+def _realigned(
+    positions: Mapping[cst.CSTNode, Range], generated: str, source: str
+) -> dict[cst.CSTNode, Range]:
+    """libcst's ranges, counted in the code it regenerates, moved onto the source.
+
+    libcst drops some whitespace from its tree: a backslash continuation in places such as
+    ``except E\\`` before the colon, a line holding only a continuation, a form feed that
+    starts a line. The regenerated code is then the source minus those characters, and every
+    later position would be off by the lines and columns dropped.
+    """
+    runs = _shared_runs(generated, source)
+    run_starts = [generated_start for generated_start, _ in runs]
+    generated_lines = _line_starts(generated)
+    source_lines = _line_starts(source)
+
+    def source_offset(offset: int) -> int:
+        generated_start, source_start = runs[bisect.bisect_right(run_starts, offset) - 1]
+        return source_start + offset - generated_start
+
+    def moved(line: int, column: int, *, end: bool) -> tuple[int, int]:
+        # Module's codegen counts a last newline, then may leave it out of the code: clamped.
+        offset = min(generated_lines[min(line, len(generated_lines)) - 1] + column, len(generated))
+        # An end is exclusive: it stays right after its last character, before dropped text.
+        mapped = source_offset(offset - 1) + 1 if end and offset else source_offset(offset)
+        source_line = bisect.bisect_right(source_lines, mapped)
+        return source_line, mapped - source_lines[source_line - 1]
+
+    realigned: dict[cst.CSTNode, Range] = {}
+    for node, (start_line, start_column, end_line, end_column) in positions.items():
+        start = moved(start_line, start_column, end=False)
+        end = max(moved(end_line, end_column, end=True), start)
+        realigned[node] = (*start, *end)
+    return realigned
+
+
+def _shared_runs(generated: str, source: str) -> list[tuple[int, int]]:
+    """(generated offset, source offset) where each run of equal text starts, in order; the runs
+    cover all of `generated`. Raises SyntaxError when libcst changed more than dropped whitespace."""
+    runs: list[tuple[int, int]] = []
+    generated_at = source_at = 0
+    while generated_at < len(generated):
+        length = _common_prefix_length(generated, generated_at, source, source_at)
+        if length:
+            runs.append((generated_at, source_at))
+            generated_at += length
+            source_at += length
+        elif source_at < len(source) and source[source_at] in _DROPPABLE:
+            source_at += 1  # a character libcst dropped
+        else:
+            line = source.count("\n", 0, source_at) + 1
+            raise SyntaxError("libcst did not reproduce the source", ("<unknown>", line, None, None))
+    return runs or [(0, 0)]
+
+
+def _common_prefix_length(first: str, first_at: int, second: str, second_at: int) -> int:
+    """How many characters `first[first_at:]` and `second[second_at:]` share at their start,
+    found by comparing growing slices (a character loop would be slow on big files)."""
+    limit = min(len(first) - first_at, len(second) - second_at)
+    equal, step = 0, 64
+    while equal < limit:
+        upto = min(equal + step, limit)
+        if first[first_at + equal : first_at + upto] == second[second_at + equal : second_at + upto]:
+            equal, step = upto, step * 2
+            continue
+        while upto - equal > 1:  # first[..equal] matches, first[..upto] does not
+            middle = (equal + upto) // 2
+            if first[first_at + equal : first_at + middle] == second[second_at + equal : second_at + middle]:
+                equal = middle
+            else:
+                upto = middle
+        return equal
+    return limit
+
+
+def _line_starts(text: str) -> list[int]:
+    """The offset of each line's first character, lines split as libcst counts them."""
+    return [0, *(match.end() for match in _NEWLINE_RE.finditer(text))]
 
 
 @functools.cache
@@ -517,19 +619,9 @@ class _FStringParts:
 class _Converter:
     """Converts libcst nodes to ast nodes; one ``convert_<NodeType>`` per node type."""
 
-    def __init__(self, source: str, positions: Mapping[cst.CSTNode, Range], module: cst.Module) -> None:
+    def __init__(self, source: str, positions: Mapping[cst.CSTNode, Range]) -> None:
         self._positions = positions
         self._lines = _NEWLINE_RE.split(source)
-        # libcst drops a form feed that is the leading whitespace of a
-        # top-level statement line, so its columns on such lines are short by
-        # the characters dropped; ast counts them.
-        self._shifts: dict[int, int] = {}
-        if "\x0c" in source:
-            generated = _NEWLINE_RE.split(module.code)
-            if len(generated) == len(self._lines):
-                for number, (line, code) in enumerate(zip(self._lines, generated, strict=True), start=1):
-                    if line != code:
-                        self._shifts[number] = len(line) - len(code)
         # Cumulative UTF-8 widths per line, built lazily for non-ASCII lines only.
         self._byte_columns: dict[int, list[int]] = {}
         self._non_ascii = {i + 1 for i, line in enumerate(self._lines) if not line.isascii()}
@@ -548,8 +640,6 @@ class _Converter:
         return method(node)
 
     def _column(self, line: int, column: int) -> int:
-        if self._shifts:
-            column += self._shifts.get(line, 0)
         if line not in self._non_ascii or column == 0:
             return column
         widths = self._byte_columns.get(line)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import io
 import os
+import re
 import stat
 import tokenize
 import warnings
@@ -29,6 +31,10 @@ class UnparsableFile(Exception):
         self.column = max(column, 0)
 
 
+# PEP 263's coding cookie, as tokenize reads it (on one of the first two lines).
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
 def decode_source(data: bytes) -> str:
     """Bytes to text as Python does it: BOM, then a PEP 263 cookie, else UTF-8."""
     try:
@@ -36,7 +42,8 @@ def decode_source(data: bytes) -> str:
     except SyntaxError as error:
         # detect_encoding also rejects invalid UTF-8 in the first two lines: point at the byte.
         _decode(data, "utf-8")
-        raise UnparsableFile(f"cannot decode: {error.msg}", error.lineno or 1) from None
+        # What is left is about the cookie: an unknown encoding, or one contradicting a BOM.
+        raise UnparsableFile(f"cannot decode: {error.msg}", *_cookie_position(data)) from None
     return _decode(data, encoding)
 
 
@@ -44,13 +51,34 @@ def _decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except LookupError:
-        raise UnparsableFile(f"cannot decode: unknown encoding {encoding!r}") from None
+        # The cookie names a codec that is not bytes -> text, such as rot13 or hex.
+        raise UnparsableFile(
+            f"cannot decode: {encoding!r} is not a text encoding", *_cookie_position(data)
+        ) from None
     except UnicodeDecodeError as error:
+        if error.object != data:  # from a codec inside the codec (idna decodes labels as ASCII)
+            raise UnparsableFile(
+                f"cannot decode as {encoding}: {error.reason}", *_cookie_position(data)
+            ) from None
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1)
         raise UnparsableFile(
             f"cannot decode as {encoding}: invalid byte 0x{data[error.start]:02x}", line, column
         ) from None
+    except UnicodeError as error:
+        # Codecs such as `undefined` or `punycode` raise it with no position; its text may
+        # quote a newline of the file.
+        reason = str(error.__cause__ or error).encode("unicode_escape").decode("ascii")
+        raise UnparsableFile(f"cannot decode as {encoding}: {reason}", *_cookie_position(data)) from None
+
+
+def _cookie_position(data: bytes) -> tuple[int, int]:
+    """(line, column) of the encoding name in the coding cookie; (1, 0) without one."""
+    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines()[:2], start=1):
+        match = _COOKIE.match(line)
+        if match is not None:
+            return number, match.start(1)
+    return 1, 0
 
 
 def read_source(path: Path) -> bytes:
