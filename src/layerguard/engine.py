@@ -46,7 +46,7 @@ from layerguard.model import (
     Span,
     make_finding,
 )
-from layerguard.project import FileFinder, find_source_roots, module_name
+from layerguard.project import FileFinder, MemoryTree, find_source_roots, module_name
 from layerguard.suppress import Suppression
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 
@@ -61,19 +61,33 @@ _CALLS_FINGERPRINT = CALLS_READ.fingerprint()
 class Workspace:
     """One project's engine. `update`/`remove` change files in memory; `check` reports."""
 
-    def __init__(self, config: Config, *, jobs: int | None = None, cache: bool = True) -> None:
+    def __init__(
+        self, config: Config, *, jobs: int | None = None, cache: bool = True, discover: bool = True
+    ) -> None:
         """`jobs`: parser processes (default: one per core); `cache=False` neither reads nor
-        writes the on-disk cache (`.layerguard_cache/`); facts are still kept in memory."""
+        writes the on-disk cache (`.layerguard_cache/`); facts are still kept in memory.
+        `discover=False`: no walk of the disk (see `in_memory`)."""
         self.config = config
         self.rules: tuple[Rule, ...] = tuple(rule for rule in ALL_RULES if is_rule_enabled(config, rule.meta))
         self.jobs = jobs
         self.use_cache = cache
-        self._finder = FileFinder(config)
+        self._finder = FileFinder(config) if discover else None
+        self._memory: MemoryTree | None = None  # set by `in_memory`: the only files there are
         self._discovered: list[Path] | None = None  # the project's files, walked once
         self._texts: dict[Path, bytes] = {}  # given by `update`, in place of the disk's bytes
         self._read: dict[Path, ParseJob] = {}  # each file's job with the bytes read, once
         self._keys: dict[Path, bytes | None] = {}  # each file's entry key (None: unreadable)
         self._facts: dict[bytes, FileFacts] = {}  # facts by entry key, for this process
+
+    @classmethod
+    def in_memory(cls, config: Config, sources: Mapping[str | Path, str | bytes]) -> Workspace:
+        """A Workspace whose project is exactly `sources` (paths under `config.root`): nothing is
+        read from disk, no ignore file, no git, no cache. For rule tests that read like cards."""
+        workspace = cls(config, jobs=1, cache=False, discover=False)
+        for path, text in sources.items():
+            workspace.update(config.root / path, text)
+        workspace._memory = MemoryTree(workspace._texts)
+        return workspace
 
     def update(self, path: str | Path, text: str | bytes) -> None:
         """Check `text` as the content of `path` (an editor's buffer, or a file just written)."""
@@ -82,6 +96,8 @@ class Workspace:
         self._forget(path)
         if self._discovered is not None and path not in self._discovered:
             self._discovered = None  # a new file: walk again
+        if self._memory is not None and path not in self._memory.files:
+            self._memory = MemoryTree(self._texts)
 
     def remove(self, path: str | Path) -> None:
         """`path` is gone: its text, bytes and facts are forgotten."""
@@ -89,6 +105,8 @@ class Workspace:
         self._texts.pop(path, None)
         self._forget(path)
         self._discovered = None
+        if self._memory is not None:
+            self._memory = MemoryTree(self._texts)
 
     def _forget(self, path: Path) -> None:
         self._read.pop(path, None)
@@ -121,6 +139,11 @@ class Workspace:
     def _parse_jobs(self, paths: Sequence[Path]) -> tuple[list[Path], list[ParseJob]]:
         """The files to report on, and a parse job for every project file (the graph needs them
         all), with its bytes: read once per Workspace, or the text `update` gave."""
+        if self._finder is None:
+            files = self._memory.files if self._memory is not None else frozenset(self._texts)
+            checked = sorted(f for f in files if any(f == p or f.is_relative_to(p) for p in paths))
+            roots = find_source_roots(self.config, self._memory or MemoryTree(files))
+            return checked, [self._job(path, roots) for path in sorted(files)]
         if self._discovered is None:
             self._discovered = self._finder.files([self.config.root])
         checked = self._finder.files(paths, self._discovered)
@@ -135,7 +158,8 @@ class Workspace:
             data = self._texts.get(path)
             # A file that cannot be read as a regular file goes to the parser unread (key None):
             # it reports why, as LG001.
-            refused = self._finder.refused.get(path)  # a link out of the project: never opened
+            # A link out of the project is never opened.
+            refused = self._finder.refused.get(path) if self._finder is not None else None
             if data is None and refused is None:
                 data = read_regular_file(path)
             job = ParseJob(path, module, is_package, data, refused, CALLS_READ)

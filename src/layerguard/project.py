@@ -244,28 +244,61 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def find_source_roots(config: Config) -> list[Path]:
+class DiskTree:
+    """The filesystem, as `find_source_roots` asks it. os.path's tests, not Path's: they answer
+    False for a folder that may not be read, where Path's raise (the walk reports that folder)."""
+
+    is_dir = staticmethod(os.path.isdir)
+    is_file = staticmethod(os.path.isfile)
+
+    @staticmethod
+    def children(folder: Path) -> list[Path]:
+        return _children(folder)
+
+
+class MemoryTree:
+    """A tree of files given in memory (`{path: source}`), answering as `DiskTree` does."""
+
+    def __init__(self, files: Iterable[Path]) -> None:
+        self.files = frozenset(files)
+        self.folders: dict[Path, set[Path]] = {}
+        for file in self.files:
+            child = file
+            for folder in file.parents:
+                self.folders.setdefault(folder, set()).add(child)
+                child = folder
+
+    def is_dir(self, path: Path) -> bool:
+        return path in self.folders
+
+    def is_file(self, path: Path) -> bool:
+        return path in self.files
+
+    def children(self, folder: Path) -> list[Path]:
+        return sorted(self.folders.get(folder, ()))
+
+
+def find_source_roots(config: Config, tree: DiskTree | MemoryTree | None = None) -> list[Path]:
     """Folders whose children are top-level packages: `src/` or the root, plus any plain folder
     (no `__init__.py`, no Python files of its own) that holds packages, as `backend/app` does."""
-    # os.path's tests, not Path's: they answer False for a folder that may not be read, where
-    # Path's raise (the walk reports that folder).
+    tree = tree or DiskTree()
     root = config.root
     if config.packages:
-        return sorted({_package_source_root(root, name) for name in config.packages})
+        return sorted({_package_source_root(root, name, tree) for name in config.packages})
     src = root / "src"
-    base = src if os.path.isdir(src) and not os.path.exists(src / "__init__.py") else root
+    base = src if tree.is_dir(src) and not tree.is_file(src / "__init__.py") else root
     roots = [base]
-    for child in _children(base):
+    for child in tree.children(base):
         hidden_or_tool = child.name.startswith(".") or child.name in SKIPPED_DIRS
-        if not hidden_or_tool and os.path.isdir(child) and _is_container(child):
+        if not hidden_or_tool and tree.is_dir(child) and _is_container(child, tree):
             roots.append(child)
     return roots
 
 
-def _package_source_root(root: Path, name: str) -> Path:
+def _package_source_root(root: Path, name: str, tree: DiskTree | MemoryTree) -> Path:
     relative = Path(*name.split("."))
     for base in (root / "src", root):
-        if os.path.isdir(base / relative) or os.path.isfile((base / relative).with_suffix(".py")):
+        if tree.is_dir(base / relative) or tree.is_file((base / relative).with_suffix(".py")):
             return base
     raise ConfigError(
         f"{root / 'pyproject.toml'}: 'packages' names {name!r}, but neither "
@@ -273,13 +306,13 @@ def _package_source_root(root: Path, name: str) -> Path:
     )
 
 
-def _is_container(folder: Path) -> bool:
-    if os.path.exists(folder / "__init__.py"):
+def _is_container(folder: Path, tree: DiskTree | MemoryTree) -> bool:
+    if tree.is_file(folder / "__init__.py"):
         return False
-    children = _children(folder)
+    children = tree.children(folder)
     if any(c.suffix == ".py" for c in children):
         return False
-    return any(os.path.isdir(c) and os.path.exists(c / "__init__.py") for c in children)
+    return any(tree.is_dir(c) and tree.is_file(c / "__init__.py") for c in children)
 
 
 def _children(folder: Path) -> list[Path]:
