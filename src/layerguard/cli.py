@@ -11,7 +11,6 @@ import io
 import os
 import stat
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -168,7 +167,8 @@ def _write_output(path: Path, data: bytes) -> None:
         if status is not None and not stat.S_ISREG(status.st_mode):
             _fail(f"cannot write --output {path}: not a regular file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        _replace(path, data, status.st_mode & 0o7777 if status is not None else None)
+        # Permission bits only: set-user-ID and the like do not carry over to a new file.
+        _replace(path, data, status.st_mode & 0o777 if status is not None else None)
     except OSError as error:
         _fail(f"cannot write --output {path}: {error.strerror or error}")
 
@@ -176,6 +176,8 @@ def _write_output(path: Path, data: bytes) -> None:
 def _replace(path: Path, data: bytes, mode: int | None) -> None:
     """Put `data` at `path` with one rename. The file keeps its permissions; a new one gets
     those a plain write would give it (0o666 less the umask), not mkstemp's 0o600."""
+    import tempfile
+
     if mode is None:
         umask = os.umask(0)
         os.umask(umask)
