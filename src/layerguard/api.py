@@ -62,12 +62,16 @@ def check(
         )
     enabled = [rule for rule in ALL_RULES if is_rule_enabled(config, rule.meta)]
     with _collector_paused():
-        findings, files_checked = _findings(config, given, sources or {}, enabled, jobs=jobs, use_cache=cache)
+        findings, files_checked, parsed = _findings(
+            config, given, sources or {}, enabled, jobs=jobs, use_cache=cache
+        )
     pipeline_rules = tuple(m for m in (INTERNAL_ERROR, PARSE_ERROR) if is_rule_enabled(config, m))
+    with_findings = {finding.path for finding in findings}
     return Report(
         findings=findings,
         rules=pipeline_rules + tuple(rule.meta for rule in enabled),
         files_checked=files_checked,
+        sources={path: data for path in with_findings if (data := parsed.get(path)) is not None},
     )
 
 
@@ -79,20 +83,23 @@ def _findings(
     *,
     jobs: int | None,
     use_cache: bool,
-) -> tuple[tuple[Finding, ...], int]:
-    """The sorted findings in the checked files, and how many files were checked.
+) -> tuple[tuple[Finding, ...], int, dict[Path, bytes | None]]:
+    """The sorted findings in the checked files, how many files were checked, and the bytes
+    each file was parsed from (None: it could not be read; the parser reports why).
 
     With the cache, the findings of every project file are computed (file rules reuse what the
     cache remembers per file) and recorded under the run key, then narrowed to the files asked
     for: a partial run gives the same answer for its files as a full one (SPEC §4), so one
     record serves `check`, pre-commit's staged files and flake8's one file at a time."""
     checked, parse_jobs = _parse_jobs(config, paths, sources)
+    # Read here, with or without the cache, so that reports show the bytes that were parsed.
+    parse_jobs, keys = _read_and_keyed(parse_jobs)
+    parsed = {job.path: job.data for job in parse_jobs}
     cache = FactsCache.open(config.root) if use_cache else None
     if cache is None:
-        return _checked(
-            Project(config, tuple(_facts(config, parse_jobs, jobs, None)), frozenset(checked)), rules
-        )
-    parse_jobs, keys = _read_and_keyed(parse_jobs)
+        files = _parse_files(parse_jobs, workers=_workers(jobs), timeout=config.parse_timeout)
+        project = Project(config, tuple(file.facts for file in files), frozenset(checked))
+        return (*_checked(project, rules), parsed)
     known = [key for key in keys if key is not None]
     run = run_key(config, known) if len(known) == len(keys) else None
     everything = cache.recorded_findings(run) if run is not None else None
@@ -114,8 +121,8 @@ def _findings(
         # lose: this partial run is computed as asked.
         if facts is None:
             facts = _cached_facts(cache, parse_jobs, keys, _workers(jobs), config.parse_timeout)
-        return _checked(Project(config, tuple(facts), wanted), rules)
-    return tuple(f for f in everything if f.path in wanted), len(checked)
+        return (*_checked(Project(config, tuple(facts), wanted), rules), parsed)
+    return tuple(f for f in everything if f.path in wanted), len(checked), parsed
 
 
 def _checked(
