@@ -7,18 +7,21 @@ argparse, not typer: typer 0.29 builds a pydantic TypeAdapter for every option o
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import stat
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from layerguard.config import ConfigError
 from layerguard.reporters import FORMATS as CHECK_FORMATS
 from layerguard.version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 EXIT_CODES = "Exit 0: clean, 1: findings, 2: usage, configuration or internal error."
 
 DESCRIPTION = (
@@ -41,6 +44,35 @@ class _Parser(argparse.ArgumentParser):
 def _fail(message: str) -> NoReturn:
     sys.stderr.write(f"layerguard: error: {message}\n")
     raise SystemExit(EXIT_ERROR)
+
+
+def _write(text: str) -> None:
+    """Print `text`. A reader that stops reading (`layerguard check | head`) is no error: the
+    rest of the output goes nowhere and the command keeps its exit code."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, as Python's documentation advises on a broken pipe, so
+    that flushing what is still buffered (now or at exit) does not fail again."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
+
+
+def use_color(stream: TextIO) -> bool:
+    """Whether output to `stream` is coloured, decided here for every command: on a terminal
+    whose TERM is not `dumb`; never when NO_COLOR is set and not empty (no-color.org), always
+    when FORCE_COLOR is (force-color.org; rich, which colours `rules`, reads it too)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return os.environ.get("TERM") != "dumb" and stream.isatty()
 
 
 def _codes(values: list[str] | None) -> list[str] | None:
@@ -98,19 +130,77 @@ def check(args: argparse.Namespace) -> int:
         _fail(f"internal error: {type(error).__name__}: {error} (run with --verbose for the traceback)")
 
     output: Path | None = args.output
-    color = output is None and args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = output is None and args.format == "text" and use_color(sys.stdout)
     text = render(report, args.format, color=color, statistics=args.statistics)
     if output is not None:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            _fail(f"cannot write --output {output}: {error.strerror or error}")
+        _write_output(output, text.encode("utf-8"))
+    elif args.format in ("json", "sarif"):
+        _write(_encodable_json(text, sys.stdout))
     else:
-        sys.stdout.write(text)
+        _write(text)
     if report.has_internal_error:
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _encodable_json(text: str, stream: TextIO) -> str:
+    """JSON that `stream` can encode. On a stdout that is not UTF-8 the escapes it would
+    fall back to (`\\xe9`) are not JSON: every non-ASCII character is written as a JSON
+    escape instead, which decodes to the same text (they only occur inside strings)."""
+    try:
+        text.encode(stream.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        import json
+        import re
+
+        return re.sub(r"[^\x00-\x7f]+", lambda run: json.dumps(run.group())[1:-1], text)
+    return text
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    """Write the report to `--output`: whole or not at all, through a temporary file beside it
+    that replaces it, so a reader never sees half a report. A symlink is refused: the checked
+    repository may commit `layerguard.sarif -> ~/.bashrc`. A device (/dev/null) is written to."""
+    try:
+        status: os.stat_result | None = os.lstat(path)
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        _fail(f"cannot write --output {path}: {error.strerror or error}")
+    if status is not None and stat.S_ISLNK(status.st_mode):
+        _fail(f"refusing to write --output {path}: it is a symbolic link")
+    try:
+        if status is not None and stat.S_ISCHR(status.st_mode):
+            with open(path, "wb") as device:
+                device.write(data)
+            return
+        if status is not None and not stat.S_ISREG(status.st_mode):
+            _fail(f"cannot write --output {path}: not a regular file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Permission bits only: set-user-ID and the like do not carry over to a new file.
+        _replace(path, data, status.st_mode & 0o777 if status is not None else None)
+    except OSError as error:
+        _fail(f"cannot write --output {path}: {error.strerror or error}")
+
+
+def _replace(path: Path, data: bytes, mode: int | None) -> None:
+    """Put `data` at `path` with one rename. The file keeps its permissions; a new one gets
+    those a plain write would give it (0o666 less the umask), not mkstemp's 0o600."""
+    import tempfile
+
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(descriptor, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def rules(args: argparse.Namespace) -> int:
@@ -137,7 +227,18 @@ def rules(args: argparse.Namespace) -> int:
         )
     # Piped output has no terminal width to fit: give the summaries room instead of 80 columns.
     width = None if sys.stdout.isatty() else 200
-    Console(highlight=False, soft_wrap=True, width=width).print(table)
+    color = use_color(sys.stdout)
+    console = Console(
+        highlight=False,
+        soft_wrap=True,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+    )
+    with console.capture() as capture:
+        console.print(table)
+    _write(capture.get())
     return EXIT_CLEAN
 
 
@@ -152,7 +253,7 @@ def explain(args: argparse.Namespace) -> int:
     text = card_text(meta.code)
     if text is None:
         _fail(f"no documentation found for {meta.code}; the installation may be incomplete")
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    _write(text if text.endswith("\n") else text + "\n")
     return EXIT_CLEAN
 
 
@@ -166,7 +267,7 @@ def clean(args: argparse.Namespace) -> int:
         removed = remove_cache(root)
     except OSError as error:
         _fail(f"cannot delete the cache under {root}: {error.strerror or error}")
-    print(f"Removed {removed}" if removed is not None else f"No cache under {root}")
+    _write(f"Removed {removed}\n" if removed is not None else f"No cache under {root}\n")
     return EXIT_CLEAN
 
 
@@ -184,7 +285,7 @@ def graph(args: argparse.Namespace) -> int:
         project = load_project(settings, given, {})
     except ConfigError as error:
         _fail(str(error))
-    sys.stdout.write(render(project, args.format))
+    _write(render(project, args.format))
     return EXIT_CLEAN
 
 
@@ -205,7 +306,7 @@ def init(args: argparse.Namespace) -> int:
         written = write_section(root, section) if args.write else None
     except (InitError, ConfigError) as error:
         _fail(str(error))
-    sys.stdout.write(section)
+    _write(section)
     if written is not None:
         sys.stderr.write(f"layerguard: wrote this section to {written}\n")
     return EXIT_CLEAN
@@ -337,5 +438,34 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> NoReturn:
-    """Console-script entry point."""
-    raise SystemExit(run())
+    """Console-script entry point: `run`, with what only a real process has (its standard
+    streams, Ctrl-C) handled so that no traceback reaches the user."""
+    _tolerate_any_encoding()
+    try:
+        try:
+            code: int | str | None = run()
+        except SystemExit as stop:  # --help, --version, usage and other errors
+            code = stop.code
+        _flush_stdout()
+    except KeyboardInterrupt:
+        # Parser processes are stopped on the way out (`facts.workers._Pool.run`).
+        sys.stderr.write("layerguard: interrupted\n")
+        code = EXIT_INTERRUPTED
+    raise SystemExit(code)
+
+
+def _tolerate_any_encoding() -> None:
+    """A stdout that cannot encode every character (PYTHONIOENCODING=ascii, a cp1252 console on
+    Windows) shows what it cannot as escapes, instead of a UnicodeEncodeError ending the run
+    with exit 1, the findings code."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _flush_stdout() -> None:
+    """Flush now, while a broken pipe can still be handled (at exit Python would report it)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()

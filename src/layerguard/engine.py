@@ -119,10 +119,13 @@ class Workspace:
         with _collector_paused():
             findings, files_checked = self._findings(given)
         pipeline = tuple(meta for meta in PIPELINE_RULES if is_rule_enabled(self.config, meta))
+        # Reports quote the bytes that were parsed, never a second read of the disk.
+        parsed = {path: job.data for path in {f.path for f in findings} if (job := self._read.get(path))}
         return Report(
             findings=findings,
             rules=pipeline + tuple(rule.meta for rule in self.rules),
             files_checked=files_checked,
+            sources={path: data for path, data in parsed.items() if data is not None},
         )
 
     def project(self, paths: Sequence[str | Path] = ()) -> ProjectView:

@@ -7,8 +7,8 @@ Lines are 1-based.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -321,11 +321,16 @@ class FileFacts:
 
 @dataclass(frozen=True)
 class Report:
-    """The result of a run: sorted findings, the rules that ran, how many files were read."""
+    """The result of a run: sorted findings, the rules that ran, how many files were read, and
+    the bytes each file with findings was parsed from."""
 
     findings: tuple[Finding, ...]
     rules: tuple[RuleMeta, ...]
     files_checked: int
+    # Reporters that show or hash source lines take them from here, never from the disk: a
+    # second read could block (a FIFO), never end (/dev/zero) or show other bytes than were
+    # checked. A file that could not be read has no entry.
+    sources: Mapping[Path, bytes] = field(default_factory=dict)
 
     @property
     def has_internal_error(self) -> bool:

@@ -235,16 +235,28 @@ def run_key(config: Config, entry_keys: Sequence[bytes]) -> bytes:
 # --- The MAC key, kept outside every project. ---
 
 
-def _key_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "layerguard" / "cache-key"
+def _key_path() -> Path | None:
+    """`$XDG_CACHE_HOME/layerguard/cache-key`, else `~/.cache/layerguard/cache-key`; None when
+    there is no home folder to put it in."""
+    xdg_cache_home = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec: a relative path is invalid and is ignored (taken as is, it would put the
+    # key in the folder layerguard runs in, often the project, where a commit could forge it).
+    if os.path.isabs(xdg_cache_home):
+        return Path(xdg_cache_home) / "layerguard" / "cache-key"
+    try:
+        home = Path.home()
+    except RuntimeError:  # no home folder known
+        return None
+    # A home that does not exist (HOME=/nonexistent in containers and CI) is not created.
+    if not home.is_absolute() or not home.is_dir():
+        return None
+    return home / ".cache" / "layerguard" / "cache-key"
 
 
 def load_mac_key() -> bytes | None:
     """This user's secret for signing cache files, created on first use; None if impossible."""
-    try:
-        path = _key_path()
-    except RuntimeError:  # no home folder
+    path = _key_path()
+    if path is None:
         return None
     key = read_regular_file(path, follow_symlinks=False)
     if key is not None and len(key) == KEY_SIZE:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from layerguard.model import Finding, Report
+from layerguard.reporters.escapes import one_line, visible
 from layerguard.reporters.paths import display_path
 from layerguard.reporters.rule_counts import statistics_lines
 
 
 def concise_line(finding: Finding) -> str:
     """One finding on one line, column 1-based."""
-    # A line break inside a message would split one finding into two for a line-based parser.
-    message = " ".join(finding.message.splitlines())
-    return f"{display_path(finding.path)}:{finding.line}:{finding.column + 1}: {finding.code} {message}"
+    # A line break in a name or message would split one finding into two for a line-based parser.
+    path = visible(display_path(finding.path))
+    return f"{path}:{finding.line}:{finding.column + 1}: {finding.code} {one_line(finding.message)}"
 
 
 def render(report: Report, *, statistics: bool = False) -> str:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from layerguard.model import Finding, Report
+from layerguard.reporters.escapes import visible, visible_but_line_breaks
 from layerguard.reporters.paths import display_path
 
 
@@ -37,7 +38,7 @@ def annotation_path(path: Path) -> str:
 def annotation(finding: Finding) -> str:
     """One finding as a workflow command; the message repeats the location for the job log."""
     properties = {
-        "file": annotation_path(finding.path),
+        "file": visible(annotation_path(finding.path)),
         "line": str(finding.line),
         "col": str(finding.column + 1),
         "endLine": str(finding.end_line),
@@ -45,8 +46,9 @@ def annotation(finding: Finding) -> str:
         "title": finding.code,
     }
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    location = f"{display_path(finding.path)}:{finding.line}:{finding.column + 1}"
-    message = f"{location}: {finding.code} {finding.message}"
+    # The job log is a terminal of sorts: it renders ESC sequences.
+    location = f"{visible(display_path(finding.path))}:{finding.line}:{finding.column + 1}"
+    message = f"{location}: {finding.code} {visible_but_line_breaks(finding.message)}"
     return f"::{finding.severity.value} {joined}::{escape_data(message)}"
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from layerguard.model import Edit, Finding, Fix, Report
+from layerguard.reporters.escapes import json_safe
 from layerguard.reporters.paths import display_path
 
 
@@ -42,4 +43,4 @@ def finding_object(finding: Finding) -> dict[str, Any]:
 def render(report: Report) -> str:
     """The findings as an indented JSON list, with a trailing newline."""
     objects = [finding_object(finding) for finding in report.findings]
-    return json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(objects, indent=2, ensure_ascii=False)) + "\n"

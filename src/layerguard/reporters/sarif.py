@@ -12,8 +12,9 @@ from typing import Any
 from layerguard.cards import card_summary, card_text
 from layerguard.checks import lookup
 from layerguard.model import Finding, Report, RuleMeta
+from layerguard.reporters.escapes import json_safe
 from layerguard.reporters.paths import uri_reference
-from layerguard.reporters.source import read_lines, source_line
+from layerguard.reporters.source import source_line, source_lines
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/layerguard/"
@@ -90,7 +91,7 @@ def _results(report: Report, rule_index: dict[str, int]) -> list[dict[str, Any]]
     results = []
     for finding in report.findings:
         if finding.path not in sources:
-            sources[finding.path] = read_lines(finding.path)
+            sources[finding.path] = source_lines(report.sources.get(finding.path))
         uri = uri_reference(finding.path)
         line = source_line(sources[finding.path], finding.line)
         results.append(
@@ -135,4 +136,4 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 def render(report: Report) -> str:
     """The SARIF log, indented, with a trailing newline."""
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(sarif_log(report), indent=2, ensure_ascii=False)) + "\n"

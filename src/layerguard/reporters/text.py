@@ -10,11 +10,18 @@ from rich.console import Console
 from rich.text import Text
 
 from layerguard.model import Finding, Report, Severity
+from layerguard.reporters.escapes import one_line, visible, visible_but_tabs
 from layerguard.reporters.paths import display_path
 from layerguard.reporters.rule_counts import statistics_lines
-from layerguard.reporters.source import read_lines, source_line
+from layerguard.reporters.source import source_line, source_lines
 
 TAB_SIZE = 4
+# Characters of a source line shown at most: a minified or generated 5 MB line is cut around the
+# finding, with an ellipsis on each side that was cut.
+SNIPPET_WIDTH = 200
+# Of those, how many come before the finding's column when the line is cut.
+SNIPPET_CONTEXT = 60
+ELLIPSIS = "…"
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow"}
 
 
@@ -22,9 +29,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _width(text: str) -> int:
-    """Terminal cells `text` takes once tabs are expanded (wide characters count twice)."""
-    return cell_len(text.expandtabs(TAB_SIZE))
+def _shown(text: str) -> str:
+    """Source text as displayed: control characters escaped, tabs expanded."""
+    return visible_but_tabs(text).expandtabs(TAB_SIZE)
 
 
 def _snippet(finding: Finding, line: str) -> list[Text]:
@@ -32,12 +39,25 @@ def _snippet(finding: Finding, line: str) -> list[Text]:
     line = line.rstrip()
     end = finding.end_column if finding.end_line == finding.line else len(line)
     # A column past the end of the line (an empty file's 1:1) still gets its caret.
-    padded = line.ljust(max(finding.column, end))
-    start_cells = _width(padded[: finding.column])
-    caret_cells = max(1, _width(padded[:end]) - start_cells)
+    raw = line.ljust(max(finding.column, end))
+    padded = _shown(raw)
+    # Escaping works character by character and tabs expand left to right, so the display of a
+    # prefix is a prefix of the display: the span's start and end as positions in `padded`.
+    start = len(_shown(raw[: finding.column]))
+    stop = len(_shown(raw[:end]))
+    shown = _shown(line)
+    left, right = 0, len(shown)
+    if len(shown) > SNIPPET_WIDTH:
+        left = max(0, min(start - SNIPPET_CONTEXT, len(shown) - SNIPPET_WIDTH))
+        right = left + SNIPPET_WIDTH
+        stop = min(stop, right)
+    before = ELLIPSIS if left > 0 else ""
+    after = ELLIPSIS if right < len(shown) else ""
+    start_cells = cell_len(before + padded[left:start])
+    caret_cells = max(1, cell_len(padded[start:stop]))
     gutter = " " * len(str(finding.line))
     source = Text(f"    {finding.line} | ", style="blue")
-    source.append(line.expandtabs(TAB_SIZE), style="default")
+    source.append(before + shown[left:right] + after, style="default")
     caret = Text(f"    {gutter} | ", style="blue")
     caret.append(" " * start_cells + "^" * caret_cells, style=SEVERITY_STYLE[finding.severity])
     return [source, caret]
@@ -48,7 +68,7 @@ def _finding(finding: Finding, lines: list[str] | None) -> list[Text]:
     header.append(f"{finding.line}:{finding.column + 1}", style="dim")
     header.append(" ")
     header.append(finding.code, style=SEVERITY_STYLE[finding.severity])
-    header.append(f" {finding.message}")
+    header.append(f" {one_line(finding.message)}")
     line = source_line(lines, finding.line)
     return [header, *(_snippet(finding, line) if line is not None else [])]
 
@@ -76,8 +96,8 @@ def _lines(report: Report, statistics: bool) -> list[Text]:
         by_file.setdefault(finding.path, []).append(finding)
     out: list[Text] = []
     for path, findings in by_file.items():
-        lines = read_lines(path)
-        out.append(Text(display_path(path), style="bold"))
+        lines = source_lines(report.sources.get(path))
+        out.append(Text(visible(display_path(path)), style="bold"))
         for finding in findings:
             out += _finding(finding, lines)
         out.append(Text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from layerguard.checks import ALL_METAS, lookup
 from layerguard.model import Finding, Report, RuleMeta, Severity
-from layerguard.reporters import render
+from layerguard.reporters import render as render_report
 from layerguard.reporters import sarif as sarif_module
 
 SCHEMA = Path(__file__).resolve().parents[3] / ".." / "shared" / "sarif" / "sarif-schema-2.1.0.json"
@@ -30,6 +31,13 @@ More detail here.
 
 Because.
 """
+
+
+def render(report: Report, fmt: str, **options: bool) -> str:
+    """`reporters.render` on the report with the bytes of its files, as `api.check` gives them:
+    reporters never read files."""
+    sources = {f.path: f.path.read_bytes() for f in report.findings if f.path.is_file()}
+    return render_report(replace(report, sources=sources), fmt, **options)
 
 
 def make_finding(path: Path, line: int, column: int, end_column: int, code: str = "LG101") -> Finding:

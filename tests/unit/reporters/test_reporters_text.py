@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from layerguard.checks import lookup
 from layerguard.model import Finding, Report, RuleMeta, Severity
-from layerguard.reporters import render
+from layerguard.reporters import render as render_report
 
 COMPLEXITY = RuleMeta("LG105", "endpoint-business-logic", Severity.WARNING, "Route handler too complex")
 SERVICE = 'from app.api.users import router\n\nlabel = "é"; limit: Optional[int] = None\n'
 ENDPOINT = "@router.post('/users')\ndef create_user(payload: UserCreate) -> User:\n\tif payload:\n"
+
+
+def render(report: Report, fmt: str, **options: bool) -> str:
+    """`reporters.render` on the report with the bytes of its files, as `api.check` gives them:
+    reporters never read files."""
+    sources = {f.path: f.path.read_bytes() for f in report.findings if f.path.is_file()}
+    return render_report(replace(report, sources=sources), fmt, **options)
 
 
 def make_finding(path: Path, line: int, column: int, end_column: int, code: str, message: str) -> Finding:
