@@ -91,18 +91,25 @@ def assert_findings_match(
     expected = expected_findings(files)
     if actual == expected:
         return
-    messages = {(_relative(f.path, root), f.line, f.code): f.message for f in findings}
+    messages: dict[tuple[str, int, str], list[str]] = {}
+    for finding in findings:
+        messages.setdefault((_relative(finding.path, root), finding.line, finding.code), []).append(
+            finding.message
+        )
     lines = ["the findings do not match the `# error: [...]` markers"]
-    for title, difference in (
-        ("missing (marked, not reported)", expected - actual),
-        ("unexpected (reported, not marked)", actual - expected),
+    for title, difference, with_message in (
+        ("missing (marked, not reported)", expected - actual, False),
+        ("unexpected (reported, not marked)", actual - expected, True),
     ):
         if difference:
             lines.append(f"{title}:")
-            for (path, line, code), count in sorted(difference.items()):
+            for key, count in sorted(difference.items()):
+                path, line, code = key
                 times = f" (x{count})" if count > 1 else ""
-                message = f" {messages[path, line, code]}" if (path, line, code) in messages else ""
-                lines.append(f"  {path}:{line}: {code}{times}{message}")
+                if expected[key] and actual[key]:
+                    times = f" (marked {expected[key]}, reported {actual[key]})"
+                said = f" {' / '.join(messages[key])}" if with_message else ""
+                lines.append(f"  {path}:{line}: {code}{times}{said}")
                 lines.append(f"      | {_source_line(files, path, line)}")
     raise AssertionError("\n".join(lines))
 
