@@ -85,9 +85,11 @@ def test_namespace_folders_are_in_the_graph(tmp_path: Path) -> None:
     assert graph.find_modules_directly_imported_by("app.features.chat.api") == {"app.features.chat.service"}
 
 
-def test_partial_file_list_gives_the_same_findings_for_those_files() -> None:
-    full = check([FIXTURE_APP])
-    service = FIXTURE_APP / "app/services/UserService.py"
+def test_partial_file_list_gives_the_same_findings_for_those_files(tmp_path: Path) -> None:
+    app = tmp_path / "fortress"  # a copy: the cache both runs share must not land in the repository
+    shutil.copytree(FIXTURE_APP, app, ignore=shutil.ignore_patterns(".layerguard_cache"))
+    full = check([app])
+    service = app / "app/services/UserService.py"
     partial = check([service])
     assert partial.findings == tuple(f for f in full.findings if f.path == service)
     assert partial.findings
