@@ -23,19 +23,20 @@ with the markers and shows what is missing and what is unexpected, with each sou
 from __future__ import annotations
 
 import re
-import tempfile
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from layerguard import check
+from layerguard.api import check_sources
 from layerguard.model import Finding
 
 MARKER_RE = re.compile(r"#\s*error:\s*\[(?P<codes>LG\d{3}(?:,\s*LG\d{3})*)\]\s*$")
 # Anything that looks like the start of a marker: it must then be a whole, well-formed one.
 MARKER_START_RE = re.compile(r"#\s*error:")
+# Where in-memory projects live: a path that need not (and should not) exist.
+MEMORY_ROOT = Path("/layerguard-in-memory-project")
 DEFAULT_PYPROJECT = '[project]\nname = "example"\nrequires-python = ">=3.12"\n'
 
 Expected = Counter[tuple[str, int, str]]
@@ -136,16 +137,24 @@ def write_project(root: Path, files: Mapping[str, str], config: str = "") -> Pat
 def findings_of(
     files: Mapping[str, str], config: str = "", select: Sequence[str] | None = None
 ) -> list[Finding]:
-    """The findings of the project made of `files` (`{relative path: source}`) and `config` (the
-    body of `[tool.layerguard]`), with `path` the relative path as given in `files`.
+    """The findings of the project made of `files` (`{relative path: source}`, dedented, with an
+    `__init__.py` in every folder as `write_project` adds) and `config` (the body of
+    `[tool.layerguard]`), with `path` the relative path as given in `files`.
 
-    No cache, no git, nothing left behind. It goes through a fresh temporary folder today; an
-    in-memory engine can replace this body without changing any caller.
+    In memory (`layerguard.api.check_sources`): no disk, no cache, no git.
     """
-    with tempfile.TemporaryDirectory(prefix="layerguard-rule-test-") as folder:
-        root = write_project(Path(folder).resolve(), files, config)
-        report = check([root], select=select, cache=False)
-        return [replace(f, path=Path(f.path.relative_to(root))) for f in report.findings]
+    if "pyproject.toml" in files and config:
+        raise ValueError("give the settings either in `config` or in files['pyproject.toml'], not both")
+    pyproject = files.get("pyproject.toml") or DEFAULT_PYPROJECT + (
+        f"[tool.layerguard]\n{config}" if config else ""
+    )
+    sources = {path: textwrap.dedent(text) for path, text in files.items() if path.endswith((".py", ".pyi"))}
+    for path in list(sources):
+        for folder in Path(path).parents:
+            if folder != Path("."):
+                sources.setdefault((folder / "__init__.py").as_posix(), "")
+    report = check_sources(sources, pyproject=pyproject, root=MEMORY_ROOT, select=select)
+    return [replace(f, path=f.path.relative_to(MEMORY_ROOT)) for f in report.findings]
 
 
 def _relative(path: Path, root: Path | None) -> str:

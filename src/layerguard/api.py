@@ -12,7 +12,7 @@ from pathlib import Path
 
 from layerguard.checks import ALL_METAS
 from layerguard.config import load_config as load_configuration
-from layerguard.config import with_command_line_selectors
+from layerguard.config import load_config_text, with_command_line_selectors
 from layerguard.context import ProjectView
 from layerguard.engine import Workspace
 from layerguard.model import Config, Report
@@ -27,6 +27,21 @@ def load_config(
 ) -> Config:
     """The effective configuration for `paths`, with selectors checked against every rule."""
     return load_configuration(paths, rules=ALL_METAS, config_file=config_file, select=select, ignore=ignore)
+
+
+def check_sources(
+    sources: Mapping[str, str | bytes],
+    *,
+    pyproject: str = "",
+    root: Path = Path("/project"),
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+) -> Report:
+    """Check a project held in memory: `sources` maps paths relative to `root` to their text,
+    `pyproject` is the project's pyproject.toml. Nothing is read from or written to disk (the
+    root need not exist): what a rule test needs."""
+    config = load_config_text(pyproject, root=root, rules=ALL_METAS, select=select, ignore=ignore)
+    return Workspace.in_memory(config, {root / path: text for path, text in sources.items()}).check([root])
 
 
 def check(

@@ -454,6 +454,37 @@ def load_config(
     else:
         root = find_project_root(Path(paths[0]) if paths else Path.cwd())
         settings = _discovered_settings(root)
+    return _configured(root, settings, rules, select, ignore)
+
+
+def load_config_text(
+    pyproject: str,
+    *,
+    root: Path,
+    rules: Sequence[RuleMeta],
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+) -> Config:
+    """The configuration a pyproject.toml holding `pyproject` at `root` gives, read from the text
+    alone (projects held in memory: `Workspace.in_memory`)."""
+    path = root / PYPROJECT
+    try:
+        document = tomllib.loads(pyproject)
+    except tomllib.TOMLDecodeError as error:
+        raise _toml_error(_display(path), str(error)) from error
+    section = _tool_table(document, path)
+    where = _Where(_display(path), TOOL_TABLE) if section is not None else None
+    settings = _Settings(section or {}, where, path if section is not None else None, document)
+    return _configured(root, settings, rules, select, ignore)
+
+
+def _configured(
+    root: Path,
+    settings: _Settings,
+    rules: Sequence[RuleMeta],
+    select: Sequence[str] | None,
+    ignore: Sequence[str] | None,
+) -> Config:
     where = dataclasses.replace(settings.where, rules=tuple(rules)) if settings.where is not None else None
     values = _validate(settings.table, where) if where is not None else {}
     cli_select = _cli_selectors(select, "--select", rules)

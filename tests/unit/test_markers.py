@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from markers import assert_findings_match, expected_findings, findings_of, marked_codes
+from markers import MEMORY_ROOT, assert_findings_match, expected_findings, findings_of, marked_codes
 
 TESTS = Path(__file__).resolve().parents[1]
 # Written so that this file does not match itself.
@@ -92,3 +92,14 @@ def test_no_file_under_tests_uses_the_old_expect_markers() -> None:
         and OLD_DIALECT_RE.search(path.read_bytes())
     ]
     assert offenders == []
+
+
+def test_findings_of_needs_no_disk() -> None:
+    """The project lives in memory: its root does not exist, and nothing is created there."""
+    assert not MEMORY_ROOT.exists()
+    files = {
+        "app/models/User.py": "from app.api.users import router  # error: [LG101]\n",
+        "app/api/users.py": "router = None\n",
+    }
+    assert_findings_match(findings_of(files, select=["LG101"]), files)
+    assert not MEMORY_ROOT.exists()
