@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from layerguard.config import ConfigError
+from layerguard.files import write_atomically
 from layerguard.reporters import FORMATS as CHECK_FORMATS
 from layerguard.version import __version__
 
@@ -177,30 +178,9 @@ def _write_output(path: Path, data: bytes) -> None:
         if status is not None and not stat.S_ISREG(status.st_mode):
             _fail(f"cannot write --output {path}: not a regular file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Permission bits only: set-user-ID and the like do not carry over to a new file.
-        _replace(path, data, status.st_mode & 0o777 if status is not None else None)
+        write_atomically(path, data)
     except OSError as error:
         _fail(f"cannot write --output {path}: {error.strerror or error}")
-
-
-def _replace(path: Path, data: bytes, mode: int | None) -> None:
-    """Put `data` at `path` with one rename. The file keeps its permissions; a new one gets
-    those a plain write would give it (0o666 less the umask), not mkstemp's 0o600."""
-    import tempfile
-
-    if mode is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with open(descriptor, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def rules(args: argparse.Namespace) -> int:

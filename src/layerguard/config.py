@@ -11,13 +11,13 @@ import difflib
 import json
 import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from layerguard.files import NotRegularFile, read_regular_file
 from layerguard.globs import module_glob_problem, path_glob_matches, path_glob_problem
 from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, Config, Layer, RuleMeta, find_rule, selects_any
 from layerguard.presets import PRESETS
@@ -332,16 +332,11 @@ def _validate(table: Mapping[str, object], where: _Where) -> dict[str, Any]:
 
 
 def _read_regular_file(path: Path, limit: int | None = None) -> bytes:
-    """The bytes of a regular file, at most `limit` + 1 of them. Anything else is refused before
-    it is read: a FIFO would block the read forever, /dev/zero would never end."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    """The bytes of a regular file (at most `limit` + 1); anything else is a ConfigError."""
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise ConfigError(f"{_display(path)}: is not a regular file")
-        with open(descriptor, "rb", closefd=False) as file:
-            return file.read() if limit is None else file.read(limit + 1)
-    finally:
-        os.close(descriptor)
+        return read_regular_file(path, limit=limit)
+    except NotRegularFile:
+        raise ConfigError(f"{_display(path)}: is not a regular file") from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:

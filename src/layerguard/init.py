@@ -42,11 +42,12 @@ from layerguard.config import (
     read_toml,
 )
 from layerguard.context import LayerMap, ProjectView
+from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.project import find_source_roots
-from layerguard.tomledit import TomlEditError, has_table, put_section, write_atomically
+from layerguard.tomledit import TomlEditError, has_table, put_section
 
 SECTION = ("tool", "layerguard")
 LAYER_NAMES = tuple(layer.name for layer in FORTRESS_LAYERS)
@@ -172,7 +173,7 @@ def write_section(root: Path, section: str) -> Path:
     pyproject = root / PYPROJECT
     try:
         text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-        write_atomically(pyproject, put_section(text, section, SECTION))
+        write_atomically(pyproject, put_section(text, section, SECTION).encode("utf-8"))
     except TomlEditError as error:
         raise InitError(f"{pyproject}: {error}") from error
     except (OSError, UnicodeDecodeError) as error:

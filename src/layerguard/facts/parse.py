@@ -5,14 +5,13 @@ from __future__ import annotations
 import ast
 import codecs
 import io
-import os
 import re
-import stat
 import tokenize
 import warnings
 from pathlib import Path
 
 from layerguard.facts.ast_extract import extract_facts
+from layerguard.files import NotRegularFile, read_regular_file
 from layerguard.model import PARSE_ERROR, CallFilter, FileFacts, Span, make_finding
 
 
@@ -82,16 +81,11 @@ def _cookie_position(data: bytes) -> tuple[int, int]:
 
 
 def read_source(path: Path) -> bytes:
-    """The bytes of a regular file. Anything else is refused before it is read: a FIFO named
-    `x.py` would block the read forever, a symlink to /dev/zero would never end."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    """The bytes of a regular file; anything else is refused before it is read."""
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise UnparsableFile("cannot read: not a regular file")
-        with open(descriptor, "rb", closefd=False) as file:
-            return file.read()
-    finally:
-        os.close(descriptor)
+        return read_regular_file(path)
+    except NotRegularFile:
+        raise UnparsableFile("cannot read: not a regular file") from None
 
 
 def parse_source(source: str, filename: str, *, libcst_fallback: bool = True) -> ast.Module:
