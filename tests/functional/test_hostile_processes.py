@@ -191,7 +191,9 @@ def test_a_file_past_the_parse_timeout_is_an_lg001_whatever_the_jobs(tmp_path: P
     for project in (big, small):
         for jobs in ("1", "2"):
             started = time.monotonic()
-            result = layerguard("check", "--no-cache", "--format", "concise", "--jobs", jobs, ".", cwd=project)
+            result = layerguard(
+                "check", "--no-cache", "--format", "concise", "--jobs", jobs, ".", cwd=project
+            )
             outputs[project.parent.name, jobs] = (result.stdout, result.returncode)
             assert "app/generated.py:1:1: LG001 " in result.stdout, (project, jobs, result.stdout[-2000:])
             assert "parse took longer than 0.5 s" in result.stdout
@@ -207,7 +209,9 @@ def test_a_file_past_the_parse_timeout_is_an_lg001_whatever_the_jobs(tmp_path: P
 def test_a_huge_jobs_number_starts_no_more_workers_than_the_cap(tmp_path: Path) -> None:
     project = project_with_modules(tmp_path, 200, body_lines=100)
     cap = min(4 * (os.cpu_count() or 1), 64)
-    cli = start_cli(["check", "--no-cache", "--format", "concise", "--jobs", "99999999999999999999999", "."], project)
+    cli = start_cli(
+        ["check", "--no-cache", "--format", "concise", "--jobs", "99999999999999999999999", "."], project
+    )
     most = 0
     deadline = time.monotonic() + TIMEOUT
     while cli.poll() is None and time.monotonic() < deadline:
@@ -219,3 +223,80 @@ def test_a_huge_jobs_number_starts_no_more_workers_than_the_cap(tmp_path: Path) 
     assert 1 <= most <= cap
     expected = layerguard("check", "--no-cache", "--format", "concise", ".", cwd=project)
     assert output.decode() == expected.stdout
+
+
+# --- Item 12: rules in linear time, and bounded ---------------------------------------------------------
+
+
+def chain_project(root: Path, length: int) -> Path:
+    """A project whose schemas are a `length`-class inheritance chain: the envelope's fields
+    and a secret field come from its first classes; one route responds with the last class,
+    one with a class outside the chain."""
+    project = root / "project"
+    (project / "app" / "schemas").mkdir(parents=True)
+    (project / "app" / "api").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "chain"\n\n[tool.layerguard]\n')
+    for package in ("app", "app/schemas", "app/api"):
+        (project / package / "__init__.py").write_text("")
+    classes = [
+        "from pydantic import BaseModel\n\n\nclass Link0(BaseModel):\n    code: int\n    password: str\n",
+        "\n\nclass Link1(Link0):\n    data: dict\n",
+        "\n\nclass Link2(Link1):\n    message: str\n",
+    ]
+    classes += [f"\n\nclass Link{i}(Link{i - 1}):\n    field_{i}: int\n" for i in range(3, length)]
+    classes.append("\n\nclass Plain(BaseModel):\n    value: int\n")
+    (project / "app" / "schemas" / "chain.py").write_text("".join(classes))
+    (project / "app" / "api" / "routes.py").write_text(
+        "from fastapi import APIRouter\n\n"
+        f"from app.schemas.chain import Link{length - 1}, Plain\n\n"
+        "router = APIRouter()\n\n\n"
+        f'@router.get("/last", response_model=Link{length - 1})\n'
+        f"async def last() -> Link{length - 1}:\n    ...\n\n\n"
+        '@router.get("/plain", response_model=Plain)\n'
+        "async def plain() -> Plain:\n    ...\n"
+    )
+    return project
+
+
+def test_a_12000_class_inheritance_chain_is_checked_in_linear_time(tmp_path: Path) -> None:
+    """LG701 looks for the envelope's fields in every class, own or inherited, and LG702 for
+    secret fields: walking every class's ancestors took 91 s on 12,000 classes (quadratic)."""
+    project = chain_project(tmp_path, 12_000)
+    result = layerguard(
+        "check", "--no-cache", "--format", "concise", "--select", "LG7", ".", cwd=project, timeout=40
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.partition(" ")[2].partition(" ")[0] for line in lines] == ["LG701", "LG702"], lines
+    assert "Route handler `plain` responds with `Plain`" in lines[0]
+    assert (
+        "`Link11999` (response model of `last`) has the secret field `password` (inherited from `Link0`)"
+        in lines[1]
+    )
+
+
+def test_a_rule_past_its_time_is_stopped_and_reported_as_lg000(tmp_path: Path) -> None:
+    """The bound, through the library with a real rule and a tiny limit: the CLI's limit (six
+    times `parse-timeout`, at least a minute) is too long for a test, and no input keeps a
+    rule that slow once the rules are linear."""
+    from layerguard.api import load_project, run_rules
+    from layerguard.checks import ALL_RULES
+    from layerguard.config import load_config
+
+    project = chain_project(tmp_path, 3_000)
+    config = load_config([project])
+    checked = load_project(config, [project], {}, jobs=1, use_cache=False)
+    lg7 = [rule for rule in ALL_RULES if rule.meta.code.startswith("LG7")]
+    unbounded = [f.code for f in run_rules(checked, lg7)]
+    assert unbounded == ["LG701", "LG702"]
+    started = time.monotonic()
+    bounded = list(run_rules(checked, lg7, time_limit=0.001))
+    assert time.monotonic() - started < 0.5
+    assert [f.code for f in bounded] == ["LG000", "LG000"]
+    assert all("stopped after 0.001 s" in f.message for f in bounded)
+    assert {f.message.partition(":")[0] for f in bounded} == {
+        "Internal error in LG701 (response-envelope)",
+        "Internal error in LG702 (secret-in-response)",
+    }
+    assert [f.code for f in run_rules(checked, lg7)] == ["LG701", "LG702"]  # the signal is left as it was
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
