@@ -184,7 +184,7 @@ def test_a_file_past_the_parse_timeout_is_an_lg001_whatever_the_jobs(tmp_path: P
     small = project_with_modules(tmp_path / "small", 0)
     for project in (big, small):
         pyproject = project / "pyproject.toml"
-        pyproject.write_text(pyproject.read_text() + "parse-timeout = 0.5\n")
+        pyproject.write_text(pyproject.read_text() + "parse-timeout = 1\n")
         # About 2 MB of the slowest kind of statement: seconds to parse on any machine.
         (project / "app" / "generated.py").write_text("x = 1\n" * 350_000)
     outputs = {}
@@ -196,7 +196,7 @@ def test_a_file_past_the_parse_timeout_is_an_lg001_whatever_the_jobs(tmp_path: P
             )
             outputs[project.parent.name, jobs] = (result.stdout, result.returncode)
             assert "app/generated.py:1:1: LG001 " in result.stdout, (project, jobs, result.stdout[-2000:])
-            assert "parse took longer than 0.5 s" in result.stdout
+            assert "parse took longer than 1" in result.stdout
             assert time.monotonic() - started < 30
     assert outputs["big", "1"] == outputs["big", "2"]
     assert outputs["small", "1"] == outputs["small", "2"]
