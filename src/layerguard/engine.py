@@ -16,6 +16,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import signal
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -243,11 +245,12 @@ class Workspace:
             entry_keys = {job.path: key for job, key in zip(jobs, keys, strict=True) if key is not None}
             every_file = frozenset(job.path for job in jobs)
             project = ProjectView(self.config, tuple(facts), every_file)
-            everything, _ = self._run(project, FileFindingsMemo(cache, self.config, entry_keys))
+            memo = FileFindingsMemo(cache, self.config, entry_keys)
+            everything, _ = self._run(project, memo)
             cache.save_file_findings()
-            # A run with a file whose facts depend on the machine (a parse that timed out) is not
-            # recorded: the next run must try that file again.
-            if run is not None and all(is_reproducible(f) for f in facts):
+            # A run with a file whose facts depend on the machine (a parse that timed out) or a
+            # rule stopped for taking too long is not recorded: the next run must try again.
+            if run is not None and memo.reproducible and all(is_reproducible(f) for f in facts):
                 cache.record_findings(run, everything)
         wanted = frozenset(checked)
         if len(wanted) < len(jobs) and any(f.code == INTERNAL_ERROR.code for f in everything):
@@ -309,6 +312,8 @@ class FileFindingsMemo:
         self.cache = cache
         self.rules_key = rules_key(config)
         self.entry_keys = entry_keys
+        # False once a rule was stopped for its time: the findings depend on the machine.
+        self.reproducible = True
 
     def describe(self, facts: FileFacts) -> str:
         """A file, for a recorded answer: its path and content key."""
@@ -333,48 +338,149 @@ class FileFindingsMemo:
 
 
 def run_rules(
-    project: ProjectView, rules: Sequence[Rule], memo: FileFindingsMemo | None = None
+    project: ProjectView,
+    rules: Sequence[Rule],
+    memo: FileFindingsMemo | None = None,
+    *,
+    time_limit: float | None = None,
 ) -> Iterable[Finding]:
     """Every reported finding in the checked files (after the one suppression stage): LG001 for
-    unparsable files, file rules on the others (or their findings from `memo`), project rules once."""
+    unparsable files, file rules on the others (or their findings from `memo`), project rules
+    once. A rule that
+    runs longer than `time_limit` seconds on one file (a project rule: on the project) is
+    stopped and reported as an LG000 (default: `rule_time_limit`)."""
     checked = [facts for facts in project.files if project.is_checked(facts)]
     if not checked:
         return
     found: dict[Path, list[Finding]] = {facts.path: [] for facts in checked}
     file_rules = [rule for rule in rules if isinstance(rule, FileRule)]
-    for facts in checked:
-        if facts.parse_error is not None:
-            found[facts.path].append(facts.parse_error)
-            continue
-        remembered = memo.findings(facts, project.symbols) if memo is not None and file_rules else None
-        if remembered is not None:
-            found[facts.path] += remembered
-            continue
-        symbols = RecordingSymbols(project.symbols, memo.describe) if memo is not None else project.symbols
-        view = FileView(project.config, project.layers, symbols)
-        file_findings = [
-            finding
-            for rule in file_rules
-            for finding in _guarded(rule, facts, partial(rule.check_file, facts, view))
-        ]
-        if isinstance(symbols, RecordingSymbols) and memo is not None:
-            memo.remember(facts, file_findings, symbols.lookups)
-        found[facts.path] += file_findings
-    for rule in rules:
-        if isinstance(rule, ProjectRule):
-            # A crash has no file of its own: it is reported on the first checked file.
-            for finding in _guarded(rule, checked[0], partial(rule.check_project, project)):
-                if finding.path in found:  # only the checked files are reported on
-                    found[finding.path].append(finding)
+    clock = _RuleClock(time_limit if time_limit is not None else rule_time_limit(project.config))
+    with clock.installed():
+        for facts in checked:
+            if facts.parse_error is not None:
+                found[facts.path].append(facts.parse_error)
+                continue
+            remembered = memo.findings(facts, project.symbols) if memo is not None and file_rules else None
+            if remembered is not None:
+                found[facts.path] += remembered
+                continue
+            symbols = (
+                RecordingSymbols(project.symbols, memo.describe) if memo is not None else project.symbols
+            )
+            view = FileView(project.config, project.layers, symbols)
+            stopped_before = clock.stopped
+            file_findings = [
+                finding
+                for rule in file_rules
+                for finding in _guarded(
+                    rule, facts, partial(clock.run, partial(rule.check_file, facts, view))
+                )
+            ]
+            if isinstance(symbols, RecordingSymbols) and memo is not None and clock.stopped == stopped_before:
+                memo.remember(facts, file_findings, symbols.lookups)
+            found[facts.path] += file_findings
+        for rule in rules:
+            if isinstance(rule, ProjectRule):
+                # A crash has no file of its own: it is reported on the first checked file.
+                run = partial(clock.run, partial(rule.check_project, project))
+                for finding in _guarded(rule, checked[0], run):
+                    if finding.path in found:  # only the checked files are reported on
+                        found[finding.path].append(finding)
+    if clock.stopped and memo is not None:
+        memo.reproducible = False
     suppression = Suppression(project.config)
     for facts in checked:
         yield from suppression.reported(found[facts.path], facts)
 
 
+# A rule may take this many times `parse-timeout` on one file (a project rule on the project),
+# and at least `MIN_RULE_TIME` seconds: rules are linear in the project and take well under a
+# second on a 1,000-file project, so only a pathological input (or a bug) reaches the limit.
+RULE_TIME_PER_PARSE_TIMEOUT = 6
+MIN_RULE_TIME = 60.0
+# Beyond this (days), the real-time timer cannot be set on every platform: no limit.
+_LONGEST_RULE_TIME = 1e6
+
+
+def rule_time_limit(config: Config) -> float:
+    """How long a rule may run on one file, or a project rule on the project, in seconds."""
+    return max(MIN_RULE_TIME, RULE_TIME_PER_PARSE_TIMEOUT * config.parse_timeout)
+
+
+class _RuleTimeout(BaseException):
+    """A rule ran past its time. A BaseException: a rule's own `except Exception` must not stop it."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class _RuleClock:
+    """Stops a rule that runs past `limit` seconds: SIGALRM, whose handler raises `_RuleTimeout`
+    in the rule (rules are pure Python, so the handler runs between two of its bytecodes). Only
+    where a signal can be had: the main thread, with the process's real-time timer unused by
+    the caller; elsewhere (a language server's worker thread) rules run unbounded."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.active = False
+        self.in_rule = False
+        self.stopped = 0  # rules stopped so far
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """The SIGALRM handler, for the time of the block (installing it costs 5 µs: once per run)."""
+        usable = (
+            hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+            and self.limit < _LONGEST_RULE_TIME
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        )
+        if not usable:
+            yield
+            return
+        previous = signal.signal(signal.SIGALRM, self._expire)
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    def run(self, rule_run: Callable[[], Iterable[Finding]]) -> list[Finding]:
+        """The rule's findings; raises `_RuleTimeout` if it runs past the limit."""
+        if not self.active:
+            return list(rule_run())
+        # The handler raises only while `in_rule`, set before the timer starts and cleared
+        # before it stops: a late signal can never escape past the caller's `except`.
+        self.in_rule = True
+        try:
+            signal.setitimer(signal.ITIMER_REAL, self.limit)
+            return list(rule_run())
+        finally:
+            self.in_rule = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _expire(self, signum: int, frame: object) -> None:
+        if self.in_rule:
+            self.in_rule = False
+            self.stopped += 1
+            raise _RuleTimeout(self.limit)
+
+
 def _guarded(rule: Rule, facts: FileFacts, run: Callable[[], Iterable[Finding]]) -> list[Finding]:
-    """Run a rule; a crash becomes an LG000 finding naming the rule instead of ending the run."""
+    """Run a rule; a crash, or a run past its time, becomes an LG000 finding naming the rule
+    instead of ending the run."""
     try:
         return list(run())
+    except _RuleTimeout as timeout:
+        message = (
+            f"Internal error in {rule.meta.code} ({rule.meta.name}): stopped after {timeout.limit:g} s "
+            f"(the limit is {RULE_TIME_PER_PARSE_TIMEOUT} x parse-timeout, at least {MIN_RULE_TIME:g} s); "
+            "please report it to layerguard's issue tracker"
+        )
+        return [make_finding(INTERNAL_ERROR, facts, Span(1, 0, 1, 0), message)]
     except Exception as error:  # any bug in a rule must not end the run
         where = traceback.extract_tb(error.__traceback__)[-1]
         message = (

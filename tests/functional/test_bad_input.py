@@ -4,7 +4,7 @@ traceback (SPEC §7, issue 7).
 
 The corpus is generated into a temporary folder by `generate.py`; `expected.json` says, per
 file, "ok", a substring of its LG001 message, or a list of substrings of which it must hold one.
-One CLI run serves every case: a run costs seconds (a 5 MB file, and files that would crash or
+One CLI run serves every case: a run costs seconds (a 1 MB file, and files that would crash or
 hang libcst, each stopped by a guard, a crash or the corpus's `parse-timeout = 3`).
 """
 

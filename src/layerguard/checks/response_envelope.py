@@ -60,12 +60,11 @@ class ResponseEnvelope(ProjectRule):
 
 def find_envelopes(project: ProjectView) -> dict[ClassKey, ClassFact]:
     """Every project class with all the `envelope-fields`, its own or inherited."""
-    wanted = set(project.config.envelope_fields)
+    wanted = frozenset(project.config.envelope_fields)
     found: dict[ClassKey, ClassFact] = {}
     for facts in project.files:
         for cls in facts.classes:
-            names = {field.name for field, _, _ in fields_with_inherited(cls, facts, project)}
-            if wanted <= names:
+            if len(list(fields_with_inherited(cls, facts, project, wanted))) == len(wanted):
                 found[(facts.module, cls.qualname)] = cls
     return found
 

@@ -32,12 +32,20 @@ class SecretInResponse(ProjectRule):
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
         secrets = {name.lower() for name in project.config.secret_fields}
+        # The fields are matched by name, whatever its case: every spelling the project uses.
+        spellings = frozenset(
+            field.name
+            for facts in project.files
+            for cls in facts.classes
+            for field in cls.fields
+            if field.name.lower() in secrets
+        )
         reported: set[tuple[str, Span]] = set()
         for cls, facts, why in response_schemas(project):
             if not project.is_checked(facts):
                 continue
-            for field, owner, _ in fields_with_inherited(cls, facts, project):
-                if field.name.lower() not in secrets or is_excluded(field):
+            for field, owner, _ in fields_with_inherited(cls, facts, project, spellings):
+                if is_excluded(field):
                     continue
                 inherited = owner is not cls
                 span = cls.span if inherited else field.span
@@ -78,9 +86,7 @@ def response_schemas(project: ProjectView) -> Iterator[tuple[ClassFact, FileFact
 
 def is_starlette_response(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     """A `Response` subclass is what FastAPI sends, not a schema of fields."""
-    return any(
-        isinstance(a, str) and is_response_class_name(a) for a in project.symbols.ancestors(cls, facts)
-    )
+    return any(is_response_class_name(name) for name in project.symbols.outside_ancestors(cls, facts))
 
 
 def is_excluded(field: FieldFact) -> bool:

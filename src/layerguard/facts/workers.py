@@ -7,8 +7,15 @@ Two paths, chosen by `parse_files_pickled` (`parse_files` gives just the facts):
   MemoryError, it does not segfault or hang. The files `ast` rejects (syntax newer than the
   running Python) need libcst, whose native parser can segfault (~1,300 nested parentheses or
   10,000 `elif`s overflow its stack) or run for minutes (a 30,000-term sum), so those go to
-  isolated worker processes. libcst is never even imported by the caller.
-* Otherwise a pool of `workers` long-lived processes, fed chunks of files.
+  isolated worker processes. libcst is never even imported by the caller. So do the files big
+  enough that their parse could approach the timeout (`ISOLATE_BYTES_PER_SECOND`): `ast` cannot
+  be interrupted in process, and the findings must not depend on the number of workers.
+* Otherwise a pool of `workers` long-lived processes, fed chunks of files; `workers` is capped
+  at one per file and `MAX_WORKERS_PER_CPU` per core.
+
+Workers end with the process that started them, however it ends (`_die_with_parent`), and hold
+neither its stdout nor its stderr; so they may be started from a daemonic process too (a flake8
+worker under `flake8 --jobs`), which multiprocessing otherwise forbids (`_children_allowed`).
 
 Whatever runs out of process goes through `_Pool`. A worker answers once per chunk, with the
 chunk's facts (never syntax trees); before each file it writes which file it is on, and since
@@ -53,9 +60,10 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import cache, partial
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.process import BaseProcess
@@ -75,11 +83,29 @@ MAX_CHUNK = 16
 # extractor count recursion from the caller's depth, so without a fixed budget a file nested
 # close to the limit could parse in a shallow worker and fail in the deeper main process.
 RECURSION_BUDGET = 1000
+# Files at least this many bytes per second of `timeout` are parsed in an isolated worker even
+# on the in-process path, so that the timeout applies to every file that could reach it whatever
+# the number of workers (`--jobs 1` and `--jobs 2` give the same findings). The slowest content
+# measured (short statements, `x = 1` or `f(a, b)` lines) parses and extracts at 200-250 KB/s on
+# the development machine: a tenth of that keeps a margin for slower or busier machines, and
+# still keeps ordinary files in process (default timeout 10 s: 200 KB and up are isolated).
+ISOLATE_BYTES_PER_SECOND = 20_000
+# Most workers, whatever is asked (`--jobs 99999`): parsing is CPU-bound, so more than a few per
+# core only costs memory and start-up.
+MAX_WORKERS_PER_CPU = 4
+MAX_WORKERS = 64
+# Longest single sleep of the main process while waiting for workers: `wait` cannot take an
+# arbitrarily long timeout (`parse-timeout = 1e300` would overflow it).
+_LONGEST_WAIT = 3600.0
+# How often a worker checks that the process that started it is still there (see `_die_with_parent`).
+_PARENT_CHECK_INTERVAL = 0.5
 # How long a worker asked to stop may take before it is killed.
 _STOP_GRACE = 1.0
 # Workers in a row that may die before their first file before parsing is given up.
 _MAX_START_FAILURES = 3
 _NOT_STARTED = -1
+# A worker importing libcst, which takes 0.3-0.6 s once per worker: that is not the file's time.
+_IMPORTING_LIBCST = -2
 
 
 class WorkerError(RuntimeError):
@@ -105,14 +131,21 @@ def parse_files_pickled(jobs: Sequence[ParseJob], *, workers: int, timeout: floa
     crashed", "parse took longer than 10 s", ...). workers <= 1 still isolates the files that
     need libcst. Raises `WorkerError` only when parser processes cannot run at all (they die
     again and again before their first file)."""
+    workers = worker_count(workers, len(jobs))
     if workers <= 1 or len(jobs) < POOL_MIN_FILES:
         return [
-            ParsedFile(facts, None)
-            for facts in _parse_in_process(jobs, workers=max(workers, 1), timeout=timeout)
+            ParsedFile(facts, None) for facts in _parse_in_process(jobs, workers=workers, timeout=timeout)
         ]
     return [
         ParsedFile(pickle.loads(data), data) for data in _Pool(jobs, workers=workers, timeout=timeout).run()
     ]
+
+
+def worker_count(requested: int, files: int) -> int:
+    """The workers to start for `files` files when `requested` are asked for: at least one, at
+    most one per file and `MAX_WORKERS_PER_CPU` per core (never more than `MAX_WORKERS`)."""
+    cap = min(MAX_WORKERS_PER_CPU * (os.cpu_count() or 1), MAX_WORKERS)
+    return max(1, min(requested, files, cap))
 
 
 def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
@@ -146,20 +179,34 @@ def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
 
 
 def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
-    """`ast` here; the files only libcst can parse in isolated workers."""
+    """`ast` here; in isolated workers the files only libcst can parse, and the files big enough
+    that their parse could approach `timeout` (`ast` cannot be interrupted in process)."""
     results: list[FileFacts | None] = []
-    needs_libcst: list[int] = []
+    isolated: list[int] = []
+    big = timeout * ISOLATE_BYTES_PER_SECOND
     for index, job in enumerate(jobs):
-        try:
-            results.append(parse_job(job, libcst_fallback=False))
-        except NeedsLibcst:
-            results.append(None)
-            needs_libcst.append(index)
-    if needs_libcst:
-        isolated = _Pool([jobs[i] for i in needs_libcst], workers=workers, timeout=timeout).run()
-        for index, data in zip(needs_libcst, isolated, strict=True):
+        facts = None
+        if _size(job) < big:
+            with suppress(NeedsLibcst):
+                facts = parse_job(job, libcst_fallback=False)
+        results.append(facts)
+        if facts is None:
+            isolated.append(index)
+    if isolated:
+        answers = _Pool([jobs[i] for i in isolated], workers=workers, timeout=timeout).run()
+        for index, data in zip(isolated, answers, strict=True):
             results[index] = pickle.loads(data)
     return [facts for facts in results if facts is not None]
+
+
+def _size(job: ParseJob) -> int:
+    """The file's size in bytes; 0 if it cannot be told (its parse then says why)."""
+    if job.data is not None:
+        return len(job.data)
+    try:
+        return os.stat(job.path).st_size
+    except (OSError, ValueError):
+        return 0
 
 
 # --- The pool ---------------------------------------------------------------------------------
@@ -199,7 +246,7 @@ class _Pool:
 
     def __init__(self, jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> None:
         self.jobs = jobs
-        self.size = max(1, min(workers, len(jobs)))
+        self.size = worker_count(workers, len(jobs))
         self.timeout = timeout
         self.context = _process_context()
         self.results: list[bytes | None] = [None] * len(jobs)  # pickled facts, by job index
@@ -231,8 +278,9 @@ class _Pool:
     def _start_worker(self) -> _Worker:
         ours, theirs = self.context.Pipe()
         progress = _Progress(self.context)
-        process = self.context.Process(target=_serve, args=(theirs, progress), daemon=True)
-        process.start()
+        process = self.context.Process(target=_serve, args=(theirs, progress, os.getpid()), daemon=True)
+        with _children_allowed():
+            process.start()
         theirs.close()  # so that the worker's death reads as end-of-file here
         worker = _Worker(process, ours, progress)
         self.workers.append(worker)
@@ -253,7 +301,9 @@ class _Pool:
         clocks = [clock[1] for w in busy if (clock := self._clock(w)) is not None]
         ready = wait(
             [w.connection for w in busy] + [w.process.sentinel for w in busy],
-            timeout=max(min(clocks) + self.timeout - time.monotonic(), 0) if clocks else None,
+            timeout=min(max(min(clocks) + self.timeout - time.monotonic(), 0), _LONGEST_WAIT)
+            if clocks
+            else None,
         )
         for worker in busy:
             if worker.connection in ready or worker.process.sentinel in ready:
@@ -268,7 +318,7 @@ class _Pool:
         """The worker's position in its chunk and since when it is there; None once every file
         is parsed: answering is layerguard's own work, not a parser's, and is not timed."""
         position, started = worker.progress.get()
-        return None if position >= len(worker.chunk) else (position, started)
+        return None if position >= len(worker.chunk) or position == _IMPORTING_LIBCST else (position, started)
 
     def _collect(self, worker: _Worker) -> None:
         """Take the chunk's results if the worker sent them; then, if it has died, deal with that."""
@@ -293,7 +343,7 @@ class _Pool:
     def _handle_crash(self, worker: _Worker) -> None:
         """The file the worker was on is the suspect; the rest of its chunk is parsed again."""
         position, _ = worker.progress.get()
-        if position == _NOT_STARTED:
+        if position in (_NOT_STARTED, _IMPORTING_LIBCST):
             self._count_start_failure(_death(worker.process))
         if not 0 <= position < len(worker.chunk):  # died before or after parsing: no suspect
             self.pending.appendleft(worker.chunk)
@@ -354,12 +404,14 @@ class _Pool:
         self.workers.clear()
 
 
-def _serve(connection: Connection, progress: _Progress) -> None:
+def _serve(connection: Connection, progress: _Progress, parent: int) -> None:
     """A worker: parse each chunk it is sent and answer with the chunk's facts, until told to
     stop. Before each file it records which one it is on, for the main process to see."""
+    _die_with_parent(parent)
     # Ctrl-C is the main process's to handle (it stops the workers); libcst's panic messages and
     # a dying parser's last words (faulthandler's, if the caller enabled it) would only garble
-    # the report on stderr.
+    # the report on stderr. stdout is not the worker's either: holding it open would keep a
+    # reader (`layerguard check | tee`) waiting for as long as the worker lives.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()
     # A forked worker inherits the main process's objects: freezing them keeps `parse_job`'s
@@ -371,7 +423,9 @@ def _serve(connection: Connection, progress: _Progress) -> None:
     gc.disable()
     with suppress(OSError):
         null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
         os.dup2(null, 2)
+        os.close(null)
     while True:
         try:
             chunk: list[ParseJob] | None = connection.recv()
@@ -386,7 +440,7 @@ def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:
     results = []
     for position, job in enumerate(chunk):
         progress.set(position)
-        results.append(_parse_or_report(job))
+        results.append(_parse_or_report(job, partial(_load_libcst, progress, position)))
     progress.set(len(chunk))
     return results
 
@@ -408,15 +462,82 @@ def _pickle(facts: FileFacts) -> bytes:
     return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _parse_or_report(job: ParseJob) -> FileFacts:
+def _parse_or_report(job: ParseJob, import_libcst: Callable[[], None]) -> FileFacts:
     """`parse_job` with libcst, plus what only an isolated parser may raise: libcst's Rust panics
-    arrive as `pyo3_runtime.PanicException`, a BaseException."""
+    arrive as `pyo3_runtime.PanicException`, a BaseException. libcst is loaded, untimed, when the
+    first file that needs it comes."""
     try:
+        try:
+            return parse_job(job, libcst_fallback=False)
+        except NeedsLibcst:
+            import_libcst()
         return parse_job(job)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:
         return _parse_error(job, f"parser crashed ({type(error).__name__}: {error})")
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker as soon as the process that started it is gone, however it went (SIGTERM,
+    SIGKILL, the OOM killer): nobody would ever ask it to stop. Its pipe cannot tell, since the
+    workers forked after it inherit the main process's end; its parent pid can. On Linux the
+    kernel kills it at once (PR_SET_PDEATHSIG, even in the middle of a parse); elsewhere a thread
+    polls the parent pid, and ends the process at the latest when the current file is parsed."""
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # gone before the request above could take effect
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent,), daemon=True, name="layerguard-parent-watch"
+    ).start()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_INTERVAL)
+    os._exit(1)
+
+
+@contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let a daemonic process (a flake8 worker under `flake8 --jobs`, or any
+    `multiprocessing.Pool` worker) start parser workers. multiprocessing forbids it because a
+    daemonic process's children would be orphaned when it is terminated; parser workers end
+    with their parent (`_die_with_parent`), so they cannot be."""
+    current = multiprocessing.current_process()
+    daemon = current.daemon
+    if daemon:
+        current.daemon = False
+    try:
+        yield
+    finally:
+        if daemon:
+            current.daemon = True
+
+
+def _load_libcst(progress: _Progress, position: int) -> None:
+    """Load libcst with the file's clock stopped, then restart the clock: importing it and its
+    first parse, which loads the rest of it, take 0.3-0.6 s, and a busy machine must not make a
+    file time out in one run and not in another."""
+    if not _warm_libcst.cache_info().currsize:
+        progress.set(_IMPORTING_LIBCST)
+        _warm_libcst()
+    progress.set(position)
+
+
+@cache
+def _warm_libcst() -> None:
+    from layerguard.facts.cst_to_ast import parse_with_libcst
+
+    parse_with_libcst("pass\n")
 
 
 # --- Helpers ------------------------------------------------------------------------------------
