@@ -317,6 +317,9 @@ class FileFacts:
     # Multi-line statements as (first line, last line), so a noqa on any line covers them.
     statement_ranges: tuple[tuple[int, int], ...] = ()
     parse_error: Finding | None = None
+    # False when these facts depend on the machine or the run, not only on the bytes (a read
+    # error, a parse that crashed, timed out or ran out of memory): never cached or recorded.
+    reproducible: bool = True
 
 
 @dataclass(frozen=True)

@@ -166,20 +166,9 @@ def cache_key() -> str:
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=12).hexdigest()
 
 
-# parse.py's LG001 reasons that are a function of the bytes. Any other reason (a read error, a
-# crash, a time-out, memory or recursion exhausted) depends on the machine or `parse-timeout`.
-# Listing the reproducible ones, not the others, means a reworded message costs speed, never
-# correctness.
-_REPRODUCIBLE_PARSE_ERRORS = tuple(
-    f"Cannot check this file: {reason}"
-    for reason in ("SyntaxError: ", "cannot decode", "source contains a NUL byte")
-)
-
-
 def is_reproducible(facts: FileFacts) -> bool:
     """Parsing the same bytes again would give the same facts."""
-    error = facts.parse_error
-    return error is None or error.message.startswith(_REPRODUCIBLE_PARSE_ERRORS)
+    return facts.reproducible
 
 
 # --- What identifies one file's facts. ---

@@ -598,4 +598,6 @@ def _internal_error(job: ParseJob, error: Exception) -> FileFacts:
         f"at {Path(where.filename).name}:{where.lineno}; please report it to layerguard's issue tracker"
     )
     finding = make_finding(INTERNAL_ERROR, facts, Span(1, 0, 1, 0), message)
-    return FileFacts(path=job.path, module=job.module, is_package=job.is_package, parse_error=finding)
+    return FileFacts(
+        path=job.path, module=job.module, is_package=job.is_package, parse_error=finding, reproducible=False
+    )

@@ -197,18 +197,35 @@ def test_a_new_schema_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert looked_up(tmp_path, [key]) == [None]
 
 
-@pytest.mark.parametrize(
-    "reason",
-    [
-        "parser crashed",
-        "parse took longer than 10 s",
-        "too deeply nested for the parser",
-        "cannot read: Permission denied",
-    ],
-)
-def test_parse_errors_that_depend_on_the_machine_are_not_stored(tmp_path: Path, reason: str) -> None:
-    """A time-out depends on `parse-timeout` and the load, a crash or a read error on the machine."""
-    stored(tmp_path, {b"k" * 20: unparsable(tmp_path / "a.py", f"Cannot check this file: {reason}")})
+def _machine_dependent_failures(path: Path) -> dict[str, FileFacts]:
+    """Each way parsing fails for a reason other than the bytes, made by the code that makes it."""
+    from layerguard.facts.parse import UnparsableFile, unparsable_facts
+    from layerguard.facts.workers import _internal_error, _parse_error
+
+    job = ParseJob(path, "app.a", False, b"x = 1\n")
+    try:
+        raise ValueError("a bug")
+    except ValueError as bug:
+        internal = _internal_error(job, bug)
+    return {
+        "crash": _parse_error(job, "parser crashed (signal 11, SIGSEGV)"),
+        "time-out": _parse_error(job, "parse took longer than 10 s"),
+        "recursion": unparsable_facts(
+            path, "app.a", False, UnparsableFile("too deeply nested for the parser")
+        ),
+        "read error": parse_file(path.with_name("missing.py"), "app.a", False),
+        "internal error": internal,
+    }
+
+
+@pytest.mark.parametrize("kind", ["crash", "time-out", "recursion", "read error", "internal error"])
+def test_parse_errors_that_depend_on_the_machine_are_not_stored(tmp_path: Path, kind: str) -> None:
+    """A time-out depends on `parse-timeout` and the load, a crash or a read error on the machine:
+    the facts say so themselves (`FileFacts.reproducible`), whatever their message."""
+    facts = _machine_dependent_failures(tmp_path / "a.py")[kind]
+    assert facts.parse_error is not None
+    assert not facts.reproducible
+    stored(tmp_path, {b"k" * 20: facts})
     assert looked_up(tmp_path, [b"k" * 20]) == [None]
 
 
@@ -219,6 +236,7 @@ def test_parse_errors_that_follow_from_the_bytes_are_stored(tmp_path: Path, sour
     path = tmp_path / "a.py"
     facts = parse_file(path, "app.a", False, source)
     assert facts.parse_error is not None
+    assert facts.reproducible
     stored(tmp_path, {b"k" * 20: facts})
     assert looked_up(tmp_path, [b"k" * 20]) == [facts]
 
@@ -592,26 +610,14 @@ def test_a_run_with_a_timed_out_file_is_not_recorded(
     real = layerguard.engine._parse_files
 
     def timing_out(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
+        from layerguard.facts.workers import _parse_error  # what the pool gives a file past its time
+
         parsed = real(jobs, workers=workers, timeout=timeout)
-        error = Finding(
-            slow,
-            1,
-            0,
-            1,
-            0,
-            "LG001",
-            "parse-error",
-            Severity.ERROR,
-            "Cannot check this file: parse took longer than 10 s",
+        job = ParseJob(slow, "app.models.Slow", False, None)
+        timed_out = _parse_error(job, "parse took longer than 10 s")
+            ParseJob(slow, "app.models.Slow", False, None), "parse took longer than 10 s"
         )
-        return [
-            ParsedFile(
-                FileFacts(path=slow, module="app.models.Slow", is_package=False, parse_error=error), None
-            )
-            if p.facts.path == slow
-            else p
-            for p in parsed
-        ]
+        return [ParsedFile(timed_out, None) if p.facts.path == slow else p for p in parsed]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(layerguard.engine, "_parse_files", timing_out)
