@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from layerguard.checks import ALL_RULES, CALL_MODULES, CALL_NAMES, FileRule, ProjectRule, Rule
 from layerguard.config import is_rule_enabled
 from layerguard.context import FileView, ProjectView
+from layerguard.discovery import FileFinder, MemoryTree, find_source_roots, module_name
 from layerguard.facts.cache import (
     FactsCache,
     entry_key,
@@ -48,7 +49,6 @@ from layerguard.model import (
     Span,
     make_finding,
 )
-from layerguard.project import FileFinder, MemoryTree, find_source_roots, module_name
 from layerguard.suppress import Suppression
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 

@@ -42,11 +42,11 @@ from layerguard.config import (
     read_toml,
 )
 from layerguard.context import LayerMap, ProjectView
+from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
-from layerguard.project import find_source_roots
 from layerguard.tomledit import TomlEditError, has_table, put_section
 
 SECTION = ("tool", "layerguard")

@@ -10,10 +10,10 @@ import pytest
 
 from layerguard.api import check, load_config
 from layerguard.context import ProjectView
+from layerguard.discovery import FileFinder, find_source_roots, module_name
 from layerguard.facts.parse import parse_file
 from layerguard.graph import ImportEdge, build_import_graph, resolve_import
 from layerguard.model import FileFacts, ImportFact, Span
-from layerguard.project import FileFinder, find_source_roots, module_name
 
 FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "fortress_app"
 SPAN = Span(1, 0, 1, 1)

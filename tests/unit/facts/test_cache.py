@@ -615,8 +615,6 @@ def test_a_run_with_a_timed_out_file_is_not_recorded(
         parsed = real(jobs, workers=workers, timeout=timeout)
         job = ParseJob(slow, "app.models.Slow", False, None)
         timed_out = _parse_error(job, "parse took longer than 10 s")
-            ParseJob(slow, "app.models.Slow", False, None), "parse took longer than 10 s"
-        )
         return [ParsedFile(timed_out, None) if p.facts.path == slow else p for p in parsed]
 
     with pytest.MonkeyPatch.context() as patch:

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from layerguard.api import load_config
 from layerguard.config import ConfigError
 from layerguard.context import LayerMap
+from layerguard.discovery import FileFinder, find_source_roots, module_name
 from layerguard.gitignore import IgnoreFile
 from layerguard.model import Config, Layer
-from layerguard.project import FileFinder, find_source_roots, module_name
 
 
 def make_tree(root: Path, files: list[str]) -> None:
