@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from layerguard import __version__
 from layerguard.config import ConfigError
+from layerguard.files import write_atomically
 from layerguard.reporters import FORMATS as CHECK_FORMATS
+from layerguard.version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
@@ -177,30 +178,9 @@ def _write_output(path: Path, data: bytes) -> None:
         if status is not None and not stat.S_ISREG(status.st_mode):
             _fail(f"cannot write --output {path}: not a regular file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Permission bits only: set-user-ID and the like do not carry over to a new file.
-        _replace(path, data, status.st_mode & 0o777 if status is not None else None)
+        write_atomically(path, data)
     except OSError as error:
         _fail(f"cannot write --output {path}: {error.strerror or error}")
-
-
-def _replace(path: Path, data: bytes, mode: int | None) -> None:
-    """Put `data` at `path` with one rename. The file keeps its permissions; a new one gets
-    those a plain write would give it (0o666 less the umask), not mkstemp's 0o600."""
-    import tempfile
-
-    if mode is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with open(descriptor, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def rules(args: argparse.Namespace) -> int:
@@ -208,8 +188,9 @@ def rules(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from layerguard.api import load_config
     from layerguard.checks import ALL_METAS
-    from layerguard.config import is_rule_enabled, load_config
+    from layerguard.config import is_rule_enabled
 
     try:
         settings = load_config([Path.cwd()], config_file=args.config)
@@ -272,8 +253,7 @@ def clean(args: argparse.Namespace) -> int:
 
 def graph(args: argparse.Namespace) -> int:
     """Print the layer diagram: allowed imports plain, violated ones red with their count."""
-    from layerguard.api import load_project
-    from layerguard.config import load_config
+    from layerguard.api import load_config, load_project
     from layerguard.layer_diagram import FORMATS, render
 
     if args.format not in FORMATS:

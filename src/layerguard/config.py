@@ -11,17 +11,16 @@ import difflib
 import json
 import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from layerguard.checks import is_known_selector, lookup
-from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR
+from layerguard.files import NotRegularFile, read_regular_file
 from layerguard.globs import module_glob_problem, path_glob_matches, path_glob_problem
-from layerguard.model import Config, Layer, RuleMeta
+from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, Config, Layer, RuleMeta, find_rule, selects_any
+from layerguard.presets import PRESETS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,30 +42,6 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "dist",
 )
 
-FORTRESS_LAYERS: tuple[Layer, ...] = (
-    Layer(
-        "endpoint",
-        (
-            "**.api.**",
-            "**.endpoints.**",
-            "**.routes.**",
-            "**.routers.**",
-            "**.router",
-            "**.controllers.**",
-        ),
-        ("service", "schema"),
-    ),
-    Layer("service", ("**.services.**", "**.service"), ("repository", "schema", "model")),
-    Layer(
-        "repository",
-        ("**.repositories.**", "**.repository", "**.repos.**", "**.crud.**"),
-        ("schema", "model"),
-    ),
-    Layer("schema", ("**.schemas.**", "**.schema"), ("model",)),
-    Layer("model", ("**.models.**", "**.model"), ()),
-)
-
-PRESETS: dict[str, tuple[Layer, ...]] = {"fortress": FORTRESS_LAYERS, "none": ()}
 TARGET_VERSIONS: dict[str, tuple[int, int]] = {f"py3{minor}": (3, minor) for minor in range(10, 15)}
 DEFAULT_TARGET_VERSION = (3, 10)
 # `parse-timeout` bounds, seconds: below 1 s a parser process may not even start on a busy
@@ -100,6 +75,9 @@ class _Where:
 
     file: str
     table: str
+    # The rules a code in `select`/`ignore` may name (the registry, handed in by the caller:
+    # config never imports the rules).
+    rules: tuple[RuleMeta, ...] = ()
 
     def error(self, text: str) -> ConfigError:
         prefix = f"{self.file}: [{self.table}] " if self.table else f"{self.file}: "
@@ -107,7 +85,7 @@ class _Where:
 
     def child(self, key: str) -> _Where:
         part = key if _BARE_TOML_KEY.fullmatch(key) else json.dumps(key)
-        return _Where(self.file, f"{self.table}.{part}" if self.table else part)
+        return _Where(self.file, f"{self.table}.{part}" if self.table else part, self.rules)
 
 
 def _display(path: Path) -> str:
@@ -175,14 +153,14 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
 
 
 def _check_selector(selector: str, where: _Where, key: str) -> str:
-    if _SELECTOR_FORM.fullmatch(selector) and is_known_selector(selector):
+    if _SELECTOR_FORM.fullmatch(selector) and selects_any(where.rules, selector):
         return selector
     upper = selector.upper()
-    if upper != selector and _SELECTOR_FORM.fullmatch(upper) and is_known_selector(upper):
+    if upper != selector and _SELECTOR_FORM.fullmatch(upper) and selects_any(where.rules, upper):
         raise where.error(
             f"'{key}' has {_show(selector)}, but rule codes are upper-case: write {_show(upper)}"
         )
-    meta = lookup(selector)
+    meta = find_rule(where.rules, selector)
     if meta is not None:
         raise where.error(f"'{key}' has the rule name {_show(selector)}; use its code {_show(meta.code)}")
     raise where.error(
@@ -354,16 +332,11 @@ def _validate(table: Mapping[str, object], where: _Where) -> dict[str, Any]:
 
 
 def _read_regular_file(path: Path, limit: int | None = None) -> bytes:
-    """The bytes of a regular file, at most `limit` + 1 of them. Anything else is refused before
-    it is read: a FIFO would block the read forever, /dev/zero would never end."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    """The bytes of a regular file (at most `limit` + 1); anything else is a ConfigError."""
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise ConfigError(f"{_display(path)}: is not a regular file")
-        with open(descriptor, "rb", closefd=False) as file:
-            return file.read() if limit is None else file.read(limit + 1)
-    finally:
-        os.close(descriptor)
+        return read_regular_file(path, limit=limit)
+    except NotRegularFile:
+        raise ConfigError(f"{_display(path)}: is not a regular file") from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -462,11 +435,13 @@ def find_project_root(start: Path) -> Path:
 def load_config(
     paths: Sequence[Path] = (),
     *,
+    rules: Sequence[RuleMeta],
     config_file: Path | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
 ) -> Config:
-    """The effective configuration for a run: defaults, preset, config file and CLI merged."""
+    """The effective configuration for a run: defaults, preset, config file and CLI merged.
+    `rules`: every rule a selector may name (`layerguard.checks.ALL_METAS`)."""
     if config_file is not None:
         config_file = Path(os.path.abspath(config_file))
         settings = _explicit_settings(config_file)
@@ -474,19 +449,71 @@ def load_config(
     else:
         root = find_project_root(Path(paths[0]) if paths else Path.cwd())
         settings = _discovered_settings(root)
-    values = _validate(settings.table, settings.where) if settings.where is not None else {}
-    cli_select = _cli_selectors(select, "--select")
-    cli_ignore = _cli_selectors(ignore, "--ignore") or ()
+    return _configured(root, settings, rules, select, ignore)
+
+
+def load_config_text(
+    pyproject: str,
+    *,
+    root: Path,
+    rules: Sequence[RuleMeta],
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+) -> Config:
+    """The configuration a pyproject.toml holding `pyproject` at `root` gives, read from the text
+    alone (projects held in memory: `Workspace.in_memory`)."""
+    path = root / PYPROJECT
+    try:
+        document = tomllib.loads(pyproject)
+    except tomllib.TOMLDecodeError as error:
+        raise _toml_error(_display(path), str(error)) from error
+    section = _tool_table(document, path)
+    where = _Where(_display(path), TOOL_TABLE) if section is not None else None
+    settings = _Settings(section or {}, where, path if section is not None else None, document)
+    return _configured(root, settings, rules, select, ignore)
+
+
+def _configured(
+    root: Path,
+    settings: _Settings,
+    rules: Sequence[RuleMeta],
+    select: Sequence[str] | None,
+    ignore: Sequence[str] | None,
+) -> Config:
+    where = dataclasses.replace(settings.where, rules=tuple(rules)) if settings.where is not None else None
+    values = _validate(settings.table, where) if where is not None else {}
+    cli_select = _cli_selectors(select, "--select", rules)
+    cli_ignore = _cli_selectors(ignore, "--ignore", rules) or ()
     return _build_config(root, settings, values, cli_select, cli_ignore)
 
 
-def _cli_selectors(codes: Sequence[str] | str | None, flag: str) -> tuple[str, ...] | None:
+def with_command_line_selectors(
+    config: Config,
+    select: Sequence[str] | str | None,
+    ignore: Sequence[str] | str | None,
+    *,
+    rules: Sequence[RuleMeta],
+) -> Config:
+    """`config` with `--select` (replacing select and extend-select) and `--ignore` (added to
+    ignore) applied, checked like the config's own selectors."""
+    cli_select = _cli_selectors(select, "--select", rules)
+    cli_ignore = _cli_selectors(ignore, "--ignore", rules) or ()
+    return dataclasses.replace(
+        config,
+        select=config.select if cli_select is None else _dedupe(cli_select),
+        ignore=_dedupe(config.ignore + cli_ignore),
+    )
+
+
+def _cli_selectors(
+    codes: Sequence[str] | str | None, flag: str, rules: Sequence[RuleMeta]
+) -> tuple[str, ...] | None:
     """Command-line codes, comma-separated or not, checked like the config's."""
     if codes is None:
         return None
     items = [codes] if isinstance(codes, str) else list(codes)
     split = [part.strip() for item in items for part in item.split(",") if part.strip()]
-    where = _Where("command line", "")
+    where = _Where("command line", "", tuple(rules))
     return tuple(_check_selector(code, where, flag) for code in split)
 
 

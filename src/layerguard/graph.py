@@ -7,7 +7,7 @@ The only module that imports grimp. The graph is filled from the facts' imports 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,8 +15,6 @@ from layerguard.model import FileFacts, ImportFact
 
 if TYPE_CHECKING:
     import grimp
-
-    from layerguard.project import Project
 
 
 @dataclass(frozen=True)
@@ -28,11 +26,11 @@ class ImportEdge:
     fact: ImportFact
 
 
-def resolve_imports(project: Project) -> tuple[ImportEdge, ...]:
-    """Every import of a project module by a project module, in file and line order."""
-    modules = project.by_module
+def resolve_imports(files: Iterable[FileFacts], modules: Mapping[str, FileFacts]) -> tuple[ImportEdge, ...]:
+    """Every import of a project module (a key of `modules`) by one of `files`, in file and
+    line order."""
     edges: list[ImportEdge] = []
-    for facts in project.files:
+    for facts in files:
         seen: set[tuple[int, int, str]] = set()
         for fact in facts.imports:
             target = resolve_import(facts, fact, modules)
@@ -45,7 +43,7 @@ def resolve_imports(project: Project) -> tuple[ImportEdge, ...]:
     return tuple(edges)
 
 
-def resolve_import(facts: FileFacts, fact: ImportFact, modules: dict[str, FileFacts]) -> str | None:
+def resolve_import(facts: FileFacts, fact: ImportFact, modules: Mapping[str, FileFacts]) -> str | None:
     """The project module an import statement depends on, or None when it is external."""
     base = absolute_module(facts, fact)
     if base is None:
@@ -65,24 +63,31 @@ def resolve_import(facts: FileFacts, fact: ImportFact, modules: dict[str, FileFa
 
 def absolute_module(facts: FileFacts, fact: ImportFact) -> str | None:
     """The absolute module named by an import, resolving `from ..x import y`."""
-    if fact.level == 0:
-        return fact.module
     package = facts.module.split(".") if facts.is_package else facts.module.split(".")[:-1]
-    if fact.level - 1 > len(package):
-        return None  # beyond the top-level package: Python raises ImportError
-    base = package[: len(package) - (fact.level - 1)]
-    return ".".join(base + ([fact.module] if fact.module else []))
+    return absolute_import(package, fact.module, fact.level)
 
 
-def build_import_graph(project: Project, edges: Iterable[ImportEdge] | None = None) -> grimp.ImportGraph:
-    """A grimp graph of every project module and of `edges` (default: every import), for chain
-    and cycle queries. Rules pass a subset of the edges to query a restricted graph."""
+def absolute_import(package: Sequence[str], module: str, level: int) -> str | None:
+    """The absolute module `from <level dots><module> import ...` names inside `package` (its
+    dotted parts), or None when the dots climb above the top-level package (Python raises
+    ImportError)."""
+    if level == 0:
+        return module
+    if level - 1 > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    return ".".join([*base, module] if module else base)
+
+
+def build_import_graph(modules: Iterable[str], edges: Iterable[ImportEdge]) -> grimp.ImportGraph:
+    """A grimp graph of `modules` and `edges`, for chain and cycle queries. Rules pass a subset
+    of the project's edges to query a restricted graph."""
     import grimp
 
     graph = grimp.ImportGraph()
-    for facts in project.files:
-        graph.add_module(facts.module)
-    for edge in project.edges if edges is None else edges:
+    for module in modules:
+        graph.add_module(module)
+    for edge in edges:
         graph.add_import(
             importer=edge.importer.module,
             imported=edge.imported,

@@ -32,20 +32,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
-from layerguard.checks.routes import find_route_handlers
+from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
 from layerguard.checks.sessions import type_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
-    FORTRESS_LAYERS,
     LAYERGUARD_TOML,
     PYPROJECT,
     inferred_target_version,
     read_toml,
 )
+from layerguard.context import LayerMap, ProjectView
+from layerguard.discovery import find_source_roots
+from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
-from layerguard.project import LayerMap, Project, find_source_roots
-from layerguard.tomledit import TomlEditError, has_table, put_section, write_atomically
+from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
+from layerguard.tomledit import TomlEditError, has_table, put_section
 
 SECTION = ("tool", "layerguard")
 LAYER_NAMES = tuple(layer.name for layer in FORTRESS_LAYERS)
@@ -69,7 +71,6 @@ DECLARATIVE_FACTORIES = frozenset(
 SQLMODEL = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 PYDANTIC_MODEL = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
 PYDANTIC_SETTINGS = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings"})
-ROUTING_CALLS = frozenset({"APIRouter", "FastAPI", "include_router", "add_api_route", "mount"})
 TABLE_FIELDS = frozenset({"__tablename__", "__table__"})
 DEFAULT_PROVIDERS = Config(root=Path()).session_providers
 # A folder becomes one glob when this share of its unlayered modules belongs to the layer.
@@ -172,7 +173,7 @@ def write_section(root: Path, section: str) -> Path:
     pyproject = root / PYPROJECT
     try:
         text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-        write_atomically(pyproject, put_section(text, section, SECTION))
+        write_atomically(pyproject, put_section(text, section, SECTION).encode("utf-8"))
     except TomlEditError as error:
         raise InitError(f"{pyproject}: {error}") from error
     except (OSError, UnicodeDecodeError) as error:
@@ -195,13 +196,13 @@ def detect(root: Path) -> Detection:
         )
         for layer in LAYER_NAMES
     }
-    final = Project(_config_with(config, additions), project.files, frozenset())
+    final = ProjectView(_config_with(config, additions), project.files, frozenset())
     placed = sorted((m, layer) for layer, found in additions.items() for a in found for m in a.modules)
     for module, layer in placed:
         # A safety net: a wider glob that lost a deepest-match tie gives way to the exact name.
         if final.layers.layer_of(module) != layer:
             additions[layer].append(Addition(module, (module,), evidence[module], preset.layer_of(module)))
-    final = Project(_config_with(config, additions), project.files, frozenset())
+    final = ProjectView(_config_with(config, additions), project.files, frozenset())
     places = _places(final, parsed)
     return Detection(
         files=len(project.files),
@@ -223,7 +224,7 @@ def detect(root: Path) -> Detection:
 # --- Content roles. ---
 
 
-def content_roles(project: Project, parsed: list[FileFacts]) -> tuple[dict[str, str], dict[str, str]]:
+def content_roles(project: ProjectView, parsed: list[FileFacts]) -> tuple[dict[str, str], dict[str, str]]:
     """Module -> the layer its content shows, and module -> what showed it, for the modules
     where content says something."""
     layers = project.layers
@@ -234,22 +235,22 @@ def content_roles(project: Project, parsed: list[FileFacts]) -> tuple[dict[str, 
         if layers.is_wiring(facts.module):
             continue
         if find_route_handlers(facts):
-            roles[facts.module], evidence[facts.module] = "endpoint", ROUTE_HANDLERS
+            roles[facts.module], evidence[facts.module] = ENDPOINT, ROUTE_HANDLERS
             continue
         tables = any(_is_table_class(c, facts, project) for c in facts.classes)
         placed = layers.layer_of(facts.module)
         if placed is None and tables:
-            roles[facts.module], evidence[facts.module] = "model", TABLE_CLASSES
-        elif placed == "model" and not tables and _takes_sessions(facts, project):
+            roles[facts.module], evidence[facts.module] = MODEL, TABLE_CLASSES
+        elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
-            roles[facts.module], evidence[facts.module] = "repository", QUERY_FUNCTIONS
+            roles[facts.module], evidence[facts.module] = REPOSITORY, QUERY_FUNCTIONS
 
     def reaches(module: str, wanted: set[str]) -> bool:
         return any(roles.get(m) in wanted or layers.layer_of(m) in wanted for m in imported.get(module, ()))
 
     for layer, suffixes, targets, why in (
-        ("repository", ("Repository", "Repo"), {"model"}, REPOSITORY_CLASSES),
-        ("service", ("Service",), {"model", "repository"}, SERVICE_CLASSES),
+        (REPOSITORY, ("Repository", "Repo"), {MODEL}, REPOSITORY_CLASSES),
+        (SERVICE, ("Service",), {MODEL, REPOSITORY}, SERVICE_CLASSES),
     ):
         for facts in parsed:
             module = facts.module
@@ -261,17 +262,17 @@ def content_roles(project: Project, parsed: list[FileFacts]) -> tuple[dict[str, 
     return roles, evidence
 
 
-def _takes_sessions(facts: FileFacts, project: Project) -> bool:
+def _takes_sessions(facts: FileFacts, project: ProjectView) -> bool:
     """A module-level function of the module has a parameter typed as a database session."""
     return any(
-        param.annotation is not None and type_kind(param.annotation, facts, project) is not None
+        param.annotation is not None and type_kind(param.annotation, facts, project.file_view) is not None
         for function in facts.functions
         if not function.nested
         for param in function.params
     )
 
 
-def _imported_modules(project: Project) -> dict[str, set[str]]:
+def _imported_modules(project: ProjectView) -> dict[str, set[str]]:
     imported: dict[str, set[str]] = {}
     for edge in project.edges:
         imported.setdefault(edge.importer.module, set()).add(edge.imported)
@@ -282,7 +283,7 @@ def _imports_db(facts: FileFacts) -> bool:
     return any(i.level == 0 and i.module.split(".")[0] in DB_PACKAGES for i in facts.imports)
 
 
-def _is_table_class(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+def _is_table_class(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     """A mapped table: `__tablename__`, a SQLModel class with `table=True`, or a class below a
     declarative base (the base itself, `class Base(DeclarativeBase)`, is no table)."""
     if any(field.name in TABLE_FIELDS for field in cls.fields):
@@ -297,7 +298,7 @@ def _is_table_class(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
     return any(_is_declarative_base(base, where, project) for klass, where in chain for base in klass.bases)
 
 
-def _is_declarative_base(base: ExprFact, facts: FileFacts, project: Project) -> bool:
+def _is_declarative_base(base: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
     """`Base` bound to `declarative_base()` or `registry().generate_base()`."""
     found = project.symbols.resolve(base.qualified, facts) if base.qualified else None
     if found is None or isinstance(found[0], (ClassFact, FunctionFact)):
@@ -311,7 +312,7 @@ def _is_declarative_base(base: ExprFact, facts: FileFacts, project: Project) -> 
 
 
 def _additions(
-    layer: str, found: list[str], project: Project, roles: dict[str, str], evidence: dict[str, str]
+    layer: str, found: list[str], project: ProjectView, roles: dict[str, str], evidence: dict[str, str]
 ) -> list[Addition]:
     """The globs to add to `layer` so that every module found there lands in it."""
     preset = project.layers
@@ -340,7 +341,7 @@ def _additions(
     # Route handlers move a module on their own; other content moves only a whole folder.
     moved_by_folder: dict[str, list[str]] = {}
     for module in moved:
-        folder = _moved_folder(layer, module, project, roles) if layer != "endpoint" else module
+        folder = _moved_folder(layer, module, project, roles) if layer != ENDPOINT else module
         if folder is not None:
             moved_by_folder.setdefault(folder, []).append(module)
     for place, modules in sorted(moved_by_folder.items()):
@@ -349,7 +350,7 @@ def _additions(
     return additions
 
 
-def _moved_folder(layer: str, module: str, project: Project, roles: dict[str, str]) -> str | None:
+def _moved_folder(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> str | None:
     """The preset's layer folder of a module whose content belongs to another layer, when most
     of that folder does too; None when the module must move alone."""
     anchor = _anchor(module, project)
@@ -369,7 +370,7 @@ def _moved_folder(layer: str, module: str, project: Project, roles: dict[str, st
 
 
 def _shared_stems(
-    layer: str, unlayered: list[str], project: Project, roles: dict[str, str]
+    layer: str, unlayered: list[str], project: ProjectView, roles: dict[str, str]
 ) -> dict[str, list[str]]:
     """`views` when two or more packages name their module of this layer `views` and no
     module of that name is anything else: feature-sliced projects name modules by role."""
@@ -385,7 +386,7 @@ def _shared_stems(
     return shared
 
 
-def _joins(layer: str, module: str, project: Project, roles: dict[str, str]) -> bool:
+def _joins(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> bool:
     """Whether a module may be swept into `layer` by a wider glob: it belongs there, or it is
     unlayered, not wiring, and its content says nothing else."""
     role = roles.get(module)
@@ -395,7 +396,7 @@ def _joins(layer: str, module: str, project: Project, roles: dict[str, str]) -> 
     return layers.layer_of(module) in (None, layer) and not layers.is_wiring(module)
 
 
-def _widest_folder(layer: str, module: str, project: Project, roles: dict[str, str]) -> str | None:
+def _widest_folder(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> str | None:
     """The outermost package (below the top-level one) around `module` whose unlayered modules
     are mostly of this layer and hold nothing of another; None when there is none."""
     parts = module.split(".")
@@ -406,7 +407,7 @@ def _widest_folder(layer: str, module: str, project: Project, roles: dict[str, s
     return None
 
 
-def _is_layer_folder(layer: str, folder: str, project: Project, roles: dict[str, str]) -> bool:
+def _is_layer_folder(layer: str, folder: str, project: ProjectView, roles: dict[str, str]) -> bool:
     layers = project.layers
     inside = [
         f
@@ -439,7 +440,7 @@ def _config_with(config: Config, additions: dict[str, list[Addition]]) -> Config
 # --- What the final layer map looks like. ---
 
 
-def _anchor(module: str, project: Project) -> tuple[str, str] | None:
+def _anchor(module: str, project: ProjectView) -> tuple[str, str] | None:
     """(layer, place): the folder its layer's glob names, or the module itself when the glob
     names the module (a module named by its role, or listed by name)."""
     layer_name = project.layers.layer_of(module)
@@ -452,7 +453,7 @@ def _anchor(module: str, project: Project) -> tuple[str, str] | None:
     return layer.name, ".".join(segments[: deepest + 1])
 
 
-def _places(project: Project, parsed: list[FileFacts]) -> dict[str, list[tuple[str, int]]]:
+def _places(project: ProjectView, parsed: list[FileFacts]) -> dict[str, list[tuple[str, int]]]:
     """Per layer, its folders (and modules placed by name) with their module counts; a place
     inside another place of the same layer counts towards the outer one."""
     anchors: dict[str, list[str]] = {layer: [] for layer in LAYER_NAMES}
@@ -476,16 +477,16 @@ def _endpoint_folders_without_routes(
     serving = {
         facts.module
         for facts in parsed
-        if find_route_handlers(facts) or any(call.method in ROUTING_CALLS for call in facts.calls)
+        if find_route_handlers(facts) or any(call.method in APP_WIRING_CALLS for call in facts.calls)
     }
     return tuple(
         place
-        for place, count in places["endpoint"]
+        for place, count in places[ENDPOINT]
         if count >= 2 and not any(m == place or m.startswith(place + ".") for m in serving)
     )
 
 
-def _shape(project: Project, parsed: list[FileFacts]) -> str:
+def _shape(project: ProjectView, parsed: list[FileFacts]) -> str:
     """Classic (layer folders), feature-sliced (feature packages holding a module per role), both."""
     folder_layers: set[str] = set()
     feature_layers: dict[str, set[str]] = {}
@@ -505,7 +506,7 @@ def _shape(project: Project, parsed: list[FileFacts]) -> str:
     return "classic" if classic else "feature-sliced" if sliced else ""
 
 
-def _pydantic_elsewhere(project: Project, parsed: list[FileFacts], preset: LayerMap) -> tuple[str, ...]:
+def _pydantic_elsewhere(project: ProjectView, parsed: list[FileFacts], preset: LayerMap) -> tuple[str, ...]:
     """Unlayered modules defining pydantic models (settings excepted), for the guidance."""
     found = []
     for facts in parsed:
@@ -518,15 +519,17 @@ def _pydantic_elsewhere(project: Project, parsed: list[FileFacts], preset: Layer
     return tuple(found)
 
 
-def _is_pydantic_model(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+def _is_pydantic_model(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     outside = {a for a in project.symbols.ancestors(cls, facts) if isinstance(a, str)}
     return bool(outside & (PYDANTIC_MODEL | SQLMODEL)) and not outside & PYDANTIC_SETTINGS
 
 
-def _naming(project: Project) -> Naming:
+def _naming(project: ProjectView) -> Naming:
     """The style that three in four entity-named candidates follow (file name and promised
     class: neither LG801 nor LG802), else off."""
-    candidates = [c for c in (layer_folder_module(f, project) for f in project.files) if c is not None]
+    candidates = [
+        c for c in (layer_folder_module(f, project.file_view) for f in project.files) if c is not None
+    ]
     following = {style: sum(1 for c in candidates if follows_style(c, style)) for style in STYLES}
     best = max(STYLES, key=lambda style: following[style])
     chosen = best if candidates and following[best] >= NAMING_SHARE * len(candidates) else "off"
@@ -537,7 +540,7 @@ def _naming(project: Project) -> Naming:
 # --- Session providers and target version. ---
 
 
-def session_providers(project: Project, parsed: list[FileFacts]) -> tuple[Provider, ...]:
+def session_providers(project: ProjectView, parsed: list[FileFacts]) -> tuple[Provider, ...]:
     """What `Depends(...)` gets sessions from: project functions that return a Session or
     AsyncSession (or an iterator or context manager of one), and any provider, the project's or
     a library's, that feeds a parameter or alias typed as a session."""
@@ -549,7 +552,7 @@ def session_providers(project: Project, parsed: list[FileFacts]) -> tuple[Provid
             if resolved is None or not isinstance(function, FunctionFact) or function.returns is None:
                 continue
             where = resolved[1]
-            kind = type_kind(function.returns, where, project)
+            kind = type_kind(function.returns, where, project.file_view)
             if kind is not None:
                 found[(where.module, function.name)] = Provider(function.name, where.module, kind.value)
         for provider, kind_name in _typed_providers(facts, project):
@@ -561,7 +564,7 @@ def session_providers(project: Project, parsed: list[FileFacts]) -> tuple[Provid
     return tuple(found[key] for key in sorted(found))
 
 
-def _typed_providers(facts: FileFacts, project: Project) -> Iterable[tuple[str, str]]:
+def _typed_providers(facts: FileFacts, project: ProjectView) -> Iterable[tuple[str, str]]:
     """(provider, session kind) for `db: AsyncSession = Depends(p)`,
     `db: Annotated[AsyncSession, Depends(p)]` and `DbSession = Annotated[AsyncSession, Depends(p)]`."""
     typed: list[tuple[ExprFact, tuple[ExprFact | None, ...]]] = [
@@ -577,7 +580,7 @@ def _typed_providers(facts: FileFacts, project: Project) -> Iterable[tuple[str, 
     ]
     for annotation, carriers in typed:
         providers = [p for carrier in carriers if carrier is not None for p in carrier.depends if p]
-        kind = type_kind(annotation, facts, project) if providers else None
+        kind = type_kind(annotation, facts, project.file_view) if providers else None
         if kind is not None:
             yield from ((provider, kind.value) for provider in providers)
 
@@ -688,7 +691,7 @@ def _guidance(detection: Detection, missing: list[str]) -> list[str]:
         "add their globs (dotted module names; * is one segment, ** any number), for example:"
     )
     lines += [f"#   [tool.layerguard.layers.{missing[0]}]", f'#   modules = ["{package}.<folder>.**"]']
-    if "schema" in missing and detection.pydantic_elsewhere:
+    if SCHEMA in missing and detection.pydantic_elsewhere:
         modules = list(detection.pydantic_elsewhere)
         lines += _comment(
             f"Pydantic models are defined in {len(modules)} unlayered module"

@@ -12,17 +12,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from layerguard.checks.base import make_finding
 from layerguard.checks.indirect_layer_violation import IndirectLayerViolation, indirect_violations
 from layerguard.checks.layer_bypass import LayerBypass
 from layerguard.checks.layer_imports import forbidden_imports
 from layerguard.checks.upward_import import UpwardImport
-from layerguard.config import is_rule_enabled, per_file_ignored_codes
-from layerguard.model import FileFacts, RuleMeta, Span
-from layerguard.suppress import NoqaIndex
+from layerguard.model import FileFacts, RuleMeta, Span, make_finding
+from layerguard.suppress import Suppression
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 FORMATS = ("mermaid", "dot")
 VIOLATION_COLOR = "#d62728"
@@ -42,7 +40,7 @@ class LayerEdge:
         return f"{self.violations} violation{'s' if self.violations != 1 else ''}"
 
 
-def layer_edges(project: Project) -> list[LayerEdge]:
+def layer_edges(project: ProjectView) -> list[LayerEdge]:
     """The allowed edges in layer-table order, then the violated ones, most violations first.
 
     A violation is an LG101, LG102 or LG103 finding that `check` would report on this project:
@@ -61,37 +59,27 @@ def layer_edges(project: Project) -> list[LayerEdge]:
     return allowed + violated
 
 
-def _violations(project: Project) -> Iterator[tuple[str, str]]:
-    config = project.config
+def _violations(project: ProjectView) -> Iterator[tuple[str, str]]:
+    suppression = Suppression(project.config)
     direct = {meta.code: meta for meta in (UpwardImport.meta, LayerBypass.meta)}
     for violation in forbidden_imports(project):
         meta = direct["LG101" if violation.upward else "LG102"]
-        if _reported(meta, violation.edge.importer, violation.span, project):
+        if _reported(suppression, meta, violation.edge.importer, violation.span):
             yield violation.importer_layer, violation.imported_layer
-    if is_rule_enabled(config, IndirectLayerViolation.meta):
+    if suppression.is_enabled(IndirectLayerViolation.meta):
         for chain in indirect_violations(project):
             if _reported(
-                IndirectLayerViolation.meta, chain.edge.importer, chain.edge.fact.statement, project
+                suppression, IndirectLayerViolation.meta, chain.edge.importer, chain.edge.fact.statement
             ):
                 yield chain.importer_layer, chain.imported_layer
 
 
-def _reported(meta: RuleMeta, facts: FileFacts, span: Span, project: Project) -> bool:
+def _reported(suppression: Suppression, meta: RuleMeta, facts: FileFacts, span: Span) -> bool:
     """Whether `check` would report a finding of `meta` there."""
-    config = project.config
-    if not is_rule_enabled(config, meta):
-        return False
-    try:
-        relative = facts.path.relative_to(config.root).as_posix()
-    except ValueError:
-        relative = facts.path.as_posix()
-    ignored = per_file_ignored_codes(config, relative)
-    if ignored and meta.code.startswith(ignored):
-        return False
-    return not NoqaIndex(facts).suppresses(make_finding(meta, facts, span, ""))
+    return suppression.is_enabled(meta) and suppression.reports(make_finding(meta, facts, span, ""), facts)
 
 
-def render_mermaid(project: Project) -> str:
+def render_mermaid(project: ProjectView) -> str:
     """A Mermaid flowchart, top layer first."""
     ids = _node_ids(project)
     lines = ["flowchart TD"]
@@ -108,7 +96,7 @@ def render_mermaid(project: Project) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_dot(project: Project) -> str:
+def render_dot(project: ProjectView) -> str:
     """A Graphviz digraph, top layer first."""
     lines = ["digraph layers {", "    rankdir=TB;", "    node [shape=box];"]
     lines += [f"    {_quoted(layer.name)};" for layer in project.config.layers]
@@ -123,13 +111,13 @@ def render_dot(project: Project) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(project: Project, output_format: str) -> str:
+def render(project: ProjectView, output_format: str) -> str:
     if output_format == "dot":
         return render_dot(project)
     return render_mermaid(project)
 
 
-def _node_ids(project: Project) -> dict[str, str]:
+def _node_ids(project: ProjectView) -> dict[str, str]:
     """Layer names are free text; Mermaid node ids must be plain words."""
     return {layer.name: f"L{index}" for index, layer in enumerate(project.config.layers)}
 

@@ -7,7 +7,7 @@ Lines are 1-based.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,14 @@ class RuleMeta:
     summary: str
     opt_in: bool = False
     fixable: bool = False
+    # The preset layers a layer-bound rule applies to (SPEC §1); empty for a rule of any layer.
+    layers: tuple[str, ...] = ()
+    # The calls this rule reads from `FileFacts.calls`, by last name segment (`execute`) or by
+    # the top-level module of their qualified callee (`requests`): the extractor records those
+    # and no others, so a rule that reads a call it did not declare sees nothing (a test
+    # checks every rule's comparisons against its declaration).
+    calls: frozenset[str] = frozenset()
+    call_modules: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,6 @@ class ImportFact:
     span: Span
     statement: Span
     type_checking: bool
-    in_function: bool
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,6 @@ class TypingSubscriptFact:
     kind: str  # "Optional" | "Union"
     span: Span
     has_none: bool
-    member_count: int
     replacement: str | None  # PEP 604 text, None when no safe fix exists
 
 
@@ -209,12 +215,25 @@ class FunctionFact:
     returns: ExprFact | None
     complexity: int  # cyclomatic complexity, counted as ruff's C901 counts it
     span: Span
-    end_line: int
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """The calls the extractor records: those whose last name segment is in `names` or whose
+    qualified callee starts with a top-level module in `modules`. The engine builds it from the
+    rule registry (`RuleMeta.calls`, `RuleMeta.call_modules`)."""
+
+    names: frozenset[str]
+    modules: frozenset[str]
+
+    def fingerprint(self) -> bytes:
+        """Stable bytes for cache keys: the facts of a file depend on the filter."""
+        return "\0".join(["names", *sorted(self.names), "modules", *sorted(self.modules)]).encode()
 
 
 @dataclass(frozen=True)
 class CallFact:
-    """A call the rules care about (see `ast_extract.INTERESTING_CALLS`)."""
+    """A call some rule declared it reads (`RuleMeta.calls`, `RuleMeta.call_modules`)."""
 
     call: ExprFact  # callee in `qualified` (or `text`), arguments in `args`/`keywords`
     callee: str  # the callee as written, dotted (`self.session.execute`), "" if not a dotted name
@@ -298,6 +317,9 @@ class FileFacts:
     # Multi-line statements as (first line, last line), so a noqa on any line covers them.
     statement_ranges: tuple[tuple[int, int], ...] = ()
     parse_error: Finding | None = None
+    # False when these facts depend on the machine or the run, not only on the bytes (a read
+    # error, a parse that crashed, timed out or ran out of memory): never cached or recorded.
+    reproducible: bool = True
 
 
 @dataclass(frozen=True)
@@ -316,3 +338,48 @@ class Report:
     @property
     def has_internal_error(self) -> bool:
         return any(f.code == "LG000" for f in self.findings)
+
+
+# The two pipeline codes: no rule class produces them, the pipeline does.
+INTERNAL_ERROR = RuleMeta(
+    code="LG000",
+    name="internal-error",
+    severity=Severity.ERROR,
+    summary="A rule failed on a file: a bug in layerguard, please report it",
+)
+PARSE_ERROR = RuleMeta(
+    code="LG001",
+    name="parse-error",
+    severity=Severity.ERROR,
+    summary="A file cannot be read, decoded or parsed",
+)
+PIPELINE_RULES = (INTERNAL_ERROR, PARSE_ERROR)
+
+
+def make_finding(
+    meta: RuleMeta, facts: FileFacts, span: Span, message: str, fix: Fix | None = None
+) -> Finding:
+    """A finding of `meta` in the file `facts` describe."""
+    return Finding(
+        path=facts.path,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        code=meta.code,
+        name=meta.name,
+        severity=meta.severity,
+        message=message,
+        fix=fix,
+    )
+
+
+def find_rule(metas: Iterable[RuleMeta], code_or_name: str) -> RuleMeta | None:
+    """The rule in `metas` with this code (any case) or kebab-case name."""
+    wanted = code_or_name.strip()
+    return next((m for m in metas if m.code == wanted.upper() or m.name == wanted.lower()), None)
+
+
+def selects_any(metas: Iterable[RuleMeta], selector: str) -> bool:
+    """A code or prefix (`LG`, `LG1`, `LG101`) that names at least one rule of `metas`."""
+    return any(meta.code.startswith(selector) for meta in metas)

@@ -17,7 +17,9 @@ from layerguard.graph import absolute_module
 from layerguard.model import AssignmentFact, ClassFact, FileFacts, FunctionFact
 
 Symbol = ClassFact | FunctionFact | AssignmentFact
-MAX_HOPS = 8  # re-export chains longer than this are not followed (and cycles end)
+# Re-export and alias chains (`DB = SessionDep`, `r = orders.router`) longer than this are not
+# followed, and cycles end: the one limit for every rule that follows names.
+MAX_HOPS = 8
 V = TypeVar("V")
 # What a class contributes to `Symbols.inherited`, by name: its own fields, its outside bases ...
 Own = Callable[[ClassFact, FileFacts], Mapping[str, V]]

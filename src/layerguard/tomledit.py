@@ -9,12 +9,8 @@ section equals the new section, and the rest of the document is unchanged.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -61,20 +57,6 @@ def put_section(text: str, section: str, dotted: tuple[str, ...]) -> str:
         result = body + gap + section
     _verify(old, result, section, dotted)
     return result
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename it over `path`."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        if path.exists():
-            shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _separated(section: str, newline: str, add_blank_line: bool) -> str:

@@ -1,6 +1,8 @@
 """The real CLI on the bundled fortress app, in every format, against reviewed golden files.
 
-Regenerate after an intended change with `LAYERGUARD_UPDATE_GOLDEN=1 pytest tests/functional`,
+The CLI runs in a temporary copy of the app, so the repository's fixture never gets a
+`.layerguard_cache/` (output paths are relative to the working folder, so the copy's output is the
+same). Regenerate after an intended change with `LAYERGUARD_UPDATE_GOLDEN=1 pytest tests/functional`,
 then read the diff before committing it.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +24,24 @@ GOLDEN = FIXTURES / "golden" / "fortress_app"
 FORMATS = ["text", "concise", "json", "sarif", "github"]
 
 
-def run_cli(*args: str, cwd: Path = APP) -> subprocess.CompletedProcess[str]:
+def tree_state(root: Path) -> dict[str, int]:
+    """Every file and folder under `root`, hidden ones included, with its modification time."""
+    return {path.relative_to(root).as_posix(): path.stat().st_mtime_ns for path in root.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the fixture app (without a cache an older run may have left in it) to run in."""
+    copy = tmp_path_factory.mktemp("golden") / "fortress_app"
+    shutil.copytree(APP, copy, ignore=shutil.ignore_patterns(".layerguard_cache"))
+    return copy
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in `cwd`; fail if the run touched the repository's fixture app (a cache in it)."""
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    return subprocess.run(
+    before = tree_state(APP)
+    result = subprocess.run(
         [sys.executable, "-m", "layerguard", *args],
         cwd=cwd,
         capture_output=True,
@@ -32,6 +50,8 @@ def run_cli(*args: str, cwd: Path = APP) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+    assert tree_state(APP) == before, "the run wrote into tests/fixtures/fortress_app"
+    return result
 
 
 def normalise(output: str, fmt: str) -> str:
@@ -44,8 +64,8 @@ def normalise(output: str, fmt: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_fixture_app_output_matches_golden(fmt: str) -> None:
-    result = run_cli("check", "--format", fmt)
+def test_fixture_app_output_matches_golden(fmt: str, app: Path) -> None:
+    result = run_cli("check", "--format", fmt, cwd=app)
     assert result.returncode == 1, result.stderr
     assert result.stderr == ""
     actual = normalise(result.stdout, fmt)
@@ -79,8 +99,8 @@ def test_every_format_reports_the_same_findings() -> None:
     assert len(concise) == 15
 
 
-def test_excluded_scripts_folder_is_not_reported() -> None:
+def test_excluded_scripts_folder_is_not_reported(app: Path) -> None:
     """`scripts/seed.py` uses `Optional`, but the fixture's config excludes `scripts/**`."""
-    result = run_cli("check", "--format", "concise", "scripts/seed.py")
+    result = run_cli("check", "--format", "concise", "scripts/seed.py", cwd=app)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""

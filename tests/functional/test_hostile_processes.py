@@ -279,9 +279,9 @@ def test_a_rule_past_its_time_is_stopped_and_reported_as_lg000(tmp_path: Path) -
     """The bound, through the library with a real rule and a tiny limit: the CLI's limit (six
     times `parse-timeout`, at least a minute) is too long for a test, and no input keeps a
     rule that slow once the rules are linear."""
-    from layerguard.api import load_project, run_rules
+    from layerguard.api import load_config, load_project
     from layerguard.checks import ALL_RULES
-    from layerguard.config import load_config
+    from layerguard.engine import run_rules
 
     project = chain_project(tmp_path, 3_000)
     config = load_config([project])

@@ -22,21 +22,29 @@ def run(
     )
 
 
-def layerguard_concise(*paths: str) -> list[str]:
-    result = run([sys.executable, "-m", "layerguard", "check", "--format", "concise", *paths], cwd=APP)
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    """A copy of the fixture app: both tools write layerguard's cache where they run."""
+    copy = tmp_path / "fortress_app"
+    shutil.copytree(APP, copy, ignore=shutil.ignore_patterns(".layerguard_cache"))
+    return copy
+
+
+def layerguard_concise(app: Path, *paths: str) -> list[str]:
+    result = run([sys.executable, "-m", "layerguard", "check", "--format", "concise", *paths], cwd=app)
     return [line for line in result.stdout.splitlines() if ": LG001 " not in line]
 
 
-def test_flake8_shows_the_same_findings_as_concise_output() -> None:
-    result = run([sys.executable, "-m", "flake8", "--select", "LG", "app"], cwd=APP)
+def test_flake8_shows_the_same_findings_as_concise_output(app: Path) -> None:
+    result = run([sys.executable, "-m", "flake8", "--select", "LG", "app"], cwd=app)
     assert result.stderr == ""
     flake8_lines = sorted(result.stdout.splitlines())
-    assert flake8_lines == sorted(layerguard_concise("app"))
+    assert flake8_lines == sorted(layerguard_concise(app, "app"))
     assert any(": LG101 " in line for line in flake8_lines)
 
 
-def test_flake8_plugin_is_registered_under_lg() -> None:
-    result = run([sys.executable, "-m", "flake8", "--version"], cwd=APP)
+def test_flake8_plugin_is_registered_under_lg(app: Path) -> None:
+    result = run([sys.executable, "-m", "flake8", "--version"], cwd=app)
     assert "layerguard" in result.stdout
 
 

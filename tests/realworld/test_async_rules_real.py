@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from layerguard.api import load_project, run_rules
+from layerguard.api import load_project
 from layerguard.checks import ALL_RULES
 from layerguard.checks.db_call_not_awaited import COROUTINE_METHODS
 from layerguard.checks.sessions import SessionKind, declared_kind
-from layerguard.config import FORTRESS_LAYERS
+from layerguard.context import ProjectView
+from layerguard.engine import run_rules
 from layerguard.model import Config, Finding
-from layerguard.project import Project
+from layerguard.presets import FORTRESS_LAYERS
 
 from .conftest import LANGFLOW, LNBITS, PREFECT
 
@@ -64,10 +65,10 @@ ONLY_RUFF: dict[tuple[str, str, int, int], str] = {}
 ONLY_LAYERGUARD: dict[tuple[str, str, int, int], str] = {}
 RUFF_ASYNC = "ASYNC210,ASYNC220,ASYNC221,ASYNC222,ASYNC230,ASYNC251"
 
-_projects: dict[str, tuple[Path, Project]] = {}
+_projects: dict[str, tuple[Path, ProjectView]] = {}
 
 
-def real(name: str, version: str, real_project: Callable[[str, str], Path]) -> tuple[Path, Project]:
+def real(name: str, version: str, real_project: Callable[[str, str], Path]) -> tuple[Path, ProjectView]:
     """The unpacked wheel and its project, parsed once per session."""
     if name not in _projects:
         root = real_project(name, version).resolve()
@@ -77,7 +78,7 @@ def real(name: str, version: str, real_project: Callable[[str, str], Path]) -> t
     return _projects[name]
 
 
-def findings(project: Project) -> list[Finding]:
+def findings(project: ProjectView) -> list[Finding]:
     rules = [rule for rule in ALL_RULES if rule.meta.code in CODES]
     found = list(run_rules(project, rules))
     assert not [f for f in found if f.code in ("LG000", "LG001")]

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from layerguard.api import load_config
 from layerguard.config import (
     DEFAULT_EXCLUDE,
-    FORTRESS_LAYERS,
     ConfigError,
     find_project_root,
     is_rule_enabled,
-    load_config,
     lowest_python_minor,
     per_file_ignored_codes,
 )
 from layerguard.model import Config, Layer, RuleMeta, Severity
+from layerguard.presets import FORTRESS_LAYERS
 
 
 @pytest.fixture(autouse=True)

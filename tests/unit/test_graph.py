@@ -8,12 +8,12 @@ from pathlib import Path
 import grimp
 import pytest
 
-from layerguard.api import check
-from layerguard.config import load_config
+from layerguard.api import check, load_config
+from layerguard.context import ProjectView
+from layerguard.discovery import FileFinder, find_source_roots, module_name
 from layerguard.facts.parse import parse_file
-from layerguard.graph import build_import_graph, resolve_import
+from layerguard.graph import ImportEdge, build_import_graph, resolve_import
 from layerguard.model import FileFacts, ImportFact, Span
-from layerguard.project import FileFinder, Project, find_source_roots, module_name
 
 FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "fortress_app"
 SPAN = Span(1, 0, 1, 1)
@@ -24,7 +24,7 @@ def importer(module: str, is_package: bool = False) -> FileFacts:
 
 
 def imp(module: str, name: str | None = None, level: int = 0) -> ImportFact:
-    return ImportFact(module, name, None, level, SPAN, SPAN, False, False)
+    return ImportFact(module, name, None, level, SPAN, SPAN, False)
 
 
 MODULES = {m: importer(m) for m in ["app", "app.api", "app.api.users", "app.services", "app.services.orders"]}
@@ -48,12 +48,16 @@ def test_resolve_import(facts: FileFacts, fact: ImportFact, expected: str | None
     assert resolve_import(facts, fact, MODULES) == expected
 
 
-def project_of(root: Path) -> Project:
+def module_graph(project: ProjectView) -> tuple[list[str], tuple[ImportEdge, ...]]:
+    return [facts.module for facts in project.files], project.edges
+
+
+def project_of(root: Path) -> ProjectView:
     config = load_config([root])
     roots = find_source_roots(config)
     files = FileFinder(config).files([root])
     facts = tuple(parse_file(p, *module_name(p, roots, root)) for p in files)
-    return Project(config, facts, frozenset(files))
+    return ProjectView(config, facts, frozenset(files))
 
 
 def test_graph_equals_grimps_own_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,7 +67,7 @@ def test_graph_equals_grimps_own_build(tmp_path: Path, monkeypatch: pytest.Monke
     (app / "app/legacy/broken.py").unlink()  # grimp stops on a syntax error; we report LG001
     monkeypatch.syspath_prepend(str(app))
     theirs = grimp.build_graph("app", cache_dir=None)
-    ours = build_import_graph(project_of(app))
+    ours = build_import_graph(*module_graph(project_of(app)))
     assert ours.modules == theirs.modules
     for module in sorted(theirs.modules):
         assert ours.find_modules_directly_imported_by(module) == theirs.find_modules_directly_imported_by(
@@ -77,13 +81,15 @@ def test_namespace_folders_are_in_the_graph(tmp_path: Path) -> None:
     (tmp_path / "app/__init__.py").write_text("")
     (tmp_path / "app/features/chat/api.py").write_text("from app.features.chat import service\n")
     (tmp_path / "app/features/chat/service.py").write_text("")
-    graph = build_import_graph(project_of(tmp_path))
+    graph = build_import_graph(*module_graph(project_of(tmp_path)))
     assert graph.find_modules_directly_imported_by("app.features.chat.api") == {"app.features.chat.service"}
 
 
-def test_partial_file_list_gives_the_same_findings_for_those_files() -> None:
-    full = check([FIXTURE_APP])
-    service = FIXTURE_APP / "app/services/UserService.py"
+def test_partial_file_list_gives_the_same_findings_for_those_files(tmp_path: Path) -> None:
+    app = tmp_path / "fortress"  # a copy: the cache both runs share must not land in the repository
+    shutil.copytree(FIXTURE_APP, app, ignore=shutil.ignore_patterns(".layerguard_cache"))
+    full = check([app])
+    service = app / "app/services/UserService.py"
     partial = check([service])
     assert partial.findings == tuple(f for f in full.findings if f.path == service)
     assert partial.findings

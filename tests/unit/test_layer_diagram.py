@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from layerguard.api import load_project
+from layerguard.api import load_config, load_project
 from layerguard.cli import run
-from layerguard.config import load_config
+from layerguard.context import ProjectView
 from layerguard.layer_diagram import LayerEdge, layer_edges, render_dot, render_mermaid
-from layerguard.project import Project
 
 SETTINGS = """\
 [tool.layerguard]
@@ -74,7 +73,7 @@ def write(root: Path, settings: str = SETTINGS) -> Path:
     return root
 
 
-def project_of(root: Path) -> Project:
+def project_of(root: Path) -> ProjectView:
     return load_project(load_config([root]), [root], {}, use_cache=False)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layerguard.checks.base import INTERNAL_ERROR, PARSE_ERROR, FileRule, ProjectRule, Rule
+from layerguard.checks.base import FileRule, ProjectRule, Rule
 from layerguard.checks.blocking_call import BlockingCallInAsync
 from layerguard.checks.db_call_not_awaited import DbCallNotAwaited
 from layerguard.checks.endpoint_business_logic import EndpointBusinessLogic
@@ -19,6 +19,7 @@ from layerguard.checks.pydantic_v1 import PydanticV1Api, PydanticV1Config
 from layerguard.checks.raw_sql import RawSql, SqlInjection
 from layerguard.checks.repository_without_model import RepositoryWithoutModel
 from layerguard.checks.response_envelope import ResponseEnvelope
+from layerguard.checks.routes import APP_WIRING_CALLS
 from layerguard.checks.schema_class_naming import SchemaClassNaming
 from layerguard.checks.secret_in_response import SecretInResponse
 from layerguard.checks.service_without_repository import ServiceWithoutRepository
@@ -28,7 +29,7 @@ from layerguard.checks.sync_route_handler import SyncRouteHandler
 from layerguard.checks.union_annotation import UnionAnnotation
 from layerguard.checks.unregistered_router import UnregisteredRouter
 from layerguard.checks.upward_import import UpwardImport
-from layerguard.model import RuleMeta
+from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, RuleMeta, find_rule, selects_any
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -69,18 +70,30 @@ ALL_RULES: tuple[Rule, ...] = tuple(
 ALL_METAS: tuple[RuleMeta, ...] = (INTERNAL_ERROR, PARSE_ERROR, *(rule.meta for rule in ALL_RULES))
 
 
+# What the fact extractor records of calls: every rule's declared calls (`RuleMeta.calls` by name,
+# `RuleMeta.call_modules` by top-level module), and the app-wiring calls `init` reads.
+CALL_NAMES: frozenset[str] = frozenset(APP_WIRING_CALLS).union(*(rule.meta.calls for rule in ALL_RULES))
+CALL_MODULES: frozenset[str] = frozenset().union(*(rule.meta.call_modules for rule in ALL_RULES))
+
+
 def lookup(code_or_name: str) -> RuleMeta | None:
     """The rule with this code (any case) or kebab-case name."""
-    wanted = code_or_name.strip()
-    for meta in ALL_METAS:
-        if meta.code == wanted.upper() or meta.name == wanted.lower():
-            return meta
-    return None
+    return find_rule(ALL_METAS, code_or_name)
 
 
 def is_known_selector(selector: str) -> bool:
     """A code or prefix (`LG`, `LG1`, `LG101`) that names at least one rule."""
-    return any(meta.code.startswith(selector) for meta in ALL_METAS)
+    return selects_any(ALL_METAS, selector)
 
 
-__all__ = ["ALL_METAS", "ALL_RULES", "FileRule", "ProjectRule", "Rule", "is_known_selector", "lookup"]
+__all__ = [
+    "ALL_METAS",
+    "ALL_RULES",
+    "CALL_MODULES",
+    "CALL_NAMES",
+    "FileRule",
+    "ProjectRule",
+    "Rule",
+    "is_known_selector",
+    "lookup",
+]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
-from layerguard.model import FileFacts, Finding, Fix, RuleMeta, Severity, Span
+from layerguard.model import FileFacts, Finding, Fix, RuleMeta, Span, make_finding
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext, Project
+    from layerguard.context import FileView, ProjectView
 
 
 class Rule:
@@ -21,44 +21,12 @@ class Rule:
 class FileRule(Rule):
     """Reads one file's facts; runs on every checked file."""
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         raise NotImplementedError
 
 
 class ProjectRule(Rule):
     """Reads every file's facts and the import graph; runs once per run."""
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         raise NotImplementedError
-
-
-def make_finding(
-    meta: RuleMeta, facts: FileFacts, span: Span, message: str, fix: Fix | None = None
-) -> Finding:
-    return Finding(
-        path=facts.path,
-        line=span.line,
-        column=span.column,
-        end_line=span.end_line,
-        end_column=span.end_column,
-        code=meta.code,
-        name=meta.name,
-        severity=meta.severity,
-        message=message,
-        fix=fix,
-    )
-
-
-# The two pipeline codes: no rule class produces them, the pipeline does.
-INTERNAL_ERROR = RuleMeta(
-    code="LG000",
-    name="internal-error",
-    severity=Severity.ERROR,
-    summary="A rule failed on a file: a bug in layerguard, please report it",
-)
-PARSE_ERROR = RuleMeta(
-    code="LG001",
-    name="parse-error",
-    severity=Severity.ERROR,
-    summary="A file cannot be read, decoded or parsed",
-)

@@ -9,7 +9,7 @@ from layerguard.checks.base import FileRule
 from layerguard.model import CallFact, FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 HTTP_FUNCTIONS = ("get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "request")
 SUBPROCESS_FUNCTIONS = ("run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput")
@@ -44,9 +44,11 @@ class BlockingCallInAsync(FileRule):
         name="blocking-call-in-async",
         severity=Severity.ERROR,
         summary="A blocking call inside `async def`",
+        calls=frozenset({"open"}),
+        call_modules=frozenset(name.partition(".")[0] for name in BLOCKING_CALLS),
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         open_is_builtin = not _rebinds_open(facts)
         for call in facts.calls:
             if not call.in_async:

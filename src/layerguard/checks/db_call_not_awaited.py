@@ -10,7 +10,7 @@ from layerguard.checks.sessions import SessionKind, receiver_kind
 from layerguard.model import CallFact, FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 # AsyncSession's coroutine methods (SPEC §2); `add`, `add_all`, `expunge`, `begin` are plain
 # methods or context managers and are right without `await`. SQLModel's `exec` is a coroutine.
@@ -42,16 +42,17 @@ class DbCallNotAwaited(FileRule):
         name="db-call-not-awaited",
         severity=Severity.ERROR,
         summary="An AsyncSession method is called without `await`",
+        calls=COROUTINE_METHODS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         for call in facts.calls:
             if (
                 call.method in COROUTINE_METHODS
                 and call.in_async
                 and not call.awaited
                 and not is_scheduled(call)
-                and receiver_kind(call, facts, project) is SessionKind.ASYNC
+                and receiver_kind(call, facts, view) is SessionKind.ASYNC
             ):
                 message = (
                     f"`{call.callee}()` returns a coroutine that is never awaited: "

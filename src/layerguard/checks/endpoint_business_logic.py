@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class EndpointBusinessLogic(FileRule):
@@ -19,11 +21,13 @@ class EndpointBusinessLogic(FileRule):
         name="endpoint-business-logic",
         severity=Severity.WARNING,
         summary="A route handler is more complex than `endpoint-max-complexity` allows",
+        layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        limit = project.config.endpoint_max_complexity
-        for handler in checked_route_handlers(facts, project):
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        limit = view.config.endpoint_max_complexity
+        for handler in checked_route_handlers(facts, view):
             function = handler.function
             if function.complexity > limit:
                 message = (

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS
 from layerguard.checks.sessions import type_kind
 from layerguard.model import (
     AssignmentFact,
@@ -18,11 +19,11 @@ from layerguard.model import (
     RuleMeta,
     Severity,
 )
+from layerguard.presets import PRESET_LAYER_NAMES
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
-
-MAX_ALIAS_HOPS = 6  # `DB = SessionDep` chains deeper than this are not followed (and cycles end)
+    from layerguard.context import FileView
 
 
 class EndpointSessionAccess(FileRule):
@@ -31,12 +32,14 @@ class EndpointSessionAccess(FileRule):
         name="endpoint-session-access",
         severity=Severity.ERROR,
         summary="A route handler takes a database session",
+        layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        for handler in checked_route_handlers(facts, project):
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        for handler in checked_route_handlers(facts, view):
             for param in handler.function.params:
-                evidence = session_evidence(param, facts, project)
+                evidence = session_evidence(param, facts, view)
                 if evidence is not None:
                     message = (
                         f"Route handler `{handler.function.name}` takes a database session "
@@ -45,44 +48,44 @@ class EndpointSessionAccess(FileRule):
                     yield self.finding(facts, param.span, message)
 
 
-def session_evidence(param: ParamFact, facts: FileFacts, project: FileContext) -> str | None:
+def session_evidence(param: ParamFact, facts: FileFacts, view: FileView) -> str | None:
     """Why a parameter is a DB session (its type, or the provider it depends on), or None."""
     if param.annotation is not None:
-        kind = type_kind(param.annotation, facts, project)
+        kind = type_kind(param.annotation, facts, view)
         if kind is not None:
             article = "an" if kind.value.startswith("A") else "a"
             return f"typed `{param.annotation.text}`, {article} {kind.value}"
-    for provider in _providers(param, facts, project):
+    for provider in _providers(param, facts, view):
         name = provider.rpartition(".")[2]
-        if name in project.config.session_providers:
+        if name in view.config.session_providers:
             return f"`Depends({name})`, a session provider"
-        if _provider_returns_session(provider, facts, project):
+        if _provider_returns_session(provider, facts, view):
             return f"`Depends({name})`, which returns a session"
     return None
 
 
-def _providers(param: ParamFact, facts: FileFacts, project: FileContext) -> Iterator[str]:
+def _providers(param: ParamFact, facts: FileFacts, view: FileView) -> Iterator[str]:
     """Every `Depends(p)` provider of a parameter: in its default, in `Annotated[...]`, or in
     the value of the type alias it is annotated with (`DB = Annotated[X, Depends(get_db)]`)."""
     if param.default is not None:
         yield from (p for p in param.default.depends if p)
     annotation: ExprFact | None = param.annotation
     where = facts
-    for _ in range(MAX_ALIAS_HOPS):
+    for _ in range(MAX_HOPS):
         if annotation is None:
             return
         yield from (p for p in annotation.depends if p)
         if annotation.kind != "name" or not annotation.qualified:
             return
-        found = project.symbols.resolve(annotation.qualified, where)
+        found = view.symbols.resolve(annotation.qualified, where)
         if found is None or not isinstance(found[0], AssignmentFact):
             return
         annotation, where = found[0].value, found[1]
 
 
-def _provider_returns_session(provider: str, facts: FileFacts, project: FileContext) -> bool:
+def _provider_returns_session(provider: str, facts: FileFacts, view: FileView) -> bool:
     """A project function whose return annotation declares a session (`AsyncIterator[AsyncSession]`)."""
-    found = project.symbols.resolve(provider, facts)
+    found = view.symbols.resolve(provider, facts)
     if found is None or not isinstance(found[0], FunctionFact) or found[0].returns is None:
         return False
-    return type_kind(found[0].returns, found[1], project) is not None
+    return type_kind(found[0].returns, found[1], view) is not None

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.checks.naming import entity_of, expected_file_name, layer_folder_module
+from layerguard.checks.naming import NAMED_LAYERS, entity_of, expected_file_name, layer_folder_module
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 FILE_START = Span(1, 0, 1, 0)
 
@@ -21,13 +21,14 @@ class FileNaming(FileRule):
         name="file-naming",
         severity=Severity.ERROR,
         summary="A module in a model/schema/repository/service folder is not named after its entity",
+        layers=NAMED_LAYERS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        style = project.config.naming
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        style = view.config.naming
         if style == "off":
             return
-        module = layer_folder_module(facts, project)
+        module = layer_folder_module(facts, view)
         if module is None or entity_of(module.stem, module.layer, style) is not None:
             return
         yield self.finding(

@@ -7,26 +7,25 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.checks.routes import find_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS, find_route_handlers
 from layerguard.model import ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
+from layerguard.presets import BELOW_HTTP
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
-# The preset layers below the endpoints (SPEC §1 "Layer-bound rules"); custom layers are exempt.
-NON_HTTP_LAYERS = frozenset({"service", "repository", "model", "schema"})
 HTTP_PACKAGES = ("fastapi", "starlette")
 HTTP_EXCEPTIONS = frozenset(
     {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException"}
 )
 
 
-def non_http_layer(facts: FileFacts, project: FileContext) -> str | None:
+def non_http_layer(facts: FileFacts, view: FileView) -> str | None:
     """The file's layer when it is one that must not know about HTTP, else None. A module that
     defines route handlers is an endpoint whatever its name (`api/v1/models.py` with a router):
     its layer is misconfigured, which the layer rules report, not HTTP leaking down."""
-    layer = project.layers.layer_of(facts.module)
-    if layer not in NON_HTTP_LAYERS or find_route_handlers(facts):
+    layer = view.layers.layer_of(facts.module)
+    if layer not in BELOW_HTTP or find_route_handlers(facts):
         return None
     return layer
 
@@ -37,16 +36,18 @@ class HttpExceptionOutsideEndpoint(FileRule):
         name="http-exception-outside-endpoint",
         severity=Severity.ERROR,
         summary="`HTTPException` raised outside an endpoint",
+        layers=BELOW_HTTP,
+        calls=ROUTE_CALLS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        layer = non_http_layer(facts, project)
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        layer = non_http_layer(facts, view)
         if layer is None:
             return
         for raised in facts.raises:
             if raised.exception is None:
                 continue
-            name = http_exception_name(raised.exception, facts, project)
+            name = http_exception_name(raised.exception, facts, view)
             if name is not None:
                 message = (
                     f"`{name}` raised in a {layer} module: raise a domain exception and turn it "
@@ -55,16 +56,16 @@ class HttpExceptionOutsideEndpoint(FileRule):
                 yield self.finding(facts, raised.span, message)
 
 
-def http_exception_name(exception: ExprFact, facts: FileFacts, project: FileContext) -> str | None:
+def http_exception_name(exception: ExprFact, facts: FileFacts, view: FileView) -> str | None:
     """How the raise spells the class, when it is fastapi's or starlette's `HTTPException`
     (under any alias) or a project class derived from it."""
     if exception.kind not in ("call", "name") or not exception.qualified:
         return None
     spelled = exception.text.split("(", 1)[0].strip()
-    if project.symbols.canonical_name(exception.qualified, facts) in HTTP_EXCEPTIONS:
+    if view.symbols.canonical_name(exception.qualified, facts) in HTTP_EXCEPTIONS:
         return spelled
-    found = project.symbols.resolve_class(exception.qualified, facts)
-    if found is not None and project.symbols.inherits_from(*found, HTTP_EXCEPTIONS):
+    found = view.symbols.resolve_class(exception.qualified, facts)
+    if found is not None and view.symbols.inherits_from(*found, HTTP_EXCEPTIONS):
         return spelled
     return None
 
@@ -75,13 +76,15 @@ class HttpImportOutsideEndpoint(FileRule):
         name="http-import-outside-endpoint",
         severity=Severity.ERROR,
         summary="fastapi or starlette imported outside an endpoint",
+        layers=BELOW_HTTP,
+        calls=ROUTE_CALLS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        layer = non_http_layer(facts, project)
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        layer = non_http_layer(facts, view)
         if layer is None:
             return
-        allowed = frozenset(project.config.allow_fastapi_imports)
+        allowed = frozenset(view.config.allow_fastapi_imports)
         for fact in facts.imports:
             if is_http_import(fact) and fact.name not in allowed:
                 imported = f"{fact.module}.{fact.name}" if fact.name else fact.module

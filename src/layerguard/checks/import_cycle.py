@@ -10,7 +10,7 @@ from layerguard.graph import ImportEdge, build_import_graph, strongly_connected_
 from layerguard.model import Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 SHOWN_MEMBERS = 10  # a component's other modules listed in the message, at most
 
@@ -23,12 +23,12 @@ class ImportCycle(ProjectRule):
         summary="Modules of one layer import each other in a cycle",
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         runtime = same_layer_runtime_edges(project)
         components = strongly_connected_components((e.importer.module, e.imported) for e in runtime)
         if not components:
             return
-        graph = build_import_graph(project, runtime)
+        graph = build_import_graph((f.module for f in project.files), runtime)
         for component in components:
             members = set(component)
             inside = [e for e in runtime if e.importer.module in members and e.imported in members]
@@ -41,7 +41,7 @@ class ImportCycle(ProjectRule):
             yield self.finding(first.importer, first.fact.statement, message)
 
 
-def same_layer_runtime_edges(project: Project) -> list[ImportEdge]:
+def same_layer_runtime_edges(project: ProjectView) -> list[ImportEdge]:
     """Imports not under `if TYPE_CHECKING:` between two modules of the same layer."""
     layer_of = project.layers.layer_of
     return [

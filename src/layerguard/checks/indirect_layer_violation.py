@@ -13,7 +13,7 @@ from layerguard.graph import ImportEdge, build_import_graph
 from layerguard.model import Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class IndirectViolation:
     others: tuple[tuple[str, str], ...]  # (module, layer), sorted
 
 
-def indirect_violations(project: Project) -> Iterator[IndirectViolation]:
+def indirect_violations(project: ProjectView) -> Iterator[IndirectViolation]:
     """One violation per (layered importer, unlayered module it imports) that leads, through
     unlayered and non-wiring modules only, to a module of a layer the importer may not import."""
     layers = project.layers
@@ -45,7 +45,9 @@ def indirect_violations(project: Project) -> Iterator[IndirectViolation]:
     if not starts:
         return
     # Only imports made by passable modules: a layered or wiring module ends every chain.
-    graph = build_import_graph(project, (e for e in edges if passable(e.importer.module)))
+    graph = build_import_graph(
+        (f.module for f in project.files), (e for e in edges if passable(e.importer.module))
+    )
 
     @cache
     def layered_upstream(module: str) -> tuple[tuple[str, str], ...]:
@@ -80,7 +82,7 @@ class IndirectLayerViolation(ProjectRule):
         summary="An import chain through unlayered modules reaches a forbidden layer",
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         for violation in indirect_violations(project):
             chain = " -> ".join(violation.chain)
             more = _others(violation, project)
@@ -92,7 +94,7 @@ class IndirectLayerViolation(ProjectRule):
             yield self.finding(violation.edge.importer, violation.edge.fact.statement, message)
 
 
-def _others(violation: IndirectViolation, project: Project) -> str:
+def _others(violation: IndirectViolation, project: ProjectView) -> str:
     """` (and 3 more forbidden modules in service, repository)`, or nothing."""
     if not violation.others:
         return ""

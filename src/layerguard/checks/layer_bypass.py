@@ -10,7 +10,7 @@ from layerguard.checks.layer_imports import forbidden_imports
 from layerguard.model import Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 class LayerBypass(ProjectRule):
@@ -21,7 +21,7 @@ class LayerBypass(ProjectRule):
         summary="A layer imports a lower layer it may not import",
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         for violation in forbidden_imports(project):
             if not violation.upward:
                 allowed = project.config.layer(violation.importer_layer)

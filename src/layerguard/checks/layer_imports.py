@@ -10,7 +10,7 @@ from layerguard.graph import ImportEdge
 from layerguard.model import Span
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class ForbiddenImport:
         )
 
 
-def counted_edges(project: Project) -> Iterator[ImportEdge]:
+def counted_edges(project: ProjectView) -> Iterator[ImportEdge]:
     """Every project import the layer rules see: `if TYPE_CHECKING:` ones unless configured away."""
     skip_type_checking = project.config.type_checking_imports == "ignore"
     return (edge for edge in project.edges if not (skip_type_checking and edge.fact.type_checking))
 
 
-def forbids(project: Project, importer_layer: str, imported_layer: str) -> bool:
+def forbids(project: ProjectView, importer_layer: str, imported_layer: str) -> bool:
     """Whether the layer table forbids `importer_layer` to import `imported_layer`."""
     if importer_layer == imported_layer:
         return False
@@ -45,11 +45,11 @@ def forbids(project: Project, importer_layer: str, imported_layer: str) -> bool:
     return layer is not None and imported_layer not in layer.may_import
 
 
-def is_upward(project: Project, importer_layer: str, imported_layer: str) -> bool:
+def is_upward(project: ProjectView, importer_layer: str, imported_layer: str) -> bool:
     return project.layers.rank(imported_layer) < project.layers.rank(importer_layer)
 
 
-def forbidden_imports(project: Project) -> Iterator[ForbiddenImport]:
+def forbidden_imports(project: ProjectView) -> Iterator[ForbiddenImport]:
     """Direct imports, in checked files, of a layer the importer's layer may not import."""
     layers = project.layers
     for edge in counted_edges(project):

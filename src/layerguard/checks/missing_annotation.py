@@ -9,7 +9,7 @@ from layerguard.checks.base import FileRule
 from layerguard.model import FileFacts, Finding, FunctionFact, ParamFact, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 STATICMETHOD = frozenset({"staticmethod", "builtins.staticmethod"})
 OVERLOAD = frozenset({"typing.overload", "typing_extensions.overload"})
@@ -24,7 +24,7 @@ class MissingAnnotation(FileRule):
         summary="A parameter or return lacks a type hint",
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         implementations = overload_implementations(facts)
         for index, function in enumerate(facts.functions):
             if index in implementations:

@@ -7,11 +7,17 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.file_naming import FILE_START
-from layerguard.checks.naming import defines_promised_class, entity_of, layer_folder_module, promised_classes
+from layerguard.checks.naming import (
+    NAMED_LAYERS,
+    defines_promised_class,
+    entity_of,
+    layer_folder_module,
+    promised_classes,
+)
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class MissingEntityClass(FileRule):
@@ -20,13 +26,14 @@ class MissingEntityClass(FileRule):
         name="missing-entity-class",
         severity=Severity.ERROR,
         summary="An entity-named module does not define the class its name promises",
+        layers=NAMED_LAYERS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        style = project.config.naming
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        style = view.config.naming
         if style == "off":
             return
-        module = layer_folder_module(facts, project)
+        module = layer_folder_module(facts, view)
         entity = entity_of(module.stem, module.layer, style) if module is not None else None
         if module is None or entity is None:
             return  # misnamed modules are LG801's

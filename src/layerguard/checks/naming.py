@@ -23,15 +23,16 @@ from typing import TYPE_CHECKING
 
 from layerguard.globs import module_glob_matches
 from layerguard.model import ClassFact, FileFacts
+from layerguard.presets import MODEL, REPOSITORY, SCHEMA, SERVICE
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
-NAMED_LAYERS = ("model", "schema", "repository", "service")
+NAMED_LAYERS = (MODEL, SCHEMA, REPOSITORY, SERVICE)
 STYLES = ("fortress", "snake")
 SCHEMA_CLASS_SUFFIXES = ("Base", "Create", "Update", "Response")
 SCHEMA_REQUIRED_SUFFIXES = ("Create", "Update", "Response")
-ROLE_SUFFIX = {"model": "", "schema": "Schema", "repository": "Repository", "service": "Service"}
+ROLE_SUFFIX = {MODEL: "", SCHEMA: "Schema", REPOSITORY: "Repository", SERVICE: "Service"}
 
 _PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*")
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -51,23 +52,23 @@ class LayerFolderModule:
         return f"{self.stem}.py"
 
 
-def layer_folder_module(facts: FileFacts, project: FileContext) -> LayerFolderModule | None:
+def layer_folder_module(facts: FileFacts, view: FileView) -> LayerFolderModule | None:
     """The module as an entity-named candidate, or None when the naming rules skip it."""
     if facts.is_package or facts.path.suffix != ".py" or facts.parse_error is not None:
         return None
-    layer_name = project.layers.layer_of(facts.module)
+    layer_name = view.layers.layer_of(facts.module)
     if layer_name not in NAMED_LAYERS:
         return None
-    folder = layer_folder(facts.module, project, layer_name)
+    folder = layer_folder(facts.module, view, layer_name)
     stem = facts.module.rpartition(".")[2]
-    if folder is None or is_exempt(facts.module, stem, project.config.naming_exempt):
+    if folder is None or is_exempt(facts.module, stem, view.config.naming_exempt):
         return None
     return LayerFolderModule(facts, layer_name, folder, stem)
 
 
-def layer_folder(module: str, project: FileContext, layer_name: str) -> str | None:
+def layer_folder(module: str, view: FileView, layer_name: str) -> str | None:
     """The module's parent package when the layer's glob names that package, else None."""
-    layer = project.config.layer(layer_name)
+    layer = view.config.layer(layer_name)
     if layer is None:
         return None
     depths = [module_glob_matches(pattern, module) for pattern in layer.modules]
@@ -98,9 +99,9 @@ def entity_of(stem: str, layer: str, style: str) -> str | None:
     if style == "snake":
         if not _SNAKE.fullmatch(stem):
             return None
-        if layer == "model":
+        if layer == MODEL:
             return stem
-        if layer == "schema":
+        if layer == SCHEMA:
             return stem.removesuffix("_schema") or None
         suffix = "_" + layer
         return stem.removesuffix(suffix) if stem.endswith(suffix) else None
@@ -131,7 +132,7 @@ def pascal(entity: str) -> str:
 
 def promised_classes(layer: str, entity: str) -> list[str]:
     """The classes an entity-named module promises; a schema module needs one of them."""
-    suffixes = SCHEMA_REQUIRED_SUFFIXES if layer == "schema" else (ROLE_SUFFIX[layer],)
+    suffixes = SCHEMA_REQUIRED_SUFFIXES if layer == SCHEMA else (ROLE_SUFFIX[layer],)
     return [pascal(entity) + suffix for suffix in suffixes]
 
 
@@ -155,9 +156,9 @@ def expected_file_name(layer: str, style: str) -> str:
     """How a module of the layer is named under the style, for messages."""
     if style == "fortress":
         return f"`{{Entity}}{ROLE_SUFFIX[layer]}.py` (PascalCase)"
-    if layer == "model":
+    if layer == MODEL:
         return "`{entity}.py` (snake_case)"
-    if layer == "schema":
+    if layer == SCHEMA:
         return "`{entity}_schema.py` or `{entity}.py` (snake_case)"
     return f"`{{entity}}_{layer}.py` (snake_case)"
 

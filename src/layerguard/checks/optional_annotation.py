@@ -9,7 +9,7 @@ from layerguard.checks.base import FileRule
 from layerguard.model import Edit, FileFacts, Finding, Fix, RuleMeta, Severity, TypingSubscriptFact
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 PEP604_MIN_VERSION = (3, 10)
 
@@ -23,8 +23,8 @@ class OptionalAnnotation(FileRule):
         fixable=True,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        if project.config.target_version < PEP604_MIN_VERSION:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        if view.config.target_version < PEP604_MIN_VERSION:
             return
         for sub in facts.typing_subscripts:
             if sub.has_none:

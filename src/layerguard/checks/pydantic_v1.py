@@ -10,7 +10,7 @@ from layerguard.checks.base import FileRule
 from layerguard.model import CallFact, ClassFact, ExprFact, FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 PYDANTIC_BASES = frozenset(
     {
@@ -71,8 +71,8 @@ V1_VALIDATORS = {
 }
 
 
-def is_pydantic_model(cls: ClassFact, facts: FileFacts, project: FileContext) -> bool:
-    return project.symbols.inherits_from(cls, facts, PYDANTIC_BASES)
+def is_pydantic_model(cls: ClassFact, facts: FileFacts, view: FileView) -> bool:
+    return view.symbols.inherits_from(cls, facts, PYDANTIC_BASES)
 
 
 def imports_pydantic_v1(facts: FileFacts) -> bool:
@@ -94,12 +94,13 @@ class PydanticV1Config(FileRule):
         name="pydantic-v1-config",
         severity=Severity.ERROR,
         summary="A nested `class Config` or a v1-only key in `ConfigDict`",
+        calls=frozenset({"ConfigDict"}),
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         for cls in facts.classes:
             config = next((span for name, span in cls.nested_classes if name == "Config"), None)
-            if config is not None and is_pydantic_model(cls, facts, project):
+            if config is not None and is_pydantic_model(cls, facts, view):
                 message = (
                     f"`class Config` in `{cls.name}` is Pydantic v1: use `model_config = ConfigDict(...)`"
                 )
@@ -143,13 +144,14 @@ class PydanticV1Api(FileRule):
         name="pydantic-v1-api",
         severity=Severity.ERROR,
         summary="A Pydantic v1 method or validator",
+        calls=frozenset({"dict", *V1_CLASS_METHODS}),
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         if imports_pydantic_v1(facts):
             return
         for call in facts.calls:
-            message = self._v1_method(call, facts, project)
+            message = self._v1_method(call, facts, view)
             if message is not None:
                 yield self.finding(facts, call.call.span, message)
         for function in facts.functions:
@@ -160,15 +162,15 @@ class PydanticV1Api(FileRule):
                     message = f"`@{name}` is Pydantic v1: use `@{V1_VALIDATORS[validator]}`"
                     yield self.finding(facts, decorator.span, message)
 
-    def _v1_method(self, call: CallFact, facts: FileFacts, project: FileContext) -> str | None:
+    def _v1_method(self, call: CallFact, facts: FileFacts, view: FileView) -> str | None:
         # v1's `.dict()` takes keywords only: `x.dict(y)` is some other object's method.
         if call.method == "dict" and call.callee != "dict" and not call.call.args:
             return "`.dict()` is Pydantic v1: use `.model_dump()`"
-        if call.method in V1_CLASS_METHODS and self._on_pydantic_model(call, facts, project):
+        if call.method in V1_CLASS_METHODS and self._on_pydantic_model(call, facts, view):
             return f"`.{call.method}()` is Pydantic v1: use `.{V1_CLASS_METHODS[call.method]}()`"
         return None
 
-    def _on_pydantic_model(self, call: CallFact, facts: FileFacts, project: FileContext) -> bool:
+    def _on_pydantic_model(self, call: CallFact, facts: FileFacts, view: FileView) -> bool:
         """The receiver is a pydantic model class, or an instance of one by its declared type."""
         receiver = call.callee.rpartition(".")[0]
         if not receiver:
@@ -176,14 +178,14 @@ class PydanticV1Api(FileRule):
         if receiver in ("self", "cls") and call.function is not None:
             enclosing = enclosing_class(facts, call.function)
             if enclosing is not None:
-                return is_pydantic_model(enclosing, facts, project)
+                return is_pydantic_model(enclosing, facts, view)
         # The receiver as the imports resolve it (`schemas.User` -> `app.schemas.User`).
         candidates = [(call.call.qualified or call.callee).rpartition(".")[0]]
         if call.receiver_type is not None and call.receiver_type.qualified:
             candidates.append(call.receiver_type.qualified)
         for candidate in candidates:
-            found = project.symbols.resolve_class(candidate, facts)
-            if found is not None and is_pydantic_model(found[0], found[1], project):
+            found = view.symbols.resolve_class(candidate, facts)
+            if found is not None and is_pydantic_model(found[0], found[1], view):
                 return True
         return False
 

@@ -15,9 +15,10 @@ from layerguard.checks.base import FileRule
 from layerguard.model import CallFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 SQL_METHODS = frozenset({"execute", "exec_driver_sql", "executemany"})
+SQL_CALLS = SQL_METHODS | {"text"}
 TEXT_CONSTRUCTORS = frozenset(
     {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"}
 )
@@ -124,9 +125,10 @@ class RawSql(FileRule):
         name="raw-sql",
         severity=Severity.WARNING,
         summary="A constant SQL string is passed to `text()` or `.execute()`",
+        calls=SQL_CALLS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         for found in sql_arguments(facts):
             if found.expression.kind != "string":
                 continue
@@ -144,9 +146,10 @@ class SqlInjection(FileRule):
         name="sql-injection",
         severity=Severity.ERROR,
         summary="SQL text built with an f-string, `+`, `%` or `.format()` reaches a SQL call",
+        calls=SQL_CALLS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         for found in sql_arguments(facts):
             kind = found.expression.kind
             if kind == "string":

@@ -15,9 +15,10 @@ from layerguard.checks.naming import (
     same_name,
 )
 from layerguard.model import Finding, RuleMeta, Severity
+from layerguard.presets import MODEL, REPOSITORY
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 class RepositoryWithoutModel(ProjectRule):
@@ -27,18 +28,19 @@ class RepositoryWithoutModel(ProjectRule):
         severity=Severity.WARNING,
         summary="An {Entity}Repository module whose entity has no model class",
         opt_in=True,
+        layers=(REPOSITORY,),
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         models = [
             cls.name
             for facts in project.files
-            if project.layers.layer_of(facts.module) == "model"
+            if project.layers.layer_of(facts.module) == MODEL
             for cls in module_classes(facts)
         ]
         for facts in project.files:
-            module = layer_folder_module(facts, project) if project.is_checked(facts) else None
-            if module is None or module.layer != "repository":
+            module = layer_folder_module(facts, project.file_view) if project.is_checked(facts) else None
+            if module is None or module.layer != REPOSITORY:
                 continue
             named = entity_of_any_style(module.stem, module.layer, project.config.naming)
             if named is None:

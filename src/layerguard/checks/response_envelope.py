@@ -13,11 +13,12 @@ from layerguard.checks.responses import (
     is_response_subclass,
     referenced_class,
 )
-from layerguard.checks.routes import RouteHandler, registration_keyword
+from layerguard.checks.routes import ROUTE_CALLS, RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 NO_CONTENT = frozenset(
     {
@@ -36,9 +37,11 @@ class ResponseEnvelope(ProjectRule):
         name="response-envelope",
         severity=Severity.ERROR,
         summary="A route handler does not respond with the response envelope",
+        layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS,
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         envelopes = find_envelopes(project)
         if not envelopes:
             return  # no envelope to hold handlers to: see the card
@@ -47,7 +50,7 @@ class ResponseEnvelope(ProjectRule):
             if not project.is_checked(facts):
                 continue
             # Layer-bound (SPEC §1): route handlers anywhere but in custom layers.
-            for handler in checked_route_handlers(facts, project):
+            for handler in checked_route_handlers(facts, project.file_view):
                 problem = envelope_problem(handler, facts, project, envelopes)
                 if problem is not None:
                     name = handler.function.name
@@ -55,7 +58,7 @@ class ResponseEnvelope(ProjectRule):
                     yield self.finding(facts, handler.function.span, message)
 
 
-def find_envelopes(project: Project) -> dict[ClassKey, ClassFact]:
+def find_envelopes(project: ProjectView) -> dict[ClassKey, ClassFact]:
     """Every project class with all the `envelope-fields`, its own or inherited."""
     wanted = frozenset(project.config.envelope_fields)
     found: dict[ClassKey, ClassFact] = {}
@@ -73,7 +76,7 @@ def envelope_spelling(cls: ClassFact) -> str:
 
 
 def envelope_problem(
-    handler: RouteHandler, facts: FileFacts, project: Project, envelopes: dict[ClassKey, ClassFact]
+    handler: RouteHandler, facts: FileFacts, project: ProjectView, envelopes: dict[ClassKey, ClassFact]
 ) -> str | None:
     """Why the handler does not respond with the envelope; None when it does or is exempt."""
     if is_exempt(handler, facts, project):
@@ -90,7 +93,7 @@ def envelope_problem(
     return f"responds with `{spelled}` ({model.source}), not the envelope"
 
 
-def is_exempt(handler: RouteHandler, facts: FileFacts, project: Project) -> bool:
+def is_exempt(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> bool:
     """Websockets, 204 No Content, an explicit `response_class=`, or a `Response` returned."""
     if handler.method == "websocket" or registration_keyword(handler, "response_class") is not None:
         return True

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.routes import RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FieldFact, FileFacts
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 RESPONSE_PACKAGES = frozenset({"fastapi", "starlette", "sse_starlette"})
 CLASS_VAR = frozenset({"typing.ClassVar", "typing_extensions.ClassVar", "ClassVar"})
@@ -24,7 +25,6 @@ CONTAINERS = frozenset(
         "typing.Union", "typing_extensions.Optional", "typing.Annotated", "typing_extensions.Annotated",
     }
 )  # fmt: skip
-MAX_ALIAS_HOPS = 4
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def is_response_class_name(qualified: str | None) -> bool:
     return qualified.partition(".")[0] in RESPONSE_PACKAGES and qualified.endswith("Response")
 
 
-def is_response_subclass(expression: ExprFact, facts: FileFacts, project: Project) -> bool:
+def is_response_subclass(expression: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
     """The expression names a Starlette `Response` class, or a project class derived from one."""
     if is_response_class_name(expression.qualified):
         return True
@@ -63,11 +63,11 @@ def is_response_subclass(expression: ExprFact, facts: FileFacts, project: Projec
 
 
 def referenced_class(
-    expression: ExprFact, facts: FileFacts, project: Project
+    expression: ExprFact, facts: FileFacts, project: ProjectView
 ) -> tuple[ClassFact, FileFacts] | None:
     """The project class an annotation names (`User`, `Envelope[User]`, `"User"`), following
     module-level aliases (`UserPage = Page[User]`)."""
-    for _ in range(MAX_ALIAS_HOPS):
+    for _ in range(MAX_HOPS):
         name = expression.value if expression.kind == "string" else expression.qualified
         if not isinstance(name, str) or expression.kind not in ("name", "subscript", "string"):
             return None
@@ -85,7 +85,7 @@ def referenced_class(
 
 
 def schema_classes(
-    expression: ExprFact, facts: FileFacts, project: Project
+    expression: ExprFact, facts: FileFacts, project: ProjectView
 ) -> Iterator[tuple[ClassFact, FileFacts]]:
     """The classes a response model names: itself, or each member of a container
     (`list[UserOut]`, `UserOut | None`); members of a project generic (`Envelope[UserOut]`)
@@ -113,7 +113,7 @@ Owned = tuple[FieldFact, ClassFact, FileFacts]  # a field, and the class and fil
 
 
 def fields_with_inherited(
-    cls: ClassFact, facts: FileFacts, project: Project, names: frozenset[str]
+    cls: ClassFact, facts: FileFacts, project: ProjectView, names: frozenset[str]
 ) -> Iterator[Owned]:
     """The fields named in `names` of the class and of its project base classes, nearest
     definition first. Only those: every field of every class of a 10,000-class chain would be

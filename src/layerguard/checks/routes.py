@@ -13,6 +13,10 @@ ROUTER_FACTORIES = frozenset(
     {"fastapi.APIRouter", "fastapi.FastAPI", "fastapi.routing.APIRouter", "fastapi.applications.FastAPI"}
 )
 ROUTER_NAMES = frozenset({"router", "app"})
+# The calls route detection reads: every rule that finds route handlers declares them.
+ROUTE_CALLS = frozenset({"add_api_route"})
+# The calls that build or wire an app: what `init` reads to find the modules that route.
+APP_WIRING_CALLS = frozenset({"APIRouter", "FastAPI", "include_router", "add_api_route", "mount"})
 
 
 @dataclass(frozen=True)

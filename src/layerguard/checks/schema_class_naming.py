@@ -16,9 +16,10 @@ from layerguard.checks.naming import (
     same_name,
 )
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import SCHEMA
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class SchemaClassNaming(FileRule):
@@ -27,14 +28,15 @@ class SchemaClassNaming(FileRule):
         name="schema-class-naming",
         severity=Severity.WARNING,
         summary="A class in an entity's schema module is not named {Entity}Base/Create/Update/Response",
+        layers=(SCHEMA,),
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        style = project.config.naming
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        style = view.config.naming
         if style == "off":
             return
-        module = layer_folder_module(facts, project)
-        if module is None or module.layer != "schema":
+        module = layer_folder_module(facts, view)
+        if module is None or module.layer != SCHEMA:
             return
         entity = entity_of(module.stem, module.layer, style)
         if entity is None or not defines_promised_class(module, entity, style):

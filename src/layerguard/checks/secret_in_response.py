@@ -12,11 +12,11 @@ from layerguard.checks.responses import (
     is_response_class_name,
     schema_classes,
 )
-from layerguard.checks.routes import find_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS, find_route_handlers
 from layerguard.model import ClassFact, FieldFact, FileFacts, Finding, RuleMeta, Severity, Span
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 ClassKey = tuple[str, str]  # (module, qualname)
 
@@ -27,9 +27,10 @@ class SecretInResponse(ProjectRule):
         name="secret-in-response",
         severity=Severity.ERROR,
         summary="A response schema has a secret field (password, secret key ...)",
+        calls=ROUTE_CALLS,
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         secrets = {name.lower() for name in project.config.secret_fields}
         # The fields are matched by name, whatever its case: every spelling the project uses.
         spellings = frozenset(
@@ -59,7 +60,7 @@ class SecretInResponse(ProjectRule):
                 yield self.finding(facts, span, message)
 
 
-def response_schemas(project: Project) -> Iterator[tuple[ClassFact, FileFacts, str]]:
+def response_schemas(project: ProjectView) -> Iterator[tuple[ClassFact, FileFacts, str]]:
     """Each response schema once: a route's response model, or a class named `*Response`."""
     seen: set[ClassKey] = set()
     for facts in project.files:
@@ -83,7 +84,7 @@ def response_schemas(project: Project) -> Iterator[tuple[ClassFact, FileFacts, s
                 yield cls, facts, "named `*Response`"
 
 
-def is_starlette_response(cls: ClassFact, facts: FileFacts, project: Project) -> bool:
+def is_starlette_response(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     """A `Response` subclass is what FastAPI sends, not a schema of fields."""
     return any(is_response_class_name(name) for name in project.symbols.outside_ancestors(cls, facts))
 

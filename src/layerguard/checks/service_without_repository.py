@@ -9,9 +9,10 @@ from layerguard.checks.base import ProjectRule
 from layerguard.checks.file_naming import FILE_START
 from layerguard.checks.naming import entity_of_any_style, layer_folder_module, pascal
 from layerguard.model import Finding, RuleMeta, Severity
+from layerguard.presets import REPOSITORY, SERVICE
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 class ServiceWithoutRepository(ProjectRule):
@@ -21,19 +22,20 @@ class ServiceWithoutRepository(ProjectRule):
         severity=Severity.WARNING,
         summary="An {Entity}Service module that imports no repository",
         opt_in=True,
+        layers=(SERVICE,),
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         # Every import counts, under TYPE_CHECKING too: an injected repository is often
         # imported for its annotation only.
         importers = {
             edge.importer.module
             for edge in project.edges
-            if project.layers.layer_of(edge.imported) == "repository"
+            if project.layers.layer_of(edge.imported) == REPOSITORY
         }
         for facts in project.files:
-            module = layer_folder_module(facts, project) if project.is_checked(facts) else None
-            if module is None or module.layer != "service" or facts.module in importers:
+            module = layer_folder_module(facts, project.file_view) if project.is_checked(facts) else None
+            if module is None or module.layer != SERVICE or facts.module in importers:
                 continue
             named = entity_of_any_style(module.stem, module.layer, project.config.naming)
             if named is not None:

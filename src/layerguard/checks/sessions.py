@@ -13,9 +13,10 @@ import enum
 from typing import TYPE_CHECKING
 
 from layerguard.model import AssignmentFact, CallFact, ClassFact, ExprFact, FileFacts, FunctionFact
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
     from layerguard.symbols import Symbol
 
 
@@ -53,15 +54,14 @@ WRAPPERS = frozenset(
     }
 )  # fmt: skip
 UNION = frozenset({"typing.Union", "typing_extensions.Union"})
-MAX_DEPTH = 6  # aliases of aliases: deeper chains are not followed (and cycles end)
 
 
-def sessionmaker_kind(call: ExprFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
+def sessionmaker_kind(call: ExprFact, facts: FileFacts, view: FileView) -> SessionKind | None:
     """`async_sessionmaker(...)` makes AsyncSessions; `sessionmaker(...)` makes sync Sessions
     unless given `class_=AsyncSession`; anything else is not a sessionmaker."""
     if call.kind != "call" or not call.qualified:
         return None
-    callee = project.symbols.canonical_name(call.qualified, facts)
+    callee = view.symbols.canonical_name(call.qualified, facts)
     if callee in ASYNC_SESSIONMAKERS:
         return SessionKind.ASYNC
     if callee not in SYNC_SESSIONMAKERS:
@@ -69,36 +69,34 @@ def sessionmaker_kind(call: ExprFact, facts: FileFacts, project: FileContext) ->
     class_ = dict(call.keywords).get("class_")
     if class_ is None and len(call.args) >= 2:
         class_ = call.args[1]  # sessionmaker(bind, class_, ...)
-    if class_ is not None and type_kind(class_, facts, project) is SessionKind.ASYNC:
+    if class_ is not None and type_kind(class_, facts, view) is SessionKind.ASYNC:
         return SessionKind.ASYNC
     return SessionKind.SYNC
 
 
-def type_kind(
-    annotation: ExprFact, facts: FileFacts, project: FileContext, depth: int = 0
-) -> SessionKind | None:
+def type_kind(annotation: ExprFact, facts: FileFacts, view: FileView, depth: int = 0) -> SessionKind | None:
     """The session kind an annotation (or a type alias's value) declares, else None."""
-    if depth > MAX_DEPTH:
+    if depth > MAX_HOPS:
         return None
     if annotation.kind == "name" and annotation.qualified:
-        return _named_type_kind(annotation.qualified, facts, project, depth)
+        return _named_type_kind(annotation.qualified, facts, view, depth)
     if annotation.kind == "string" and isinstance(annotation.value, str) and annotation.value.isidentifier():
-        return _named_type_kind(annotation.value, facts, project, depth)
+        return _named_type_kind(annotation.value, facts, view, depth)
     if annotation.kind == "subscript" and annotation.qualified and annotation.args:
-        wrapper = project.symbols.canonical_name(annotation.qualified, facts)
+        wrapper = view.symbols.canonical_name(annotation.qualified, facts)
         if _is_wrapper(wrapper):
-            return type_kind(annotation.args[0], facts, project, depth + 1)
+            return type_kind(annotation.args[0], facts, view, depth + 1)
         if wrapper in UNION:
-            return _union_kind(annotation.args, facts, project, depth)
+            return _union_kind(annotation.args, facts, view, depth)
         return None
     if annotation.kind == "binop" and annotation.names:
         # `AsyncSession | None`: only the outermost summary lists its names.
-        kinds = {_named_type_kind(name, facts, project, depth) for name in annotation.names}
+        kinds = {_named_type_kind(name, facts, view, depth) for name in annotation.names}
         return kinds.pop() if len(kinds) == 1 else None
     return None
 
 
-def value_kind(value: ExprFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
+def value_kind(value: ExprFact, facts: FileFacts, view: FileView) -> SessionKind | None:
     """The session kind of what a call makes: `AsyncSession(engine)`, `maker()` or
     `maker.begin()` for a sessionmaker `maker`, `provider()` for a function whose return
     annotation is a session (or an iterator or context manager of one)."""
@@ -107,30 +105,30 @@ def value_kind(value: ExprFact, facts: FileFacts, project: FileContext) -> Sessi
     callee = value.qualified
     if callee.endswith(".begin"):
         callee = callee.removesuffix(".begin")
-    known = _session_class_kind(project.symbols.canonical_name(callee, facts))
+    known = _session_class_kind(view.symbols.canonical_name(callee, facts))
     if known is not None:
         return known
-    found = project.symbols.resolve(callee, facts)
+    found = view.symbols.resolve(callee, facts)
     if found is None:
         return None
     symbol, where = found
-    return _made_by(symbol, where, project)
+    return _made_by(symbol, where, view)
 
 
-def receiver_kind(call: CallFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
+def receiver_kind(call: CallFact, facts: FileFacts, view: FileView) -> SessionKind | None:
     """The session kind of the receiver of a call (`s` in `s.execute()`): its declared type in
     this file, or for `self.x.execute()` the type a project base class gives `x`."""
     if call.receiver_type is not None:
-        return declared_kind(call.receiver_type, facts, project)
+        return declared_kind(call.receiver_type, facts, view)
     head, _, attribute = call.callee.rpartition(".")[0].partition(".")
     if head != "self" or not attribute or "." in attribute or call.function is None:
         return None
-    inherited = _inherited_attribute(facts.functions[call.function], attribute, facts, project)
-    return declared_kind(*inherited, project) if inherited is not None else None
+    inherited = _inherited_attribute(facts.functions[call.function], attribute, facts, view)
+    return declared_kind(*inherited, view) if inherited is not None else None
 
 
 def _inherited_attribute(
-    method: FunctionFact, attribute: str, facts: FileFacts, project: FileContext
+    method: FunctionFact, attribute: str, facts: FileFacts, view: FileView
 ) -> tuple[ExprFact, FileFacts] | None:
     """The declared type of `self.<attribute>` in the nearest project base class of the
     method's class that declares one, with the file it is declared in."""
@@ -140,7 +138,7 @@ def _inherited_attribute(
     cls = next((c for c in facts.classes if c.qualname == owner), None)
     if cls is None:
         return None
-    for ancestor in project.symbols.ancestors(cls, facts):
+    for ancestor in view.symbols.ancestors(cls, facts):
         if isinstance(ancestor, str):
             continue
         base, where = ancestor
@@ -152,12 +150,12 @@ def _inherited_attribute(
     return None
 
 
-def declared_kind(declared: ExprFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
+def declared_kind(declared: ExprFact, facts: FileFacts, view: FileView) -> SessionKind | None:
     """The kind of a receiver from its `CallFact.receiver_type`: an annotation, or the call
     that made it."""
     if declared.kind == "call":
-        return value_kind(declared, facts, project)
-    return type_kind(declared, facts, project)
+        return value_kind(declared, facts, view)
+    return type_kind(declared, facts, view)
 
 
 def _is_wrapper(name: str) -> bool:
@@ -165,26 +163,24 @@ def _is_wrapper(name: str) -> bool:
 
 
 def _union_kind(
-    members: tuple[ExprFact, ...], facts: FileFacts, project: FileContext, depth: int
+    members: tuple[ExprFact, ...], facts: FileFacts, view: FileView, depth: int
 ) -> SessionKind | None:
-    kinds = {type_kind(m, facts, project, depth + 1) for m in members if m.kind != "none"}
+    kinds = {type_kind(m, facts, view, depth + 1) for m in members if m.kind != "none"}
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _named_type_kind(
-    qualified: str, facts: FileFacts, project: FileContext, depth: int
-) -> SessionKind | None:
-    known = _session_class_kind(project.symbols.canonical_name(qualified, facts))
+def _named_type_kind(qualified: str, facts: FileFacts, view: FileView, depth: int) -> SessionKind | None:
+    known = _session_class_kind(view.symbols.canonical_name(qualified, facts))
     if known is not None:
         return known
-    found = project.symbols.resolve(qualified, facts)
+    found = view.symbols.resolve(qualified, facts)
     if found is None:
         return None
     symbol, where = found
     if isinstance(symbol, ClassFact):
-        return _class_kind(symbol, where, project)
+        return _class_kind(symbol, where, view)
     if isinstance(symbol, AssignmentFact) and symbol.value is not None and symbol.value.kind != "call":
-        return type_kind(symbol.value, where, project, depth + 1)  # `SessionDep = Annotated[...]`
+        return type_kind(symbol.value, where, view, depth + 1)  # `SessionDep = Annotated[...]`
     return None
 
 
@@ -197,9 +193,9 @@ def _session_class_kind(qualified: str) -> SessionKind | None:
     return None
 
 
-def _class_kind(cls: ClassFact, facts: FileFacts, project: FileContext) -> SessionKind | None:
+def _class_kind(cls: ClassFact, facts: FileFacts, view: FileView) -> SessionKind | None:
     """A project class deriving from AsyncSession or Session."""
-    for ancestor in project.symbols.ancestors(cls, facts):
+    for ancestor in view.symbols.ancestors(cls, facts):
         if isinstance(ancestor, str):
             known = _session_class_kind(ancestor)
             if known is not None:
@@ -207,22 +203,22 @@ def _class_kind(cls: ClassFact, facts: FileFacts, project: FileContext) -> Sessi
     return None
 
 
-def _made_by(symbol: Symbol, facts: FileFacts, project: FileContext) -> SessionKind | None:
+def _made_by(symbol: Symbol, facts: FileFacts, view: FileView) -> SessionKind | None:
     """What calling a project symbol gives: a session class's instance, a sessionmaker's
     session, or what a provider function declares it returns."""
     if isinstance(symbol, ClassFact):
-        return _class_kind(symbol, facts, project)
+        return _class_kind(symbol, facts, view)
     if isinstance(symbol, FunctionFact):
-        return type_kind(symbol.returns, facts, project) if symbol.returns is not None else None
+        return type_kind(symbol.returns, facts, view) if symbol.returns is not None else None
     if (
         symbol.annotation is not None
         and symbol.annotation.kind == "subscript"
         and symbol.annotation.qualified
     ):
         # `maker: async_sessionmaker[AsyncSession] = ...`
-        annotated = project.symbols.canonical_name(symbol.annotation.qualified, facts)
+        annotated = view.symbols.canonical_name(symbol.annotation.qualified, facts)
         if annotated in ASYNC_SESSIONMAKERS:
             return SessionKind.ASYNC
     if symbol.value is not None:
-        return sessionmaker_kind(symbol.value, facts, project)
+        return sessionmaker_kind(symbol.value, facts, view)
     return None

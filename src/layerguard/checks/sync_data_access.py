@@ -9,11 +9,11 @@ from layerguard.checks.base import FileRule
 from layerguard.checks.db_call_not_awaited import COROUTINE_METHODS
 from layerguard.checks.sessions import receiver_kind
 from layerguard.model import CallFact, FileFacts, Finding, FunctionFact, RuleMeta, Severity
+from layerguard.presets import DATA_ACCESS
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
-DATA_ACCESS_LAYERS = frozenset({"service", "repository"})
 DATA_METHODS = COROUTINE_METHODS | {"query"}
 
 
@@ -23,10 +23,12 @@ class SyncDataAccess(FileRule):
         name="sync-data-access",
         severity=Severity.ERROR,
         summary="A sync function in a service or repository uses a database session",
+        layers=DATA_ACCESS,
+        calls=DATA_METHODS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        if project.layers.layer_of(facts.module) not in DATA_ACCESS_LAYERS:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        if view.layers.layer_of(facts.module) not in DATA_ACCESS:
             return
         run_sync_targets = _run_sync_targets(facts)
         first_call: dict[int, CallFact] = {}
@@ -37,7 +39,7 @@ class SyncDataAccess(FileRule):
             function = facts.functions[index]
             if function.is_async or function.name in run_sync_targets:
                 continue
-            if is_session_receiver(call, function, facts, project):
+            if is_session_receiver(call, function, facts, view):
                 first_call[index] = call
         for index, call in sorted(first_call.items()):
             function = facts.functions[index]
@@ -48,15 +50,13 @@ class SyncDataAccess(FileRule):
             yield self.finding(facts, function.span, message)
 
 
-def is_session_receiver(
-    call: CallFact, function: FunctionFact, facts: FileFacts, project: FileContext
-) -> bool:
+def is_session_receiver(call: CallFact, function: FunctionFact, facts: FileFacts, view: FileView) -> bool:
     """The receiver is typed as a Session or AsyncSession, or is a parameter filled by
     `Depends(provider)` with a configured session provider."""
-    if receiver_kind(call, facts, project) is not None:
+    if receiver_kind(call, facts, view) is not None:
         return True
     receiver = call.callee.rpartition(".")[0]
-    providers = project.config.session_providers
+    providers = view.config.session_providers
     for param in function.params:
         if param.name != receiver:
             continue

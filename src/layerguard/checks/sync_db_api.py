@@ -17,7 +17,7 @@ from layerguard.checks.sessions import (
 from layerguard.model import CallFact, FileFacts, Finding, ImportFact, RuleMeta, Severity, StringFact
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 CREATE_ENGINE = frozenset(
     {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine"}
@@ -52,12 +52,14 @@ class SyncDbApi(FileRule):
         name="sync-db-api",
         severity=Severity.ERROR,
         summary="The sync database API: `create_engine`, sync `Session`, sync drivers or URLs",
+        calls=SYNC_API_METHODS,
+        call_modules=SYNC_DRIVERS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        yield from self._imports(facts, _async_sessionmakers_only(facts, project))
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        yield from self._imports(facts, _async_sessionmakers_only(facts, view))
         for call in facts.calls:
-            message = sync_call_message(call, facts, project)
+            message = sync_call_message(call, facts, view)
             if message is not None:
                 yield self.finding(facts, call.call.span, message)
         for dsn in facts.dsn_strings:
@@ -90,10 +92,10 @@ _ASYNC_API = {
 }
 
 
-def _async_sessionmakers_only(facts: FileFacts, project: FileContext) -> bool:
+def _async_sessionmakers_only(facts: FileFacts, view: FileView) -> bool:
     """The module calls `sessionmaker`, and always with `class_=AsyncSession`."""
     kinds = [
-        sessionmaker_kind(call.call, facts, project) for call in facts.calls if call.method == "sessionmaker"
+        sessionmaker_kind(call.call, facts, view) for call in facts.calls if call.method == "sessionmaker"
     ]
     return bool(kinds) and all(kind is SessionKind.ASYNC for kind in kinds)
 
@@ -120,13 +122,13 @@ def _driver_message(fact: ImportFact) -> str:
     )
 
 
-def sync_call_message(call: CallFact, facts: FileFacts, project: FileContext) -> str | None:
+def sync_call_message(call: CallFact, facts: FileFacts, view: FileView) -> str | None:
     """Why a call builds the sync stack, or None: `create_engine(...)`, `Session(...)`,
     `sessionmaker(...)` without `class_=AsyncSession`."""
     if call.method not in SYNC_API_METHODS or not call.call.qualified:
         return None
-    name = project.symbols.canonical_name(call.call.qualified, facts)
-    if name in SYNC_SESSIONMAKERS and sessionmaker_kind(call.call, facts, project) is SessionKind.ASYNC:
+    name = view.symbols.canonical_name(call.call.qualified, facts)
+    if name in SYNC_SESSIONMAKERS and sessionmaker_kind(call.call, facts, view) is SessionKind.ASYNC:
         return None
     if name not in SYNC_API:
         return None

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.routes import ROUTE_CALLS
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class SyncRouteHandler(FileRule):
@@ -19,10 +21,12 @@ class SyncRouteHandler(FileRule):
         name="sync-route-handler",
         severity=Severity.ERROR,
         summary="A route handler is `def`, not `async def`",
+        layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        for handler in checked_route_handlers(facts, project):
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        for handler in checked_route_handlers(facts, view):
             function = handler.function
             if not function.is_async:
                 message = f"Route handler `{function.name}` is `def`: make it `async def`"

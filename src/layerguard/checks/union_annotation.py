@@ -10,7 +10,7 @@ from layerguard.checks.optional_annotation import PEP604_MIN_VERSION, pep604_fix
 from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import FileContext
+    from layerguard.context import FileView
 
 
 class UnionAnnotation(FileRule):
@@ -22,8 +22,8 @@ class UnionAnnotation(FileRule):
         fixable=True,
     )
 
-    def check_file(self, facts: FileFacts, project: FileContext) -> Iterator[Finding]:
-        if project.config.target_version < PEP604_MIN_VERSION:
+    def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        if view.config.target_version < PEP604_MIN_VERSION:
             return
         for sub in facts.typing_subscripts:
             if not sub.has_none:

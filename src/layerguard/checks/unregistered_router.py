@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 from layerguard.checks.base import ProjectRule
 from layerguard.checks.routes import router_assignments
 from layerguard.model import AssignmentFact, CallFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import ENDPOINT
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 APP_FACTORIES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 # Calls that serve a router: its keyword and position (None: every positional argument).
@@ -19,7 +21,6 @@ INCLUDING_METHODS: dict[str, tuple[str | None, int | None]] = {
     "mount": ("app", 1),
     "generate_and_include_versioned_routers": (None, None),  # cadwyn's versioned include_router
 }
-MAX_HOPS = 8  # aliases of aliases (`r = orders.router`) deeper than this are not followed
 
 RouterKey = tuple[str, str]  # (module, name) of the router's assignment
 
@@ -30,12 +31,14 @@ class UnregisteredRouter(ProjectRule):
         name="unregistered-router",
         severity=Severity.ERROR,
         summary="A router defined in an endpoint module is never included in the app",
+        layers=(ENDPOINT,),
+        calls=frozenset(INCLUDING_METHODS),
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         included: set[RouterKey] | None = None
         for facts in project.files:
-            if not project.is_checked(facts) or project.layers.layer_of(facts.module) != "endpoint":
+            if not project.is_checked(facts) or project.layers.layer_of(facts.module) != ENDPOINT:
                 continue
             for assignment in router_assignments(facts):
                 if assignment.value is None or assignment.value.qualified in APP_FACTORIES:
@@ -50,7 +53,7 @@ class UnregisteredRouter(ProjectRule):
                     yield self.finding(facts, assignment.span, message)
 
 
-def included_routers(project: Project) -> set[RouterKey]:
+def included_routers(project: ProjectView) -> set[RouterKey]:
     """Every module-level assignment that an `include_router(...)`/`mount(...)` call anywhere
     in the project passes: by name, alias, module attribute, or inside an iterated list."""
     included: set[RouterKey] = set()
@@ -73,7 +76,9 @@ def _included_arguments(call: CallFact) -> tuple[ExprFact, ...]:
     return call.call.args[position : position + 1]
 
 
-def _assignments_named(expr: ExprFact, facts: FileFacts, project: Project, hops: int) -> Iterator[RouterKey]:
+def _assignments_named(
+    expr: ExprFact, facts: FileFacts, project: ProjectView, hops: int
+) -> Iterator[RouterKey]:
     """The module-level assignments an expression stands for, following local values, list and
     tuple elements, and module-level aliases."""
     if hops <= 0:

@@ -10,7 +10,7 @@ from layerguard.checks.layer_imports import forbidden_imports
 from layerguard.model import Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
-    from layerguard.project import Project
+    from layerguard.context import ProjectView
 
 
 class UpwardImport(ProjectRule):
@@ -21,7 +21,7 @@ class UpwardImport(ProjectRule):
         summary="A layer imports a higher layer",
     )
 
-    def check_project(self, project: Project) -> Iterator[Finding]:
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
         for violation in forbidden_imports(project):
             if violation.upward:
                 message = f"Upward import: {violation.describe()}, a higher layer"

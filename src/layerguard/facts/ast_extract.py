@@ -13,6 +13,7 @@ from layerguard.facts.summarize import ImportNames, Summarizer, dotted_name
 from layerguard.model import (
     AssignmentFact,
     CallFact,
+    CallFilter,
     ClassFact,
     ExprFact,
     FieldFact,
@@ -35,28 +36,6 @@ CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.I)
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # `dialect[+driver]://` followed by more text: a database URL (LG303).
 DSN_RE = re.compile(r"^[a-z][a-z0-9]*(?:\+[a-z0-9_]+)?://\S")
-
-# Calls worth recording, by their last name segment or their module: the methods of
-# AsyncSession (LG302/LG305), SQL entry points (LG501/LG502), router wiring (LG804, route
-# detection), pydantic v1 API (LG601/LG602), the sync DB stack (LG303), blocking calls (LG304).
-INTERESTING_CALLS = frozenset(
-    {
-        "execute", "scalars", "scalar", "get", "get_one", "commit", "rollback", "refresh", "flush",
-        "delete", "merge", "close", "stream", "stream_scalars", "run_sync", "exec", "query",
-        "text", "exec_driver_sql", "executemany",
-        "include_router", "mount", "add_api_route", "APIRouter", "FastAPI",
-        "generate_and_include_versioned_routers",  # cadwyn's include_router for versioned APIs
-        "dict", "parse_obj", "parse_raw", "parse_file", "from_orm", "update_forward_refs", "schema",
-        "schema_json", "ConfigDict",
-        "create_engine", "Session", "sessionmaker", "async_sessionmaker",
-        "sleep", "urlopen", "system", "open", "Client",
-        "gather", "create_task", "ensure_future", "wait_for",
-    }
-)  # fmt: skip
-INTERESTING_MODULES = frozenset(
-    {"requests", "httpx", "subprocess", "time", "os", "urllib", "sqlalchemy", "sqlmodel", "fastapi",
-     "starlette", "pydantic", "asyncio", "sqlite3", "psycopg2", "pymysql", "MySQLdb"}
-)  # fmt: skip
 
 
 class SourceLines:
@@ -133,7 +112,10 @@ _VISITOR_NAMES: dict[type, str | None] = {}
 class FactExtractor(ast.NodeVisitor):
     """Walks a module once; `facts()` returns what it saw."""
 
-    def __init__(self, source: str, tree: ast.Module, module: str, is_package: bool) -> None:
+    def __init__(
+        self, source: str, tree: ast.Module, module: str, is_package: bool, calls: CallFilter | None = None
+    ) -> None:
+        self.call_filter = calls
         self.source = source
         self.lines = SourceLines(source)
         self.tree = tree
@@ -253,7 +235,6 @@ class FactExtractor(ast.NodeVisitor):
                 span=self.lines.span(node),
                 statement=statement,
                 type_checking=self.context.type_checking,
-                in_function=self.context.function_depth > 0,
             )
         )
 
@@ -305,7 +286,6 @@ class FactExtractor(ast.NodeVisitor):
             returns=self.summarize(node.returns) if node.returns is not None else None,
             complexity=function_complexity(node),
             span=self.lines.span(node),
-            end_line=node.end_lineno or node.lineno,
         )
 
     def _directly_in_class(self) -> bool:
@@ -518,7 +498,12 @@ class FactExtractor(ast.NodeVisitor):
         for arg in node.args:
             if isinstance(arg, ast.Call):
                 self.outer_calls[id(arg)] = qualified or method
-        if method not in INTERESTING_CALLS and qualified.partition(".")[0] not in INTERESTING_MODULES:
+        wanted = self.call_filter
+        if (
+            wanted is not None
+            and method not in wanted.names
+            and qualified.partition(".")[0] not in wanted.modules
+        ):
             return
         frame = self.frames[-1]
         self.calls.append(
@@ -612,7 +597,6 @@ class FactExtractor(ast.NodeVisitor):
                 kind=kind,
                 span=self.lines.span(node),
                 has_none=has_none,
-                member_count=len(members),
                 replacement=None if quoted else self._pep604_text(kind, members),
             )
         )
@@ -770,8 +754,11 @@ def _is_self_attribute(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
-def extract_facts(source: str, tree: ast.Module, path: Path, module: str, is_package: bool) -> FileFacts:
-    extractor = FactExtractor(source, tree, module, is_package)
+def extract_facts(
+    source: str, tree: ast.Module, path: Path, module: str, is_package: bool, calls: CallFilter | None = None
+) -> FileFacts:
+    """One file's facts; `calls`: which calls to record (None: every call)."""
+    extractor = FactExtractor(source, tree, module, is_package, calls)
     try:
         extractor.visit(tree)
         return extractor.facts(path, module, is_package)

@@ -58,7 +58,6 @@ import hmac
 import os
 import pickle
 import re
-import stat
 import sys
 import tempfile
 import time
@@ -66,8 +65,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard import __version__
+from layerguard import files
+from layerguard.files import write_atomically
 from layerguard.model import Config, FileFacts, Finding
+from layerguard.version import __version__
 
 if TYPE_CHECKING:
     from layerguard.symbols import Lookup
@@ -165,52 +166,30 @@ def cache_key() -> str:
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=12).hexdigest()
 
 
-# parse.py's LG001 reasons that are a function of the bytes. Any other reason (a read error, a
-# crash, a time-out, memory or recursion exhausted) depends on the machine or `parse-timeout`.
-# Listing the reproducible ones, not the others, means a reworded message costs speed, never
-# correctness.
-_REPRODUCIBLE_PARSE_ERRORS = tuple(
-    f"Cannot check this file: {reason}"
-    for reason in ("SyntaxError: ", "cannot decode", "source contains a NUL byte")
-)
-
-
 def is_reproducible(facts: FileFacts) -> bool:
     """Parsing the same bytes again would give the same facts."""
-    error = facts.parse_error
-    return error is None or error.message.startswith(_REPRODUCIBLE_PARSE_ERRORS)
+    return facts.reproducible
 
 
 # --- What identifies one file's facts. ---
 
 
-def entry_key(path: Path, module: str, is_package: bool, data: bytes) -> bytes:
-    """Everything `parse_file` reads: a hit is exactly what parsing would give."""
+def entry_key(path: Path, module: str, is_package: bool, data: bytes, calls: bytes = b"") -> bytes:
+    """Everything `parse_file` reads: a hit is exactly what parsing would give. `calls`: the
+    fingerprint of the call filter the facts were extracted with."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{path}\0{module}\0{int(is_package)}\0".encode("utf-8", "surrogateescape"))
+    digest.update(calls + b"\0")
     digest.update(data)
     return digest.digest()
 
 
 def read_regular_file(path: Path, *, follow_symlinks: bool = True) -> bytes | None:
-    """The bytes of a regular file, or None for anything else (a FIFO named `x.py` would block a
-    plain read forever, a symlink to /dev/zero would never end) or when it cannot be read."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    if not follow_symlinks:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
+    """The bytes of a regular file, or None for anything else or when it cannot be read."""
     try:
-        descriptor = os.open(path, flags)
-    except (OSError, ValueError):  # ValueError: a NUL in the name
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
-        with open(descriptor, "rb", closefd=False) as file:
-            return file.read()
+        return files.read_regular_file(path, follow_symlinks=follow_symlinks)
     except OSError:
         return None
-    finally:
-        os.close(descriptor)
 
 
 def rules_key(config: Config) -> bytes:
@@ -264,7 +243,7 @@ def load_mac_key() -> bytes | None:
         if key is None:
             _create_exclusively(path, os.urandom(KEY_SIZE))
         else:  # damaged: replaced, which only costs the caches it signed
-            write_atomically(path, os.urandom(KEY_SIZE))
+            write_atomically(path, os.urandom(KEY_SIZE), mode=0o600)
     except OSError:
         return None
     # Whoever created it first won the race; everyone uses that key.
@@ -274,37 +253,15 @@ def load_mac_key() -> bytes | None:
 
 def _create_exclusively(path: Path, data: bytes) -> None:
     """Write `data` to a new file at `path`, complete or not at all; keep a file already there."""
-    temporary = _write_temporary(path.parent, data)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # 0o600
     try:
-        os.chmod(temporary, 0o600)
+        with open(descriptor, "wb") as file:
+            file.write(data)
         os.link(temporary, path)  # atomic, and fails if `path` exists
     except FileExistsError:
         pass
     finally:
         os.unlink(temporary)
-
-
-def _write_temporary(folder: Path, *parts: bytes) -> str:
-    descriptor, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with open(descriptor, "wb") as file:
-            for part in parts:  # written one after the other: never joined into one more copy
-                file.write(part)
-    except BaseException:
-        os.unlink(name)
-        raise
-    return name
-
-
-def write_atomically(path: Path, *parts: bytes) -> None:
-    """Write `parts`, one after the other: readers see the old file or the new one, never a
-    partial write."""
-    temporary = _write_temporary(path.parent, *parts)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 # --- The cache itself. ---
@@ -372,8 +329,10 @@ class FactsCache:
             self.folder.mkdir(exist_ok=True)
             ignore_file = self.folder / ".gitignore"
             if not ignore_file.exists():
-                write_atomically(ignore_file, b"# Created by layerguard; the cache is never committed.\n*\n")
-            write_atomically(file, MAGIC + self._mac(payload), payload)
+                write_atomically(
+                    ignore_file, b"# Created by layerguard; the cache is never committed.\n*\n", mode=0o600
+                )
+            write_atomically(file, MAGIC + self._mac(payload), payload, mode=0o600)
         except OSError:
             pass
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import ast
 import codecs
 import io
-import os
 import re
-import stat
 import tokenize
 import warnings
 from pathlib import Path
 
-from layerguard.checks.base import PARSE_ERROR, make_finding
 from layerguard.facts.ast_extract import extract_facts
-from layerguard.model import FileFacts, Span
+from layerguard.files import NotRegularFile, read_regular_file
+from layerguard.model import PARSE_ERROR, CallFilter, FileFacts, Span, make_finding
 
 
 class NeedsLibcst(Exception):
@@ -23,13 +21,16 @@ class NeedsLibcst(Exception):
 
 
 class UnparsableFile(Exception):
-    """Why a file yields no tree, and where (1-based line, 0-based column)."""
+    """Why a file yields no tree, and where (1-based line, 0-based column). `reproducible`: the
+    same bytes always fail so (a syntax or decoding error), so the failure may be cached; any
+    other failure (a read error, exhausted recursion) depends on the machine and is not."""
 
-    def __init__(self, reason: str, line: int = 1, column: int = 0) -> None:
+    def __init__(self, reason: str, line: int = 1, column: int = 0, *, reproducible: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.line = max(line, 1)
         self.column = max(column, 0)
+        self.reproducible = reproducible
 
 
 # PEP 263's coding cookie, as tokenize reads it (on one of the first two lines).
@@ -44,7 +45,9 @@ def decode_source(data: bytes) -> str:
         # detect_encoding also rejects invalid UTF-8 in the first two lines: point at the byte.
         _decode(data, "utf-8")
         # What is left is about the cookie: an unknown encoding, or one contradicting a BOM.
-        raise UnparsableFile(f"cannot decode: {error.msg}", *_cookie_position(data)) from None
+        raise UnparsableFile(
+            f"cannot decode: {error.msg}", *_cookie_position(data), reproducible=True
+        ) from None
     return _decode(data, encoding)
 
 
@@ -54,23 +57,28 @@ def _decode(data: bytes, encoding: str) -> str:
     except LookupError:
         # The cookie names a codec that is not bytes -> text, such as rot13 or hex.
         raise UnparsableFile(
-            f"cannot decode: {encoding!r} is not a text encoding", *_cookie_position(data)
+            f"cannot decode: {encoding!r} is not a text encoding", *_cookie_position(data), reproducible=True
         ) from None
     except UnicodeDecodeError as error:
         if error.object != data:  # from a codec inside the codec (idna decodes labels as ASCII)
             raise UnparsableFile(
-                f"cannot decode as {encoding}: {error.reason}", *_cookie_position(data)
+                f"cannot decode as {encoding}: {error.reason}", *_cookie_position(data), reproducible=True
             ) from None
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1)
         raise UnparsableFile(
-            f"cannot decode as {encoding}: invalid byte 0x{data[error.start]:02x}", line, column
+            f"cannot decode as {encoding}: invalid byte 0x{data[error.start]:02x}",
+            line,
+            column,
+            reproducible=True,
         ) from None
     except UnicodeError as error:
         # Codecs such as `undefined` or `punycode` raise it with no position; its text may
         # quote a newline of the file.
         reason = str(error.__cause__ or error).encode("unicode_escape").decode("ascii")
-        raise UnparsableFile(f"cannot decode as {encoding}: {reason}", *_cookie_position(data)) from None
+        raise UnparsableFile(
+            f"cannot decode as {encoding}: {reason}", *_cookie_position(data), reproducible=True
+        ) from None
 
 
 def _cookie_position(data: bytes) -> tuple[int, int]:
@@ -83,16 +91,11 @@ def _cookie_position(data: bytes) -> tuple[int, int]:
 
 
 def read_source(path: Path) -> bytes:
-    """The bytes of a regular file. Anything else is refused before it is read: a FIFO named
-    `x.py` would block the read forever, a symlink to /dev/zero would never end."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    """The bytes of a regular file; anything else is refused before it is read."""
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise UnparsableFile("cannot read: not a regular file")
-        with open(descriptor, "rb", closefd=False) as file:
-            return file.read()
-    finally:
-        os.close(descriptor)
+        return read_regular_file(path)
+    except NotRegularFile:
+        raise UnparsableFile("cannot read: not a regular file") from None
 
 
 def parse_source(source: str, filename: str, *, libcst_fallback: bool = True) -> ast.Module:
@@ -102,7 +105,8 @@ def parse_source(source: str, filename: str, *, libcst_fallback: bool = True) ->
     if "\x00" in source:
         index = source.index("\x00")
         line = source.count("\n", 0, index) + 1
-        raise UnparsableFile("source contains a NUL byte", line, index - (source.rfind("\n", 0, index) + 1))
+        column = index - (source.rfind("\n", 0, index) + 1)
+        raise UnparsableFile("source contains a NUL byte", line, column, reproducible=True)
     try:
         with warnings.catch_warnings():
             # The checked code's invalid escapes and the like are not ours to report: 3.12+ would
@@ -126,14 +130,21 @@ def parse_source(source: str, filename: str, *, libcst_fallback: bool = True) ->
     except (SyntaxError, RecursionError, MemoryError):
         pass
     raise UnparsableFile(
-        f"SyntaxError: {ast_error.msg}", ast_error.lineno or 1, (ast_error.offset or 1) - 1
+        f"SyntaxError: {ast_error.msg}", ast_error.lineno or 1, (ast_error.offset or 1) - 1, reproducible=True
     ) from None
 
 
 def parse_file(
-    path: Path, module: str, is_package: bool, data: bytes | None = None, *, libcst_fallback: bool = True
+    path: Path,
+    module: str,
+    is_package: bool,
+    data: bytes | None = None,
+    *,
+    libcst_fallback: bool = True,
+    calls: CallFilter | None = None,
 ) -> FileFacts:
     """The facts of one file; a file that cannot be read, decoded or parsed gets LG001.
+    `calls`: which calls to record (None: every call; the engine passes the registry's).
 
     With `libcst_fallback=False`, raises `NeedsLibcst` for a file only libcst could parse."""
     try:
@@ -147,13 +158,14 @@ def parse_file(
         )
     except UnparsableFile as error:
         return unparsable_facts(path, module, is_package, error)
-    return extract_facts(source, tree, path, module, is_package)
+    return extract_facts(source, tree, path, module, is_package, calls)
 
 
 def unparsable_facts(path: Path, module: str, is_package: bool, error: UnparsableFile) -> FileFacts:
     """Facts with no content but the LG001 finding saying why."""
     span = Span(error.line, error.column, error.line, error.column + 1)
-    return _facts_with_parse_error(path, module, is_package, span, f"Cannot check this file: {error.reason}")
+    message = f"Cannot check this file: {error.reason}"
+    return _facts_with_parse_error(path, module, is_package, span, message, reproducible=error.reproducible)
 
 
 def refused_facts(path: Path, module: str, is_package: bool, message: str) -> FileFacts:
@@ -161,7 +173,11 @@ def refused_facts(path: Path, module: str, is_package: bool, message: str) -> Fi
     return _facts_with_parse_error(path, module, is_package, Span(1, 0, 1, 1), message)
 
 
-def _facts_with_parse_error(path: Path, module: str, is_package: bool, span: Span, message: str) -> FileFacts:
+def _facts_with_parse_error(
+    path: Path, module: str, is_package: bool, span: Span, message: str, *, reproducible: bool = False
+) -> FileFacts:
     facts = FileFacts(path=path, module=module, is_package=is_package)
     finding = make_finding(PARSE_ERROR, facts, span, message)
-    return FileFacts(path=path, module=module, is_package=is_package, parse_error=finding)
+    return FileFacts(
+        path=path, module=module, is_package=is_package, parse_error=finding, reproducible=reproducible
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from layerguard.graph import absolute_import
 from layerguard.model import TEXT_LIMIT, ExprFact, Span
 
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "Depends"})
@@ -54,12 +55,7 @@ class ImportNames:
             self.bound[alias or name] = f"{base}.{name}" if base else name
 
     def absolute(self, module: str, level: int) -> str | None:
-        if level == 0:
-            return module
-        if level - 1 > len(self.package):
-            return None
-        base = self.package[: len(self.package) - (level - 1)]
-        return ".".join([*base, module] if module else base)
+        return absolute_import(self.package, module, level)
 
     def qualify(self, dotted: str) -> str:
         head, _, rest = dotted.partition(".")

@@ -70,10 +70,9 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import NamedTuple
 
-from layerguard.checks.base import INTERNAL_ERROR, make_finding
 from layerguard.facts.jobs import ParseJob
 from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
-from layerguard.model import FileFacts, Span
+from layerguard.model import INTERNAL_ERROR, FileFacts, Span, make_finding
 
 # Below this many files, parse in process (see the crossover in the module docstring).
 POOL_MIN_FILES = 50
@@ -154,7 +153,14 @@ def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
     bug in the extractor an LG000, so no exception but `NeedsLibcst` leaves."""
     try:
         with _fixed_recursion_budget():
-            return parse_file(job.path, job.module, job.is_package, job.data, libcst_fallback=libcst_fallback)
+            return parse_file(
+                job.path,
+                job.module,
+                job.is_package,
+                job.data,
+                libcst_fallback=libcst_fallback,
+                calls=job.calls,
+            )
     except NeedsLibcst:
         raise
     except RecursionError:
@@ -592,4 +598,6 @@ def _internal_error(job: ParseJob, error: Exception) -> FileFacts:
         f"at {Path(where.filename).name}:{where.lineno}; please report it to layerguard's issue tracker"
     )
     finding = make_finding(INTERNAL_ERROR, facts, Span(1, 0, 1, 0), message)
-    return FileFacts(path=job.path, module=job.module, is_package=job.is_package, parse_error=finding)
+    return FileFacts(
+        path=job.path, module=job.module, is_package=job.is_package, parse_error=finding, reproducible=False
+    )

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from layerguard import __version__
+from layerguard.version import __version__
 
 Flake8Result = tuple[int, int, str, type]
 

@@ -1,38 +1,25 @@
-"""The `api_contract` fixture: exactly the findings its `# expect:` markers name (LG403, LG501,
+"""The `api_contract` fixture: exactly the findings its `# error: [...]` markers name (LG403, LG501,
 LG502, LG601, LG602, LG701, LG702), and none on the tricky negatives."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from pathlib import Path
+
+from markers import assert_findings_match, expected_findings, read_tree
 
 from layerguard import check
 
 APP = Path(__file__).resolve().parents[2] / "fixtures" / "api_contract"
 CODES = ["LG403", "LG501", "LG502", "LG601", "LG602", "LG701", "LG702"]
-MARKER_RE = re.compile(r"#\s*expect:\s*(?P<codes>LG\d{3}(?:\s*,\s*LG\d{3})*)")
-
-
-def expected_findings() -> Counter[tuple[str, int, str]]:
-    expected: Counter[tuple[str, int, str]] = Counter()
-    for path in sorted(APP.rglob("*.py")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            marker = MARKER_RE.search(line)
-            if marker:
-                for code in marker.group("codes").split(","):
-                    expected[(path.relative_to(APP).as_posix(), number, code.strip())] += 1
-    return expected
 
 
 def test_findings_match_the_markers() -> None:
     report = check([APP], select=CODES, cache=False)
-    found = Counter((f.path.relative_to(APP).as_posix(), f.line, f.code) for f in report.findings)
-    assert found == expected_findings()
+    assert_findings_match(report.findings, read_tree(APP), root=APP)
 
 
 def test_every_rule_is_exercised() -> None:
-    assert {code for _, _, code in expected_findings()} == set(CODES)
+    assert {code for _, _, code in expected_findings(read_tree(APP))} == set(CODES)
 
 
 def test_positions_are_the_construct_the_spec_names() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from markers import assert_findings_match, findings_of
 from tmp_project import lint
 
 CODES = ["LG302"]
 
 
-def test_receivers_typed_by_annotation_in_every_form(tmp_path: Path) -> None:
+def test_receivers_typed_by_annotation_in_every_form() -> None:
     files = {
         "app/db.py": """\
             from typing import Annotated, Optional, TypeAlias
@@ -30,29 +31,28 @@ def test_receivers_typed_by_annotation_in_every_form(tmp_path: Path) -> None:
             from app.db import DB, SessionDep, TenantSession
 
             async def a(s: AS) -> None:
-                s.commit()
+                s.commit()  # error: [LG302]
             async def b(s: SessionDep) -> None:
-                s.commit()
+                s.commit()  # error: [LG302]
             async def c(s: DB) -> None:
-                s.commit()
+                s.commit()  # error: [LG302]
             async def d(s: Optional[AS]) -> None:
-                s.commit()
+                s.commit()  # error: [LG302]
             async def e(s: AS | None) -> None:
-                s.commit()
+                s.commit()  # error: [LG302]
             async def f(s: "AS") -> None:
-                s.commit()
+                s.commit()  # error: [LG302]
             async def g(s: TenantSession) -> None:
-                s.commit()
+                s.commit()  # error: [LG302]
             async def h() -> None:
                 s: AS = make()
-                s.commit()
+                s.commit()  # error: [LG302]
             """,
     }
-    lines = [line for _, line, _, _ in lint(tmp_path, files, CODES)]
-    assert lines == [6, 8, 10, 12, 14, 16, 18, 21]
+    assert_findings_match(findings_of(files, select=CODES), files)
 
 
-def test_receivers_made_by_a_sessionmaker_or_a_provider(tmp_path: Path) -> None:
+def test_receivers_made_by_a_sessionmaker_or_a_provider() -> None:
     files = {
         "app/core/database.py": """\
             from collections.abc import AsyncIterator
@@ -77,28 +77,27 @@ def test_receivers_made_by_a_sessionmaker_or_a_provider(tmp_path: Path) -> None:
 
             async def run() -> None:
                 async with Maker() as a:
-                    a.flush()
+                    a.flush()  # error: [LG302]
                 async with Maker.begin() as b:
-                    b.flush()
+                    b.flush()  # error: [LG302]
                 async with Annotated_maker() as c:
-                    c.flush()
+                    c.flush()  # error: [LG302]
                 async with Legacy() as d:
-                    d.flush()
+                    d.flush()  # error: [LG302]
                 async with scope() as e:
-                    e.flush()
+                    e.flush()  # error: [LG302]
                 f = AsyncSession(engine)
-                f.flush()
+                f.flush()  # error: [LG302]
                 with SyncMaker() as sync:
                     sync.flush()
                 async with a.begin() as transaction:
                     transaction.commit()
             """,
     }
-    lines = [line for _, line, _, _ in lint(tmp_path, files, CODES)]
-    assert lines == [7, 9, 11, 13, 15, 17]
+    assert_findings_match(findings_of(files, select=CODES), files)
 
 
-def test_self_attribute_typed_in_init_or_class_body(tmp_path: Path) -> None:
+def test_self_attribute_typed_in_init_or_class_body() -> None:
     files = {
         "app/repositories/OrderRepository.py": """\
             from sqlmodel.ext.asyncio.session import AsyncSession
@@ -111,19 +110,18 @@ def test_self_attribute_typed_in_init_or_class_body(tmp_path: Path) -> None:
                     self.made = AsyncSession(engine)
 
                 async def save(self) -> None:
-                    self.session.exec(q)
-                    self.made.get(1, 2)
-                    self.audit.scalar(q)
+                    self.session.exec(q)  # error: [LG302]
+                    self.made.get(1, 2)  # error: [LG302]
+                    self.audit.scalar(q)  # error: [LG302]
                     self.session.add(1)
                     self.session.add_all([])
                     self.session.expunge(1)
             """,
     }
-    lines = [line for _, line, _, _ in lint(tmp_path, files, CODES)]
-    assert lines == [11, 12, 13]
+    assert_findings_match(findings_of(files, select=CODES), files)
 
 
-def test_awaited_scheduled_or_outside_async_code_is_fine(tmp_path: Path) -> None:
+def test_awaited_scheduled_or_outside_async_code_is_fine() -> None:
     files = {
         "app/repositories/OrderRepository.py": """\
             import asyncio
@@ -151,10 +149,10 @@ def test_awaited_scheduled_or_outside_async_code_is_fine(tmp_path: Path) -> None
                 s.commit()
             """,
     }
-    assert lint(tmp_path, files, CODES) == []
+    assert_findings_match(findings_of(files, select=CODES), files)
 
 
-def test_name_alone_never_makes_a_session(tmp_path: Path) -> None:
+def test_name_alone_never_makes_a_session() -> None:
     files = {
         "app/services/AvatarService.py": """\
             import aiohttp
@@ -170,7 +168,7 @@ def test_name_alone_never_makes_a_session(tmp_path: Path) -> None:
                 unknown.commit()
             """,
     }
-    assert lint(tmp_path, files, CODES) == []
+    assert_findings_match(findings_of(files, select=CODES), files)
 
 
 def test_reported_at_the_call(tmp_path: Path) -> None:

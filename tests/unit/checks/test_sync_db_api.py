@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from markers import assert_findings_match, findings_of
 from tmp_project import lint
 
 CODES = ["LG303"]
@@ -33,7 +34,7 @@ def test_imports_of_the_sync_api_one_finding_per_name(tmp_path: Path) -> None:
     ]
 
 
-def test_calls_under_any_alias_and_sessionmaker_with_async_class(tmp_path: Path) -> None:
+def test_calls_under_any_alias_and_sessionmaker_with_async_class() -> None:
     files = {
         "app/db.py": """\
             import sqlalchemy as sa
@@ -41,18 +42,18 @@ def test_calls_under_any_alias_and_sessionmaker_with_async_class(tmp_path: Path)
             from sqlalchemy.ext.asyncio import AsyncSession
 
             def build(url: str) -> None:
-                engine = sa.create_engine(url)
-                session = sqlalchemy.orm.Session(engine)
-                sync_factory = sqlalchemy.orm.sessionmaker(engine)
+                engine = sa.create_engine(url)  # error: [LG303]
+                session = sqlalchemy.orm.Session(engine)  # error: [LG303]
+                sync_factory = sqlalchemy.orm.sessionmaker(engine)  # error: [LG303]
                 async_factory = sqlalchemy.orm.sessionmaker(engine, class_=AsyncSession)
                 positional = sqlalchemy.orm.sessionmaker(engine, AsyncSession)
                 other = requests_like.Session()
             """,
     }
-    assert [line for _, line, _, _ in lint(tmp_path, files, CODES)] == [6, 7, 8]
+    assert_findings_match(findings_of(files, select=CODES), files)
 
 
-def test_sessionmaker_import_used_only_for_async_sessions_is_fine(tmp_path: Path) -> None:
+def test_sessionmaker_import_used_only_for_async_sessions_is_fine() -> None:
     files = {
         "app/db.py": """\
             from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +61,7 @@ def test_sessionmaker_import_used_only_for_async_sessions_is_fine(tmp_path: Path
             Factory = sessionmaker(class_=AsyncSession)
             """,
     }
-    assert lint(tmp_path, files, CODES) == []
+    assert_findings_match(findings_of(files, select=CODES), files)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def test_driver_imports_count_where_the_module_connects(tmp_path: Path) -> None:
     ]
 
 
-def test_annotations_are_not_findings(tmp_path: Path) -> None:
+def test_annotations_are_not_findings() -> None:
     files = {
         "app/db.py": """\
             from __future__ import annotations
@@ -130,4 +131,4 @@ def test_annotations_are_not_findings(tmp_path: Path) -> None:
                 return db
             """,
     }
-    assert lint(tmp_path, files, CODES) == []
+    assert_findings_match(findings_of(files, select=CODES), files)

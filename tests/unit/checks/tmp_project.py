@@ -1,27 +1,15 @@
-"""Write a small project into a tmp folder and lint it: the helper of the per-rule tests."""
+"""Lint a small project written into a tmp folder, keeping columns: for the per-rule tests that
+assert where a finding stands, which the `# error: [...]` markers of tests/markers.py do not say."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
+
+from markers import write_project
 
 from layerguard import check
 
-PYPROJECT = '[project]\nname = "shop"\nrequires-python = ">=3.12"\n'
-
-
-def write_project(root: Path, files: dict[str, str], settings: str = "") -> Path:
-    """Write the files (folders get an `__init__.py`) and a pyproject whose
-    `[tool.layerguard]` holds `settings`."""
-    (root / "pyproject.toml").write_text(PYPROJECT + ("[tool.layerguard]\n" + settings if settings else ""))
-    for relative, source in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-    for folder in [p for p in root.rglob("*") if p.is_dir()]:
-        if not (folder / "__init__.py").exists():
-            (folder / "__init__.py").write_text("")
-    return root
+__all__ = ["lint", "write_project"]
 
 
 def lint(

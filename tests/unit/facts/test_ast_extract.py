@@ -47,7 +47,7 @@ def test_import_forms_are_recorded_with_positions() -> None:
     assert facts.imports[4].statement == Span(4, 0, 6, 1)
 
 
-def test_type_checking_and_function_scope_are_marked() -> None:
+def test_type_checking_imports_are_marked() -> None:
     facts = facts_of(
         """\
         import typing
@@ -62,11 +62,8 @@ def test_type_checking_and_function_scope_are_marked() -> None:
             import d
         """
     )
-    flags = {i.module: (i.type_checking, i.in_function) for i in facts.imports}
-    assert flags["a"] == (True, False)
-    assert flags["b"] == (True, False)
-    assert flags["c"] == (False, False)
-    assert flags["d"] == (False, True)
+    flags = {i.module: i.type_checking for i in facts.imports}
+    assert flags == {"typing": False, "a": True, "b": True, "c": False, "d": False}
 
 
 # --- typing subscripts (LG401 / LG402) --------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import layerguard.api
+import layerguard.engine
 from layerguard.api import check
 from layerguard.checks import FileRule, Rule
 from layerguard.facts import cache as cache_module
@@ -55,7 +55,6 @@ def facts_for(path: Path, module: str = "app.x", imported: str = "os") -> FileFa
         span=SPAN,
         statement=SPAN,
         type_checking=False,
-        in_function=False,
     )
     return FileFacts(path=path, module=module, is_package=False, imports=(fact,))
 
@@ -142,7 +141,7 @@ def test_schema_fingerprint_changes_with_nested_fields(old: str, new: str) -> No
 def test_real_schema_fingerprint_covers_nested_fact_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     before = schema_fingerprint(FileFacts)
     monkeypatch.setattr(ImportFact, "__dataclass_fields__", {**ImportFact.__dataclass_fields__})
-    del ImportFact.__dataclass_fields__["in_function"]
+    del ImportFact.__dataclass_fields__["type_checking"]
     assert schema_fingerprint(FileFacts) != before
 
 
@@ -198,18 +197,35 @@ def test_a_new_schema_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert looked_up(tmp_path, [key]) == [None]
 
 
-@pytest.mark.parametrize(
-    "reason",
-    [
-        "parser crashed",
-        "parse took longer than 10 s",
-        "too deeply nested for the parser",
-        "cannot read: Permission denied",
-    ],
-)
-def test_parse_errors_that_depend_on_the_machine_are_not_stored(tmp_path: Path, reason: str) -> None:
-    """A time-out depends on `parse-timeout` and the load, a crash or a read error on the machine."""
-    stored(tmp_path, {b"k" * 20: unparsable(tmp_path / "a.py", f"Cannot check this file: {reason}")})
+def _machine_dependent_failures(path: Path) -> dict[str, FileFacts]:
+    """Each way parsing fails for a reason other than the bytes, made by the code that makes it."""
+    from layerguard.facts.parse import UnparsableFile, unparsable_facts
+    from layerguard.facts.workers import _internal_error, _parse_error
+
+    job = ParseJob(path, "app.a", False, b"x = 1\n")
+    try:
+        raise ValueError("a bug")
+    except ValueError as bug:
+        internal = _internal_error(job, bug)
+    return {
+        "crash": _parse_error(job, "parser crashed (signal 11, SIGSEGV)"),
+        "time-out": _parse_error(job, "parse took longer than 10 s"),
+        "recursion": unparsable_facts(
+            path, "app.a", False, UnparsableFile("too deeply nested for the parser")
+        ),
+        "read error": parse_file(path.with_name("missing.py"), "app.a", False),
+        "internal error": internal,
+    }
+
+
+@pytest.mark.parametrize("kind", ["crash", "time-out", "recursion", "read error", "internal error"])
+def test_parse_errors_that_depend_on_the_machine_are_not_stored(tmp_path: Path, kind: str) -> None:
+    """A time-out depends on `parse-timeout` and the load, a crash or a read error on the machine:
+    the facts say so themselves (`FileFacts.reproducible`), whatever their message."""
+    facts = _machine_dependent_failures(tmp_path / "a.py")[kind]
+    assert facts.parse_error is not None
+    assert not facts.reproducible
+    stored(tmp_path, {b"k" * 20: facts})
     assert looked_up(tmp_path, [b"k" * 20]) == [None]
 
 
@@ -220,6 +236,7 @@ def test_parse_errors_that_follow_from_the_bytes_are_stored(tmp_path: Path, sour
     path = tmp_path / "a.py"
     facts = parse_file(path, "app.a", False, source)
     assert facts.parse_error is not None
+    assert facts.reproducible
     stored(tmp_path, {b"k" * 20: facts})
     assert looked_up(tmp_path, [b"k" * 20]) == [facts]
 
@@ -476,17 +493,17 @@ def project(tmp_path: Path) -> Path:
 
 
 class ParseCounter:
-    """Wraps `_parse_files` in `layerguard.api`, recording the files each call parses."""
+    """Wraps `_parse_files` in `layerguard.engine`, recording the files each call parses."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[Path]] = []
-        real = layerguard.api._parse_files
+        real = layerguard.engine._parse_files
 
         def counting(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
             self.calls.append([job.path for job in jobs])
             return real(jobs, workers=workers, timeout=timeout)
 
-        monkeypatch.setattr(layerguard.api, "_parse_files", counting)
+        monkeypatch.setattr(layerguard.engine, "_parse_files", counting)
 
     def parsed(self) -> list[Path]:
         files = [path for call in self.calls for path in call]
@@ -590,32 +607,18 @@ def test_a_run_with_a_timed_out_file_is_not_recorded(
     cannot be answered from the recorded findings of this one."""
     slow = project / "app/models/Slow.py"
     slow.write_text("x = 1\n")
-    real = layerguard.api._parse_files
+    real = layerguard.engine._parse_files
 
     def timing_out(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
+        from layerguard.facts.workers import _parse_error  # what the pool gives a file past its time
+
         parsed = real(jobs, workers=workers, timeout=timeout)
-        error = Finding(
-            slow,
-            1,
-            0,
-            1,
-            0,
-            "LG001",
-            "parse-error",
-            Severity.ERROR,
-            "Cannot check this file: parse took longer than 10 s",
-        )
-        return [
-            ParsedFile(
-                FileFacts(path=slow, module="app.models.Slow", is_package=False, parse_error=error), None
-            )
-            if p.facts.path == slow
-            else p
-            for p in parsed
-        ]
+        job = ParseJob(slow, "app.models.Slow", False, None)
+        timed_out = _parse_error(job, "parse took longer than 10 s")
+        return [ParsedFile(timed_out, None) if p.facts.path == slow else p for p in parsed]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(layerguard.api, "_parse_files", timing_out)
+        patch.setattr(layerguard.engine, "_parse_files", timing_out)
         assert ("app/models/Slow.py", "LG001", 1) in codes(project)
     counter.parsed()
     assert ("app/models/Slow.py", "LG001", 1) not in codes(project)
@@ -666,14 +669,14 @@ class FileRuleCounter:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.files: set[str] = set()
-        real = layerguard.api._guarded
+        real = layerguard.engine._guarded
 
         def counting(rule: Rule, facts: FileFacts, run: Callable[[], object]) -> list[Finding]:
             if isinstance(rule, FileRule):
                 self.files.add(facts.path.name)
             return real(rule, facts, run)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(layerguard.api, "_guarded", counting)
+        monkeypatch.setattr(layerguard.engine, "_guarded", counting)
 
     def checked(self) -> set[str]:
         files, self.files = self.files, set()

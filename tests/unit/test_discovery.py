@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layerguard.config import ConfigError, load_config
+from layerguard.api import load_config
+from layerguard.config import ConfigError
+from layerguard.context import LayerMap
+from layerguard.discovery import FileFinder, find_source_roots, module_name
 from layerguard.gitignore import IgnoreFile
 from layerguard.model import Config, Layer
-from layerguard.project import FileFinder, LayerMap, find_source_roots, module_name
 
 
 def make_tree(root: Path, files: list[str]) -> None:

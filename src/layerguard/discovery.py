@@ -1,22 +1,15 @@
-"""The project model: which files there are, their module names, and the layer of each module."""
+"""Discovery: which files the project has, their source roots and their module names."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from layerguard.config import ConfigError
 from layerguard.gitignore import IGNORE_FILE, IgnoreFile, is_ignored, read_ignore_file, repository_top
-from layerguard.globs import module_glob_matches, path_glob_matches
-from layerguard.model import Config, FileFacts
-
-if TYPE_CHECKING:
-    from layerguard.graph import ImportEdge
-    from layerguard.symbols import Symbols
+from layerguard.globs import path_glob_matches
+from layerguard.model import Config
 
 # Never source code, whatever `exclude` says (ruff skips the same tool and VCS folders).
 SKIPPED_DIRS = frozenset(
@@ -251,28 +244,61 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def find_source_roots(config: Config) -> list[Path]:
+class DiskTree:
+    """The filesystem, as `find_source_roots` asks it. os.path's tests, not Path's: they answer
+    False for a folder that may not be read, where Path's raise (the walk reports that folder)."""
+
+    is_dir = staticmethod(os.path.isdir)
+    is_file = staticmethod(os.path.isfile)
+
+    @staticmethod
+    def children(folder: Path) -> list[Path]:
+        return _children(folder)
+
+
+class MemoryTree:
+    """A tree of files given in memory (`{path: source}`), answering as `DiskTree` does."""
+
+    def __init__(self, files: Iterable[Path]) -> None:
+        self.files = frozenset(files)
+        self.folders: dict[Path, set[Path]] = {}
+        for file in self.files:
+            child = file
+            for folder in file.parents:
+                self.folders.setdefault(folder, set()).add(child)
+                child = folder
+
+    def is_dir(self, path: Path) -> bool:
+        return path in self.folders
+
+    def is_file(self, path: Path) -> bool:
+        return path in self.files
+
+    def children(self, folder: Path) -> list[Path]:
+        return sorted(self.folders.get(folder, ()))
+
+
+def find_source_roots(config: Config, tree: DiskTree | MemoryTree | None = None) -> list[Path]:
     """Folders whose children are top-level packages: `src/` or the root, plus any plain folder
     (no `__init__.py`, no Python files of its own) that holds packages, as `backend/app` does."""
-    # os.path's tests, not Path's: they answer False for a folder that may not be read, where
-    # Path's raise (the walk reports that folder).
+    tree = tree or DiskTree()
     root = config.root
     if config.packages:
-        return sorted({_package_source_root(root, name) for name in config.packages})
+        return sorted({_package_source_root(root, name, tree) for name in config.packages})
     src = root / "src"
-    base = src if os.path.isdir(src) and not os.path.exists(src / "__init__.py") else root
+    base = src if tree.is_dir(src) and not tree.is_file(src / "__init__.py") else root
     roots = [base]
-    for child in _children(base):
+    for child in tree.children(base):
         hidden_or_tool = child.name.startswith(".") or child.name in SKIPPED_DIRS
-        if not hidden_or_tool and os.path.isdir(child) and _is_container(child):
+        if not hidden_or_tool and tree.is_dir(child) and _is_container(child, tree):
             roots.append(child)
     return roots
 
 
-def _package_source_root(root: Path, name: str) -> Path:
+def _package_source_root(root: Path, name: str, tree: DiskTree | MemoryTree) -> Path:
     relative = Path(*name.split("."))
     for base in (root / "src", root):
-        if os.path.isdir(base / relative) or os.path.isfile((base / relative).with_suffix(".py")):
+        if tree.is_dir(base / relative) or tree.is_file((base / relative).with_suffix(".py")):
             return base
     raise ConfigError(
         f"{root / 'pyproject.toml'}: 'packages' names {name!r}, but neither "
@@ -280,13 +306,13 @@ def _package_source_root(root: Path, name: str) -> Path:
     )
 
 
-def _is_container(folder: Path) -> bool:
-    if os.path.exists(folder / "__init__.py"):
+def _is_container(folder: Path, tree: DiskTree | MemoryTree) -> bool:
+    if tree.is_file(folder / "__init__.py"):
         return False
-    children = _children(folder)
+    children = tree.children(folder)
     if any(c.suffix == ".py" for c in children):
         return False
-    return any(os.path.isdir(c) and os.path.exists(c / "__init__.py") for c in children)
+    return any(tree.is_dir(c) and tree.is_file(c / "__init__.py") for c in children)
 
 
 def _children(folder: Path) -> list[Path]:
@@ -309,87 +335,3 @@ def module_name(path: Path, source_roots: Sequence[Path], root: Path) -> tuple[s
     if is_package:
         parts.pop()
     return ".".join(parts) or path.parent.name, is_package
-
-
-class LayerMap:
-    """Module -> layer, by the configured globs: wiring first, then the deepest match."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.layer_of = lru_cache(maxsize=None)(self._layer_of)
-        self.is_wiring = lru_cache(maxsize=None)(self._is_wiring)
-
-    def _is_wiring(self, module: str) -> bool:
-        return any(module_glob_matches(p, module) is not None for p in self.config.wiring)
-
-    def _layer_of(self, module: str) -> str | None:
-        """The layer name, or None for wiring and unlayered modules."""
-        if self.is_wiring(module):
-            return None
-        best: tuple[int, str] | None = None
-        for layer in self.config.layers:
-            for pattern in layer.modules:
-                depth = module_glob_matches(pattern, module)
-                # Strictly deeper wins, so on a tie the layer listed first keeps it.
-                if depth is not None and (best is None or depth > best[0]):
-                    best = (depth, layer.name)
-        return best[1] if best else None
-
-    def rank(self, layer: str) -> int:
-        """0 for the top layer; a higher number is a lower layer."""
-        return next(i for i, candidate in enumerate(self.config.layers) if candidate.name == layer)
-
-
-class FileContext(Protocol):
-    """What a file rule may read besides its file's facts. Project rules get the `Project`."""
-
-    @property
-    def config(self) -> Config: ...
-
-    @property
-    def layers(self) -> LayerMap: ...
-
-    @property
-    def symbols(self) -> Symbols: ...
-
-
-@dataclass(frozen=True)
-class FileView:
-    """A `FileContext` whose symbols may be a `RecordingSymbols` (see `api.run_rules`)."""
-
-    config: Config
-    layers: LayerMap
-    symbols: Symbols
-
-
-@dataclass
-class Project:
-    """Every file's facts, the files to report on, and the layer map: what project rules read."""
-
-    config: Config
-    files: tuple[FileFacts, ...]
-    checked: frozenset[Path]
-    layers: LayerMap = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.layers = LayerMap(self.config)
-
-    @cached_property
-    def by_module(self) -> dict[str, FileFacts]:
-        return {facts.module: facts for facts in self.files}
-
-    @cached_property
-    def symbols(self) -> Symbols:
-        """Classes, functions and assignments of every file, by qualified name."""
-        from layerguard.symbols import Symbols
-
-        return Symbols(self.files)
-
-    @cached_property
-    def edges(self) -> tuple[ImportEdge, ...]:
-        from layerguard.graph import resolve_imports
-
-        return resolve_imports(self)
-
-    def is_checked(self, facts: FileFacts) -> bool:
-        return facts.path in self.checked

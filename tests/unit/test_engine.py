@@ -1,0 +1,127 @@
+"""The Workspace keeps one project's files and facts across calls: an edit re-reads and re-parses
+only the edited file, and gives the findings a fresh run gives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+import layerguard.engine
+from layerguard.api import check, load_config
+from layerguard.engine import Workspace
+from layerguard.facts.jobs import ParseJob
+from layerguard.facts.workers import ParsedFile
+
+PROJECT = {
+    "pyproject.toml": "[project]\nname = 'app'\n\n[tool.layerguard]\nselect = ['LG1']\n",
+    "app/__init__.py": "",
+    "app/models/__init__.py": "",
+    "app/models/User.py": "class User:\n    pass\n",
+    "app/services/__init__.py": "",
+    "app/services/UserService.py": "from app.models.User import User\n\n\nclass UserService:\n    pass\n",
+    "app/api/__init__.py": "",
+    "app/api/users.py": "from app.services.UserService import UserService\n",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+class Counters:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.read: list[Path] = []
+        self.parsed: list[Path] = []
+        real_read, real_parse = layerguard.engine.read_regular_file, layerguard.engine._parse_files
+
+        def reading(path: Path) -> bytes | None:
+            self.read.append(path)
+            return real_read(path)
+
+        def parsing(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
+            self.parsed += [job.path for job in jobs]
+            return real_parse(jobs, workers=workers, timeout=timeout)
+
+        monkeypatch.setattr(layerguard.engine, "read_regular_file", reading)
+        monkeypatch.setattr(layerguard.engine, "_parse_files", parsing)
+
+    def take(self) -> tuple[list[str], list[str]]:
+        taken = sorted(p.name for p in self.read), sorted(p.name for p in self.parsed)
+        self.read.clear()
+        self.parsed.clear()
+        return taken
+
+
+def codes(findings: Sequence[layerguard.engine.Finding]) -> list[tuple[str, int, str]]:
+    return [(f.path.name, f.line, f.code) for f in findings]
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_an_edit_rereads_and_reparses_only_the_edited_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch, cache: bool
+) -> None:
+    monkeypatch.chdir(project)
+    counters = Counters(monkeypatch)
+    workspace = Workspace(load_config([project]), jobs=1, cache=cache)
+    assert codes(workspace.check([project]).findings) == []
+    read, parsed = counters.take()
+    assert len(read) == len(parsed) == 7
+
+    assert codes(workspace.check([project]).findings) == []
+    assert counters.take() == ([], [])  # nothing changed: nothing read, nothing parsed
+
+    edited = project / "app/models/User.py"
+    workspace.update(edited, "from app.api.users import UserService\n\n\nclass User:\n    pass\n")
+    findings = workspace.check([project]).findings
+    assert codes(findings) == [("User.py", 1, "LG101")]
+    assert counters.take() == ([], ["User.py"])  # the text came from `update`: not read
+
+    edited.write_text("from app.api.users import UserService\n\n\nclass User:\n    pass\n")
+    assert codes(findings) == codes(check([project], cache=False, jobs=1).findings)
+
+
+def test_remove_drops_a_file_and_its_imports(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    workspace = Workspace(load_config([project]), jobs=1, cache=False)
+    bad = project / "app/models/Bad.py"
+    bad.write_text("from app.api import users\n")
+    workspace.update(bad, bad.read_bytes())
+    assert codes(workspace.check([project]).findings) == [("Bad.py", 1, "LG101")]
+    bad.unlink()
+    workspace.remove(bad)
+    assert codes(workspace.check([project]).findings) == []
+
+
+def test_update_of_a_new_file_adds_it_to_the_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    workspace = Workspace(load_config([project]), jobs=1, cache=False)
+    assert workspace.check([project]).files_checked == 7
+    new = project / "app/models/Order.py"
+    new.write_text("from app.services.UserService import UserService\n")
+    workspace.update(new, new.read_bytes())
+    report = workspace.check([project])
+    assert report.files_checked == 8
+    assert codes(report.findings) == [("Order.py", 1, "LG101")]
+
+
+def test_check_with_a_config_applies_select_and_ignore(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check(config=...)` used to drop `select`/`ignore` silently."""
+    monkeypatch.chdir(project)
+    (project / "app/models/User.py").write_text("from app.api.users import UserService\n")
+    config = load_config([project])
+    assert codes(check([project], config=config, cache=False).findings) == [("User.py", 1, "LG101")]
+    assert codes(check([project], config=config, ignore=["LG101"], cache=False).findings) == []
+    assert codes(check([project], config=config, select=["LG4"], cache=False).findings) == []
+    assert [m.code for m in check([project], config=config, select=["LG101"], cache=False).rules] == [
+        "LG000",
+        "LG001",
+        "LG101",
+    ]
