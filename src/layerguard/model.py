@@ -7,6 +7,7 @@ Lines are 1-based.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +191,9 @@ class ExprFact:
 
 
 TEXT_LIMIT = 200
+# A database URL: `dialect[+driver]://` followed by more text. The extractor records the string
+# constants it matches (`FileFacts.dsn_strings`); LG303 reads their dialect and driver.
+DSN_RE = re.compile(r"(?P<dialect>[a-z][a-z0-9]*)(?:\+(?P<driver>[a-z0-9_]+))?://(?P<rest>\S.*)", re.S)
 
 
 @dataclass(frozen=True)

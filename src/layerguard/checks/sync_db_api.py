@@ -3,7 +3,6 @@ and database URLs without an async driver."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from layerguard.checks.sessions import (
     SessionKind,
     sessionmaker_kind,
 )
-from layerguard.model import CallFact, FileFacts, Finding, ImportFact, RuleMeta, Severity, StringFact
+from layerguard.model import DSN_RE, CallFact, FileFacts, Finding, ImportFact, RuleMeta, Severity, StringFact
 
 if TYPE_CHECKING:
     from layerguard.context import FileView
@@ -28,8 +27,7 @@ SYNC_DRIVERS = frozenset({"psycopg2", "pymysql", "MySQLdb", "sqlite3"})
 # How a module opens a connection with a driver. A driver imported only for its exceptions or
 # version (`except sqlite3.OperationalError`, which aiosqlite raises) is no sync access.
 DRIVER_CONNECTIONS = frozenset({"connect", "Connect", "Connection"})
-# `dialect[+driver]://rest`: the dialects SQLAlchemy URLs name, and the drivers that are async.
-DSN_RE = re.compile(r"(?P<dialect>[a-z][a-z0-9]*)(?:\+(?P<driver>[a-z0-9_]+))?://(?P<rest>.*)", re.S)
+# The dialects SQLAlchemy URLs name (in `model.DSN_RE`'s `dialect`), and the drivers that are async.
 DATABASE_DIALECTS = frozenset(
     {"postgresql", "postgres", "mysql", "mariadb", "sqlite", "mssql", "oracle", "cockroachdb"}
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 from layerguard.facts.complexity import function_complexity
 from layerguard.facts.summarize import ImportNames, Summarizer, dotted_name
 from layerguard.model import (
+    DSN_RE,
     AssignmentFact,
     CallFact,
     CallFilter,
@@ -34,8 +35,6 @@ PEP604_NAMES = frozenset({"Optional", "Union"})
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.I)
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-# `dialect[+driver]://` followed by more text: a database URL (LG303).
-DSN_RE = re.compile(r"^[a-z][a-z0-9]*(?:\+[a-z0-9_]+)?://\S")
 
 
 class SourceLines:

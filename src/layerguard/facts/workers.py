@@ -119,11 +119,6 @@ class ParsedFile(NamedTuple):
     pickled: bytes | None
 
 
-def parse_files(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
-    """Facts for every job, in the order of `jobs` (see `parse_files_pickled`)."""
-    return [parsed.facts for parsed in parse_files_pickled(jobs, workers=workers, timeout=timeout)]
-
-
 def parse_files_pickled(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
     """Facts for every job, in the order of `jobs`. Never raises for a bad file: a file whose
     parse crashes the process (segfault), raises RecursionError/MemoryError, or exceeds `timeout`

@@ -22,14 +22,20 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from layerguard.facts import cst_to_ast, workers
-from layerguard.facts.workers import POOL_MIN_FILES, ParseJob, parse_files
+from layerguard.facts.workers import POOL_MIN_FILES, ParseJob, parse_files_pickled
 from layerguard.model import FileFacts
+
+
+def parse_files(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+    """The facts of every job, in job order."""
+    return [parsed.facts for parsed in parse_files_pickled(jobs, workers=workers, timeout=timeout)]
+
 
 TIMEOUT = 2.0
 # A first line that CPython's ast rejects on every version (too many nested parentheses) and
@@ -164,8 +170,9 @@ def test_libcst_never_runs_in_the_calling_process(tmp_path: Path) -> None:
         f"""
         import sys
         from pathlib import Path
-        from layerguard.facts.workers import ParseJob, parse_files
-        [facts] = parse_files([ParseJob(Path({str(newer)!r}), "newer", False, None)], workers=1, timeout=10)
+        from layerguard.facts.workers import ParseJob, parse_files_pickled
+        job = ParseJob(Path({str(newer)!r}), "newer", False, None)
+        [(facts, _)] = parse_files_pickled([job], workers=1, timeout=10)
         assert facts.parse_error is None, facts.parse_error
         assert [i.module for i in facts.imports] == ["app.newer"], facts.imports
         assert "libcst" not in sys.modules, "libcst was imported by the caller"
