@@ -174,22 +174,22 @@ def _selectors(value: object, where: _Where, key: str) -> tuple[str, ...]:
     return tuple(_check_selector(item, where, key) for item in _string_list(value, where, key))
 
 
-def _path_globs(value: object, where: _Where, key: str) -> tuple[str, ...]:
-    globs = _string_list(value, where, key)
-    for pattern in globs:
-        problem = path_glob_problem(pattern)
-        if problem is not None:
-            raise where.error(f"'{key}' has {_show(pattern)}: {problem}")
-    return globs
+def _globs(problem_of: Callable[[str], str | None]) -> Callable[[object, _Where, str], tuple[str, ...]]:
+    """A validator of a list of globs, each checked with `problem_of` (None: no problem)."""
+
+    def validate(value: object, where: _Where, key: str) -> tuple[str, ...]:
+        globs = _string_list(value, where, key)
+        for pattern in globs:
+            problem = problem_of(pattern)
+            if problem is not None:
+                raise where.error(f"'{key}' has {_show(pattern)}: {problem}")
+        return globs
+
+    return validate
 
 
-def _module_globs(value: object, where: _Where, key: str) -> tuple[str, ...]:
-    globs = _string_list(value, where, key)
-    for pattern in globs:
-        problem = module_glob_problem(pattern)
-        if problem is not None:
-            raise where.error(f"'{key}' has {_show(pattern)}: {problem}")
-    return globs
+_path_globs = _globs(path_glob_problem)
+_module_globs = _globs(module_glob_problem)
 
 
 def _package_names(value: object, where: _Where, key: str) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from terminal import run_in_pty
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -722,32 +722,6 @@ def test_text_output_to_a_pipe_has_no_ansi_codes(mixed: Path, no_color: str | No
     assert result.returncode == 1
     assert "\x1b" not in result.stdout
     assert "LG101" in result.stdout
-
-
-def run_in_pty(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
-    """Run the CLI with stdout on a pseudo-terminal; return its exit code and output."""
-    main, secondary = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "layerguard", *args],
-            cwd=cwd,
-            stdout=secondary,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-    finally:
-        os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # EIO once the child has closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    return process.wait(timeout=TIMEOUT), b"".join(chunks).decode("utf-8", "replace")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import signal
 import stat
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import run_in_pty
 
 from layerguard.api import check
 from layerguard.reporters import render
@@ -76,32 +76,6 @@ def make_project(root: Path, files: dict[str, str | bytes]) -> Path:
             (folder / "__init__.py").touch()
             folder = folder.parent
     return root
-
-
-def run_in_pty(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
-    """Run the CLI with stdout on a pseudo-terminal; its exit code and output."""
-    main, secondary = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "layerguard", *args],
-            cwd=cwd,
-            stdout=secondary,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-    finally:
-        os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # EIO once the child has closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    return process.wait(timeout=TIMEOUT), b"".join(chunks).decode("utf-8", "replace")
 
 
 # --- item 2 and 4: reports show the bytes that were parsed, never a second read -----------------
