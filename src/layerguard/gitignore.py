@@ -12,9 +12,11 @@ from __future__ import annotations
 import errno
 import os
 import re
-import stat
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from layerguard.files import NotRegularFile, read_regular_file
 
 if TYPE_CHECKING:
     import pathspec
@@ -64,20 +66,14 @@ def is_ignored(rules: Sequence[IgnoreFile], path: str, is_dir: bool) -> bool:
 def read_ignore_file(path: str, applies_to: str) -> IgnoreFile | None:
     """The ignore file at `path` for paths below `applies_to`; None when there is none (or it
     is not a regular file). Raises OSError when it exists but cannot be read."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        descriptor = os.open(path, flags)
+        data = read_regular_file(Path(path), follow_symlinks=False)
+    except NotRegularFile:  # a FIFO would block the read
+        return None
     except OSError as error:
         if error.errno in _ABSENT:
             return None
         raise
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # a FIFO would block the read
-            return None
-        with open(descriptor, "rb", closefd=False) as file:
-            data = file.read()
-    finally:
-        os.close(descriptor)
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")  # git skips a BOM
     lines = text.splitlines()
     if not any(line.strip() and not line.startswith("#") for line in lines):
