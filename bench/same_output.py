@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="--jobs for layerguard (default: its own)")
     parser.add_argument("--diff-lines", type=int, default=20, help="diff lines shown per difference")
     parser.add_argument("--keep", type=Path, default=None, help="save every output in this folder")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     roots = [root.resolve() for root in args.roots]
     if args.pypi:
         args.work.mkdir(parents=True, exist_ok=True)

@@ -280,7 +280,11 @@ def test_ctrl_c_stops_busy_workers_at_once(tmp_path: Path) -> None:
 def test_recursion_in_ast_is_an_lg001_in_process(tmp_path: Path) -> None:
     chain = write(tmp_path, "chain.py", "x = a" + ".b()" * 5000 + "\n")
     [facts] = parse_files([chain], workers=1, timeout=TIMEOUT)
-    assert message(facts) == "Cannot check this file: too deeply nested for the parser"
+    # Python 3.10's parser takes the chain and the fact extractor runs out of recursion instead.
+    assert message(facts) in (
+        "Cannot check this file: too deeply nested for the parser",
+        "Cannot check this file: too deeply nested to analyse",
+    )
 
 
 def test_a_file_that_vanished_before_its_parse(tmp_path: Path) -> None:
