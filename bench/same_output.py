@@ -10,7 +10,8 @@ with the tool's version blanked) and the stdout bytes and exit codes are compare
 unified diff is printed for each difference. `--pypi NAME==VERSION` downloads that wheel
 (`pip download --no-deps`), unpacks it under --work and checks the unpacked folder with the
 realworld tests' configuration (a `layerguard.toml`: no gitignore, every rule selected), unless
-it already has one. Exit 0 when everything is identical, 1 otherwise.
+it already has one. Each run's address space is capped (--memory-limit); --mask REGEX hides
+what differs from run to run (a PID). Exit 0 when everything is identical, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import difflib
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,14 +55,23 @@ def fetch(spec: str, work: Path) -> Path:
     return target
 
 
-def run(python: str, root: Path, fmt: str, jobs: int | None) -> tuple[bytes, int, bytes]:
-    """stdout (SARIF's tool version blanked), exit code and stderr of one check."""
+def run(python: str, root: Path, fmt: str, args: argparse.Namespace) -> tuple[bytes, int, bytes]:
+    """stdout (SARIF's tool version blanked, --mask applied), exit code and stderr of one check."""
     command = [python, "-m", "layerguard", "check", "--no-cache", "--format", fmt]
-    if jobs is not None:
-        command += ["--jobs", str(jobs)]
+    if args.jobs is not None:
+        command += ["--jobs", str(args.jobs)]
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "PYTHONPATH")}
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=1800, check=False)
+    limit = args.memory_limit * 2**20
+
+    def cap_memory() -> None:  # an old layerguard may read /dev/zero through a link until OOM
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    result = subprocess.run(
+        command, cwd=root, env=env, capture_output=True, timeout=1800, check=False, preexec_fn=cap_memory
+    )
     stdout = SARIF_VERSION.sub(rb'\1""', result.stdout, count=1) if fmt == "sarif" else result.stdout
+    for mask in args.mask:
+        stdout = re.sub(mask.encode(), b"<masked>", stdout)
     return stdout, result.returncode, result.stderr
 
 
@@ -81,7 +92,7 @@ def short_diff(old: bytes, new: bytes, limit: int) -> str:
 
 def compare(old: str, new: str, root: Path, fmt: str, args: argparse.Namespace) -> bool:
     """Print one line (and a diff when they differ); True when identical."""
-    (out_a, code_a, err_a), (out_b, code_b, err_b) = (run(p, root, fmt, args.jobs) for p in (old, new))
+    (out_a, code_a, err_a), (out_b, code_b, err_b) = (run(p, root, fmt, args) for p in (old, new))
     if args.keep is not None:
         for side, out in (("old", out_a), ("new", out_b)):
             (args.keep / f"{root.name}.{fmt}.{side}").write_bytes(out)
@@ -112,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="--jobs for layerguard (default: its own)")
     parser.add_argument("--diff-lines", type=int, default=20, help="diff lines shown per difference")
     parser.add_argument("--keep", type=Path, default=None, help="save every output in this folder")
+    parser.add_argument("--mask", action="append", default=[], metavar="REGEX",
+                        help="replaced in both outputs before comparing (e.g. '/proc/[0-9]+/')")  # fmt: skip
+    parser.add_argument("--memory-limit", type=int, default=4096, help="address space per run, MiB")
     args = parser.parse_intermixed_args(argv)
     roots = [root.resolve() for root in args.roots]
     if args.pypi:

@@ -25,6 +25,7 @@ import copy
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,7 +99,9 @@ def layers_contract() -> str:
 
 
 def run_import_linter(root: Path, config: str) -> str:
-    lint_imports = shutil.which("lint-imports")
+    # The one installed beside this interpreter (a venv run without activating it), else PATH's.
+    beside = Path(sys.executable).parent / "lint-imports"
+    lint_imports = str(beside) if beside.is_file() else shutil.which("lint-imports")
     if lint_imports is None:
         pytest.skip("import-linter is not installed (it is in the test extras)")
     (root / "contracts.ini").write_text(config)
