@@ -67,8 +67,9 @@ def run(python: str, root: Path, fmt: str, args: argparse.Namespace) -> tuple[by
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     result = subprocess.run(
-        command, cwd=root, env=env, capture_output=True, timeout=1800, check=False, preexec_fn=cap_memory
-    )
+        command, cwd=root, env=env, capture_output=True, timeout=1800, check=False,
+        preexec_fn=cap_memory if limit else None,
+    )  # fmt: skip
     stdout = SARIF_VERSION.sub(rb'\1""', result.stdout, count=1) if fmt == "sarif" else result.stdout
     for mask in args.mask:
         stdout = re.sub(mask.encode(), b"<masked>", stdout)
@@ -125,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="save every output in this folder")
     parser.add_argument("--mask", action="append", default=[], metavar="REGEX",
                         help="replaced in both outputs before comparing (e.g. '/proc/[0-9]+/')")  # fmt: skip
-    parser.add_argument("--memory-limit", type=int, default=4096, help="address space per run, MiB")
+    parser.add_argument("--memory-limit", type=int, default=4096, help="address space per run, MiB (0: none)")
     args = parser.parse_intermixed_args(argv)
     roots = [root.resolve() for root in args.roots]
     if args.pypi:
