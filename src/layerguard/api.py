@@ -14,7 +14,7 @@ from layerguard.checks import ALL_METAS
 from layerguard.config import load_config as load_configuration
 from layerguard.config import load_config_text, with_command_line_selectors
 from layerguard.context import ProjectView
-from layerguard.engine import Workspace
+from layerguard.engine import Workspace, collector_paused
 from layerguard.model import Config, Report
 
 
@@ -74,10 +74,15 @@ def check(
         )
     elif select is not None or ignore is not None:
         config = with_command_line_selectors(config, select, ignore, rules=ALL_METAS)
-    workspace = Workspace(config, jobs=jobs, cache=cache)
-    for path, data in (sources or {}).items():
-        workspace.update(path, data)
-    return workspace.check(given)
+    # The Workspace keeps every file's facts: paused until it is gone, the collector never walks
+    # them (one edit on prefect: 0.3 s).
+    with collector_paused():
+        workspace = Workspace(config, jobs=jobs, cache=cache)
+        for path, data in (sources or {}).items():
+            workspace.update(path, data)
+        report = workspace.check(given)
+        del workspace
+    return report
 
 
 def load_project(

@@ -107,6 +107,16 @@ def _require_existing(paths: Sequence[Path]) -> None:
 
 def check(args: argparse.Namespace) -> int:
     """Check the project and report findings."""
+    from layerguard.engine import collector_paused
+
+    # A run's facts and findings are a few hundred thousand objects that refcounting frees: the
+    # cyclic collector would walk them all, more than once, while the report is rendered
+    # (10,000 files, warm: 0.2 s). This process ends after one check.
+    with collector_paused():
+        return _check(args)
+
+
+def _check(args: argparse.Namespace) -> int:
     from layerguard.api import check as run_check
     from layerguard.reporters import render
 

@@ -118,7 +118,7 @@ class Workspace:
         """The sorted findings located in `paths` (files or folders; default: the current
         directory), computed against the whole project's import graph."""
         given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
-        with _collector_paused():
+        with collector_paused():
             findings, files_checked = self._findings(given)
         pipeline = tuple(meta for meta in PIPELINE_RULES if is_rule_enabled(self.config, meta))
         # Reports quote the bytes that were parsed, never a second read of the disk.
@@ -134,7 +134,7 @@ class Workspace:
         """Every project file's facts and which of them `paths` name: what `graph` and `init` read."""
         given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
         checked, jobs = self._parse_jobs(given)
-        with _collector_paused():
+        with collector_paused():
             cache = FactsCache.open(self.config.root) if self.use_cache else None
             facts = self._facts_of(jobs, cache)
         return ProjectView(self.config, tuple(facts), frozenset(checked))
@@ -269,13 +269,16 @@ class Workspace:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A run builds or unpickles a few hundred thousand small objects (prefect: ~660k). With the
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (nested blocks keep it off).
+
+    A run builds or unpickles a few hundred thousand small objects (prefect: ~660k). With the
     cyclic collector on, it rescans them as they arrive and on every later collection (0.4 s of
     a 1 s warm run on prefect, the rules slowed by as much again, 2 s more to unpickle a cold
     run's facts). Facts are immutable and acyclic, so refcounting frees them; the cycles parsing
-    leaves are collected file by file (`workers.parse_job`). When the run ends the facts are
-    gone, so the first collection afterwards has little to scan."""
+    leaves are collected file by file (`workers.parse_job`). Callers keep it paused until the
+    facts are gone (`api.check`: the Workspace's lifetime; the CLI: the whole command), so the
+    first collection afterwards has little to walk."""
     enabled = gc.isenabled()
     gc.disable()
     try:

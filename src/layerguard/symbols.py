@@ -165,7 +165,10 @@ class Symbols:
         class's merged mapping is computed once and remembered under `own` (pass the same
         function each time), so a rule asking for every class of a 10,000-class chain does
         linear work, not quadratic. Do not change what you are given."""
-        exact = cast("dict[int, tuple[ClassFact, Mapping[str, V]]]", self._inherited.setdefault(own, {}))
+        # Keyed by the function, not a bound method of this Symbols: that would be a reference
+        # cycle keeping every file's facts alive until the cyclic collector runs.
+        key = getattr(own, "__func__", own)
+        exact = cast("dict[int, tuple[ClassFact, Mapping[str, V]]]", self._inherited.setdefault(key, {}))
         return _Lineage(self, own, exact).of(cls, facts)
 
     @cached_property
