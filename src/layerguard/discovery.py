@@ -179,7 +179,10 @@ class FileFinder:
             return False
         if not name.startswith(self._root_prefix) and not os.path.islink(name):
             return False
-        shown = real.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        # The link's own text where there is one: a resolved `/proc/self/mem` names this
+        # process's pid, and output must not change from run to run.
+        target = os.readlink(name) if os.path.islink(name) else real
+        shown = target.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         self._refuse(name, f"Symbolic link to {shown}, outside the project: not read")
         return True
 
