@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from terminal import run_in_pty
+from cli_runner import cli_env, run_cli, run_in_pty
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,28 +31,6 @@ FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """The current environment without colour switches, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python -m layerguard ARGS` in `cwd`, output captured as text."""
-    return subprocess.run(
-        [sys.executable, "-m", "layerguard", *map(str, args)],
-        check=False,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=cli_env() if env is None else env,
-        timeout=TIMEOUT,
-    )
 
 
 def without_naming_rules(config: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_runner import cli_env, run_cli
 
 # A FIFO `.python-version` used to hang every command: a hang must fail the test, not the suite.
 TIMEOUT = 60
@@ -26,14 +27,12 @@ SOURCE = "def handler(x: int) -> int:\n    return x\n"
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
     return subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, env=env, timeout=TIMEOUT, check=False
+        args, cwd=cwd, capture_output=True, text=True, env=cli_env(), timeout=TIMEOUT, check=False
     )
 
 
-def layerguard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-m", "layerguard", *args], cwd)
+layerguard = run_cli
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from terminal import run_in_pty
+from cli_runner import cli_env, run_cli, run_in_pty
 
 from layerguard.api import check
 from layerguard.reporters import render
@@ -30,34 +30,6 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only")
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """The current environment without colour switches, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str | Path,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    timeout: float = TIMEOUT,
-    encoding: str = "utf-8",
-) -> subprocess.CompletedProcess[str]:
-    """`python -m layerguard ARGS`, output decoded as `encoding` (strictly: a byte the CLI should
-    not have written fails the test); a hang fails the test (TimeoutExpired) instead of blocking."""
-    return subprocess.run(
-        [sys.executable, "-m", "layerguard", *map(str, args)],
-        check=False,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding=encoding,
-        env=cli_env() if env is None else env,
-        timeout=timeout,
-    )
 
 
 def make_project(root: Path, files: dict[str, str | bytes]) -> Path:

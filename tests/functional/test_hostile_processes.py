@@ -19,23 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "tests" / "fixtures" / "fortress_app"
 TIMEOUT = 120
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-
-
-def layerguard(*args: str, cwd: Path, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "layerguard", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def project_with_modules(root: Path, count: int, *, body_lines: int = 1) -> Path:
@@ -161,7 +151,7 @@ def test_flake8_in_parallel_on_a_cold_cache_gives_layerguards_findings(tmp_path:
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stdout + result.stderr
     shutil.rmtree(project / ".layerguard_cache")
-    concise = layerguard("check", "--no-cache", "--format", "concise", "app", cwd=project)
+    concise = run_cli("check", "--no-cache", "--format", "concise", "app", cwd=project)
     # flake8 shows no LG finding in a file its own parser rejects (SPEC §6): Newer.py on a
     # Python older than 3.12, and LG001 everywhere.
     flake8_rejects = {"app/services/Newer.py"} if sys.version_info < (3, 12) else set()
@@ -191,9 +181,7 @@ def test_a_file_past_the_parse_timeout_is_an_lg001_whatever_the_jobs(tmp_path: P
     for project in (big, small):
         for jobs in ("1", "2"):
             started = time.monotonic()
-            result = layerguard(
-                "check", "--no-cache", "--format", "concise", "--jobs", jobs, ".", cwd=project
-            )
+            result = run_cli("check", "--no-cache", "--format", "concise", "--jobs", jobs, ".", cwd=project)
             outputs[project.parent.name, jobs] = (result.stdout, result.returncode)
             assert "app/generated.py:1:1: LG001 " in result.stdout, (project, jobs, result.stdout[-2000:])
             assert "parse took longer than 1" in result.stdout
@@ -221,7 +209,7 @@ def test_a_huge_jobs_number_starts_no_more_workers_than_the_cap(tmp_path: Path) 
     assert cli.returncode == 1
     assert b"LG101" in output
     assert 1 <= most <= cap
-    expected = layerguard("check", "--no-cache", "--format", "concise", ".", cwd=project)
+    expected = run_cli("check", "--no-cache", "--format", "concise", ".", cwd=project)
     assert output.decode() == expected.stdout
 
 
@@ -262,7 +250,7 @@ def test_a_12000_class_inheritance_chain_is_checked_in_linear_time(tmp_path: Pat
     """LG701 looks for the envelope's fields in every class, own or inherited, and LG702 for
     secret fields: walking every class's ancestors took 91 s on 12,000 classes (quadratic)."""
     project = chain_project(tmp_path, 12_000)
-    result = layerguard(
+    result = run_cli(
         "check", "--no-cache", "--format", "concise", "--select", "LG7", ".", cwd=project, timeout=40
     )
     assert result.returncode == 1, result.stderr

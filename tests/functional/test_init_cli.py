@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,21 +12,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from cli_runner import run_cli
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "init_src_layout"
-TIMEOUT = 120
-
-
-def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
-    return subprocess.run(
-        [sys.executable, "-m", "layerguard", *map(str, args)],
-        check=False,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=TIMEOUT,
-    )
 
 
 def project(tmp_path: Path) -> Path:
