@@ -19,27 +19,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ImportEdge:
-    """`importer` imports project module `imported` by the statement in `fact`."""
+    """`importer` imports project module `imported` by the statement in `fact`; `names` are
+    every name that statement imports from it (`from m import A, B`: both facts, `fact` first)."""
 
     importer: FileFacts
     imported: str
     fact: ImportFact
+    names: tuple[ImportFact, ...] = ()
 
 
 def resolve_imports(files: Iterable[FileFacts], modules: Mapping[str, FileFacts]) -> tuple[ImportEdge, ...]:
     """Every import of a project module (a key of `modules`) by one of `files`, in file and
-    line order."""
+    line order: one edge per statement and imported module."""
     edges: list[ImportEdge] = []
     for facts in files:
-        seen: set[tuple[int, int, str]] = set()
+        found: dict[tuple[int, int, str], list[ImportFact]] = {}
         for fact in facts.imports:
             target = resolve_import(facts, fact, modules)
-            if target is None or target == facts.module:
-                continue
-            key = (fact.statement.line, fact.statement.column, target)
-            if key not in seen:
-                seen.add(key)
-                edges.append(ImportEdge(facts, target, fact))
+            if target is not None and target != facts.module:
+                found.setdefault((fact.statement.line, fact.statement.column, target), []).append(fact)
+        edges += (
+            ImportEdge(facts, target, names[0], tuple(names)) for (_, _, target), names in found.items()
+        )
     return tuple(edges)
 
 

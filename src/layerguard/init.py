@@ -45,33 +45,15 @@ from layerguard.context import LayerMap, ProjectView
 from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches
-from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
+from layerguard.model import Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
+from layerguard.symbol_kinds import is_pydantic_model, is_table_class
 from layerguard.tomledit import TomlEditError, has_table, put_section
 
 SECTION = ("tool", "layerguard")
 LAYER_NAMES = tuple(layer.name for layer in FORTRESS_LAYERS)
 PRESET_GLOBS = {layer.name: layer.modules for layer in FORTRESS_LAYERS}
 DB_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
-ORM_BASES = frozenset(
-    {
-        "sqlalchemy.orm.DeclarativeBase",
-        "sqlalchemy.orm.DeclarativeBaseNoMeta",
-        "sqlalchemy.orm.decl_api.DeclarativeBase",
-        "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
-    }
-)
-DECLARATIVE_FACTORIES = frozenset(
-    {
-        "sqlalchemy.orm.declarative_base",
-        "sqlalchemy.orm.decl_api.declarative_base",
-        "sqlalchemy.ext.declarative.declarative_base",
-    }
-)
-SQLMODEL = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
-PYDANTIC_MODEL = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
-PYDANTIC_SETTINGS = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings"})
-TABLE_FIELDS = frozenset({"__tablename__", "__table__"})
 DEFAULT_PROVIDERS = Config(root=Path()).session_providers
 # A folder becomes one glob when this share of its unlayered modules belongs to the layer.
 FOLDER_SHARE = 0.75
@@ -237,7 +219,7 @@ def content_roles(project: ProjectView, parsed: list[FileFacts]) -> tuple[dict[s
         if find_route_handlers(facts):
             roles[facts.module], evidence[facts.module] = ENDPOINT, ROUTE_HANDLERS
             continue
-        tables = any(_is_table_class(c, facts, project) for c in facts.classes)
+        tables = any(is_table_class(c, facts, project.symbols) for c in facts.classes)
         placed = layers.layer_of(facts.module)
         if placed is None and tables:
             roles[facts.module], evidence[facts.module] = MODEL, TABLE_CLASSES
@@ -281,31 +263,6 @@ def _imported_modules(project: ProjectView) -> dict[str, set[str]]:
 
 def _imports_db(facts: FileFacts) -> bool:
     return any(i.level == 0 and i.module.split(".")[0] in DB_PACKAGES for i in facts.imports)
-
-
-def _is_table_class(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
-    """A mapped table: `__tablename__`, a SQLModel class with `table=True`, or a class below a
-    declarative base (the base itself, `class Base(DeclarativeBase)`, is no table)."""
-    if any(field.name in TABLE_FIELDS for field in cls.fields):
-        return True
-    ancestors = list(project.symbols.ancestors(cls, facts))
-    table = dict(cls.keywords).get("table")
-    if table is not None and table.text == "True" and SQLMODEL & {a for a in ancestors if isinstance(a, str)}:
-        return True
-    chain = [(cls, facts), *(a for a in ancestors if not isinstance(a, str))]
-    if any(base.qualified in ORM_BASES for klass, _ in chain[1:] for base in klass.bases):
-        return True
-    return any(_is_declarative_base(base, where, project) for klass, where in chain for base in klass.bases)
-
-
-def _is_declarative_base(base: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
-    """`Base` bound to `declarative_base()` or `registry().generate_base()`."""
-    found = project.symbols.resolve(base.qualified, facts) if base.qualified else None
-    if found is None or isinstance(found[0], (ClassFact, FunctionFact)):
-        return False
-    value = found[0].value
-    callee = value.qualified or "" if value is not None and value.kind == "call" else ""
-    return callee in DECLARATIVE_FACTORIES or callee.endswith(".generate_base")
 
 
 # --- Globs for what the preset misses. ---
@@ -513,15 +470,10 @@ def _pydantic_elsewhere(project: ProjectView, parsed: list[FileFacts], preset: L
         if project.layers.layer_of(facts.module) is not None or preset.is_wiring(facts.module):
             continue
         for cls in facts.classes:
-            if cls.module_level and _is_pydantic_model(cls, facts, project):
+            if cls.module_level and is_pydantic_model(cls, facts, project.symbols):
                 found.append(facts.module)
                 break
     return tuple(found)
-
-
-def _is_pydantic_model(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
-    outside = {a for a in project.symbols.ancestors(cls, facts) if isinstance(a, str)}
-    return bool(outside & (PYDANTIC_MODEL | SQLMODEL)) and not outside & PYDANTIC_SETTINGS
 
 
 def _naming(project: ProjectView) -> Naming:

@@ -49,16 +49,25 @@ def is_upward(project: ProjectView, importer_layer: str, imported_layer: str) ->
     return project.layers.rank(imported_layer) < project.layers.rank(importer_layer)
 
 
+def edge_layers(project: ProjectView, edge: ImportEdge) -> tuple[tuple[str, str | None], ...]:
+    """The layers of what `edge` brings in, as (layer, the imported name that brings it, or
+    None for the module itself), first name first; empty when it brings in no layer."""
+    layer = project.layers.layer_of(edge.imported)
+    return ((layer, None),) if layer is not None else ()
+
+
 def forbidden_imports(project: ProjectView) -> Iterator[ForbiddenImport]:
-    """Direct imports, in checked files, of a layer the importer's layer may not import."""
+    """Direct imports, in checked files, of a layer the importer's layer may not import: one
+    per statement and imported module, for the first forbidden layer it brings in."""
     layers = project.layers
     for edge in counted_edges(project):
         if not project.is_checked(edge.importer):
             continue
         importer_layer = layers.layer_of(edge.importer.module)
-        imported_layer = layers.layer_of(edge.imported)
-        if importer_layer is None or imported_layer is None:
+        if importer_layer is None:
             continue
-        if forbids(project, importer_layer, imported_layer):
-            upward = is_upward(project, importer_layer, imported_layer)
-            yield ForbiddenImport(edge, importer_layer, imported_layer, upward)
+        for imported_layer, _name in edge_layers(project, edge):
+            if forbids(project, importer_layer, imported_layer):
+                upward = is_upward(project, importer_layer, imported_layer)
+                yield ForbiddenImport(edge, importer_layer, imported_layer, upward)
+                break

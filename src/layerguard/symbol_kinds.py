@@ -1,0 +1,154 @@
+"""What a module-level name is: an ORM class, a Pydantic model, one of the neutral kinds, or a
+plain function, class or value (SPEC §1, "What an import brings in").
+
+Read by the layer rules (an import is classified by what it brings in) and by `init` (a module
+is a model module when it defines ORM classes). Pure: facts and `Symbols` only.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+from layerguard.model import AssignmentFact, ClassFact, ExprFact, FileFacts, FunctionFact
+from layerguard.symbols import Symbol, Symbols
+
+ORM_BASES = frozenset(
+    {
+        "sqlalchemy.orm.DeclarativeBase",
+        "sqlalchemy.orm.DeclarativeBaseNoMeta",
+        "sqlalchemy.orm.decl_api.DeclarativeBase",
+        "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
+    }
+)
+DECLARATIVE_FACTORIES = frozenset(
+    {
+        "sqlalchemy.orm.declarative_base",
+        "sqlalchemy.orm.decl_api.declarative_base",
+        "sqlalchemy.ext.declarative.declarative_base",
+    }
+)
+TABLE_FACTORIES = frozenset({"sqlalchemy.Table", "sqlalchemy.schema.Table", "sqlalchemy.sql.schema.Table"})
+SQLMODEL = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
+PYDANTIC_MODEL = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
+PYDANTIC_SETTINGS = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings"})
+TABLE_FIELDS = frozenset({"__tablename__", "__table__"})
+ENUM_BASES = frozenset(
+    f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
+)
+PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+TYPING_MODULES = ("typing.", "typing_extensions.")
+BUILTIN_EXCEPTIONS = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+# The kinds a name can be. The neutral ones are never a layer violation by default.
+TABLE = "orm-table"  # a mapped class with a table, or a `Table(...)`
+ORM_BASE = "orm-base"  # a declarative base: `class Base(DeclarativeBase)`, `Base = declarative_base()`
+PYDANTIC = "pydantic"  # a Pydantic model or a non-table SQLModel (settings excepted)
+ENUM = "enum"
+CONSTANT = "constant"
+TYPE_ALIAS = "type-alias"
+NEWTYPE = "newtype"
+TYPEVAR = "typevar"
+EXCEPTION = "exception"
+PROTOCOL = "protocol"
+FUNCTION = "function"
+CLASS = "class"
+VALUE = "value"  # any other module-level assignment (`router = APIRouter()`, `settings = ...`)
+NEUTRAL_KINDS = (ENUM, CONSTANT, TYPE_ALIAS, NEWTYPE, TYPEVAR, EXCEPTION, PROTOCOL)
+ORM_KINDS = frozenset({TABLE, ORM_BASE})
+
+
+def symbol_kind(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> str:
+    """The kind of a module-level definition of `facts`."""
+    if isinstance(symbol, FunctionFact):
+        return FUNCTION
+    if isinstance(symbol, ClassFact):
+        return class_kind(symbol, facts, symbols)
+    return assignment_kind(symbol, facts, symbols)
+
+
+def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
+    if is_table_class(cls, facts, symbols):
+        return TABLE
+    outside = symbols.outside_ancestors(cls, facts)
+    if any(name in ORM_BASES for name in outside):
+        return ORM_BASE
+    if is_pydantic_model(cls, facts, symbols):
+        return PYDANTIC
+    if any(name in ENUM_BASES for name in outside):
+        return ENUM
+    if any(name in PROTOCOL_BASES for name in outside):
+        return PROTOCOL
+    if any(_is_exception_name(name) for name in outside):
+        return EXCEPTION
+    return CLASS
+
+
+def assignment_kind(assignment: AssignmentFact, facts: FileFacts, symbols: Symbols) -> str:
+    value = assignment.value
+    annotation = assignment.annotation
+    if annotation is not None and annotation.qualified in {f"{m}TypeAlias" for m in TYPING_MODULES}:
+        return TYPE_ALIAS
+    if value is None:
+        return VALUE
+    callee = value.qualified or "" if value.kind == "call" else ""
+    if callee in TABLE_FACTORIES:
+        return TABLE
+    if callee in DECLARATIVE_FACTORIES or callee.endswith(".generate_base"):
+        return ORM_BASE
+    if callee.startswith(TYPING_MODULES):
+        last = callee.rsplit(".", 1)[-1]
+        if last == "NewType":
+            return NEWTYPE
+        if last in {"TypeVar", "ParamSpec", "TypeVarTuple"}:
+            return TYPEVAR
+        if last == "TypeAliasType":
+            return TYPE_ALIAS
+    if callee in {f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")}:
+        return ENUM  # the functional API: `Color = Enum("Color", "RED GREEN")`
+    if value.kind == "subscript":
+        return TYPE_ALIAS  # `UserId = Annotated[int, ...]`, `Rows = list[Row]`
+    if value.kind in {"string", "number", "none"} or (assignment.name.isupper() and value.kind != "call"):
+        return CONSTANT
+    return VALUE
+
+
+def is_table_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
+    """A mapped table: `__tablename__`, a SQLModel class with `table=True`, or a class below a
+    declarative base (the base itself, `class Base(DeclarativeBase)`, is no table)."""
+    if any(field.name in TABLE_FIELDS for field in cls.fields):
+        return True
+    ancestors = list(symbols.ancestors(cls, facts))
+    table = dict(cls.keywords).get("table")
+    if table is not None and table.text == "True" and SQLMODEL & {a for a in ancestors if isinstance(a, str)}:
+        return True
+    chain = [(cls, facts), *(a for a in ancestors if not isinstance(a, str))]
+    if any(base.qualified in ORM_BASES for klass, _ in chain[1:] for base in klass.bases):
+        return True
+    return any(is_declarative_base(base, where, symbols) for klass, where in chain for base in klass.bases)
+
+
+def is_declarative_base(base: ExprFact, facts: FileFacts, symbols: Symbols) -> bool:
+    """`Base` bound to `declarative_base()` or `registry().generate_base()`."""
+    found = symbols.resolve(base.qualified, facts) if base.qualified else None
+    if found is None or isinstance(found[0], (ClassFact, FunctionFact)):
+        return False
+    value = found[0].value
+    callee = value.qualified or "" if value is not None and value.kind == "call" else ""
+    return callee in DECLARATIVE_FACTORIES or callee.endswith(".generate_base")
+
+
+def is_pydantic_model(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
+    """A Pydantic model or a non-table SQLModel; settings classes are configuration, not schemas."""
+    outside = symbols.outside_ancestors(cls, facts)
+    return any(name in PYDANTIC_MODEL or name in SQLMODEL for name in outside) and not any(
+        name in PYDANTIC_SETTINGS for name in outside
+    )
+
+
+def _is_exception_name(qualified: str) -> bool:
+    last = qualified.rsplit(".", 1)[-1]
+    return last in BUILTIN_EXCEPTIONS or last.endswith(("Error", "Exception"))
