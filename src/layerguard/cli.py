@@ -315,7 +315,9 @@ def _command(
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.set_defaults(run=run)
+    # The sub-command's own parser, so that an argument it does not know is reported with its
+    # usage (`layerguard init --bogus` shows init's usage, not the top-level one).
+    parser.set_defaults(run=run, command_parser=parser)
     return parser
 
 
@@ -419,7 +421,10 @@ def build_parser() -> _Parser:
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` (default: the command line), run the command, return its exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        usage_owner: _Parser = getattr(args, "command_parser", parser)
+        usage_owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     command: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
     if command is None:  # no command: the help, as a usage error (as before: exit 2)
         parser.print_help(sys.stderr)

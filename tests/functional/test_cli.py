@@ -264,6 +264,28 @@ def test_unknown_option(mixed: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [
+        (("check", "--frobnicate"), "usage: layerguard check "),
+        (("init", "--bogus"), "usage: layerguard init "),
+        (("graph", "--bogus"), "usage: layerguard graph "),
+        (("explain",), "usage: layerguard explain "),
+        (("rules", "extra"), "usage: layerguard rules "),
+    ],
+)
+def test_a_sub_command_usage_error_shows_that_command_usage(
+    mixed: Path, args: tuple[str, ...], usage: str
+) -> None:
+    """Not the top-level `usage: layerguard [-h] [--version] COMMAND ...`: the user needs the
+    options of the command they typed."""
+    result = run_cli(*args, cwd=mixed)
+    assert result.returncode == 2
+    assert result.stderr.startswith(usage), result.stderr
+    assert result.stderr.count("layerguard: error:") == 1
+    assert "Traceback" not in result.stderr
+
+
 def test_output_into_missing_folder_creates_it(mixed: Path) -> None:
     """As ruff's --output-file does: the folder is created, the report written there."""
     result = run_cli("check", "--format", "concise", "--output", "no/such/dir/report.txt", cwd=mixed)
