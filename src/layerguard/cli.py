@@ -14,12 +14,18 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from layerguard.config import ConfigError
+from layerguard.config import LAYERGUARD_TOML, PYPROJECT, ConfigError
 from layerguard.files import write_atomically
 from layerguard.reporters import FORMATS as CHECK_FORMATS
 from layerguard.version import __version__
+
+if TYPE_CHECKING:
+    from layerguard.model import Config
+
+# What marks a folder as (inside) a project: settings files or a repository's top.
+PROJECT_MARKERS = (PYPROJECT, LAYERGUARD_TOML, ".git")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
@@ -118,6 +124,7 @@ def check(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from layerguard.api import check as run_check
+    from layerguard.api import load_config
     from layerguard.reporters import render
 
     if args.format not in CHECK_FORMATS:
@@ -125,14 +132,12 @@ def _check(args: argparse.Namespace) -> int:
     paths: list[Path] = args.paths
     _require_existing(paths)
     try:
-        report = run_check(
-            paths,
-            config_file=args.config,
-            select=_codes(args.select),
-            ignore=_codes(args.ignore),
-            jobs=args.jobs,
-            cache=not args.no_cache,
+        given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
+        config = load_config(
+            given, config_file=args.config, select=_codes(args.select), ignore=_codes(args.ignore)
         )
+        _say_where_settings_come_from(config, given)
+        report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:
@@ -151,7 +156,36 @@ def _check(args: argparse.Namespace) -> int:
         _write(text)
     if report.has_internal_error:
         return EXIT_ERROR
+    if report.files_checked == 0 and not all(path.is_file() for path in given):
+        # A wrong path in CI must not pass as a clean gate. Files named one by one that are all
+        # excluded (pre-commit staging only migrations) are a clean run, not an error.
+        sys.stderr.write(
+            f"layerguard: error: no Python files to check in {', '.join(str(p) for p in paths) or '.'} "
+            "(a wrong path, or everything there is excluded: see `exclude` in the README)\n"
+        )
+        return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _say_where_settings_come_from(config: Config, given: Sequence[Path]) -> None:
+    """One line on stderr when no settings were found: outside any project (a forgotten `cd`
+    would check a whole disk), or a project that has not been configured yet."""
+    if config.source is not None:
+        return
+    if not any(
+        (folder / marker).exists()
+        for folder in (config.root, *config.root.parents)
+        for marker in PROJECT_MARKERS
+    ):
+        sys.stderr.write(
+            f"layerguard: warning: {given[0]} is in no project (no pyproject.toml, layerguard.toml or "
+            f".git above it); checking it with the default settings\n"
+        )
+        return
+    sys.stderr.write(
+        "layerguard: no [tool.layerguard] settings found; checking with the default fortress layers. "
+        "Run `layerguard init` to write settings that fit this project\n"
+    )
 
 
 def _encodable_json(text: str, stream: TextIO) -> str:

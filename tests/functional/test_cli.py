@@ -879,3 +879,50 @@ def test_checked_project_is_never_imported(tmp_path: Path, with_finding: bool) -
         assert (result.returncode, result.stdout.splitlines()) == (1, [LG101_LINE])
     else:
         assert (result.returncode, result.stdout) == (0, "")
+
+
+# --- a first run that guides (issue 14) ----------------------------------------------------------
+
+
+def test_a_project_without_settings_is_told_about_init(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "app" / "api").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "proj"\n', encoding="utf-8")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "api" / "__init__.py").write_text("x: int | None = None\n")
+    result = run_cli("check", cwd=root)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    assert "no [tool.layerguard] settings found" in line and "layerguard init" in line
+    (root / "pyproject.toml").write_text('[project]\nname = "proj"\n\n[tool.layerguard]\n')
+    assert run_cli("check", cwd=root).stderr == ""
+
+
+def test_a_folder_in_no_project_is_said_to_be_in_none(tmp_path: Path) -> None:
+    """`cd / && layerguard check` must not look like a normal run: no settings file and no
+    repository above the folder."""
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "tool.py").write_text("x: int | None = None\n")
+    result = run_cli("check", cwd=loose)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("layerguard: warning: ") and "is in no project" in line
+
+
+def test_no_python_files_is_an_error_not_a_green_gate(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"docs/readme.md": "text"}, "[tool.layerguard]\n")
+    for args in (("check",), ("check", "docs"), ("check", "docs", "--format", "json")):
+        result = run_cli(*args, cwd=root)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "no Python files to check" in result.stderr
+
+
+def test_files_named_one_by_one_that_are_all_excluded_are_a_clean_run(tmp_path: Path) -> None:
+    """pre-commit passes the staged files: staging only a migration must not fail the hook."""
+    root = make_project(
+        tmp_path, {"app/migrations/0001_init.py": "x: Optional[int] = None\n"}, "[tool.layerguard]\n"
+    )
+    result = run_cli("check", "app/migrations/0001_init.py", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""

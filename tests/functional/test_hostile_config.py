@@ -246,7 +246,7 @@ if sys.version_info >= (3, 13):
 
 
 def test_coding_cookies_are_lg001_at_the_cookie_or_a_normal_parse(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT_HEAD)
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT_HEAD + "\n[tool.layerguard]\n")
     (tmp_path / "shop").mkdir()
     (tmp_path / "shop" / "__init__.py").write_text("")
     for name, (data, _) in COOKIES.items():
