@@ -47,7 +47,15 @@ from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches, path_glob_matches
 from layerguard.model import Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
-from layerguard.symbol_kinds import ENUM, ORM_KINDS, PYDANTIC, TABLE, class_kind, is_pydantic_model, is_table_class
+from layerguard.symbol_kinds import (
+    ENUM,
+    ORM_KINDS,
+    PYDANTIC,
+    TABLE,
+    class_kind,
+    is_pydantic_model,
+    is_table_class,
+)
 from layerguard.tomledit import TomlEditError, has_table, put_section
 
 SECTION = ("tool", "layerguard")
@@ -89,7 +97,6 @@ SCRIPT_FOLDERS = frozenset(
 )  # fmt: skip
 # Names of configuration modules: their Pydantic models are settings-like, not API schemas.
 CONFIG_NAMES = ("config", "settings", "conf")
-MAX_UNSURE = 10
 
 
 class InitError(Exception):
@@ -284,7 +291,10 @@ def proposed_excludes(root: Path, project: ProjectView) -> tuple[Exclude, ...]:
         if not any(folder.is_relative_to(outer) for outer in found) and not _imported_from_outside(
             folder, project
         ):
-            found[folder] = f"{folder.name}/: code run beside the app (scripts, dev tools, load tests, examples), not imported by it"
+            found[folder] = (
+                f"{folder.name}/: code run beside the app (scripts, dev tools, load tests, "
+                "examples), not imported by it"
+            )
     outermost = [f for f in found if not any(f != o and f.is_relative_to(o) for o in found)]
     return tuple(
         Exclude(f"{folder.relative_to(root).as_posix()}/**", found[folder])
@@ -353,10 +363,14 @@ def content_roles(project: ProjectView, parsed: list[FileFacts]) -> tuple[dict[s
         elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
             roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
-        elif placed is None and _queries_sessions(facts, project):
-            roles[module], evidence[module] = REPOSITORY, SESSION_QUERIES
         elif placed is None and _sets_up_db(facts, project):
             roles[module], evidence[module] = DB_SETUP_ROLE, "engine, sessionmaker or session provider"
+        elif (
+            placed is None
+            and _queries_sessions(facts, project)
+            and not _imports_upper(module, imported, layers)
+        ):
+            roles[module], evidence[module] = REPOSITORY, SESSION_QUERIES
     for module in _schema_modules(project, parsed, roles):
         roles[module], evidence[module] = SCHEMA, PYDANTIC_MODELS
 
@@ -400,7 +414,9 @@ def _queries_sessions(facts: FileFacts, project: ProjectView) -> bool:
     `get` … on that parameter, or the module builds `select`/`insert`/… statements."""
     functions = [f for f in facts.functions if f.class_name is None and not f.nested]
     taking = {id(f): _session_params(f, facts, project) for f in functions}
-    if not any(taking.values()):
+    public = [f for f in functions if not f.name.startswith("_")]
+    # Data access is what the module is for: half its public functions take a session.
+    if not public or 2 * sum(1 for f in public if taking[id(f)]) < len(public):
         return False
     builds = any(
         i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
@@ -415,6 +431,12 @@ def _queries_sessions(facts: FileFacts, project: ProjectView) -> bool:
         if call.callee.partition(".")[0] in params:
             return True
     return False
+
+
+def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap) -> bool:
+    """It imports a service or endpoint module: code above data access (a background task, an
+    auth provider) that also runs queries."""
+    return any(layers.layer_of(m) in (SERVICE, ENDPOINT) for m in imported.get(module, ()))
 
 
 def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
@@ -453,7 +475,9 @@ def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
     if any(call.method in {"create_engine", "sessionmaker"} for call in facts.calls):
         return True
     if any(
-        a.value is not None and a.value.kind == "call" and (a.value.qualified or "").endswith(
+        a.value is not None
+        and a.value.kind == "call"
+        and (a.value.qualified or "").endswith(
             ("create_async_engine", "async_sessionmaker", "sessionmaker", "create_engine")
         )
         for a in facts.assignments
@@ -472,7 +496,9 @@ def _is_app_root(facts: FileFacts, project: ProjectView) -> bool:
         return False
     creates = False
     for call in facts.calls:
-        callee = project.symbols.canonical_name(call.call.qualified or "", facts) if call.call.qualified else ""
+        callee = (
+            project.symbols.canonical_name(call.call.qualified or "", facts) if call.call.qualified else ""
+        )
         if callee == "fastapi.FastAPI":
             creates = True
         elif callee:
@@ -586,7 +612,7 @@ def _common_prefix(modules: list[str]) -> str:
     `app.api.v2.users`), "" when there is none below the top-level package."""
     split = [m.split(".")[:-1] for m in modules]
     common: list[str] = []
-    for parts in zip(*split):
+    for parts in zip(*split, strict=False):  # as long as the shortest
         if len(set(parts)) != 1:
             break
         common.append(parts[0])
@@ -635,7 +661,10 @@ def _is_layer_folder(layer: str, folder: str, project: ProjectView, roles: dict[
 
 
 def _checked(
-    additions: dict[str, list[Addition]], project: ProjectView, roles: dict[str, str], evidence: dict[str, str]
+    additions: dict[str, list[Addition]],
+    project: ProjectView,
+    roles: dict[str, str],
+    evidence: dict[str, str],
 ) -> dict[str, list[Addition]]:
     """Every glob checked against every module of the project: a glob that would place a
     module whose content says another role (a data-access module, a composition root, the
@@ -768,34 +797,46 @@ def _mixed_modules(project: ProjectView, parsed: list[FileFacts]) -> tuple[str, 
 
 
 def _unsure(project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]) -> tuple[Unsure, ...]:
-    """Placements content does not confirm, each with the line that changes it."""
+    """Placements content does not confirm, grouped, each group with the line that changes one."""
     layers = project.layers
-    found = []
+    no_orm: list[str] = []
+    pydantic_beside: list[str] = []
     for facts in parsed:
         module = facts.module
-        if facts.is_package and not facts.classes:
-            continue
-        layer = layers.layer_of(module)
         classes = [c for c in facts.classes if c.module_level]
-        kinds = {class_kind(c, facts, project.symbols) for c in classes}
-        if layer == MODEL and classes and not kinds & ORM_KINDS:
-            found.append(
-                Unsure(
-                    f"{module} is in a models folder but defines no ORM class; imports of its "
-                    "names take their own kind (Pydantic models are schema), not the model layer.",
-                    f'To make it a model module: add "{module}" to [tool.layerguard.layers.model] modules',
-                )
-            )
+        layer = layers.layer_of(module)
+        if layer == MODEL and classes:
+            if not {class_kind(c, facts, project.symbols) for c in classes} & ORM_KINDS:
+                no_orm.append(module)
         elif layer is None and not layers.is_wiring(module) and module not in roles:
-            pydantic = [c for c in classes if is_pydantic_model(c, facts, project.symbols)]
-            if pydantic and not any(word in module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
-                found.append(
-                    Unsure(
-                        f"{module} defines Pydantic models beside other classes; it is left unlayered.",
-                        f'To make it a schema module: add "{module}" to [tool.layerguard.layers.schema] modules',
-                    )
-                )
+            named_as_config = any(word in module.rpartition(".")[2].lower() for word in CONFIG_NAMES)
+            if not named_as_config and any(is_pydantic_model(c, facts, project.symbols) for c in classes):
+                pydantic_beside.append(module)
+    found = []
+    if no_orm:
+        found.append(
+            Unsure(
+                f"{_count(no_orm, 'module')} in models folders define no ORM class ({_shown(no_orm)}): "
+                "not model modules; imports of their names take their own kind (a Pydantic model is "
+                "schema).",
+                "To make one a model module: add it to [tool.layerguard.layers.model] modules, e.g. "
+                f'"{no_orm[0]}"',
+            )
+        )
+    if pydantic_beside:
+        found.append(
+            Unsure(
+                f"{_count(pydantic_beside, 'module')} define Pydantic models beside other classes, or "
+                f"are imported by no endpoint or service ({_shown(pydantic_beside)}): left unlayered.",
+                "To make one a schema module: add it to [tool.layerguard.layers.schema] modules, e.g. "
+                f'"{pydantic_beside[0]}"',
+            )
+        )
     return tuple(found)
+
+
+def _count(items: list[str], noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
 
 
 def _naming(project: ProjectView) -> Naming:
@@ -1053,7 +1094,10 @@ def _provider_lines(providers: tuple[Provider, ...]) -> list[str]:
 def _exclude_lines(excludes: tuple[Exclude, ...]) -> list[str]:
     if not excludes:
         return []
-    lines = ["#", *_comment("extend-exclude: folders that are not the app, so they get no layer and no findings:")]
+    lines = [
+        "#",
+        *_comment("extend-exclude: folders that are not the app, so they get no layer and no findings:"),
+    ]
     lines += [f"#   {e.glob}: {e.reason}" for e in excludes]
     return [*lines, "extend-exclude = [" + ", ".join(json.dumps(e.glob) for e in excludes) + "]"]
 
@@ -1088,10 +1132,8 @@ def _mixed_lines(mixed: tuple[str, ...]) -> list[str]:
 
 def _unsure_lines(unsure: tuple[Unsure, ...]) -> list[str]:
     lines: list[str] = []
-    for item in unsure[:MAX_UNSURE]:
+    for item in unsure:
         lines += ["#", *_comment(f"unsure: {item.text} {item.change}.")]
-    if len(unsure) > MAX_UNSURE:
-        lines += _comment(f"unsure: {len(unsure) - MAX_UNSURE} more alike.")
     return lines
 
 

@@ -158,9 +158,9 @@ def test_a_schema_package_of_any_name_mixed_modules_and_what_init_is_unsure_of(t
     assert '"app.tables",  # SQLAlchemy/SQLModel table classes' in section
     unsure = " ".join(line.lstrip("# ") for line in section.splitlines() if line.startswith("#"))
     assert (
-        "unsure: app.core.models is in a models folder but defines no ORM class; imports of its names "
-        "take their own kind (Pydantic models are schema), not the model layer. To make it a model "
-        'module: add "app.core.models" to [tool.layerguard.layers.model] modules.'
+        "unsure: 1 module in models folders define no ORM class (app.core.models): not model modules; "
+        "imports of their names take their own kind (a Pydantic model is schema). To make one a model "
+        'module: add it to [tool.layerguard.layers.model] modules, e.g. "app.core.models".'
     ) in unsure
     assert found == [("app/schema/team/create.py", "LG101")]  # a schema imports a service
 
@@ -168,7 +168,7 @@ def test_a_schema_package_of_any_name_mixed_modules_and_what_init_is_unsure_of(t
 def test_a_composition_root_is_wiring_and_a_newtype_session_provider_is_found(tmp_path: Path) -> None:
     section, found = init_then_check(tmp_path, "init_app_root")
     assert 'wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "app.core.setup"]' in section
-    assert "app.core.setup\"," not in section  # not an endpoint glob
+    assert 'app.core.setup",' not in section  # not an endpoint glob
     assert "provide_db (app.db) returns an AsyncSession" in section
     assert 'extend-session-providers = ["provide_db"]' in section
     # Both handlers take a `NewType` of AsyncSession (one through an `Annotated` alias); the
