@@ -44,10 +44,18 @@ from layerguard.config import (
 from layerguard.context import LayerMap, ProjectView
 from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
-from layerguard.globs import module_glob_matches
+from layerguard.globs import module_glob_matches, path_glob_matches
 from layerguard.model import Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
-from layerguard.symbol_kinds import is_pydantic_model, is_table_class
+from layerguard.symbol_kinds import (
+    ENUM,
+    ORM_KINDS,
+    PYDANTIC,
+    TABLE,
+    class_kind,
+    is_pydantic_model,
+    is_table_class,
+)
 from layerguard.tomledit import TomlEditError, has_table, put_section
 
 SECTION = ("tool", "layerguard")
@@ -66,6 +74,29 @@ TABLE_CLASSES = "SQLAlchemy/SQLModel table classes"
 QUERY_FUNCTIONS = "functions taking a DB session"
 REPOSITORY_CLASSES = "*Repository classes over the database"
 SERVICE_CLASSES = "*Service classes over repositories or models"
+SESSION_QUERIES = "functions that query the DB session they take"
+PYDANTIC_MODELS = "Pydantic models that endpoints or services import"
+APP_ROOT = "creates the FastAPI app and includes its routers"
+DEFAULT_WIRING = Config(root=Path()).wiring
+# Roles that are no layer: such a module is never swept into a layer's glob.
+WIRING_ROLE = "wiring"  # a composition root
+DB_SETUP_ROLE = "db-setup"  # engine, sessionmaker, session provider: the plumbing every layer may use
+# Session methods that read or write the database (the calls the extractor records for LG302/LG305).
+QUERY_METHODS = frozenset(
+    {"execute", "scalars", "scalar", "get", "get_one", "exec", "stream", "stream_scalars", "query", "merge",
+     "delete", "refresh", "flush", "commit"}
+)  # fmt: skip
+QUERY_BUILDERS = frozenset({"select", "insert", "update", "delete"})
+# A composition root may hold a few routes of its own (docs, health) and still be wiring.
+APP_ROOT_MAX_ROUTES = 3
+# Folders of code that runs beside the app, never inside it: proposed for `extend-exclude` when
+# no module outside them imports them.
+SCRIPT_FOLDERS = frozenset(
+    {"scripts", "script", "dev", "load_tests", "loadtests", "load_testing", "locust", "benchmarks",
+     "benchmark", "examples", "example"}
+)  # fmt: skip
+# Names of configuration modules: their Pydantic models are settings-like, not API schemas.
+CONFIG_NAMES = ("config", "settings", "conf")
 
 
 class InitError(Exception):
@@ -108,6 +139,22 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Exclude:
+    """A folder proposed for `extend-exclude`, and why."""
+
+    glob: str  # a path glob relative to the project root
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unsure:
+    """A placement init is not sure of, and the one line that changes it."""
+
+    text: str
+    change: str
+
+
+@dataclass(frozen=True)
 class Detection:
     files: int
     source_layout: str  # "src" or "flat"
@@ -120,6 +167,10 @@ class Detection:
     naming: Naming
     providers: tuple[Provider, ...]
     target: Target
+    excludes: tuple[Exclude, ...] = ()
+    app_roots: tuple[str, ...] = ()  # composition roots, added to `wiring`
+    mixed: tuple[str, ...] = ()  # modules with ORM tables and Pydantic models
+    unsure: tuple[Unsure, ...] = ()
 
 
 # --- The entry points the CLI calls. ---
@@ -168,16 +219,25 @@ def detect(root: Path) -> Detection:
     from layerguard.api import load_project
 
     config = Config(root=root, exclude=DEFAULT_EXCLUDE, layers=FORTRESS_LAYERS)
-    project = load_project(config, [root], {}, use_cache=False)
+    loaded = load_project(config, [root], {}, use_cache=False)
+    excludes = proposed_excludes(root, loaded)
+    # What the excludes take out is not read further: migrations and scripts get no layer.
+    config = replace(config, exclude=config.exclude + tuple(e.glob for e in excludes))
+    kept = tuple(f for f in loaded.files if not _excluded(f, root, excludes))
+    project = ProjectView(config, kept, frozenset())
     parsed = [facts for facts in project.files if facts.parse_error is None]
     preset = project.layers
     roles, evidence = content_roles(project, parsed)
+    app_roots = tuple(sorted(m for m, role in roles.items() if role == WIRING_ROLE))
+    config = replace(config, wiring=config.wiring + app_roots)
+    project = ProjectView(config, kept, frozenset())
     additions = {
         layer: _additions(
             layer, sorted(m for m, role in roles.items() if role == layer), project, roles, evidence
         )
         for layer in LAYER_NAMES
     }
+    additions = _checked(additions, project, roles, evidence)
     final = ProjectView(_config_with(config, additions), project.files, frozenset())
     placed = sorted((m, layer) for layer, found in additions.items() for a in found for m in a.modules)
     for module, layer in placed:
@@ -200,7 +260,79 @@ def detect(root: Path) -> Detection:
         naming=_naming(final),
         providers=session_providers(project, parsed),
         target=target_version(root),
+        excludes=excludes,
+        app_roots=app_roots,
+        mixed=_mixed_modules(final, parsed),
+        unsure=_unsure(final, parsed, roles),
     )
+
+
+# --- What is not the app: migrations, scripts. ---
+
+
+def proposed_excludes(root: Path, project: ProjectView) -> tuple[Exclude, ...]:
+    """The folders to exclude: those holding alembic migrations (revision modules, `env.py`),
+    and script, dev, load-test, benchmark and example folders that the app does not import."""
+    found: dict[Path, str] = {}
+    for facts in project.files:
+        if facts.parse_error is None and (_is_revision(facts) or _is_alembic_env(facts)):
+            folder = facts.path.parent
+            if folder.name == "versions" and _holds_alembic_env(folder.parent, project):
+                folder = folder.parent
+            found.setdefault(folder, "alembic migrations: revision modules are no layer of the app")
+    folders = {f.path.parent for f in project.files}
+    candidates = {
+        ancestor
+        for folder in folders
+        for ancestor in (folder, *folder.parents)
+        if ancestor.name in SCRIPT_FOLDERS and ancestor.is_relative_to(root) and ancestor != root
+    }
+    for folder in sorted(candidates, key=lambda p: len(p.parts)):
+        if not any(folder.is_relative_to(outer) for outer in found) and not _imported_from_outside(
+            folder, project
+        ):
+            found[folder] = (
+                f"{folder.name}/: code run beside the app (scripts, dev tools, load tests, "
+                "examples), not imported by it"
+            )
+    outermost = [f for f in found if not any(f != o and f.is_relative_to(o) for o in found)]
+    return tuple(
+        Exclude(f"{folder.relative_to(root).as_posix()}/**", found[folder])
+        for folder in sorted(outermost)
+        if folder != root
+    )
+
+
+def _is_revision(facts: FileFacts) -> bool:
+    """An alembic revision module: `revision` and `down_revision` assigned, `def upgrade()`."""
+    assigned = {a.name for a in facts.assignments}
+    upgrade = any(f.name == "upgrade" and f.class_name is None and not f.nested for f in facts.functions)
+    return {"revision", "down_revision"} <= assigned and upgrade
+
+
+def _is_alembic_env(facts: FileFacts) -> bool:
+    """alembic's `env.py`: it imports `alembic.context`."""
+    return facts.path.name == "env.py" and any(
+        i.level == 0 and (i.module == "alembic.context" or (i.module == "alembic" and i.name == "context"))
+        for i in facts.imports
+    )
+
+
+def _holds_alembic_env(folder: Path, project: ProjectView) -> bool:
+    return any(f.path.parent == folder and _is_alembic_env(f) for f in project.files)
+
+
+def _imported_from_outside(folder: Path, project: ProjectView) -> bool:
+    """Some module outside `folder` imports one inside it."""
+    inside = {f.module for f in project.files if f.path.is_relative_to(folder)}
+    return any(
+        edge.imported in inside and not edge.importer.path.is_relative_to(folder) for edge in project.edges
+    )
+
+
+def _excluded(facts: FileFacts, root: Path, excludes: tuple[Exclude, ...]) -> bool:
+    relative = facts.path.relative_to(root).as_posix() if facts.path.is_relative_to(root) else ""
+    return any(path_glob_matches(e.glob, relative) for e in excludes)
 
 
 # --- Content roles. ---
@@ -214,18 +346,33 @@ def content_roles(project: ProjectView, parsed: list[FileFacts]) -> tuple[dict[s
     roles: dict[str, str] = {}
     evidence: dict[str, str] = {}
     for facts in parsed:
-        if layers.is_wiring(facts.module):
+        module = facts.module
+        if layers.is_wiring(module) or not all(part.isidentifier() for part in module.split(".")):
+            continue  # a module no import can name (`2024_01_01-init.py`) is no layer's
+        routes = find_route_handlers(facts)
+        if _is_app_root(facts, project) and len(routes) <= APP_ROOT_MAX_ROUTES:
+            roles[module], evidence[module] = WIRING_ROLE, APP_ROOT
             continue
-        if find_route_handlers(facts):
-            roles[facts.module], evidence[facts.module] = ENDPOINT, ROUTE_HANDLERS
+        if routes:
+            roles[module], evidence[module] = ENDPOINT, ROUTE_HANDLERS
             continue
         tables = any(is_table_class(c, facts, project.symbols) for c in facts.classes)
-        placed = layers.layer_of(facts.module)
+        placed = layers.layer_of(module)
         if placed is None and tables:
-            roles[facts.module], evidence[facts.module] = MODEL, TABLE_CLASSES
+            roles[module], evidence[module] = MODEL, TABLE_CLASSES
         elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
-            roles[facts.module], evidence[facts.module] = REPOSITORY, QUERY_FUNCTIONS
+            roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
+        elif placed is None and _sets_up_db(facts, project):
+            roles[module], evidence[module] = DB_SETUP_ROLE, "engine, sessionmaker or session provider"
+        elif (
+            placed is None
+            and _queries_sessions(facts, project)
+            and not _imports_upper(module, imported, layers)
+        ):
+            roles[module], evidence[module] = REPOSITORY, SESSION_QUERIES
+    for module in _schema_modules(project, parsed, roles):
+        roles[module], evidence[module] = SCHEMA, PYDANTIC_MODELS
 
     def reaches(module: str, wanted: set[str]) -> bool:
         return any(roles.get(m) in wanted or layers.layer_of(m) in wanted for m in imported.get(module, ()))
@@ -252,6 +399,112 @@ def _takes_sessions(facts: FileFacts, project: ProjectView) -> bool:
         if not function.nested
         for param in function.params
     )
+
+
+def _session_params(function: FunctionFact, facts: FileFacts, project: ProjectView) -> set[str]:
+    return {
+        param.name
+        for param in function.params
+        if param.annotation is not None and type_kind(param.annotation, facts, project.file_view) is not None
+    }
+
+
+def _queries_sessions(facts: FileFacts, project: ProjectView) -> bool:
+    """A module-level function takes a DB session and queries it: calls `execute`, `scalars`,
+    `get` … on that parameter, or the module builds `select`/`insert`/… statements."""
+    functions = [f for f in facts.functions if f.class_name is None and not f.nested]
+    taking = {id(f): _session_params(f, facts, project) for f in functions}
+    public = [f for f in functions if not f.name.startswith("_")]
+    # Data access is what the module is for: half its public functions take a session.
+    if not public or 2 * sum(1 for f in public if taking[id(f)]) < len(public):
+        return False
+    builds = any(
+        i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
+        for i in facts.imports
+    )
+    if builds:
+        return True
+    for call in facts.calls:
+        if call.function is None or call.method not in QUERY_METHODS:
+            continue
+        params = taking.get(id(facts.functions[call.function]), set())
+        if call.callee.partition(".")[0] in params:
+            return True
+    return False
+
+
+def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap) -> bool:
+    """It imports a service or endpoint module: code above data access (a background task, an
+    auth provider) that also runs queries."""
+    return any(layers.layer_of(m) in (SERVICE, ENDPOINT) for m in imported.get(module, ()))
+
+
+def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
+    """Its module-level classes are Pydantic models (enums beside them), and it is no
+    configuration module: the schema layer whatever its folder is called."""
+    if any(word in facts.module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
+        return False
+    kinds = {class_kind(c, facts, project.symbols) for c in facts.classes if c.module_level}
+    return PYDANTIC in kinds and kinds <= {PYDANTIC, ENUM}
+
+
+def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]) -> list[str]:
+    """Unlayered modules of Pydantic models that an endpoint or service module imports (itself
+    or through its package, `from app.schema import UserRead`): API schemas, where Pydantic
+    payloads of an outside client, imported by nothing above, stay unlayered."""
+    layers = project.layers
+    upper = {ENDPOINT, SERVICE}
+    used: set[str] = set()
+    for edge in project.edges:
+        importer = edge.importer.module
+        if roles.get(importer) in upper or layers.layer_of(importer) in upper:
+            used.add(edge.imported)
+    return [
+        facts.module
+        for facts in parsed
+        if facts.module not in roles
+        and layers.layer_of(facts.module) is None
+        and not layers.is_wiring(facts.module)
+        and _is_schema_module(facts, project)
+        and any(facts.module == u or (u.count(".") >= 1 and facts.module.startswith(u + ".")) for u in used)
+    ]
+
+
+def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
+    """It makes the engine or sessionmaker, or defines a function returning a session."""
+    if any(call.method in {"create_engine", "sessionmaker"} for call in facts.calls):
+        return True
+    if any(
+        a.value is not None
+        and a.value.kind == "call"
+        and (a.value.qualified or "").endswith(
+            ("create_async_engine", "async_sessionmaker", "sessionmaker", "create_engine")
+        )
+        for a in facts.assignments
+    ):
+        return True
+    return any(
+        f.returns is not None and type_kind(f.returns, facts, project.file_view) is not None
+        for f in facts.functions
+        if f.class_name is None and not f.nested
+    )
+
+
+def _is_app_root(facts: FileFacts, project: ProjectView) -> bool:
+    """It creates the FastAPI app (or an instance of a subclass) and includes or mounts routers."""
+    if not any(call.method in {"include_router", "mount"} for call in facts.calls):
+        return False
+    creates = False
+    for call in facts.calls:
+        callee = (
+            project.symbols.canonical_name(call.call.qualified or "", facts) if call.call.qualified else ""
+        )
+        if callee == "fastapi.FastAPI":
+            creates = True
+        elif callee:
+            found = project.symbols.resolve_class(callee, facts)
+            creates |= found is not None and "fastapi.FastAPI" in project.symbols.outside_ancestors(*found)
+    return creates
 
 
 def _imported_modules(project: ProjectView) -> dict[str, set[str]]:
@@ -282,9 +535,8 @@ def _additions(
         additions.append(Addition(glob, tuple(modules), held, moved_from))
 
     remaining = set(unlayered)
-    for stem, modules in _shared_stems(layer, unlayered, project, roles).items():
-        add(f"**.{stem}", modules)
-        remaining -= set(modules)
+    # A folder of the layer first: `app.schema.**` says more than `**.read` and takes no
+    # namesake elsewhere; a shared stem then groups modules spread over features.
     by_folder: dict[str, list[str]] = {}
     for module in sorted(remaining):
         folder = _widest_folder(layer, module, project, roles)
@@ -292,6 +544,9 @@ def _additions(
             by_folder.setdefault(folder, []).append(module)
     for folder, modules in sorted(by_folder.items()):
         add(f"{folder}.**", modules)
+        remaining -= set(modules)
+    for glob, modules in _shared_stems(layer, sorted(remaining), project, roles).items():
+        add(glob, modules)
         remaining -= set(modules)
     for module in sorted(remaining):
         add(module, [module])
@@ -329,18 +584,39 @@ def _moved_folder(layer: str, module: str, project: ProjectView, roles: dict[str
 def _shared_stems(
     layer: str, unlayered: list[str], project: ProjectView, roles: dict[str, str]
 ) -> dict[str, list[str]]:
-    """`views` when two or more packages name their module of this layer `views` and no
-    module of that name is anything else: feature-sliced projects name modules by role."""
+    """Glob -> modules: `**.views` when two or more packages name their module of this layer
+    `views` and no module of that name is anything else: feature-sliced projects name modules
+    by role."""
     by_stem: dict[str, list[str]] = {}
     for module in unlayered:
         if "." in module and not project.by_module[module].is_package:
             by_stem.setdefault(module.rpartition(".")[2], []).append(module)
     shared = {}
     for stem, modules in sorted(by_stem.items()):
+        if len(modules) < 2:
+            continue
         namesakes = [f.module for f in project.files if f.module.rpartition(".")[2] == stem]
-        if len(modules) >= 2 and all(_joins(layer, m, project, roles) for m in namesakes):
-            shared[stem] = modules
+        # `**.users` unless it would take a module of another role; then the narrowest glob
+        # around the modules found (`app.api.**.users`); else none (each module by itself).
+        prefix = _common_prefix(modules)
+        for glob in (f"**.{stem}", f"{prefix}.**.{stem}" if prefix else ""):
+            taken = [m for m in namesakes if glob and module_glob_matches(glob, m) is not None]
+            if glob and all(_joins(layer, m, project, roles) for m in taken):
+                shared[glob] = modules
+                break
     return shared
+
+
+def _common_prefix(modules: list[str]) -> str:
+    """The dotted package that every module is inside (`app.api` for `app.api.v1.users` and
+    `app.api.v2.users`), "" when there is none below the top-level package."""
+    split = [m.split(".")[:-1] for m in modules]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):  # as long as the shortest
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return ".".join(common) if len(common) >= 2 else ""
 
 
 def _joins(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> bool:
@@ -382,6 +658,40 @@ def _is_layer_folder(layer: str, folder: str, project: ProjectView, roles: dict[
     return all(
         trial.layer_of(f.module) == layers.layer_of(f.module) for f in inside if layers.layer_of(f.module)
     )
+
+
+def _checked(
+    additions: dict[str, list[Addition]],
+    project: ProjectView,
+    roles: dict[str, str],
+    evidence: dict[str, str],
+) -> dict[str, list[Addition]]:
+    """Every glob checked against every module of the project: a glob that would place a
+    module whose content says another role (a data-access module, a composition root, the
+    database setup) in its layer is replaced by the modules it was made for."""
+    checked = {layer: list(found) for layer, found in additions.items()}
+    while True:
+        trial = LayerMap(_config_with(project.config, checked))
+        wrong = next(
+            (
+                (layer, addition)
+                for layer, found in checked.items()
+                for addition in found
+                if addition.glob not in addition.modules
+                and any(
+                    module_glob_matches(addition.glob, f.module) is not None
+                    and trial.layer_of(f.module) == layer
+                    and roles.get(f.module) not in (None, layer)
+                    for f in project.files
+                )
+            ),
+            None,
+        )
+        if wrong is None:
+            return checked
+        layer, addition = wrong
+        exact = [Addition(m, (m,), evidence[m], addition.moved_from) for m in addition.modules]
+        checked[layer] = [a for a in checked[layer] if a is not addition] + exact
 
 
 def _config_with(config: Config, additions: dict[str, list[Addition]]) -> Config:
@@ -474,6 +784,59 @@ def _pydantic_elsewhere(project: ProjectView, parsed: list[FileFacts], preset: L
                 found.append(facts.module)
                 break
     return tuple(found)
+
+
+def _mixed_modules(project: ProjectView, parsed: list[FileFacts]) -> tuple[str, ...]:
+    """Modules that define ORM tables and Pydantic models (the SQLModel idiom)."""
+    mixed = []
+    for facts in parsed:
+        kinds = {class_kind(c, facts, project.symbols) for c in facts.classes if c.module_level}
+        if TABLE in kinds and PYDANTIC in kinds:
+            mixed.append(facts.module)
+    return tuple(mixed)
+
+
+def _unsure(project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]) -> tuple[Unsure, ...]:
+    """Placements content does not confirm, grouped, each group with the line that changes one."""
+    layers = project.layers
+    no_orm: list[str] = []
+    pydantic_beside: list[str] = []
+    for facts in parsed:
+        module = facts.module
+        classes = [c for c in facts.classes if c.module_level]
+        layer = layers.layer_of(module)
+        if layer == MODEL and classes:
+            if not {class_kind(c, facts, project.symbols) for c in classes} & ORM_KINDS:
+                no_orm.append(module)
+        elif layer is None and not layers.is_wiring(module) and module not in roles:
+            named_as_config = any(word in module.rpartition(".")[2].lower() for word in CONFIG_NAMES)
+            if not named_as_config and any(is_pydantic_model(c, facts, project.symbols) for c in classes):
+                pydantic_beside.append(module)
+    found = []
+    if no_orm:
+        found.append(
+            Unsure(
+                f"{_count(no_orm, 'module')} in models folders define no ORM class ({_shown(no_orm)}): "
+                "not model modules; imports of their names take their own kind (a Pydantic model is "
+                "schema).",
+                "To make one a model module: add it to [tool.layerguard.layers.model] modules, e.g. "
+                f'"{no_orm[0]}"',
+            )
+        )
+    if pydantic_beside:
+        found.append(
+            Unsure(
+                f"{_count(pydantic_beside, 'module')} define Pydantic models beside other classes, or "
+                f"are imported by no endpoint or service ({_shown(pydantic_beside)}): left unlayered.",
+                "To make one a schema module: add it to [tool.layerguard.layers.schema] modules, e.g. "
+                f'"{pydantic_beside[0]}"',
+            )
+        )
+    return tuple(found)
+
+
+def _count(items: list[str], noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
 
 
 def _naming(project: ProjectView) -> Naming:
@@ -570,6 +933,10 @@ def render(detection: Detection) -> str:
     lines += _target_lines(detection.target)
     lines += _naming_lines(detection.naming)
     lines += _provider_lines(detection.providers)
+    lines += _exclude_lines(detection.excludes)
+    lines += _wiring_lines(detection.app_roots)
+    lines += _mixed_lines(detection.mixed)
+    lines += _unsure_lines(detection.unsure)
     for layer in LAYER_NAMES:
         if layer in detection.additions:
             lines += ["", *_layer_table(layer, detection.additions[layer])]
@@ -722,6 +1089,52 @@ def _provider_lines(providers: tuple[Provider, ...]) -> list[str]:
         *_comment(text + " Added to the defaults, so LG104 knows them."),
         "extend-session-providers = [" + ", ".join(json.dumps(name) for name in extra) + "]",
     ]
+
+
+def _exclude_lines(excludes: tuple[Exclude, ...]) -> list[str]:
+    if not excludes:
+        return []
+    lines = [
+        "#",
+        *_comment("extend-exclude: folders that are not the app, so they get no layer and no findings:"),
+    ]
+    lines += [f"#   {e.glob}: {e.reason}" for e in excludes]
+    return [*lines, "extend-exclude = [" + ", ".join(json.dumps(e.glob) for e in excludes) + "]"]
+
+
+def _wiring_lines(app_roots: tuple[str, ...]) -> list[str]:
+    if not app_roots:
+        return []
+    lines = [
+        "#",
+        *_comment(
+            f"wiring: {_shown(list(app_roots))} {APP_ROOT} (a composition root may import every "
+            "layer; a docs or health route of its own does not make it an endpoint). This list "
+            "replaces the default wiring globs, which come first."
+        ),
+    ]
+    entries = ", ".join(json.dumps(glob) for glob in (*DEFAULT_WIRING, *app_roots))
+    return [*lines, *textwrap.wrap(f"wiring = [{entries}]", WIDTH, subsequent_indent="    ")]
+
+
+def _mixed_lines(mixed: tuple[str, ...]) -> list[str]:
+    if not mixed:
+        return []
+    return [
+        "#",
+        *_comment(
+            f"Mixed modules (ORM tables and Pydantic models in one module, the SQLModel idiom): "
+            f"{_shown(list(mixed))}. layerguard classifies an import of them per name: a table is "
+            "the model layer, a Pydantic model the schema layer."
+        ),
+    ]
+
+
+def _unsure_lines(unsure: tuple[Unsure, ...]) -> list[str]:
+    lines: list[str] = []
+    for item in unsure:
+        lines += ["#", *_comment(f"unsure: {item.text} {item.change}.")]
+    return lines
 
 
 def _a(noun: str) -> str:

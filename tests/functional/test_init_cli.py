@@ -103,3 +103,74 @@ def test_an_edit_that_would_change_the_rest_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "edit the file by hand" in result.stderr
     assert pyproject.read_text() == before
+
+
+# --- What `init` proposes on real-app shapes (issue 13, pattern 6): print, --write, then check. ---
+
+FIXTURES = FIXTURE.parent
+
+
+def init_then_check(tmp_path: Path, name: str) -> tuple[str, list[tuple[str, str]]]:
+    """The section `init` prints for a copy of the fixture, and `check`'s (path, code) list
+    once `init --write` has put that section into pyproject.toml."""
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root)
+    printed = run_cli("init", cwd=root)
+    assert printed.returncode == 0, printed.stderr
+    written = run_cli("init", "--write", cwd=root)
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == printed.stdout
+    checked = run_cli("check", "--format", "concise", "--no-cache", cwd=root)
+    assert checked.returncode in (0, 1), checked.stderr
+    found = [(line.split(":")[0], line.split(" ")[1]) for line in checked.stdout.splitlines()]
+    return printed.stdout, found
+
+
+def test_a_glob_never_takes_a_data_access_module_and_query_modules_are_the_repository(tmp_path: Path) -> None:
+    section, found = init_then_check(tmp_path, "init_overmatch")
+    # Two route modules named `users`: `**.users` would take app.db.users, a data-access module.
+    assert '"**.users"' not in section
+    assert '"app.admin.users",  # route handlers' in section
+    assert '"app.web.users",  # route handlers' in section
+    # app/db: functions taking a session and querying it; the session module is no repository.
+    assert '"app.db.orders",  # functions that query the DB session they take' in section
+    assert '"app.db.users",  # functions that query the DB session they take' in section
+    assert "app.db.**" not in section and "app.db.session" not in section
+    assert "repository  none found" not in section
+    assert found == [("app/web/users.py", "LG102")]  # the route imports the data-access layer
+
+
+def test_migrations_and_scripts_are_excluded_not_layered(tmp_path: Path) -> None:
+    section, found = init_then_check(tmp_path, "init_migrations_scripts")
+    assert 'extend-exclude = ["app/db_migrations/**", "dev/**", "load_tests/**", "scripts/**"]' in section
+    assert "#   app/db_migrations/**: alembic migrations" in section
+    assert "#   scripts/**: scripts/: code run beside the app" in section
+    assert "db_migrations" not in section.split("extend-exclude = ")[1].split("\n", 1)[1]
+    assert "[tool.layerguard.layers.model]" not in section  # revision modules are no model glob
+    assert found == []  # the blocking calls in scripts/, dev/ and load_tests/ are not checked
+
+
+def test_a_schema_package_of_any_name_mixed_modules_and_what_init_is_unsure_of(tmp_path: Path) -> None:
+    section, found = init_then_check(tmp_path, "init_schema_package")
+    assert '"app.schema.**",  # 3 modules with Pydantic models that endpoints or services import' in section
+    assert "schema      none found" not in section
+    assert "the SQLModel idiom): app.tables." in section
+    assert '"app.tables",  # SQLAlchemy/SQLModel table classes' in section
+    unsure = " ".join(line.lstrip("# ") for line in section.splitlines() if line.startswith("#"))
+    assert (
+        "unsure: 1 module in models folders define no ORM class (app.core.models): not model modules; "
+        "imports of their names take their own kind (a Pydantic model is schema). To make one a model "
+        'module: add it to [tool.layerguard.layers.model] modules, e.g. "app.core.models".'
+    ) in unsure
+    assert found == [("app/schema/team/create.py", "LG101")]  # a schema imports a service
+
+
+def test_a_composition_root_is_wiring_and_a_newtype_session_provider_is_found(tmp_path: Path) -> None:
+    section, found = init_then_check(tmp_path, "init_app_root")
+    assert 'wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "app.core.setup"]' in section
+    assert 'app.core.setup",' not in section  # not an endpoint glob
+    assert "provide_db (app.db) returns an AsyncSession" in section
+    assert 'extend-session-providers = ["provide_db"]' in section
+    # Both handlers take a `NewType` of AsyncSession (one through an `Annotated` alias); the
+    # docs route of the composition root is no endpoint.
+    assert found == [("app/boards/views.py", "LG104"), ("app/boards/views.py", "LG104")]

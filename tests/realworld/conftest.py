@@ -19,6 +19,9 @@ LNBITS = ("lnbits", "1.6.2")  # a FastAPI app: 170 files, raw SQL over its own d
 PREFECT = ("prefect", "3.9.1")  # its server is FastAPI + SQLAlchemy: 864 files
 # Its REST API is FastAPI + SQLAlchemy sessions (`SessionDep` aliases), routers via cadwyn: 748 files
 AIRFLOW = ("apache-airflow-core", "3.3.2")
+# issue 13's audit apps (/work/briefs/audit-baseline.md), for `init` on real layouts:
+DSTACK = ("dstack", "0.22.5")  # FastAPI + SQLAlchemy server, app factory `server/app.py`: 785 files
+CHAINLIT = ("chainlit", "2.12.0")  # one module of routes (`server.py`) beside its `app`: 66 files
 LANGFLOW = ("langflow-base", "1.13.0")  # FastAPI + SQLModel AsyncSession, services/crud: 938 files
 
 

@@ -28,10 +28,12 @@ import pytest
 from layerguard.api import check
 from layerguard.init import detect, render, write_section
 
-from .conftest import LNBITS, PREFECT
+from .conftest import CHAINLIT, DSTACK, LNBITS, PREFECT
 
 pytestmark = pytest.mark.slow
 
+# Issue 13: `lnbits.app` (the app factory) is now wiring, and two "unsure" lines name the models
+# modules with no ORM class and the unlayered Pydantic modules.
 LNBITS_SECTION = """\
 [tool.layerguard]
 # Detected by `layerguard init` in 174 Python files: package lnbits at the project root; layout:
@@ -64,6 +66,22 @@ naming = "off"
 #
 # session-providers: no function returning a Session or AsyncSession is used in Depends(); the
 #   default names stay (get_db, get_session, get_async_session, get_db_session).
+#
+# wiring: lnbits.app creates the FastAPI app and includes its routers (a composition root may
+#   import every layer; a docs or health route of its own does not make it an endpoint). This list
+#   replaces the default wiring globs, which come first.
+wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "lnbits.app"]
+#
+# unsure: 15 modules in models folders define no ORM class (lnbits.core.models.assets,
+#   lnbits.core.models.audit, lnbits.core.models.extensions, lnbits.core.models.extensions_builder
+#   and 11 more): not model modules; imports of their names take their own kind (a Pydantic model
+#   is schema). To make one a model module: add it to [tool.layerguard.layers.model] modules, e.g.
+#   "lnbits.core.models.assets".
+#
+# unsure: 11 modules define Pydantic models beside other classes, or are imported by no endpoint
+#   or service (lnbits.db, lnbits.fiat.base, lnbits.fiat.paypal, lnbits.fiat.revolut and 7 more):
+#   left unlayered. To make one a schema module: add it to [tool.layerguard.layers.schema]
+#   modules, e.g. "lnbits.db".
 
 # endpoint: the fortress preset's globs (this list replaces them), then what they miss.
 [tool.layerguard.layers.endpoint]
@@ -75,13 +93,17 @@ modules = [
 ]
 """
 
+# Issue 13: 404 -> 168 files because the 236 alembic revisions of `database/_migrations` are now
+# excluded (and the exclude proposed); `api.server` (the app factory) is wiring; the event
+# store's query functions (`events.storage.database`) are the repository layer by content.
 PREFECT_SERVER_SECTION = """\
 [tool.layerguard]
-# Detected by `layerguard init` in 404 Python files: package prefect under src/; layout: classic.
+# Detected by `layerguard init` in 168 Python files: package prefect under src/; layout: classic.
 #   Modules per layer:
-#   endpoint    prefect.server.api (38)
+#   endpoint    prefect.server.api (37)
 #   service     prefect.server.services (12), prefect.server.events.services (4)
-#   repository  prefect.server.models (25), prefect.server.events.models (3)
+#   repository  prefect.server.models (25), prefect.server.events.models (3),
+#               prefect.server.events.storage.database (1)
 #   schema      prefect.server.schemas (12), prefect.server.events.schemas (4),
 #               prefect.server.utilities.schemas (2)
 #   model       prefect.server.database.orm_models (1)
@@ -101,6 +123,21 @@ naming = "off"
 #
 # session-providers: no function returning a Session or AsyncSession is used in Depends(); the
 #   default names stay (get_db, get_session, get_async_session, get_db_session).
+#
+# extend-exclude: folders that are not the app, so they get no layer and no findings:
+#   src/prefect/server/database/_migrations/**: alembic migrations: revision modules are no layer of the app
+extend-exclude = ["src/prefect/server/database/_migrations/**"]
+#
+# wiring: prefect.server.api.server creates the FastAPI app and includes its routers (a
+#   composition root may import every layer; a docs or health route of its own does not make it an
+#   endpoint). This list replaces the default wiring globs, which come first.
+wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "prefect.server.api.server"]
+#
+# unsure: 4 modules define Pydantic models beside other classes, or are imported by no endpoint or
+#   service (prefect.server.concurrency.lease_storage, prefect.server.events.actions,
+#   prefect.server.events.filters, prefect.server.orchestration.rules): left unlayered. To make
+#   one a schema module: add it to [tool.layerguard.layers.schema] modules, e.g.
+#   "prefect.server.concurrency.lease_storage".
 
 # endpoint: the fortress preset's globs (this list replaces them), then what they miss.
 [tool.layerguard.layers.endpoint]
@@ -114,6 +151,7 @@ modules = [
 [tool.layerguard.layers.repository]
 modules = [
     "**.repositories.**", "**.repository", "**.repos.**", "**.crud.**",
+    "prefect.server.events.storage.database",  # functions that query the DB session they take
     "prefect.server.events.models.**",  # 3 modules with functions taking a DB session, though named as model
     "prefect.server.models.**",  # 24 modules with functions taking a DB session, though named as model
 ]
@@ -166,3 +204,63 @@ def test_prefect_server(real_project: Callable[[str, str], Path], tmp_path: Path
     write_section(root, section)
     counts = Counter(f.code for f in check([root], select=["LG1", "LG8"], cache=False).findings)
     assert counts["LG801"] == counts["LG802"] == counts["LG803"] == 0
+
+
+# What `init` writes on two apps of issue 13's audit, against what a maintainer would change there
+# (/work/briefs/audit-baseline.md). dstack: `server/app.py` (the app factory: `FastAPI()`, 30
+# `include_router`) and the gateway's `app.py` are composition roots, so wiring, not endpoint
+# globs; the data-access heuristic adds nothing (dstack's queries live in `server/services`, and
+# its background tasks that query sessions also import services); the repository table only
+# keeps the preset's names plus the proxy's `*Repository` classes. The 64 Pydantic `models`
+# modules are named in one "unsure" line. Still wrong, and not init's to fix: `dstack.api` (the
+# client SDK) matches the preset's `**.api.**`, and `pipeline_tasks.base` (a Protocol with
+# `Mapped[...]` attributes) counts as a table class (symbol_kinds.is_table_class).
+DSTACK_WIRING = (
+    'wiring = ["**.deps", "**.dependencies", "**.main", "**.container",\n'
+    '    "dstack._internal.proxy.gateway.app", "dstack._internal.server.app"]\n'
+)
+DSTACK_REPOSITORY = """\
+[tool.layerguard.layers.repository]
+modules = [
+    "**.repositories.**", "**.repository", "**.repos.**", "**.crud.**",
+    "dstack._internal.proxy.**.repo",  # 2 modules with *Repository classes over the database
+]
+"""
+# chainlit: `server.py` holds its routes and the app (many routes: an endpoint module, not a bare
+# composition root); `chainlit.types` (Pydantic models beside TypedDicts and dataclasses) is
+# offered as schema on an "unsure" line rather than taken. Its data layer (`chainlit.data`,
+# classes running `text()` SQL) is class-based, which the function-based data-access heuristic
+# does not take: left unlayered, as before.
+CHAINLIT_ENDPOINT = """\
+[tool.layerguard.layers.endpoint]
+modules = [
+    "**.api.**", "**.endpoints.**", "**.routes.**", "**.routers.**", "**.router",
+    "**.controllers.**",
+    "chainlit.server",  # route handlers
+]
+"""
+
+
+def test_dstack(real_project: Callable[[str, str], Path], tmp_path: Path) -> None:
+    root = as_repository(real_project(*DSTACK), *DSTACK, tmp_path / "dstack", {"dstack": "dstack"})
+    section = render(detect(root))
+    assert DSTACK_WIRING in section
+    assert DSTACK_REPOSITORY in section
+    assert "functions that query the DB session" not in section
+    assert "# unsure: 64 modules in models folders define no ORM class" in section
+    assert "extend-exclude" not in section  # the wheel's alembic folder is excluded by default
+    write_section(root, section)
+    report = check([root], select=["LG1", "LG8"], cache=False)
+    assert not report.has_internal_error
+    # server.app is wiring: none of its imports is a layer finding any more.
+    assert not [f for f in report.findings if f.path.name == "app.py" and "server" in f.path.parts]
+
+
+def test_chainlit(real_project: Callable[[str, str], Path], tmp_path: Path) -> None:
+    root = as_repository(real_project(*CHAINLIT), *CHAINLIT, tmp_path / "chainlit", {"chainlit": "chainlit"})
+    section = render(detect(root))
+    assert CHAINLIT_ENDPOINT in section
+    assert "wiring = " not in section
+    assert 'add it to [tool.layerguard.layers.schema] modules, e.g. "chainlit.mcp"' in section
+    write_section(root, section)
+    assert not check([root], select=["LG1", "LG8"], cache=False).has_internal_error

@@ -26,9 +26,9 @@ CLASSIC_FORTRESS = """\
 #   endpoint    app.api.v1.endpoints (2), app.api.v1.router (1)
 #   service     app.services (3)
 #   repository  app.repositories (2)
-#   schema      app.schemas (2)
+#   schema      app.schemas (2), app.core.envelope (1)
 #   model       app.models (3)
-# The fortress preset's globs place every module found: no [layers] table is needed.
+# The preset's globs miss some of them: see the [layers] tables below.
 #
 # target-version: py312, from requires-python = ">=3.12" in pyproject.toml, which layerguard reads
 #   itself.
@@ -40,6 +40,13 @@ naming = "fortress"
 #
 # session-providers: used in Depends(): get_db (app.core.database) returns an AsyncSession.
 #   Default names: nothing to add.
+
+# schema: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.schema]
+modules = [
+    "**.schemas.**", "**.schema",
+    "app.core.envelope",  # Pydantic models that endpoints or services import
+]
 """
 
 
@@ -50,9 +57,9 @@ CLASSIC_SNAKE = """\
 #   endpoint    app.routers (2)
 #   service     app.services (2)
 #   repository  app.repositories (2)
-#   schema      app.schemas (2)
+#   schema      app.schemas (2), app.envelope (1)
 #   model       app.models (2)
-# The fortress preset's globs place every module found: no [layers] table is needed.
+# The preset's globs miss some of them: see the [layers] tables below.
 #
 # target-version: py311, from [tool.poetry.dependencies] python = "^3.11" in pyproject.toml, which
 #   layerguard reads itself.
@@ -65,6 +72,13 @@ naming = "snake"
 # session-providers: used in Depends(): get_conn (app.db) returns an AsyncSession. Added to the
 #   defaults, so LG104 knows them.
 extend-session-providers = ["get_conn"]
+
+# schema: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.schema]
+modules = [
+    "**.schemas.**", "**.schema",
+    "app.envelope",  # Pydantic models that endpoints or services import
+]
 """
 
 
@@ -75,7 +89,7 @@ FEATURE_SLICED = """\
 #   endpoint    shop.orders.views (1), shop.users.views (1)
 #   service     shop.orders.service (1), shop.users.service (1)
 #   repository  shop.orders.crud (1), shop.users.crud (1)
-#   schema      shop.orders.schemas (1), shop.users.schemas (1)
+#   schema      shop.envelope (1), shop.orders.schemas (1), shop.users.schemas (1)
 #   model       shop.orders.models (1), shop.users.models (1)
 # The preset's globs miss some of them: see the [layers] tables below.
 #
@@ -97,6 +111,13 @@ modules = [
     "**.controllers.**",
     "**.views",  # 2 modules with route handlers
 ]
+
+# schema: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.schema]
+modules = [
+    "**.schemas.**", "**.schema",
+    "shop.envelope",  # Pydantic models that endpoints or services import
+]
 """
 
 
@@ -107,7 +128,7 @@ SRC_LAYOUT = """\
 #   endpoint    ledger.handlers (2)
 #   service     ledger.services (2)
 #   repository  ledger.repositories (3)
-#   schema      ledger.schemas (2)
+#   schema      ledger.schemas (2), ledger.envelope (1)
 #   model       ledger.db.tables (1)
 # The preset's globs miss some of them: see the [layers] tables below.
 #
@@ -123,6 +144,11 @@ naming = "fortress"
 # session-providers: used in Depends(): provide_session (ledger.db.engine) returns an
 #   AsyncSession. Added to the defaults, so LG104 knows them.
 extend-session-providers = ["provide_session"]
+#
+# wiring: ledger.app creates the FastAPI app and includes its routers (a composition root may
+#   import every layer; a docs or health route of its own does not make it an endpoint). This list
+#   replaces the default wiring globs, which come first.
+wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "ledger.app"]
 
 # endpoint: the fortress preset's globs (this list replaces them), then what they miss.
 [tool.layerguard.layers.endpoint]
@@ -130,6 +156,13 @@ modules = [
     "**.api.**", "**.endpoints.**", "**.routes.**", "**.routers.**", "**.router",
     "**.controllers.**",
     "ledger.handlers.**",  # 2 modules with route handlers
+]
+
+# schema: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.schema]
+modules = [
+    "**.schemas.**", "**.schema",
+    "ledger.envelope",  # Pydantic models that endpoints or services import
 ]
 
 # model: the fortress preset's globs (this list replaces them), then what they miss.

@@ -54,6 +54,7 @@ WRAPPERS = frozenset(
     }
 )  # fmt: skip
 UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+NEWTYPES = frozenset({"typing.NewType", "typing_extensions.NewType"})
 
 
 def sessionmaker_kind(call: ExprFact, facts: FileFacts, view: FileView) -> SessionKind | None:
@@ -181,6 +182,11 @@ def _named_type_kind(qualified: str, facts: FileFacts, view: FileView, depth: in
         return _class_kind(symbol, where, view)
     if isinstance(symbol, AssignmentFact) and symbol.value is not None and symbol.value.kind != "call":
         return type_kind(symbol.value, where, view, depth + 1)  # `SessionDep = Annotated[...]`
+    if isinstance(symbol, AssignmentFact) and symbol.value is not None and len(symbol.value.args) == 2:
+        # `DBSession = NewType("DBSession", AsyncSession)`: a session to the type checker too.
+        callee = view.symbols.canonical_name(symbol.value.qualified or "", where)
+        if callee in NEWTYPES:
+            return type_kind(symbol.value.args[1], where, view, depth + 1)
     return None
 
 
