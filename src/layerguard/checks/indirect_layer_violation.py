@@ -184,7 +184,8 @@ def describe(bridge: Bridge) -> str:
         if bridge.name is None
         else f"{bridge.forbidden_layer} `{bridge.name}` from `{imported}`"
     )
-    importers = " and ".join(bridge.importer_layers)
+    *others, last = bridge.importer_layers
+    importers = f"{', '.join(others)} and {last}" if others else last
     plural = "s" if bridge.reachers != 1 else ""
     verb = "reach" if bridge.reachers != 1 else "reaches"
     return (
