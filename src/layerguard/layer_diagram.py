@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from layerguard.checks.indirect_layer_violation import IndirectLayerViolation, indirect_violations
+from layerguard.checks.indirect_layer_violation import IndirectLayerViolation, bridges
 from layerguard.checks.layer_bypass import LayerBypass
 from layerguard.checks.layer_imports import forbidden_imports
 from layerguard.checks.upward_import import UpwardImport
@@ -67,11 +67,12 @@ def _violations(project: ProjectView) -> Iterator[tuple[str, str]]:
         if _reported(suppression, meta, violation.edge.importer, violation.span):
             yield violation.importer_layer, violation.imported_layer
     if suppression.is_enabled(IndirectLayerViolation.meta):
-        for chain in indirect_violations(project):
+        for bridge in bridges(project):
             if _reported(
-                suppression, IndirectLayerViolation.meta, chain.edge.importer, chain.edge.fact.statement
+                suppression, IndirectLayerViolation.meta, bridge.edge.importer, bridge.edge.fact.statement
             ):
-                yield chain.importer_layer, chain.imported_layer
+                # One LG103 finding stands for every layer that reaches through the bridge.
+                yield from ((layer, bridge.forbidden_layer) for layer in bridge.importer_layers)
 
 
 def _reported(suppression: Suppression, meta: RuleMeta, facts: FileFacts, span: Span) -> bool:

@@ -152,6 +152,8 @@ class ImportFact:
     span: Span
     statement: Span
     type_checking: bool
+    # Inside a function body: runs when the function is called, not when the module is imported.
+    deferred: bool = False
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,16 @@ pytestmark = pytest.mark.slow
 
 CODES = ("LG101", "LG102", "LG103", "LG104", "LG105", "LG106", "LG804")
 GRAPH_CODES = ("LG101", "LG102", "LG103", "LG106", "LG804")
+# LG103 counts bridges since 2026-12 (one per unlayered module and forbidden layer, imports inside
+# a function body carry no chain), no longer chain starts (airflow 535, prefect 356, lnbits 48).
 EXPECTED = {
-    AIRFLOW: {"LG101": 1, "LG102": 140, "LG103": 535, "LG104": 183, "LG105": 58, "LG106": 1},
-    PREFECT: {"LG101": 68, "LG102": 45, "LG103": 356, "LG105": 34, "LG106": 3},
-    LNBITS: {"LG101": 3, "LG102": 26, "LG103": 48, "LG105": 54, "LG106": 1},
+    # LG103 63: the modules to fix, where 535 importers of them were reported before.
+    AIRFLOW: {"LG101": 1, "LG102": 140, "LG103": 63, "LG104": 183, "LG105": 58, "LG106": 1},
+    # LG103 104: 78 of them are helpers that let `prefect.server.models` (model by the preset's
+    # glob, in fact data access) reach client schemas, mostly through `if TYPE_CHECKING:` hops.
+    PREFECT: {"LG101": 68, "LG102": 45, "LG103": 104, "LG105": 34, "LG106": 3},
+    # LG103 12: the bridges of the 48 chain starts.
+    LNBITS: {"LG101": 3, "LG102": 26, "LG103": 12, "LG105": 54, "LG106": 1},
 }
 PACKAGES = {AIRFLOW: "airflow", PREFECT: "prefect", LNBITS: "lnbits"}
 C901_RE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):\d+: C901 ", re.M)

@@ -7,16 +7,18 @@ contracts, and the two tools run on the same unpacked wheel:
 - `forbidden` contracts (direct imports only) against LG101 + LG102: the module pairs are equal.
 - the `layers` contract against LG101 + LG103. Where it maps — upward chains, direct or through
   modules of no layer (grimp's layer check excludes the other layers' modules from chains, as
-  LG103 does; no wiring modules are configured) — the direct pairs are equal and every chain
-  start import-linter reports (a lower-layer module, the first module of a route's middle, the
-  higher layer) is an LG103 finding. LG103 reports more chain starts, for two documented
-  reasons, and every one of them is accounted for below:
+  LG103 does; no wiring modules are configured) — the direct pairs are equal, and the last
+  module of every indirect route import-linter shows (the one importing the higher layer) is an
+  LG103 bridge for that layer, unless the route runs through an import inside a function body,
+  which carries no chain for LG103 (`DEFERRED`: checked on layerguard's facts at the route's own
+  line numbers). LG103 reports more bridges, for two documented reasons, each accounted for:
   1. `NAMESPACE`: grimp's own graph skips folders without `__init__.py` (prefect's migration
      versions); layerguard's graph includes them (SPEC §1).
-  2. `ROUTE_SAMPLING`: import-linter lists routes, not chain starts: it takes the shortest chain,
-     excludes that chain's imports, and repeats, so a start whose paths share an import with a
-     route already found is never shown. Each such start is verified on grimp's own graph of the
-     tree: the start's import exists there and leads, avoiding the other layers, to the layer.
+  2. `ROUTE_SAMPLING`: import-linter lists routes, not bridges: it takes the shortest chain,
+     excludes that chain's imports, and repeats, so a bridge whose chains share an import with a
+     route already found is never shown. Each such bridge is verified on grimp's own graph of
+     the tree: it imports the layer, and a module of a lower layer reaches it avoiding the
+     other layers.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 import grimp
 import pytest
 
-from layerguard.api import check
+from layerguard.api import check, load_config, load_project
 
 from .conftest import PREFECT
 
@@ -50,13 +52,19 @@ PACKAGE_LAYER = {package: name for name, (package, _) in LAYERS.items()}
 # Module pairs the two tools may legitimately disagree on, with the reason. Empty: none so far.
 DOCUMENTED_DIFFERENCES: dict[tuple[str, str], str] = {}
 NAMESPACE = "grimp.build_graph skips namespace folders, layerguard includes them"
-ROUTE_SAMPLING = "import-linter shows one route per edge-disjoint shortest chain, not every chain start"
+ROUTE_SAMPLING = "import-linter shows one route per edge-disjoint shortest chain, not every bridge"
+DEFERRED = "the route runs through an import inside a function body, which carries no LG103 chain"
 
 PAIR_RE = re.compile(r"^-\s+(?P<importer>[\w.]+)\s+->\s+(?P<imported>[\w.]+)\s+\(l\.", re.M)
 BROKEN_RE = re.compile(r"^(?P<lower>[\w.]+) is not allowed to import (?P<higher>[\w.]+):$", re.M)
-ROUTE_LINE_RE = re.compile(r"^[-&]?\s*(?P<module>[\w.]+)(?: -> (?P<next>[\w.]+))? \(l\.")
+ROUTE_LINE_RE = re.compile(
+    r"^[-&]?\s*(?P<module>[\w.]+)(?: -> (?P<next>[\w.]+))? \((?P<lines>l\.[\d, l.]+)\)"
+)
+BRIDGE_RE = re.compile(r"unlayered `(?P<bridge>[\w.]+)` imports (?P<layer>\w+) module")
 
-ChainStart = tuple[str, str, str]  # (importer, first module of the chain, forbidden layer)
+Bridge = tuple[str, str]  # (unlayered module, the layer it lets a lower layer reach)
+# One step of a route: the modules that import `next`, each with the lines of those imports.
+Hop = tuple[tuple[tuple[str, tuple[int, ...]], ...], str]
 
 
 def layerguard_config(select: list[str]) -> str:
@@ -139,103 +147,139 @@ def test_same_module_pairs_as_import_linter_forbidden_contracts(
     assert {p for p in theirs - ours if p not in DOCUMENTED_DIFFERENCES} == set()
 
 
-def parse_layers_output(output: str) -> tuple[set[tuple[str, str]], set[ChainStart], set[tuple[str, str]]]:
-    """import-linter's broken `layers` contract: direct pairs, chain starts, broken layer pairs."""
+def parse_layers_output(
+    output: str,
+) -> tuple[set[tuple[str, str]], list[tuple[list[Hop], str]], set[tuple[str, str]]]:
+    """import-linter's broken `layers` contract: direct pairs, indirect routes (their hops and
+    the higher layer), broken layer pairs."""
     direct: set[tuple[str, str]] = set()
-    starts: set[ChainStart] = set()
+    routes: list[tuple[list[Hop], str]] = []
     broken: set[tuple[str, str]] = set()
     parts = BROKEN_RE.split(output)
     for lower, higher, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True):
         broken.add((PACKAGE_LAYER[lower], PACKAGE_LAYER[higher]))
         for route in re.split(r"\n(?=- )", body.strip()):
-            heads: list[str] = []
-            first = ""
+            hops: list[Hop] = []
+            sources: list[tuple[str, tuple[int, ...]]] = []
             for line in route.splitlines():
                 match = ROUTE_LINE_RE.match(line.strip())
                 assert match, f"unexpected import-linter output line: {line!r}"
-                heads.append(match["module"])
+                sources.append((match["module"], tuple(int(n) for n in re.findall(r"\d+", match["lines"]))))
                 if match["next"]:
-                    first = match["next"]
-                    break
-            if first == higher or first.startswith(higher + "."):
-                direct |= {(head, first) for head in heads}
+                    hops.append((tuple(sources), match["next"]))
+                    sources = []
+            assert hops, f"unexpected import-linter route: {route!r}"
+            if sources:  # `& module (l.N)` after the last hop: the same importer, another target
+                (*heads, (last, lines)), target = hops[-1]
+                hops[-1] = ((*heads, (last, lines + tuple(n for _, more in sources for n in more))), target)
+            if len(hops) == 1:
+                direct |= {(module, hops[0][1]) for module, _ in hops[0][0]}
             else:
-                starts |= {(head, first, PACKAGE_LAYER[higher]) for head in heads}
-    return direct, starts, broken
+                routes.append((hops, PACKAGE_LAYER[higher]))
+    return direct, routes, broken
 
 
-def parse_layerguard(findings: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[ChainStart]]:
+def parse_layerguard(findings: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[Bridge]]:
     direct: set[tuple[str, str]] = set()
-    starts: set[ChainStart] = set()
+    bridges: set[Bridge] = set()
     for code, message in findings:
         if code == "LG101":
             importer, imported = re.findall(r"`([\w.]+)`", message)[:2]
             direct.add((importer, imported))
             continue
-        chain = message.split("through unlayered modules: ", 1)[1].split(" (and ", 1)[0].split(" -> ")
-        layers = [re.search(r"reaches (\w+) module", message)[1]]  # type: ignore[index]
-        more = re.search(r"more forbidden modules? in ([\w, ]+)\)$", message)
-        layers += more[1].split(", ") if more else []
-        starts |= {(chain[0], chain[1], layer) for layer in layers}
-    return direct, starts
+        match = BRIDGE_RE.search(message)
+        assert match, message
+        bridges.add((match["bridge"], match["layer"]))
+    return direct, bridges
 
 
-def verified_on_grimps_graph(
-    graph: grimp.ImportGraph, restricted: grimp.ImportGraph, start: ChainStart
-) -> bool:
-    """The start's import exists in grimp's graph, and from its first module the forbidden layer
-    is reachable in `restricted`, where the other layers' modules are removed."""
-    importer, first, layer = start
-    if not graph.direct_import_exists(importer=importer, imported=first):
-        return False
+def module_level_import_lines(root: Path) -> set[tuple[str, int]]:
+    """(module, line) of every import statement outside a function body, from layerguard's facts."""
+    project = load_project(load_config([root]), [root / "prefect"], {})
+    return {
+        (facts.module, fact.statement.line)
+        for facts in project.files
+        for fact in facts.imports
+        if not fact.deferred
+    }
+
+
+def route_bridges(hops: list[Hop], layer: str, module_level: set[tuple[str, int]]) -> set[Bridge] | None:
+    """The bridges LG103 must report for a route: the modules of its last hop that import the
+    layer at module level; None when a hop has no module-level import (a deferred route)."""
+    for sources, _ in hops:
+        if not any((module, line) in module_level for module, lines in sources for line in lines):
+            return None
+    last_sources, _ = hops[-1]
+    return {(m, layer) for m, lines in last_sources if any((m, line) in module_level for line in lines)}
+
+
+def verified_on_grimps_graph(graph: grimp.ImportGraph, bridge: Bridge) -> bool:
+    """On grimp's graph: the bridge imports a module of the layer, and a module of a lower layer
+    reaches the bridge through modules of no layer."""
+    module, layer = bridge
     package = LAYERS[layer][0]
-    return any(m == package or m.startswith(package + ".") for m in restricted.find_upstream_modules(first))
-
-
-def without_other_layers(graph: grimp.ImportGraph, layer: str) -> grimp.ImportGraph:
-    """A copy of the graph where only the given layer's modules remain of all layered ones."""
+    if not any(
+        m == package or m.startswith(package + ".") for m in graph.find_modules_directly_imported_by(module)
+    ):
+        return False
+    lower = list(LAYERS)[list(LAYERS).index(layer) + 1 :]
     restricted = copy.deepcopy(graph)
-    for name, (package, _) in LAYERS.items():
-        if name != layer and package in restricted.modules:
-            for module in {package, *restricted.find_descendants(package)}:
-                restricted.remove_module(module)
-    return restricted
+    for name, (other, _) in LAYERS.items():
+        if name not in lower and other in restricted.modules:
+            for removed in {other, *restricted.find_descendants(other)}:
+                restricted.remove_module(removed)
+    return any(layer_of_or_none(m) in lower for m in restricted.find_upstream_modules(module))
+
+
+def layer_of_or_none(module: str) -> str | None:
+    return next(
+        (
+            name
+            for name, (package, _) in LAYERS.items()
+            if module == package or module.startswith(package + ".")
+        ),
+        None,
+    )
 
 
 def layer_of(module: str) -> str:
-    return next(
-        name for name, (package, _) in LAYERS.items() if module == package or module.startswith(package + ".")
-    )
+    found = layer_of_or_none(module)
+    assert found is not None, module
+    return found
 
 
 def test_layers_contract_maps_to_lg101_and_lg103(
     real_project: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = real_project(*PREFECT).resolve()
-    ours_direct, ours_starts = parse_layerguard(layerguard_findings(root, ["LG101", "LG103"]))
-    theirs_direct, theirs_starts, broken = parse_layers_output(run_import_linter(root, layers_contract()))
+    ours_direct, ours_bridges = parse_layerguard(layerguard_findings(root, ["LG101", "LG103"]))
+    theirs_direct, routes, broken = parse_layers_output(run_import_linter(root, layers_contract()))
+    module_level = module_level_import_lines(root)
     monkeypatch.syspath_prepend(str(root))
     graph = grimp.build_graph("prefect", cache_dir=None)  # what import-linter analysed
-    visible = {s for s in ours_starts if s[0] in graph.modules and s[1] in graph.modules}
 
-    assert len(theirs_starts) >= 20, "import-linter reported too few chains: the parsing of its output broke"
+    assert len(routes) >= 10, "import-linter reported too few routes: the parsing of its output broke"
     assert ours_direct == theirs_direct
-    assert theirs_starts <= ours_starts
-    assert broken == {(layer_of(a), layer_of(b)) for a, b in ours_direct} | {
-        (layer_of(importer), layer) for importer, _, layer in visible
-    }
-    restricted = {name: without_other_layers(graph, name) for name in LAYERS}
-    explained = {s: NAMESPACE for s in ours_starts - visible}
-    explained |= {
-        s: ROUTE_SAMPLING
-        for s in visible - theirs_starts
-        if verified_on_grimps_graph(graph, restricted[s[2]], s)
-    }
-    assert sorted(ours_starts - theirs_starts - explained.keys()) == []
+    theirs_bridges: set[Bridge] = set()
+    deferred_routes = 0
+    for hops, layer in routes:
+        expected = route_bridges(hops, layer, module_level)
+        if expected is None:
+            deferred_routes += 1
+        else:
+            theirs_bridges |= expected
+    assert theirs_bridges <= ours_bridges
+    visible = {b for b in ours_bridges if b[0] in graph.modules}
+    explained = {b: NAMESPACE for b in ours_bridges - visible}
+    explained |= {b: ROUTE_SAMPLING for b in visible - theirs_bridges if verified_on_grimps_graph(graph, b)}
+    assert sorted(ours_bridges - theirs_bridges - explained.keys()) == []
+    assert {(layer_of(a), layer_of(b)) for a, b in ours_direct} <= broken
     reasons = list(explained.values())
     print(  # the agreement figures, for `pytest -s`
         f"\nlayers contract on prefect {PREFECT[1]}: direct pairs {len(ours_direct)} = {len(theirs_direct)}; "
-        f"import-linter's {len(theirs_starts)} chain starts are all among LG103's {len(ours_starts)}; "
-        f"LG103 only: {reasons.count(NAMESPACE)} in namespace folders, {reasons.count(ROUTE_SAMPLING)} "
-        "not sampled by import-linter's routes (verified on its graph)"
+        f"{len(routes)} indirect routes, {deferred_routes} through a deferred import ({DEFERRED}); "
+        f"their {len(theirs_bridges)} bridges are all among LG103's {len(ours_bridges)}; LG103 only: "
+        f"{reasons.count(NAMESPACE)} in namespace folders, {reasons.count(ROUTE_SAMPLING)} not sampled by "
+        "import-linter's routes (verified on its graph)"
     )

@@ -1,15 +1,15 @@
-"""LG103: a chain of imports through unlayered modules reaches a layer the start may not import."""
+"""LG103: an unlayered module is a bridge that lets a layer reach a layer it may not import."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
-from layerguard.checks.layer_imports import counted_edges, forbids
-from layerguard.graph import ImportEdge, build_import_graph
+from layerguard.checks.layer_imports import counted_edges, edge_layers, forbids
+from layerguard.graph import ImportEdge
 from layerguard.model import Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
@@ -17,61 +17,150 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class IndirectViolation:
-    """The first import of a chain, the shortest such chain, and the other modules of
-    forbidden layers that the same first import leads to."""
+class Bridge:
+    """Unlayered `edge.importer` brings in `forbidden_layer` by `edge` (its first such import),
+    and `reachers` modules of `importer_layers`, which may not import that layer, reach it
+    through unlayered, non-wiring modules; `chain` is one shortest example, importer first and
+    the imported module last."""
 
     edge: ImportEdge
-    chain: tuple[str, ...]  # importer, the unlayered modules, the forbidden module
-    importer_layer: str
-    imported_layer: str
-    others: tuple[tuple[str, str], ...]  # (module, layer), sorted
+    forbidden_layer: str
+    name: str | None  # the imported name that brings the layer in, None for the module itself
+    importer_layers: tuple[str, ...]  # in layer-table order
+    reachers: int
+    chain: tuple[str, ...]
+
+    @property
+    def module(self) -> str:
+        return self.edge.importer.module
 
 
-def indirect_violations(project: ProjectView) -> Iterator[IndirectViolation]:
-    """One violation per (layered importer, unlayered module it imports) that leads, through
-    unlayered and non-wiring modules only, to a module of a layer the importer may not import."""
+def carries_chain(edge: ImportEdge) -> bool:
+    """Whether an import makes its importer depend on the imported module when it is imported:
+    one inside a function body runs only when the function is called, which is how a team
+    breaks such a dependency on purpose."""
+    return not edge.fact.deferred
+
+
+def bridges(project: ProjectView) -> Iterator[Bridge]:
+    """One bridge per (checked unlayered module, forbidden layer), in module order."""
     layers = project.layers
 
     def passable(module: str) -> bool:
         return layers.layer_of(module) is None and not layers.is_wiring(module)
 
-    edges = list(counted_edges(project))
-    starts: dict[tuple[str, str], ImportEdge] = {}
-    for edge in sorted(edges, key=lambda e: (e.fact.statement.line, e.fact.statement.column)):
-        importer = edge.importer.module
-        if project.is_checked(edge.importer) and layers.layer_of(importer) and passable(edge.imported):
-            starts.setdefault((importer, edge.imported), edge)
-    if not starts:
-        return
-    # Only imports made by passable modules: a layered or wiring module ends every chain.
-    graph = build_import_graph(
-        (f.module for f in project.files), (e for e in edges if passable(e.importer.module))
-    )
-
-    @cache
-    def layered_upstream(module: str) -> tuple[tuple[str, str], ...]:
-        found = ((m, layers.layer_of(m)) for m in graph.find_upstream_modules(module))
-        return tuple(sorted((m, layer) for m, layer in found if layer is not None))
-
-    @cache
-    def shortest_chain(start: str, target: str) -> tuple[str, ...]:
-        return tuple(graph.find_shortest_chain(start, target) or ())
-
-    for (importer, first), edge in sorted(starts.items()):
-        importer_layer = layers.layer_of(importer)
-        assert importer_layer is not None
-        targets = [
-            (m, layer) for m, layer in layered_upstream(first) if forbids(project, importer_layer, layer)
-        ]
-        if not targets:
+    edges = [edge for edge in counted_edges(project) if carries_chain(edge)]
+    # Bit i of a mask stands for the i-th layered module that imports a passable one.
+    bit: dict[str, int] = {}
+    layer_bits: dict[str, int] = {}
+    reach: dict[str, int] = {}  # passable module -> the layered modules that reach it
+    layered_importers: dict[str, set[str]] = {}  # passable module -> its layered importers
+    passable_importers: dict[str, set[str]] = {}  # passable module -> its passable importers
+    successors: dict[str, list[str]] = {}  # passable module -> the passable modules it imports
+    outgoing: dict[str, list[ImportEdge]] = {}  # passable module -> its imports
+    for edge in edges:
+        importer, imported = edge.importer.module, edge.imported
+        if passable(importer):
+            outgoing.setdefault(importer, []).append(edge)
+        if not passable(imported):
             continue
-        chains = sorted(
-            ((len(c), c, layer) for m, layer in targets if (c := shortest_chain(first, m))),
+        importer_layer = layers.layer_of(importer)
+        if importer_layer is not None:
+            index = bit.setdefault(importer, len(bit))
+            layer_bits[importer_layer] = layer_bits.get(importer_layer, 0) | 1 << index
+            reach[imported] = reach.get(imported, 0) | 1 << index
+            layered_importers.setdefault(imported, set()).add(importer)
+        elif passable(importer):
+            passable_importers.setdefault(imported, set()).add(importer)
+            successors.setdefault(importer, []).append(imported)
+    _propagate(reach, successors)
+
+    for facts in sorted(project.files, key=lambda f: f.module):
+        module = facts.module
+        if not reach.get(module) or not project.is_checked(facts):
+            continue
+        seen: set[str] = set()
+        ordered = sorted(
+            outgoing.get(module, ()), key=lambda e: (e.fact.statement.line, e.fact.statement.column)
         )
-        _, chain, layer = chains[0]
-        others = tuple(target for target in targets if target[0] != chain[-1])
-        yield IndirectViolation(edge, (importer, *chain), importer_layer, layer, others)
+        for edge in ordered:
+            for forbidden_layer, name in edge_layers(project, edge):
+                if forbidden_layer in seen:
+                    continue
+                importer_layers = tuple(
+                    layer.name
+                    for layer in project.config.layers
+                    if reach[module] & layer_bits.get(layer.name, 0)
+                    and forbids(project, layer.name, forbidden_layer)
+                )
+                if not importer_layers:
+                    continue
+                seen.add(forbidden_layer)
+                mask = 0
+                for layer in importer_layers:
+                    mask |= layer_bits[layer]
+                reachers = reach[module] & mask
+
+                def is_start(candidate: str, reachers: int = reachers) -> bool:
+                    return bool(reachers >> bit[candidate] & 1)
+
+                path = _shortest_path(module, is_start, layered_importers, passable_importers)
+                yield Bridge(
+                    edge, forbidden_layer, name, importer_layers, reachers.bit_count(), (*path, edge.imported)
+                )
+
+
+def _propagate(reach: dict[str, int], successors: dict[str, list[str]]) -> None:
+    """Spread each passable module's reaching set to the passable modules it imports, until
+    nothing changes (a worklist: a module is revisited only when its set grew)."""
+    work = deque(sorted(reach))
+    queued = set(work)
+    while work:
+        module = work.popleft()
+        queued.discard(module)
+        mask = reach[module]
+        for successor in successors.get(module, ()):
+            old = reach.get(successor, 0)
+            if old | mask != old:
+                reach[successor] = old | mask
+                if successor not in queued:
+                    queued.add(successor)
+                    work.append(successor)
+
+
+def _shortest_path(
+    bridge: str,
+    is_start: Callable[[str], bool],
+    layered_importers: dict[str, set[str]],
+    passable_importers: dict[str, set[str]],
+) -> tuple[str, ...]:
+    """The shortest chain from a layered module `is_start` accepts to `bridge` over passable
+    modules: a backward search, level by level in name order, so the example is the same on
+    every run; among starts at the same distance the first by name wins."""
+    after: dict[str, str] = {bridge: ""}  # module -> the next module on its way to the bridge
+    level = [bridge]
+    while level:
+        found = sorted(
+            (start, module)
+            for module in level
+            for start in layered_importers.get(module, ())
+            if is_start(start)
+        )
+        if found:
+            start, module = found[0]
+            path = [start]
+            while module:
+                path.append(module)
+                module = after[module]
+            return tuple(path)
+        following: list[str] = []
+        for module in level:
+            for importer in sorted(passable_importers.get(module, ())):
+                if importer not in after:
+                    after[importer] = module
+                    following.append(importer)
+        level = sorted(following)
+    return (bridge,)  # not reached: a bridge is reached by at least one start
 
 
 class IndirectLayerViolation(ProjectRule):
@@ -79,25 +168,28 @@ class IndirectLayerViolation(ProjectRule):
         code="LG103",
         name="indirect-layer-violation",
         severity=Severity.ERROR,
-        summary="An import chain through unlayered modules reaches a forbidden layer",
+        summary="An unlayered module lets a layer reach a layer it may not import",
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
-        for violation in indirect_violations(project):
-            chain = " -> ".join(violation.chain)
-            more = _others(violation, project)
-            message = (
-                f"Indirect layer violation: {violation.importer_layer} module `{violation.chain[0]}` "
-                f"reaches {violation.imported_layer} module `{violation.chain[-1]}` through unlayered "
-                f"modules: {chain}{more}"
-            )
-            yield self.finding(violation.edge.importer, violation.edge.fact.statement, message)
+        for bridge in bridges(project):
+            yield self.finding(bridge.edge.importer, bridge.edge.fact.statement, describe(bridge))
 
 
-def _others(violation: IndirectViolation, project: ProjectView) -> str:
-    """` (and 3 more forbidden modules in service, repository)`, or nothing."""
-    if not violation.others:
-        return ""
-    count = len(violation.others)
-    layers = sorted({layer for _, layer in violation.others}, key=project.layers.rank)
-    return f" (and {count} more forbidden module{'s' if count > 1 else ''} in {', '.join(layers)})"
+def describe(bridge: Bridge) -> str:
+    """The finding's message: the bridge, what it imports, who reaches it, and one chain."""
+    imported = bridge.edge.imported
+    what = (
+        f"{bridge.forbidden_layer} module `{imported}`"
+        if bridge.name is None
+        else f"{bridge.forbidden_layer} `{bridge.name}` from `{imported}`"
+    )
+    *others, last = bridge.importer_layers
+    importers = f"{', '.join(others)} and {last}" if others else last
+    plural = "s" if bridge.reachers != 1 else ""
+    verb = "reach" if bridge.reachers != 1 else "reaches"
+    return (
+        f"Indirect layer violation: unlayered `{bridge.module}` imports {what}, which {importers} "
+        f"modules may not import; {bridge.reachers} {importers} module{plural} {verb} it through "
+        f"this module (e.g. {' -> '.join(bridge.chain)})"
+    )

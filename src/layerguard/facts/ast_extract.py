@@ -234,6 +234,7 @@ class FactExtractor(ast.NodeVisitor):
                 span=self.lines.span(node),
                 statement=statement,
                 type_checking=self.context.type_checking,
+                deferred=self.context.function_depth > 0,
             )
         )
 

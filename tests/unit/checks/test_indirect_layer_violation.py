@@ -1,4 +1,5 @@
-"""LG103: chains through unlayered modules that reach a forbidden layer."""
+"""LG103: unlayered modules that let a layer reach a layer it may not import (one finding per
+bridge and forbidden layer, at the bridge's import; SPEC 2026-12)."""
 
 from __future__ import annotations
 
@@ -22,18 +23,19 @@ def messages(root: Path) -> list[str]:
     return [f.message for f in check([root], select=["LG103"], cache=False).findings]
 
 
-def test_a_chain_through_unlayered_modules_is_reported_at_its_first_import(tmp_path: Path) -> None:
+def test_a_chain_through_unlayered_modules_is_reported_at_the_bridge(tmp_path: Path) -> None:
     files = {
         **BASE,
         "app/core/helpers.py": "import os\nfrom app.utils.loading import load\n",
         "app/utils/loading.py": "from app.repositories.UserRepository import UserRepository\n",
         ENDPOINT: "from fastapi import APIRouter\n\nfrom app.core import helpers\n",
     }
-    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 3, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"]) == [("app/utils/loading.py", 1, 1, "LG103")]
     assert messages(tmp_path) == [
-        "Indirect layer violation: endpoint module `app.api.v1.endpoints.users` reaches repository module "
-        "`app.repositories.UserRepository` through unlayered modules: app.api.v1.endpoints.users -> "
-        "app.core.helpers -> app.utils.loading -> app.repositories.UserRepository"
+        "Indirect layer violation: unlayered `app.utils.loading` imports repository module "
+        "`app.repositories.UserRepository`, which endpoint modules may not import; 1 endpoint module "
+        "reaches it through this module (e.g. app.api.v1.endpoints.users -> app.core.helpers -> "
+        "app.utils.loading -> app.repositories.UserRepository)"
     ]
 
 
@@ -50,29 +52,39 @@ def test_the_chain_is_in_the_text_and_json_output(tmp_path: Path) -> None:
     assert chain in json.loads(render(report, "json", color=False, statistics=False))[0]["message"]
 
 
-def test_one_finding_per_chain_start_with_the_shortest_chain(tmp_path: Path) -> None:
+def test_one_finding_per_bridge_and_forbidden_layer(tmp_path: Path) -> None:
     files = {
         **BASE,
         "app/core/a.py": "from app.core import b\nfrom app.models.User import User\n",
         "app/core/b.py": "from app.repositories.UserRepository import UserRepository\n",
         ENDPOINT: "from app.core import a\nfrom app.core.a import User\n",
     }
-    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 1, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"]) == [
+        ("app/core/a.py", 2, 1, "LG103"),
+        ("app/core/b.py", 1, 1, "LG103"),
+    ]
     assert messages(tmp_path) == [
-        "Indirect layer violation: endpoint module `app.api.v1.endpoints.users` reaches model module "
-        "`app.models.User` through unlayered modules: app.api.v1.endpoints.users -> app.core.a -> "
-        "app.models.User (and 1 more forbidden module in repository)"
+        "Indirect layer violation: unlayered `app.core.a` imports model module `app.models.User`, which "
+        "endpoint modules may not import; 1 endpoint module reaches it through this module (e.g. "
+        "app.api.v1.endpoints.users -> app.core.a -> app.models.User)",
+        "Indirect layer violation: unlayered `app.core.b` imports repository module "
+        "`app.repositories.UserRepository`, which endpoint modules may not import; 1 endpoint module "
+        "reaches it through this module (e.g. app.api.v1.endpoints.users -> app.core.a -> app.core.b -> "
+        "app.repositories.UserRepository)",
     ]
 
 
-def test_each_unlayered_module_imported_starts_its_own_chain(tmp_path: Path) -> None:
+def test_each_bridge_is_its_own_finding(tmp_path: Path) -> None:
     files = {
         **BASE,
         "app/core/a.py": "from app.models.User import User\n",
         "app/core/b.py": "from app.models.User import User\n",
         ENDPOINT: "from app.core import a\nfrom app.core import b\n",
     }
-    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 1, 1, "LG103"), (ENDPOINT, 2, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"]) == [
+        ("app/core/a.py", 1, 1, "LG103"),
+        ("app/core/b.py", 1, 1, "LG103"),
+    ]
 
 
 def test_chains_through_wiring_or_layered_modules_are_not_reported(tmp_path: Path) -> None:
@@ -102,7 +114,7 @@ def test_upward_chains_are_reported_too(tmp_path: Path) -> None:
         "app/core/registry.py": "from app.services.UserService import UserService\n",
         "app/models/User.py": "from app.core import registry\n",
     }
-    assert lint(tmp_path, files, ["LG103"]) == [("app/models/User.py", 1, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"]) == [("app/core/registry.py", 1, 1, "LG103")]
 
 
 def test_type_checking_imports_count_unless_ignored(tmp_path: Path) -> None:
@@ -114,7 +126,7 @@ def test_type_checking_imports_count_unless_ignored(tmp_path: Path) -> None:
         ),
         ENDPOINT: "from app.core import helpers\n",
     }
-    assert lint(tmp_path, files, ["LG103"]) == [(ENDPOINT, 1, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"]) == [("app/core/helpers.py", 3, 5, "LG103")]
     assert lint(tmp_path, files, ["LG103"], 'type-checking-imports = "ignore"\n') == []
 
 
@@ -131,4 +143,4 @@ def test_custom_layers_get_the_rule(tmp_path: Path) -> None:
         "app/storage/disk.py": "",
         "app/domain/rules.py": "",
     }
-    assert lint(tmp_path, files, ["LG103"], settings) == [("app/ui/page.py", 1, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"], settings) == [("app/lib/tools.py", 1, 1, "LG103")]

@@ -1,0 +1,107 @@
+"""LG103 at the bridge, through the real CLI: one finding per unlayered module that lets a layer
+reach a layer it may not import, at that module's own import (SPEC §2, 2026-12).
+
+Each folder of tests/fixtures/lg103_bridge is a project whose `# error: [LG103]` markers are
+exactly what `layerguard check --select LG103` must report; every other line must stay clean.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_runner import run_cli
+from markers import expected_findings, read_tree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "lg103_bridge"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+@pytest.fixture
+def project(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A copy of the named fixture project, so the run writes nothing into the source tree."""
+    root = tmp_path / request.param
+    shutil.copytree(FIXTURES / request.param, root)
+    return root
+
+
+def lg103(root: Path, *paths: str) -> list[dict[str, Any]]:
+    """The LG103 findings of `layerguard check` on `paths` (default: the whole project)."""
+    result = run_cli("check", "--select", "LG103", "--format", "json", "--no-cache", *paths, cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    findings: list[dict[str, Any]] = json.loads(result.stdout)
+    assert result.returncode == (1 if findings else 0)
+    return findings
+
+
+def located(findings: list[dict[str, Any]]) -> Counter[tuple[str, int, str]]:
+    return Counter((f["path"], f["line"], f["code"]) for f in findings)
+
+
+def test_every_case_is_tested() -> None:
+    assert set(CASES) == {
+        "chain_through_two_unlayered",
+        "deferred_import_in_get_db",
+        "many_endpoints_one_helper",
+        "reached_only_by_allowed_layers",
+        "type_checking_import",
+        "type_checking_import_ignored",
+        "wiring_on_the_chain",
+    }
+
+
+@pytest.mark.parametrize("project", CASES, indirect=True)
+def test_findings_are_exactly_the_markers(project: Path) -> None:
+    assert located(lg103(project)) == expected_findings(read_tree(project))
+
+
+@pytest.mark.parametrize("project", ["many_endpoints_one_helper"], indirect=True)
+def test_one_finding_for_many_endpoints_with_their_count(project: Path) -> None:
+    [finding] = lg103(project)
+    assert finding["path"] == "app/core/settings.py"
+    assert finding["message"] == (
+        "Indirect layer violation: unlayered `app.core.settings` imports model module `app.models.User`, "
+        "which endpoint modules may not import; 5 endpoint modules reach it through this module "
+        "(e.g. app.api.invoices -> app.core.settings -> app.models.User)"
+    )
+
+
+@pytest.mark.parametrize("project", ["chain_through_two_unlayered"], indirect=True)
+def test_the_example_chain_runs_through_both_unlayered_modules(project: Path) -> None:
+    [finding] = lg103(project)
+    assert finding["message"].endswith(
+        "1 endpoint module reaches it through this module (e.g. app.api.users -> app.core.auth -> "
+        "app.utils.loading -> app.repositories.UserRepository)"
+    )
+
+
+@pytest.mark.parametrize("project", ["chain_through_two_unlayered"], indirect=True)
+def test_a_partial_file_list_reports_the_bridge_only_when_it_is_listed(project: Path) -> None:
+    # As pre-commit passes staged files: who reaches the bridge comes from the whole project,
+    # but the finding is in the bridge's file.
+    assert lg103(project, "app/api/users.py") == []
+    assert lg103(project, "app/core/auth.py") == []
+    assert located(lg103(project, "app/utils/loading.py")) == Counter(
+        {("app/utils/loading.py", 1, "LG103"): 1}
+    )
+    assert located(lg103(project, "app/api/users.py", "app/utils/loading.py")) == Counter(
+        {("app/utils/loading.py", 1, "LG103"): 1}
+    )
+
+
+@pytest.mark.parametrize("project", ["deferred_import_in_get_db"], indirect=True)
+def test_deferred_imports_still_count_for_lg102(project: Path) -> None:
+    # The deferred import carries no chain, but a layer's own deferred import is still direct.
+    users = project / "app/api/users.py"
+    users.write_text(
+        users.read_text().replace(
+            "async def ping() -> dict[str, str]:\n",
+            "async def ping() -> dict[str, str]:\n    from app.models.User import User\n\n",
+        )
+    )
+    result = run_cli("check", "--select", "LG102,LG103", "--format", "json", "--no-cache", cwd=project)
+    assert [(f["path"], f["code"]) for f in json.loads(result.stdout)] == [("app/api/users.py", "LG102")]
