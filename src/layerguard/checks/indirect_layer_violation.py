@@ -36,10 +36,11 @@ class Bridge:
 
 
 def carries_chain(edge: ImportEdge) -> bool:
-    """Whether an import makes its importer depend on the imported module when it is imported:
-    one inside a function body runs only when the function is called, which is how a team
-    breaks such a dependency on purpose."""
-    return not edge.fact.deferred
+    """Whether an import runs when its importer is imported, so that whoever imports the
+    importer reaches the imported module: one inside a function body runs only when the function
+    is called (how a team breaks such a dependency on purpose), one under `if TYPE_CHECKING:`
+    never runs. Both still count as direct imports for LG101/LG102."""
+    return not (edge.fact.deferred or edge.fact.type_checking)
 
 
 def bridges(project: ProjectView) -> Iterator[Bridge]:

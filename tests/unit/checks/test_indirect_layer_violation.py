@@ -117,17 +117,18 @@ def test_upward_chains_are_reported_too(tmp_path: Path) -> None:
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/registry.py", 1, 1, "LG103")]
 
 
-def test_type_checking_imports_count_unless_ignored(tmp_path: Path) -> None:
+def test_type_checking_imports_carry_no_chain(tmp_path: Path) -> None:
+    """They never run: whoever imports the helper does not reach the repository through it."""
+    runtime = "from app.repositories.UserRepository import UserRepository\n"
     files = {
         **BASE,
-        "app/core/helpers.py": (
-            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-            "    from app.repositories.UserRepository import UserRepository\n"
-        ),
+        "app/core/helpers.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    " + runtime,
         ENDPOINT: "from app.core import helpers\n",
     }
-    assert lint(tmp_path, files, ["LG103"]) == [("app/core/helpers.py", 3, 5, "LG103")]
-    assert lint(tmp_path, files, ["LG103"], 'type-checking-imports = "ignore"\n') == []
+    assert lint(tmp_path, files, ["LG103"]) == []
+    assert lint(tmp_path, files, ["LG103"], 'type-checking-imports = "count"\n') == []
+    files["app/core/helpers.py"] = runtime
+    assert lint(tmp_path, files, ["LG103"]) == [("app/core/helpers.py", 1, 1, "LG103")]
 
 
 def test_custom_layers_get_the_rule(tmp_path: Path) -> None:
