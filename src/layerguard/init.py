@@ -213,7 +213,7 @@ def detect(root: Path) -> Detection:
         shape=_shape(final, parsed),
         places=places,
         additions={layer: found for layer, found in additions.items() if found},
-        endpoint_folders_without_routes=_endpoint_folders_without_routes(places, parsed),
+        endpoint_folders_without_routes=_endpoint_folders_without_routes(places, parsed, project),
         pydantic_elsewhere=_pydantic_elsewhere(final, parsed, preset),
         naming=_naming(final),
         providers=session_providers(project, parsed),
@@ -234,7 +234,7 @@ def content_roles(project: ProjectView, parsed: list[FileFacts]) -> tuple[dict[s
     for facts in parsed:
         if layers.is_wiring(facts.module):
             continue
-        if find_route_handlers(facts):
+        if find_route_handlers(facts, project.symbols):
             roles[facts.module], evidence[facts.module] = ENDPOINT, ROUTE_HANDLERS
             continue
         tables = any(_is_table_class(c, facts, project) for c in facts.classes)
@@ -470,14 +470,15 @@ def _places(project: ProjectView, parsed: list[FileFacts]) -> dict[str, list[tup
 
 
 def _endpoint_folders_without_routes(
-    places: dict[str, list[tuple[str, int]]], parsed: list[FileFacts]
+    places: dict[str, list[tuple[str, int]]], parsed: list[FileFacts], project: ProjectView
 ) -> tuple[str, ...]:
     """Endpoint folders of two or more modules with no route handler, router or route
     registration in them: placed by their name only, worth a look."""
     serving = {
         facts.module
         for facts in parsed
-        if find_route_handlers(facts) or any(call.method in APP_WIRING_CALLS for call in facts.calls)
+        if find_route_handlers(facts, project.symbols)
+        or any(call.method in APP_WIRING_CALLS for call in facts.calls)
     }
     return tuple(
         place
