@@ -14,12 +14,15 @@ ROUTE_METHODS = frozenset(
 )
 # `app.get(path)(func)`: the call of what `app.get(path)` returns (see `CallFact.method`).
 CURRIED_ROUTE_CALLS = frozenset(method + "()" for method in ROUTE_METHODS)
-# The classes whose instances serve routes, by every name fastapi exports them under.
+# The classes whose instances serve routes, by every name fastapi exports them under, and the
+# subclasses of them that libraries export (cadwyn's versioned routers, which airflow uses).
 ROUTER_CLASSES: dict[str, str] = {
     "fastapi.APIRouter": "APIRouter",
     "fastapi.routing.APIRouter": "APIRouter",
     "fastapi.FastAPI": "FastAPI",
     "fastapi.applications.FastAPI": "FastAPI",
+    "cadwyn.VersionedAPIRouter": "APIRouter",
+    "cadwyn.Cadwyn": "FastAPI",
 }
 # The calls route detection reads: every rule that finds route handlers declares them.
 ROUTE_CALLS = frozenset({"add_api_route"}) | CURRIED_ROUTE_CALLS
