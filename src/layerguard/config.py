@@ -38,8 +38,6 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "**/test_*.py",
     ".venv",
     "venv",
-    "build",
-    "dist",
 )
 
 TARGET_VERSIONS: dict[str, tuple[int, int]] = {f"py3{minor}": (3, minor) for minor in range(10, 15)}
@@ -537,6 +535,9 @@ def _build_config(
         select=_dedupe(cli_select if cli_select is not None else select),
         ignore=_dedupe(ignore),
         exclude=_dedupe(values.get("exclude", DEFAULT_EXCLUDE) + values.get("extend-exclude", ())),
+        # The rest of the default `exclude` (`Config.build_outputs`): an `exclude` that replaces
+        # the default drops it too; one that names `build` excludes every `build` folder.
+        build_outputs=() if "exclude" in values else _default("build_outputs"),
         per_file_ignores=values.get("per-file-ignores", ()),
         naming=values.get("naming", _default("naming")),
         naming_exempt=values.get("naming-exempt", _default("naming_exempt")),

@@ -55,9 +55,15 @@ class FileFinder:
             return False
         if any(path_glob_matches(pattern, relative) for pattern in self.config.exclude):
             return True
+        parts = relative.split("/")
+        folders = parts if is_dir else parts[:-1]
+        if any(
+            self._is_build_output(os.path.join(self._root, *folders[:depth]))
+            for depth in range(1, len(folders) + 1)
+        ):
+            return True
         if not self.config.respect_gitignore:
             return False
-        parts = relative.split("/")
         folder = self._root
         for depth, name in enumerate(parts, start=1):
             below = os.path.join(folder, name)
@@ -138,7 +144,15 @@ class FileFinder:
             relative = relative.replace(os.sep, "/")
         if any(path_glob_matches(pattern, relative) for pattern in self.config.exclude):
             return True
+        if is_dir and self._is_build_output(name):
+            return True
         return bool(rules) and is_ignored(rules, name, is_dir)
+
+    def _is_build_output(self, folder: str) -> bool:
+        """A folder named as build output (`build`, `dist`) that is not a Python package."""
+        return os.path.basename(folder) in self.config.build_outputs and not os.path.isfile(
+            os.path.join(folder, "__init__.py")
+        )
 
     def _walk_given(self, folder: Path) -> Iterable[Path]:
         """`walk`, for a folder named on the command line: nothing when it is excluded or ignored."""

@@ -255,7 +255,7 @@ def detect(root: Path) -> Detection:
         shape=_shape(final, parsed),
         places=places,
         additions={layer: found for layer, found in additions.items() if found},
-        endpoint_folders_without_routes=_endpoint_folders_without_routes(places, parsed),
+        endpoint_folders_without_routes=_endpoint_folders_without_routes(places, parsed, project),
         pydantic_elsewhere=_pydantic_elsewhere(final, parsed, preset),
         naming=_naming(final),
         providers=session_providers(project, parsed),
@@ -349,7 +349,7 @@ def content_roles(project: ProjectView, parsed: list[FileFacts]) -> tuple[dict[s
         module = facts.module
         if layers.is_wiring(module) or not all(part.isidentifier() for part in module.split(".")):
             continue  # a module no import can name (`2024_01_01-init.py`) is no layer's
-        routes = find_route_handlers(facts)
+        routes = find_route_handlers(facts, project.symbols)
         if _is_app_root(facts, project) and len(routes) <= APP_ROOT_MAX_ROUTES:
             roles[module], evidence[module] = WIRING_ROLE, APP_ROOT
             continue
@@ -737,14 +737,15 @@ def _places(project: ProjectView, parsed: list[FileFacts]) -> dict[str, list[tup
 
 
 def _endpoint_folders_without_routes(
-    places: dict[str, list[tuple[str, int]]], parsed: list[FileFacts]
+    places: dict[str, list[tuple[str, int]]], parsed: list[FileFacts], project: ProjectView
 ) -> tuple[str, ...]:
     """Endpoint folders of two or more modules with no route handler, router or route
     registration in them: placed by their name only, worth a look."""
     serving = {
         facts.module
         for facts in parsed
-        if find_route_handlers(facts) or any(call.method in APP_WIRING_CALLS for call in facts.calls)
+        if find_route_handlers(facts, project.symbols)
+        or any(call.method in APP_WIRING_CALLS for call in facts.calls)
     }
     return tuple(
         place

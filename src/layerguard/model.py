@@ -121,6 +121,10 @@ class Config:
     wiring: tuple[str, ...] = ("**.deps", "**.dependencies", "**.main", "**.container")
     parse_timeout: float = 10.0
     respect_gitignore: bool = True
+    # Folder names skipped as build output (setuptools' `build/lib/...`, wheels in `dist/`) unless
+    # they hold an `__init__.py`: then they are a package of the project (`app/features/build/`).
+    # Part of the default `exclude`, so empty when `exclude` replaces the default.
+    build_outputs: tuple[str, ...] = ("build", "dist")
     layers: tuple[Layer, ...] = ()
 
     def layer(self, name: str) -> Layer | None:
@@ -221,6 +225,9 @@ class FunctionFact:
     returns: ExprFact | None
     complexity: int  # cyclomatic complexity, counted as ruff's C901 counts it
     span: Span
+    # Per decorator: the declared type of `x` in `@x.m(...)` where it is decorated (an annotated
+    # parameter or variable, or the call that made it: `app = FastAPI()`), None when unknown.
+    decorator_receivers: tuple[ExprFact | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,12 +250,16 @@ class CallFact:
 
     call: ExprFact  # callee in `qualified` (or `text`), arguments in `args`/`keywords`
     callee: str  # the callee as written, dotted (`self.session.execute`), "" if not a dotted name
-    method: str  # the last segment of the callee (`execute`)
+    # The last segment of the callee (`execute`); for a call of what a call returns
+    # (`app.get(path)(func)`), the inner callee's last segment and `()` (`get()`).
+    method: str
     function: int | None  # index in `functions` of the innermost enclosing def, None outside any
     in_async: bool  # the innermost enclosing function (def or lambda) is `async def`
     awaited: bool  # the operand of `await`
     outer_call: str | None  # qualified callee of the call this one is a direct argument of
     receiver_type: ExprFact | None  # declared type of the receiver (`s` in `s.get()`), when known
+    # For a call of what a call returns (`app.get(path)(func)`): the inner call (`app.get(path)`).
+    inner_call: ExprFact | None = None
 
 
 @dataclass(frozen=True)
@@ -318,6 +329,10 @@ class FileFacts:
     raises: tuple[RaiseFact, ...] = ()
     assignments: tuple[AssignmentFact, ...] = ()
     dsn_strings: tuple[StringFact, ...] = ()
+    # Imported and module-level names (qualified, with the attributes read: `app.api.users.router`)
+    # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
+    # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.
+    value_names: tuple[str, ...] = ()
     # Line -> codes suppressed on that line; an empty tuple means a bare noqa comment.
     noqa: tuple[tuple[int, tuple[str, ...]], ...] = ()
     # Multi-line statements as (first line, last line), so a noqa on any line covers them.

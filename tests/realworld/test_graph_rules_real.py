@@ -91,7 +91,7 @@ def test_airflow_lg105_equals_ruff_c901_on_route_handlers(real_project: Callable
     handler_lines = {
         (facts.path.relative_to(root).as_posix(), handler.function.span.line)
         for facts in project.files
-        for handler in find_route_handlers(facts)
+        for handler in find_route_handlers(facts, project.symbols)
     }
     result = subprocess.run(
         [ruff, "check", "--no-cache", "--isolated", "--select", "C901", "--output-format", "concise",

@@ -98,7 +98,9 @@ def test_pyproject_without_layerguard_table_gives_defaults(tmp_path: Path) -> No
     assert config.layers == FORTRESS_LAYERS
 
 
-def test_default_exclude_is_spec_list() -> None:
+def test_default_exclude_is_spec_list(tmp_path: Path) -> None:
+    # SPEC's `build` and `dist` are build-output folders (issue 13): skipped unless they are
+    # packages, so they live in `build_outputs`, not among the plain globs.
     assert DEFAULT_EXCLUDE == (
         "**/migrations/**",
         "**/alembic/**",
@@ -106,9 +108,8 @@ def test_default_exclude_is_spec_list() -> None:
         "**/test_*.py",
         ".venv",
         "venv",
-        "build",
-        "dist",
     )
+    assert load_config([tmp_path]).build_outputs == ("build", "dist")
 
 
 def test_fortress_preset_is_spec_table() -> None:

@@ -18,4 +18,4 @@ def checked_route_handlers(facts: FileFacts, view: FileView) -> list[RouteHandle
     layer = view.layers.layer_of(facts.module)
     if layer is not None and layer not in PRESET_LAYER_NAMES:
         return []
-    return find_route_handlers(facts)
+    return find_route_handlers(facts, view.symbols)

@@ -25,7 +25,7 @@ def non_http_layer(facts: FileFacts, view: FileView) -> str | None:
     defines route handlers is an endpoint whatever its name (`api/v1/models.py` with a router):
     its layer is misconfigured, which the layer rules report, not HTTP leaking down."""
     layer = view.layers.layer_of(facts.module)
-    if layer not in BELOW_HTTP or find_route_handlers(facts):
+    if layer not in BELOW_HTTP or find_route_handlers(facts, view.symbols):
         return None
     return layer
 

@@ -64,7 +64,7 @@ def response_schemas(project: ProjectView) -> Iterator[tuple[ClassFact, FileFact
     """Each response schema once: a route's response model, or a class named `*Response`."""
     seen: set[ClassKey] = set()
     for facts in project.files:
-        for handler in find_route_handlers(facts):
+        for handler in find_route_handlers(facts, project.symbols):
             model = effective_response_model(handler)
             if model is None:
                 continue

@@ -143,6 +143,7 @@ class FactExtractor(ast.NodeVisitor):
         self.raises: list[RaiseFact] = []
         self.assignments: list[AssignmentFact] = []
         self.dsn_strings: list[StringFact] = []
+        self.value_names: set[str] = set()  # dotted names used as values, as written
         self.statement_ranges: list[tuple[int, int]] = []
 
     # --- helpers for the summarizer ---------------------------------------------------
@@ -286,7 +287,15 @@ class FactExtractor(ast.NodeVisitor):
             returns=self.summarize(node.returns) if node.returns is not None else None,
             complexity=function_complexity(node),
             span=self.lines.span(node),
+            decorator_receivers=tuple(self._decorator_receiver(d) for d in node.decorator_list),
         )
+
+    def _decorator_receiver(self, decorator: ast.expr) -> ExprFact | None:
+        """The declared type of `x` in `@x.m(...)`, where the function is defined."""
+        if not isinstance(decorator, ast.Call):
+            return None
+        callee = dotted_name(decorator.func)
+        return self._receiver_type(callee) if callee else None
 
     def _directly_in_class(self) -> bool:
         return bool(self.class_scopes) and self.qualname[-1:] == [self.class_scopes[-1].name]
@@ -476,9 +485,23 @@ class FactExtractor(ast.NodeVisitor):
             self.awaited.add(id(node.value))
         self.generic_visit(node)
 
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load) and not self.context.in_annotation:
+            self.value_names.add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        dotted = dotted_name(node)
+        if dotted is None:
+            self.generic_visit(node)
+        elif isinstance(node.ctx, ast.Load) and not self.context.in_annotation:
+            self.value_names.add(dotted)
+
     def visit_Call(self, node: ast.Call) -> None:
         self._record_call(node)
-        self.visit(node.func)
+        if dotted_name(node.func) is None:
+            # A name that is only called, or whose method is called (`router.get(...)`), is not
+            # used as a value: `value_names` leaves it out.
+            self.visit(node.func)
         # `cast("Optional[int]", x)`: the first argument is a type, possibly quoted, and
         # evaluated at runtime unless quoted as a whole.
         if node.args and self._is_typing_attr(node.func, "cast"):
@@ -494,6 +517,11 @@ class FactExtractor(ast.NodeVisitor):
     def _record_call(self, node: ast.Call) -> None:
         callee = dotted_name(node.func) or ""
         method = callee.rpartition(".")[2] if callee else getattr(node.func, "attr", "")
+        # `app.get(path)(func)`: the call of what `app.get(path)` returns.
+        inner = node.func if isinstance(node.func, ast.Call) else None
+        inner_callee = dotted_name(inner.func) if inner is not None else None
+        if inner_callee:
+            method = inner_callee.rpartition(".")[2] + "()"
         qualified = self.names.qualify(callee) if callee else ""
         for arg in node.args:
             if isinstance(arg, ast.Call):
@@ -515,7 +543,8 @@ class FactExtractor(ast.NodeVisitor):
                 in_async=frame.is_async,
                 awaited=id(node) in self.awaited,
                 outer_call=self.outer_calls.get(id(node)),
-                receiver_type=self._receiver_type(callee),
+                receiver_type=self._receiver_type(inner_callee or callee),
+                inner_call=self.summarize(inner) if inner is not None and inner_callee else None,
             )
         )
 
@@ -631,8 +660,23 @@ class FactExtractor(ast.NodeVisitor):
             raises=tuple(self.raises),
             assignments=tuple(self.assignments),
             dsn_strings=tuple(self.dsn_strings),
+            value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
             statement_ranges=tuple(sorted(self.statement_ranges)),
+        )
+
+    def _module_value_names(self) -> tuple[str, ...]:
+        """`value_names`, qualified, for the names bound by an import or at module level."""
+        module_level = {assignment.name for assignment in self.assignments}
+        imported = self.names.bound
+        return tuple(
+            sorted(
+                {
+                    self.names.qualify(name)
+                    for name in self.value_names
+                    if name.partition(".")[0] in imported or name.partition(".")[0] in module_level
+                }
+            )
         )
 
 
