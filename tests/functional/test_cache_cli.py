@@ -90,7 +90,8 @@ def test_output_is_byte_identical_across_jobs_and_cache_states(
 def pool_sized_project(root: Path) -> Path:
     """Enough files that `--jobs 2` really runs worker processes (small runs parse in-process),
     each layer importing the next and some importing upward, with typing findings throughout."""
-    files = {"pyproject.toml": '[project]\nrequires-python = ">=3.11"\n\n[tool.layerguard]\n', "app/__init__.py": ""}
+    pyproject = '[project]\nrequires-python = ">=3.11"\n\n[tool.layerguard]\n'
+    files = {"pyproject.toml": pyproject, "app/__init__.py": ""}
     layers = ["api", "services", "repositories", "models"]
     per_layer = POOL_MIN_FILES // len(layers) + 5
     for depth, layer in enumerate(layers):
