@@ -151,11 +151,16 @@ class ProjectLayerMap(LayerMap):
         return any(wanted(symbol, facts) for symbol in _module_definitions(facts))
 
     def _reexports(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
-        """A name the module's imports bind resolves to a wanted definition; `from m import *`
-        counts when `m` itself defines one (star imports are not followed further)."""
+        """A name the module re-exports resolves to a wanted definition; `from m import *`
+        counts when `m` itself defines one (star imports are not followed further). A package's
+        imports are its re-exports; a plain module re-exports only what its `__all__` lists (a
+        query module importing the table it queries is no model module)."""
+        exported = None if facts.is_package else _all_names(facts)
         for fact in facts.imports:
             base = absolute_module(facts, fact)
             if base is None or fact.name is None:
+                continue
+            if exported is not None and (fact.alias or fact.name) not in exported:
                 continue
             if fact.name == "*":
                 star = self.modules.get(base)
@@ -236,6 +241,13 @@ def _module_definitions(facts: FileFacts) -> Iterator[Symbol]:
     yield from (c for c in facts.classes if c.module_level)
     yield from (f for f in facts.functions if not f.nested and f.class_name is None)
     yield from facts.assignments
+
+
+def _all_names(facts: FileFacts) -> frozenset[str]:
+    """The names a module's `__all__ = [...]` lists (none when it has no literal one)."""
+    found = next((a for a in reversed(facts.assignments) if a.name == "__all__"), None)
+    elements = found.value.args if found is not None and found.value is not None else ()
+    return frozenset(e.value for e in elements if e.kind == "string" and isinstance(e.value, str))
 
 
 def _expressions(facts: FileFacts) -> Iterator[ExprFact]:

@@ -125,10 +125,7 @@ def test_same_module_pairs_as_import_linter_forbidden_contracts(
     real_project: Callable[[str, str], Path],
 ) -> None:
     root = real_project(*PREFECT).resolve()
-    ours = {
-        tuple(re.findall(r"`([\w.]+)`", message)[:2])  # "... module `a` imports ... module `b` ..."
-        for _, message in layerguard_findings(root, ["LG101", "LG102"])
-    }
+    ours = {imported_modules(message) for _, message in layerguard_findings(root, ["LG101", "LG102"])}
     theirs = {
         (m["importer"], m["imported"])
         for m in PAIR_RE.finditer(run_import_linter(root, forbidden_contracts()))
@@ -164,13 +161,20 @@ def parse_layers_output(output: str) -> tuple[set[tuple[str, str]], set[ChainSta
     return direct, starts, broken
 
 
+def imported_modules(message: str) -> tuple[str, str]:
+    """(importer, imported module) of an LG101/LG102 message: "module `a` imports ... module `b`"
+    or, naming the imported symbol, "module `a` imports function `f` from `b`"."""
+    importer = re.findall(r"`([\w.]+)`", message)[0]
+    named = re.search(r" from `([\w.]+)`", message)
+    return importer, named[1] if named else re.findall(r"`([\w.]+)`", message)[1]
+
+
 def parse_layerguard(findings: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[ChainStart]]:
     direct: set[tuple[str, str]] = set()
     starts: set[ChainStart] = set()
     for code, message in findings:
         if code == "LG101":
-            importer, imported = re.findall(r"`([\w.]+)`", message)[:2]
-            direct.add((importer, imported))
+            direct.add(imported_modules(message))
             continue
         chain = message.split("through unlayered modules: ", 1)[1].split(" (and ", 1)[0].split(" -> ")
         layers = [re.search(r"reaches (\w+) module", message)[1]]  # type: ignore[index]
