@@ -21,6 +21,7 @@ from layerguard.files import NotRegularFile, read_regular_file
 from layerguard.globs import module_glob_problem, path_glob_matches, path_glob_problem
 from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, Config, Layer, RuleMeta, find_rule, selects_any
 from layerguard.presets import PRESETS
+from layerguard.symbol_kinds import NEUTRAL_KINDS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -200,6 +201,18 @@ def _package_names(value: object, where: _Where, key: str) -> tuple[str, ...]:
     return names
 
 
+def _neutral_kinds(value: object, where: _Where, key: str) -> tuple[str, ...]:
+    kinds = _string_list(value, where, key)
+    for kind in kinds:
+        if kind not in NEUTRAL_KINDS:
+            allowed = ", ".join(_show(neutral) for neutral in NEUTRAL_KINDS)
+            raise where.error(
+                f"'{key}' has {_show(kind)}, which is not a neutral kind"
+                f"{_did_you_mean(kind, NEUTRAL_KINDS)}; allowed are {allowed}"
+            )
+    return _dedupe(kinds)
+
+
 def _choice(*allowed: str) -> Callable[[object, _Where, str], str]:
     def validate(value: object, where: _Where, key: str) -> str:
         if not isinstance(value, str) or value not in allowed:
@@ -306,6 +319,7 @@ KEYS: dict[str, _Validator] = {
     "secret-fields": _string_list,
     "type-checking-imports": _choice("count", "ignore"),
     "wiring": _module_globs,
+    "neutral-kinds": _neutral_kinds,
     "parse-timeout": _timeout,
     "respect-gitignore": _bool,
     "layers": _layer_overrides,
@@ -551,6 +565,7 @@ def _build_config(
         secret_fields=values.get("secret-fields", _default("secret_fields")),
         type_checking_imports=values.get("type-checking-imports", _default("type_checking_imports")),
         wiring=values.get("wiring", _default("wiring")),
+        neutral_kinds=values.get("neutral-kinds", _default("neutral_kinds")),
         parse_timeout=values.get("parse-timeout", _default("parse_timeout")),
         respect_gitignore=values.get("respect-gitignore", _default("respect_gitignore")),
         layers=_merge_layers(preset, values.get("layers", ())),

@@ -6,14 +6,30 @@ rules), so they can be tested on facts built in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from layerguard.globs import module_glob_matches
-from layerguard.graph import ImportEdge, resolve_imports
-from layerguard.model import Config, FileFacts
-from layerguard.symbols import Symbols
+from layerguard.graph import ImportEdge, absolute_module, resolve_imports
+from layerguard.model import Config, ExprFact, FileFacts, FunctionFact
+from layerguard.presets import MODEL, SCHEMA
+from layerguard.symbol_kinds import (
+    NEUTRAL_KINDS,
+    ORM_BASE,
+    PYDANTIC,
+    TABLE,
+    is_orm_definition,
+    symbol_kind,
+)
+from layerguard.symbols import Symbol, Symbols
+
+# Decorators that make a function a route handler (`@router.get(...)`): a module with one is
+# an endpoint module, never wiring by content.
+ROUTE_DECORATORS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
+)
 
 
 class LayerMap:
@@ -21,14 +37,26 @@ class LayerMap:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.layer_of = lru_cache(maxsize=None)(self._layer_of)
-        self.is_wiring = lru_cache(maxsize=None)(self._is_wiring)
+        # Memos in plain dicts: an `lru_cache` of a bound method would be a reference cycle,
+        # keeping the project's facts alive until the cyclic collector runs.
+        self._layers: dict[str, str | None] = {}
+        self._wiring: dict[str, bool] = {}
+
+    def layer_of(self, module: str) -> str | None:
+        """The layer name, or None for wiring and unlayered modules."""
+        if module not in self._layers:
+            self._layers[module] = self._layer_of(module)
+        return self._layers[module]
+
+    def is_wiring(self, module: str) -> bool:
+        if module not in self._wiring:
+            self._wiring[module] = self._is_wiring(module)
+        return self._wiring[module]
 
     def _is_wiring(self, module: str) -> bool:
         return any(module_glob_matches(p, module) is not None for p in self.config.wiring)
 
     def _layer_of(self, module: str) -> str | None:
-        """The layer name, or None for wiring and unlayered modules."""
         if self.is_wiring(module):
             return None
         best: tuple[int, str] | None = None
@@ -43,6 +71,203 @@ class LayerMap:
     def rank(self, layer: str) -> int:
         """0 for the top layer; a higher number is a lower layer."""
         return next(i for i, candidate in enumerate(self.config.layers) if candidate.name == layer)
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    """What `from module import name` brings in (SPEC §1, "What an import brings in"): the layer
+    (None: none), the kind of the definition the name resolves to (None: a module, or a name
+    that resolves to no definition), and the module defining it."""
+
+    layer: str | None
+    kind: str | None = None
+    symbol: Symbol | None = None
+    defined_in: str | None = None
+
+
+class ProjectLayerMap(LayerMap):
+    """The globs' layers refined by what the modules hold (SPEC §1), for the project rules: a
+    module a `model` glob matches that defines or re-exports no ORM class is a schema module when
+    it holds Pydantic models, else unlayered; a module whose public functions all serve as
+    `Depends()` providers is wiring. Also the layer each imported name brings in."""
+
+    def __init__(self, config: Config, modules: Mapping[str, FileFacts], symbols: Symbols) -> None:
+        super().__init__(config)
+        self.modules = modules
+        self.symbols = symbols
+        self._imported: dict[tuple[str, str], ImportedName] = {}
+        self._orm: dict[str, bool] = {}
+        self._pydantic: dict[str, bool] = {}
+
+    def _is_wiring(self, module: str) -> bool:
+        return super()._is_wiring(module) or module in self.provider_modules
+
+    @property
+    def reads_kinds(self) -> bool:
+        """Whether `model` means ORM classes and `schema` Pydantic models: with the fortress
+        preset; with `preset = "none"` layer names are the user's own (layerguard's own `model`
+        layer is its dataclasses), so modules keep their globs' layers and names their modules'."""
+        return self.config.preset != "none"
+
+    def _layer_of(self, module: str) -> str | None:
+        layer = super()._layer_of(module)
+        if layer != MODEL or not self.reads_kinds or module not in self.modules or self.holds_orm(module):
+            return layer
+        # Named a model, holds no ORM class: Pydantic models make it a schema module (the
+        # SQLModel idiom's non-table half, or a `models.py` of API models); else it is
+        # typing helpers, a registry of ML models ...: unlayered.
+        if self.config.layer(SCHEMA) is not None and self.holds_pydantic(module):
+            return SCHEMA
+        return None
+
+    def holds_orm(self, module: str) -> bool:
+        """The module (a package: or a module below it) defines or re-exports an ORM class, a
+        `Table(...)` or a declarative base."""
+        if module not in self._orm:
+            self._orm[module] = self._holds(module, self._is_orm)
+        return self._orm[module]
+
+    def holds_pydantic(self, module: str) -> bool:
+        """The module (a package: or a module below it) defines or re-exports a Pydantic model."""
+        if module not in self._pydantic:
+            self._pydantic[module] = self._holds(module, self._is_pydantic)
+        return self._pydantic[module]
+
+    def _is_orm(self, symbol: Symbol, facts: FileFacts) -> bool:
+        return is_orm_definition(symbol, facts, self.symbols)
+
+    def _is_pydantic(self, symbol: Symbol, facts: FileFacts) -> bool:
+        return symbol_kind(symbol, facts, self.symbols) == PYDANTIC
+
+    def _holds(self, module: str, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
+        facts = self.modules[module]
+        below = [facts]
+        if facts.is_package:
+            prefix = module + "."
+            below += [other for name, other in self.modules.items() if name.startswith(prefix)]
+        return any(self._defines(facts, wanted) or self._reexports(facts, wanted) for facts in below)
+
+    def _defines(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
+        return any(wanted(symbol, facts) for symbol in _module_definitions(facts))
+
+    def _reexports(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
+        """A name the module re-exports resolves to a wanted definition; `from m import *`
+        counts when `m` itself defines one (star imports are not followed further). A package's
+        imports are its re-exports; a plain module re-exports only what its `__all__` lists (a
+        query module importing the table it queries is no model module)."""
+        exported = None if facts.is_package else _all_names(facts)
+        for fact in facts.imports:
+            base = absolute_module(facts, fact)
+            if base is None or fact.name is None:
+                continue
+            if exported is not None and (fact.alias or fact.name) not in exported:
+                continue
+            if fact.name == "*":
+                star = self.modules.get(base)
+                if star is not None and self._defines(star, wanted):
+                    return True
+                continue
+            found = self.symbols.resolve(f"{base}.{fact.name}" if base else fact.name)
+            if found is not None and wanted(*found):
+                return True
+        return False
+
+    @cached_property
+    def provider_modules(self) -> frozenset[str]:
+        """Modules that are wiring by content: every public module-level function (at least one)
+        serves somewhere in the project as a `Depends()` provider, no function is a route
+        handler, and every public class is of a neutral kind (an enum, an exception ...)."""
+        providers: dict[str, set[str]] = {}
+        for facts in self.modules.values():
+            for expression in _expressions(facts):
+                for provider in expression.depends:
+                    found = self.symbols.resolve(provider, facts) if provider else None
+                    if found is not None and isinstance(found[0], FunctionFact):
+                        providers.setdefault(found[1].module, set()).add(found[0].name)
+        return frozenset(
+            module for module, names in providers.items() if self._only_provides(self.modules[module], names)
+        )
+
+    def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
+        functions = [f for f in facts.functions if not f.nested and f.class_name is None]
+        public = [f for f in functions if not f.name.startswith("_")]
+        if not public or any(f.name not in providers for f in public):
+            return False
+        if any(_is_route_decorator(decorator) for f in functions for decorator in f.decorators):
+            return False
+        classes = (c for c in facts.classes if c.module_level and not c.name.startswith("_"))
+        return all(symbol_kind(c, facts, self.symbols) in NEUTRAL_KINDS for c in classes)
+
+    def imported_name(self, module: str, name: str) -> ImportedName:
+        key = (module, name)
+        if key not in self._imported:
+            self._imported[key] = self._imported_name(module, name)
+        return self._imported[key]
+
+    def _imported_name(self, module: str, name: str) -> ImportedName:
+        """What `from module import name` brings in: a neutral kind (as configured) no layer;
+        an ORM table or mapped class `model` wherever it is defined; a declarative base `model`
+        and a Pydantic model `schema` when defined in a layered module (an unlayered helper
+        stays unlayered); anything else the layer of the module defining it, re-exports
+        followed; but through a wiring module nothing, and through an unlayered module only
+        what a name is by its kind (its other re-exports are LG103's bridges)."""
+        module_layer = self.layer_of(module)
+        if self.is_wiring(module):
+            return ImportedName(None)
+        found = self.symbols.resolve(f"{module}.{name}")
+        if found is None:
+            return ImportedName(module_layer)
+        symbol, where = found
+        kind = symbol_kind(symbol, where, self.symbols)
+        if kind in self.config.neutral_kinds:
+            return ImportedName(None, kind, symbol, where.module)
+        defined_in = self.layer_of(where.module)
+        layer: str | None
+        if not self.reads_kinds:
+            layer = defined_in if module_layer is not None else None
+        elif kind == TABLE:
+            layer = MODEL if self.config.layer(MODEL) is not None else defined_in
+        elif kind == ORM_BASE:
+            layer = MODEL if defined_in is not None and self.config.layer(MODEL) is not None else defined_in
+        elif kind == PYDANTIC:
+            layer = SCHEMA if defined_in is not None and self.config.layer(SCHEMA) is not None else defined_in
+        else:
+            layer = defined_in if module_layer is not None else None
+        return ImportedName(layer, kind, symbol, where.module)
+
+
+def _module_definitions(facts: FileFacts) -> Iterator[Symbol]:
+    """The module-level classes, functions and assignments of a file."""
+    yield from (c for c in facts.classes if c.module_level)
+    yield from (f for f in facts.functions if not f.nested and f.class_name is None)
+    yield from facts.assignments
+
+
+def _all_names(facts: FileFacts) -> frozenset[str]:
+    """The names a module's `__all__ = [...]` lists (none when it has no literal one)."""
+    found = next((a for a in reversed(facts.assignments) if a.name == "__all__"), None)
+    elements = found.value.args if found is not None and found.value is not None else ()
+    return frozenset(e.value for e in elements if e.kind == "string" and isinstance(e.value, str))
+
+
+def _expressions(facts: FileFacts) -> Iterator[ExprFact]:
+    """The outermost expressions of a file that can hold `Depends(...)`: parameters,
+    decorators, module-level assignments, class fields and recorded calls."""
+    for function in facts.functions:
+        yield from function.decorators
+        for param in function.params:
+            yield from (e for e in (param.annotation, param.default) if e is not None)
+    for assignment in facts.assignments:
+        yield from (e for e in (assignment.value, assignment.annotation) if e is not None)
+    for cls in facts.classes:
+        for class_field in cls.fields:
+            yield from (e for e in (class_field.annotation, class_field.value) if e is not None)
+    yield from (call.call for call in facts.calls)
+
+
+def _is_route_decorator(decorator: ExprFact) -> bool:
+    callee = decorator.qualified or "" if decorator.kind == "call" else ""
+    return "." in callee and callee.rsplit(".", 1)[-1] in ROUTE_DECORATORS
 
 
 @dataclass(frozen=True)
@@ -63,10 +288,18 @@ class ProjectView:
     config: Config
     files: tuple[FileFacts, ...]
     checked: frozenset[Path]
-    layers: LayerMap = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.layers = LayerMap(self.config)
+    @cached_property
+    def layers(self) -> ProjectLayerMap:
+        """The layers the project rules see: the globs refined by what the modules hold."""
+        return ProjectLayerMap(self.config, self.by_module, self.symbols)
+
+    @cached_property
+    def glob_layers(self) -> LayerMap:
+        """The layers by the globs alone, for the file rules: their findings are reused while
+        the lookups they recorded give the same answers, and the refined layers depend on
+        other files in ways those lookups do not record."""
+        return LayerMap(self.config)
 
     @cached_property
     def by_module(self) -> dict[str, FileFacts]:

@@ -370,7 +370,7 @@ def run_rules(
             symbols = (
                 RecordingSymbols(project.symbols, memo.describe) if memo is not None else project.symbols
             )
-            view = FileView(project.config, project.layers, symbols)
+            view = FileView(project.config, project.glob_layers, symbols)
             stopped_before = clock.stopped
             file_findings = [
                 finding

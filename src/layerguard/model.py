@@ -118,7 +118,24 @@ class Config:
         "salt",
     )
     type_checking_imports: str = "count"
-    wiring: tuple[str, ...] = ("**.deps", "**.dependencies", "**.main", "**.container")
+    wiring: tuple[str, ...] = (
+        "**.deps",
+        "**.dependencies",
+        "**.deps.**",
+        "**.dependencies.**",
+        "**.main",
+        "**.container",
+    )
+    # Kinds of imported names that are never a layer violation (symbol_kinds.NEUTRAL_KINDS).
+    neutral_kinds: tuple[str, ...] = (
+        "enum",
+        "constant",
+        "type-alias",
+        "newtype",
+        "typevar",
+        "exception",
+        "protocol",
+    )
     parse_timeout: float = 10.0
     respect_gitignore: bool = True
     # Folder names skipped as build output (setuptools' `build/lib/...`, wheels in `dist/`) unless

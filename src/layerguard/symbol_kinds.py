@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 
-from layerguard.model import AssignmentFact, ClassFact, ExprFact, FileFacts, FunctionFact
+from layerguard.model import AssignmentFact, ClassFact, ExprFact, FieldFact, FileFacts, FunctionFact
 from layerguard.symbols import Symbol, Symbols
 
 ORM_BASES = frozenset(
@@ -36,6 +36,11 @@ ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
 )
 PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+MAPPED = frozenset({"sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"})
+# What a mapped class (or an ORM mixin, which has no table of its own) assigns to its attributes.
+ORM_ATTRIBUTES = frozenset(
+    {"Column", "mapped_column", "relationship", "column_property", "composite", "synonym", "deferred"}
+)
 TYPING_MODULES = ("typing.", "typing_extensions.")
 BUILTIN_EXCEPTIONS = frozenset(
     name
@@ -141,6 +146,30 @@ def is_declarative_base(base: ExprFact, facts: FileFacts, symbols: Symbols) -> b
     return callee in DECLARATIVE_FACTORIES or callee.endswith(".generate_base")
 
 
+def is_orm_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
+    """A mapped class, a declarative base, or an ORM mixin: a class with `Mapped[...]` fields or
+    `Column(...)`, `mapped_column(...)`, `relationship(...)` attributes."""
+    return any(_is_orm_field(field) for field in cls.fields) or class_kind(cls, facts, symbols) in ORM_KINDS
+
+
+def is_orm_definition(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> bool:
+    """An ORM class (`is_orm_class`), a `Table(...)` or a declarative base assignment."""
+    if isinstance(symbol, FunctionFact):
+        return False
+    if isinstance(symbol, ClassFact):
+        return is_orm_class(symbol, facts, symbols)
+    return assignment_kind(symbol, facts, symbols) in ORM_KINDS
+
+
+def _is_orm_field(field: FieldFact) -> bool:
+    annotation = field.annotation
+    if annotation is not None and annotation.qualified in MAPPED:
+        return True
+    value = field.value
+    callee = value.qualified or "" if value is not None and value.kind == "call" else ""
+    return callee.startswith("sqlalchemy.") and callee.rsplit(".", 1)[-1] in ORM_ATTRIBUTES
+
+
 def is_pydantic_model(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
     """A Pydantic model or a non-table SQLModel; settings classes are configuration, not schemas."""
     outside = symbols.outside_ancestors(cls, facts)
@@ -152,3 +181,28 @@ def is_pydantic_model(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> boo
 def _is_exception_name(qualified: str) -> bool:
     last = qualified.rsplit(".", 1)[-1]
     return last in BUILTIN_EXCEPTIONS or last.endswith(("Error", "Exception"))
+
+
+# How a finding names an imported definition of each kind (`imports model class `User``).
+KIND_NOUNS = {
+    TABLE: "ORM class",
+    ORM_BASE: "declarative base",
+    PYDANTIC: "Pydantic model",
+    ENUM: "enum",
+    CONSTANT: "constant",
+    TYPE_ALIAS: "type alias",
+    NEWTYPE: "NewType",
+    TYPEVAR: "TypeVar",
+    EXCEPTION: "exception",
+    PROTOCOL: "Protocol",
+    FUNCTION: "function",
+    CLASS: "class",
+    VALUE: "name",
+}
+
+
+def kind_noun(kind: str, symbol: Symbol) -> str:
+    """What a message calls a definition of `kind`: a `Table(...)` is a table, not a class."""
+    if kind == TABLE and isinstance(symbol, AssignmentFact):
+        return "table"
+    return KIND_NOUNS.get(kind, "name")

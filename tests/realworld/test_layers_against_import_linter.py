@@ -133,10 +133,7 @@ def test_same_module_pairs_as_import_linter_forbidden_contracts(
     real_project: Callable[[str, str], Path],
 ) -> None:
     root = real_project(*PREFECT).resolve()
-    ours = {
-        tuple(re.findall(r"`([\w.]+)`", message)[:2])  # "... module `a` imports ... module `b` ..."
-        for _, message in layerguard_findings(root, ["LG101", "LG102"])
-    }
+    ours = {imported_modules(message) for _, message in layerguard_findings(root, ["LG101", "LG102"])}
     theirs = {
         (m["importer"], m["imported"])
         for m in PAIR_RE.finditer(run_import_linter(root, forbidden_contracts()))
@@ -179,13 +176,20 @@ def parse_layers_output(
     return direct, routes, broken
 
 
+def imported_modules(message: str) -> tuple[str, str]:
+    """(importer, imported module) of an LG101/LG102 message: "module `a` imports ... module `b`"
+    or, naming the imported symbol, "module `a` imports function `f` from `b`"."""
+    importer = re.findall(r"`([\w.]+)`", message)[0]
+    named = re.search(r" from `([\w.]+)`", message)
+    return importer, named[1] if named else re.findall(r"`([\w.]+)`", message)[1]
+
+
 def parse_layerguard(findings: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[Bridge]]:
     direct: set[tuple[str, str]] = set()
     bridges: set[Bridge] = set()
     for code, message in findings:
         if code == "LG101":
-            importer, imported = re.findall(r"`([\w.]+)`", message)[:2]
-            direct.add((importer, imported))
+            direct.add(imported_modules(message))
             continue
         match = BRIDGE_RE.search(message)
         assert match, message
@@ -194,13 +198,14 @@ def parse_layerguard(findings: list[tuple[str, str]]) -> tuple[set[tuple[str, st
 
 
 def module_level_import_lines(root: Path) -> set[tuple[str, int]]:
-    """(module, line) of every import statement outside a function body, from layerguard's facts."""
+    """(module, line) of every import statement that runs when its module is imported (outside a
+    function body and `if TYPE_CHECKING:`), from layerguard's facts."""
     project = load_project(load_config([root]), [root / "prefect"], {})
     return {
         (facts.module, fact.statement.line)
         for facts in project.files
         for fact in facts.imports
-        if not fact.deferred
+        if not (fact.deferred or fact.type_checking)
     }
 
 

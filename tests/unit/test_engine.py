@@ -18,7 +18,8 @@ PROJECT = {
     "pyproject.toml": "[project]\nname = 'app'\n\n[tool.layerguard]\nselect = ['LG1']\n",
     "app/__init__.py": "",
     "app/models/__init__.py": "",
-    "app/models/User.py": "class User:\n    pass\n",
+    # A model module holds an ORM class (SPEC §1: a `models` module without one is no model).
+    "app/models/User.py": "class User:\n    __tablename__ = 'users'\n",
     "app/services/__init__.py": "",
     "app/services/UserService.py": "from app.models.User import User\n\n\nclass UserService:\n    pass\n",
     "app/api/__init__.py": "",
@@ -77,12 +78,14 @@ def test_an_edit_rereads_and_reparses_only_the_edited_file(
     assert counters.take() == ([], [])  # nothing changed: nothing read, nothing parsed
 
     edited = project / "app/models/User.py"
-    workspace.update(edited, "from app.api.users import UserService\n\n\nclass User:\n    pass\n")
+    workspace.update(
+        edited, "from app.api.users import UserService\n\n\nclass User:\n    __tablename__ = 'users'\n"
+    )
     findings = workspace.check([project]).findings
     assert codes(findings) == [("User.py", 1, "LG101")]
     assert counters.take() == ([], ["User.py"])  # the text came from `update`: not read
 
-    edited.write_text("from app.api.users import UserService\n\n\nclass User:\n    pass\n")
+    edited.write_text("from app.api.users import UserService\n\n\nclass User:\n    __tablename__ = 'users'\n")
     assert codes(findings) == codes(check([project], cache=False, jobs=1).findings)
 
 
@@ -90,7 +93,7 @@ def test_remove_drops_a_file_and_its_imports(project: Path, monkeypatch: pytest.
     monkeypatch.chdir(project)
     workspace = Workspace(load_config([project]), jobs=1, cache=False)
     bad = project / "app/models/Bad.py"
-    bad.write_text("from app.api import users\n")
+    bad.write_text("from app.api import users\n\n\nclass Bad:\n    __tablename__ = 'bad'\n")
     workspace.update(bad, bad.read_bytes())
     assert codes(workspace.check([project]).findings) == [("Bad.py", 1, "LG101")]
     bad.unlink()
@@ -103,7 +106,9 @@ def test_update_of_a_new_file_adds_it_to_the_project(project: Path, monkeypatch:
     workspace = Workspace(load_config([project]), jobs=1, cache=False)
     assert workspace.check([project]).files_checked == 7
     new = project / "app/models/Order.py"
-    new.write_text("from app.services.UserService import UserService\n")
+    new.write_text(
+        "from app.services.UserService import UserService\n\n\nclass Order:\n    __tablename__ = 'orders'\n"
+    )
     workspace.update(new, new.read_bytes())
     report = workspace.check([project])
     assert report.files_checked == 8
@@ -115,7 +120,9 @@ def test_check_with_a_config_applies_select_and_ignore(
 ) -> None:
     """`check(config=...)` used to drop `select`/`ignore` silently."""
     monkeypatch.chdir(project)
-    (project / "app/models/User.py").write_text("from app.api.users import UserService\n")
+    (project / "app/models/User.py").write_text(
+        "from app.api.users import UserService\n\n\nclass User:\n    __tablename__ = 'users'\n"
+    )
     config = load_config([project])
     assert codes(check([project], config=config, cache=False).findings) == [("User.py", 1, "LG101")]
     assert codes(check([project], config=config, ignore=["LG101"], cache=False).findings) == []

@@ -26,5 +26,6 @@ class LayerBypass(ProjectRule):
             if not violation.upward:
                 allowed = project.config.layer(violation.importer_layer)
                 may = ", ".join(allowed.may_import) if allowed and allowed.may_import else "no other layer"
-                message = f"Layer bypass: {violation.describe()}; {violation.importer_layer} may import {may}"
+                what = violation.describe(project)
+                message = f"Layer bypass: {what}; {violation.importer_layer} may import {may}"
                 yield self.finding(violation.edge.importer, violation.span, message)

@@ -1,4 +1,5 @@
-"""The import edges that cross layers in a way the layer table forbids (LG101, LG102)."""
+"""The import edges that cross layers in a way the layer table forbids (LG101, LG102), and what
+layers an import brings in (SPEC §1, "What an import brings in")."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from layerguard.graph import ImportEdge
-from layerguard.model import Span
+from layerguard.graph import ImportEdge, absolute_module
+from layerguard.model import ImportFact, Span
+from layerguard.presets import MODEL, SCHEMA
+from layerguard.symbol_kinds import KIND_NOUNS, PYDANTIC, TABLE, kind_noun
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -19,16 +22,32 @@ class ForbiddenImport:
     importer_layer: str
     imported_layer: str
     upward: bool
+    # The imported name that brings the layer in, None when it is the module itself.
+    name: str | None = None
 
     @property
     def span(self) -> Span:
         return self.edge.fact.statement
 
-    def describe(self) -> str:
-        return (
-            f"{self.importer_layer} module `{self.edge.importer.module}` imports "
-            f"{self.imported_layer} module `{self.edge.imported}`"
-        )
+    def describe(self, project: ProjectView) -> str:
+        importer = f"{self.importer_layer} module `{self.edge.importer.module}`"
+        found = project.layers.imported_name(self.edge.imported, self.name) if self.name else None
+        if found is None or found.kind is None or found.symbol is None:
+            return f"{importer} imports {self.imported_layer} module `{self.edge.imported}`"
+        what = _noun(self.imported_layer, found.kind, kind_noun(found.kind, found.symbol))
+        where = f"`{self.edge.imported}`"
+        if found.defined_in != self.edge.imported:
+            where += f" (defined in `{found.defined_in}`)"
+        return f"{importer} imports {what} `{self.name}` from {where}"
+
+
+def _noun(layer: str, kind: str, noun: str) -> str:
+    """`model class`, `schema class`, `repository function`: what was imported, with its layer."""
+    if layer == MODEL and kind == TABLE:
+        return "model class" if noun == KIND_NOUNS[TABLE] else "model table"
+    if layer == SCHEMA and kind == PYDANTIC:
+        return "schema class"
+    return f"{layer} {noun}"
 
 
 def counted_edges(project: ProjectView) -> Iterator[ImportEdge]:
@@ -51,9 +70,32 @@ def is_upward(project: ProjectView, importer_layer: str, imported_layer: str) ->
 
 def edge_layers(project: ProjectView, edge: ImportEdge) -> tuple[tuple[str, str | None], ...]:
     """The layers of what `edge` brings in, as (layer, the imported name that brings it, or
-    None for the module itself), first name first; empty when it brings in no layer."""
-    layer = project.layers.layer_of(edge.imported)
-    return ((layer, None),) if layer is not None else ()
+    None for the module itself), first name first; empty when it brings in no layer.
+
+    `import m`, `from pkg import submodule`, `from m import *` and a name that resolves to no
+    definition bring in the module's layer; any other name what it is (`ImportedName`)."""
+    found: dict[tuple[str, str | None], None] = {}
+    for fact in edge.names or (edge.fact,):
+        name = imported_name(edge, fact)
+        layer = (
+            project.layers.layer_of(edge.imported)
+            if name is None
+            else project.layers.imported_name(edge.imported, name).layer
+        )
+        if layer is not None:
+            found[(layer, name)] = None
+    return tuple(found)
+
+
+def imported_name(edge: ImportEdge, fact: ImportFact) -> str | None:
+    """The name `fact` imports from `edge.imported`, or None when it imports the module itself
+    (`import m`, `from pkg import submodule`, `from m import *`)."""
+    if fact.name is None or fact.name == "*":
+        return None
+    base = absolute_module(edge.importer, fact)
+    if base is None or f"{base}.{fact.name}" == edge.imported or base != edge.imported:
+        return None
+    return fact.name
 
 
 def forbidden_imports(project: ProjectView) -> Iterator[ForbiddenImport]:
@@ -66,8 +108,8 @@ def forbidden_imports(project: ProjectView) -> Iterator[ForbiddenImport]:
         importer_layer = layers.layer_of(edge.importer.module)
         if importer_layer is None:
             continue
-        for imported_layer, _name in edge_layers(project, edge):
+        for imported_layer, name in edge_layers(project, edge):
             if forbids(project, importer_layer, imported_layer):
                 upward = is_upward(project, importer_layer, imported_layer)
-                yield ForbiddenImport(edge, importer_layer, imported_layer, upward)
+                yield ForbiddenImport(edge, importer_layer, imported_layer, upward, name)
                 break

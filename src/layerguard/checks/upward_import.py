@@ -24,5 +24,5 @@ class UpwardImport(ProjectRule):
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
         for violation in forbidden_imports(project):
             if violation.upward:
-                message = f"Upward import: {violation.describe()}, a higher layer"
+                message = f"Upward import: {violation.describe(project)}, a higher layer"
                 yield self.finding(violation.edge.importer, violation.span, message)

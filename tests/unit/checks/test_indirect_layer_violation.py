@@ -14,7 +14,8 @@ from layerguard.reporters import render
 ENDPOINT = "app/api/v1/endpoints/users.py"
 BASE = {
     "app/repositories/UserRepository.py": "class UserRepository: ...\n",
-    "app/models/User.py": "class User: ...\n",
+    # A model module holds an ORM class (SPEC §1: a `models` module without one is no model).
+    "app/models/User.py": "class User:\n    __tablename__ = 'users'\n",
     "app/services/UserService.py": "class UserService: ...\n",
 }
 
@@ -112,7 +113,7 @@ def test_upward_chains_are_reported_too(tmp_path: Path) -> None:
     files = {
         **BASE,
         "app/core/registry.py": "from app.services.UserService import UserService\n",
-        "app/models/User.py": "from app.core import registry\n",
+        "app/models/User.py": "from app.core import registry\nclass User:\n    __tablename__ = 'users'\n",
     }
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/registry.py", 1, 1, "LG103")]
 

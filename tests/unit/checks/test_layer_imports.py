@@ -13,7 +13,8 @@ SERVICE = "app/services/OrderService.py"
 BASE = {
     "app/api/v1/endpoints/orders.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
     "app/repositories/OrderRepository.py": "class OrderRepository: ...\n",
-    "app/models/Order.py": "class Order: ...\n",
+    # A model module holds ORM classes: a module named `models` without one is no model (SPEC §1).
+    "app/models/Order.py": "class Order:\n    __tablename__ = 'orders'\n",
     "app/core/config.py": "DEBUG = False\n",
     "app/api/deps.py": "",
 }
@@ -64,8 +65,8 @@ def test_messages_name_both_modules_and_both_layers(tmp_path: Path) -> None:
     lint(tmp_path, files, ["LG101", "LG102"])
     messages = sorted(f.message for f in check([tmp_path], select=["LG1"], cache=False).findings)
     assert messages == [
-        "Layer bypass: endpoint module `app.api.v1.endpoints.users` imports model module `app.models.Order`; "
-        "endpoint may import service, schema",
+        "Layer bypass: endpoint module `app.api.v1.endpoints.users` imports model class `Order` from "
+        "`app.models.Order`; endpoint may import service, schema",
         "Upward import: service module `app.services.OrderService` imports endpoint module "
         "`app.api.v1.endpoints.orders`, a higher layer",
     ]

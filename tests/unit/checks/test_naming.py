@@ -169,7 +169,8 @@ def test_deepest_match_decides_the_layer(tmp_path: Path) -> None:
 
 
 CROSS_FILES = {
-    "app/models/User.py": "class User:\n    pass\n",
+    # A model module holds an ORM class (SPEC §1: a `models` module without one is no model).
+    "app/models/User.py": "class User:\n    __tablename__ = 'users'\n",
     "app/repositories/UserRepository.py": "from app.models.User import User\n"
     "class UserRepository:\n    pass\n",
     "app/repositories/GhostRepository.py": "class GhostRepository:\n    pass\n",
@@ -202,7 +203,7 @@ def test_repository_without_model_and_service_without_repository(tmp_path: Path)
 
 def test_cross_checks_with_naming_off_accept_either_style(tmp_path: Path) -> None:
     files = {
-        "app/models/order.py": "class Order:\n    pass\n",
+        "app/models/order.py": "class Order:\n    __tablename__ = 'orders'\n",
         "app/repositories/order_repository.py": "class OrderRepository:\n    pass\n",
         "app/repositories/InvoiceRepository.py": "class InvoiceRepository:\n    pass\n",
         "app/repositories/helpers.py": "x = 1\n",
@@ -214,5 +215,8 @@ def test_cross_checks_with_naming_off_accept_either_style(tmp_path: Path) -> Non
 @pytest.mark.parametrize("style", ["fortress", "snake"])
 def test_a_model_of_a_feature_models_module_counts(tmp_path: Path, style: str) -> None:
     name = "UserRepository.py" if style == "fortress" else "user_repository.py"
-    files = {"shop/users/models.py": "class User:\n    pass\n", f"shop/repositories/{name}": "x = 1\n"}
+    files = {
+        "shop/users/models.py": "class User:\n    __tablename__ = 'users'\n",
+        f"shop/repositories/{name}": "x = 1\n",
+    }
     assert findings(project(tmp_path, files, f'naming = "{style}"\n'), ["LG805"]) == []
