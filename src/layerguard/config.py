@@ -397,7 +397,7 @@ class _Settings:
     pyproject: dict[str, Any] | None
 
 
-def _explicit_settings(config_file: Path) -> _Settings:
+def _explicit_settings(config_file: Path, root: Path) -> _Settings:
     shown = _display(config_file)
     if not config_file.is_file():
         raise ConfigError(
@@ -405,7 +405,8 @@ def _explicit_settings(config_file: Path) -> _Settings:
         )
     document = read_toml(config_file)
     if config_file.name != PYPROJECT:
-        pyproject = _read_optional(config_file.parent / PYPROJECT)
+        # The project's own pyproject.toml (target version from `requires-python`).
+        pyproject = _read_optional(root / PYPROJECT)
         return _Settings(document, _Where(shown, ""), config_file, pyproject)
     section = _tool_table(document, config_file)
     if section is None:
@@ -454,12 +455,13 @@ def load_config(
 ) -> Config:
     """The effective configuration for a run: defaults, preset, config file and CLI merged.
     `rules`: every rule a selector may name (`layerguard.checks.ALL_METAS`)."""
+    # The project root always comes from the checked paths: a shared settings file kept
+    # elsewhere (`--config ~/team/layerguard.toml`) must not move the root there, where the
+    # excludes and the layer globs would stop matching the project's files.
+    root = find_project_root(Path(paths[0]) if paths else Path.cwd())
     if config_file is not None:
-        config_file = Path(os.path.abspath(config_file))
-        settings = _explicit_settings(config_file)
-        root = config_file.parent
+        settings = _explicit_settings(Path(os.path.abspath(config_file)), root)
     else:
-        root = find_project_root(Path(paths[0]) if paths else Path.cwd())
         settings = _discovered_settings(root)
     return _configured(root, settings, rules, select, ignore)
 

@@ -926,3 +926,27 @@ def test_files_named_one_by_one_that_are_all_excluded_are_a_clean_run(tmp_path: 
     result = run_cli("check", "app/migrations/0001_init.py", cwd=root)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_a_config_file_kept_outside_the_project_leaves_the_root_where_the_project_is(tmp_path: Path) -> None:
+    """`--config ~/team/layerguard.toml` is shared settings: the project root, which the
+    excludes and the layer globs are relative to, still comes from the checked paths."""
+    root = make_project(
+        tmp_path,
+        {
+            "app/services/orders.py": "from app.api import users\n",
+            "app/api/users.py": "",
+            "app/migrations/0001_init.py": "from typing import Optional\nx: Optional[int] = None\n",
+        },
+    )
+    shared = tmp_path / "team"
+    shared.mkdir()
+    (shared / "layerguard.toml").write_text('extend-ignore = ["LG401"]\nnaming = "off"\n', encoding="utf-8")
+    for cwd, target in ((root, "."), (tmp_path, "proj")):
+        result = run_cli(
+            "check", target, "--config", shared / "layerguard.toml", "--format", "concise", cwd=cwd
+        )
+        assert result.returncode == 1, result.stderr
+        lines = result.stdout.splitlines()
+        assert [line.split(" ")[1] for line in lines] == ["LG101"], lines
+        assert "migrations" not in result.stdout
