@@ -380,7 +380,7 @@ def test_explicit_config_file_other_name_is_top_level(tmp_path: Path) -> None:
     config = load_config([tmp_path], config_file=chosen)
     assert config.naming == "snake"
     assert config.source == chosen
-    assert config.root == tmp_path / "ci"
+    assert config.root == tmp_path  # from the checked path, not the settings file (issue 14)
 
 
 def test_explicit_pyproject_reads_tool_table(tmp_path: Path) -> None:
@@ -388,7 +388,7 @@ def test_explicit_pyproject_reads_tool_table(tmp_path: Path) -> None:
     write(tmp_path / "layerguard.toml", 'naming = "snake"\n')
     config = load_config([tmp_path], config_file=chosen)
     assert config.naming == "off"
-    assert config.root == tmp_path / "other"
+    assert config.root == tmp_path  # from the checked path, not the settings file (issue 14)
 
 
 def test_explicit_relative_config_file(tmp_path: Path) -> None:
