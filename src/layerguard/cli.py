@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from layerguard.config import LAYERGUARD_TOML, PYPROJECT, ConfigError
 from layerguard.files import write_atomically
 from layerguard.reporters import FORMATS as CHECK_FORMATS
+from layerguard.reporters import STATISTICS_FORMATS
 from layerguard.version import __version__
 
 if TYPE_CHECKING:
@@ -129,6 +130,11 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.format not in CHECK_FORMATS:
         _fail(f"unknown --format {args.format!r}; choose one of {', '.join(CHECK_FORMATS)}")
+    if args.statistics and args.format not in STATISTICS_FORMATS:
+        _fail(
+            f"--statistics does not go with --format {args.format}, whose output has a fixed shape; "
+            f"use {', '.join(STATISTICS_FORMATS)}"
+        )
     paths: list[Path] = args.paths
     _require_existing(paths)
     try:
@@ -397,7 +403,11 @@ def build_parser() -> _Parser:
         help="read settings from FILE (pyproject.toml or layerguard.toml)",
     )
     sub.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    sub.add_argument("--statistics", action="store_true", help="add a count of findings per rule")
+    sub.add_argument(
+        "--statistics",
+        action="store_true",
+        help="add a count of findings per rule (text, concise; json gives only the counts)",
+    )
     sub.add_argument("--verbose", "-v", action="store_true", help="show a traceback on internal errors")
     sub.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the cache (.layerguard_cache/)"

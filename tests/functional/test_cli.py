@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
@@ -481,7 +482,8 @@ def test_findings_exit_1(mixed: Path) -> None:
     result = run_cli("check", cwd=mixed)
     assert result.returncode == 1
     assert result.stderr == ""
-    assert result.stdout.splitlines()[-1] == "Found 4 findings (4 errors) in 2 files."
+    assert result.stdout.splitlines()[-2] == "Found 4 findings (4 errors) in 2 files."
+    assert result.stdout.splitlines()[-1].startswith("Most frequent: ")
 
 
 def test_exit_zero_with_findings(mixed: Path) -> None:
@@ -950,3 +952,23 @@ def test_a_config_file_kept_outside_the_project_leaves_the_root_where_the_projec
         lines = result.stdout.splitlines()
         assert [line.split(" ")[1] for line in lines] == ["LG101"], lines
         assert "migrations" not in result.stdout
+
+
+def test_statistics_in_json_are_the_counts_per_rule(mixed: Path) -> None:
+    """As ruff's `--statistics --output-format json`: a list of code, name, count, fixable."""
+    result = run_cli("check", "--statistics", "--format", "json", cwd=mixed)
+    assert result.returncode == 1, result.stderr
+    rows = json.loads(result.stdout)
+    assert {row["code"]: row["count"] for row in rows} == dict(
+        Counter(line.split(" ")[1] for line in MIXED_LINES)
+    )
+    assert all(set(row) == {"code", "name", "count", "fixable"} for row in rows)
+    assert next(row for row in rows if row["code"] == "LG401")["fixable"] is True
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github"])
+def test_statistics_are_refused_where_the_format_has_no_place_for_them(mixed: Path, fmt: str) -> None:
+    result = run_cli("check", "--statistics", "--format", fmt, cwd=mixed)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"layerguard: error: --statistics does not go with --format {fmt}")

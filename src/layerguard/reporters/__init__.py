@@ -5,11 +5,14 @@ from __future__ import annotations
 from layerguard.model import Report
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
+# Formats with a per-rule table for `--statistics` (json gives it as a list, as ruff does); a
+# SARIF log and workflow commands have fixed shapes with no place for one.
+STATISTICS_FORMATS = ("text", "concise", "json")
 
 
 def render(report: Report, fmt: str, *, color: bool = False, statistics: bool = False) -> str:
     """`report` in format `fmt`, as valid Unicode (see `_printable`); `statistics` adds the
-    per-rule table to text and concise."""
+    per-rule table to text and concise, and makes json that table instead of the findings."""
     return _printable(_render(report, fmt, color=color, statistics=statistics))
 
 
@@ -38,7 +41,7 @@ def _render(report: Report, fmt: str, *, color: bool, statistics: bool) -> str:
     if fmt == "json":
         from layerguard.reporters import json
 
-        return json.render(report)
+        return json.render_statistics(report) if statistics else json.render(report)
     if fmt == "sarif":
         from layerguard.reporters import sarif
 

@@ -8,6 +8,7 @@ from typing import Any
 from layerguard.model import Edit, Finding, Fix, Report
 from layerguard.reporters.escapes import json_safe
 from layerguard.reporters.paths import display_path
+from layerguard.reporters.rule_counts import statistics_objects
 
 
 def _edit(edit: Edit) -> dict[str, Any]:
@@ -44,3 +45,8 @@ def render(report: Report) -> str:
     """The findings as an indented JSON list, with a trailing newline."""
     objects = [finding_object(finding) for finding in report.findings]
     return json_safe(json.dumps(objects, indent=2, ensure_ascii=False)) + "\n"
+
+
+def render_statistics(report: Report) -> str:
+    """`--statistics`: the per-rule counts as an indented JSON list, as ruff gives them."""
+    return json.dumps(statistics_objects(report), indent=2, ensure_ascii=False) + "\n"

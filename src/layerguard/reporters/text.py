@@ -12,7 +12,7 @@ from rich.text import Text
 from layerguard.model import Finding, Report, Severity
 from layerguard.reporters.escapes import one_line, visible, visible_but_tabs
 from layerguard.reporters.paths import display_path
-from layerguard.reporters.rule_counts import statistics_lines
+from layerguard.reporters.rule_counts import most_frequent_line, statistics_lines
 from layerguard.reporters.source import source_line, source_lines
 
 TAB_SIZE = 4
@@ -104,6 +104,9 @@ def _lines(report: Report, statistics: bool) -> list[Text]:
     if statistics:
         out += [Text(row) for row in statistics_lines(report)]
     out.append(_summary(report))
+    guide = most_frequent_line(report)
+    if guide is not None:
+        out.append(Text(guide))
     return out
 
 

@@ -76,6 +76,8 @@ def test_findings_are_grouped_by_file_with_source_and_caret(project: Path) -> No
         "      | " + " " * 20 + "^" * 13 + "\n"
         "\n"
         "Found 3 findings (2 errors, 1 warning) in 2 files.\n"
+        "Most frequent: LG101 upward-import (1), LG105 endpoint-business-logic (1), "
+        "LG401 optional-annotation (1). `layerguard explain LG101` says why and how to fix it.\n"
     )
 
 
@@ -114,6 +116,7 @@ def test_missing_file_omits_the_source_line(project: Path) -> None:
     finding = make_finding(project / "gone.py", 4, 2, 5, "LG101", "m")
     assert render(Report((finding,), (), 1), "text") == (
         "gone.py\n  4:3 LG101 m\n\nFound 1 finding (1 error) in 1 file.\n"
+        "Most frequent: LG101 upward-import (1). `layerguard explain LG101` says why and how to fix it.\n"
     )
 
 
@@ -124,7 +127,10 @@ def test_line_past_end_of_file_omits_the_source_line(project: Path) -> None:
 
 def test_summary_with_warnings_only(project: Path) -> None:
     finding = make_finding(project / "app" / "api" / "users.py", 1, 0, 1, "LG105", "m")
-    assert render(Report((finding,), (), 3), "text").endswith("\nFound 1 finding (1 warning) in 1 file.\n")
+    assert render(Report((finding,), (), 3), "text").endswith(
+        "\nFound 1 finding (1 warning) in 1 file.\nMost frequent: LG105 endpoint-business-logic (1). "
+        "`layerguard explain LG105` says why and how to fix it.\n"
+    )
 
 
 def test_all_checks_passed(project: Path) -> None:
@@ -134,12 +140,32 @@ def test_all_checks_passed(project: Path) -> None:
 
 def test_statistics_come_before_the_summary(project: Path) -> None:
     lines = render(sample_report(project), "text", statistics=True).splitlines()
-    assert lines[-4:] == [
+    assert lines[-5:-1] == [
         "1  LG101  upward-import",
         "1  LG105  endpoint-business-logic",
         "1  LG401  optional-annotation",
         "Found 3 findings (2 errors, 1 warning) in 2 files.",
     ]
+    assert lines[-1].startswith("Most frequent: LG101 upward-import (1), ")
+
+
+def test_the_summary_ends_with_the_most_frequent_rules_and_how_to_learn_about_them(project: Path) -> None:
+    """A first run with hundreds of findings says where to start (issue 14)."""
+    path = project / "app" / "x.py"
+    meta = Finding(path, 1, 0, 1, 1, "LG401", "optional-annotation", Severity.ERROR, "m")
+    findings = tuple(replace(meta, line=n) for n in range(1, 6)) + tuple(
+        replace(meta, line=n, code=code, name=name)
+        for n, (code, name) in enumerate(
+            [("LG102", "layer-bypass")] * 3
+            + [("LG101", "upward-import")] * 2
+            + [("LG301", "sync-route-handler")]
+        )
+    )
+    last = render(Report(findings, (), 1), "text").splitlines()[-1]
+    assert last == (
+        "Most frequent: LG401 optional-annotation (5), LG102 layer-bypass (3), LG101 upward-import (2). "
+        "`layerguard explain LG401` says why and how to fix it."
+    )
 
 
 def test_no_escape_codes_without_colour(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
