@@ -142,6 +142,11 @@ def _check(args: argparse.Namespace) -> int:
         config = load_config(
             given, config_file=args.config, select=_codes(args.select), ignore=_codes(args.ignore)
         )
+        if args.show_settings:
+            from layerguard.reporters.settings import render_settings
+
+            _write(render_settings(config))
+            return EXIT_CLEAN
         _say_where_settings_come_from(config, given)
         report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
     except ConfigError as error:
@@ -407,6 +412,11 @@ def build_parser() -> _Parser:
         "--statistics",
         action="store_true",
         help="add a count of findings per rule (text, concise; json gives only the counts)",
+    )
+    sub.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the effective settings and the file they come from, and check nothing",
     )
     sub.add_argument("--verbose", "-v", action="store_true", help="show a traceback on internal errors")
     sub.add_argument(

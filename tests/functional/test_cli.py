@@ -972,3 +972,43 @@ def test_statistics_are_refused_where_the_format_has_no_place_for_them(mixed: Pa
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"layerguard: error: --statistics does not go with --format {fmt}")
+
+
+def test_show_settings_prints_the_effective_settings_as_toml_that_loads_back(tmp_path: Path) -> None:
+    """ruff's `--show-settings`: what the run would use, and where it came from. The output is a
+    valid section that gives the same configuration when copied into a pyproject.toml."""
+    from dataclasses import replace as replaced
+
+    from layerguard.api import load_config
+
+    settings = (
+        '[tool.layerguard]\nextend-ignore = ["LG105"]\nnaming = "snake"\n'
+        '[tool.layerguard.per-file-ignores]\n"app/legacy/*" = ["LG4"]\n'
+        '[tool.layerguard.layers.endpoint]\nmodules = ["app.web.**"]\nmay-import = ["service"]\n'
+    )
+    root = make_project(tmp_path, {"app/web/users.py": ""}, settings)
+    result = run_cli("check", "--show-settings", "--select", "LG1,LG4", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert f"from {root / 'pyproject.toml'}" in result.stdout
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "pyproject.toml").write_text(result.stdout, encoding="utf-8")
+    expected = load_config([root], select=["LG1", "LG4"])
+    loaded = load_config([copy])
+    assert replaced(loaded, root=root, source=expected.source) == expected
+
+
+def test_show_settings_round_trips_a_replaced_exclude(tmp_path: Path) -> None:
+    from dataclasses import replace as replaced
+
+    from layerguard.api import load_config
+
+    root = make_project(tmp_path, {"app/x.py": ""}, '[tool.layerguard]\nexclude = ["app/gen/**"]\n')
+    result = run_cli("check", "--show-settings", cwd=root)
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "pyproject.toml").write_text(result.stdout, encoding="utf-8")
+    expected = load_config([root])
+    assert expected.build_outputs == ()
+    assert replaced(load_config([copy]), root=root, source=expected.source) == expected
