@@ -126,7 +126,9 @@ def check(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from layerguard.api import check as run_check
     from layerguard.api import load_config
+    from layerguard.progress import progress_on_terminal
     from layerguard.reporters import render
+    from layerguard.reporters.escapes import visible
 
     if args.format not in CHECK_FORMATS:
         _fail(f"unknown --format {args.format!r}; choose one of {', '.join(CHECK_FORMATS)}")
@@ -148,7 +150,8 @@ def _check(args: argparse.Namespace) -> int:
             _write(render_settings(config))
             return EXIT_CLEAN
         _say_where_settings_come_from(config, given)
-        report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
+        with progress_on_terminal(sys.stderr, visible(str(config.root))):
+            report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:

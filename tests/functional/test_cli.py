@@ -1012,3 +1012,52 @@ def test_show_settings_round_trips_a_replaced_exclude(tmp_path: Path) -> None:
     expected = load_config([root])
     assert expected.build_outputs == ()
     assert replaced(load_config([copy]), root=root, source=expected.source) == expected
+
+
+def _stderr_on_a_terminal(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    """`layerguard ARGS` with stderr on a pseudo-terminal, stdout captured."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "layerguard", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            env=env,
+        )
+    finally:
+        os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert process.stdout is not None
+    out = process.stdout.read().decode()
+    return process.wait(timeout=120), out, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_long_run_shows_progress_on_a_terminal_and_erases_it(mixed: Path) -> None:
+    """`cd / && layerguard check` must not look hung; the line is gone when the report comes."""
+    env = cli_env(LAYERGUARD_PROGRESS_DELAY="0", TERM="xterm")
+    code, out, err = _stderr_on_a_terminal("check", "--no-cache", "--format", "concise", cwd=mixed, env=env)
+    assert code == 1
+    assert out.splitlines() == MIXED_LINES
+    assert f"\rlayerguard: checking {mixed}" in err
+    assert err.endswith("\r\x1b[K")
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(mixed: Path) -> None:
+    result = run_cli("check", "--no-cache", cwd=mixed, env=cli_env(LAYERGUARD_PROGRESS_DELAY="0"))
+    assert result.returncode == 1
+    assert result.stderr == ""
