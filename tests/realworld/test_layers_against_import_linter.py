@@ -60,7 +60,7 @@ BROKEN_RE = re.compile(r"^(?P<lower>[\w.]+) is not allowed to import (?P<higher>
 ROUTE_LINE_RE = re.compile(
     r"^[-&]?\s*(?P<module>[\w.]+)(?: -> (?P<next>[\w.]+))? \((?P<lines>l\.[\d, l.]+)\)"
 )
-BRIDGE_RE = re.compile(r"unlayered `(?P<bridge>[\w.]+)` imports (?P<layer>\w+) module")
+BRIDGE_RE = re.compile(r"unlayered `(?P<bridge>[\w.]+)` imports (?P<layer>\w+) ")
 
 Bridge = tuple[str, str]  # (unlayered module, the layer it lets a lower layer reach)
 # One step of a route: the modules that import `next`, each with the lines of those imports.

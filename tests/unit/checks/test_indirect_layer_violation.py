@@ -33,8 +33,8 @@ def test_a_chain_through_unlayered_modules_is_reported_at_the_bridge(tmp_path: P
     }
     assert lint(tmp_path, files, ["LG103"]) == [("app/utils/loading.py", 1, 1, "LG103")]
     assert messages(tmp_path) == [
-        "Indirect layer violation: unlayered `app.utils.loading` imports repository module "
-        "`app.repositories.UserRepository`, which endpoint modules may not import; 1 endpoint module "
+        "Indirect layer violation: unlayered `app.utils.loading` imports repository `UserRepository` "
+        "from `app.repositories.UserRepository`, which endpoint modules may not import; 1 endpoint module "
         "reaches it through this module (e.g. app.api.v1.endpoints.users -> app.core.helpers -> "
         "app.utils.loading -> app.repositories.UserRepository)"
     ]
@@ -65,11 +65,11 @@ def test_one_finding_per_bridge_and_forbidden_layer(tmp_path: Path) -> None:
         ("app/core/b.py", 1, 1, "LG103"),
     ]
     assert messages(tmp_path) == [
-        "Indirect layer violation: unlayered `app.core.a` imports model module `app.models.User`, which "
+        "Indirect layer violation: unlayered `app.core.a` imports model `User` from `app.models.User`, which "
         "endpoint modules may not import; 1 endpoint module reaches it through this module (e.g. "
         "app.api.v1.endpoints.users -> app.core.a -> app.models.User)",
-        "Indirect layer violation: unlayered `app.core.b` imports repository module "
-        "`app.repositories.UserRepository`, which endpoint modules may not import; 1 endpoint module "
+        "Indirect layer violation: unlayered `app.core.b` imports repository `UserRepository` "
+        "from `app.repositories.UserRepository`, which endpoint modules may not import; 1 endpoint module "
         "reaches it through this module (e.g. app.api.v1.endpoints.users -> app.core.a -> app.core.b -> "
         "app.repositories.UserRepository)",
     ]
