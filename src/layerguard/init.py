@@ -641,11 +641,15 @@ def _contradicted_models(
     """Modules a model glob takes that define classes but no ORM class (zenml's `zenml.models`
     DTOs, dstack's `core/models`): the schema layer when they are Pydantic modules, else left out.
     A module with no class (a package `__init__`, a declarative base made by a call) stays."""
-    layers = project.layers
+    query_folders = Counter(m.rpartition(".")[0] for m, why in evidence.items() if why == QUERY_FUNCTIONS)
     for facts in parsed:
         module = facts.module
         if module in roles or placed_of(module) != MODEL or facts.is_package:
             continue
+        folder = module.rpartition(".")[0]
+        siblings = [f for f in _package_members(folder, project) if f.module.rpartition(".")[0] == folder]
+        if query_folders[folder] >= FOLDER_SHARE * sum(1 for f in siblings if not f.is_package):
+            continue  # a models folder of query functions (prefect) is data access as a whole
         public = [f for f in facts.functions if f.class_name is None and not f.name.startswith("_")]
         if not (public or any(c.module_level for c in facts.classes)) or _defines_orm(facts, project):
             continue  # a module of constants or a declarative base made by a call stays
@@ -707,11 +711,6 @@ def _contradicted_services(
     folders: dict[str, list[FileFacts]] = {}
     for facts in parsed:
         if placed_of(facts.module) != SERVICE:
-            continue
-        public_functions = [f for f in facts.functions if f.class_name is None and not f.name.startswith("_")]
-        if facts.module not in roles and _is_schema_module(facts, project) and not public_functions:
-            # `core/models/services.py` of Pydantic models: a "service" is a domain noun there.
-            roles[facts.module], evidence[facts.module] = SCHEMA, "Pydantic models only, no service code"
             continue
         # The outermost `services` folder: `services/services/` (dstack's service runs) is part of it.
         parts = facts.module.split(".")
@@ -810,7 +809,7 @@ def _packages_follow(
 
 
 def _named_inside_another_layer(project: ProjectView, parsed: list[FileFacts]) -> dict[str, str]:
-    """Module -> layer for a module a preset folder glob takes only by its own name, inside a
+    """Module -> layer for a module a preset glob takes only by its own name, inside a
     folder another preset layer's glob names (`services/repos.py`, `models/routers.py`): the
     deepest match makes a domain noun a layer; the folder says what the module is."""
     layers = project.layers
@@ -822,7 +821,7 @@ def _named_inside_another_layer(project: ProjectView, parsed: list[FileFacts]) -
         if facts.is_package or config_layer is None:
             continue
         deciding = _deciding_glob(module, config_layer.modules)
-        if not deciding.endswith(".**") or module_glob_matches(deciding, module) != module.count("."):
+        if module_glob_matches(deciding, module) != module.count("."):
             continue
         outer = [
             (depth, other.name)
@@ -989,10 +988,13 @@ def narrowed_presets(
         for layer, found in current.items():
             before = narrowed.get(layer)
             if before is not None:
+                # A glob narrowed again still stands for the preset's glob it came from.
+                origin = dict(before.narrowed)
+                pairs = [(new, origin.get(old, old)) for new, old in found.narrowed]
+                pairs += [pair for pair in before.narrowed if pair[0] in found.globs]
                 found = Narrowing(
-                    found.globs,
-                    tuple((new, dict(before.narrowed).get(old, old)) for new, old in found.narrowed)
-                    + tuple(pair for pair in before.narrowed if pair[0] in found.globs),
+                    tuple(dict.fromkeys(found.globs)),
+                    tuple(dict.fromkeys(pairs)),
                     before.left_out + found.left_out,
                 )
             narrowed[layer] = found
@@ -1035,7 +1037,7 @@ def _narrowed_once(
         replacements: list[tuple[str, str]] = []
         for glob in config_layer.modules:
             if glob in bad:
-                covered = _cover(sorted(m for m in taken[glob] if belongs(m)), glob, layer, right, project)
+                covered = _cover(sorted(m for m in taken[glob] if belongs(m)), glob, right, project, roles)
                 replacements += [(new, glob) for new in covered]
         out = sorted(m for glob in bad for m in taken[glob] if not belongs(m))
         narrowed[layer] = Narrowing(
@@ -1052,11 +1054,13 @@ def _deciding_glob(module: str, globs: tuple[str, ...]) -> str:
     return max((d, i, g) for d, i, g in depths if d is not None)[2]
 
 
-def _cover(modules: list[str], glob: str, layer: str, right: set[str], project: ProjectView) -> list[str]:
+def _cover(
+    modules: list[str], glob: str, right: set[str], project: ProjectView, roles: dict[str, str]
+) -> list[str]:
     """The fewest globs taking `modules` (what `glob` rightly took) and nothing else of the
     layer's: for each module the outermost folder, from where `glob` matched it, holding only
-    modules that belong in the layer, wiring, or modules another layer places deeper; else the
-    module's own name."""
+    modules that belong in the layer, wiring, modules another layer places deeper, or modules
+    content moves to another layer by their own name; else the module's own name."""
     layers = project.layers
     chosen: list[str] = []
     for module in modules:
@@ -1069,7 +1073,10 @@ def _cover(modules: list[str], glob: str, layer: str, right: set[str], project: 
             folder = ".".join(parts[:depth])
             inside = _package_members(folder, project)
             if len(inside) > 1 and all(
-                f.module in right or layers.is_wiring(f.module) or _placed_deeper(f.module, depth - 1, project)
+                f.module in right
+                or layers.is_wiring(f.module)
+                or _placed_deeper(f.module, depth - 1, project)
+                or (f.module != folder and roles.get(f.module) in LAYER_NAMES)  # moved by its own name
                 for f in inside
             ):
                 chosen.append(f"{folder}.**")
@@ -1091,29 +1098,31 @@ def _placed_deeper(module: str, depth: int, project: ProjectView) -> bool:
 def _left_out_places(
     out: list[str], layer: str, project: ProjectView, roles: dict[str, str], evidence: dict[str, str]
 ) -> tuple[tuple[str, int, str], ...]:
-    """What the narrowing left out of `layer`, grouped: the outermost folder all of whose
-    modules of the layer went out for one reason, with the count and that reason."""
+    """What the narrowing left out of `layer`, grouped: the outermost folder (from where the
+    preset's glob matched) all of whose modules of the layer went out for one reason, with the
+    count and that reason; else the module alone."""
     out_set = set(out)
     layers = project.layers
+    config_layer = project.config.layer(layer)
+    globs = config_layer.modules if config_layer is not None else ()
+    folders: dict[str, tuple[int, str]] = {}
     places: dict[str, tuple[int, str]] = {}
     for module in out:
-        if any(module == p or module.startswith(p + ".") for p in places):
+        if any(module == f or module.startswith(f + ".") for f in folders):
             continue
         why = _why_out(module, roles, evidence)
         parts = module.split(".")
-        place = module
-        config_layer = project.config.layer(layer)
-        globs = config_layer.modules if config_layer is not None else ()
         matched = module_glob_matches(_deciding_glob(module, globs), module) if globs else None
-        for depth in range(max(2, (matched or 0) + 1), len(parts)):
+        for depth in range(max(2, (matched or 0) + 1), len(parts) + 1):
             folder = ".".join(parts[:depth])
             inside = [f.module for f in _package_members(folder, project) if layers.layer_of(f.module) == layer]
-            if inside and all(m in out_set and _why_out(m, roles, evidence) == why for m in inside):
-                place = folder
+            if len(inside) > 1 and all(m in out_set and _why_out(m, roles, evidence) == why for m in inside):
+                folders[folder] = (len(inside), why)
                 break
-        count = sum(1 for m in out if m == place or m.startswith(place + "."))
-        places[place] = (count, why)
-    return tuple((place, count, why) for place, (count, why) in sorted(places.items()))
+        else:
+            places[module] = (1, why)
+    places = {p: v for p, v in places.items() if not any(p.startswith(f + ".") for f in folders)}
+    return tuple((place, count, why) for place, (count, why) in sorted({**places, **folders}.items()))
 
 
 def _why_out(module: str, roles: dict[str, str], evidence: dict[str, str]) -> str:
@@ -1160,6 +1169,10 @@ def _additions(
     moved_by_folder: dict[str, list[str]] = {}
     for module in moved:
         folder = _moved_folder(layer, module, project, roles) if layer != ENDPOINT else module
+        if folder is None and evidence[module] != QUERY_FUNCTIONS:
+            # Content that contradicts the preset's layer moves a module alone; query functions
+            # in a models folder move only with their whole folder (prefect).
+            folder = module
         if folder is not None:
             moved_by_folder.setdefault(folder, []).append(module)
     for place, modules in sorted(moved_by_folder.items()):
@@ -1831,6 +1844,8 @@ def _layer_table(layer: str, additions: list[Addition], narrowing: Narrowing | N
         lines[-1] += ","
     if narrowing is not None:
         for new, old in narrowing.narrowed:
+            if any(a.glob.endswith(".**") and module_glob_matches(a.glob, new) is not None for a in additions):
+                continue  # an added folder glob takes it (`lnbits.core.views.**`)
             lines.append(f"    {json.dumps(new, ensure_ascii=False)},  # what {old} rightly takes")
     for addition in additions:
         lines.append(f"    {json.dumps(addition.glob, ensure_ascii=False)},  # {_reason(addition)}")
