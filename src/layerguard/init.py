@@ -995,7 +995,7 @@ def narrowed_presets(
                 found = Narrowing(
                     tuple(dict.fromkeys(found.globs)),
                     tuple(dict.fromkeys(pairs)),
-                    before.left_out + found.left_out,
+                    tuple(dict.fromkeys(before.left_out + found.left_out)),
                 )
             narrowed[layer] = found
         layers = tuple(
@@ -1037,7 +1037,8 @@ def _narrowed_once(
         replacements: list[tuple[str, str]] = []
         for glob in config_layer.modules:
             if glob in bad:
-                covered = _cover(sorted(m for m in taken[glob] if belongs(m)), glob, right, project, roles)
+                found = sorted(m for m in taken[glob] if belongs(m))
+                covered = _cover(found, glob, layer, right, project, roles)
                 replacements += [(new, glob) for new in covered]
         out = sorted(m for glob in bad for m in taken[glob] if not belongs(m))
         narrowed[layer] = Narrowing(
@@ -1055,7 +1056,7 @@ def _deciding_glob(module: str, globs: tuple[str, ...]) -> str:
 
 
 def _cover(
-    modules: list[str], glob: str, right: set[str], project: ProjectView, roles: dict[str, str]
+    modules: list[str], glob: str, layer: str, right: set[str], project: ProjectView, roles: dict[str, str]
 ) -> list[str]:
     """The fewest globs taking `modules` (what `glob` rightly took) and nothing else of the
     layer's: for each module the outermost folder, from where `glob` matched it, holding only
@@ -1072,11 +1073,16 @@ def _cover(
         for depth in range(start + 1, len(parts) + 1):
             folder = ".".join(parts[:depth])
             inside = _package_members(folder, project)
-            if len(inside) > 1 and all(
+            # A few modules content moves to another layer go by their own (deeper) name; a folder
+            # mostly of another layer's is that layer's folder (zenml's `zen_stores/schemas`).
+            moved = [
+                f for f in inside if f.module != folder and roles.get(f.module) in set(LAYER_NAMES) - {layer}
+            ]
+            if len(inside) > 1 and 2 * len(moved) < len(inside) and all(
                 f.module in right
+                or f in moved
                 or layers.is_wiring(f.module)
                 or _placed_deeper(f.module, depth - 1, project)
-                or (f.module != folder and roles.get(f.module) in LAYER_NAMES)  # moved by its own name
                 for f in inside
             ):
                 chosen.append(f"{folder}.**")
