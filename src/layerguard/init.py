@@ -91,11 +91,15 @@ GRAPHQL_RESOLVERS = frozenset(
     {"strawberry.field", "strawberry.mutation", "strawberry.subscription", "strawberry.type"}
 )
 # Calls that assemble an API document or schema from the endpoint modules: a composition root.
-API_ASSEMBLY = frozenset({"strawberry.Schema", "strawberry.federation.Schema", "fastapi.openapi.utils.get_openapi"})
+API_ASSEMBLY = frozenset(
+    {"strawberry.Schema", "strawberry.federation.Schema", "fastapi.openapi.utils.get_openapi"}
+)
 # Session calls that only data access makes (`get`, `query`, `delete` are too common a name).
 DATA_ACCESS_CALLS = frozenset({"execute", "scalars", "scalar"})  # not `commit`: git has one too
 # Calls that make or register FastAPI routes (not `mount`: a requests session has one too).
-SERVING_CALLS = frozenset({"APIRouter", "FastAPI", "include_router", "add_api_route", "add_api_websocket_route"})
+SERVING_CALLS = frozenset(
+    {"APIRouter", "FastAPI", "include_router", "add_api_route", "add_api_websocket_route"}
+)
 # Libraries a command-line package is written with.
 CLI_LIBRARIES = frozenset({"argparse", "click", "typer"})
 # Folder names of generated code and of test helpers shipped with the app.
@@ -370,7 +374,9 @@ def side_packages(root: Path, project: ProjectView, parsed: list[FileFacts]) -> 
     its modules headed "auto-generated"/"do not edit"); a `testing` folder that nothing outside
     it imports. The outermost of each."""
     modules = {facts.module: facts for facts in parsed}
-    folders = sorted({f.module.rpartition(".")[0] for f in parsed if "." in f.module}, key=lambda m: (m.count("."), m))
+    folders = sorted(
+        {f.module.rpartition(".")[0] for f in parsed if "." in f.module}, key=lambda m: (m.count("."), m)
+    )
     found: list[SidePackage] = []
     for folder in folders:
         if folder.count(".") < 1 or any(folder.startswith(s.module + ".") for s in found):
@@ -471,7 +477,11 @@ def content_roles(
             roles[facts.module], evidence[facts.module] = LEFT_OUT_ROLE, f"{side.module}: {side.reason}"
     for facts in parsed:
         module = facts.module
-        if module in roles or layers.is_wiring(module) or not all(part.isidentifier() for part in module.split(".")):
+        if (
+            module in roles
+            or layers.is_wiring(module)
+            or not all(part.isidentifier() for part in module.split("."))
+        ):
             continue  # a module no import can name (`2024_01_01-init.py`) is no layer's
         routes = find_route_handlers(facts)
         if _is_app_root(facts, project) and len(routes) <= APP_ROOT_MAX_ROUTES:
@@ -507,8 +517,8 @@ def content_roles(
     _contradicted_services(project, parsed, roles, evidence, imported, placed_of)
     for module, layer in nouns.items():
         if module not in roles:
-            named = layers.layer_of(module)
-            roles[module], evidence[module] = layer, f"named as {named} inside a {layer} folder"
+            named_as = layers.layer_of(module)
+            roles[module], evidence[module] = layer, f"named as {named_as} inside a {layer} folder"
     for module in _schema_modules(project, parsed, roles):
         roles[module], evidence[module] = SCHEMA, PYDANTIC_MODELS
 
@@ -566,7 +576,6 @@ def _contradicted_endpoints(
     (dstack's client SDK `dstack/api`, phoenix's `api/dataloaders`, argilla's `api/policies`):
     data access when three in four of their modules build queries, else left out. A module
     directly in a folder that serves (a helper beside the routers) stays."""
-    layers = project.layers
     serving: set[str] = set()
     for facts in parsed:
         if _serves(facts, project):
@@ -683,7 +692,6 @@ def _contradicted_repositories(
     placed_of: Callable[[str], str | None],
 ) -> None:
     """Modules a repository glob takes with no data access at all (dstack's git `repos`): left out."""
-    layers = project.layers
     for facts in parsed:
         module = facts.module
         if module in roles or facts.is_package or placed_of(module) != REPOSITORY:
@@ -724,7 +732,9 @@ def _contradicted_services(
         if any(
             _imports_db(f)
             or _takes_sessions(f, project)
-            or any(_content_layer(m, roles, layers) in (MODEL, REPOSITORY) for m in imported.get(f.module, ()))
+            or any(
+                _content_layer(m, roles, layers) in (MODEL, REPOSITORY) for m in imported.get(f.module, ())
+            )
             for f in members
         ):
             continue
@@ -750,7 +760,10 @@ def _services_by_content(
     if any(_content_layer(f.module, roles, layers) == SERVICE for f in parsed):
         return
     endpoint_imports = {
-        m for module, found in imported.items() if _content_layer(module, roles, layers) == ENDPOINT for m in found
+        m
+        for module, found in imported.items()
+        if _content_layer(module, roles, layers) == ENDPOINT
+        for m in found
     }
     top_packages = {f.module.split(".")[0] for f in project.files}
     folders = sorted(
@@ -802,10 +815,14 @@ def _packages_follow(
         went = {roles.get(m) or placed_of(m) for m in under}
         if not under or layer in went or None in went:
             continue  # a module under it stays in the layer, or stays unlayered by name only
-        if len(went) == 1 and under[0] in evidence:
-            roles[module], evidence[module] = next(iter(went)), evidence[under[0]]
+        destinations = {destination for destination in went if destination is not None}
+        if len(destinations) == 1 and under[0] in evidence:
+            roles[module], evidence[module] = destinations.pop(), evidence[under[0]]
         else:
-            roles[module], evidence[module] = LEFT_OUT_ROLE, f"{module}: its modules went to other layers or out"
+            roles[module], evidence[module] = (
+                LEFT_OUT_ROLE,
+                f"{module}: its modules went to other layers or out",
+            )
 
 
 def _named_inside_another_layer(project: ProjectView, parsed: list[FileFacts]) -> dict[str, str]:
@@ -985,25 +1002,27 @@ def narrowed_presets(
         current = _narrowed_once(project, roles, evidence)
         if not current:
             break
-        for layer, found in current.items():
+        for layer, latest in current.items():
             before = narrowed.get(layer)
-            if before is not None:
-                # A glob narrowed again still stands for the preset's glob it came from.
-                origin = dict(before.narrowed)
-                pairs = [(new, origin.get(old, old)) for new, old in found.narrowed]
-                pairs += [pair for pair in before.narrowed if pair[0] in found.globs]
-                found = Narrowing(
-                    tuple(dict.fromkeys(found.globs)),
-                    tuple(dict.fromkeys(pairs)),
-                    tuple(dict.fromkeys(before.left_out + found.left_out)),
-                )
-            narrowed[layer] = found
+            narrowed[layer] = latest if before is None else _merged(before, latest)
         layers = tuple(
             replace(layer, modules=narrowed[layer.name].globs) if layer.name in narrowed else layer
             for layer in project.config.layers
         )
         project = ProjectView(replace(project.config, layers=layers), project.files, frozenset())
     return narrowed
+
+
+def _merged(before: Narrowing, latest: Narrowing) -> Narrowing:
+    """A layer narrowed twice: a glob narrowed again still stands for the preset's glob it came from."""
+    origin = dict(before.narrowed)
+    pairs = [(new, origin.get(old, old)) for new, old in latest.narrowed]
+    pairs += [pair for pair in before.narrowed if pair[0] in latest.globs]
+    return Narrowing(
+        tuple(dict.fromkeys(latest.globs)),
+        tuple(dict.fromkeys(pairs)),
+        tuple(dict.fromkeys(before.left_out + latest.left_out)),
+    )
 
 
 def _narrowed_once(
@@ -1016,14 +1035,14 @@ def _narrowed_once(
         if config_layer is None:
             continue
 
-        def belongs(module: str) -> bool:
+        def belongs(module: str, layer: str = layer) -> bool:
             # A models module of query functions stays unless its whole folder moves (argilla's
             # active-record `models/mixins.py` is part of the ORM classes).
             return roles.get(module) in (None, layer) or evidence.get(module) == QUERY_FUNCTIONS
 
-        def wrong(module: str) -> bool:
+        def wrong(module: str, layer: str = layer) -> bool:
             # Route modules move alone: their exact names win over the preset's globs.
-            return not belongs(module) and evidence.get(module) != ROUTE_HANDLERS
+            return not belongs(module, layer) and evidence.get(module) != ROUTE_HANDLERS
 
         taken: dict[str, list[str]] = {}
         for facts in project.files:
@@ -1078,12 +1097,16 @@ def _cover(
             moved = [
                 f for f in inside if f.module != folder and roles.get(f.module) in set(LAYER_NAMES) - {layer}
             ]
-            if len(inside) > 1 and 2 * len(moved) < len(inside) and all(
-                f.module in right
-                or f in moved
-                or layers.is_wiring(f.module)
-                or _placed_deeper(f.module, depth - 1, project)
-                for f in inside
+            if (
+                len(inside) > 1
+                and 2 * len(moved) < len(inside)
+                and all(
+                    f.module in right
+                    or f in moved
+                    or layers.is_wiring(f.module)
+                    or _placed_deeper(f.module, depth - 1, project)
+                    for f in inside
+                )
             ):
                 chosen.append(f"{folder}.**")
                 break
@@ -1121,7 +1144,9 @@ def _left_out_places(
         matched = module_glob_matches(_deciding_glob(module, globs), module) if globs else None
         for depth in range(max(2, (matched or 0) + 1), len(parts) + 1):
             folder = ".".join(parts[:depth])
-            inside = [f.module for f in _package_members(folder, project) if layers.layer_of(f.module) == layer]
+            inside = [
+                f.module for f in _package_members(folder, project) if layers.layer_of(f.module) == layer
+            ]
             if len(inside) > 1 and all(m in out_set and _why_out(m, roles, evidence) == why for m in inside):
                 folders[folder] = (len(inside), why)
                 break
@@ -1828,10 +1853,14 @@ def _a(noun: str) -> str:
 
 def _layer_table(layer: str, additions: list[Addition], narrowing: Narrowing | None) -> list[str]:
     if narrowing is None:
-        lines = _comment(f"{layer}: the fortress preset's globs (this list replaces them), then what they miss.")
+        lines = _comment(
+            f"{layer}: the fortress preset's globs (this list replaces them), then what they miss."
+        )
         kept: tuple[str, ...] = PRESET_GLOBS[layer]
     else:
-        dropped = sorted({old for _, old in narrowing.narrowed} | (set(PRESET_GLOBS[layer]) - set(narrowing.globs)))
+        dropped = sorted(
+            {old for _, old in narrowing.narrowed} | (set(PRESET_GLOBS[layer]) - set(narrowing.globs))
+        )
         lines = _comment(
             f"{layer}: the fortress preset's globs checked against content (this list replaces them): "
             f"{', '.join(json.dumps(g) for g in dropped)} also took modules that are no {layer} "
@@ -1850,7 +1879,9 @@ def _layer_table(layer: str, additions: list[Addition], narrowing: Narrowing | N
         lines[-1] += ","
     if narrowing is not None:
         for new, old in narrowing.narrowed:
-            if any(a.glob.endswith(".**") and module_glob_matches(a.glob, new) is not None for a in additions):
+            if any(
+                a.glob.endswith(".**") and module_glob_matches(a.glob, new) is not None for a in additions
+            ):
                 continue  # an added folder glob takes it (`lnbits.core.views.**`)
             lines.append(f"    {json.dumps(new, ensure_ascii=False)},  # what {old} rightly takes")
     for addition in additions:

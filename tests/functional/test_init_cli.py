@@ -185,7 +185,12 @@ def comments(section: str) -> str:
 def layer_modules(section: str, layer: str) -> list[str]:
     """The globs of one written [layers] table, without comments."""
     table = section.split(f"[tool.layerguard.layers.{layer}]\nmodules = [\n", 1)[1].split("\n]", 1)[0]
-    return [glob.strip(' ",') for line in table.splitlines() for glob in line.split("#")[0].split(",") if glob.strip(' ",')]
+    return [
+        glob.strip(' ",')
+        for line in table.splitlines()
+        for glob in line.split("#")[0].split(",")
+        if glob.strip(' ",')
+    ]
 
 
 def test_preset_globs_that_take_modules_of_another_role_are_narrowed(tmp_path: Path) -> None:
@@ -203,7 +208,9 @@ def test_preset_globs_that_take_modules_of_another_role_are_narrowed(tmp_path: P
     ]  # fmt: skip
     # service: a services package that never touches data, and a CLI's, are left out.
     assert layer_modules(section, "service") == ["**.service", "app.services.**"]
-    assert "never reaches a repository, model, session or sqlalchemy: app.daemons.services (3)" in comments(section)
+    assert "never reaches a repository, model, session or sqlalchemy: app.daemons.services (3)" in comments(
+        section
+    )
     assert 'extend-exclude = ["app/cli/**"]' in comments(section)
     # schema/model inverted (SQLModel tables in schemas/, Pydantic DTOs in models/), and the
     # GraphQL schema assembly is wiring.
@@ -225,7 +232,9 @@ def test_a_service_layer_under_another_name_generated_code_and_test_helpers(tmp_
     said = comments(section)
     assert "unsure: app.contexts is the service layer by content" in said
     assert 'move "app.contexts.**" to [tool.layerguard.layers.repository] modules' in said
-    assert 'unsure: app.client is generated code: left out of every layer. To leave it out of the check' in said
+    assert (
+        "unsure: app.client is generated code: left out of every layer. To leave it out of the check" in said
+    )
     assert 'extend-exclude = ["app/testing/**"]' in said
     # The handlers reach the models through the service layer: no LG103 chain.
     assert found == [("app/api/handlers/datasets.py", "LG104"), ("app/api/handlers/datasets.py", "LG104")]

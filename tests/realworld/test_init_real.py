@@ -280,7 +280,9 @@ def test_dstack(real_project: Callable[[str, str], Path], tmp_path: Path) -> Non
     assert "functions that query the DB session" not in section
     assert '"**.api.**"' not in section.split("[tool.layerguard.layers.endpoint]")[1].split("]")[0]
     assert '"dstack._internal.server.models",  # what **.models.** rightly takes' in section
-    assert 'To leave it out of the check too: extend-exclude = ["dstack/_internal/cli/**"]' in comments(section)
+    assert 'To leave it out of the check too: extend-exclude = ["dstack/_internal/cli/**"]' in comments(
+        section
+    )
     assert "\nextend-exclude" not in section  # the wheel's alembic folder is excluded by default
     write_section(root, section)
     assert modules_per_layer(root) == DSTACK_TABLE
@@ -364,7 +366,11 @@ def test_arize_phoenix(real_project: Callable[[str, str], Path], tmp_path: Path)
     assert modules_per_layer(root) == PHOENIX_TABLE
     view = load_project(load_config([root]), [root])
     layer_of = view.layers.layer_of
-    assert layer_of("phoenix.server.api.routers.v1.datasets") == layer_of("phoenix.server.api.queries") == "endpoint"
+    assert (
+        layer_of("phoenix.server.api.routers.v1.datasets")
+        == layer_of("phoenix.server.api.queries")
+        == "endpoint"
+    )
     assert layer_of("phoenix.server.api.input_types.TimeRange") is None
     assert layer_of("phoenix.server.api.routers.v1.models") == "schema"
     assert view.layers.is_wiring("phoenix.server.api.schema")
