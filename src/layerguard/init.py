@@ -510,6 +510,7 @@ def content_roles(
             roles[module], evidence[module] = REPOSITORY, SESSION_QUERIES
     nouns = _named_inside_another_layer(project, parsed)
     placed_of = _placement(layers, nouns)
+    _helpers_follow_tables(project, parsed, roles, evidence)
     _packages_follow(project, parsed, roles, evidence, placed_of, SCHEMA)
     _contradicted_endpoints(project, parsed, roles, evidence, placed_of)
     _contradicted_models(project, parsed, roles, evidence, placed_of)
@@ -794,6 +795,35 @@ def _services_by_content(
             continue
         for facts in members:
             roles[facts.module], evidence[facts.module] = SERVICE, SERVICE_FUNCTIONS
+
+
+def _helpers_follow_tables(
+    project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
+) -> None:
+    """In a schemas folder that is three in four table modules (zenml's `zen_stores/schemas`),
+    the other modules (the base class, field helpers, constants) are the tables' own: model too."""
+    layers = project.layers
+    folders = Counter(
+        m.rpartition(".")[0]
+        for m, why in evidence.items()
+        if why == TABLE_CLASSES and layers.layer_of(m) == SCHEMA
+    )
+    for folder, tables in folders.items():
+        code = [
+            f
+            for f in parsed
+            if f.module.rpartition(".")[0] == folder
+            and not f.is_package
+            and layers.layer_of(f.module) == SCHEMA
+        ]
+        if tables < 2 or tables < FOLDER_SHARE * len(code):
+            continue
+        for facts in code:
+            if facts.module not in roles:
+                roles[facts.module], evidence[facts.module] = (
+                    MODEL,
+                    "helpers beside the table classes of its folder",
+                )
 
 
 def _packages_follow(
@@ -1481,7 +1511,7 @@ def _unsure(
             reach = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
             if not (_imports_db(facts) or _takes_sessions(facts, project) or reach & {MODEL, REPOSITORY}):
                 lone_services.append(module)
-        if layer == MODEL and classes:
+        if layer == MODEL and classes and module not in roles:
             if not {class_kind(c, facts, project.symbols) for c in classes} & ORM_KINDS:
                 no_orm.append(module)
         elif layer is None and not layers.is_wiring(module) and module not in roles:
