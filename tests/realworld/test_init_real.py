@@ -25,43 +25,41 @@ from pathlib import Path
 
 import pytest
 
-from layerguard.api import check
+from layerguard.api import check, load_config, load_project
 from layerguard.init import detect, render, write_section
 
 from .conftest import CHAINLIT, DSTACK, LNBITS, PREFECT
 
 pytestmark = pytest.mark.slow
 
-# Issue 13: `lnbits.app` (the app factory) is now wiring, and two "unsure" lines name the models
-# modules with no ORM class and the unlayered Pydantic modules.
+# Issue 13: `lnbits.app` (the app factory) is now wiring, and an "unsure" line names the unlayered
+# Pydantic modules. The preset's globs are checked against content: `core/models` holds Pydantic
+# models and no ORM class (lnbits runs raw SQL), so the model table is written without
+# `**.models.**` (9 modules are schema, the others left out), and `core/wasm_ext/api` (the host API
+# of WASM extensions, no route) is left out of `**.api.**`, which the section used to only flag.
 LNBITS_SECTION = """\
 [tool.layerguard]
 # Detected by `layerguard init` in 174 Python files: package lnbits at the project root; layout:
 #   classic. Modules per layer:
-#   endpoint    lnbits.core.views (19), lnbits.core.wasm_ext.api (8), lnbits.core.wasm_ext.routes
-#               (6), lnbits.llms_txt (1)
+#   endpoint    lnbits.core.views (19), lnbits.core.wasm_ext.routes (6), lnbits.llms_txt (1)
 #   service     lnbits.core.services (15)
 #   repository  lnbits.core.crud (10), lnbits.core.wasm_ext.storage.crud (1)
-#   schema      none found
-#   model       lnbits.core.models (14), lnbits.core.wasm_ext.api.models (1)
+#   schema      lnbits.core.models.assets (1), lnbits.core.models.audit (1),
+#               lnbits.core.models.extensions_builder (1), lnbits.core.models.lnurl (1) and 5 more
+#   model       none found
 # The preset's globs miss some of them: see the [layers] tables below.
-# Worth a look: lnbits.core.wasm_ext.api is an endpoint folder by name only, with no route
-#   handler, router or route registration in it.
-# To fill in: nothing was found for schema. If the project has them, add their globs (dotted
-#   module names; * is one segment, ** any number), for example:
-#   [tool.layerguard.layers.schema]
+# To fill in: nothing was found for model. If the project has them, add their globs (dotted module
+#   names; * is one segment, ** any number), for example:
+#   [tool.layerguard.layers.model]
 #   modules = ["lnbits.<folder>.**"]
-# Pydantic models are defined in 13 unlayered modules (lnbits.core.wasm_ext.wasm.config,
-#   lnbits.db, lnbits.fiat.base, lnbits.fiat.paypal and 9 more): if some hold your API schemas,
-#   they are the schema layer.
 #
 # target-version: py310, from requires-python = "<3.13,>=3.10" in pyproject.toml, which layerguard
 #   reads itself.
 #
-# naming: off. Of 37 modules directly in model, schema, repository and service folders, 0
-#   "fortress" and 1 "snake" (file name, and the class it promises): no style is followed by three
+# naming: off. Of 25 modules directly in model, schema, repository and service folders, 0
+#   "fortress" and 0 "snake" (file name, and the class it promises): no style is followed by three
 #   in four. Not following the best one: lnbits.core.crud.assets, lnbits.core.crud.audit,
-#   lnbits.core.crud.db_versions, lnbits.core.crud.extensions and 32 more.
+#   lnbits.core.crud.db_versions, lnbits.core.crud.extensions and 21 more.
 naming = "off"
 #
 # session-providers: no function returning a Session or AsyncSession is used in Depends(); the
@@ -72,24 +70,53 @@ naming = "off"
 #   replaces the default wiring globs, which come first.
 wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "lnbits.app"]
 #
-# unsure: 15 modules in models folders define no ORM class (lnbits.core.models.assets,
-#   lnbits.core.models.audit, lnbits.core.models.extensions, lnbits.core.models.extensions_builder
-#   and 11 more): not model modules; imports of their names take their own kind (a Pydantic model
-#   is schema). To make one a model module: add it to [tool.layerguard.layers.model] modules, e.g.
-#   "lnbits.core.models.assets".
-#
 # unsure: 11 modules define Pydantic models beside other classes, or are imported by no endpoint
 #   or service (lnbits.db, lnbits.fiat.base, lnbits.fiat.paypal, lnbits.fiat.revolut and 7 more):
 #   left unlayered. To make one a schema module: add it to [tool.layerguard.layers.schema]
 #   modules, e.g. "lnbits.db".
 
-# endpoint: the fortress preset's globs (this list replaces them), then what they miss.
+# endpoint: the fortress preset's globs checked against content (this list replaces them):
+#   "**.api.**" also took modules that are no endpoint modules, so what they rightly took is
+#   listed instead, then what the preset misses. Left out:
+#   left out: no route handler, router, route registration or GraphQL resolver in it:
+#     lnbits.core.wasm_ext.api (9)
 [tool.layerguard.layers.endpoint]
 modules = [
-    "**.api.**", "**.endpoints.**", "**.routes.**", "**.routers.**", "**.router",
-    "**.controllers.**",
+    "**.endpoints.**", "**.routes.**", "**.routers.**", "**.router", "**.controllers.**",
+    "lnbits.core.wasm_ext.routes.api",  # what **.api.** rightly takes
     "lnbits.core.views.**",  # 18 modules with route handlers
     "lnbits.llms_txt",  # route handlers
+]
+
+# schema: the fortress preset's globs (this list replaces them), then what they miss.
+[tool.layerguard.layers.schema]
+modules = [
+    "**.schemas.**", "**.schema",
+    "lnbits.core.models.assets",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.audit",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.extensions_builder",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.lnurl",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.notifications",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.payments",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.tinyurl",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.users",  # Pydantic models, defines no ORM class
+    "lnbits.core.models.webpush",  # Pydantic models, defines no ORM class
+]
+
+# model: the fortress preset's globs checked against content (this list replaces them):
+#   "**.models.**" also took modules that are no model modules, so what they rightly took is
+#   listed instead, then what the preset misses. Left out:
+#   left out: defines no ORM class: lnbits.core.models.extensions, lnbits.core.models.misc,
+#     lnbits.core.models.sso (3), lnbits.core.models.wallets
+#   left out: its modules went to other layers or out: lnbits.core.models
+#   left out: no route handler, router, route registration or GraphQL resolver in it:
+#     lnbits.core.wasm_ext.api.models
+#   schema: Pydantic models, defines no ORM class: lnbits.core.models.assets,
+#     lnbits.core.models.audit, lnbits.core.models.extensions_builder, lnbits.core.models.lnurl
+#     and 5 more
+[tool.layerguard.layers.model]
+modules = [
+    "**.model",
 ]
 """
 
@@ -206,15 +233,18 @@ def test_prefect_server(real_project: Callable[[str, str], Path], tmp_path: Path
     assert counts["LG801"] == counts["LG802"] == counts["LG803"] == 0
 
 
-# What `init` writes on two apps of issue 13's audit, against what a maintainer would change there
+# What `init` writes on apps of issue 13's audit, against what a maintainer would change there
 # (/work/briefs/audit-baseline.md). dstack: `server/app.py` (the app factory: `FastAPI()`, 30
 # `include_router`) and the gateway's `app.py` are composition roots, so wiring, not endpoint
-# globs; the data-access heuristic adds nothing (dstack's queries live in `server/services`, and
-# its background tasks that query sessions also import services); the repository table only
-# keeps the preset's names plus the proxy's `*Repository` classes. The 64 Pydantic `models`
-# modules are named in one "unsure" line. Still wrong, and not init's to fix: `dstack.api` (the
-# client SDK) matches the preset's `**.api.**`, and `pipeline_tasks.base` (a Protocol with
-# `Mapped[...]` attributes) counts as a table class (symbol_kinds.is_table_class).
+# globs. The preset's globs are checked against content: `dstack.api` (the client SDK: no route
+# handler, router or registration) is left out of `**.api.**`; the Pydantic `core/models/**` and the
+# backends' `models.py` are schema or left out of `**.models.**` (only `server.models` is ORM); the
+# git `repos` modules (no session, query or model import) leave `**.repos.**`, and
+# `server/services/repos.py` (named as a repository inside the services folder) is service; the
+# CLI (`dstack._internal.cli`, argparse) and the services packages that never reach data
+# (`core.services`, the proxies') leave `**.services.**`. Still wrong, and not init's to fix:
+# `pipeline_tasks.base` (a Protocol with `Mapped[...]` attributes) counts as a table class
+# (symbol_kinds.is_table_class).
 DSTACK_WIRING = (
     'wiring = ["**.deps", "**.dependencies", "**.main", "**.container",\n'
     '    "dstack._internal.proxy.gateway.app", "dstack._internal.server.app"]\n'
@@ -222,10 +252,11 @@ DSTACK_WIRING = (
 DSTACK_REPOSITORY = """\
 [tool.layerguard.layers.repository]
 modules = [
-    "**.repositories.**", "**.repository", "**.repos.**", "**.crud.**",
-    "dstack._internal.proxy.**.repo",  # 2 modules with *Repository classes over the database
+    "**.repositories.**", "**.repository", "**.crud.**",
 ]
 """
+# Modules per layer once the section is written (as `check` reads it): the pins of the audit.
+DSTACK_TABLE = {"endpoint": 34, "model": 2, "schema": 82, "service": 95, "unlayered": 419, "wiring": 9}
 # chainlit: `server.py` holds its routes and the app (many routes: an endpoint module, not a bare
 # composition root); `chainlit.types` (Pydantic models beside TypedDicts and dataclasses) is
 # offered as schema on an "unsure" line rather than taken. Its data layer (`chainlit.data`,
@@ -247,9 +278,14 @@ def test_dstack(real_project: Callable[[str, str], Path], tmp_path: Path) -> Non
     assert DSTACK_WIRING in section
     assert DSTACK_REPOSITORY in section
     assert "functions that query the DB session" not in section
-    assert "# unsure: 64 modules in models folders define no ORM class" in section
-    assert "extend-exclude" not in section  # the wheel's alembic folder is excluded by default
+    assert '"**.api.**"' not in section.split("[tool.layerguard.layers.endpoint]")[1].split("]")[0]
+    assert '"dstack._internal.server.models",  # what **.models.** rightly takes' in section
+    assert 'To leave it out of the check too: extend-exclude = ["dstack/_internal/cli/**"]' in comments(
+        section
+    )
+    assert "\nextend-exclude" not in section  # the wheel's alembic folder is excluded by default
     write_section(root, section)
+    assert modules_per_layer(root) == DSTACK_TABLE
     report = check([root], select=["LG1", "LG8"], cache=False)
     assert not report.has_internal_error
     # server.app is wiring: none of its imports is a layer finding any more.
@@ -264,3 +300,78 @@ def test_chainlit(real_project: Callable[[str, str], Path], tmp_path: Path) -> N
     assert 'add it to [tool.layerguard.layers.schema] modules, e.g. "chainlit.mcp"' in section
     write_section(root, section)
     assert not check([root], select=["LG1", "LG8"], cache=False).has_internal_error
+
+
+# zenml: the model and schema layers were inverted (N5): SQLModel `table=True` classes live in
+# `zen_stores/schemas`, Pydantic DTOs in `zenml/models`. The section writes `**.schemas.**`
+# narrowed to what is no table (`secret.schemas`) and `zenml.zen_stores.schemas.**` (37 modules:
+# the tables and, beside them, their base class and field helpers) as model; `zenml.models.**`
+# (DTOs) is schema; `zenml.services` (model-deployment daemons that never reach a session or a
+# table) leaves `**.services.**`; the CLI is offered for extend-exclude. Still wrong (class-based
+# data access is not found by content): `sql_zen_store` (the one `SqlZenStore` class over the
+# session) stays unlayered, and the integrations' deployment services stay service (their plugin
+# packages are not excluded).
+ZENML = ("zenml", "0.98.0")
+ZENML_TABLE = {
+    "endpoint": 39, "model": 39, "repository": 2, "schema": 82, "service": 13, "unlayered": 962, "wiring": 1,
+}  # fmt: skip
+# arize-phoenix: `**.api.**` took all of `server/api` (N6). The section keeps what serves — the
+# routers, the GraphQL `queries`, `mutations/`, `subscriptions` and `types/` (resolvers), the
+# helpers beside them — and leaves out `input_types/`, `helpers/` and `extensions/` (no route or
+# resolver); `dataloaders/` (batched `select()` loaders) is the repository layer; `api/schema.py`
+# and `api/openapi/schema.py` (the GraphQL and OpenAPI assembly) are wiring (N7); the REST
+# Pydantic models `routers/v1/models.py` are schema. Still unsure: `phoenix.services` (a process
+# launcher named as a service) is kept by name, on an "unsure" line.
+PHOENIX = ("arize_phoenix", "20.26.1")
+PHOENIX_TABLE = {
+    "endpoint": 180, "model": 1, "repository": 104, "schema": 14, "service": 1, "unlayered": 326, "wiring": 4,
+}  # fmt: skip
+
+
+def comments(section: str) -> str:
+    """The section's comments as one line (unwrapped)."""
+    return " ".join(line.lstrip("# ") for line in section.splitlines() if line.startswith("#"))
+
+
+def modules_per_layer(root: Path) -> dict[str, int]:
+    """How many modules each layer holds once the written section is read as `check` reads it."""
+    config = load_config([root])
+    view = load_project(config, [root])
+    counts = Counter(
+        view.layers.layer_of(f.module) or ("wiring" if view.layers.is_wiring(f.module) else "unlayered")
+        for f in view.files
+    )
+    return dict(sorted(counts.items()))
+
+
+def test_zenml(real_project: Callable[[str, str], Path], tmp_path: Path) -> None:
+    root = as_repository(real_project(*ZENML), *ZENML, tmp_path / "zenml", {"zenml": "zenml"})
+    section = render(detect(root))
+    assert '"zenml.zen_stores.schemas.**",  # 37 modules with SQLAlchemy/SQLModel table classes' in section
+    assert '"**.schemas.**"' not in section.split("[tool.layerguard.layers.schema]")[1].split("]")[0]
+    assert 'extend-exclude = ["zenml/cli/**"]' in comments(section)
+    write_section(root, section)
+    assert modules_per_layer(root) == ZENML_TABLE
+    view = load_project(load_config([root]), [root])
+    assert view.layers.layer_of("zenml.zen_stores.schemas.user_schemas") == "model"
+    assert view.layers.layer_of("zenml.models.v2.core.user") == "schema"
+    assert view.layers.layer_of("zenml.services.service") is None
+
+
+def test_arize_phoenix(real_project: Callable[[str, str], Path], tmp_path: Path) -> None:
+    root = as_repository(real_project(*PHOENIX), *PHOENIX, tmp_path / "phoenix", {"phoenix": "phoenix"})
+    section = render(detect(root))
+    assert '"phoenix.server.api.dataloaders.**",  # 101 modules with queries in an endpoint folder' in section
+    assert "phoenix.server.api.openapi.schema, phoenix.server.api.schema assembles the API schema" in section
+    write_section(root, section)
+    assert modules_per_layer(root) == PHOENIX_TABLE
+    view = load_project(load_config([root]), [root])
+    layer_of = view.layers.layer_of
+    assert (
+        layer_of("phoenix.server.api.routers.v1.datasets")
+        == layer_of("phoenix.server.api.queries")
+        == "endpoint"
+    )
+    assert layer_of("phoenix.server.api.input_types.TimeRange") is None
+    assert layer_of("phoenix.server.api.routers.v1.models") == "schema"
+    assert view.layers.is_wiring("phoenix.server.api.schema")
