@@ -173,6 +173,21 @@ class ProjectLayerMap(LayerMap):
         return False
 
     @cached_property
+    def table_bases(self) -> frozenset[tuple[str, str]]:
+        """(module, qualname) of every project class that an ORM table class derives from."""
+        found: set[tuple[str, str]] = set()
+        for facts in self.modules.values():
+            for cls in facts.classes:
+                if cls.bases and symbol_kind(cls, facts, self.symbols) == TABLE:
+                    found.update(
+                        (where.module, ancestor.qualname)
+                        for item in self.symbols.ancestors(cls, facts)
+                        if not isinstance(item, str)
+                        for ancestor, where in [item]
+                    )
+        return frozenset(found)
+
+    @cached_property
     def provider_modules(self) -> frozenset[str]:
         """Modules that are wiring by content: every public module-level function (at least one)
         serves somewhere in the project as a `Depends()` provider, no function is a route
@@ -228,6 +243,11 @@ class ProjectLayerMap(LayerMap):
         elif kind == TABLE:
             layer = MODEL if self.config.layer(MODEL) is not None else defined_in
         elif kind == ORM_BASE:
+            layer = MODEL if defined_in is not None and self.config.layer(MODEL) is not None else defined_in
+        elif kind == PYDANTIC and (where.module, getattr(symbol, "qualname", "")) in self.table_bases:
+            # A non-table SQLModel that tables derive from (`class HeroBase(SQLModel)` under
+            # `class Hero(HeroBase, table=True)`) is the tables' own base: model, as a
+            # declarative base is.
             layer = MODEL if defined_in is not None and self.config.layer(MODEL) is not None else defined_in
         elif kind == PYDANTIC:
             layer = SCHEMA if defined_in is not None and self.config.layer(SCHEMA) is not None else defined_in

@@ -283,7 +283,7 @@ def detect(root: Path) -> Detection:
         ),
     )
     project = ProjectView(config, kept, frozenset())
-    preset = project.layers
+    preset = project.glob_layers
     additions = {
         layer: _additions(
             layer, sorted(m for m, role in roles.items() if role == layer), project, roles, evidence
@@ -295,7 +295,7 @@ def detect(root: Path) -> Detection:
     placed = sorted((m, layer) for layer, found in additions.items() for a in found for m in a.modules)
     for module, layer in placed:
         # A safety net: a wider glob that lost a deepest-match tie gives way to the exact name.
-        if final.layers.layer_of(module) != layer:
+        if final.glob_layers.layer_of(module) != layer:
             additions[layer].append(Addition(module, (module,), evidence[module], preset.layer_of(module)))
     final = ProjectView(_config_with(config, additions), project.files, frozenset())
     places = _places(final, parsed)
@@ -467,7 +467,7 @@ def content_roles(
     """Module -> the layer its content shows, and module -> what showed it, for the modules
     where content says something: also for modules a preset glob takes whose content
     contradicts that layer (those get another layer's role, or `LEFT_OUT_ROLE`)."""
-    layers = project.layers
+    layers = project.glob_layers
     imported = _imported_modules(project)
     serving = {facts.module for facts in parsed if _serves(facts, project)}
     roles: dict[str, str] = {}
@@ -556,7 +556,9 @@ def _package_members(module: str, project: ProjectView) -> list[FileFacts]:
 
 def _serves(facts: FileFacts, project: ProjectView) -> bool:
     """Route handlers, a router or app, a route registration, or GraphQL resolvers."""
-    if find_route_handlers(facts) or any(call.method in SERVING_CALLS for call in facts.calls):
+    if find_route_handlers(facts, project.symbols) or any(
+        call.method in SERVING_CALLS for call in facts.calls
+    ):
         return True
     return any(
         decorator.qualified is not None
@@ -673,7 +675,7 @@ def _contradicted_models(
 def _has_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
     """It imports sqlalchemy/sqlmodel or a model module, takes a session, or calls `execute`,
     `commit` … on something."""
-    layers = project.layers
+    layers = project.glob_layers
     if _imports_db(facts) or _takes_sessions(facts, project):
         return True
     if any(call.method in DATA_ACCESS_CALLS for call in facts.calls):
@@ -714,7 +716,7 @@ def _contradicted_services(
     model module or sqlalchemy/sqlmodel, or takes a session (zenml's model-deployment daemons,
     dstack's CLI services), in a project that has a data layer: not the app's service layer,
     left out. A single `service.py` module stays: its evidence is too thin."""
-    layers = project.layers
+    layers = project.glob_layers
     if not any(_content_layer(f.module, roles, layers) in (MODEL, REPOSITORY) for f in parsed):
         return
     folders: dict[str, list[FileFacts]] = {}
@@ -757,7 +759,7 @@ def _services_by_content(
     modules, and that also calls into other project packages (a search engine, webhooks): it
     orchestrates, where a repository only queries. The package becomes `pkg.**` of service,
     with an unsure line naming the repository alternative."""
-    layers = project.layers
+    layers = project.glob_layers
     if any(_content_layer(f.module, roles, layers) == SERVICE for f in parsed):
         return
     endpoint_imports = {
@@ -802,7 +804,7 @@ def _helpers_follow_tables(
 ) -> None:
     """In a schemas folder that is three in four table modules (zenml's `zen_stores/schemas`),
     the other modules (the base class, field helpers, constants) are the tables' own: model too."""
-    layers = project.layers
+    layers = project.glob_layers
     folders = Counter(
         m.rpartition(".")[0]
         for m, why in evidence.items()
@@ -859,7 +861,7 @@ def _named_inside_another_layer(project: ProjectView, parsed: list[FileFacts]) -
     """Module -> layer for a module a preset glob takes only by its own name, inside a
     folder another preset layer's glob names (`services/repos.py`, `models/routers.py`): the
     deepest match makes a domain noun a layer; the folder says what the module is."""
-    layers = project.layers
+    layers = project.glob_layers
     found: dict[str, str] = {}
     for facts in parsed:
         module = facts.module
@@ -952,7 +954,7 @@ def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[s
     """Unlayered modules of Pydantic models that an endpoint or service module imports (itself
     or through its package, `from app.schema import UserRead`): API schemas, where Pydantic
     payloads of an outside client, imported by nothing above, stay unlayered."""
-    layers = project.layers
+    layers = project.glob_layers
     upper = {ENDPOINT, SERVICE}
     used: set[str] = set()
     for edge in project.edges:
@@ -1058,7 +1060,7 @@ def _merged(before: Narrowing, latest: Narrowing) -> Narrowing:
 def _narrowed_once(
     project: ProjectView, roles: dict[str, str], evidence: dict[str, str]
 ) -> dict[str, Narrowing]:
-    layers = project.layers
+    layers = project.glob_layers
     narrowed: dict[str, Narrowing] = {}
     for layer in LAYER_NAMES:
         config_layer = project.config.layer(layer)
@@ -1111,7 +1113,7 @@ def _cover(
     layer's: for each module the outermost folder, from where `glob` matched it, holding only
     modules that belong in the layer, wiring, modules another layer places deeper, or modules
     content moves to another layer by their own name; else the module's own name."""
-    layers = project.layers
+    layers = project.glob_layers
     chosen: list[str] = []
     for module in modules:
         if any(module_glob_matches(c, module) is not None for c in chosen):
@@ -1147,7 +1149,7 @@ def _cover(
 
 def _placed_deeper(module: str, depth: int, project: ProjectView) -> bool:
     """Another layer's glob places the module with its last literal deeper than `depth`."""
-    layer_name = project.layers.layer_of(module)
+    layer_name = project.glob_layers.layer_of(module)
     layer = project.config.layer(layer_name) if layer_name else None
     if layer is None:
         return False
@@ -1161,7 +1163,7 @@ def _left_out_places(
     preset's glob matched) all of whose modules of the layer went out for one reason, with the
     count and that reason; else the module alone."""
     out_set = set(out)
-    layers = project.layers
+    layers = project.glob_layers
     config_layer = project.config.layer(layer)
     globs = config_layer.modules if config_layer is not None else ()
     folders: dict[str, tuple[int, str]] = {}
@@ -1201,7 +1203,7 @@ def _additions(
     layer: str, found: list[str], project: ProjectView, roles: dict[str, str], evidence: dict[str, str]
 ) -> list[Addition]:
     """The globs to add to `layer` so that every module found there lands in it."""
-    preset = project.layers
+    preset = project.glob_layers
     unlayered = [m for m in found if preset.layer_of(m) is None]
     moved = [m for m in found if preset.layer_of(m) not in (None, layer)]
     additions: list[Addition] = []
@@ -1249,7 +1251,7 @@ def _moved_folder(layer: str, module: str, project: ProjectView, roles: dict[str
     if anchor is None or anchor[1] == module:
         return None
     placed, folder = anchor
-    layers = project.layers
+    layers = project.glob_layers
     inside = [f for f in project.files if f.module.startswith(folder + ".") and not f.is_package]
     if any(roles.get(f.module) not in (None, layer) for f in inside):
         return None
@@ -1305,7 +1307,7 @@ def _joins(layer: str, module: str, project: ProjectView, roles: dict[str, str])
     role = roles.get(module)
     if role is not None:
         return role == layer
-    layers = project.layers
+    layers = project.glob_layers
     return layers.layer_of(module) in (None, layer) and not layers.is_wiring(module)
 
 
@@ -1321,7 +1323,7 @@ def _widest_folder(layer: str, module: str, project: ProjectView, roles: dict[st
 
 
 def _is_layer_folder(layer: str, folder: str, project: ProjectView, roles: dict[str, str]) -> bool:
-    layers = project.layers
+    layers = project.glob_layers
     inside = [
         f
         for f in project.files
@@ -1390,7 +1392,7 @@ def _config_with(config: Config, additions: dict[str, list[Addition]]) -> Config
 def _anchor(module: str, project: ProjectView) -> tuple[str, str] | None:
     """(layer, place): the folder its layer's glob names, or the module itself when the glob
     names the module (a module named by its role, or listed by name)."""
-    layer_name = project.layers.layer_of(module)
+    layer_name = project.glob_layers.layer_of(module)
     layer = project.config.layer(layer_name) if layer_name else None
     if layer is None:
         return None
@@ -1458,7 +1460,7 @@ def _pydantic_elsewhere(project: ProjectView, parsed: list[FileFacts], preset: L
     """Unlayered modules defining pydantic models (settings excepted), for the guidance."""
     found = []
     for facts in parsed:
-        if project.layers.layer_of(facts.module) is not None or preset.is_wiring(facts.module):
+        if project.glob_layers.layer_of(facts.module) is not None or preset.is_wiring(facts.module):
             continue
         for cls in facts.classes:
             if cls.module_level and is_pydantic_model(cls, facts, project.symbols):
@@ -1492,7 +1494,7 @@ def _unsure(
     project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
 ) -> tuple[Unsure, ...]:
     """Placements content does not confirm, grouped, each group with the line that changes one."""
-    layers = project.layers
+    layers = project.glob_layers
     no_orm: list[str] = []
     pydantic_beside: list[str] = []
     lone_services: list[str] = []

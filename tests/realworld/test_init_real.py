@@ -68,7 +68,8 @@ naming = "off"
 # wiring: lnbits.app creates the FastAPI app and includes its routers (a composition root may
 #   import every layer; a docs or health route of its own does not make it an endpoint). This list
 #   replaces the default wiring globs, which come first.
-wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "lnbits.app"]
+wiring = ["**.deps", "**.dependencies", "**.deps.**", "**.dependencies.**", "**.main",
+    "**.container", "lnbits.app"]
 #
 # unsure: 11 modules define Pydantic models beside other classes, or are imported by no endpoint
 #   or service (lnbits.db, lnbits.fiat.base, lnbits.fiat.paypal, lnbits.fiat.revolut and 7 more):
@@ -158,7 +159,8 @@ extend-exclude = ["src/prefect/server/database/_migrations/**"]
 # wiring: prefect.server.api.server creates the FastAPI app and includes its routers (a
 #   composition root may import every layer; a docs or health route of its own does not make it an
 #   endpoint). This list replaces the default wiring globs, which come first.
-wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "prefect.server.api.server"]
+wiring = ["**.deps", "**.dependencies", "**.deps.**", "**.dependencies.**", "**.main",
+    "**.container", "prefect.server.api.server"]
 #
 # unsure: 4 modules define Pydantic models beside other classes, or are imported by no endpoint or
 #   service (prefect.server.concurrency.lease_storage, prefect.server.events.actions,

@@ -148,7 +148,8 @@ extend-session-providers = ["provide_session"]
 # wiring: ledger.app creates the FastAPI app and includes its routers (a composition root may
 #   import every layer; a docs or health route of its own does not make it an endpoint). This list
 #   replaces the default wiring globs, which come first.
-wiring = ["**.deps", "**.dependencies", "**.main", "**.container", "ledger.app"]
+wiring = ["**.deps", "**.dependencies", "**.deps.**", "**.dependencies.**", "**.main",
+    "**.container", "ledger.app"]
 
 # endpoint: the fortress preset's globs (this list replaces them), then what they miss.
 [tool.layerguard.layers.endpoint]

@@ -100,3 +100,23 @@ def test_wiring_and_unlayered_importers_are_never_reported(tmp_path: Path) -> No
         "app/core/helpers.py": "from app.api.v1.endpoints import orders\n",
     }
     assert lint(tmp_path, files, ["LG101", "LG102"]) == []
+
+
+def test_the_sqlmodel_base_of_tables_is_model_and_its_read_schema_is_schema() -> None:
+    """The SQLModel idiom: `HeroBase(SQLModel)` under `Hero(HeroBase, table=True)` is the
+    tables' own base (model), so a table module importing it is no upward import; `HeroRead`
+    beside it is a schema a route may import."""
+    from markers import findings_of
+
+    files = {
+        "app/models/base.py": "from sqlmodel import SQLModel\n\nclass HeroBase(SQLModel):\n    name: str\n",
+        "app/models/hero.py": (
+            "from sqlmodel import Field\nfrom app.models.base import HeroBase\n\n"
+            "class Hero(HeroBase, table=True):\n    id: int | None = Field(default=None, primary_key=True)\n\n"
+            "class HeroRead(HeroBase):\n    id: int\n"
+        ),
+        "app/schemas/hero_page.py": "from app.models.base import HeroBase\n",
+        "app/api/heroes.py": "from app.models.hero import HeroRead\nfrom app.models.hero import Hero\n",
+    }
+    found = [(f.path.as_posix(), f.line, f.code) for f in findings_of(files, select=["LG101", "LG102"])]
+    assert found == [("app/api/heroes.py", 2, "LG102")]
