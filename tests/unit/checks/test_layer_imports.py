@@ -112,7 +112,8 @@ def test_the_sqlmodel_base_of_tables_is_model_and_its_read_schema_is_schema() ->
         "app/models/base.py": "from sqlmodel import SQLModel\n\nclass HeroBase(SQLModel):\n    name: str\n",
         "app/models/hero.py": (
             "from sqlmodel import Field\nfrom app.models.base import HeroBase\n\n"
-            "class Hero(HeroBase, table=True):\n    id: int | None = Field(default=None, primary_key=True)\n\n"
+            "class Hero(HeroBase, table=True):\n"
+            "    id: int | None = Field(default=None, primary_key=True)\n\n"
             "class HeroRead(HeroBase):\n    id: int\n"
         ),
         "app/schemas/hero_page.py": "from app.models.base import HeroBase\n",
