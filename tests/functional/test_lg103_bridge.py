@@ -65,8 +65,8 @@ def test_one_finding_for_many_endpoints_with_their_count(project: Path) -> None:
     assert finding["path"] == "app/core/settings.py"
     assert finding["message"] == (
         "Indirect layer violation: unlayered `app.core.settings` imports model `User` from "
-        "`app.models.User`, which endpoint modules may not import; 5 endpoint modules reach it through this module "
-        "(e.g. app.api.invoices -> app.core.settings -> app.models.User)"
+        "`app.models.User`, which endpoint modules may not import; 5 endpoint modules reach it through "
+        "this module (e.g. app.api.invoices -> app.core.settings -> app.models.User)"
     )
 
 
