@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from layerguard.baseline import Baseline
 from layerguard.checks import ALL_METAS
 from layerguard.config import load_config as load_configuration
 from layerguard.config import load_config_text, with_command_line_selectors
@@ -98,3 +99,22 @@ def load_project(
     for path, data in (sources or {}).items():
         workspace.update(path, data)
     return workspace.project(paths)
+
+
+def draw_layers(config: Config, paths: Sequence[Path], output_format: str) -> str:
+    """The layer diagram (`layerguard graph`): violations in `paths` counted as `check` reports
+    them, after the baseline."""
+    from layerguard.layer_diagram import render
+
+    workspace = Workspace(config)
+    project = workspace.project(paths)
+    given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
+    return render(project, output_format, lambda findings: workspace.baselined(findings, given).findings)
+
+
+def record_baseline(
+    config: Config, paths: Sequence[Path], *, jobs: int | None = None, cache: bool = True
+) -> tuple[Baseline, Report]:
+    """Today's findings in `paths` as a baseline (`layerguard baseline`), and their report."""
+    with collector_paused():
+        return Workspace(config, jobs=jobs, cache=cache).recorded_baseline(paths)
