@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from layerguard.baseline import Baseline
 from layerguard.checks import ALL_METAS
 from layerguard.config import load_config as load_configuration
 from layerguard.config import load_config_text, with_command_line_selectors
 from layerguard.context import ProjectView
 from layerguard.engine import Workspace, collector_paused
 from layerguard.model import Config, Report
+
+if TYPE_CHECKING:
+    from layerguard.baseline import Baseline
 
 
 def load_config(

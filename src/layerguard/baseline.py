@@ -20,7 +20,7 @@ import os
 import tokenize
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,11 +99,16 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
 
 
-def fingerprint(finding: Finding, facts: FileFacts | None, source: bytes | None) -> Fingerprint:
-    """The finding's fingerprint, from the facts and bytes of its file."""
-    if facts is None:
-        return Fingerprint(finding.code, "", "")
-    return Fingerprint(finding.code, _scope(finding, facts), _statement(finding, facts, source))
+def fingerprints(
+    findings: Iterable[Finding], facts: FileFacts | None, source: bytes | None
+) -> Iterator[Fingerprint]:
+    """The fingerprints of findings in one file, from its facts and bytes (decoded once)."""
+    lines = source.decode("utf-8", "replace").splitlines() if source is not None else None
+    for finding in findings:
+        if facts is None:
+            yield Fingerprint(finding.code, "", "")
+        else:
+            yield Fingerprint(finding.code, _scope(finding, facts), _statement(finding, facts, lines))
 
 
 def _scope(finding: Finding, facts: FileFacts) -> str:
@@ -117,17 +122,16 @@ def _scope(finding: Finding, facts: FileFacts) -> str:
     return max(enclosing)[2] if enclosing else ""
 
 
-def _statement(finding: Finding, facts: FileFacts, source: bytes | None) -> str:
+def _statement(finding: Finding, facts: FileFacts, lines: Sequence[str] | None) -> str:
     if (finding.line, finding.column) == (finding.end_line, finding.end_column):
         return ""  # a finding about the whole file (`at 1:1`), or a pipeline error
     imported = _imported_modules(finding, facts)
     if imported:
         return "; ".join(imported)
-    if source is None:
+    if lines is None:
         return ""
     first, last = _statement_lines(finding.line, facts.statement_ranges)
-    lines = source.decode("utf-8", "replace").splitlines()[first - 1 : last]
-    return normalised("\n".join(lines))
+    return normalised("\n".join(lines[first - 1 : last]))
 
 
 def _imported_modules(finding: Finding, facts: FileFacts) -> list[str]:
@@ -199,17 +203,15 @@ def record(
     data_of: Callable[[Path], bytes | None],
 ) -> Baseline:
     """The baseline of `findings`: each file's fingerprints counted, with its content hash."""
-    counts: dict[Path, Counter[Fingerprint]] = {}
+    by_file: dict[Path, list[Finding]] = {}
     for finding in findings:
-        counts.setdefault(finding.path, Counter())[
-            fingerprint(finding, facts_of(finding.path), data_of(finding.path))
-        ] += 1
+        by_file.setdefault(finding.path, []).append(finding)
     files = {}
-    for path, counted in counts.items():
+    for path, file_findings in by_file.items():
         data = data_of(path)
-        files[relative_path(path, root)] = FileEntries(
-            content_hash(data) if data is not None else "", counted
-        )
+        counted = Counter(fingerprints(file_findings, facts_of(path), data))
+        digest = content_hash(data) if data is not None else ""
+        files[relative_path(path, root)] = FileEntries(digest, counted)
     return Baseline(files)
 
 
@@ -265,9 +267,8 @@ def apply(
         if not left:
             kept += file_findings
             continue
-        facts, data = facts_of(path), data_of(path)
-        for finding in file_findings:
-            found = fingerprint(finding, facts, data)
+        prints = fingerprints(file_findings, facts_of(path), data_of(path))
+        for finding, found in zip(file_findings, prints, strict=True):
             if left[found] > 0:
                 left[found] -= 1
                 matched += 1

@@ -199,10 +199,9 @@ def _say_what_the_baseline_did(
 
 def _default_baseline_file(config: Config) -> Path:
     """Where `layerguard baseline` writes without a FILE: the `baseline` key's file, else
-    `layerguard-baseline.json` at the project root."""
-    from layerguard.baseline import DEFAULT_BASELINE
-
-    return config.baseline or config.root / DEFAULT_BASELINE
+    `layerguard-baseline.json` at the project root (`baseline.DEFAULT_BASELINE`, not imported:
+    a run without a baseline does not pay for that module)."""
+    return config.baseline or config.root / "layerguard-baseline.json"
 
 
 def _shown(path: Path) -> str:

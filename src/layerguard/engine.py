@@ -25,7 +25,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard import baseline
 from layerguard.checks import ALL_RULES, CALL_MODULES, CALL_NAMES, FileRule, ProjectRule, Rule
 from layerguard.config import is_rule_enabled
 from layerguard.context import FileView, ProjectView
@@ -55,6 +54,7 @@ from layerguard.suppress import Suppression
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 
 if TYPE_CHECKING:
+    from layerguard.baseline import Baseline, BaselineOutcome
     from layerguard.facts.workers import ParsedFile
 
 # The extractor records the calls some rule declared it reads (and `init`'s): the registry decides.
@@ -143,8 +143,10 @@ class Workspace:
     # --- The baseline: the last step of the suppression stage (`suppress`), applied to a run's
     # findings as a whole because its counts and renamed files span them. ---
 
-    def baselined(self, findings: Sequence[Finding], paths: Sequence[Path]) -> baseline.BaselineOutcome:
+    def baselined(self, findings: Sequence[Finding], paths: Sequence[Path]) -> BaselineOutcome:
         """`findings` (sorted, in `paths`) less those the configured baseline matches."""
+        from layerguard import baseline  # only runs with a baseline pay for its import
+
         path = self.config.baseline
         if path is None:
             return baseline.BaselineOutcome(tuple(findings), 0, 0)
@@ -161,9 +163,11 @@ class Workspace:
             data_of=self._data_of,
         )
 
-    def recorded_baseline(self, paths: Sequence[str | Path] = ()) -> tuple[baseline.Baseline, Report]:
+    def recorded_baseline(self, paths: Sequence[str | Path] = ()) -> tuple[Baseline, Report]:
         """Today's findings in `paths` as a baseline (the configured one is not applied), and the
         report they came from."""
+        from layerguard import baseline
+
         given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
         with collector_paused():
             findings, files_checked = self._findings(given)
