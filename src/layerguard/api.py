@@ -104,17 +104,6 @@ def load_project(
     return workspace.project(paths)
 
 
-def draw_layers(config: Config, paths: Sequence[Path], output_format: str) -> str:
-    """The layer diagram (`layerguard graph`): violations in `paths` counted as `check` reports
-    them, after the baseline."""
-    from layerguard.layer_diagram import render
-
-    workspace = Workspace(config)
-    project = workspace.project(paths)
-    given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
-    return render(project, output_format, lambda findings: workspace.baselined(findings, given).findings)
-
-
 def record_baseline(
     config: Config, paths: Sequence[Path], *, jobs: int | None = None, cache: bool = True
 ) -> tuple[Baseline, Report]:
