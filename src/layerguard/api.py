@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerguard.checks import ALL_METAS
 from layerguard.config import load_config as load_configuration
@@ -16,6 +17,9 @@ from layerguard.config import load_config_text, with_command_line_selectors
 from layerguard.context import ProjectView
 from layerguard.engine import Workspace, collector_paused
 from layerguard.model import Config, Report
+
+if TYPE_CHECKING:
+    from layerguard.baseline import Baseline
 
 
 def load_config(
@@ -98,3 +102,11 @@ def load_project(
     for path, data in (sources or {}).items():
         workspace.update(path, data)
     return workspace.project(paths)
+
+
+def record_baseline(
+    config: Config, paths: Sequence[Path], *, jobs: int | None = None, cache: bool = True
+) -> tuple[Baseline, Report]:
+    """Today's findings in `paths` as a baseline (`layerguard baseline`), and their report."""
+    with collector_paused():
+        return Workspace(config, jobs=jobs, cache=cache).recorded_baseline(paths)

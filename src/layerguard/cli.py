@@ -7,6 +7,7 @@ argparse, not typer: typer 0.29 builds a pydantic TypeAdapter for every option o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import os
 import stat
@@ -23,7 +24,7 @@ from layerguard.reporters import STATISTICS_FORMATS
 from layerguard.version import __version__
 
 if TYPE_CHECKING:
-    from layerguard.model import Config
+    from layerguard.model import Config, Report
 
 # What marks a folder as (inside) a project: settings files or a repository's top.
 PROJECT_MARKERS = (PYPROJECT, LAYERGUARD_TOML, ".git")
@@ -150,6 +151,9 @@ def _check(args: argparse.Namespace) -> int:
             _write(render_settings(config))
             return EXIT_CLEAN
         _say_where_settings_come_from(config, given)
+        default_baseline = _default_baseline_file(config)
+        if args.baseline is not None:
+            config = dataclasses.replace(config, baseline=Path(os.path.abspath(args.baseline)))
         with progress_on_terminal(sys.stderr, visible(str(config.root))):
             report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
     except ConfigError as error:
@@ -168,6 +172,7 @@ def _check(args: argparse.Namespace) -> int:
         _write(_encodable_json(text, sys.stdout))
     else:
         _write(text)
+    _say_what_the_baseline_did(report, config, default_baseline, text_summary=args.format == "text")
     if report.has_internal_error:
         return EXIT_ERROR
     if report.files_checked == 0 and not all(path.is_file() for path in given):
@@ -179,6 +184,38 @@ def _check(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _say_what_the_baseline_did(
+    report: Report, config: Config, default_file: Path, *, text_summary: bool
+) -> None:
+    """On stderr: how many findings the baseline matched (the text summary says it itself), and
+    its entries that match nothing any more, so that it shrinks as code is fixed."""
+    if config.baseline is None:
+        return
+    if report.baseline_matched and not text_summary:
+        matched = report.baseline_matched
+        sys.stderr.write(f"layerguard: {matched} finding{'s' if matched != 1 else ''} matched the baseline\n")
+    fixed = report.baseline_fixed
+    if fixed:
+        command = "layerguard baseline"
+        if config.baseline != default_file:
+            command += f" {_shown(config.baseline)}"
+        entries = f"{fixed} baseline entries are" if fixed != 1 else "1 baseline entry is"
+        sys.stderr.write(f"layerguard: {entries} fixed: run `{command}` to shrink it\n")
+
+
+def _default_baseline_file(config: Config) -> Path:
+    """Where `layerguard baseline` writes without a FILE: the `baseline` key's file, else
+    `layerguard-baseline.json` at the project root (`baseline.DEFAULT_BASELINE`, not imported:
+    a run without a baseline does not pay for that module)."""
+    return config.baseline or config.root / "layerguard-baseline.json"
+
+
+def _shown(path: Path) -> str:
+    from layerguard.baseline import shown
+
+    return shown(path)
 
 
 def _say_where_settings_come_from(config: Config, given: Sequence[Path]) -> None:
@@ -311,7 +348,8 @@ def clean(args: argparse.Namespace) -> int:
 
 def graph(args: argparse.Namespace) -> int:
     """Print the layer diagram: allowed imports plain, violated ones red with their count."""
-    from layerguard.api import load_config, load_project
+    from layerguard.api import load_config
+    from layerguard.engine import Workspace
     from layerguard.layer_diagram import FORMATS, render
 
     if args.format not in FORMATS:
@@ -320,10 +358,50 @@ def graph(args: argparse.Namespace) -> int:
     _require_existing(given)
     try:
         settings = load_config(given, config_file=args.config)
-        project = load_project(settings, given, {})
+        workspace = Workspace(settings)
+        project = workspace.project(given)
+        absolute = [Path(os.path.abspath(path)) for path in given]
+        # Violations are counted as `check` reports them: after the baseline too.
+        diagram = render(project, args.format, lambda found: workspace.baselined(found, absolute).findings)
     except ConfigError as error:
         _fail(str(error))
-    _write(render(project, args.format))
+    _write(diagram)
+    return EXIT_CLEAN
+
+
+def baseline(args: argparse.Namespace) -> int:
+    """Record today's findings, so that `check --baseline FILE` reports only new ones."""
+    from layerguard import baseline as baselines
+    from layerguard.api import load_config, record_baseline
+
+    paths: list[Path] = args.paths
+    _require_existing(paths)
+    given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
+    try:
+        config = load_config(given, config_file=args.config)
+        target = Path(os.path.abspath(args.file)) if args.file is not None else _default_baseline_file(config)
+        if target.is_dir() or target.suffix == ".py":
+            _fail(
+                f"{_shown(target)} cannot hold the baseline: FILE comes first "
+                f"(`layerguard baseline {baselines.DEFAULT_BASELINE} {_shown(target)}`)"
+            )
+        recorded, report = record_baseline(dataclasses.replace(config, baseline=None), given)
+        if report.has_internal_error:
+            _fail("a rule failed (LG000): run `layerguard check` to see it; the baseline was not written")
+        relative = [baselines.relative_path(path, config.root) for path in given]
+        if "." not in relative and target.exists():
+            # A partial run re-records its own files only: the others keep their entries.
+            recorded = baselines.merged(
+                recorded, baselines.read(target, config.root), baselines.covered_by(relative)
+            )
+        baselines.write(target, config.root, recorded)
+    except ConfigError as error:
+        _fail(str(error))
+    files = len(recorded.files)
+    _write(
+        f"Wrote {recorded.size} baseline entr{'ies' if recorded.size != 1 else 'y'} "
+        f"({files} file{'s' if files != 1 else ''}) to {_shown(target)}\n"
+    )
     return EXIT_CLEAN
 
 
@@ -428,6 +506,9 @@ def build_parser() -> _Parser:
     sub.add_argument(
         "--jobs", type=_positive, metavar="N", help="parser processes to run at once (default: one per core)"
     )
+    sub.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline file"
+    )
 
     sub = _command(commands, rules, epilog=None)
     sub.add_argument("--config", type=Path, metavar="FILE", help="settings file deciding which rules are on")
@@ -456,6 +537,19 @@ def build_parser() -> _Parser:
         metavar="FILE",
         help="read settings from FILE (pyproject.toml or layerguard.toml)",
     )
+
+    sub = _command(commands, baseline)
+    sub.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="where to write it (default: the `baseline` setting, else layerguard-baseline.json at the root)",
+    )
+    sub.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders to record (default: the current folder)"
+    )
+    sub.add_argument("--config", type=Path, metavar="FILE", help="read settings from FILE")
 
     sub = _command(
         commands,

@@ -249,6 +249,18 @@ def _timeout(value: object, where: _Where, key: str) -> float:
     return float(value)
 
 
+def _baseline_file(value: object, where: _Where, key: str) -> str:
+    """A path relative to the project root that stays inside it: `layerguard baseline` writes
+    there, so a checked repository must not point it at a file elsewhere (`../../.bashrc`)."""
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise where.error(f"'{key}' must be a file path relative to the project root, {_got(value, str)}")
+    if os.path.isabs(value) or Path(value).drive or ".." in Path(value.replace("\\", "/")).parts:
+        raise where.error(
+            f"'{key}' must be a file path inside the project, relative to its root, got {_show(value)}"
+        )
+    return value
+
+
 def _table(value: object, where: _Where, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise where.error(f"'{key}' must be a table, {_got(value)}")
@@ -320,6 +332,7 @@ KEYS: dict[str, _Validator] = {
     "type-checking-imports": _choice("count", "ignore"),
     "wiring": _module_globs,
     "neutral-kinds": _neutral_kinds,
+    "baseline": _baseline_file,
     "parse-timeout": _timeout,
     "respect-gitignore": _bool,
     "layers": _layer_overrides,
@@ -568,6 +581,7 @@ def _build_config(
         type_checking_imports=values.get("type-checking-imports", _default("type_checking_imports")),
         wiring=values.get("wiring", _default("wiring")),
         neutral_kinds=values.get("neutral-kinds", _default("neutral_kinds")),
+        baseline=root / values["baseline"] if "baseline" in values else None,
         parse_timeout=values.get("parse-timeout", _default("parse_timeout")),
         respect_gitignore=values.get("respect-gitignore", _default("respect_gitignore")),
         layers=_merge_layers(preset, values.get("layers", ())),

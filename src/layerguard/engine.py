@@ -46,6 +46,7 @@ from layerguard.model import (
     FileFacts,
     Finding,
     Report,
+    RuleMeta,
     Span,
     make_finding,
 )
@@ -53,6 +54,7 @@ from layerguard.suppress import Suppression
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 
 if TYPE_CHECKING:
+    from layerguard.baseline import Baseline, BaselineOutcome
     from layerguard.facts.workers import ParsedFile
 
 # The extractor records the calls some rule declared it reads (and `init`'s): the registry decides.
@@ -120,15 +122,68 @@ class Workspace:
         given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
         with collector_paused():
             findings, files_checked = self._findings(given)
-        pipeline = tuple(meta for meta in PIPELINE_RULES if is_rule_enabled(self.config, meta))
+            outcome = self.baselined(findings, given) if self.config.baseline is not None else None
+        if outcome is not None:
+            findings = outcome.findings
         # Reports quote the bytes that were parsed, never a second read of the disk.
         parsed = {path: job.data for path in {f.path for f in findings} if (job := self._read.get(path))}
         return Report(
             findings=findings,
-            rules=pipeline + tuple(rule.meta for rule in self.rules),
+            rules=self._enabled_metas(),
             files_checked=files_checked,
             sources={path: data for path, data in parsed.items() if data is not None},
+            baseline_matched=outcome.matched if outcome is not None else 0,
+            baseline_fixed=outcome.fixed if outcome is not None else 0,
         )
+
+    def _enabled_metas(self) -> tuple[RuleMeta, ...]:
+        pipeline = tuple(meta for meta in PIPELINE_RULES if is_rule_enabled(self.config, meta))
+        return pipeline + tuple(rule.meta for rule in self.rules)
+
+    # --- The baseline: the last step of the suppression stage (`suppress`), applied to a run's
+    # findings as a whole because its counts and renamed files span them. ---
+
+    def baselined(self, findings: Sequence[Finding], paths: Sequence[Path]) -> BaselineOutcome:
+        """`findings` (sorted, in `paths`) less those the configured baseline matches."""
+        from layerguard import baseline  # only runs with a baseline pay for its import
+
+        path = self.config.baseline
+        if path is None:
+            return baseline.BaselineOutcome(tuple(findings), 0, 0)
+        recorded = baseline.read(path, self.config.root)
+        facts = self._facts_for({finding.path for finding in findings})
+        return baseline.apply(
+            recorded,
+            findings,
+            root=self.config.root,
+            project_files={baseline.relative_path(file, self.config.root) for file in self._read},
+            judged=baseline.covered_by([baseline.relative_path(p, self.config.root) for p in paths]),
+            enabled_codes={meta.code for meta in self._enabled_metas()},
+            facts_of=facts.get,
+            data_of=self._data_of,
+        )
+
+    def recorded_baseline(self, paths: Sequence[str | Path] = ()) -> tuple[Baseline, Report]:
+        """Today's findings in `paths` as a baseline (the configured one is not applied), and the
+        report they came from."""
+        from layerguard import baseline
+
+        given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
+        with collector_paused():
+            findings, files_checked = self._findings(given)
+            facts = self._facts_for({finding.path for finding in findings})
+            recorded = baseline.record(findings, self.config.root, facts.get, self._data_of)
+        return recorded, Report(findings=findings, rules=self._enabled_metas(), files_checked=files_checked)
+
+    def _facts_for(self, paths: Iterable[Path]) -> dict[Path, FileFacts]:
+        """The facts of these files (read already): from memory or the cache, else parsed."""
+        jobs = [self._read[path] for path in sorted(paths) if self._keys.get(path) is not None]
+        cache = FactsCache.open(self.config.root) if self.use_cache else None
+        return {facts.path: facts for facts in self._facts_of(jobs, cache)}
+
+    def _data_of(self, path: Path) -> bytes | None:
+        job = self._read.get(path)
+        return job.data if job is not None else None
 
     def project(self, paths: Sequence[str | Path] = ()) -> ProjectView:
         """Every project file's facts and which of them `paths` name: what `graph` and `init` read."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from layerguard.checks.indirect_layer_violation import IndirectLayerViolation, b
 from layerguard.checks.layer_bypass import LayerBypass
 from layerguard.checks.layer_imports import forbidden_imports
 from layerguard.checks.upward_import import UpwardImport
-from layerguard.model import FileFacts, RuleMeta, Span, make_finding
+from layerguard.model import FileFacts, Finding, RuleMeta, Span, make_finding
 from layerguard.suppress import Suppression
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("mermaid", "dot")
 VIOLATION_COLOR = "#d62728"
+# The findings a baseline leaves of those given (sorted): `Workspace.baselined`.
+Baselined = Callable[[Sequence[Finding]], Sequence[Finding]]
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,19 @@ class LayerEdge:
         return f"{self.violations} violation{'s' if self.violations != 1 else ''}"
 
 
-def layer_edges(project: ProjectView) -> list[LayerEdge]:
+def layer_edges(project: ProjectView, baselined: Baselined | None = None) -> list[LayerEdge]:
     """The allowed edges in layer-table order, then the violated ones, most violations first.
 
     A violation is an LG101, LG102 or LG103 finding that `check` would report on this project:
-    rules that are off, `# noqa` and `per-file-ignores` are respected."""
+    rules that are off, `# noqa`, `per-file-ignores` and the baseline (`baselined`: the findings
+    it leaves) are respected."""
     allowed = [
         LayerEdge(layer.name, imported, allowed=True)
         for layer in project.config.layers
         for imported in layer.may_import
         if imported != layer.name
     ]
-    counts = Counter(_violations(project))
+    counts = Counter(_violations(project, baselined))
     violated = [
         LayerEdge(importer, imported, allowed=False, violations=count)
         for (importer, imported), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -59,34 +62,49 @@ def layer_edges(project: ProjectView) -> list[LayerEdge]:
     return allowed + violated
 
 
-def _violations(project: ProjectView) -> Iterator[tuple[str, str]]:
+def _violations(project: ProjectView, baselined: Baselined | None) -> Iterator[tuple[str, str]]:
+    found = list(_reported_violations(project))
+    left = Counter(baselined(sorted((f for f, _ in found), key=Finding.sort_key))) if baselined else None
+    for finding, layers in found:
+        if left is not None:
+            if left[finding] <= 0:
+                continue
+            left[finding] -= 1
+        yield from layers
+
+
+def _reported_violations(project: ProjectView) -> Iterator[tuple[Finding, list[tuple[str, str]]]]:
+    """Each violation `check` would report before the baseline, with the layer edges it stands for."""
     suppression = Suppression(project.config)
     direct = {meta.code: meta for meta in (UpwardImport.meta, LayerBypass.meta)}
     for violation in forbidden_imports(project):
         meta = direct["LG101" if violation.upward else "LG102"]
-        if _reported(suppression, meta, violation.edge.importer, violation.span):
-            yield violation.importer_layer, violation.imported_layer
+        finding = _reported(suppression, meta, violation.edge.importer, violation.span)
+        if finding is not None:
+            yield finding, [(violation.importer_layer, violation.imported_layer)]
     if suppression.is_enabled(IndirectLayerViolation.meta):
         for bridge in bridges(project):
-            if _reported(
+            finding = _reported(
                 suppression, IndirectLayerViolation.meta, bridge.edge.importer, bridge.edge.fact.statement
-            ):
+            )
+            if finding is not None:
                 # One LG103 finding stands for every layer that reaches through the bridge.
-                yield from ((layer, bridge.forbidden_layer) for layer in bridge.importer_layers)
+                yield finding, [(layer, bridge.forbidden_layer) for layer in bridge.importer_layers]
 
 
-def _reported(suppression: Suppression, meta: RuleMeta, facts: FileFacts, span: Span) -> bool:
-    """Whether `check` would report a finding of `meta` there."""
-    return suppression.is_enabled(meta) and suppression.reports(make_finding(meta, facts, span, ""), facts)
+def _reported(suppression: Suppression, meta: RuleMeta, facts: FileFacts, span: Span) -> Finding | None:
+    """The finding of `meta` there, if `check` would report it."""
+    finding = make_finding(meta, facts, span, "")
+    return finding if suppression.is_enabled(meta) and suppression.reports(finding, facts) else None
 
 
-def render_mermaid(project: ProjectView) -> str:
+def render_mermaid(project: ProjectView, baselined: Baselined | None = None) -> str:
     """A Mermaid flowchart, top layer first."""
     ids = _node_ids(project)
     lines = ["flowchart TD"]
     lines += [f"    {ids[layer.name]}[{_quoted(layer.name)}]" for layer in project.config.layers]
     red: list[str] = []
-    for number, edge in enumerate(layer_edges(project)):
+    for number, edge in enumerate(layer_edges(project, baselined)):
         if edge.allowed:
             lines.append(f"    {ids[edge.importer]} --> {ids[edge.imported]}")
         else:
@@ -97,11 +115,11 @@ def render_mermaid(project: ProjectView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_dot(project: ProjectView) -> str:
+def render_dot(project: ProjectView, baselined: Baselined | None = None) -> str:
     """A Graphviz digraph, top layer first."""
     lines = ["digraph layers {", "    rankdir=TB;", "    node [shape=box];"]
     lines += [f"    {_quoted(layer.name)};" for layer in project.config.layers]
-    for edge in layer_edges(project):
+    for edge in layer_edges(project, baselined):
         arrow = f"    {_quoted(edge.importer)} -> {_quoted(edge.imported)}"
         if edge.allowed:
             lines.append(f"{arrow};")
@@ -112,10 +130,10 @@ def render_dot(project: ProjectView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(project: ProjectView, output_format: str) -> str:
+def render(project: ProjectView, output_format: str, baselined: Baselined | None = None) -> str:
     if output_format == "dot":
-        return render_dot(project)
-    return render_mermaid(project)
+        return render_dot(project, baselined)
+    return render_mermaid(project, baselined)
 
 
 def _node_ids(project: ProjectView) -> dict[str, str]:

@@ -136,6 +136,9 @@ class Config:
         "exception",
         "protocol",
     )
+    # The baseline file (`baseline` key or `--baseline`), absolute. Not part of `repr`: the facts
+    # cache keys findings by the configuration, and the baseline is applied after them.
+    baseline: Path | None = field(default=None, repr=False)
     parse_timeout: float = 10.0
     respect_gitignore: bool = True
     # Folder names skipped as build output (setuptools' `build/lib/...`, wheels in `dist/`) unless
@@ -372,6 +375,10 @@ class Report:
     # second read could block (a FIFO), never end (/dev/zero) or show other bytes than were
     # checked. A file that could not be read has no entry.
     sources: Mapping[Path, bytes] = field(default_factory=dict)
+    # With a baseline: the findings it matched (left out of `findings`), and its entries that
+    # match nothing any more in the checked files.
+    baseline_matched: int = 0
+    baseline_fixed: int = 0
 
     @property
     def has_internal_error(self) -> bool:

@@ -3,7 +3,8 @@
 `Suppression.reports(finding, facts)` is the single answer to "would `check` show this finding":
 a rule that is off (the pipeline codes LG000/LG001 stay on unless ignored by their exact code),
 `per-file-ignores`, and `# noqa` on any line of the reported statement. `check`, `graph` and the
-flake8 plugin all ask it; the baseline (issue 14) belongs here too.
+flake8 plugin all ask it. The baseline (`baseline.py`, `Workspace.baselined`) is the stage's last
+step, applied to what this leaves of a whole run: its counts and renamed files span findings.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
+from pathlib import Path
 
 from layerguard.config import DEFAULT_EXCLUDE
 from layerguard.model import Config
@@ -42,6 +43,10 @@ def render_settings(config: Config) -> str:
             continue
         if value is None:
             lines.append(f"# {key}: {'auto-detected' if key == 'packages' else 'not set'}")
+        elif isinstance(value, Path):
+            # The `baseline` key: a path relative to the project root.
+            shown = value.relative_to(config.root).as_posix() if value.is_relative_to(config.root) else value
+            lines.append(f"{key} = {json.dumps(str(shown))}")
         else:
             lines.append(f"{key} = {_toml_value(key, value)}")
     if config.build_outputs:

@@ -75,9 +75,14 @@ def _finding(finding: Finding, lines: list[str] | None) -> list[Text]:
 
 def _summary(report: Report) -> Text:
     findings = report.findings
+    matched = (
+        f"; {_plural(report.baseline_matched, 'finding')} matched the baseline"
+        if report.baseline_matched
+        else ""
+    )
     if not findings:
         return Text(
-            f"All checks passed! ({_plural(report.files_checked, 'file')} checked)",
+            f"All checks passed! ({_plural(report.files_checked, 'file')} checked{matched})",
             style="bold green",
         )
     errors = sum(finding.severity is Severity.ERROR for finding in findings)
@@ -85,7 +90,8 @@ def _summary(report: Report) -> Text:
     counts = [_plural(n, word) for n, word in ((errors, "error"), (warnings, "warning")) if n]
     files = len({finding.path for finding in findings})
     return Text(
-        f"Found {_plural(len(findings), 'finding')} ({', '.join(counts)}) in {_plural(files, 'file')}.",
+        f"Found {_plural(len(findings), 'finding')} ({', '.join(counts)}) in {_plural(files, 'file')}"
+        f"{matched}.",
         style="bold",
     )
 
