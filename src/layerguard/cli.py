@@ -161,7 +161,8 @@ def _check(args: argparse.Namespace) -> int:
 
     output: Path | None = args.output
     color = output is None and args.format == "text" and use_color(sys.stdout)
-    text = render(report, args.format, color=color, statistics=args.statistics)
+    source_root = _source_root(config) if args.format == "sarif" else None
+    text = render(report, args.format, color=color, statistics=args.statistics, source_root=source_root)
     if output is not None:
         _write_output(output, text.encode("utf-8"))
     elif args.format in ("json", "sarif"):
@@ -179,6 +180,14 @@ def _check(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _source_root(config: Config) -> Path:
+    """The folder SARIF's URIs are relative to: the repository holding the project (the nearest
+    folder upward with a `.git` entry, read by name only), else the project root."""
+    from layerguard.gitignore import repository_top
+
+    return Path(repository_top(str(config.root)) or config.root)
 
 
 def _say_where_settings_come_from(config: Config, given: Sequence[Path]) -> None:
