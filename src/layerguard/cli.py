@@ -112,6 +112,14 @@ def _require_existing(paths: Sequence[Path]) -> None:
             _fail(f"cannot use {path}: {getattr(error, 'strerror', None) or error}")
 
 
+def _source_root(config: Config) -> Path:
+    """The folder SARIF's URIs are relative to: the repository holding the project (the nearest
+    folder upward with a `.git` entry, read by name only), else the project root."""
+    from layerguard.gitignore import repository_top
+
+    return Path(repository_top(str(config.root)) or config.root)
+
+
 def check(args: argparse.Namespace) -> int:
     """Check the project and report findings."""
     from layerguard.engine import collector_paused
@@ -180,14 +188,6 @@ def _check(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     return EXIT_FINDINGS if report.findings and not args.exit_zero else EXIT_CLEAN
-
-
-def _source_root(config: Config) -> Path:
-    """The folder SARIF's URIs are relative to: the repository holding the project (the nearest
-    folder upward with a `.git` entry, read by name only), else the project root."""
-    from layerguard.gitignore import repository_top
-
-    return Path(repository_top(str(config.root)) or config.root)
 
 
 def _say_where_settings_come_from(config: Config, given: Sequence[Path]) -> None:
