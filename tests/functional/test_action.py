@@ -374,3 +374,20 @@ def test_every_run_step_in_order_with_a_real_install(tmp_path: Path) -> None:
     }
     assert emulated.outputs["check"] == {"exit-code": "1"}
     assert valid_sarif(emulated.workspace / "layerguard.sarif")["runs"][0]["results"]
+
+
+def test_the_readme_workflow_uses_the_action_as_declared() -> None:
+    """The README's workflow parses, grants the upload permission, and passes only inputs the
+    action declares; its input table lists every input with its default."""
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(# \.github/workflows/layerguard\.yml\n.*?)```", readme, re.S)
+    assert block is not None
+    workflow = yaml.safe_load(block.group(1))
+    assert workflow["permissions"]["security-events"] == "write"
+    [job] = workflow["jobs"].values()
+    [step] = [step for step in job["steps"] if step["uses"].startswith("<this repository>")]
+    inputs = load_action()["inputs"]
+    assert set(step["with"]) <= set(inputs)
+    for name, spec in inputs.items():
+        default = spec.get("default", "")
+        assert f"| `{name}` | {f'`{default}`' if default else 'empty'} |" in readme, name
