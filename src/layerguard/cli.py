@@ -113,6 +113,14 @@ def _require_existing(paths: Sequence[Path]) -> None:
             _fail(f"cannot use {path}: {getattr(error, 'strerror', None) or error}")
 
 
+def _source_root(config: Config) -> Path:
+    """The folder SARIF's URIs are relative to: the repository holding the project (the nearest
+    folder upward with a `.git` entry, read by name only), else the project root."""
+    from layerguard.gitignore import repository_top
+
+    return Path(repository_top(str(config.root)) or config.root)
+
+
 def check(args: argparse.Namespace) -> int:
     """Check the project and report findings."""
     from layerguard.engine import collector_paused
@@ -165,7 +173,8 @@ def _check(args: argparse.Namespace) -> int:
 
     output: Path | None = args.output
     color = output is None and args.format == "text" and use_color(sys.stdout)
-    text = render(report, args.format, color=color, statistics=args.statistics)
+    source_root = _source_root(config) if args.format == "sarif" else None
+    text = render(report, args.format, color=color, statistics=args.statistics, source_root=source_root)
     if output is not None:
         _write_output(output, text.encode("utf-8"))
     elif args.format in ("json", "sarif"):

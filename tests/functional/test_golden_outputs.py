@@ -54,12 +54,15 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def normalise(output: str, fmt: str) -> str:
-    """Blank the one volatile field: the tool version in SARIF."""
+def normalise(output: str, fmt: str, root: Path) -> str:
+    """Blank the volatile fields of SARIF: the tool version, and the absolute URI of the folder
+    the files' URIs are relative to (the temporary copy's)."""
     if fmt != "sarif":
         return output
     log = json.loads(output)
     log["runs"][0]["tool"]["driver"]["version"] = "<version>"
+    assert log["runs"][0]["originalUriBaseIds"] == {"%SRCROOT%": {"uri": root.as_uri() + "/"}}
+    log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] = "file:///<root>/"
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -68,7 +71,7 @@ def test_fixture_app_output_matches_golden(fmt: str, app: Path) -> None:
     result = run_cli("check", "--format", fmt, cwd=app)
     assert result.returncode == 1, result.stderr
     assert result.stderr == ""
-    actual = normalise(result.stdout, fmt)
+    actual = normalise(result.stdout, fmt, app)
     golden = GOLDEN / f"expected.{fmt}"
     if os.environ.get("LAYERGUARD_UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)

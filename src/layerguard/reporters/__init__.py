@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from layerguard.model import Report
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
@@ -10,10 +12,18 @@ FORMATS = ("text", "concise", "json", "sarif", "github")
 STATISTICS_FORMATS = ("text", "concise", "json")
 
 
-def render(report: Report, fmt: str, *, color: bool = False, statistics: bool = False) -> str:
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    color: bool = False,
+    statistics: bool = False,
+    source_root: Path | None = None,
+) -> str:
     """`report` in format `fmt`, as valid Unicode (see `_printable`); `statistics` adds the
-    per-rule table to text and concise, and makes json that table instead of the findings."""
-    return _printable(_render(report, fmt, color=color, statistics=statistics))
+    per-rule table to text and concise, and makes json that table instead of the findings;
+    `source_root` is the folder SARIF's URIs are relative to (default the current directory)."""
+    return _printable(_render(report, fmt, color=color, statistics=statistics, source_root=source_root))
 
 
 def _printable(text: str) -> str:
@@ -27,7 +37,7 @@ def _printable(text: str) -> str:
     return text
 
 
-def _render(report: Report, fmt: str, *, color: bool, statistics: bool) -> str:
+def _render(report: Report, fmt: str, *, color: bool, statistics: bool, source_root: Path | None) -> str:
     # Only the chosen reporter is imported: the CLI imports this module on every run, and
     # text's rich alone costs 15 ms.
     if fmt == "text":
@@ -45,7 +55,7 @@ def _render(report: Report, fmt: str, *, color: bool, statistics: bool) -> str:
     if fmt == "sarif":
         from layerguard.reporters import sarif
 
-        return sarif.render(report)
+        return sarif.render(report, source_root)
     if fmt == "github":
         from layerguard.reporters import github
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, metadata, version
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from layerguard.cards import card_summary, card_text
 from layerguard.checks import lookup
 from layerguard.model import Finding, Report, RuleMeta
 from layerguard.reporters.escapes import json_safe
-from layerguard.reporters.paths import uri_reference
+from layerguard.reporters.rule_properties import rule_properties
 from layerguard.reporters.source import source_line, source_lines
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/layerguard/"
+# The base every artifact URI is relative to: GitHub resolves a relative URI against the
+# repository's checkout, so URIs relative to the repository root land on the right file.
+SOURCE_ROOT_ID = "%SRCROOT%"
 # GitHub's documented limit for a rule's short and full description.
 DESCRIPTION_LIMIT = 1024
+# `[project.urls]` labels naming the project's home, most specific first.
+HOME_LABELS = ("repository", "source", "source code", "homepage", "home", "documentation")
 
 
 def _tool_version() -> str:
@@ -27,6 +33,20 @@ def _tool_version() -> str:
         return version("layerguard")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def information_uri() -> str | None:
+    """The project's home page as the installed package declares it (`[project.urls]`), or
+    None: a made-up address would send code scanning's readers to a page that is not there."""
+    try:
+        declared = metadata("layerguard").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    urls: dict[str, str] = {}
+    for entry in declared:
+        label, _, url = entry.partition(",")
+        urls.setdefault(label.strip().lower(), url.strip())
+    return next((urls[label] for label in HOME_LABELS if urls.get(label)), None)
 
 
 def _limit(text: str) -> str:
@@ -45,7 +65,7 @@ def rule_descriptor(meta: RuleMeta) -> dict[str, Any]:
         "fullDescription": {"text": _limit(full)},
         "help": {"text": card or meta.summary, "markdown": card or meta.summary},
         "defaultConfiguration": {"level": level},
-        "properties": {"problem.severity": level},
+        "properties": {"problem.severity": level, **rule_properties(meta.code).as_sarif()},
     }
 
 
@@ -85,14 +105,38 @@ def _region(finding: Finding) -> dict[str, int]:
     }
 
 
-def _results(report: Report, rule_index: dict[str, int]) -> list[dict[str, Any]]:
+def artifact_location(path: Path, source_root: Path) -> dict[str, str]:
+    """Where `path` is: a URI relative to `source_root` under `%SRCROOT%`, or an absolute
+    `file:` URI for a file outside it (a path named on the command line beyond the repository)."""
+    try:
+        relative = Path(os.path.relpath(path, source_root))
+    except ValueError:  # Windows: no relative path leads to another drive
+        return {"uri": Path(path).as_uri()}
+    if relative.parts[:1] == ("..",):
+        return {"uri": Path(os.path.abspath(path)).as_uri()}
+    # A name that is not UTF-8 (its bytes kept as surrogates by Python) is percent-encoded byte
+    # for byte, so the URI still names the file.
+    uri = quote(relative.as_posix(), safe="/", errors="surrogateescape")
+    return {"uri": uri, "uriBaseId": SOURCE_ROOT_ID}
+
+
+def root_uri(source_root: Path) -> str:
+    """`source_root` as an absolute `file:` URI ending in `/`, as SARIF wants a base URI."""
+    uri = Path(os.path.abspath(source_root)).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _results(report: Report, rule_index: dict[str, int], source_root: Path) -> list[dict[str, Any]]:
     sources: dict[Path, list[str] | None] = {}
+    locations: dict[Path, dict[str, str]] = {}
     seen: Counter[str] = Counter()
     results = []
     for finding in report.findings:
         if finding.path not in sources:
             sources[finding.path] = source_lines(report.sources.get(finding.path))
-        uri = uri_reference(finding.path)
+            locations[finding.path] = artifact_location(finding.path, source_root)
+        location = locations[finding.path]
+        uri = location["uri"]
         line = source_line(sources[finding.path], finding.line)
         results.append(
             {
@@ -103,7 +147,7 @@ def _results(report: Report, rule_index: dict[str, int]) -> list[dict[str, Any]]
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": uri},
+                            "artifactLocation": dict(location),
                             "region": _region(finding),
                         }
                     }
@@ -114,26 +158,29 @@ def _results(report: Report, rule_index: dict[str, int]) -> list[dict[str, Any]]
     return results
 
 
-def sarif_log(report: Report) -> dict[str, Any]:
-    """The SARIF log as JSON-ready data: one run, every rule that ran, one result per finding."""
+def sarif_log(report: Report, source_root: Path | None = None) -> dict[str, Any]:
+    """The SARIF log as JSON-ready data: one run, every rule that ran, one result per finding,
+    file URIs relative to `source_root` (the repository root; default the current directory)."""
+    source_root = Path(os.path.abspath(source_root or os.getcwd()))
     rules = _rules_for(report)
     rule_index: dict[str, int] = {}
     for index, meta in enumerate(rules):
         rule_index.setdefault(meta.code, index)
-    driver = {
-        "name": "layerguard",
-        "version": _tool_version(),
-        "informationUri": INFORMATION_URI,
-        "rules": [rule_descriptor(meta) for meta in rules],
-    }
+    driver: dict[str, Any] = {"name": "layerguard", "version": _tool_version()}
+    home = information_uri()
+    if home is not None:
+        driver["informationUri"] = home
+    driver["rules"] = [rule_descriptor(meta) for meta in rules]
     run = {
         "tool": {"driver": driver},
+        "originalUriBaseIds": {SOURCE_ROOT_ID: {"uri": root_uri(source_root)}},
         "columnKind": "unicodeCodePoints",
-        "results": _results(report, rule_index),
+        "results": _results(report, rule_index, source_root),
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(report: Report) -> str:
+def render(report: Report, source_root: Path | None = None) -> str:
     """The SARIF log, indented, with a trailing newline."""
-    return json_safe(json.dumps(sarif_log(report), indent=2, ensure_ascii=False)) + "\n"
+    log = sarif_log(report, source_root)
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"

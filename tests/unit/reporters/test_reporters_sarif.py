@@ -100,8 +100,75 @@ def test_log_header_and_driver(project: Path) -> None:
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "layerguard"
     assert driver["version"] == version("layerguard")
-    assert driver["informationUri"] == "https://pypi.org/project/layerguard/"
+    # No made-up home page: https://pypi.org/project/layerguard/ answered 404 (the package is not
+    # published) and pyproject.toml declares no [project.urls], so the optional field is left out.
+    assert "informationUri" not in driver
     assert log["runs"][0]["columnKind"] == "unicodeCodePoints"
+    assert log["runs"][0]["originalUriBaseIds"] == {"%SRCROOT%": {"uri": project.as_uri() + "/"}}
+
+
+def test_information_uri_is_the_declared_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the package declares its home in `[project.urls]`, the driver links to it."""
+
+    class Declared:
+        def get_all(self, name: str) -> list[str]:
+            assert name == "Project-URL"
+            return ["Changelog, https://example.org/changes", "Repository, https://example.org/lg"]
+
+    monkeypatch.setattr(sarif_module, "metadata", lambda name: Declared())
+    assert sarif_module.information_uri() == "https://example.org/lg"
+    assert sarif_module.sarif_log(Report((), (), 0))["runs"][0]["tool"]["driver"]["informationUri"] == (
+        "https://example.org/lg"
+    )
+
+
+def test_rule_properties_github_reads(project: Path) -> None:
+    """Every rule has tags and a precision GitHub knows; security-severity is a string score on
+    the security rules only, and those are tagged `security` (GitHub ignores it otherwise)."""
+    log = render_log(Report(findings=(), rules=ALL_METAS, files_checked=1))
+    assert_valid(log)
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]:
+        properties = rule["properties"]
+        assert 0 < len(properties["tags"]) <= 10, rule["id"]  # GitHub keeps at most 10
+        assert len(set(properties["tags"])) == len(properties["tags"])
+        assert properties["precision"] in {"very-high", "high", "medium", "low"}
+        assert properties["problem.severity"] == rule["defaultConfiguration"]["level"]
+        if "security-severity" in properties:
+            assert "security" in properties["tags"]
+            assert isinstance(properties["security-severity"], str)
+            assert 0.0 < float(properties["security-severity"]) <= 10.0
+    by_code = {rule["id"]: rule["properties"] for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert by_code["LG502"]["security-severity"] == "8.8"
+    assert "external/cwe/cwe-089" in by_code["LG502"]["tags"]
+    assert by_code["LG702"]["security-severity"] == "7.5"
+    assert by_code["LG101"]["precision"] == "medium"
+    assert "security" not in by_code["LG101"]["tags"]
+    assert "security-severity" not in by_code["LG101"]
+
+
+@pytest.mark.parametrize(
+    ("code", "cwe"), [("LG901", "798"), ("LG902", "347"), ("LG903", "942"), ("LG904", "209")]
+)
+def test_security_rules_to_come_get_their_properties(code: str, cwe: str) -> None:
+    """The security rules being added get their properties from the table as soon as they exist;
+    until then a finding with their code (as a report may carry) still gives a valid log."""
+    meta = RuleMeta(code, "security-rule", Severity.ERROR, "A security rule")
+    properties = sarif_module.rule_descriptor(meta)["properties"]
+    assert "security" in properties["tags"]
+    assert f"external/cwe/cwe-{cwe}" in properties["tags"]
+    assert 0.0 < float(properties["security-severity"]) <= 10.0
+    log = sarif_module.sarif_log(Report((), (meta,), 0))
+    assert_valid(log)
+
+
+@pytest.mark.parametrize("code", ["LG999", "LG250", "XYZ1"])
+def test_a_code_without_an_entry_gets_its_familys_properties(code: str) -> None:
+    meta = RuleMeta(code, "new-rule", Severity.WARNING, "New")
+    properties = sarif_module.rule_descriptor(meta)["properties"]
+    assert properties["tags"]
+    assert properties["precision"] in {"very-high", "high", "medium", "low"}
+    assert "security-severity" not in properties or "security" in properties["tags"]
+    assert_valid(sarif_module.sarif_log(Report((), (meta,), 0)))
 
 
 def test_rules_keep_report_order_and_gain_rules_only_findings_name(project: Path) -> None:
@@ -161,7 +228,7 @@ def test_result_location_and_level(project: Path) -> None:
     assert result["locations"] == [
         {
             "physicalLocation": {
-                "artifactLocation": {"uri": "app/my%20services/UserService.py"},
+                "artifactLocation": {"uri": "app/my%20services/UserService.py", "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": 3, "startColumn": 8, "endLine": 3, "endColumn": 21},
             }
         }
