@@ -57,8 +57,8 @@ def test_findings_are_exactly_the_markers(project: Path) -> None:
 
 @pytest.mark.parametrize("project", ["hardcoded_secret"], indirect=True)
 def test_test_files_are_not_checked(project: Path) -> None:
-    """`tests/test_config.py` holds `SECRET_KEY = "test-secret"`: excluded by default."""
-    assert "test-secret" in (project / "tests" / "test_config.py").read_text(encoding="utf-8")
+    """`tests/settings.py` holds `SECRET_KEY = "test-secret"`: excluded by default."""
+    assert "test-secret" in (project / "tests" / "settings.py").read_text(encoding="utf-8")
     assert not [f for f in security_findings(project) if f["path"].startswith("tests/")]
 
 

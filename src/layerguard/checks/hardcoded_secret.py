@@ -64,8 +64,10 @@ DATABASE_SCHEMES = frozenset(
         "snowflake", "clickhouse", "mongodb", "redis", "rediss", "amqp", "amqps",
     }
 )  # fmt: skip
-# `user:password@` at the start of what follows `scheme://`.
-INLINE_PASSWORD_RE = re.compile(r"(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@")
+# `user:password@host` at the start of what follows `scheme://`.
+INLINE_PASSWORD_RE = re.compile(r"(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@(?P<host>\[[^\]]*\]|[^:/?\s]*)")
+# The developer's own machine: a password there protects a local development database only.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "[::1]"})
 TEMPLATE_RE = re.compile(r"\$\{|\{[^{}]*\}|%\(|%s|^<.*>$|^\*+$|^x+$", re.I)
 ENVIRONMENT_NAME_RE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -203,7 +205,9 @@ def inline_password(url: str) -> str | None:
     if match is None or match.group("dialect") not in DATABASE_SCHEMES:
         return None
     found = INLINE_PASSWORD_RE.match(match.group("rest"))
-    if found is None or not looks_secret(found.group("password")):
+    if found is None or found.group("host").lower() in LOCAL_HOSTS:
+        return None
+    if not looks_secret(found.group("password")):
         return None
     return found.group("password")
 
