@@ -329,6 +329,8 @@ KEYS: dict[str, _Validator] = {
     "allow-fastapi-imports": _string_list,
     "envelope-fields": _string_list,
     "secret-fields": _string_list,
+    "secret-names": _string_list,
+    "extend-secret-names": _string_list,
     "type-checking-imports": _choice("count", "ignore"),
     "wiring": _module_globs,
     "neutral-kinds": _neutral_kinds,
@@ -578,6 +580,9 @@ def _build_config(
         allow_fastapi_imports=values.get("allow-fastapi-imports", _default("allow_fastapi_imports")),
         envelope_fields=values.get("envelope-fields", _default("envelope_fields")),
         secret_fields=values.get("secret-fields", _default("secret_fields")),
+        secret_names=_dedupe(
+            values.get("secret-names", _default("secret_names")) + values.get("extend-secret-names", ())
+        ),
         type_checking_imports=values.get("type-checking-imports", _default("type_checking_imports")),
         wiring=values.get("wiring", _default("wiring")),
         neutral_kinds=values.get("neutral-kinds", _default("neutral_kinds")),

@@ -117,6 +117,26 @@ class Config:
         "private_key",
         "salt",
     )
+    # LG901: a setting, constant, field or parameter whose name is one of these, or ends with
+    # `_` and one of these (`db_password`, `OPENAI_API_KEY`), holds a secret.
+    secret_names: tuple[str, ...] = (
+        "password",
+        "passwd",
+        "secret",
+        "secret_key",
+        "api_key",
+        "apikey",
+        "access_token",
+        "refresh_token",
+        "auth_token",
+        "api_token",
+        "bearer_token",
+        "private_key",
+        "client_secret",
+        "signing_key",
+        "encryption_key",
+        "secret_access_key",
+    )
     type_checking_imports: str = "count"
     wiring: tuple[str, ...] = (
         "**.deps",
@@ -206,8 +226,11 @@ class ExprFact:
     qualified: str | None = None  # name/attribute: itself; call: the callee; subscript: the value
     names: tuple[str, ...] = ()  # every qualified name inside, in source order
     depends: tuple[str, ...] = ()  # providers of `Depends(p)` inside ("" for a bare `Depends()`)
-    args: tuple[ExprFact, ...] = ()  # call arguments; tuple/list elements; subscript members
-    keywords: tuple[tuple[str, ExprFact], ...] = ()  # call keywords (`**x` is left out)
+    # Call arguments; tuple/list elements; subscript members; a dict's values; the interpolated
+    # parts of a string built at runtime (`f"{a}"`, `"x" + a`, `"%s" % a`).
+    args: tuple[ExprFact, ...] = ()
+    # Call keywords (`**x` is left out); a dict's entries under constant string keys.
+    keywords: tuple[tuple[str, ExprFact], ...] = ()
     value: str | int | float | None = None  # the constant of a string or number
     # For a name inside a function: the value last assigned to it there (`q = f"..."; run(q)`).
     assigned: ExprFact | None = None
@@ -265,6 +288,14 @@ class CallFilter:
 
 
 @dataclass(frozen=True)
+class HandlerFact:
+    """An `except T as name:` clause: the name it binds and the qualified classes it catches."""
+
+    name: str
+    caught: tuple[str, ...]  # `Exception`, `sqlalchemy.exc.SQLAlchemyError`; "" for one not a name
+
+
+@dataclass(frozen=True)
 class CallFact:
     """A call some rule declared it reads (`RuleMeta.calls`, `RuleMeta.call_modules`)."""
 
@@ -280,6 +311,8 @@ class CallFact:
     receiver_type: ExprFact | None  # declared type of the receiver (`s` in `s.get()`), when known
     # For a call of what a call returns (`app.get(path)(func)`): the inner call (`app.get(path)`).
     inner_call: ExprFact | None = None
+    # The `except ... as name` clauses around the call in its function, outermost first.
+    handlers: tuple[HandlerFact, ...] = ()
 
 
 @dataclass(frozen=True)

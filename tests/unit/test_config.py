@@ -573,7 +573,7 @@ def test_explicit_target_version_wins(tmp_path: Path) -> None:
         ('select = ["lg1"]', ["'select' has \"lg1\"", 'upper-case: write "LG1"']),
         ('select = ["L"]', ["'select' has unknown rule code or prefix \"L\""]),
         ('select = [""]', ["'select' must be a list of non-empty strings"]),
-        ('extend-select = ["LG9"]', ["'extend-select'", '"LG9"']),
+        ('extend-select = ["LG99"]', ["'extend-select'", '"LG99"']),
         ('ignore = ["X100"]', ["'ignore'", '"X100"']),
         ('extend-ignore = ["lg101"]', ["'extend-ignore'", '"LG101"']),
         ('select = ["upward-import"]', ['rule name "upward-import"', 'code "LG101"']),

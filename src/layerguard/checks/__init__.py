@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from layerguard.checks.base import FileRule, ProjectRule, Rule
 from layerguard.checks.blocking_call import BlockingCallInAsync
+from layerguard.checks.cors_credentials import CorsWildcardCredentials
 from layerguard.checks.db_call_not_awaited import DbCallNotAwaited
 from layerguard.checks.endpoint_business_logic import EndpointBusinessLogic
 from layerguard.checks.endpoint_session_access import EndpointSessionAccess
+from layerguard.checks.error_detail_leak import ErrorDetailLeak
 from layerguard.checks.file_naming import FileNaming
+from layerguard.checks.hardcoded_secret import HardcodedSecret
 from layerguard.checks.http_boundary import HttpExceptionOutsideEndpoint, HttpImportOutsideEndpoint
 from layerguard.checks.import_cycle import ImportCycle
 from layerguard.checks.indirect_layer_violation import IndirectLayerViolation
+from layerguard.checks.jwt_verification import JwtWithoutVerification
 from layerguard.checks.layer_bypass import LayerBypass
 from layerguard.checks.missing_annotation import MissingAnnotation
 from layerguard.checks.missing_entity_class import MissingEntityClass
@@ -62,6 +66,10 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             SchemaClassNaming(),
             RepositoryWithoutModel(),
             ServiceWithoutRepository(),
+            HardcodedSecret(),
+            JwtWithoutVerification(),
+            CorsWildcardCredentials(),
+            ErrorDetailLeak(),
         ),
         key=lambda rule: rule.meta.code,
     )

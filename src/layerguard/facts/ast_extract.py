@@ -20,6 +20,7 @@ from layerguard.model import (
     FieldFact,
     FileFacts,
     FunctionFact,
+    HandlerFact,
     ImportFact,
     ParamFact,
     RaiseFact,
@@ -96,6 +97,7 @@ class _Frame:
     is_async: bool  # code here runs inside an `async def` (a lambda or nested def is not)
     values: dict[str, ast.expr] = field(default_factory=dict)  # name -> last value assigned
     types: dict[str, ast.expr] = field(default_factory=dict)  # name -> annotation, or call made it
+    handlers: tuple[HandlerFact, ...] = ()  # the `except ... as name` clauses open here
 
 
 @dataclass
@@ -240,6 +242,20 @@ class FactExtractor(ast.NodeVisitor):
         )
 
     def visit_If(self, node: ast.If) -> None:
+        frame = self.frames[-1]
+        narrowed = self._narrowed_handlers(node.test) if frame.handlers else None
+        if narrowed is not None:
+            # `if isinstance(exc, ValidationError):` in `except Exception as exc:` -- inside, the
+            # exception is a ValidationError.
+            self.visit(node.test)
+            open_handlers = frame.handlers
+            frame.handlers = narrowed
+            for stmt in node.body:
+                self.visit(stmt)
+            frame.handlers = open_handlers
+            for stmt in node.orelse:
+                self.visit(stmt)
+            return
         if not _is_type_checking_test(node.test):
             self.generic_visit(node)
             return
@@ -457,6 +473,40 @@ class FactExtractor(ast.NodeVisitor):
 
     visit_AsyncFor = visit_For
 
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name is None:
+            for stmt in node.body:
+                self.visit(stmt)
+            return
+        caught = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+        handler = HandlerFact(node.name, tuple(self.names.qualify(dotted_name(c) or "") for c in caught if c))
+        frame = self.frames[-1]
+        open_handlers = frame.handlers
+        frame.handlers = (*open_handlers, handler)
+        for stmt in node.body:
+            self.visit(stmt)
+        frame.handlers = open_handlers
+
+    def _narrowed_handlers(self, test: ast.expr) -> tuple[HandlerFact, ...] | None:
+        """The open handlers with the one `isinstance(name, T)` tests narrowed to `T`."""
+        if not (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance"
+            and len(test.args) == 2
+            and isinstance(test.args[0], ast.Name)
+        ):
+            return None
+        name = test.args[0].id
+        handlers = self.frames[-1].handlers
+        if not any(handler.name == name for handler in handlers):
+            return None
+        classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+        caught = tuple(self.names.qualify(dotted_name(c) or "") for c in classes)
+        return tuple(HandlerFact(name, caught) if h.name == name else h for h in handlers)
+
     def visit_Raise(self, node: ast.Raise) -> None:
         exception = self.summarize(node.exc) if node.exc is not None else None
         self.raises.append(RaiseFact(exception, self.frames[-1].function, self.lines.span(node)))
@@ -536,7 +586,8 @@ class FactExtractor(ast.NodeVisitor):
         frame = self.frames[-1]
         self.calls.append(
             CallFact(
-                call=self.summarize(node),
+                # One level deeper than other summaries: `JSONResponse({"detail": str(exc)})` (LG904).
+                call=self.summarize(node, depth=3),
                 callee=callee,
                 method=method,
                 function=frame.function,
@@ -545,6 +596,7 @@ class FactExtractor(ast.NodeVisitor):
                 outer_call=self.outer_calls.get(id(node)),
                 receiver_type=self._receiver_type(inner_callee or callee),
                 inner_call=self.summarize(inner) if inner is not None and inner_callee else None,
+                handlers=frame.handlers,
             )
         )
 

@@ -151,10 +151,24 @@ class Summarizer:
                 return "number", None, (), (), node.value
             return "other", None, (), (), None
         if isinstance(node, ast.JoinedStr):
-            return "fstring", None, (), (), None
+            parts = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+            return "fstring", None, self._each(parts, inner, follow, depth), (), None
         if isinstance(node, ast.BinOp) and _is_string_building(node):
             kind = "percent" if isinstance(node.op, ast.Mod) else "concat"
-            return kind, None, (), (), None
+            return kind, None, self._each(interpolated_parts(node), inner, follow, depth), (), None
+        if isinstance(node, ast.Dict):
+            # `{"detail": str(exc)}`: the values, and those under a constant string key by key.
+            values = [v for k, v in zip(node.keys, node.values, strict=True) if k is not None]
+            keyed = (
+                tuple(
+                    (k.value, self._summary(v, inner, follow, outermost=False))
+                    for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                )
+                if depth
+                else ()
+            )
+            return "dict", None, self._each(values, inner, follow, depth), keyed, None
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
             kind = type(node).__name__.lower()
             return (
@@ -173,6 +187,9 @@ class Summarizer:
                 None,
             )
         return type(node).__name__.lower(), None, (), (), None
+
+    def _each(self, nodes: list[ast.expr], inner: int, follow: bool, depth: int) -> tuple[ExprFact, ...]:
+        return tuple(self._summary(n, inner, follow, outermost=False) for n in nodes) if depth else ()
 
     def _references(self, node: ast.expr) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Every name inside (quoted forward references included) and every `Depends` provider,
@@ -236,6 +253,21 @@ def string_template(node: ast.expr) -> str:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
         return string_template(node.func.value)
     return "{}"
+
+
+def interpolated_parts(node: ast.BinOp) -> list[ast.expr]:
+    """The runtime parts of `"..." + x + "..."` or `"..." % (a, b)`: what is not a literal."""
+    if isinstance(node.op, ast.Mod):
+        right = node.right
+        return list(right.elts) if isinstance(right, ast.Tuple) else [right]
+    parts: list[ast.expr] = []
+    current: ast.expr = node
+    # The left spine of `a + b + c ...` in a loop: long chains must not recurse deeply.
+    while isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+        parts.append(current.right)
+        current = current.left
+    parts.append(current)
+    return [p for p in reversed(parts) if not (isinstance(p, ast.Constant) and isinstance(p.value, str))]
 
 
 def _is_string_building(node: ast.BinOp) -> bool:

@@ -91,7 +91,11 @@ def test_the_engine_records_the_registrys_calls_and_no_others() -> None:
 
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-FIXTURE_PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/pyproject.toml"))
+FIXTURE_PROJECTS = sorted(
+    p.parent
+    for pattern in ("*/pyproject.toml", "security_rules/*/pyproject.toml")
+    for p in FIXTURES.glob(pattern)
+)
 
 
 @pytest.mark.parametrize(
