@@ -135,6 +135,8 @@ def _check(args: argparse.Namespace) -> int:
             f"--statistics does not go with --format {args.format}, whose output has a fixed shape; "
             f"use {', '.join(STATISTICS_FORMATS)}"
         )
+    if args.add_noqa and (args.fix or args.diff):
+        _fail("--add-noqa does not go with --fix or --diff")
     paths: list[Path] = args.paths
     _require_existing(paths)
     try:
@@ -143,7 +145,19 @@ def _check(args: argparse.Namespace) -> int:
             given, config_file=args.config, select=_codes(args.select), ignore=_codes(args.ignore)
         )
         _say_where_settings_come_from(config, given)
-        report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
+        fixing = None
+        if args.fix or args.diff or args.add_noqa:
+            from layerguard.fixes import run_fixes
+
+            fixing = run_fixes(
+                config, given, write=not args.diff, unsafe=args.unsafe_fixes, show=args.show_fixes,
+                add_noqa_comments=args.add_noqa, jobs=args.jobs, cache=not args.no_cache,
+            )  # fmt: skip
+            sys.stderr.write("".join(f"layerguard: {message}\n" for message in fixing.messages))
+            if fixing.report is None:  # --diff, --add-noqa: their own output, no report
+                _write(fixing.output)
+                return fixing.exit_code or EXIT_CLEAN
+        report = fixing.report if fixing else run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:
@@ -160,6 +174,8 @@ def _check(args: argparse.Namespace) -> int:
         _write(_encodable_json(text, sys.stdout))
     else:
         _write(text)
+    if fixing is not None and fixing.output:  # --show-fixes
+        (_write if args.format in ("text", "concise") and output is None else sys.stderr.write)(fixing.output)
     if report.has_internal_error:
         return EXIT_ERROR
     if report.files_checked == 0 and not all(path.is_file() for path in given):
@@ -403,6 +419,11 @@ def build_parser() -> _Parser:
         help="read settings from FILE (pyproject.toml or layerguard.toml)",
     )
     sub.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    sub.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what is left")
+    sub.add_argument("--diff", action="store_true", help="print the changes --fix would make; write nothing")
+    sub.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: apply unsafe fixes too")
+    sub.add_argument("--show-fixes", action="store_true", help="with --fix: list the fixes applied")
+    sub.add_argument("--add-noqa", action="store_true", help="add a `# noqa: CODE` for every finding")
     sub.add_argument(
         "--statistics",
         action="store_true",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from layerguard.model import (
     FunctionFact,
     ImportFact,
     ParamFact,
+    NoqaDirective,
     RaiseFact,
     Span,
     StringFact,
@@ -662,6 +665,7 @@ class FactExtractor(ast.NodeVisitor):
             dsn_strings=tuple(self.dsn_strings),
             value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
+            noqa_directives=noqa_directives(self.source),
             statement_ranges=tuple(sorted(self.statement_ranges)),
         )
 
@@ -755,6 +759,38 @@ def find_noqa_comments(source: str) -> Iterator[tuple[int, tuple[str, ...]]]:
             continue
         codes = match.group("codes")
         yield number, tuple(c.upper() for c in CODE_RE.findall(codes)) if codes else ()
+
+
+def noqa_directives(source: str) -> tuple[NoqaDirective, ...]:
+    """The `# noqa: CODES` comments of `source`, found among its comment tokens: a directive
+    inside a string is text, which LG002 must neither report nor edit."""
+    if "noqa" not in source.lower():
+        return ()
+    found: list[NoqaDirective] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type != tokenize.COMMENT or "noqa" not in token.string.lower():
+                continue
+            match = NOQA_RE.search(token.string)
+            if match is None or match.group("codes") is None:
+                continue  # a bare noqa is left alone, as ruff's RUF100 does
+            line, start = token.start
+            before = token.line[:start]
+            gap = len(before.rstrip())
+            found.append(
+                NoqaDirective(
+                    line=line,
+                    gap_column=gap,
+                    column=start + match.start(),
+                    end_column=start + match.end(),
+                    codes_column=start + match.start("codes"),
+                    codes=tuple(c.upper() for c in CODE_RE.findall(match.group("codes"))),
+                    trailing=bool(token.string[match.end() :].strip()),
+                )
+            )
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return ()  # the file parsed but does not tokenize: no directive is reported
+    return tuple(found)
 
 
 def _all_arguments(args: ast.arguments) -> list[ast.arg]:
