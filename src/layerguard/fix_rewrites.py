@@ -213,7 +213,15 @@ class _DropTypingNames(cst.CSTTransformer):
         return updated_node.with_changes(body=body)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        leading_import_gone = bool(updated_node.body) and id(updated_node.body[0]) in self.emptied
         body, carried = self._without_emptied(updated_node.body)
+        if leading_import_gone and body:
+            # The file no longer starts with the import: nor with the blank lines that followed it.
+            first = body[0]
+            lines = list(first.leading_lines)
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+            body[0] = first.with_changes(leading_lines=lines)
         return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
 
     def _without_emptied(

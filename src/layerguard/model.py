@@ -349,7 +349,10 @@ class NoqaDirective:
     end_column: int  # the end of the directive (`# noqa: LG101, E501`)
     codes_column: int  # the first code
     codes: tuple[str, ...]  # as written, upper-cased
-    trailing: bool  # more comment text follows the directive
+    # Where the comment text after the directive starts (None: nothing follows it), and
+    # whether that text is a comment of its own (`# noqa: LG101  # type: ignore`).
+    rest_column: int | None
+    rest_is_comment: bool
 
 
 @dataclass(frozen=True)

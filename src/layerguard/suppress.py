@@ -138,7 +138,9 @@ def unused_noqa(directive: NoqaDirective, facts: FileFacts, unused: list[str]) -
     line = directive.line
     if kept:
         edit = Edit(", ".join(kept), line, directive.codes_column, line, directive.end_column)
-    elif directive.trailing:  # `# noqa: LG101 -- why`: the explanation stays a comment
+    elif directive.rest_column is not None and directive.rest_is_comment:  # `# noqa: LG101  # x`
+        edit = Edit("", line, directive.column, line, directive.rest_column)
+    elif directive.rest_column is not None:  # `# noqa: LG101 -- why`: the explanation stays a comment
         edit = Edit("#", line, directive.column, line, directive.end_column)
     elif directive.gap_column == 0:  # a comment on a line of its own: the line goes
         edit = Edit("", line, 0, line + 1, 0)

@@ -775,6 +775,7 @@ def noqa_directives(source: str) -> tuple[NoqaDirective, ...]:
             if match is None or match.group("codes") is None:
                 continue  # a bare noqa is left alone, as ruff's RUF100 does
             line, start = token.start
+            rest = token.string[match.end() :].lstrip()
             before = token.line[:start]
             gap = len(before.rstrip())
             found.append(
@@ -785,7 +786,8 @@ def noqa_directives(source: str) -> tuple[NoqaDirective, ...]:
                     end_column=start + match.end(),
                     codes_column=start + match.start("codes"),
                     codes=tuple(c.upper() for c in CODE_RE.findall(match.group("codes"))),
-                    trailing=bool(token.string[match.end() :].strip()),
+                    rest_column=start + len(token.string) - len(rest) if rest else None,
+                    rest_is_comment=rest.startswith("#"),
                 )
             )
     except (tokenize.TokenError, SyntaxError, ValueError):
