@@ -157,7 +157,9 @@ def _check(args: argparse.Namespace) -> int:
             if fixing.report is None:  # --diff, --add-noqa: their own output, no report
                 _write(fixing.output)
                 return fixing.exit_code or EXIT_CLEAN
-        report = fixing.report if fixing else run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
+            report = fixing.report
+        else:
+            report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:

@@ -151,9 +151,13 @@ def _last_comma(
     after = kept.whitespace_after
     if isinstance(removed, cst.Comma) and isinstance(removed.whitespace_after, cst.ParenthesizedWhitespace):
         gone = removed.whitespace_after
-        return kept.with_changes(whitespace_after=after.with_changes(last_line=gone.last_line, indent=gone.indent)), True
+        return kept.with_changes(
+            whitespace_after=after.with_changes(last_line=gone.last_line, indent=gone.indent)
+        ), True
     # `(A,  # note\n    B\n)`: the comma's line break now comes right before `)`.
-    return kept.with_changes(whitespace_after=after.with_changes(last_line=cst.SimpleWhitespace(""), indent=False)), False
+    return kept.with_changes(
+        whitespace_after=after.with_changes(last_line=cst.SimpleWhitespace(""), indent=False)
+    ), False
 
 
 class _DropTypingNames(cst.CSTTransformer):
@@ -215,9 +219,9 @@ class _DropTypingNames(cst.CSTTransformer):
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         leading_import_gone = bool(updated_node.body) and id(updated_node.body[0]) in self.emptied
         body, carried = self._without_emptied(updated_node.body)
-        if leading_import_gone and body:
+        first = body[0] if body else None
+        if leading_import_gone and isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             # The file no longer starts with the import: nor with the blank lines that followed it.
-            first = body[0]
             lines = list(first.leading_lines)
             while lines and lines[0].comment is None:
                 lines.pop(0)
@@ -236,8 +240,9 @@ class _DropTypingNames(cst.CSTTransformer):
                 carried += [line for line in statement.leading_lines if line.comment is not None]
                 continue
             if carried and isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
+                body.append(statement.with_changes(leading_lines=[*carried, *statement.leading_lines]))
                 carried = []
+                continue
             body.append(statement)
         return body, carried
 
@@ -415,7 +420,10 @@ def _import_config_dict(module: cst.Module) -> cst.Module:
                 module_name = _dotted(small.module) if small.module is not None else ""
                 bound = {_bound(alias): (module_name, _imported(alias)) for alias in small.names}
                 if CONFIG_DICT in bound:
-                    if bound[CONFIG_DICT] in ((PYDANTIC_MODULE, CONFIG_DICT), ("pydantic.config", CONFIG_DICT)):
+                    if bound[CONFIG_DICT] in (
+                        (PYDANTIC_MODULE, CONFIG_DICT),
+                        ("pydantic.config", CONFIG_DICT),
+                    ):
                         return module
                     raise Declined("`ConfigDict` names something else in this module")
                 if module_name == PYDANTIC_MODULE and not small.relative and first_pydantic is None:

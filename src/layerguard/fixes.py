@@ -22,6 +22,7 @@ import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkContext, SpawnContext
 from pathlib import Path
 
 from layerguard.engine import Workspace
@@ -181,6 +182,22 @@ class _Fixer:
                 rewrites.append((path, "typing", new_text, (), []))
             else:
                 new_texts[path] = new_text
+        self._rewrite(rewrites, new_texts)
+        changed = False
+        for path, new_text in new_texts.items():
+            if new_text != self.texts[path]:
+                self.previous[path] = self.texts[path]
+                self.texts[path] = new_text
+                self.workspace.update(path, self.encode(path, new_text))
+                changed = True
+        return changed
+
+    def _rewrite(
+        self,
+        rewrites: list[tuple[Path, str, str, tuple[int, ...], list[Finding]]],
+        new_texts: dict[Path, str],
+    ) -> None:
+        """Run the libcst rewrites of a round, in a child process, into `new_texts`."""
         timeout = REWRITE_TIMEOUT_FACTOR * self.config.parse_timeout
         answers = run_isolated([(kind, text, lines) for _, kind, text, lines, _ in rewrites], timeout)
         for (path, kind, text, lines, configs), (ok, answer) in zip(rewrites, answers, strict=True):
@@ -206,14 +223,6 @@ class _Fixer:
             if done:
                 self.fixed.setdefault(path, []).extend(done)
                 new_texts[path] = new_text
-        changed = False
-        for path, new_text in new_texts.items():
-            if new_text != self.texts[path]:
-                self.previous[path] = self.texts[path]
-                self.texts[path] = new_text
-                self.workspace.update(path, self.encode(path, new_text))
-                changed = True
-        return changed
 
     def revert_unparsable(self, report: Report) -> bool:
         """Undo the last round in a file it left unparsable (a bug in a fix); whether any was."""
@@ -275,7 +284,11 @@ def apply_fixes(text: str, findings: Iterable[Finding]) -> tuple[str, list[Findi
     for finding in candidates:
         assert finding.fix is not None
         spans = sorted(
-            (_offset(starts, e.line, e.column, text), _offset(starts, e.end_line, e.end_column, text), e.content)
+            (
+                _offset(starts, e.line, e.column, text),
+                _offset(starts, e.end_line, e.end_column, text),
+                e.content,
+            )
             for e in finding.fix.edits
         )
         if any(start > end for start, end, _ in spans) or not all(
@@ -345,7 +358,9 @@ def write_changes(result: FixResult) -> None:
 # --- The separate process libcst runs in. ---
 
 
-def run_isolated(tasks: Sequence[tuple[str, str, tuple[int, ...]]], timeout: float) -> list[tuple[bool, object]]:
+def run_isolated(
+    tasks: Sequence[tuple[str, str, tuple[int, ...]]], timeout: float
+) -> list[tuple[bool, object]]:
     """Each task's `(True, answer)` or `(False, why)`, from a child process running
     `fix_rewrites`: a task that crashes it or runs past `timeout` seconds fails alone, and the
     tasks after it go to a new child."""
@@ -355,10 +370,15 @@ def run_isolated(tasks: Sequence[tuple[str, str, tuple[int, ...]]], timeout: flo
     return answers
 
 
-def _run_child(tasks: Sequence[tuple[str, str, tuple[int, ...]]], timeout: float) -> list[tuple[bool, object]]:
-    """The answers of one child: every task's, or those before the one it failed on, then that one's failure."""
-    context = multiprocessing.get_context(
-        "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+def _run_child(
+    tasks: Sequence[tuple[str, str, tuple[int, ...]]], timeout: float
+) -> list[tuple[bool, object]]:
+    """The answers of one child: every task's, or those before the one it failed on, then why
+    that one failed."""
+    context: ForkContext | SpawnContext = (
+        multiprocessing.get_context("fork")
+        if sys.platform.startswith("linux") and threading.active_count() == 1
+        else multiprocessing.get_context("spawn")
     )
     ours, theirs = context.Pipe()
     process = context.Process(target=_serve, args=(theirs, list(tasks)), daemon=True)
@@ -437,7 +457,9 @@ def add_noqa(config: Config, given: Sequence[Path], *, jobs: int | None, cache: 
             continue
         line = _noqa_line(text, facts[finding.path], finding.line)
         if line is None:
-            fixer.problems.append(f"{_shown(finding.path)}:{finding.line}: no line of the statement takes a comment")
+            fixer.problems.append(
+                f"{_shown(finding.path)}:{finding.line}: no line of the statement takes a comment"
+            )
             continue
         by_line.setdefault(finding.path, {}).setdefault(line, set()).add(finding.code)
     added = 0
@@ -556,7 +578,10 @@ def run_fixes(
         messages = [*result.problems, f"would fix {_count(result.fixed_count, 'finding')}"]
         return FixOutcome(None, unified_diff(result.changes), messages, exit_code=1 if result.changes else 0)
     write_changes(result)
-    messages = [*result.problems, f"fixed {_count(result.fixed_count, 'finding')} in {_count(len(result.changes), 'file')}"]
+    messages = [
+        *result.problems,
+        f"fixed {_count(result.fixed_count, 'finding')} in {_count(len(result.changes), 'file')}",
+    ]
     return FixOutcome(result.report, show_fixes(result) if show else "", messages)
 
 

@@ -350,7 +350,7 @@ class NoqaDirective:
     codes_column: int  # the first code
     codes: tuple[str, ...]  # as written, upper-cased
     # Where the comment text after the directive starts (None: nothing follows it), and
-    # whether that text is a comment of its own (`# noqa: LG101  # type: ignore`).
+    # whether that text is a comment of its own (`# type: ignore`).
     rest_column: int | None
     rest_is_comment: bool
 

@@ -10,7 +10,7 @@ codes silenced something, so that `reported` adds LG002 for those that silenced 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from layerguard.config import is_rule_enabled, per_file_ignored_codes
@@ -93,7 +93,10 @@ class Suppression:
         """The findings of one file that `check` shows, then its unused noqa codes (LG002)."""
         shown = [finding for finding in findings if self.reports(finding, facts)]
         if self.ran and facts.noqa_directives and facts.parse_error is None:
-            unused = (unused_noqa(directive, facts, self._unused_codes(directive, facts)) for directive in facts.noqa_directives)
+            unused = (
+                unused_noqa(directive, facts, self._unused_codes(directive, facts))
+                for directive in facts.noqa_directives
+            )
             shown += [finding for finding in unused if finding is not None and self.reports(finding, facts)]
         return shown
 
@@ -138,9 +141,9 @@ def unused_noqa(directive: NoqaDirective, facts: FileFacts, unused: list[str]) -
     line = directive.line
     if kept:
         edit = Edit(", ".join(kept), line, directive.codes_column, line, directive.end_column)
-    elif directive.rest_column is not None and directive.rest_is_comment:  # `# noqa: LG101  # x`
+    elif directive.rest_column is not None and directive.rest_is_comment:  # `# x`
         edit = Edit("", line, directive.column, line, directive.rest_column)
-    elif directive.rest_column is not None:  # `# noqa: LG101 -- why`: the explanation stays a comment
+    elif directive.rest_column is not None:  # `
         edit = Edit("#", line, directive.column, line, directive.end_column)
     elif directive.gap_column == 0:  # a comment on a line of its own: the line goes
         edit = Edit("", line, 0, line + 1, 0)

@@ -88,7 +88,9 @@ def test_good_example_is_clean(code: str) -> None:
 
 
 def without_markers(source: str) -> str:
-    return "".join(MARKER_RE.sub("", line.rstrip("\n")).rstrip() + "\n" for line in source.splitlines(keepends=True))
+    return "".join(
+        MARKER_RE.sub("", line.rstrip("\n")).rstrip() + "\n" for line in source.splitlines(keepends=True)
+    )
 
 
 @pytest.mark.parametrize("code", FIXABLE_CODES)

@@ -23,8 +23,8 @@ from layerguard.model import (
     FileFacts,
     FunctionFact,
     ImportFact,
-    ParamFact,
     NoqaDirective,
+    ParamFact,
     RaiseFact,
     Span,
     StringFact,
@@ -648,6 +648,11 @@ class FactExtractor(ast.NodeVisitor):
             parts.append(segment)
         if kind == "Optional":
             parts.append("None")
+        if "None" in parts and any(_is_pep604_subscript(member) for member in members):
+            # `Optional[Optional[None]]` -> `Optional[None] | None` would become `None | None`
+            # once the member is fixed in turn: a TypeError when Python evaluates it. The
+            # member is fixed first; this one in the next round.
+            return None
         return " | ".join(dict.fromkeys(parts))
 
     def facts(self, path: Path, module: str, is_package: bool) -> FileFacts:
@@ -759,6 +764,15 @@ def find_noqa_comments(source: str) -> Iterator[tuple[int, tuple[str, ...]]]:
             continue
         codes = match.group("codes")
         yield number, tuple(c.upper() for c in CODE_RE.findall(codes)) if codes else ()
+
+
+def _is_pep604_subscript(node: ast.expr) -> bool:
+    """`Optional[...]`/`Union[...]` as written (`typing.Optional[...]` too)."""
+    if not isinstance(node, ast.Subscript):
+        return False
+    value = node.value
+    name = value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
+    return name in PEP604_NAMES
 
 
 def noqa_directives(source: str) -> tuple[NoqaDirective, ...]:

@@ -89,10 +89,8 @@ def _summary(report: Report) -> Text:
     fixes = f" {fixable} fixable with `--fix`." if fixable else ""
     if unsafe:
         fixes += f" ({unsafe} more with `--fix --unsafe-fixes`.)"
-    return Text(
-        f"Found {_plural(len(findings), 'finding')} ({', '.join(counts)}) in {_plural(files, 'file')}.{fixes}",
-        style="bold",
-    )
+    found = f"Found {_plural(len(findings), 'finding')} ({', '.join(counts)}) in {_plural(files, 'file')}."
+    return Text(found + fixes, style="bold")
 
 
 def _lines(report: Report, statistics: bool) -> list[Text]:
