@@ -581,7 +581,8 @@ def unused_noqa_lines(path: str, source: str, unused: str) -> list[str]:
         return []
     number, line = next((n, text) for n, text in enumerate(source.splitlines(), 1) if "# noqa" in text)
     names = ", ".join(f"`{code}`" for code in unused.split(","))
-    return [f"{path}:{number}:{line.index('#') + 1}: LG002 Unused `noqa` directive (suppresses nothing: {names})"]
+    where = f"{path}:{number}:{line.index('#') + 1}"
+    return [f"{where}: LG002 Unused `noqa` directive (suppresses nothing: {names})"]
 
 
 # `unused`: the codes of the comment that silence nothing, which LG002 reports (issue 14).
@@ -600,7 +601,8 @@ def unused_noqa_lines(path: str, source: str, unused: str) -> list[str]:
 def test_noqa_on_the_line(tmp_path: Path, comment: str, suppressed: bool, unused: str) -> None:
     source = OPTIONAL_MODULE.rstrip("\n") + comment + "\n"
     root = make_project(tmp_path, {"app/mod.py": source})
-    expected = ([] if suppressed else [lg401_line("app/mod.py")]) + unused_noqa_lines("app/mod.py", source, unused)
+    expected = [] if suppressed else [lg401_line("app/mod.py")]
+    expected += unused_noqa_lines("app/mod.py", source, unused)
     assert concise(cwd=root) == (1 if expected else 0, expected)
 
 
