@@ -139,13 +139,7 @@ def _check(args: argparse.Namespace) -> int:
     from layerguard.reporters import render
     from layerguard.reporters.escapes import visible
 
-    if args.format not in CHECK_FORMATS:
-        _fail(f"unknown --format {args.format!r}; choose one of {', '.join(CHECK_FORMATS)}")
-    if args.statistics and args.format not in STATISTICS_FORMATS:
-        _fail(
-            f"--statistics does not go with --format {args.format}, whose output has a fixed shape; "
-            f"use {', '.join(STATISTICS_FORMATS)}"
-        )
+    _refuse_flags_that_do_not_go_together(args)
     paths: list[Path] = args.paths
     _require_existing(paths)
     try:
@@ -162,8 +156,22 @@ def _check(args: argparse.Namespace) -> int:
         default_baseline = _default_baseline_file(config)
         if args.baseline is not None:
             config = dataclasses.replace(config, baseline=Path(os.path.abspath(args.baseline)))
-        with progress_on_terminal(sys.stderr, visible(str(config.root))):
-            report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
+        fixing = None
+        if args.fix or args.diff or args.add_noqa:
+            from layerguard.fixes import run_fixes
+
+            fixing = run_fixes(
+                config, given, write=not args.diff, unsafe=args.unsafe_fixes, show=args.show_fixes,
+                add_noqa_comments=args.add_noqa, jobs=args.jobs, cache=not args.no_cache,
+            )  # fmt: skip
+            sys.stderr.write("".join(f"layerguard: {message}\n" for message in fixing.messages))
+            if fixing.report is None:  # --diff, --add-noqa: their own output, no report
+                _write(fixing.output)
+                return fixing.exit_code or EXIT_CLEAN
+            report = fixing.report
+        else:
+            with progress_on_terminal(sys.stderr, visible(str(config.root))):
+                report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:
@@ -182,13 +190,32 @@ def _check(args: argparse.Namespace) -> int:
     else:
         _write(text)
     _say_what_the_baseline_did(report, config, default_baseline, text_summary=args.format == "text")
+    if fixing is not None and fixing.output:  # --show-fixes
+        (_write if args.format in ("text", "concise") and output is None else sys.stderr.write)(fixing.output)
+    return _check_exit_code(report, args, given)
+
+
+def _refuse_flags_that_do_not_go_together(args: argparse.Namespace) -> None:
+    if args.format not in CHECK_FORMATS:
+        _fail(f"unknown --format {args.format!r}; choose one of {', '.join(CHECK_FORMATS)}")
+    if args.statistics and args.format not in STATISTICS_FORMATS:
+        _fail(
+            f"--statistics does not go with --format {args.format}, whose output has a fixed shape; "
+            f"use {', '.join(STATISTICS_FORMATS)}"
+        )
+    if args.add_noqa and (args.fix or args.diff):
+        _fail("--add-noqa does not go with --fix or --diff")
+
+
+def _check_exit_code(report: Report, args: argparse.Namespace, given: Sequence[Path]) -> int:
     if report.has_internal_error:
         return EXIT_ERROR
     if report.files_checked == 0 and not all(path.is_file() for path in given):
         # A wrong path in CI must not pass as a clean gate. Files named one by one that are all
         # excluded (pre-commit staging only migrations) are a clean run, not an error.
+        named = ", ".join(str(p) for p in args.paths) or "."
         sys.stderr.write(
-            f"layerguard: error: no Python files to check in {', '.join(str(p) for p in paths) or '.'} "
+            f"layerguard: error: no Python files to check in {named} "
             "(a wrong path, or everything there is excluded: see `exclude` in the README)\n"
         )
         return EXIT_ERROR
@@ -498,6 +525,11 @@ def build_parser() -> _Parser:
         help="read settings from FILE (pyproject.toml or layerguard.toml)",
     )
     sub.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    sub.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what is left")
+    sub.add_argument("--diff", action="store_true", help="print the changes --fix would make; write nothing")
+    sub.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: apply unsafe fixes too")
+    sub.add_argument("--show-fixes", action="store_true", help="with --fix: list the fixes applied")
+    sub.add_argument("--add-noqa", action="store_true", help="add a `# noqa: CODE` for every finding")
     sub.add_argument(
         "--statistics",
         action="store_true",

@@ -446,7 +446,8 @@ def run_rules(
                         found[finding.path].append(finding)
     if clock.stopped and memo is not None:
         memo.reproducible = False
-    suppression = Suppression(project.config)
+    ran = [meta.code for meta in PIPELINE_RULES if is_rule_enabled(project.config, meta)]
+    suppression = Suppression(project.config, ran=ran + [rule.meta.code for rule in rules])
     for facts in checked:
         yield from suppression.reported(found[facts.path], facts)
 

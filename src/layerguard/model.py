@@ -49,10 +49,17 @@ class Edit:
     end_column: int
 
 
+SAFE, UNSAFE = "safe", "unsafe"
+
+
 @dataclass(frozen=True)
 class Fix:
+    """Edits that resolve a finding. `applicability` is ruff's: a safe fix keeps the code's
+    meaning and `--fix` applies it; an unsafe one may not, and needs `--unsafe-fixes`."""
+
     message: str
     edits: tuple[Edit, ...]
+    applicability: str = SAFE
 
 
 @dataclass(frozen=True)
@@ -368,6 +375,23 @@ class StringFact:
 
 
 @dataclass(frozen=True)
+class NoqaDirective:
+    """A `# noqa: CODES` comment (a real comment token, not text in a string), where LG002 and
+    its fix need it: 0-based code-point columns on `line`."""
+
+    line: int
+    gap_column: int  # where the blanks before the `#` start (0: the comment is the whole line)
+    column: int  # the `#`
+    end_column: int  # the end of the directive (`# noqa: LG101, E501`)
+    codes_column: int  # the first code
+    codes: tuple[str, ...]  # as written, upper-cased
+    # Where the comment text after the directive starts (None: nothing follows it), and
+    # whether that text is a comment of its own (`# type: ignore`).
+    rest_column: int | None
+    rest_is_comment: bool
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything the rules need from one file, extracted in one pass."""
 
@@ -388,6 +412,8 @@ class FileFacts:
     value_names: tuple[str, ...] = ()
     # Line -> codes suppressed on that line; an empty tuple means a bare noqa comment.
     noqa: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    # The noqa comments naming codes, with their columns (LG002 reports and fixes them).
+    noqa_directives: tuple[NoqaDirective, ...] = ()
     # Multi-line statements as (first line, last line), so a noqa on any line covers them.
     statement_ranges: tuple[tuple[int, int], ...] = ()
     parse_error: Finding | None = None
@@ -418,7 +444,7 @@ class Report:
         return any(f.code == "LG000" for f in self.findings)
 
 
-# The two pipeline codes: no rule class produces them, the pipeline does.
+# The pipeline codes: no rule class produces them, the pipeline does.
 INTERNAL_ERROR = RuleMeta(
     code="LG000",
     name="internal-error",
@@ -431,7 +457,15 @@ PARSE_ERROR = RuleMeta(
     severity=Severity.ERROR,
     summary="A file cannot be read, decoded or parsed",
 )
-PIPELINE_RULES = (INTERNAL_ERROR, PARSE_ERROR)
+# Reported by the suppression stage (suppress.py): a `# noqa: LGxxx` that silenced nothing.
+UNUSED_NOQA = RuleMeta(
+    code="LG002",
+    name="unused-noqa",
+    severity=Severity.WARNING,
+    summary="A `# noqa: LGxxx` that suppresses no finding",
+    fixable=True,
+)
+PIPELINE_RULES = (INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA)
 
 
 def make_finding(

@@ -482,7 +482,7 @@ def test_findings_exit_1(mixed: Path) -> None:
     result = run_cli("check", cwd=mixed)
     assert result.returncode == 1
     assert result.stderr == ""
-    assert result.stdout.splitlines()[-2] == "Found 4 findings (4 errors) in 2 files."
+    assert result.stdout.splitlines()[-2] == "Found 4 findings (4 errors) in 2 files. 2 fixable with `--fix`."
     assert result.stdout.splitlines()[-1].startswith("Most frequent: ")
 
 
@@ -575,21 +575,34 @@ def test_statistics_in_text_format(mixed: Path) -> None:
 # --- suppression: noqa comments and per-file-ignores -------------------------------------------------
 
 
+def unused_noqa_lines(path: str, source: str, unused: str) -> list[str]:
+    """The LG002 finding for the noqa comment of `source` whose `unused` codes silence nothing."""
+    if not unused:
+        return []
+    number, line = next((n, text) for n, text in enumerate(source.splitlines(), 1) if "# noqa" in text)
+    names = ", ".join(f"`{code}`" for code in unused.split(","))
+    where = f"{path}:{number}:{line.index('#') + 1}"
+    return [f"{where}: LG002 Unused `noqa` directive (suppresses nothing: {names})"]
+
+
+# `unused`: the codes of the comment that silence nothing, which LG002 reports (issue 14).
 @pytest.mark.parametrize(
-    "comment, suppressed",
+    "comment, suppressed, unused",
     [
-        ("  # noqa", True),
-        ("  # noqa: LG401", True),
-        ("  # noqa:LG401", True),
-        ("  # NOQA: LG4", True),
-        ("  # noqa: LG101, LG401", True),
-        ("  # noqa: LG402", False),
-        ("  # noqa: LG1", False),
+        ("  # noqa", True, ""),
+        ("  # noqa: LG401", True, ""),
+        ("  # noqa:LG401", True, ""),
+        ("  # NOQA: LG4", True, ""),
+        ("  # noqa: LG101, LG401", True, "LG101"),
+        ("  # noqa: LG402", False, "LG402"),
+        ("  # noqa: LG1", False, "LG1"),
     ],
 )
-def test_noqa_on_the_line(tmp_path: Path, comment: str, suppressed: bool) -> None:
-    root = make_project(tmp_path, {"app/mod.py": OPTIONAL_MODULE.rstrip("\n") + comment + "\n"})
+def test_noqa_on_the_line(tmp_path: Path, comment: str, suppressed: bool, unused: str) -> None:
+    source = OPTIONAL_MODULE.rstrip("\n") + comment + "\n"
+    root = make_project(tmp_path, {"app/mod.py": source})
     expected = [] if suppressed else [lg401_line("app/mod.py")]
+    expected += unused_noqa_lines("app/mod.py", source, unused)
     assert concise(cwd=root) == (1 if expected else 0, expected)
 
 
@@ -635,6 +648,8 @@ def test_noqa_on_any_line_of_a_multiline_import(
         },
     )
     expected = upward_lines("app/services/orders.py", reported)
+    if "LG401" in first:  # a code of a rule that ran and found nothing there: LG002
+        expected += unused_noqa_lines("app/services/orders.py", source, "LG401")
     assert concise(cwd=root) == (1 if expected else 0, expected)
 
 

@@ -33,7 +33,7 @@ from layerguard.checks.sync_route_handler import SyncRouteHandler
 from layerguard.checks.union_annotation import UnionAnnotation
 from layerguard.checks.unregistered_router import UnregisteredRouter
 from layerguard.checks.upward_import import UpwardImport
-from layerguard.model import INTERNAL_ERROR, PARSE_ERROR, RuleMeta, find_rule, selects_any
+from layerguard.model import PIPELINE_RULES, RuleMeta, find_rule, selects_any
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -75,7 +75,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
     )
 )
 
-ALL_METAS: tuple[RuleMeta, ...] = (INTERNAL_ERROR, PARSE_ERROR, *(rule.meta for rule in ALL_RULES))
+ALL_METAS: tuple[RuleMeta, ...] = (*PIPELINE_RULES, *(rule.meta for rule in ALL_RULES))
 
 
 # What the fact extractor records of calls: every rule's declared calls (`RuleMeta.calls` by name,

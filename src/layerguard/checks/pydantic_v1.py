@@ -7,7 +7,20 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.model import CallFact, ClassFact, ExprFact, FileFacts, Finding, RuleMeta, Severity, Span
+from layerguard.model import (
+    SAFE,
+    UNSAFE,
+    CallFact,
+    ClassFact,
+    Edit,
+    ExprFact,
+    FileFacts,
+    Finding,
+    Fix,
+    RuleMeta,
+    Severity,
+    Span,
+)
 
 if TYPE_CHECKING:
     from layerguard.context import FileView
@@ -95,6 +108,7 @@ class PydanticV1Config(FileRule):
         severity=Severity.ERROR,
         summary="A nested `class Config` or a v1-only key in `ConfigDict`",
         calls=frozenset({"ConfigDict"}),
+        fixable=True,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
@@ -111,13 +125,28 @@ class PydanticV1Config(FileRule):
 
     def _v1_keys(self, facts: FileFacts, call: CallFact) -> Iterator[Finding]:
         for name, value in call.call.keywords:
+            span = keyword_span(call.call, name, value)
+            fix = None
             if name in V2_RENAMED_KEYS:
                 message = f"`{name}` is a Pydantic v1 config key: use `{V2_RENAMED_KEYS[name]}`"
+                fix = rename_key(name, span, value)
             elif name in V2_REMOVED_KEYS:
                 message = f"`{name}` is a Pydantic v1 config key that v2 removed"
             else:
                 continue
-            yield self.finding(facts, keyword_span(call.call, name, value), message)
+            yield self.finding(facts, span, message, fix)
+
+
+def rename_key(name: str, span: Span, value: ExprFact) -> Fix | None:
+    """`orm_mode=` -> `from_attributes=`: pydantic reads the v1 key as the v2 one, so the rename
+    keeps the meaning. Not `allow_population_by_field_name`, whose v2 name depends on the
+    Pydantic version (`populate_by_name` before 2.11, `validate_by_name` since); not where the
+    keyword's own position is unknown."""
+    if name == "allow_population_by_field_name" or span == value.span:
+        return None
+    new_name = V2_RENAMED_KEYS[name]
+    edit = Edit(new_name, span.line, span.column, span.line, span.column + len(name))
+    return Fix(f"Rename `{name}` to `{new_name}`", (edit,))
 
 
 def keyword_span(call: ExprFact, name: str, value: ExprFact) -> Span:
@@ -138,6 +167,22 @@ def keyword_span(call: ExprFact, name: str, value: ExprFact) -> Span:
     return Span(value.span.line, column, value.span.end_line, value.span.end_column)
 
 
+# The v1 methods `--fix` renames, to the v2 call that does the same thing in Pydantic v2 (whose
+# v1 method calls it), and whether that rewrite is safe. Not renamed: `.parse_file()` (v2 has no
+# one-call equivalent), `.schema_json()` (v2 returns the schema, not its JSON text) and the
+# validators (`@field_validator` takes other arguments and runs at other times).
+V2_REWRITES = {
+    "dict": ("model_dump", SAFE),
+    "parse_obj": ("model_validate", SAFE),
+    "from_orm": ("model_validate", SAFE),
+    "schema": ("model_json_schema", SAFE),
+    "update_forward_refs": ("model_rebuild", SAFE),
+    # JSON-mode validation is not `json.loads` then Python-mode validation: a strict model
+    # accepts an ISO date string only in JSON mode.
+    "parse_raw": ("model_validate_json", UNSAFE),
+}
+
+
 class PydanticV1Api(FileRule):
     meta = RuleMeta(
         code="LG602",
@@ -145,15 +190,17 @@ class PydanticV1Api(FileRule):
         severity=Severity.ERROR,
         summary="A Pydantic v1 method or validator",
         calls=frozenset({"dict", *V1_CLASS_METHODS}),
+        fixable=True,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         if imports_pydantic_v1(facts):
             return
         for call in facts.calls:
-            message = self._v1_method(call, facts, view)
-            if message is not None:
-                yield self.finding(facts, call.call.span, message)
+            found = self._v1_method(call, facts, view)
+            if found is not None:
+                message, fix = found
+                yield self.finding(facts, call.call.span, message, fix)
         for function in facts.functions:
             for decorator in function.decorators:
                 validator = decorator.qualified or ""
@@ -162,23 +209,29 @@ class PydanticV1Api(FileRule):
                     message = f"`@{name}` is Pydantic v1: use `@{V1_VALIDATORS[validator]}`"
                     yield self.finding(facts, decorator.span, message)
 
-    def _v1_method(self, call: CallFact, facts: FileFacts, view: FileView) -> str | None:
+    def _v1_method(self, call: CallFact, facts: FileFacts, view: FileView) -> tuple[str, Fix | None] | None:
         # v1's `.dict()` takes keywords only: `x.dict(y)` is some other object's method.
         if call.method == "dict" and call.callee != "dict" and not call.call.args:
-            return "`.dict()` is Pydantic v1: use `.model_dump()`"
-        if call.method in V1_CLASS_METHODS and self._on_pydantic_model(call, facts, view):
-            return f"`.{call.method}()` is Pydantic v1: use `.{V1_CLASS_METHODS[call.method]}()`"
+            model = self._pydantic_receiver(call, facts, view)
+            return "`.dict()` is Pydantic v1: use `.model_dump()`", v2_rewrite(call, model, view)
+        if call.method in V1_CLASS_METHODS:
+            model = self._pydantic_receiver(call, facts, view)
+            if model is not None:
+                message = f"`.{call.method}()` is Pydantic v1: use `.{V1_CLASS_METHODS[call.method]}()`"
+                return message, v2_rewrite(call, model, view)
         return None
 
-    def _on_pydantic_model(self, call: CallFact, facts: FileFacts, view: FileView) -> bool:
-        """The receiver is a pydantic model class, or an instance of one by its declared type."""
+    def _pydantic_receiver(
+        self, call: CallFact, facts: FileFacts, view: FileView
+    ) -> tuple[ClassFact, FileFacts] | None:
+        """The pydantic model class the receiver is, or is an instance of by its declared type."""
         receiver = call.callee.rpartition(".")[0]
         if not receiver:
-            return False
+            return None
         if receiver in ("self", "cls") and call.function is not None:
             enclosing = enclosing_class(facts, call.function)
             if enclosing is not None:
-                return is_pydantic_model(enclosing, facts, view)
+                return (enclosing, facts) if is_pydantic_model(enclosing, facts, view) else None
         # The receiver as the imports resolve it (`schemas.User` -> `app.schemas.User`).
         candidates = [(call.call.qualified or call.callee).rpartition(".")[0]]
         if call.receiver_type is not None and call.receiver_type.qualified:
@@ -186,8 +239,47 @@ class PydanticV1Api(FileRule):
         for candidate in candidates:
             found = view.symbols.resolve_class(candidate, facts)
             if found is not None and is_pydantic_model(found[0], found[1], view):
-                return True
-        return False
+                return found
+        return None
+
+
+def v2_rewrite(call: CallFact, model: tuple[ClassFact, FileFacts] | None, view: FileView) -> Fix | None:
+    """The fix renaming the v1 method of `call` to its v2 name: only on a receiver known to be
+    a pydantic model none of whose project classes defines that method itself, and only where
+    the method name is found in the call's own text."""
+    rewrite = V2_REWRITES.get(call.method)
+    if rewrite is None or model is None or defines_own(model, call.method, view):
+        return None
+    new_name, applicability = rewrite
+    text, span, callee = call.call.text, call.call.span, call.callee
+    if not callee.endswith(f".{call.method}") or not text.startswith(callee):
+        return None  # `user . dict()`, `(user).dict()`, a cut text: no position to trust
+    if call.method == "update_forward_refs":
+        # v2's own `update_forward_refs()` is `model_rebuild(force=True)`; it takes no argument.
+        if text != f"{callee}()":
+            return None
+        new_name = "model_rebuild(force=True)"
+        end_column = span.column + len(text)
+    else:
+        end_column = span.column + len(callee)
+    if call.method == "dict" and any(name == "skip_defaults" for name, _ in call.call.keywords):
+        return None  # v1's `skip_defaults` has no `model_dump` twin
+    start = span.column + len(callee) - len(call.method)
+    edit = Edit(new_name, span.line, start, span.line, end_column)
+    return Fix(f"Replace `.{call.method}()` with `.{new_name.partition('(')[0]}()`", (edit,), applicability)
+
+
+def defines_own(model: tuple[ClassFact, FileFacts], method: str, view: FileView) -> bool:
+    """The class, or a project class it derives from, defines `method` (a `def` or an attribute):
+    then the call is the project's own method, not pydantic's."""
+    lineage: list[tuple[ClassFact, FileFacts]] = [model]
+    lineage += [found for found in view.symbols.ancestors(*model) if not isinstance(found, str)]
+    for cls, facts in lineage:
+        if any(field.name == method for field in cls.fields):
+            return True
+        if any(function.qualname == f"{cls.qualname}.{method}" for function in facts.functions):
+            return True
+    return False
 
 
 def enclosing_class(facts: FileFacts, function_index: int) -> ClassFact | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from layerguard.model import (
     FunctionFact,
     HandlerFact,
     ImportFact,
+    NoqaDirective,
     ParamFact,
     RaiseFact,
     Span,
@@ -697,6 +700,11 @@ class FactExtractor(ast.NodeVisitor):
             parts.append(segment)
         if kind == "Optional":
             parts.append("None")
+        if "None" in parts and any(_is_pep604_subscript(member) for member in members):
+            # `Optional[Optional[None]]` -> `Optional[None] | None` would become `None | None`
+            # once the member is fixed in turn: a TypeError when Python evaluates it. The
+            # member is fixed first; this one in the next round.
+            return None
         return " | ".join(dict.fromkeys(parts))
 
     def facts(self, path: Path, module: str, is_package: bool) -> FileFacts:
@@ -714,6 +722,7 @@ class FactExtractor(ast.NodeVisitor):
             dsn_strings=tuple(self.dsn_strings),
             value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
+            noqa_directives=noqa_directives(self.source),
             statement_ranges=tuple(sorted(self.statement_ranges)),
         )
 
@@ -807,6 +816,49 @@ def find_noqa_comments(source: str) -> Iterator[tuple[int, tuple[str, ...]]]:
             continue
         codes = match.group("codes")
         yield number, tuple(c.upper() for c in CODE_RE.findall(codes)) if codes else ()
+
+
+def _is_pep604_subscript(node: ast.expr) -> bool:
+    """`Optional[...]`/`Union[...]` as written (`typing.Optional[...]` too)."""
+    if not isinstance(node, ast.Subscript):
+        return False
+    value = node.value
+    name = value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
+    return name in PEP604_NAMES
+
+
+def noqa_directives(source: str) -> tuple[NoqaDirective, ...]:
+    """The `# noqa: CODES` comments of `source`, found among its comment tokens: a directive
+    inside a string is text, which LG002 must neither report nor edit."""
+    if "noqa" not in source.lower():
+        return ()
+    found: list[NoqaDirective] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type != tokenize.COMMENT or "noqa" not in token.string.lower():
+                continue
+            match = NOQA_RE.search(token.string)
+            if match is None or match.group("codes") is None:
+                continue  # a bare noqa is left alone, as ruff's RUF100 does
+            line, start = token.start
+            rest = token.string[match.end() :].lstrip()
+            before = token.line[:start]
+            gap = len(before.rstrip())
+            found.append(
+                NoqaDirective(
+                    line=line,
+                    gap_column=gap,
+                    column=start + match.start(),
+                    end_column=start + match.end(),
+                    codes_column=start + match.start("codes"),
+                    codes=tuple(c.upper() for c in CODE_RE.findall(match.group("codes"))),
+                    rest_column=start + len(token.string) - len(rest) if rest else None,
+                    rest_is_comment=rest.startswith("#"),
+                )
+            )
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return ()  # the file parsed but does not tokenize: no directive is reported
+    return tuple(found)
 
 
 def _all_arguments(args: ast.arguments) -> list[ast.arg]:

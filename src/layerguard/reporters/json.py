@@ -22,7 +22,11 @@ def _edit(edit: Edit) -> dict[str, Any]:
 def _fix(fix: Fix | None) -> dict[str, Any] | None:
     if fix is None:
         return None
-    return {"message": fix.message, "edits": [_edit(edit) for edit in fix.edits]}
+    return {
+        "applicability": fix.applicability,
+        "message": fix.message,
+        "edits": [_edit(edit) for edit in fix.edits],
+    }
 
 
 def finding_object(finding: Finding) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from layerguard.model import Finding, Report, Severity
+from layerguard.model import SAFE, Finding, Report, Severity
 from layerguard.reporters.escapes import one_line, visible, visible_but_tabs
 from layerguard.reporters.paths import display_path
 from layerguard.reporters.rule_counts import most_frequent_line, statistics_lines
@@ -89,11 +89,16 @@ def _summary(report: Report) -> Text:
     warnings = len(findings) - errors
     counts = [_plural(n, word) for n, word in ((errors, "error"), (warnings, "warning")) if n]
     files = len({finding.path for finding in findings})
-    return Text(
+    fixable = sum(f.fix is not None and f.fix.applicability == SAFE for f in findings)
+    unsafe = sum(f.fix is not None and f.fix.applicability != SAFE for f in findings)
+    fixes = f" {fixable} fixable with `--fix`." if fixable else ""
+    if unsafe:
+        fixes += f" ({unsafe} more with `--fix --unsafe-fixes`.)"
+    found = (
         f"Found {_plural(len(findings), 'finding')} ({', '.join(counts)}) in {_plural(files, 'file')}"
-        f"{matched}.",
-        style="bold",
+        f"{matched}."
     )
+    return Text(found + fixes, style="bold")
 
 
 def _lines(report: Report, statistics: bool) -> list[Text]:

@@ -117,6 +117,7 @@ def test_json_objects_have_documented_keys_and_one_based_columns(project: Path) 
         "end_line": 3,
         "end_column": 23,
         "fix": {
+            "applicability": "safe",
             "message": "Use `int | None`",
             "edits": [
                 {
