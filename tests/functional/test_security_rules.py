@@ -33,7 +33,7 @@ def project(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
 
 def security_findings(root: Path, *args: str) -> list[dict[str, Any]]:
     """The LG9 findings of `layerguard check` in `root`; exit 1 exactly when there are some."""
-    result = run_cli("check", "--select", "LG9", "--format", "json", "--no-cache", *args, cwd=root)
+    result = run_cli("check", "--select", "LG9,LG902", "--format", "json", "--no-cache", *args, cwd=root)
     assert result.returncode in (0, 1), result.stderr
     findings: list[dict[str, Any]] = json.loads(result.stdout)
     assert result.returncode == (1 if findings else 0)
@@ -123,7 +123,7 @@ def test_secret_names_replaces_the_default(tmp_path: Path) -> None:
 
 def test_a_bad_secret_names_value_is_a_one_line_config_error(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"app/settings.py": SETTINGS}, 'secret-names = "password"\n')
-    result = run_cli("check", "--select", "LG9", cwd=root)
+    result = run_cli("check", "--select", "LG9,LG902", cwd=root)
     assert result.returncode == 2
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
@@ -153,7 +153,7 @@ def test_noqa_on_any_line_of_the_statement_suppresses(tmp_path: Path) -> None:
     assert security_findings(root) == []
 
 
-def test_rules_lists_the_security_rules_on_by_default(tmp_path: Path) -> None:
+def test_rules_lists_the_security_rules_on_by_default_and_lg902_opt_in(tmp_path: Path) -> None:
     result = run_cli("rules", cwd=tmp_path, env=cli_env(COLUMNS="200"))
     assert result.returncode == 0, result.stderr
     rows = {
@@ -163,7 +163,7 @@ def test_rules_lists_the_security_rules_on_by_default(tmp_path: Path) -> None:
     }
     assert rows == {
         "LG901": ["hardcoded-secret", "error", "yes"],
-        "LG902": ["jwt-without-verification", "error", "yes"],
+        "LG902": ["jwt-without-verification", "error", "opt-in"],
         "LG903": ["cors-wildcard-credentials", "error", "yes"],
         "LG904": ["error-detail-leak", "error", "yes"],
     }
