@@ -74,14 +74,21 @@ def edge_layers(project: ProjectView, edge: ImportEdge) -> tuple[tuple[str, str 
 
     `import m`, `from pkg import submodule`, `from m import *` and a name that resolves to no
     definition bring in the module's layer; any other name what it is (`ImportedName`)."""
+    layers = project.layers
+    importer_layer = layers.layer_of(edge.importer.module)
     found: dict[tuple[str, str | None], None] = {}
     for fact in edge.names or (edge.fact,):
         name = imported_name(edge, fact)
-        layer = (
-            project.layers.layer_of(edge.imported)
-            if name is None
-            else project.layers.imported_name(edge.imported, name).layer
-        )
+        if name is None:
+            layer = layers.layer_of(edge.imported)
+        else:
+            imported = layers.imported_name(edge.imported, name)
+            layer = imported.layer
+            defined_in = imported.defined_in
+            if importer_layer is not None and defined_in and layers.layer_of(defined_in) == importer_layer:
+                # Defined in a module of the importer's own layer: a mixed model module using
+                # another's Pydantic class (the SQLModel idiom) stays in its layer.
+                layer = importer_layer
         if layer is not None:
             found[(layer, name)] = None
     return tuple(found)

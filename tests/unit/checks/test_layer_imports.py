@@ -121,3 +121,33 @@ def test_the_sqlmodel_base_of_tables_is_model_and_its_read_schema_is_schema() ->
     }
     found = [(f.path.as_posix(), f.line, f.code) for f in findings_of(files, select=["LG101", "LG102"])]
     assert found == [("app/api/heroes.py", 2, "LG102")]
+
+
+def test_a_mixed_model_module_may_use_another_model_modules_pydantic_class() -> None:
+    """open-webui's idiom: each `models/x.py` holds a table and its Pydantic forms; one imports
+    another's form. Both modules are model modules: no upward import (issue 13, final audit)."""
+    from markers import findings_of
+
+    table = "from sqlalchemy.orm import DeclarativeBase\n\nclass Base(DeclarativeBase):\n    pass\n"
+    files = {
+        "app/db.py": table,
+        "app/models/users.py": (
+            "from pydantic import BaseModel\nfrom app.db import Base\n\n"
+            "class User(Base):\n    __tablename__ = 'user'\n\nclass UserModel(BaseModel):\n    id: int\n"
+        ),
+        "app/models/chats.py": (
+            "from pydantic import BaseModel\nfrom app.db import Base\n"
+            "from app.models.users import UserModel\n\n"
+            "class Chat(Base):\n    __tablename__ = 'chat'\n\n"
+            "class ChatForm(BaseModel):\n    user: UserModel\n"
+        ),
+        "app/schemas/chat_page.py": (
+            "from pydantic import BaseModel\n\nclass ChatPage(BaseModel):\n    n: int\n"
+        ),
+        "app/models/pages.py": (
+            "from app.db import Base\nfrom app.schemas.chat_page import ChatPage\n\n"
+            "class Page(Base):\n    __tablename__ = 'page'\n"
+        ),
+    }
+    found = [(f.path.as_posix(), f.line, f.code) for f in findings_of(files, select=["LG101", "LG102"])]
+    assert found == [("app/models/pages.py", 2, "LG101")]  # a schema module's class stays schema
