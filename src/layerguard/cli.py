@@ -350,6 +350,14 @@ def init(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def server(args: argparse.Namespace) -> int:
+    """Run the language server (LSP over stdio) for editors: diagnostics, code actions, hover."""
+    from layerguard.integrations.lsp import serve
+
+    serve()
+    return EXIT_CLEAN
+
+
 def _command(
     commands: argparse._SubParsersAction[_Parser],
     run: Callable[[argparse.Namespace], int],
@@ -456,6 +464,8 @@ def build_parser() -> _Parser:
         metavar="FILE",
         help="read settings from FILE (pyproject.toml or layerguard.toml)",
     )
+
+    _command(commands, server, epilog=None)
 
     sub = _command(
         commands,
