@@ -196,9 +196,9 @@ def main() -> None:
     print(f"Machine: {bench_run.machine()}")
     print(f"Command: python bench/server_latency.py {' '.join(sys.argv[1:])}".rstrip())
     print()
-    print(
-        "| project | files | didChange→publish p50 | p95 | max | first edit | start-up | warm CLI run | peak RSS |"
-    )
+    columns = "project | files | didChange→publish p50 | p95 | max | first edit | start-up | warm CLI"
+    columns += " | peak RSS"
+    print(f"| {columns} |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, project_root, relative in projects:
         files = len(bench_run.python_files(project_root))

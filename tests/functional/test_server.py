@@ -23,6 +23,21 @@ from tests.cli_runner import run_cli
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WAIT = 60.0  # seconds for a diagnostic: a slow shared machine, never a hang
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "layerguard", "server"])
+NEOVIM = client_capabilities("neovim")
+# The server takes the client's first choice: UTF-8 for neovim, so columns past a non-ASCII
+# character differ from the CLI's code points and `shown` converts them back.
+ENCODING = "utf-8"
+
+
+async def initialize(client: LanguageClient, root: Path) -> None:
+    result = await client.initialize_session(
+        types.InitializeParams(
+            capabilities=NEOVIM,
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        )
+    )
+    assert result.capabilities.position_encoding == ENCODING
 
 
 @pytest.fixture
@@ -34,13 +49,7 @@ def app(tmp_path: Path) -> Path:
 
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, app: Path) -> AsyncIterator[None]:
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("neovim"),
-            root_uri=app.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=app.as_uri(), name="app")],
-        )
-    )
+    await initialize(lsp_client, app)
     yield
     await lsp_client.shutdown_session()
 
@@ -124,10 +133,22 @@ def apply_text_edits(text: str, edits: Iterable[types.TextEdit]) -> str:
     return text
 
 
-def shown(diagnostics: Iterable[types.Diagnostic]) -> list[tuple[int, int, int, int, str, str]]:
-    """Diagnostics as (line, column, end line, end column, code, message), 1-based like the CLI's JSON."""
+def shown(
+    diagnostics: Iterable[types.Diagnostic], text: str, encoding: str
+) -> list[tuple[int, int, int, int, str, str]]:
+    """Diagnostics as (line, column, end line, end column, code, message), 1-based code points
+    like the CLI's JSON, from positions in the negotiated `encoding` (neovim's client: UTF-8)."""
+    lines = source_lines(text)
+
+    def column(position: types.Position) -> int:
+        line = lines[position.line]
+        return next(
+            (n for n in range(len(line) + 1) if client_column(line, n, encoding) >= position.character),
+            len(line),
+        )
+
     return sorted(
-        (d.range.start.line + 1, d.range.start.character + 1, d.range.end.line + 1, d.range.end.character + 1,
+        (d.range.start.line + 1, column(d.range.start) + 1, d.range.end.line + 1, column(d.range.end) + 1,
          str(d.code), d.message)
         for d in diagnostics
     )  # fmt: skip
@@ -165,7 +186,9 @@ async def test_diagnostics_on_open_equal_the_cli_findings(client: LanguageClient
     expected = cli_findings(app)
     checked = sorted((app / "app").rglob("*.py"))
     published = {path.resolve(): await editor.open(path) for path in checked}
-    assert {path: shown(found) for path, found in published.items() if found} == expected
+    assert {
+        path: shown(found, path.read_text(), ENCODING) for path, found in published.items() if found
+    } == expected
     broken = published[(app / "app/legacy/broken.py").resolve()]
     assert codes(broken) == ["LG001"]
     first = broken[0]
