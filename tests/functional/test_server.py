@@ -304,6 +304,19 @@ async def test_saving_the_settings_reloads_them(client: LanguageClient, app: Pat
 
 
 @pytest.mark.asyncio
+async def test_settings_changed_with_no_notification_count_from_the_next_edit(
+    client: LanguageClient, app: Path
+) -> None:
+    editor = Editor(client)
+    service = app / "app/services/UserService.py"
+    assert "LG401" in codes(await editor.open(service))
+    pyproject = app / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'extend-ignore = ["LG401"]\n')
+    editor.change(service, service.read_text() + "\n")
+    assert codes(await next_diagnostics(client, service.as_uri())) == ["LG101", "LG201", "LG202"]
+
+
+@pytest.mark.asyncio
 async def test_a_watched_settings_file_reloads_and_a_broken_one_is_one_message(
     client: LanguageClient, app: Path
 ) -> None:

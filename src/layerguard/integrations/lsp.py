@@ -50,6 +50,7 @@ class Project:
 
     root: Path
     workspace: Workspace | None
+    settings: tuple[tuple[int, int] | None, ...]  # `settings_stamp` when loaded
     error: str | None = None
     warmed: bool = False
     published: dict[Path, tuple[Finding, ...]] = field(default_factory=dict)
@@ -80,6 +81,7 @@ class LayerguardServer(LanguageServer):
         return project
 
     def _load_project(self, root: Path) -> Project:
+        stamp = settings_stamp(root)
         try:
             config: Config = load_config([root])
         except ConfigError as error:
@@ -89,10 +91,10 @@ class LayerguardServer(LanguageServer):
                 self.window_show_message(
                     types.ShowMessageParams(types.MessageType.Error, f"layerguard: {message}")
                 )
-            return Project(root, None, message)
+            return Project(root, None, stamp, message)
         # Shown once while it lasts: a save that leaves the same error says nothing again.
         self._shown_errors = {shown for shown in self._shown_errors if shown[0] != root}
-        return Project(root, Workspace(config))
+        return Project(root, Workspace(config), stamp)
 
     def reload(self, changed_config: Path) -> None:
         """A settings file changed: every project it can concern is rebuilt and its open files
@@ -179,6 +181,10 @@ class LayerguardServer(LanguageServer):
 
     def check_project(self, project: Project) -> None:
         """Check the project's open files; publish for each one touched or whose findings changed."""
+        if settings_stamp(project.root) != project.settings:
+            # Edited outside any watch (a client that watches no files, another program).
+            self.reload(project.root / PYPROJECT)
+            return
         open_paths = sorted(path for path in self.open_paths if self.project_for(path) is project)
         if project.workspace is None:
             findings: dict[Path, list[Finding]] = {}
@@ -244,6 +250,19 @@ class LayerguardServer(LanguageServer):
             if (shown := client_range(lines, finding, encoding))
             and (shown.start.line, shown.start.character) <= at <= (shown.end.line, shown.end.character)
         ]
+
+
+def settings_stamp(root: Path) -> tuple[tuple[int, int] | None, ...]:
+    """The modification time and size of each settings file in `root` (None: none there)."""
+    stamps: list[tuple[int, int] | None] = []
+    for name in CONFIG_FILES:
+        try:
+            status = (root / name).stat()
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((status.st_mtime_ns, status.st_size))
+    return tuple(stamps)
 
 
 # --- Translating findings. ---
