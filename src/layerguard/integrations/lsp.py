@@ -10,6 +10,7 @@ cards into hovers.
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import os
 import re
@@ -210,6 +211,10 @@ class LayerguardServer(LanguageServer):
         if project.workspace is not None:
             with collector_paused():
                 project.workspace.project([project.root])
+            # The facts live as long as the server: out of the cyclic collector's sight, which
+            # would otherwise walk all of them in every full collection, at random edits (prefect:
+            # 0.4 s each). Refcounting still frees the facts an edit replaces.
+            gc.freeze()
 
     def _publish(self, path: Path, findings: Sequence[Finding]) -> None:
         uri = self.open_paths[path]
