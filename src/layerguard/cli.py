@@ -464,6 +464,14 @@ def init(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def server(args: argparse.Namespace) -> int:
+    """Run the language server (LSP over stdio) for editors: diagnostics, code actions, hover."""
+    from layerguard.integrations.lsp import serve
+
+    serve()
+    return EXIT_CLEAN
+
+
 def _command(
     commands: argparse._SubParsersAction[_Parser],
     run: Callable[[argparse.Namespace], int],
@@ -591,6 +599,8 @@ def build_parser() -> _Parser:
         "paths", nargs="*", type=Path, help="files or folders to record (default: the current folder)"
     )
     sub.add_argument("--config", type=Path, metavar="FILE", help="read settings from FILE")
+
+    _command(commands, server, epilog=None)
 
     sub = _command(
         commands,

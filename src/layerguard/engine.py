@@ -112,16 +112,28 @@ class Workspace:
         if self._memory is not None:
             self._memory = MemoryTree(self._texts)
 
+    def reread(self, path: str | Path) -> None:
+        """Read `path` from disk again at the next check: its editor buffer was closed, or the file
+        changed on disk."""
+        path = Path(os.path.abspath(path))
+        self._texts.pop(path, None)
+        self._forget(path)
+
     def _forget(self, path: Path) -> None:
         self._read.pop(path, None)
         self._keys.pop(path, None)
 
-    def check(self, paths: Sequence[str | Path] = ()) -> Report:
+    def check(self, paths: Sequence[str | Path] = (), *, narrow: bool = False) -> Report:
         """The sorted findings located in `paths` (files or folders; default: the current
-        directory), computed against the whole project's import graph."""
+        directory), computed against the whole project's import graph.
+
+        `narrow`: file rules run on the files in `paths` alone and nothing is recorded in the
+        cache: the same findings for those files, for a caller that asks again after every edit
+        (the language server, for its open files), where the full run's per-file memo and record
+        would cost more than they save."""
         given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
         with collector_paused():
-            findings, files_checked = self._findings(given)
+            findings, files_checked = self._narrow_findings(given) if narrow else self._findings(given)
             outcome = self.baselined(findings, given) if self.config.baseline is not None else None
         if outcome is not None:
             findings = outcome.findings
@@ -315,6 +327,11 @@ class Workspace:
                 facts = self._facts_of(jobs, cache)
             return self._run(ProjectView(self.config, tuple(facts), wanted))
         return tuple(f for f in everything if f.path in wanted), len(checked)
+
+    def _narrow_findings(self, paths: Sequence[Path]) -> tuple[tuple[Finding, ...], int]:
+        checked, jobs = self._parse_jobs(paths)
+        cache = FactsCache.open(self.config.root) if self.use_cache else None
+        return self._run(ProjectView(self.config, tuple(self._facts_of(jobs, cache)), frozenset(checked)))
 
     def _run(
         self, project: ProjectView, memo: FileFindingsMemo | None = None
