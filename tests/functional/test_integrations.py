@@ -83,3 +83,34 @@ def test_pre_commit_hook_reports_staged_files(tmp_path: Path) -> None:
     assert result.returncode == 1, output
     assert "app/services/UserService.py:5:1: LG101" in output
     assert "app/api/v1/endpoints/users.py" not in output  # only the files passed are reported
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_honours_the_baseline(tmp_path: Path) -> None:
+    """A team that records a baseline is blocked by the hook only for new findings (issue 14)."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    project = tmp_path / "project"
+    shutil.copytree(APP, project)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    recorded = subprocess.run(
+        [sys.executable, "-m", "layerguard", "baseline"], cwd=project, capture_output=True, text=True,
+        env=env, check=False,
+    )  # fmt: skip
+    assert recorded.returncode == 0, recorded.stderr
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as settings:
+        settings.write('baseline = "layerguard-baseline.json"\n')
+    assert "[tool.layerguard]" in (project / "pyproject.toml").read_text(encoding="utf-8")
+    for command in (["git", "init", "-q"], ["git", "add", "."]):
+        subprocess.run(command, cwd=project, check=True, env=env)
+    hook = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "layerguard", "--files",
+            "app/services/UserService.py"]  # fmt: skip
+    old = subprocess.run(hook, cwd=project, capture_output=True, text=True, timeout=600, env=env, check=False)
+    assert old.returncode == 0, old.stdout + old.stderr
+    service = project / "app" / "services" / "UserService.py"
+    service.write_text(service.read_text(encoding="utf-8") + "\nfrom app.api.v1.endpoints import users\n")
+    subprocess.run(["git", "add", "."], cwd=project, check=True, env=env)
+    new = subprocess.run(hook, cwd=project, capture_output=True, text=True, timeout=600, env=env, check=False)
+    output = new.stdout + new.stderr
+    assert new.returncode == 1, output
+    assert output.count(": LG101 ") == 1, output  # the new import only; the recorded one stays quiet
