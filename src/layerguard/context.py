@@ -134,7 +134,12 @@ class ProjectLayerMap(LayerMap):
         return self._pydantic[module]
 
     def _is_orm(self, symbol: Symbol, facts: FileFacts) -> bool:
-        return is_orm_definition(symbol, facts, self.symbols)
+        # The tables' own non-table base (`class BaseSchema(SQLModel)` under zenml's tables) is
+        # model as an imported name, so its module is a model module too.
+        return (
+            is_orm_definition(symbol, facts, self.symbols)
+            or (facts.module, getattr(symbol, "qualname", "")) in self.table_bases
+        )
 
     def _is_pydantic(self, symbol: Symbol, facts: FileFacts) -> bool:
         return symbol_kind(symbol, facts, self.symbols) == PYDANTIC

@@ -119,8 +119,9 @@ QUERY_METHODS = frozenset(
      "delete", "refresh", "flush", "commit"}
 )  # fmt: skip
 QUERY_BUILDERS = frozenset({"select", "insert", "update", "delete"})
-# A composition root may hold a few routes of its own (docs, health) and still be wiring.
-APP_ROOT_MAX_ROUTES = 3
+# A composition root may hold a few routes of its own (docs, health, version, metrics) and still
+# be wiring: prefect's `api/server.py` has four, chainlit's `server.py` (an endpoint module) dozens.
+APP_ROOT_MAX_ROUTES = 5
 # Folders of code that runs beside the app, never inside it: proposed for `extend-exclude` when
 # no module outside them imports them.
 SCRIPT_FOLDERS = frozenset(

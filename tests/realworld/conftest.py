@@ -6,6 +6,7 @@ folder and unpacked there. Without network the tests skip and say why.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,6 +24,12 @@ AIRFLOW = ("apache-airflow-core", "3.3.2")
 DSTACK = ("dstack", "0.22.5")  # FastAPI + SQLAlchemy server, app factory `server/app.py`: 785 files
 CHAINLIT = ("chainlit", "2.12.0")  # one module of routes (`server.py`) beside its `app`: 66 files
 LANGFLOW = ("langflow-base", "1.13.0")  # FastAPI + SQLModel AsyncSession, services/crud: 938 files
+
+
+def installed_tool(name: str) -> str | None:
+    """The command installed beside this interpreter (a venv run without activating it), else PATH's."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else shutil.which(name)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ excludes, no gitignore.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from layerguard.engine import run_rules
 from layerguard.model import Config, Finding
 from layerguard.presets import FORTRESS_LAYERS
 
-from .conftest import LANGFLOW, LNBITS, PREFECT
+from .conftest import LANGFLOW, LNBITS, PREFECT, installed_tool
 
 pytestmark = pytest.mark.slow
 
@@ -113,7 +112,7 @@ def test_async_session_receivers_are_resolved(
 
 
 def ruff_async_findings(root: Path) -> Counter[tuple[str, int, int]]:
-    ruff = shutil.which("ruff")
+    ruff = installed_tool("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (it is in the test extras)")
     result = subprocess.run(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable
@@ -14,13 +13,13 @@ import pytest
 
 from layerguard.facts.parse import parse_file
 
-from .conftest import LNBITS, PREFECT
+from .conftest import LNBITS, PREFECT, installed_tool
 
 pytestmark = pytest.mark.slow
 
 
 def ruff_complexities(root: Path) -> Counter[tuple[str, int, int]]:
-    ruff = shutil.which("ruff")
+    ruff = installed_tool("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (it is in the test extras)")
     result = subprocess.run(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from layerguard.api import check
 from layerguard.facts.summarize import string_template
 from layerguard.model import Config, Finding
 
-from .conftest import LNBITS, PREFECT
+from .conftest import LNBITS, PREFECT, installed_tool
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +81,7 @@ def findings_of(root: Path) -> tuple[Finding, ...]:
 
 
 def ruff(root: Path, select: str, *flags: str) -> list[dict[str, object]]:
-    executable = shutil.which("ruff")
+    executable = installed_tool("ruff")
     if executable is None:
         pytest.skip("ruff is not installed (it is in the test extras)")
     result = subprocess.run(

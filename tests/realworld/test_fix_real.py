@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run_cli
 
-from .conftest import LNBITS, PREFECT
+from .conftest import LNBITS, PREFECT, installed_tool
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ SETTINGS = 'target-version = "py310"\nselect = ["LG401", "LG402"]\nexclude = []\
 
 
 def ruff_up045_up007(root: Path) -> list[str]:
-    ruff = shutil.which("ruff")
+    ruff = installed_tool("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (it is in the test extras)")
     result = subprocess.run(

@@ -10,7 +10,6 @@ equals ruff's C901 at the same limit on the route handlers.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import time
 from collections import Counter
@@ -27,7 +26,7 @@ from layerguard.engine import run_rules
 from layerguard.graph import build_import_graph
 from layerguard.model import Finding
 
-from .conftest import AIRFLOW, LNBITS, PREFECT
+from .conftest import AIRFLOW, LNBITS, PREFECT, installed_tool
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +89,7 @@ def test_airflow_session_parameters_and_cycle(real_project: Callable[[str, str],
 
 
 def test_airflow_lg105_equals_ruff_c901_on_route_handlers(real_project: Callable[[str, str], Path]) -> None:
-    ruff = shutil.which("ruff")
+    ruff = installed_tool("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (it is in the test extras)")
     root = real_project(*AIRFLOW).resolve()

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,7 +34,7 @@ import pytest
 
 from layerguard.api import check, load_config, load_project
 
-from .conftest import PREFECT
+from .conftest import PREFECT, installed_tool
 
 pytestmark = pytest.mark.slow
 
@@ -107,9 +105,7 @@ def layers_contract() -> str:
 
 
 def run_import_linter(root: Path, config: str) -> str:
-    # The one installed beside this interpreter (a venv run without activating it), else PATH's.
-    beside = Path(sys.executable).parent / "lint-imports"
-    lint_imports = str(beside) if beside.is_file() else shutil.which("lint-imports")
+    lint_imports = installed_tool("lint-imports")
     if lint_imports is None:
         pytest.skip("import-linter is not installed (it is in the test extras)")
     (root / "contracts.ini").write_text(config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable
@@ -14,7 +13,7 @@ import pytest
 from layerguard.api import check
 from layerguard.model import Config
 
-from .conftest import LNBITS, PREFECT
+from .conftest import LNBITS, PREFECT, installed_tool
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +22,7 @@ DOCUMENTED_DIFFERENCES: dict[tuple[str, int, int], str] = {}
 
 
 def ruff_findings(root: Path) -> Counter[tuple[str, int, int]]:
-    ruff = shutil.which("ruff")
+    ruff = installed_tool("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (it is in the test extras)")
     result = subprocess.run(
