@@ -114,7 +114,7 @@ def _async_sessionmakers_only(facts: FileFacts, view: FileView) -> bool:
     kinds = [
         sessionmaker_kind(call.call, facts, view)
         for call in facts.calls
-        if (call.call.qualified or "").rpartition(".")[2] == "sessionmaker"
+        if call.method == "sessionmaker" or (call.call.qualified or "").rpartition(".")[2] == "sessionmaker"
     ]
     return bool(kinds) and all(kind is SessionKind.ASYNC for kind in kinds)
 
