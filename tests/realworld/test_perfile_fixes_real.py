@@ -58,7 +58,8 @@ def test_langflow_services_that_import_alembic_are_checked(real_project: Callabl
     service = "langflow/services/database/service.py"
     assert at(found, root, "LG501", service) == [53, 701]
     assert at(found, root, "LG502", service) == [90, 102, 164]
-    # The revision modules stay exempt (`7c8e9f0a1b2d_...` runs `op.execute(sa.text(f"DROP TRIGGER ..."))`).
+    # The revision modules stay exempt (`7c8e9f0a1b2d_...` runs
+    # `op.execute(sa.text(f"DROP TRIGGER ..."))`).
     revisions = [f for f in found if "/alembic/versions/" in f.path.as_posix()]
     assert not [f for f in revisions if f.code in ("LG501", "LG502")]
 

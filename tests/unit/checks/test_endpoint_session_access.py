@@ -151,6 +151,9 @@ def test_a_class_based_view_session_attribute_is_reported_once(tmp_path: Path) -
         "class Helper:\n"
         "    session: AS = Depends(get_db)\n"
     )
-    assert lint(tmp_path, {"app/db/session.py": DB, ENDPOINT: source}, ["LG104"]) == [(ENDPOINT, 18, 5, "LG104")]
+    files = {"app/db/session.py": DB, ENDPOINT: source}
+    assert lint(tmp_path, files, ["LG104"]) == [(ENDPOINT, 18, 5, "LG104")]
     [finding] = check([tmp_path], select=["LG104"], cache=False).findings
-    assert finding.message.startswith("Class-based view `UsersView` takes a database session (`session`: typed `AS`")
+    assert finding.message.startswith(
+        "Class-based view `UsersView` takes a database session (`session`: typed `AS`"
+    )
