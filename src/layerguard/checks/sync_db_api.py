@@ -72,9 +72,9 @@ class SyncDbApi(FileRule):
             if (message := sync_call_message(call, facts, view)) is not None
         ]
         on_loop = [(call, message) for call, message in sync_calls if call.function not in off_loop]
-        if on_loop or not sync_calls:
-            # A module using the sync API only off the loop imports it for that use alone.
-            yield from self._imports(facts, _async_sessionmakers_only(facts, view), off_loop)
+        # A module using the sync API only off the loop imports it for that use alone.
+        api_off_loop_only = bool(sync_calls) and not on_loop
+        yield from self._imports(facts, _async_sessionmakers_only(facts, view), off_loop, api_off_loop_only)
         for call, message in on_loop:
             yield self.finding(facts, call.call.span, message)
         for dsn in facts.dsn_strings:
@@ -83,7 +83,11 @@ class SyncDbApi(FileRule):
                 yield self.finding(facts, dsn.span, message)
 
     def _imports(
-        self, facts: FileFacts, async_sessionmakers_only: bool, off_loop: frozenset[int]
+        self,
+        facts: FileFacts,
+        async_sessionmakers_only: bool,
+        off_loop: frozenset[int],
+        api_off_loop_only: bool,
     ) -> Iterator[Finding]:
         connected = connecting_drivers(facts, off_loop)
         drivers_seen: set[tuple[int, int]] = set()
@@ -94,6 +98,8 @@ class SyncDbApi(FileRule):
             if name in SYNC_SESSIONMAKERS and async_sessionmakers_only:
                 continue  # only ever called as `sessionmaker(..., class_=AsyncSession)`
             if name in SYNC_API:
+                if api_off_loop_only:
+                    continue
                 yield self.finding(facts, fact.span, f"`{name}` is the sync API: {_ASYNC_API[name]}")
             elif fact.module.split(".", 1)[0] in connected:
                 statement = (fact.statement.line, fact.statement.column)

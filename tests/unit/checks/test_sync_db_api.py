@@ -210,6 +210,19 @@ def test_code_that_never_runs_on_the_event_loop_is_left_alone() -> None:
                 create_engine(url)  # error: [LG303]
                 await asyncio.to_thread(_off, url)
             """,
+        "app/driver.py": """\
+            import asyncio
+            import sqlite3  # error: [LG303]
+
+            from sqlalchemy import create_engine
+
+            def _off(url: str) -> None:
+                create_engine(url)
+
+            async def on(path: str) -> None:
+                sqlite3.connect(path)
+                await asyncio.to_thread(_off, path)
+            """,
         "app/initial_data.py": """\
             from sqlalchemy import create_engine
             from sqlalchemy.orm import Session
