@@ -329,6 +329,7 @@ KEYS: dict[str, _Validator] = {
     "allow-fastapi-imports": _string_list,
     "envelope-fields": _string_list,
     "secret-fields": _string_list,
+    "extend-secret-fields": _string_list,
     "secret-names": _string_list,
     "extend-secret-names": _string_list,
     "type-checking-imports": _choice("count", "ignore"),
@@ -579,7 +580,9 @@ def _build_config(
         ),
         allow_fastapi_imports=values.get("allow-fastapi-imports", _default("allow_fastapi_imports")),
         envelope_fields=values.get("envelope-fields", _default("envelope_fields")),
-        secret_fields=values.get("secret-fields", _default("secret_fields")),
+        secret_fields=_dedupe(
+            values.get("secret-fields", _default("secret_fields")) + values.get("extend-secret-fields", ())
+        ),
         secret_names=_dedupe(
             values.get("secret-names", _default("secret_names")) + values.get("extend-secret-names", ())
         ),

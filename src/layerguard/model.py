@@ -123,6 +123,7 @@ class Config:
         "client_secret",
         "private_key",
         "salt",
+        "otp_secret",
     )
     # LG901: a setting, constant, field or parameter whose name is one of these, or ends with
     # `_` and one of these (`db_password`, `OPENAI_API_KEY`), holds a secret.
@@ -368,7 +369,8 @@ class AssignmentFact:
 
 @dataclass(frozen=True)
 class StringFact:
-    """A string constant that looks like a database URL (`postgresql+asyncpg://...`)."""
+    """A string that looks like a database URL (`postgresql+asyncpg://...`): a constant, or an
+    f-string's template with `{}` for each interpolated part (`postgresql+psycopg2://{}@{}/db`)."""
 
     value: str
     span: Span
@@ -416,6 +418,8 @@ class FileFacts:
     noqa_directives: tuple[NoqaDirective, ...] = ()
     # Multi-line statements as (first line, last line), so a noqa on any line covers them.
     statement_ranges: tuple[tuple[int, int], ...] = ()
+    # The module runs as a script: it has a module-level `if __name__ == "__main__":` block.
+    is_script: bool = False
     parse_error: Finding | None = None
     # False when these facts depend on the machine or the run, not only on the bytes (a read
     # error, a parse that crashed, timed out or ran out of memory): never cached or recorded.

@@ -286,14 +286,16 @@ def evaluated(source: str) -> list[object]:
 
 def normalised(annotation: object) -> object:
     """What an annotation means to a type checker: `None` is NoneType, `Union[...]` and `X | Y`
-    are one thing, `list[None]` is `list[NoneType]`."""
+    are one thing whatever the order of their members, `list[None]` is `list[NoneType]`. (The
+    order would make the test flaky: `typing` caches `Union[None, int]` and hands the equal
+    `Union[int, None]` evaluated earlier in the process back for it.)"""
     if annotation is None:
         return type(None)
     origin = typing.get_origin(annotation)
     if origin is None:
         return annotation
     if origin in (typing.Union, types.UnionType):
-        return ("union", tuple(normalised(arg) for arg in typing.get_args(annotation)))
+        return ("union", frozenset(normalised(arg) for arg in typing.get_args(annotation)))
     return (origin, tuple(normalised(arg) for arg in typing.get_args(annotation)))
 
 

@@ -300,8 +300,10 @@ extend-select = ["LG401"]
 extend-ignore = ["LG102"]
 extend-exclude = ["scripts/**"]
 extend-session-providers = ["get_tenant_db"]
+extend-secret-fields = ["refresh_token", "api_key"]
 """,
     )
+    assert config.secret_fields[-3:] == ("otp_secret", "refresh_token", "api_key")
     assert config.select == ("LG", "LG401")
     assert config.ignore == ("LG102",)
     assert config.exclude == (*DEFAULT_EXCLUDE, "scripts/**")
@@ -326,8 +328,11 @@ exclude = ["gen"]
 extend-exclude = ["scripts/**"]
 session-providers = ["db"]
 extend-session-providers = ["db2"]
+secret-fields = ["token"]
+extend-secret-fields = ["api_key"]
 """,
     )
+    assert config.secret_fields == ("token", "api_key")
     assert config.select == ("LG1", "LG4")
     assert config.ignore == ("LG101", "LG102")
     assert config.exclude == ("gen", "scripts/**")

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
-from layerguard.checks.routes import ROUTE_CALLS
+from layerguard.checks.routes import ROUTE_CALLS, RouteHandler
 from layerguard.checks.sessions import type_kind
 from layerguard.model import (
     AssignmentFact,
+    ClassFact,
     ExprFact,
     FileFacts,
     Finding,
@@ -37,7 +38,8 @@ class EndpointSessionAccess(FileRule):
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
-        for handler in checked_route_handlers(facts, view):
+        handlers = checked_route_handlers(facts, view)
+        for handler in handlers:
             for param in handler.function.params:
                 evidence = session_evidence(param, facts, view)
                 if evidence is not None:
@@ -46,6 +48,30 @@ class EndpointSessionAccess(FileRule):
                         f"(`{param.name}`: {evidence}): let a service own data access"
                     )
                     yield self.finding(facts, param.span, message)
+        for view_class in _class_based_views(handlers, facts):
+            yield from self._view_attributes(view_class, facts, view)
+
+    def _view_attributes(self, view_class: ClassFact, facts: FileFacts, view: FileView) -> Iterator[Finding]:
+        """A class-based view (fastapi-utils' `@cbv(router)`) declares its dependencies as class
+        attributes (`session: Session = Depends(get_db)`), which every route method reads as
+        `self.session`: one finding per attribute, at the attribute."""
+        for field in view_class.fields:
+            if field.annotation is None:
+                continue  # `x = Depends(get_db)` without annotation is no cbv dependency
+            attribute = ParamFact(field.name, "regular", field.annotation, field.value, field.span)
+            evidence = session_evidence(attribute, facts, view)
+            if evidence is not None:
+                message = (
+                    f"Class-based view `{view_class.name}` takes a database session "
+                    f"(`{field.name}`: {evidence}): let a service own data access"
+                )
+                yield self.finding(facts, field.span, message)
+
+
+def _class_based_views(handlers: list[RouteHandler], facts: FileFacts) -> list[ClassFact]:
+    """The classes some route handlers are methods of, in source order."""
+    owners = {h.function.qualname.rpartition(".")[0] for h in handlers if h.function.class_name is not None}
+    return [cls for cls in facts.classes if cls.qualname in owners]
 
 
 def session_evidence(param: ParamFact, facts: FileFacts, view: FileView) -> str | None:

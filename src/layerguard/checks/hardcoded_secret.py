@@ -207,8 +207,8 @@ def inline_password(url: str) -> str | None:
     found = INLINE_PASSWORD_RE.match(match.group("rest"))
     if found is None or found.group("host").lower() in LOCAL_HOSTS:
         return None
-    if not looks_secret(found.group("password")):
-        return None
+    if "{}" in found.group("password") or not looks_secret(found.group("password")):
+        return None  # `{}`: interpolated in an f-string URL (`StringFact.value` is its template)
     return found.group("password")
 
 

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
 from layerguard.checks.routes import ROUTE_CALLS, find_route_handlers
-from layerguard.model import ExprFact, FileFacts, Finding, ImportFact, RuleMeta, Severity
+from layerguard.model import (
+    AssignmentFact,
+    ExprFact,
+    FileFacts,
+    Finding,
+    FunctionFact,
+    ImportFact,
+    RuleMeta,
+    Severity,
+)
 from layerguard.presets import BELOW_HTTP
 
 if TYPE_CHECKING:
@@ -50,24 +59,47 @@ class HttpExceptionOutsideEndpoint(FileRule):
             name = http_exception_name(raised.exception, facts, view)
             if name is not None:
                 message = (
-                    f"`{name}` raised in a {layer} module: raise a domain exception and turn it "
+                    f"{name} raised in a {layer} module: raise a domain exception and turn it "
                     "into an HTTP response in the endpoint"
                 )
                 yield self.finding(facts, raised.span, message)
 
 
 def http_exception_name(exception: ExprFact, facts: FileFacts, view: FileView) -> str | None:
-    """How the raise spells the class, when it is fastapi's or starlette's `HTTPException`
-    (under any alias) or a project class derived from it."""
+    """How the raise spells what it raises, when that is fastapi's or starlette's `HTTPException`
+    (under any alias) or a project class derived from it: the class or an instance of it, a
+    variable or module constant made by calling it (`exc = HTTPException(...); raise exc`), or
+    a helper declared to return one (`raise http_404(...)`, `def http_404(...) -> HTTPException`)."""
+    spelled = f"`{exception.text.split('(', 1)[0].strip()}`"
+    instance = f"{spelled} (an `HTTPException`)"
+    original = exception
+    if exception.kind == "name" and exception.assigned is not None:
+        exception = exception.assigned  # what this function last assigned to the name
     if exception.kind not in ("call", "name") or not exception.qualified:
         return None
-    spelled = exception.text.split("(", 1)[0].strip()
-    if view.symbols.canonical_name(exception.qualified, facts) in HTTP_EXCEPTIONS:
-        return spelled
-    found = view.symbols.resolve_class(exception.qualified, facts)
-    if found is not None and view.symbols.inherits_from(*found, HTTP_EXCEPTIONS):
-        return spelled
+    if is_http_exception_class(exception.qualified, facts, view):
+        return spelled if exception is original else instance
+    found = view.symbols.resolve(exception.qualified, facts)
+    if found is None:
+        return None
+    symbol, where = found
+    if exception.kind == "call" and isinstance(symbol, FunctionFact):
+        returns = symbol.returns
+        if returns is not None and returns.kind == "name" and returns.qualified:
+            return instance if is_http_exception_class(returns.qualified, where, view) else None
+    if exception.kind == "name" and isinstance(symbol, AssignmentFact) and symbol.value is not None:
+        made = symbol.value  # `GONE = HTTPException(410)` at module level
+        if made.kind == "call" and made.qualified and is_http_exception_class(made.qualified, where, view):
+            return instance
     return None
+
+
+def is_http_exception_class(qualified: str, facts: FileFacts, view: FileView) -> bool:
+    """fastapi's or starlette's `HTTPException`, or a project class derived from it."""
+    if view.symbols.canonical_name(qualified, facts) in HTTP_EXCEPTIONS:
+        return True
+    found = view.symbols.resolve_class(qualified, facts)
+    return found is not None and view.symbols.inherits_from(*found, HTTP_EXCEPTIONS)
 
 
 class HttpImportOutsideEndpoint(FileRule):

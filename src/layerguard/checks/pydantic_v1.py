@@ -84,6 +84,9 @@ V1_VALIDATORS = {
 }
 
 
+TYPING_PREFIXES = ("typing.", "typing_extensions.")
+
+
 def is_pydantic_model(cls: ClassFact, facts: FileFacts, view: FileView) -> bool:
     return view.symbols.inherits_from(cls, facts, PYDANTIC_BASES)
 
@@ -210,37 +213,43 @@ class PydanticV1Api(FileRule):
                     yield self.finding(facts, decorator.span, message)
 
     def _v1_method(self, call: CallFact, facts: FileFacts, view: FileView) -> tuple[str, Fix | None] | None:
+        receiver = receiver_class(call, facts, view)
+        model = receiver if receiver is not None and is_pydantic_model(*receiver, view) else None
         # v1's `.dict()` takes keywords only: `x.dict(y)` is some other object's method.
         if call.method == "dict" and call.callee != "dict" and not call.call.args:
-            model = self._pydantic_receiver(call, facts, view)
+            if receiver is not None and model is None and defines_own(receiver, "dict", view):
+                return None  # a project class's own `dict()` (an ORM base's helper): not pydantic
             return "`.dict()` is Pydantic v1: use `.model_dump()`", v2_rewrite(call, model, view)
-        if call.method in V1_CLASS_METHODS:
-            model = self._pydantic_receiver(call, facts, view)
-            if model is not None:
-                message = f"`.{call.method}()` is Pydantic v1: use `.{V1_CLASS_METHODS[call.method]}()`"
-                return message, v2_rewrite(call, model, view)
+        if call.method in V1_CLASS_METHODS and model is not None:
+            message = f"`.{call.method}()` is Pydantic v1: use `.{V1_CLASS_METHODS[call.method]}()`"
+            return message, v2_rewrite(call, model, view)
         return None
 
-    def _pydantic_receiver(
-        self, call: CallFact, facts: FileFacts, view: FileView
-    ) -> tuple[ClassFact, FileFacts] | None:
-        """The pydantic model class the receiver is, or is an instance of by its declared type."""
-        receiver = call.callee.rpartition(".")[0]
-        if not receiver:
-            return None
-        if receiver in ("self", "cls") and call.function is not None:
-            enclosing = enclosing_class(facts, call.function)
-            if enclosing is not None:
-                return (enclosing, facts) if is_pydantic_model(enclosing, facts, view) else None
-        # The receiver as the imports resolve it (`schemas.User` -> `app.schemas.User`).
-        candidates = [(call.call.qualified or call.callee).rpartition(".")[0]]
-        if call.receiver_type is not None and call.receiver_type.qualified:
-            candidates.append(call.receiver_type.qualified)
-        for candidate in candidates:
-            found = view.symbols.resolve_class(candidate, facts)
-            if found is not None and is_pydantic_model(found[0], found[1], view):
-                return found
+
+def receiver_class(call: CallFact, facts: FileFacts, view: FileView) -> tuple[ClassFact, FileFacts] | None:
+    """The project class the receiver is, or is an instance of by its declared type (`self`, a
+    typed parameter or attribute, `Optional[X]` and `X | None` included)."""
+    receiver = call.callee.rpartition(".")[0]
+    if not receiver:
         return None
+    if receiver in ("self", "cls") and call.function is not None:
+        enclosing = enclosing_class(facts, call.function)
+        if enclosing is not None:
+            return enclosing, facts
+    # The receiver as the imports resolve it (`schemas.User` -> `app.schemas.User`).
+    candidates = [(call.call.qualified or call.callee).rpartition(".")[0]]
+    declared = call.receiver_type
+    if declared is not None and declared.qualified:
+        candidates.append(declared.qualified)
+    if declared is not None and declared.kind in ("subscript", "binop"):
+        # `Optional[PortsLock]`, `PortsLock | None`: the one class named besides None.
+        named = [n for n in declared.names if n != "None" and not n.startswith(TYPING_PREFIXES)]
+        if len(named) == 1:
+            candidates.append(named[0])
+    resolved = [found for c in candidates if (found := view.symbols.resolve_class(c, facts)) is not None]
+    return next((found for found in resolved if is_pydantic_model(*found, view)), None) or next(
+        iter(resolved), None
+    )
 
 
 def v2_rewrite(call: CallFact, model: tuple[ClassFact, FileFacts] | None, view: FileView) -> Fix | None:

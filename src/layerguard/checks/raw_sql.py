@@ -24,6 +24,10 @@ TEXT_CONSTRUCTORS = frozenset(
 )
 BUILT_KINDS = frozenset({"fstring", "concat", "percent", "format"})
 WORD = r"[\w.\"`\[\]{}]+"  # an identifier, maybe quoted, dotted, or interpolated (`{}`)
+PRIVILEGES = (
+    r"(?:all(?:\s+privileges)?|select|insert|update|delete|truncate|references|trigger|create|connect"
+    r"|temp(?:orary)?|execute|usage)(?:\s*\([^)]*\))?"
+)
 # One statement shape per alternative. The leading keyword is matched in one case (all upper or
 # all lower): "Select an option from the list" is prose, `SELECT a FROM t` and `select a from t`
 # are SQL.
@@ -32,16 +36,25 @@ STATEMENT_SHAPES = (
     r"select\s+(?:\d|\*|[\w.]+\s*\()",  # SELECT 1, SELECT *, SELECT now()
     r"insert\s+(?:or\s+\w+\s+|ignore\s+)?into\s",
     r"replace\s+into\s",
-    rf"update\s+(?:only\s+)?{WORD}\s+set\s",
+    # `UPDATE t SET`, `UPDATE t AS a SET`, `UPDATE t a SET` (a table alias)
+    rf"update\s+(?:only\s+)?{WORD}(?:\s+(?:as\s+)?\w+)?\s+set\s",
     r"delete\s+from\s",
     rf"with\s+(?:recursive\s+)?{WORD}\s*(?:\([^)]*\)\s*)?as\s+(?:not\s+)?(?:materialized\s+)?\(",
     r"create\s+(?:or\s+replace\s+)?(?:(?:unique|temp|temporary|materialized|virtual)\s+)*"
-    r"(?:table|index|view|sequence|trigger|function|procedure|schema|database|extension|type)\b",
+    r"(?:table|index|view|sequence|trigger|function|procedure|schema|database|extension|type|policy)\b",
+    rf"(?:create|drop)\s+(?:role|user)\s+(?:if\s+(?:not\s+)?exists\s+)?{WORD}",
     r"alter\s+(?:table|index|view|sequence|schema|database|type|extension|role|user)\s",
     r"drop\s+(?:materialized\s+)?(?:table|index|view|sequence|trigger|function|procedure|schema|database"
-    r"|extension|type)\b",
+    r"|extension|type|policy)\b",
     r"truncate\s+(?:table\s+)?\S",
     r"merge\s+into\s",
+    # Session settings: `SET search_path TO app`, `SET LOCAL lock_timeout = '5s'`, `SET ROLE x`.
+    rf"set\s+(?:local\s+|session\s+)?(?:{WORD}\s*(?:=|\bto\b)|(?:transaction|names|constraints|role|time\s+zone)\s)",
+    # `GRANT SELECT, INSERT ON t TO r`, `REVOKE ALL ON t FROM r`, and a role: `GRANT r TO u;`
+    rf"(?:grant|revoke)\s+(?:grant\s+option\s+for\s+)?{PRIVILEGES}(?:\s*,\s*{PRIVILEGES})*\s+on\s",
+    rf"grant\s+{WORD}\s+to\s+{WORD}\s*(?:;|$|with\s)",
+    rf"revoke\s+{WORD}\s+from\s+{WORD}\s*(?:;|$)",
+    r"do\s+(?:language\s+\w+\s+)?(?:\$\w*\$|')",  # DO $$ ... $$: an anonymous PL/pgSQL block
 )
 STATEMENT_RE = re.compile("|".join(f"(?:{shape})" for shape in STATEMENT_SHAPES), re.I | re.S)
 # Whitespace, `-- line` and `/* block */` comments before the statement.
@@ -70,8 +83,8 @@ class SqlArgument:
 
 def sql_arguments(facts: FileFacts) -> Iterator[SqlArgument]:
     """Each SQL-shaped string (constant or built) given as the SQL of a SQL entry point."""
-    if imports_alembic(facts):
-        return  # migration scripts: raw SQL is how alembic migrations are written
+    if is_migration_script(facts):
+        return  # raw SQL is how alembic migrations are written
     seen: set[tuple[int, int]] = set()
     for call in facts.calls:
         argument = sql_argument(call)
@@ -111,8 +124,21 @@ def sql_text(expression: ExprFact) -> str | None:
     return None
 
 
-def imports_alembic(facts: FileFacts) -> bool:
-    return any(i.module == "alembic" or i.module.startswith("alembic.") for i in facts.imports if not i.level)
+def is_migration_script(facts: FileFacts) -> bool:
+    """An alembic revision module (module-level `revision` with `down_revision` or `def upgrade()`)
+    or alembic's `env.py` (it imports `alembic.context`). A service that merely imports alembic,
+    to run migrations, is checked like any other module."""
+    if facts.path.name == "env.py" and any(
+        not i.level and (i.module, i.name) in (("alembic", "context"), ("alembic.context", None))
+        for i in facts.imports
+    ):
+        return True
+    assigned = {assignment.name for assignment in facts.assignments}
+    if "revision" not in assigned:
+        return False
+    return "down_revision" in assigned or any(
+        f.name == "upgrade" and f.class_name is None and not f.nested for f in facts.functions
+    )
 
 
 def describe_call(call: CallFact) -> str:

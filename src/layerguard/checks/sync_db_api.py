@@ -44,29 +44,52 @@ ASYNC_DRIVER_FOR = {
 }
 
 
+# Calls that run a function off the event loop: `asyncio.to_thread(f)`, `loop.run_in_executor(pool,
+# f)`, `run_in_threadpool(f)` (starlette, fastapi), `anyio.to_thread.run_sync(f)`, and
+# `AsyncSession.run_sync(f)`, SQLAlchemy's own bridge that hands `f` a sync Session.
+THREAD_RUNNERS = frozenset({"to_thread", "run_in_executor", "run_in_threadpool", "run_sync"})
+# `@app.command()` (typer), `@click.command()`, `@cli.command()`: command-line code.
+CLI_DECORATORS = frozenset({"command"})
+
+
 class SyncDbApi(FileRule):
     meta = RuleMeta(
         code="LG303",
         name="sync-db-api",
         severity=Severity.ERROR,
         summary="The sync database API: `create_engine`, sync `Session`, sync drivers or URLs",
-        calls=SYNC_API_METHODS,
+        calls=SYNC_API_METHODS | THREAD_RUNNERS,
         call_modules=SYNC_DRIVERS,
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
-        yield from self._imports(facts, _async_sessionmakers_only(facts, view))
-        for call in facts.calls:
-            message = sync_call_message(call, facts, view)
-            if message is not None:
-                yield self.finding(facts, call.call.span, message)
+        if facts.is_script:
+            return  # `python -m app.initial_data`: never on the server's event loop
+        off_loop = off_loop_functions(facts)
+        sync_calls = [
+            (call, message)
+            for call in facts.calls
+            if (message := sync_call_message(call, facts, view)) is not None
+        ]
+        on_loop = [(call, message) for call, message in sync_calls if call.function not in off_loop]
+        # A module using the sync API only off the loop imports it for that use alone.
+        api_off_loop_only = bool(sync_calls) and not on_loop
+        yield from self._imports(facts, _async_sessionmakers_only(facts, view), off_loop, api_off_loop_only)
+        for call, message in on_loop:
+            yield self.finding(facts, call.call.span, message)
         for dsn in facts.dsn_strings:
             message = sync_dsn_message(dsn)
             if message is not None:
                 yield self.finding(facts, dsn.span, message)
 
-    def _imports(self, facts: FileFacts, async_sessionmakers_only: bool) -> Iterator[Finding]:
-        connected = connecting_drivers(facts)
+    def _imports(
+        self,
+        facts: FileFacts,
+        async_sessionmakers_only: bool,
+        off_loop: frozenset[int],
+        api_off_loop_only: bool,
+    ) -> Iterator[Finding]:
+        connected = connecting_drivers(facts, off_loop)
         drivers_seen: set[tuple[int, int]] = set()
         for fact in facts.imports:
             if fact.type_checking or fact.level:
@@ -75,6 +98,8 @@ class SyncDbApi(FileRule):
             if name in SYNC_SESSIONMAKERS and async_sessionmakers_only:
                 continue  # only ever called as `sessionmaker(..., class_=AsyncSession)`
             if name in SYNC_API:
+                if api_off_loop_only:
+                    continue
                 yield self.finding(facts, fact.span, f"`{name}` is the sync API: {_ASYNC_API[name]}")
             elif fact.module.split(".", 1)[0] in connected:
                 statement = (fact.statement.line, fact.statement.column)
@@ -93,16 +118,48 @@ _ASYNC_API = {
 def _async_sessionmakers_only(facts: FileFacts, view: FileView) -> bool:
     """The module calls `sessionmaker`, and always with `class_=AsyncSession`."""
     kinds = [
-        sessionmaker_kind(call.call, facts, view) for call in facts.calls if call.method == "sessionmaker"
+        sessionmaker_kind(call.call, facts, view)
+        for call in facts.calls
+        if call.method == "sessionmaker" or (call.call.qualified or "").rpartition(".")[2] == "sessionmaker"
     ]
     return bool(kinds) and all(kind is SessionKind.ASYNC for kind in kinds)
 
 
-def connecting_drivers(facts: FileFacts) -> frozenset[str]:
+def off_loop_functions(facts: FileFacts) -> frozenset[int]:
+    """The functions of this module that never run on the event loop, with those nested in them:
+    command-line commands, and the functions it hands to a worker thread (by name, or through
+    `functools.partial`)."""
+    handed: set[str] = set()
+    for call in facts.calls:
+        runner = (call.call.qualified or call.method).rpartition(".")[2]
+        position = 1 if runner == "run_in_executor" else 0
+        if runner not in THREAD_RUNNERS or len(call.call.args) <= position:
+            continue
+        target = call.call.args[position]
+        if target.kind == "call" and (target.qualified or "").rpartition(".")[2] == "partial" and target.args:
+            target = target.args[0]
+        if target.kind == "name":
+            handed.add(target.text.rpartition(".")[2])  # `self._search_sync` -> `_search_sync`
+    roots = [
+        function.qualname
+        for function in facts.functions
+        if function.name in handed
+        or any((d.qualified or "").rpartition(".")[2] in CLI_DECORATORS for d in function.decorators)
+    ]
+    return frozenset(
+        index
+        for index, function in enumerate(facts.functions)
+        if any(function.qualname == root or function.qualname.startswith(root + ".") for root in roots)
+    )
+
+
+def connecting_drivers(facts: FileFacts, off_loop: frozenset[int] = frozenset()) -> frozenset[str]:
     """The sync drivers this module opens connections with (`sqlite3.connect(...)`,
-    `psycopg2.pool.SimpleConnectionPool(...)`)."""
+    `psycopg2.pool.SimpleConnectionPool(...)`), outside the functions in `off_loop`."""
     found: set[str] = set()
     for call in facts.calls:
+        if call.function in off_loop:
+            continue
         qualified = call.call.qualified or ""
         driver, _, rest = qualified.partition(".")
         if driver in SYNC_DRIVERS and (
@@ -123,8 +180,8 @@ def _driver_message(fact: ImportFact) -> str:
 def sync_call_message(call: CallFact, facts: FileFacts, view: FileView) -> str | None:
     """Why a call builds the sync stack, or None: `create_engine(...)`, `Session(...)`,
     `sessionmaker(...)` without `class_=AsyncSession`."""
-    if call.method not in SYNC_API_METHODS or not call.call.qualified:
-        return None
+    if not call.call.qualified or call.call.qualified.rpartition(".")[2] not in SYNC_API_METHODS:
+        return None  # by the imported name: `from sqlalchemy import create_engine as ce` too
     name = view.symbols.canonical_name(call.call.qualified, facts)
     if name in SYNC_SESSIONMAKERS and sessionmaker_kind(call.call, facts, view) is SessionKind.ASYNC:
         return None
@@ -149,6 +206,10 @@ def sync_dsn_message(dsn: StringFact) -> str | None:
         return None
     driver = match["driver"]
     if driver in ASYNC_DRIVERS or not _names_a_database(match["dialect"], match["rest"]):
+        return None
+    if driver is None and "{}" in dsn.value:
+        # A template (`f"postgresql://{user}@{host}"`) naming no driver: apps build such URLs
+        # and then set the async driver on them (phoenix: `url.set(drivername="postgresql+asyncpg")`).
         return None
     scheme = f"{match['dialect']}+{driver}" if driver else match["dialect"]
     suggestion = ASYNC_DRIVER_FOR.get(match["dialect"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layerguard.facts.complexity import function_complexity
-from layerguard.facts.summarize import ImportNames, Summarizer, dotted_name
+from layerguard.facts.summarize import ImportNames, Summarizer, dotted_name, string_template
 from layerguard.model import (
     DSN_RE,
     AssignmentFact,
@@ -428,6 +428,17 @@ class FactExtractor(ast.NodeVisitor):
         if isinstance(node.target, ast.Name):
             self._bind(node.target.id, node.value, node.annotation, node.target)
 
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.generic_visit(node)
+        if not (isinstance(node.target, ast.Name) and isinstance(node.op, ast.Add)):
+            return
+        # `sql += f" WHERE {x}"`: the name now holds the text built so far, so the SQL rules see
+        # what reaches `execute(text(sql))`, not the first constant assigned.
+        values = self.frames[-1].values
+        previous = values.get(node.target.id)
+        if previous is not None:
+            values[node.target.id] = _appended(previous, node.value)
+
     def _bind(self, name: str, value: ast.expr | None, annotation: ast.expr | None, target: ast.expr) -> None:
         frame = self.frames[-1]
         if value is not None:
@@ -533,6 +544,16 @@ class FactExtractor(ast.NodeVisitor):
         elif "://" in node.value and DSN_RE.match(node.value):
             self.dsn_strings.append(StringFact(node.value, self.lines.span(node)))
 
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        # `f"postgresql+psycopg2://{user}@{host}/db"`: a database URL by its literal parts, which
+        # alone (`"postgresql+psycopg2://"`) would be a bare scheme.
+        template = string_template(node)
+        if "://" in template and DSN_RE.match(template):
+            self.dsn_strings.append(StringFact(template, self.lines.span(node)))
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                self.visit(value)
+
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
             self.awaited.add(id(node.value))
@@ -583,6 +604,7 @@ class FactExtractor(ast.NodeVisitor):
         if (
             wanted is not None
             and method not in wanted.names
+            and qualified.rpartition(".")[2] not in wanted.names  # `from m import f as g`; `g()`
             and qualified.partition(".")[0] not in wanted.modules
         ):
             return
@@ -724,6 +746,7 @@ class FactExtractor(ast.NodeVisitor):
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),
             statement_ranges=tuple(sorted(self.statement_ranges)),
+            is_script=any(_is_main_guard(stmt) for stmt in self.tree.body),
         )
 
     def _module_value_names(self) -> tuple[str, ...]:
@@ -766,6 +789,19 @@ class _StringAnnotationPositions(ast.NodeVisitor):
             if node.end_col_offset is not None:  # type: ignore[attr-defined]
                 node.end_col_offset += self.offset  # type: ignore[attr-defined]
         super().generic_visit(node)
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`, either way round."""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    test = stmt.test
+    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
+    )
 
 
 def _is_type_checking_test(test: ast.expr) -> bool:
@@ -896,6 +932,17 @@ def _attribute_types(node: ast.ClassDef) -> dict[str, ast.expr]:
             elif isinstance(child.value, ast.Call):
                 types[attribute] = child.value
     return types
+
+
+def _appended(previous: ast.expr, added: ast.expr) -> ast.expr:
+    """The value of `name += added` when `name` held `previous`: one constant for two constants,
+    else `previous + added`, placed where the runtime part is (the added part, unless only the
+    earlier text was built)."""
+    if _is_string(previous) and _is_string(added):
+        joined = ast.Constant(previous.value + added.value)  # type: ignore[attr-defined]
+        return ast.copy_location(joined, previous)
+    built = ast.BinOp(left=previous, op=ast.Add(), right=added)
+    return ast.copy_location(built, previous if _is_string(added) else added)
 
 
 def _is_self_attribute(node: ast.expr) -> bool:

@@ -175,10 +175,22 @@ def test_sql_calls_and_their_receivers(tmp_path: Path) -> None:
             "app/migrations_like/versions/0001.py": """\
                 from alembic import op
 
+                revision = "0001"
+                down_revision = None
+
 
                 def upgrade() -> None:
                     op.execute("UPDATE users SET active = true")
                     op.execute(f"DROP TABLE {'old'}")
+                """,
+            "app/migrations_like/env.py": """\
+                from alembic import context
+                from sqlalchemy import text
+
+
+                def run(connection: object) -> None:
+                    connection.execute(text("SET search_path TO app"))
+                    context.run_migrations()
                 """,
         },
     )
@@ -190,6 +202,59 @@ def test_sql_calls_and_their_receivers(tmp_path: Path) -> None:
         ("app/repositories/sql.py", 12, 13),  # once, though two calls execute it
     ]
     assert findings(root, "LG502") == [("app/repositories/sql.py", 15, 30)]
+
+
+def test_a_module_importing_alembic_is_checked_unless_it_is_a_migration(tmp_path: Path) -> None:
+    """Only revision modules (and alembic's `env.py`) are exempt: a service that runs migrations
+    and also runs raw SQL is reported (issue 15)."""
+    root = project(
+        tmp_path,
+        {
+            "app/services/maintenance.py": """\
+                from alembic import command
+                from sqlalchemy import text
+
+
+                def migrate(config: object, conn: object) -> None:
+                    command.upgrade(config, "head")
+                    conn.execute(text("DELETE FROM sessions"))
+                """,
+            "app/versions/0002_add.py": """\
+                from alembic import op
+
+                revision: str = "0002"
+
+
+                def upgrade() -> None:
+                    op.execute("DELETE FROM sessions")
+                """,
+        },
+    )
+    assert findings(root, "LG501") == [("app/services/maintenance.py", 7, 23)]
+
+
+def test_sql_built_with_augmented_assignment_is_lg502(tmp_path: Path) -> None:
+    """`sql += f"..."` makes the text built at runtime: LG502 at the f-string, not LG501 at the
+    first constant; two constants joined stay one constant (LG501)."""
+    root = project(
+        tmp_path,
+        {
+            "app/repositories/sql.py": """\
+                from sqlalchemy import text
+
+
+                def run(conn: object, where: str) -> None:
+                    sql = "SELECT * FROM users"
+                    sql += f" WHERE {where}"
+                    conn.execute(text(sql))
+                    fixed = "SELECT * FROM users"
+                    fixed += " WHERE active"
+                    conn.execute(text(fixed))
+                """,
+        },
+    )
+    assert findings(root, "LG502") == [("app/repositories/sql.py", 6, 12)]
+    assert findings(root, "LG501") == [("app/repositories/sql.py", 8, 13)]
 
 
 def test_only_the_last_local_assignment_is_followed(tmp_path: Path) -> None:

@@ -131,3 +131,29 @@ def test_handlers_in_custom_layers_are_left_to_the_graph_rules(tmp_path: Path) -
     source = HEADER + '\n\n@router.get("/")\nasync def read_users(db: Session) -> None: ...\n'
     files = {"app/db/session.py": DB, "app/web/users.py": source}
     assert lint(tmp_path, files, ["LG104"], settings) == []
+
+
+def test_a_class_based_view_session_attribute_is_reported_once(tmp_path: Path) -> None:
+    """Issue 15: `@cbv(router)` views declare dependencies as class attributes, read by every
+    route method as `self.session`. Reported at the attribute, once however many routes; not in
+    a class with no route method, not for other attributes."""
+    source = HEADER + (
+        "from fastapi_utils.cbv import cbv\n\n\n"
+        "@cbv(router)\n"
+        "class UsersView:\n"
+        "    session: AS = Depends(get_db)\n"
+        "    db = Depends(get_db)\n"
+        "    user: str = Depends(get_current_user)\n\n"
+        '    @router.get("/")\n'
+        "    async def list_users(self) -> list[int]: ...\n\n"
+        '    @router.get("/{user_id}")\n'
+        "    async def read_user(self, user_id: int) -> int: ...\n\n\n"
+        "class Helper:\n"
+        "    session: AS = Depends(get_db)\n"
+    )
+    files = {"app/db/session.py": DB, ENDPOINT: source}
+    assert lint(tmp_path, files, ["LG104"]) == [(ENDPOINT, 18, 5, "LG104")]
+    [finding] = check([tmp_path], select=["LG104"], cache=False).findings
+    assert finding.message.startswith(
+        "Class-based view `UsersView` takes a database session (`session`: typed `AS`"
+    )

@@ -124,3 +124,55 @@ def test_allow_fastapi_imports_replaces_the_default(tmp_path: Path) -> None:
     files = {"app/models/Order.py": "from fastapi import Depends, Query, status\n"}
     settings = 'allow-fastapi-imports = ["Query", "status"]\n'
     assert lint(tmp_path, files, ["LG202"], settings) == [("app/models/Order.py", 1, 21, "LG202")]
+
+
+def test_an_http_exception_raised_through_a_variable_a_constant_or_a_helper(tmp_path: Path) -> None:
+    """Issue 15: the instance raised may be made elsewhere — a local variable, a module constant,
+    a helper annotated to return one. Not: a caught one re-raised, a helper returning something
+    else, a domain exception in a variable."""
+    files = {
+        "app/core/errors.py": """\
+            from fastapi import HTTPException
+
+            GONE = HTTPException(status_code=410)
+            LIMIT = 10
+
+            def conflict(detail: str) -> HTTPException:
+                return HTTPException(status_code=409, detail=detail)
+
+            def domain(detail: str) -> ValueError:
+                return ValueError(detail)
+            """,
+        "app/services/OrderService.py": """\
+            from fastapi import HTTPException
+
+            from app.core import errors
+            from app.core.errors import GONE, LIMIT, conflict, domain
+
+            async def place(order_id: int) -> None:
+                if order_id == 1:
+                    error = HTTPException(status_code=400)
+                    raise error
+                if order_id == 2:
+                    raise conflict("taken") from None
+                if order_id == 3:
+                    raise GONE
+                if order_id == 4:
+                    raise errors.conflict("taken")
+                if order_id == 5:
+                    raise domain("no")
+                if order_id == 6:
+                    failure = ValueError(LIMIT)
+                    raise failure
+                try:
+                    pass
+                except HTTPException as caught:
+                    raise caught
+            """,
+    }
+    assert lint(tmp_path, files, ["LG201"]) == [
+        ("app/services/OrderService.py", 9, 9, "LG201"),
+        ("app/services/OrderService.py", 11, 9, "LG201"),
+        ("app/services/OrderService.py", 13, 9, "LG201"),
+        ("app/services/OrderService.py", 15, 9, "LG201"),
+    ]

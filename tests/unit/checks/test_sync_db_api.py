@@ -132,3 +132,108 @@ def test_annotations_are_not_findings() -> None:
             """,
     }
     assert_findings_match(findings_of(files, select=CODES), files)
+
+
+def test_calls_through_an_import_alias_and_f_string_urls() -> None:
+    """Issue 15: `create_engine` under an import alias, and an f-string URL read by its literal
+    parts — reported when it names a sync driver, not when it is a driverless template."""
+    files = {
+        "app/db.py": """\
+            from sqlalchemy import create_engine as make_engine  # error: [LG303]
+            from sqlalchemy.orm import sessionmaker as maker  # error: [LG303]
+
+            def build(user: str, host: str, driver: str) -> None:
+                engine = make_engine(f"postgresql+psycopg2://{user}@{host}/app")  # error: [LG303, LG303]
+                maker(engine)  # error: [LG303]
+                template = f"postgresql://{user}@{host}/app"
+                chosen = f"postgresql+{driver}://{user}@{host}/app"
+                fast = f"postgresql+asyncpg://{user}@{host}/app"
+                local = f"sqlite+pysqlite:///{host}/app.db"  # error: [LG303]
+            """,
+    }
+    assert_findings_match(findings_of(files, select=CODES), files)
+
+
+def test_code_that_never_runs_on_the_event_loop_is_left_alone() -> None:
+    """Issue 15: functions handed to a thread (by name, as a method, through `partial`), SQLAlchemy's
+    `run_sync` bridge, CLI commands and their nested functions; the imports they alone use."""
+    files = {
+        "app/reports.py": """\
+            import asyncio
+            import functools
+            import sqlite3
+
+            import typer
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import Session
+
+            cli = typer.Typer()
+
+            def _count(url: str) -> int:
+                def inner() -> object:
+                    return create_engine(url)
+                inner()
+                return 0
+
+            def _vacuum(path: str, full: bool) -> None:
+                sqlite3.connect(path).close()
+
+            class Store:
+                def _search(self, url: str) -> None:
+                    Session(create_engine(url))
+
+                async def search(self, url: str) -> None:
+                    await asyncio.to_thread(self._search, url)
+
+            def _with_sync(session: Session) -> None:
+                Session(session.bind)
+
+            async def run(url: str, session: object) -> int:
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(None, functools.partial(_vacuum, url, True))
+                await session.run_sync(_with_sync)
+                return await asyncio.to_thread(_count, url)
+
+            @cli.command()
+            def dump(url: str) -> None:
+                create_engine(url)
+            """,
+        "app/mixed.py": """\
+            import asyncio
+
+            from sqlalchemy import create_engine  # error: [LG303]
+
+            def _off(url: str) -> None:
+                create_engine(url)
+
+            async def on(url: str) -> None:
+                create_engine(url)  # error: [LG303]
+                await asyncio.to_thread(_off, url)
+            """,
+        "app/driver.py": """\
+            import asyncio
+            import sqlite3  # error: [LG303]
+
+            from sqlalchemy import create_engine
+
+            def _off(url: str) -> None:
+                create_engine(url)
+
+            async def on(path: str) -> None:
+                sqlite3.connect(path)
+                await asyncio.to_thread(_off, path)
+            """,
+        "app/initial_data.py": """\
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import Session
+
+            engine = create_engine("postgresql://app@db/app")
+
+            def init() -> None:
+                Session(engine).commit()
+
+            if __name__ == "__main__":
+                init()
+            """,
+    }
+    assert_findings_match(findings_of(files, select=CODES), files)
