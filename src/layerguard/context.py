@@ -13,13 +13,15 @@ from pathlib import Path
 
 from layerguard.globs import module_glob_matches
 from layerguard.graph import ImportEdge, absolute_module, resolve_imports
-from layerguard.model import Config, ExprFact, FileFacts, FunctionFact
+from layerguard.model import AssignmentFact, Config, ExprFact, FileFacts, FunctionFact
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
     NEUTRAL_KINDS,
     ORM_BASE,
     PYDANTIC,
     TABLE,
+    TYPE_ALIAS,
+    alias_targets,
     is_orm_definition,
     symbol_kind,
 )
@@ -216,6 +218,7 @@ class ProjectLayerMap(LayerMap):
     def imported_name(self, module: str, name: str) -> ImportedName:
         key = (module, name)
         if key not in self._imported:
+            self._imported[key] = ImportedName(None)  # what an alias of itself brings in: nothing
             self._imported[key] = self._imported_name(module, name)
         return self._imported[key]
 
@@ -234,6 +237,13 @@ class ProjectLayerMap(LayerMap):
             return ImportedName(module_layer)
         symbol, where = found
         kind = symbol_kind(symbol, where, self.symbols)
+        if kind == TYPE_ALIAS and isinstance(symbol, AssignmentFact) and symbol.value is not None:
+            # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
+            # what it stands for; an alias of nothing layered (`UserId = Annotated[int, ...]`)
+            # is neutral.
+            aliased = self._aliased_layer(symbol.value, where)
+            if aliased is not None:
+                return ImportedName(aliased, kind, symbol, where.module)
         if kind in self.config.neutral_kinds:
             return ImportedName(None, kind, symbol, where.module)
         defined_in = self.layer_of(where.module)
@@ -254,6 +264,17 @@ class ProjectLayerMap(LayerMap):
         else:
             layer = defined_in if module_layer is not None else None
         return ImportedName(layer, kind, symbol, where.module)
+
+    def _aliased_layer(self, value: ExprFact, where: FileFacts) -> str | None:
+        """The layer of the first name a type alias stands for that brings one in."""
+        for target in alias_targets(value):
+            found = self.symbols.resolve(target, where)
+            if found is None or isinstance(found[0], FunctionFact):
+                continue
+            layer = self.imported_name(found[1].module, found[0].name).layer
+            if layer is not None:
+                return layer
+        return None
 
 
 def _module_definitions(facts: FileFacts) -> Iterator[Symbol]:

@@ -38,9 +38,11 @@ class Bridge:
 def carries_chain(edge: ImportEdge) -> bool:
     """Whether an import runs when its importer is imported, so that whoever imports the
     importer reaches the imported module: one inside a function body runs only when the function
-    is called (how a team breaks such a dependency on purpose), one under `if TYPE_CHECKING:`
-    never runs. Both still count as direct imports for LG101/LG102."""
-    return not (edge.fact.deferred or edge.fact.type_checking)
+    is called (how a team breaks such a dependency on purpose); it still counts as a direct
+    import for LG101/LG102. Type-only imports (`if TYPE_CHECKING:`, names used only in
+    annotations) are left out before, by `counted_edges`, unless `type-checking-imports =
+    "count"` asks for them."""
+    return not edge.fact.deferred
 
 
 def bridges(project: ProjectView) -> Iterator[Bridge]:

@@ -7,7 +7,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from layerguard.facts.complexity import function_complexity
@@ -34,6 +34,7 @@ from layerguard.model import (
 
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 PEP604_NAMES = frozenset({"Optional", "Union"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 
 # flake8's noqa syntax: a bare noqa comment, or one with codes (`noqa: LG101,LG102`), any case.
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
@@ -90,6 +91,10 @@ class _Context:
     # True where Python never evaluates the code: string annotations, TYPE_CHECKING blocks,
     # annotations under `from __future__ import annotations`, local variable annotations.
     typing_only: bool = False
+    # True where a name is used as a type only: annotations, TYPE_CHECKING blocks, the type
+    # argument of `Annotated[...]` and `cast(...)` -- not `Annotated`'s metadata (`Depends(f)`
+    # runs). What makes an import annotation-only (`ImportFact.annotation_only`).
+    type_use: bool = False
 
 
 @dataclass
@@ -149,6 +154,9 @@ class FactExtractor(ast.NodeVisitor):
         self.assignments: list[AssignmentFact] = []
         self.dsn_strings: list[StringFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
+        # The first segment of every dotted name used as a type only, and of every other use.
+        self.type_heads: set[str] = set()
+        self.runtime_heads: set[str] = set()
         self.statement_ranges: list[tuple[int, int]] = []
 
     # --- helpers for the summarizer ---------------------------------------------------
@@ -264,7 +272,7 @@ class FactExtractor(ast.NodeVisitor):
             return
         self.visit(node.test)
         outer = self.context
-        self.context = _Context(True, outer.function_depth, outer.in_annotation, True)
+        self.context = _Context(True, outer.function_depth, outer.in_annotation, True, type_use=True)
         for stmt in node.body:
             self.visit(stmt)
         self.context = outer
@@ -518,10 +526,20 @@ class FactExtractor(ast.NodeVisitor):
     def _visit_annotation(self, node: ast.expr, *, runtime: bool) -> None:
         outer = self.context
         self.context = _Context(
-            outer.type_checking, outer.function_depth, True, outer.typing_only or not runtime
+            outer.type_checking, outer.function_depth, True, outer.typing_only or not runtime, type_use=True
         )
         self.visit(node)
         self.context = outer
+
+    def _visit_with_type_use(self, node: ast.expr, type_use: bool) -> None:
+        outer = self.context
+        self.context = replace(outer, type_use=type_use)
+        self.visit(node)
+        self.context = outer
+
+    def _record_use(self, dotted: str) -> None:
+        head = dotted.partition(".")[0]
+        (self.type_heads if self.context.type_use else self.runtime_heads).add(head)
 
     # --- expressions ------------------------------------------------------------------
 
@@ -539,26 +557,33 @@ class FactExtractor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load) and not self.context.in_annotation:
-            self.value_names.add(node.id)
+        if isinstance(node.ctx, ast.Load):
+            self._record_use(node.id)
+            if not self.context.in_annotation:
+                self.value_names.add(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         dotted = dotted_name(node)
         if dotted is None:
             self.generic_visit(node)
-        elif isinstance(node.ctx, ast.Load) and not self.context.in_annotation:
-            self.value_names.add(dotted)
+        elif isinstance(node.ctx, ast.Load):
+            self._record_use(dotted)
+            if not self.context.in_annotation:
+                self.value_names.add(dotted)
 
     def visit_Call(self, node: ast.Call) -> None:
         self._record_call(node)
-        if dotted_name(node.func) is None:
+        callee = dotted_name(node.func)
+        if callee is None:
             # A name that is only called, or whose method is called (`router.get(...)`), is not
             # used as a value: `value_names` leaves it out.
             self.visit(node.func)
+        else:
+            self._record_use(callee)
         # `cast("Optional[int]", x)`: the first argument is a type, possibly quoted, and
         # evaluated at runtime unless quoted as a whole.
         if node.args and self._is_typing_attr(node.func, "cast"):
-            self._visit_annotation(node.args[0], runtime=True)
+            self._visit_annotation(node.args[0], runtime=True)  # a type use, like an annotation
             rest: list[ast.expr] = node.args[1:]
         else:
             rest = node.args
@@ -619,6 +644,8 @@ class FactExtractor(ast.NodeVisitor):
 
     def _visit_string_annotation(self, node: ast.Constant) -> None:
         """Parse a quoted annotation and visit it as typing-only code, positioned in the file."""
+        if self.context.type_use:
+            self.type_heads.update(_string_annotation_heads(str(node.value)))
         segment = self.lines.segment(node)
         if segment is None or "\n" in segment:
             return
@@ -636,7 +663,7 @@ class FactExtractor(ast.NodeVisitor):
         shifter = _StringAnnotationPositions(node.lineno, offset)
         shifter.visit(inner)
         outer = self.context
-        self.context = _Context(outer.type_checking, outer.function_depth, True, True)
+        self.context = _Context(outer.type_checking, outer.function_depth, True, True, outer.type_use)
         saved_lines = self.lines
         self.lines = _CodePointLines()
         self.visit(inner)
@@ -647,7 +674,18 @@ class FactExtractor(ast.NodeVisitor):
         kind = self._typing_pep604_kind(node.value)
         if kind is not None:
             self._record_typing_subscript(node, kind)
-        self.generic_visit(node)
+        value = dotted_name(node.value)
+        members = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if value is None or not members or self.names.qualify(value) not in ANNOTATED:
+            self.generic_visit(node)
+            return
+        # `Annotated[User, Depends(current_user)]`: `User` is a type wherever it stands (an
+        # alias too), the metadata runs (FastAPI calls `current_user`).
+        self.visit(node.value)
+        first, *metadata = members
+        self._visit_with_type_use(first, True)
+        for item in metadata:
+            self._visit_with_type_use(item, False)
 
     def _typing_pep604_kind(self, value: ast.expr) -> str | None:
         if isinstance(value, ast.Name):
@@ -712,7 +750,7 @@ class FactExtractor(ast.NodeVisitor):
             path=path,
             module=module,
             is_package=is_package,
-            imports=tuple(self.imports),
+            imports=self._imports_marked(),
             typing_subscripts=tuple(self.typing_subscripts),
             functions=tuple(self.functions),
             calls=tuple(self.calls),
@@ -724,6 +762,18 @@ class FactExtractor(ast.NodeVisitor):
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),
             statement_ranges=tuple(sorted(self.statement_ranges)),
+        )
+
+    def _imports_marked(self) -> tuple[ImportFact, ...]:
+        """The imports, each marked `annotation_only` when every use of the name it binds is a
+        type use. A name listed in `__all__` is a re-export: used at run time."""
+        found = next((a for a in reversed(self.assignments) if a.name == "__all__"), None)
+        elements = found.value.args if found is not None and found.value is not None else ()
+        exported = {e.value for e in elements if e.kind == "string"}
+        type_only = self.type_heads - self.runtime_heads - exported
+        return tuple(
+            replace(fact, annotation_only=True) if _bound_name(fact) in type_only else fact
+            for fact in self.imports
         )
 
     def _module_value_names(self) -> tuple[str, ...]:
@@ -766,6 +816,25 @@ class _StringAnnotationPositions(ast.NodeVisitor):
             if node.end_col_offset is not None:  # type: ignore[attr-defined]
                 node.end_col_offset += self.offset  # type: ignore[attr-defined]
         super().generic_visit(node)
+
+
+def _bound_name(fact: ImportFact) -> str | None:
+    """The local name an import binds: `import a.b` binds `a`; None for `from m import *`."""
+    if fact.name == "*":
+        return None
+    return fact.alias or fact.name or fact.module.partition(".")[0]
+
+
+def _string_annotation_heads(text: str) -> set[str]:
+    """The first segments of the names a quoted annotation uses (`"list[models.User]"`:
+    `list`, `models`); none when it does not parse."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def _is_type_checking_test(test: ast.expr) -> bool:
