@@ -46,7 +46,8 @@ def test_a_protocol_with_mapped_attributes_is_no_orm_class() -> None:
         "class HasId(Protocol):\n    id: Mapped[int]\nclass Job(Base, HasId):\n"
         "    __tablename__ = 'jobs'\n    id: Mapped[int] = mapped_column(primary_key=True)\n",
         # An ORM mixin deriving from a Protocol keeps its mapped attributes.
-        "class HasId(Protocol):\n    id: Mapped[int]\nclass Job(HasId):\n    id: Mapped[int] = mapped_column()\n",
+        "class HasId(Protocol):\n    id: Mapped[int]\n"
+        "class Job(HasId):\n    id: Mapped[int] = mapped_column()\n",
     ],
 )
 def test_a_class_below_a_protocol_stays_an_orm_class(source: str) -> None:
