@@ -147,8 +147,12 @@ def alias_targets(value: ExprFact) -> tuple[str, ...]:
 
 def is_table_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
     """A mapped table: `__tablename__`, a SQLModel class with `table=True`, or a class below a
-    declarative base (the base itself, `class Base(DeclarativeBase)`, is no table)."""
-    if any(field.name in TABLE_FIELDS for field in cls.fields):
+    declarative base (the base itself, `class Base(DeclarativeBase)`, is no table). A Protocol
+    is none, and neither is a class that only declares `__tablename__: str` without a value
+    (dstack's `PipelineItem` dataclass and `PipelineModel` Protocol describe tables)."""
+    if is_protocol_class(cls):
+        return False
+    if any(field.name in TABLE_FIELDS and field.value is not None for field in cls.fields):
         return True
     ancestors = list(symbols.ancestors(cls, facts))
     table = dict(cls.keywords).get("table")

@@ -10,7 +10,15 @@ import pytest
 
 from layerguard.facts.parse import parse_file
 from layerguard.model import ClassFact, FileFacts
-from layerguard.symbol_kinds import PROTOCOL, TABLE, alias_targets, class_kind, is_orm_class
+from layerguard.symbol_kinds import (
+    CLASS,
+    PROTOCOL,
+    TABLE,
+    alias_targets,
+    class_kind,
+    is_orm_class,
+    is_table_class,
+)
 from layerguard.symbols import Symbols
 
 HEAD = (
@@ -37,6 +45,15 @@ def test_a_protocol_with_mapped_attributes_is_no_orm_class() -> None:
     protocol = cls(facts, "Pipelined")
     assert class_kind(protocol, facts, symbols) == PROTOCOL
     assert not is_orm_class(protocol, facts, symbols)
+    assert not is_table_class(protocol, facts, symbols)
+
+
+def test_a_class_declaring_tablename_without_a_value_is_no_table() -> None:
+    """dstack's `PipelineItem` dataclass: `__tablename__: str` names a table, it maps none."""
+    facts, symbols = module("class Item:\n    __tablename__: str\nclass Row:\n    __tablename__ = 'rows'\n")
+    assert not is_table_class(cls(facts, "Item"), facts, symbols)
+    assert class_kind(cls(facts, "Item"), facts, symbols) == CLASS
+    assert class_kind(cls(facts, "Row"), facts, symbols) == TABLE
 
 
 @pytest.mark.parametrize(
