@@ -35,6 +35,10 @@ from layerguard.model import (
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 PEP604_NAMES = frozenset({"Optional", "Union"})
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+# FastAPI's dependency markers: a bare one (`Depends()`) makes FastAPI call the annotated class.
+DEPENDENCY_MARKERS = frozenset(
+    {"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security", "fastapi.params.Security"}
+)
 
 # flake8's noqa syntax: a bare noqa comment, or one with codes (`noqa: LG101,LG102`), any case.
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
@@ -360,9 +364,24 @@ class FactExtractor(ast.NodeVisitor):
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.visit(default)
+        positional = [*args.posonlyargs, *args.args]
+        with_default = positional[len(positional) - len(args.defaults) :]
+        defaults = {a.arg: d for a, d in zip(with_default, args.defaults, strict=True)}
+        defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d)
         for arg in _all_arguments(args):
             if arg.annotation is not None:
-                self._visit_annotation(arg.annotation, runtime=not self.future_annotations)
+                # `repo: UserRepository = Depends()`: FastAPI calls the annotated class itself.
+                called = self._is_bare_dependency(defaults.get(arg.arg))
+                self._visit_annotation(
+                    arg.annotation, runtime=not self.future_annotations, type_use=not called
+                )
+
+    def _is_bare_dependency(self, node: ast.expr | None) -> bool:
+        """`Depends()` (or `Security()`) with no dependency: FastAPI calls the annotated type."""
+        if not isinstance(node, ast.Call) or node.args or any(k.arg == "dependency" for k in node.keywords):
+            return False
+        callee = dotted_name(node.func)
+        return callee is not None and self.names.qualify(callee) in DEPENDENCY_MARKERS
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
@@ -523,10 +542,10 @@ class FactExtractor(ast.NodeVisitor):
         self.raises.append(RaiseFact(exception, self.frames[-1].function, self.lines.span(node)))
         self.generic_visit(node)
 
-    def _visit_annotation(self, node: ast.expr, *, runtime: bool) -> None:
+    def _visit_annotation(self, node: ast.expr, *, runtime: bool, type_use: bool = True) -> None:
         outer = self.context
         self.context = _Context(
-            outer.type_checking, outer.function_depth, True, outer.typing_only or not runtime, type_use=True
+            outer.type_checking, outer.function_depth, True, outer.typing_only or not runtime, type_use
         )
         self.visit(node)
         self.context = outer
@@ -680,10 +699,11 @@ class FactExtractor(ast.NodeVisitor):
             self.generic_visit(node)
             return
         # `Annotated[User, Depends(current_user)]`: `User` is a type wherever it stands (an
-        # alias too), the metadata runs (FastAPI calls `current_user`).
+        # alias too), the metadata runs (FastAPI calls `current_user`); with a bare `Depends()`
+        # FastAPI calls the type itself.
         self.visit(node.value)
         first, *metadata = members
-        self._visit_with_type_use(first, True)
+        self._visit_with_type_use(first, not any(self._is_bare_dependency(item) for item in metadata))
         for item in metadata:
             self._visit_with_type_use(item, False)
 

@@ -116,6 +116,9 @@ def test_a_name_used_only_as_a_type_is_no_finding_unless_counted(tmp_path: Path,
         "def is_order(x: Order) -> bool:\n    return isinstance(x, Order)\n",  # and a value too
         "@router.get('/', response_model=Order)\nasync def read() -> None: ...\n",  # a runtime argument
         "async def read(order: Annotated[int, Depends(Order)]) -> int:\n    return order\n",  # metadata runs
+        # A bare `Depends()`: FastAPI calls the annotated class itself.
+        "async def read(order: Annotated[Order, Depends()]) -> int:\n    return order.id\n",
+        "async def read(order: Order = Depends()) -> int:\n    return order.id\n",
         "class Page(Order):\n    pass\n",  # a base class
         "__all__ = ['Order']\n",  # a re-export
         "",  # never used: imported for its side effects, or re-exported
