@@ -25,7 +25,7 @@ from layerguard.symbol_kinds import (
     is_orm_definition,
     symbol_kind,
 )
-from layerguard.symbols import Symbol, Symbols
+from layerguard.symbols import MAX_HOPS, Symbol, Symbols
 
 # Decorators that make a function a route handler (`@router.get(...)`): a module with one is
 # an endpoint module, never wiring by content.
@@ -100,6 +100,7 @@ class ProjectLayerMap(LayerMap):
         self._imported: dict[tuple[str, str], ImportedName] = {}
         self._orm: dict[str, bool] = {}
         self._pydantic: dict[str, bool] = {}
+        self._alias_depth = 0  # how many type aliases `_aliased_layer` is following now
 
     def _is_wiring(self, module: str) -> bool:
         return super()._is_wiring(module) or module in self.provider_modules
@@ -217,10 +218,12 @@ class ProjectLayerMap(LayerMap):
 
     def imported_name(self, module: str, name: str) -> ImportedName:
         key = (module, name)
-        if key not in self._imported:
-            self._imported[key] = ImportedName(None)  # what an alias of itself brings in: nothing
-            self._imported[key] = self._imported_name(module, name)
-        return self._imported[key]
+        found = self._imported.get(key)
+        if found is None:
+            found = self._imported_name(module, name)
+            if not self._alias_depth:  # a name met inside an alias chain may be cut short there
+                self._imported[key] = found
+        return found
 
     def _imported_name(self, module: str, name: str) -> ImportedName:
         """What `from module import name` brings in: a neutral kind (as configured) no layer;
@@ -266,15 +269,22 @@ class ProjectLayerMap(LayerMap):
         return ImportedName(layer, kind, symbol, where.module)
 
     def _aliased_layer(self, value: ExprFact, where: FileFacts) -> str | None:
-        """The layer of the first name a type alias stands for that brings one in."""
-        for target in alias_targets(value):
-            found = self.symbols.resolve(target, where)
-            if found is None or isinstance(found[0], FunctionFact):
-                continue
-            layer = self.imported_name(found[1].module, found[0].name).layer
-            if layer is not None:
-                return layer
-        return None
+        """The layer of the first name a type alias stands for that brings one in; aliases of
+        aliases are followed `MAX_HOPS` deep, as re-exports are."""
+        if self._alias_depth >= MAX_HOPS:
+            return None
+        self._alias_depth += 1
+        try:
+            for target in alias_targets(value):
+                found = self.symbols.resolve(target, where)
+                if found is None or isinstance(found[0], FunctionFact):
+                    continue
+                layer = self.imported_name(found[1].module, found[0].name).layer
+                if layer is not None:
+                    return layer
+            return None
+        finally:
+            self._alias_depth -= 1
 
 
 def _module_definitions(facts: FileFacts) -> Iterator[Symbol]:

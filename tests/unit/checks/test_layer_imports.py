@@ -218,3 +218,29 @@ def test_a_mixed_model_module_may_use_another_model_modules_pydantic_class() -> 
     }
     found = [(f.path.as_posix(), f.line, f.code) for f in findings_of(files, select=["LG101", "LG102"])]
     assert found == [("app/models/pages.py", 2, "LG101")]  # a schema module's class stays schema
+
+
+def test_a_type_alias_brings_in_what_it_stands_for() -> None:
+    """argilla's `QuestionSettings = Annotated[Union[...], Field(...)]`, read by a table at run
+    time: an upward import of the schema layer. An alias of an alias is followed; one of nothing
+    layered, or an alias cycle, brings in nothing."""
+    from markers import findings_of
+
+    files = {
+        "app/schemas/questions.py": (
+            "from typing import Annotated, Union\nfrom pydantic import BaseModel, Field\n"
+            "class Text(BaseModel):\n    kind: str\n"
+            "Settings = Annotated[Union[Text, None], Field(discriminator='kind')]\n"
+            "Again = Annotated[Settings, 1]\nName = Annotated[str, Field(min_length=1)]\n"
+            "Loop = Annotated['Back', 1]\nBack = Annotated['Loop', 1]\n"
+        ),
+        "app/models/question.py": (
+            "from app.schemas.questions import Again  # error: [LG101]\n"
+            "from app.schemas.questions import Name, Loop\n"
+            "class Question:\n    __tablename__ = 'questions'\n"
+            "USED = (Again, Name, Loop)\n"
+        ),
+    }
+    found = findings_of(files, select=["LG101", "LG102"])
+    assert [(f.path.as_posix(), f.line) for f in found] == [("app/models/question.py", 1)]
+    assert "schema type alias `Again`" in found[0].message
