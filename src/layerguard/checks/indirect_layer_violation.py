@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
-from layerguard.checks.layer_imports import counted_edges, edge_layers, forbids
+from layerguard.checks.layer_imports import counted_edges, counted_names, edge_layers, forbids, imported_name
 from layerguard.graph import ImportEdge
-from layerguard.model import Finding, RuleMeta, Severity
+from layerguard.model import AssignmentFact, Finding, RuleMeta, Severity
+from layerguard.symbol_kinds import CONSTANT, ENUM, NEWTYPE, TYPEVAR
+from layerguard.symbols import Symbol
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -45,6 +47,27 @@ def carries_chain(edge: ImportEdge) -> bool:
     return not edge.fact.deferred
 
 
+def imports_only_plain_values(project: ProjectView, edge: ImportEdge) -> bool:
+    """`from app.core.models.gateways import GatewayStatus`: every name the import counts is an
+    enum, a `NewType`, a `TypeVar` or a constant bound to a literal, which can lead nowhere else,
+    so the import carries no chain (dstack's ORM module importing status enums from a module of
+    Pydantic classes does not depend on those classes). A constant holding other names (a dict
+    of response classes) still does."""
+    for fact in counted_names(project, edge):
+        name = imported_name(edge, fact)
+        found = project.layers.imported_name(edge.imported, name) if name is not None else None
+        if found is None or found.layer is not None or not _is_plain_value(found.kind, found.symbol):
+            return False
+    return True
+
+
+def _is_plain_value(kind: str | None, symbol: Symbol | None) -> bool:
+    if kind in (ENUM, NEWTYPE, TYPEVAR):
+        return True
+    value = symbol.value if kind == CONSTANT and isinstance(symbol, AssignmentFact) else None
+    return value is not None and value.kind in ("string", "number", "none")
+
+
 def bridges(project: ProjectView) -> Iterator[Bridge]:
     """One bridge per (checked unlayered module, forbidden layer), in module order."""
     layers = project.layers
@@ -65,7 +88,7 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
         importer, imported = edge.importer.module, edge.imported
         if passable(importer):
             outgoing.setdefault(importer, []).append(edge)
-        if not passable(imported):
+        if not passable(imported) or imports_only_plain_values(project, edge):
             continue
         importer_layer = layers.layer_of(importer)
         if importer_layer is not None:

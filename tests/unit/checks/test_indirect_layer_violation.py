@@ -173,3 +173,33 @@ def test_custom_layers_get_the_rule(tmp_path: Path) -> None:
         "app/domain/rules.py": "",
     }
     assert lint(tmp_path, files, ["LG103"], settings) == [("app/lib/tools.py", 1, 1, "LG103")]
+
+
+HELPER = (
+    "import enum\nfrom typing import NewType\n"
+    "from app.repositories.UserRepository import UserRepository\n"
+    "class Status(enum.Enum):\n    ACTIVE = 'active'\n"
+    "MAX_USERS = 100\nUserId = NewType('UserId', int)\n"
+    "REPOSITORIES = {'user': UserRepository}\n"
+    "def load() -> object:\n    return UserRepository()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("names", "reported"),
+    [
+        ("Status, MAX_USERS, UserId", False),  # enums, literal constants, NewTypes lead nowhere
+        ("Status, REPOSITORIES", True),  # a constant holding a repository class leads on
+        ("Status, load", True),
+    ],
+)
+def test_an_import_of_plain_values_only_carries_no_chain(tmp_path: Path, names: str, reported: bool) -> None:
+    """dstack's ORM module imports status enums from a module of Pydantic classes: it does not
+    reach those classes through it."""
+    files = {
+        **BASE,
+        "app/core/helpers.py": HELPER,
+        ENDPOINT: f"from app.core.helpers import {names}\nUSED = ({names})\n",
+    }
+    expected = [("app/core/helpers.py", 3, 1, "LG103")] if reported else []
+    assert lint(tmp_path, files, ["LG103"]) == expected
