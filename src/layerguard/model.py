@@ -206,8 +206,9 @@ class ImportFact:
     # Inside a function body: runs when the function is called, not when the module is imported.
     deferred: bool = False
     # Every use of the name it binds in its file is a type: in an annotation (string ones too),
-    # the type argument of `Annotated[...]` or `cast(...)`. False for a name never used (a
-    # re-export, an import for its side effects) and for `from m import *`.
+    # the type argument of `Annotated[...]` or `cast(...)`, a type alias used only as a type.
+    # False for a name never used (a re-export, an import for its side effects) and for
+    # `from m import *`.
     annotation_only: bool = False
 
 

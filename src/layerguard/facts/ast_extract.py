@@ -35,6 +35,9 @@ from layerguard.model import (
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 PEP604_NAMES = frozenset({"Optional", "Union"})
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
+GENERIC_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
+BUILTIN_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
 # FastAPI's dependency markers: a bare one (`Depends()`) makes FastAPI call the annotated class.
 DEPENDENCY_MARKERS = frozenset(
     {"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security", "fastapi.params.Security"}
@@ -96,8 +99,9 @@ class _Context:
     # annotations under `from __future__ import annotations`, local variable annotations.
     typing_only: bool = False
     # True where a name is used as a type only: annotations, TYPE_CHECKING blocks, the type
-    # argument of `Annotated[...]` and `cast(...)` -- not `Annotated`'s metadata (`Depends(f)`
-    # runs). What makes an import annotation-only (`ImportFact.annotation_only`).
+    # argument of `Annotated[...]` and `cast(...)`, a type alias's value -- not `Annotated`'s
+    # metadata (`Depends(f)` runs). What makes an import annotation-only
+    # (`ImportFact.annotation_only`).
     type_use: bool = False
 
 
@@ -161,6 +165,7 @@ class FactExtractor(ast.NodeVisitor):
         # The first segment of every dotted name used as a type only, and of every other use.
         self.type_heads: set[str] = set()
         self.runtime_heads: set[str] = set()
+        self.alias_heads: dict[str, set[str]] = {}  # module-level type alias -> names its value uses
         self.statement_ranges: list[tuple[int, int]] = []
 
     # --- helpers for the summarizer ---------------------------------------------------
@@ -440,7 +445,11 @@ class FactExtractor(ast.NodeVisitor):
                 yield FieldFact(target.id, None, self.summarize(stmt.value), self.lines.span(target))
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        self.generic_visit(node)
+        [target, *others] = node.targets
+        if others or not isinstance(target, ast.Name) or not self._is_type_alias(node.value, None):
+            self.generic_visit(node)
+        else:
+            self._visit_type_alias(target.id, node.value)
         for target in node.targets:
             if isinstance(target, ast.Name):
                 self._bind(target.id, node.value, None, target)
@@ -450,10 +459,40 @@ class FactExtractor(ast.NodeVisitor):
         local = self.context.function_depth > 0
         self.visit(node.target)
         self._visit_annotation(node.annotation, runtime=not (local or self.future_annotations))
-        if node.value is not None:
+        if node.value is None:
+            pass
+        elif isinstance(node.target, ast.Name) and self._is_type_alias(node.value, node.annotation):
+            self._visit_type_alias(node.target.id, node.value)
+        else:
             self.visit(node.value)
         if isinstance(node.target, ast.Name):
             self._bind(node.target.id, node.value, node.annotation, node.target)
+
+    def _is_type_alias(self, value: ast.expr, annotation: ast.expr | None) -> bool:
+        """A module-level `X: TypeAlias = ...`, or a subscript of a typing or builtin generic
+        (`X = Callable[[User], bool]`, `X = list[User] | None`): its value is a type. A union of
+        plain names is left out (`FLAGS = READ | WRITE` runs)."""
+        if len(self.frames) > 1 or self.class_scopes:
+            return False
+        if annotation is not None:
+            return self.names.qualify(dotted_name(annotation) or "") in TYPE_ALIAS_MARKERS
+        node = value
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            node = node.left
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif node is value:
+            return False  # a plain name or a call: not a type alias by its shape
+        base = self.names.qualify(dotted_name(node) or "")
+        return base.startswith(GENERIC_MODULES) or base in BUILTIN_GENERICS
+
+    def _visit_type_alias(self, name: str, value: ast.expr) -> None:
+        """Visit an alias's value as a type, remembering the names it uses: where the alias is
+        used at run time (`TypeAdapter(Settings)`), they are too."""
+        outer, self.type_heads = self.type_heads, set()
+        self._visit_with_type_use(value, True)
+        self.alias_heads[name] = self.type_heads
+        self.type_heads = outer | self.type_heads
 
     def _bind(self, name: str, value: ast.expr | None, annotation: ast.expr | None, target: ast.expr) -> None:
         frame = self.frames[-1]
@@ -790,7 +829,13 @@ class FactExtractor(ast.NodeVisitor):
         found = next((a for a in reversed(self.assignments) if a.name == "__all__"), None)
         elements = found.value.args if found is not None and found.value is not None else ()
         exported = {e.value for e in elements if e.kind == "string"}
-        type_only = self.type_heads - self.runtime_heads - exported
+        runtime = self.runtime_heads | exported
+        grown = True
+        while grown:  # an alias used at run time uses what it names at run time
+            used = set().union(*(heads for alias, heads in self.alias_heads.items() if alias in runtime))
+            grown = not used <= runtime
+            runtime |= used
+        type_only = self.type_heads - runtime
         return tuple(
             replace(fact, annotation_only=True) if _bound_name(fact) in type_only else fact
             for fact in self.imports

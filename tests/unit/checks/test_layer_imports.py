@@ -81,8 +81,8 @@ def test_type_checking_imports_count_only_when_configured(tmp_path: Path) -> Non
 
 ROUTE = "app/api/v1/endpoints/users.py"
 ROUTE_HEAD = (
-    "from typing import Annotated, cast\nfrom fastapi import APIRouter, Depends\n"
-    "from app.api.deps import current_order\nrouter = APIRouter()\n"
+    "from typing import Annotated, Callable, TypeAlias, cast\nfrom fastapi import APIRouter, Depends\n"
+    "from pydantic import TypeAdapter\nfrom app.api.deps import current_order\nrouter = APIRouter()\n"
 )
 
 
@@ -97,6 +97,9 @@ ROUTE_HEAD = (
         "async def read(x: object) -> int:\n    return cast(Order, x).id\n",
         "async def read(x: object) -> int:\n    order: Order = x\n    return order.id\n",
         "CurrentOrder = Annotated[Order, Depends(current_order)]\n",  # the type of an alias
+        # argilla's `PolicyAction = Callable[[User], Awaitable[bool]]`: a type alias's value.
+        "Check = Callable[[Order], bool]\ndef run(check: Check) -> None: ...\n",
+        "Row: TypeAlias = Order\n",
     ],
 )
 def test_a_name_used_only_as_a_type_is_no_finding_unless_counted(tmp_path: Path, use: str) -> None:
@@ -106,7 +109,7 @@ def test_a_name_used_only_as_a_type_is_no_finding_unless_counted(tmp_path: Path,
     )
     files = {**BASE, ROUTE: ROUTE_HEAD + importing + use}
     assert lint(tmp_path, files, ["LG101", "LG102"]) == []
-    assert lint(tmp_path, files, ["LG102"], 'type-checking-imports = "count"\n') == [(ROUTE, 5, 1, "LG102")]
+    assert lint(tmp_path, files, ["LG102"], 'type-checking-imports = "count"\n') == [(ROUTE, 6, 1, "LG102")]
 
 
 @pytest.mark.parametrize(
@@ -120,13 +123,15 @@ def test_a_name_used_only_as_a_type_is_no_finding_unless_counted(tmp_path: Path,
         "async def read(order: Annotated[Order, Depends()]) -> int:\n    return order.id\n",
         "async def read(order: Order = Depends()) -> int:\n    return order.id\n",
         "class Page(Order):\n    pass\n",  # a base class
+        "Rows = list[Order]\nADAPTER = TypeAdapter(Rows)\n",  # an alias used at run time
+        "BY_MODEL = {}\nHANDLER = BY_MODEL[Order]\n",  # a subscript that is no type
         "__all__ = ['Order']\n",  # a re-export
         "",  # never used: imported for its side effects, or re-exported
     ],
 )
 def test_a_name_used_at_run_time_is_a_finding(tmp_path: Path, use: str) -> None:
     files = {**BASE, ROUTE: ROUTE_HEAD + "from app.models.Order import Order\n" + use}
-    assert lint(tmp_path, files, ["LG101", "LG102"]) == [(ROUTE, 5, 1, "LG102")]
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == [(ROUTE, 6, 1, "LG102")]
 
 
 def test_each_name_of_a_statement_is_judged_by_its_own_uses(tmp_path: Path) -> None:
@@ -142,7 +147,7 @@ def test_each_name_of_a_statement_is_judged_by_its_own_uses(tmp_path: Path) -> N
             "async def read(order: Order) -> int:\n    return OrderRepository().count(order)\n"
         ),
     }
-    assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 5, 1, "LG102")]
+    assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 6, 1, "LG102")]
     [finding] = check([tmp_path], select=["LG102"], cache=False).findings
     assert "repository class `OrderRepository`" in finding.message
 
