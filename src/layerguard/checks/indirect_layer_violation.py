@@ -11,7 +11,7 @@ from layerguard.checks.base import ProjectRule
 from layerguard.checks.layer_imports import counted_edges, counted_names, edge_layers, forbids, imported_name
 from layerguard.graph import ImportEdge
 from layerguard.model import AssignmentFact, Finding, RuleMeta, Severity
-from layerguard.symbol_kinds import CONSTANT, ENUM, NEWTYPE, TYPEVAR
+from layerguard.symbol_kinds import CONSTANT, ENUM, EXCEPTION, NEWTYPE, TYPEVAR
 from layerguard.symbols import Symbol
 
 if TYPE_CHECKING:
@@ -49,10 +49,11 @@ def carries_chain(edge: ImportEdge) -> bool:
 
 def imports_only_plain_values(project: ProjectView, edge: ImportEdge) -> bool:
     """`from app.core.models.gateways import GatewayStatus`: every name the import counts is an
-    enum, a `NewType`, a `TypeVar` or a constant bound to a literal, which can lead nowhere else,
-    so the import carries no chain (dstack's ORM module importing status enums from a module of
-    Pydantic classes does not depend on those classes). A constant holding other names (a dict
-    of response classes) still does."""
+    enum, an exception class, a `NewType`, a `TypeVar` or a constant bound to a literal, which
+    leads nowhere else, so the import carries no chain (dstack's ORM module importing status
+    enums from a module of Pydantic classes does not depend on those classes; skyvern's route
+    catching `ScheduleLimitExceededError` from its DB facade does not use the facade). A
+    constant holding other names (a dict of response classes) still does."""
     for fact in counted_names(project, edge):
         name = imported_name(edge, fact)
         found = project.layers.imported_name(edge.imported, name) if name is not None else None
@@ -62,7 +63,7 @@ def imports_only_plain_values(project: ProjectView, edge: ImportEdge) -> bool:
 
 
 def _is_plain_value(kind: str | None, symbol: Symbol | None) -> bool:
-    if kind in (ENUM, NEWTYPE, TYPEVAR):
+    if kind in (ENUM, EXCEPTION, NEWTYPE, TYPEVAR):
         return True
     value = symbol.value if kind == CONSTANT and isinstance(symbol, AssignmentFact) else None
     return value is not None and value.kind in ("string", "number", "none")

@@ -179,6 +179,7 @@ HELPER = (
     "import enum\nfrom typing import NewType\n"
     "from app.repositories.UserRepository import UserRepository\n"
     "class Status(enum.Enum):\n    ACTIVE = 'active'\n"
+    "class LimitExceeded(Exception):\n    pass\n"
     "MAX_USERS = 100\nUserId = NewType('UserId', int)\n"
     "REPOSITORIES = {'user': UserRepository}\n"
     "def load() -> object:\n    return UserRepository()\n"
@@ -188,7 +189,7 @@ HELPER = (
 @pytest.mark.parametrize(
     ("names", "reported"),
     [
-        ("Status, MAX_USERS, UserId", False),  # enums, literal constants, NewTypes lead nowhere
+        ("Status, MAX_USERS, UserId, LimitExceeded", False),  # enums, literal constants ... lead nowhere
         ("Status, REPOSITORIES", True),  # a constant holding a repository class leads on
         ("Status, load", True),
     ],
