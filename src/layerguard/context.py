@@ -13,17 +13,19 @@ from pathlib import Path
 
 from layerguard.globs import module_glob_matches
 from layerguard.graph import ImportEdge, absolute_module, resolve_imports
-from layerguard.model import Config, ExprFact, FileFacts, FunctionFact
+from layerguard.model import AssignmentFact, Config, ExprFact, FileFacts, FunctionFact
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
     NEUTRAL_KINDS,
     ORM_BASE,
     PYDANTIC,
     TABLE,
+    TYPE_ALIAS,
+    alias_targets,
     is_orm_definition,
     symbol_kind,
 )
-from layerguard.symbols import Symbol, Symbols
+from layerguard.symbols import MAX_HOPS, Symbol, Symbols
 
 # Decorators that make a function a route handler (`@router.get(...)`): a module with one is
 # an endpoint module, never wiring by content.
@@ -98,6 +100,7 @@ class ProjectLayerMap(LayerMap):
         self._imported: dict[tuple[str, str], ImportedName] = {}
         self._orm: dict[str, bool] = {}
         self._pydantic: dict[str, bool] = {}
+        self._alias_depth = 0  # how many type aliases `_aliased_layer` is following now
 
     def _is_wiring(self, module: str) -> bool:
         return super()._is_wiring(module) or module in self.provider_modules
@@ -220,9 +223,12 @@ class ProjectLayerMap(LayerMap):
 
     def imported_name(self, module: str, name: str) -> ImportedName:
         key = (module, name)
-        if key not in self._imported:
-            self._imported[key] = self._imported_name(module, name)
-        return self._imported[key]
+        found = self._imported.get(key)
+        if found is None:
+            found = self._imported_name(module, name)
+            if not self._alias_depth:  # a name met inside an alias chain may be cut short there
+                self._imported[key] = found
+        return found
 
     def _imported_name(self, module: str, name: str) -> ImportedName:
         """What `from module import name` brings in: a neutral kind (as configured) no layer;
@@ -239,6 +245,13 @@ class ProjectLayerMap(LayerMap):
             return ImportedName(module_layer)
         symbol, where = found
         kind = symbol_kind(symbol, where, self.symbols)
+        if kind == TYPE_ALIAS and isinstance(symbol, AssignmentFact) and symbol.value is not None:
+            # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
+            # what it stands for; an alias of nothing layered (`UserId = Annotated[int, ...]`)
+            # is neutral.
+            aliased = self._aliased_layer(symbol.value, where)
+            if aliased is not None:
+                return ImportedName(aliased, kind, symbol, where.module)
         if kind in self.config.neutral_kinds:
             return ImportedName(None, kind, symbol, where.module)
         defined_in = self.layer_of(where.module)
@@ -259,6 +272,24 @@ class ProjectLayerMap(LayerMap):
         else:
             layer = defined_in if module_layer is not None else None
         return ImportedName(layer, kind, symbol, where.module)
+
+    def _aliased_layer(self, value: ExprFact, where: FileFacts) -> str | None:
+        """The layer of the first name a type alias stands for that brings one in; aliases of
+        aliases are followed `MAX_HOPS` deep, as re-exports are."""
+        if self._alias_depth >= MAX_HOPS:
+            return None
+        self._alias_depth += 1
+        try:
+            for target in alias_targets(value):
+                found = self.symbols.resolve(target, where)
+                if found is None or isinstance(found[0], FunctionFact):
+                    continue
+                layer = self.imported_name(found[1].module, found[0].name).layer
+                if layer is not None:
+                    return layer
+            return None
+        finally:
+            self._alias_depth -= 1
 
 
 def _module_definitions(facts: FileFacts) -> Iterator[Symbol]:

@@ -145,7 +145,7 @@ class Config:
         "encryption_key",
         "secret_access_key",
     )
-    type_checking_imports: str = "count"
+    type_checking_imports: str = "ignore"
     wiring: tuple[str, ...] = (
         "**.deps",
         "**.dependencies",
@@ -206,6 +206,11 @@ class ImportFact:
     type_checking: bool
     # Inside a function body: runs when the function is called, not when the module is imported.
     deferred: bool = False
+    # Every use of the name it binds in its file is a type: in an annotation (string ones too),
+    # the type argument of `Annotated[...]` or `cast(...)`, a type alias used only as a type.
+    # False for a name never used (a re-export, an import for its side effects) and for
+    # `from m import *`.
+    annotation_only: bool = False
 
 
 @dataclass(frozen=True)

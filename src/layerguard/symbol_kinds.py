@@ -36,6 +36,7 @@ ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
 )
 PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 MAPPED = frozenset({"sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"})
 # What a mapped class (or an ORM mixin, which has no table of its own) assigns to its attributes.
 ORM_ATTRIBUTES = frozenset(
@@ -76,6 +77,10 @@ def symbol_kind(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> str:
 
 
 def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
+    if is_protocol_class(cls):
+        # A structural type, whatever attributes it declares (`id: Mapped[int]` to describe
+        # every table with an `id`): never mapped itself.
+        return PROTOCOL
     if is_table_class(cls, facts, symbols):
         return TABLE
     outside = symbols.outside_ancestors(cls, facts)
@@ -121,10 +126,33 @@ def assignment_kind(assignment: AssignmentFact, facts: FileFacts, symbols: Symbo
     return VALUE
 
 
+def alias_targets(value: ExprFact) -> tuple[str, ...]:
+    """The names a type alias's value stands for, in source order, as the facts give them
+    (qualified when imported, bare when local): `Annotated[X, ...]` is `X` (its metadata is no
+    type), `Union[A, B]`, `A | B`, `list[A]` their members and what they subscript, a quoted
+    forward reference its name. Members nested deeper than the facts record are not seen."""
+    if value.kind == "name":
+        return (value.qualified,) if value.qualified else ()
+    if value.kind == "string":
+        return (value.value,) if isinstance(value.value, str) and value.value.isidentifier() else ()
+    if value.kind == "binop":
+        return value.names  # `A | B`: recorded as the names inside, on the outermost expression
+    if value.kind != "subscript":
+        return ()
+    if value.qualified in ANNOTATED:
+        return alias_targets(value.args[0]) if value.args else ()
+    head = (value.qualified,) if value.qualified else ()
+    return head + tuple(name for arg in value.args for name in alias_targets(arg))
+
+
 def is_table_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
     """A mapped table: `__tablename__`, a SQLModel class with `table=True`, or a class below a
-    declarative base (the base itself, `class Base(DeclarativeBase)`, is no table)."""
-    if any(field.name in TABLE_FIELDS for field in cls.fields):
+    declarative base (the base itself, `class Base(DeclarativeBase)`, is no table). A Protocol
+    is none, and neither is a class that only declares `__tablename__: str` without a value
+    (dstack's `PipelineItem` dataclass and `PipelineModel` Protocol describe tables)."""
+    if is_protocol_class(cls):
+        return False
+    if any(field.name in TABLE_FIELDS and field.value is not None for field in cls.fields):
         return True
     ancestors = list(symbols.ancestors(cls, facts))
     table = dict(cls.keywords).get("table")
@@ -148,7 +176,10 @@ def is_declarative_base(base: ExprFact, facts: FileFacts, symbols: Symbols) -> b
 
 def is_orm_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
     """A mapped class, a declarative base, or an ORM mixin: a class with `Mapped[...]` fields or
-    `Column(...)`, `mapped_column(...)`, `relationship(...)` attributes."""
+    `Column(...)`, `mapped_column(...)`, `relationship(...)` attributes. A Protocol is none of
+    them, whatever it declares."""
+    if is_protocol_class(cls):
+        return False
     return any(_is_orm_field(field) for field in cls.fields) or class_kind(cls, facts, symbols) in ORM_KINDS
 
 
@@ -176,6 +207,12 @@ def is_pydantic_model(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> boo
     return any(name in PYDANTIC_MODEL or name in SQLMODEL for name in outside) and not any(
         name in PYDANTIC_SETTINGS for name in outside
     )
+
+
+def is_protocol_class(cls: ClassFact) -> bool:
+    """`Protocol` (or `Protocol[T]`) is among the class's own bases: a protocol by PEP 544. A
+    class that only derives from a protocol may be a concrete class, even a mapped table."""
+    return any(base.qualified in PROTOCOL_BASES for base in cls.bases)
 
 
 def _is_exception_name(qualified: str) -> bool:

@@ -1013,6 +1013,18 @@ def test_show_settings_prints_the_effective_settings_as_toml_that_loads_back(tmp
     assert replaced(loaded, root=root, source=expected.source) == expected
 
 
+@pytest.mark.parametrize(
+    ("settings", "shown"), [("", "ignore"), ('type-checking-imports = "count"\n', "count")]
+)
+def test_show_settings_says_whether_type_only_imports_count(
+    tmp_path: Path, settings: str, shown: str
+) -> None:
+    root = make_project(tmp_path, {"app/x.py": ""}, "[tool.layerguard]\n" + settings)
+    result = run_cli("check", "--show-settings", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert f'\ntype-checking-imports = "{shown}"\n' in result.stdout
+
+
 def test_show_settings_round_trips_a_replaced_exclude(tmp_path: Path) -> None:
     from dataclasses import replace as replaced
 

@@ -234,7 +234,7 @@ def layered_project(tmp_path: Path) -> Path:
             "src/app/repositories/__init__.py": "",
             "src/app/repositories/OrderRepository.py": (
                 "from app.services.OrderService import OrderService\n\n\n"
-                "class OrderRepository:\n    service: OrderService\n"
+                "class OrderRepository:\n    service = OrderService()\n"
             ),
         },
     )

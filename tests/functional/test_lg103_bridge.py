@@ -44,11 +44,12 @@ def located(findings: list[dict[str, Any]]) -> Counter[tuple[str, int, str]]:
 
 def test_every_case_is_tested() -> None:
     assert set(CASES) == {
+        "annotation_only_import",
         "chain_through_two_unlayered",
         "deferred_import_in_get_db",
         "many_endpoints_one_helper",
         "reached_only_by_allowed_layers",
-        "type_checking_import",
+        "type_checking_import_counted",
         "type_checking_import_ignored",
         "wiring_on_the_chain",
     }

@@ -8,6 +8,7 @@ Each fixture under tests/fixtures/symbol_layers marks every expected finding wit
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,16 @@ from markers import assert_findings_match, expected_findings, read_tree
 from layerguard.model import Finding, Severity
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "symbol_layers"
-PATTERNS = ["mixed_models", "non_orm_models", "provider_packages", "neutral_kinds", "must_stay"]
+PATTERNS = [
+    "mixed_models",
+    "non_orm_models",
+    "provider_packages",
+    "neutral_kinds",
+    "must_stay",
+    "type_only_imports",
+    "protocol_attributes",
+    "type_aliases",
+]
 CODES = "LG101,LG102,LG103,LG106"
 
 
@@ -73,6 +83,20 @@ def test_neutral_kinds_are_findings_when_configured_away(tmp_path: Path) -> None
         for line in source.splitlines()
     ]
     service.write_text("\n".join(lines) + "\n")
+    _, findings = check(root)
+    assert_findings_match(findings, read_tree(root))
+
+
+def test_type_only_imports_are_findings_when_counted(tmp_path: Path) -> None:
+    """`type-checking-imports = "count"`: imports used only as types (annotations, `if
+    TYPE_CHECKING:`, `Annotated`'s type, string annotations) are LG101/LG102 again."""
+    root = copy("type_only_imports", tmp_path, 'type-checking-imports = "count"\n')
+    marked = 0
+    for path in (root / "app/api/routes/users.py", root / "app/services/reports.py"):
+        source = path.read_text()
+        marked += source.count("  # type-only: ")
+        path.write_text(re.sub(r"  # type-only: (LG10\d)$", r"  # error: [\1]", source, flags=re.M))
+    assert marked == 4
     _, findings = check(root)
     assert_findings_match(findings, read_tree(root))
 

@@ -2,7 +2,8 @@
 
 prefect 3.9.1's server (FastAPI + SQLAlchemy) with a four-layer table, api > models > database >
 schemas, each layer allowed to import every layer below it. import-linter gets the equivalent
-contracts, and the two tools run on the same unpacked wheel:
+contracts, and the two tools run on the same unpacked wheel. import-linter counts every import,
+so layerguard counts type-only ones here too (`type-checking-imports = "count"`):
 
 - `forbidden` contracts (direct imports only) against LG101 + LG102: the module pairs are equal.
 - the `layers` contract against LG101 + LG103. Where it maps — upward chains, direct or through
@@ -72,6 +73,8 @@ def layerguard_config(select: list[str]) -> str:
         "select = [" + ", ".join(f'"{code}"' for code in select) + "]",
         "exclude = []",
         "respect-gitignore = false",
+        # import-linter counts every import, also those used only as types: so does layerguard here.
+        'type-checking-imports = "count"',
     ]
     for name, (package, may_import) in LAYERS.items():
         lines += [
@@ -194,14 +197,14 @@ def parse_layerguard(findings: list[tuple[str, str]]) -> tuple[set[tuple[str, st
 
 
 def module_level_import_lines(root: Path) -> set[tuple[str, int]]:
-    """(module, line) of every import statement that runs when its module is imported (outside a
-    function body and `if TYPE_CHECKING:`), from layerguard's facts."""
+    """(module, line) of every import statement outside a function body, from layerguard's facts:
+    those carry LG103 chains with `type-checking-imports = "count"` (`if TYPE_CHECKING:` ones too)."""
     project = load_project(load_config([root]), [root / "prefect"], {})
     return {
         (facts.module, fact.statement.line)
         for facts in project.files
         for fact in facts.imports
-        if not (fact.deferred or fact.type_checking)
+        if not fact.deferred
     }
 
 

@@ -335,6 +335,28 @@ def test_tables_beside_the_declarative_base_are_models_the_base_alone_is_not(tmp
     assert '"app.db.base"' not in section
 
 
+def test_classes_that_describe_tables_make_no_model_module(tmp_path: Path) -> None:
+    """dstack's `pipeline_tasks/base.py`: a Protocol with `Mapped[...]` attributes and a
+    dataclass declaring `__tablename__: str` map nothing (issue 13, N3)."""
+    described = (
+        "from dataclasses import dataclass\nfrom typing import Protocol\n"
+        "from sqlalchemy.orm import Mapped\n\n"
+        "@dataclass\nclass PipelineItem:\n    __tablename__: str\n    id: int\n\n"
+        "class PipelineModel(Protocol):\n    __tablename__: str\n    id: Mapped[int]\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/db/__init__.py": "",
+        "app/db/base.py": BASE,
+        "app/db/tables.py": TABLE.format(base="app.db.base", name="Item", table="items"),
+        "app/background/__init__.py": "",
+        "app/background/pipelines.py": described,
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '    "app.db.tables",  # SQLAlchemy/SQLModel table classes\n' in section
+    assert "app.background.pipelines" not in section
+
+
 def test_route_handlers_in_another_layers_folder_make_an_endpoint_module(tmp_path: Path) -> None:
     files = {"app/__init__.py": "", "app/schemas/__init__.py": "", "app/schemas/ui.py": ROUTES}
     section = render(detect(write(tmp_path, files)))

@@ -50,10 +50,24 @@ def _noun(layer: str, kind: str, noun: str) -> str:
     return f"{layer} {noun}"
 
 
+def is_type_only(fact: ImportFact) -> bool:
+    """An import that no code needs at run time: under `if TYPE_CHECKING:`, or one whose name is
+    used only as a type (`user: Annotated[User, Depends(...)]`, `-> User`, `"User"`)."""
+    return fact.type_checking or fact.annotation_only
+
+
+def counted_names(project: ProjectView, edge: ImportEdge) -> tuple[ImportFact, ...]:
+    """The names of `edge`'s statement the layer rules count: with `type-checking-imports =
+    "ignore"` (the default) only those used at run time; with "count" all of them."""
+    names = edge.names or (edge.fact,)
+    if project.config.type_checking_imports == "count":
+        return names
+    return tuple(fact for fact in names if not is_type_only(fact))
+
+
 def counted_edges(project: ProjectView) -> Iterator[ImportEdge]:
-    """Every project import the layer rules see: `if TYPE_CHECKING:` ones unless configured away."""
-    skip_type_checking = project.config.type_checking_imports == "ignore"
-    return (edge for edge in project.edges if not (skip_type_checking and edge.fact.type_checking))
+    """Every project import the layer rules see: those with at least one counted name."""
+    return (edge for edge in project.edges if counted_names(project, edge))
 
 
 def forbids(project: ProjectView, importer_layer: str, imported_layer: str) -> bool:
@@ -77,7 +91,7 @@ def edge_layers(project: ProjectView, edge: ImportEdge) -> tuple[tuple[str, str 
     layers = project.layers
     importer_layer = layers.layer_of(edge.importer.module)
     found: dict[tuple[str, str | None], None] = {}
-    for fact in edge.names or (edge.fact,):
+    for fact in counted_names(project, edge):
         name = imported_name(edge, fact)
         if name is None:
             layer = layers.layer_of(edge.imported)

@@ -7,7 +7,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from layerguard.facts.complexity import function_complexity
@@ -34,6 +34,14 @@ from layerguard.model import (
 
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 PEP604_NAMES = frozenset({"Optional", "Union"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
+GENERIC_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
+BUILTIN_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
+# FastAPI's dependency markers: a bare one (`Depends()`) makes FastAPI call the annotated class.
+DEPENDENCY_MARKERS = frozenset(
+    {"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security", "fastapi.params.Security"}
+)
 
 # flake8's noqa syntax: a bare noqa comment, or one with codes (`noqa: LG101,LG102`), any case.
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
@@ -90,6 +98,11 @@ class _Context:
     # True where Python never evaluates the code: string annotations, TYPE_CHECKING blocks,
     # annotations under `from __future__ import annotations`, local variable annotations.
     typing_only: bool = False
+    # True where a name is used as a type only: annotations, TYPE_CHECKING blocks, the type
+    # argument of `Annotated[...]` and `cast(...)`, a type alias's value -- not `Annotated`'s
+    # metadata (`Depends(f)` runs). What makes an import annotation-only
+    # (`ImportFact.annotation_only`).
+    type_use: bool = False
 
 
 @dataclass
@@ -149,6 +162,10 @@ class FactExtractor(ast.NodeVisitor):
         self.assignments: list[AssignmentFact] = []
         self.dsn_strings: list[StringFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
+        # The first segment of every dotted name used as a type only, and of every other use.
+        self.type_heads: set[str] = set()
+        self.runtime_heads: set[str] = set()
+        self.alias_heads: dict[str, set[str]] = {}  # module-level type alias -> names its value uses
         self.statement_ranges: list[tuple[int, int]] = []
 
     # --- helpers for the summarizer ---------------------------------------------------
@@ -264,7 +281,7 @@ class FactExtractor(ast.NodeVisitor):
             return
         self.visit(node.test)
         outer = self.context
-        self.context = _Context(True, outer.function_depth, outer.in_annotation, True)
+        self.context = _Context(True, outer.function_depth, outer.in_annotation, True, type_use=True)
         for stmt in node.body:
             self.visit(stmt)
         self.context = outer
@@ -352,9 +369,24 @@ class FactExtractor(ast.NodeVisitor):
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.visit(default)
+        positional = [*args.posonlyargs, *args.args]
+        with_default = positional[len(positional) - len(args.defaults) :]
+        defaults = {a.arg: d for a, d in zip(with_default, args.defaults, strict=True)}
+        defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d)
         for arg in _all_arguments(args):
             if arg.annotation is not None:
-                self._visit_annotation(arg.annotation, runtime=not self.future_annotations)
+                # `repo: UserRepository = Depends()`: FastAPI calls the annotated class itself.
+                called = self._is_bare_dependency(defaults.get(arg.arg))
+                self._visit_annotation(
+                    arg.annotation, runtime=not self.future_annotations, type_use=not called
+                )
+
+    def _is_bare_dependency(self, node: ast.expr | None) -> bool:
+        """`Depends()` (or `Security()`) with no dependency: FastAPI calls the annotated type."""
+        if not isinstance(node, ast.Call) or node.args or any(k.arg == "dependency" for k in node.keywords):
+            return False
+        callee = dotted_name(node.func)
+        return callee is not None and self.names.qualify(callee) in DEPENDENCY_MARKERS
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
@@ -413,7 +445,11 @@ class FactExtractor(ast.NodeVisitor):
                 yield FieldFact(target.id, None, self.summarize(stmt.value), self.lines.span(target))
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        self.generic_visit(node)
+        [target, *others] = node.targets
+        if others or not isinstance(target, ast.Name) or not self._is_type_alias(node.value, None):
+            self.generic_visit(node)
+        else:
+            self._visit_type_alias(target.id, node.value)
         for target in node.targets:
             if isinstance(target, ast.Name):
                 self._bind(target.id, node.value, None, target)
@@ -423,7 +459,11 @@ class FactExtractor(ast.NodeVisitor):
         local = self.context.function_depth > 0
         self.visit(node.target)
         self._visit_annotation(node.annotation, runtime=not (local or self.future_annotations))
-        if node.value is not None:
+        if node.value is None:
+            pass
+        elif isinstance(node.target, ast.Name) and self._is_type_alias(node.value, node.annotation):
+            self._visit_type_alias(node.target.id, node.value)
+        else:
             self.visit(node.value)
         if isinstance(node.target, ast.Name):
             self._bind(node.target.id, node.value, node.annotation, node.target)
@@ -438,6 +478,32 @@ class FactExtractor(ast.NodeVisitor):
         previous = values.get(node.target.id)
         if previous is not None:
             values[node.target.id] = _appended(previous, node.value)
+
+    def _is_type_alias(self, value: ast.expr, annotation: ast.expr | None) -> bool:
+        """A module-level `X: TypeAlias = ...`, or a subscript of a typing or builtin generic
+        (`X = Callable[[User], bool]`, `X = list[User] | None`): its value is a type. A union of
+        plain names is left out (`FLAGS = READ | WRITE` runs)."""
+        if len(self.frames) > 1 or self.class_scopes:
+            return False
+        if annotation is not None:
+            return self.names.qualify(dotted_name(annotation) or "") in TYPE_ALIAS_MARKERS
+        node = value
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            node = node.left
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif node is value:
+            return False  # a plain name or a call: not a type alias by its shape
+        base = self.names.qualify(dotted_name(node) or "")
+        return base.startswith(GENERIC_MODULES) or base in BUILTIN_GENERICS
+
+    def _visit_type_alias(self, name: str, value: ast.expr) -> None:
+        """Visit an alias's value as a type, remembering the names it uses: where the alias is
+        used at run time (`TypeAdapter(Settings)`), they are too."""
+        outer, self.type_heads = self.type_heads, set()
+        self._visit_with_type_use(value, True)
+        self.alias_heads[name] = self.type_heads
+        self.type_heads = outer | self.type_heads
 
     def _bind(self, name: str, value: ast.expr | None, annotation: ast.expr | None, target: ast.expr) -> None:
         frame = self.frames[-1]
@@ -526,13 +592,23 @@ class FactExtractor(ast.NodeVisitor):
         self.raises.append(RaiseFact(exception, self.frames[-1].function, self.lines.span(node)))
         self.generic_visit(node)
 
-    def _visit_annotation(self, node: ast.expr, *, runtime: bool) -> None:
+    def _visit_annotation(self, node: ast.expr, *, runtime: bool, type_use: bool = True) -> None:
         outer = self.context
         self.context = _Context(
-            outer.type_checking, outer.function_depth, True, outer.typing_only or not runtime
+            outer.type_checking, outer.function_depth, True, outer.typing_only or not runtime, type_use
         )
         self.visit(node)
         self.context = outer
+
+    def _visit_with_type_use(self, node: ast.expr, type_use: bool) -> None:
+        outer = self.context
+        self.context = replace(outer, type_use=type_use)
+        self.visit(node)
+        self.context = outer
+
+    def _record_use(self, dotted: str) -> None:
+        head = dotted.partition(".")[0]
+        (self.type_heads if self.context.type_use else self.runtime_heads).add(head)
 
     # --- expressions ------------------------------------------------------------------
 
@@ -560,26 +636,33 @@ class FactExtractor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load) and not self.context.in_annotation:
-            self.value_names.add(node.id)
+        if isinstance(node.ctx, ast.Load):
+            self._record_use(node.id)
+            if not self.context.in_annotation:
+                self.value_names.add(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         dotted = dotted_name(node)
         if dotted is None:
             self.generic_visit(node)
-        elif isinstance(node.ctx, ast.Load) and not self.context.in_annotation:
-            self.value_names.add(dotted)
+        elif isinstance(node.ctx, ast.Load):
+            self._record_use(dotted)
+            if not self.context.in_annotation:
+                self.value_names.add(dotted)
 
     def visit_Call(self, node: ast.Call) -> None:
         self._record_call(node)
-        if dotted_name(node.func) is None:
+        callee = dotted_name(node.func)
+        if callee is None:
             # A name that is only called, or whose method is called (`router.get(...)`), is not
             # used as a value: `value_names` leaves it out.
             self.visit(node.func)
+        else:
+            self._record_use(callee)
         # `cast("Optional[int]", x)`: the first argument is a type, possibly quoted, and
         # evaluated at runtime unless quoted as a whole.
         if node.args and self._is_typing_attr(node.func, "cast"):
-            self._visit_annotation(node.args[0], runtime=True)
+            self._visit_annotation(node.args[0], runtime=True)  # a type use, like an annotation
             rest: list[ast.expr] = node.args[1:]
         else:
             rest = node.args
@@ -641,6 +724,8 @@ class FactExtractor(ast.NodeVisitor):
 
     def _visit_string_annotation(self, node: ast.Constant) -> None:
         """Parse a quoted annotation and visit it as typing-only code, positioned in the file."""
+        if self.context.type_use:
+            self.type_heads.update(_string_annotation_heads(str(node.value)))
         segment = self.lines.segment(node)
         if segment is None or "\n" in segment:
             return
@@ -658,7 +743,7 @@ class FactExtractor(ast.NodeVisitor):
         shifter = _StringAnnotationPositions(node.lineno, offset)
         shifter.visit(inner)
         outer = self.context
-        self.context = _Context(outer.type_checking, outer.function_depth, True, True)
+        self.context = _Context(outer.type_checking, outer.function_depth, True, True, outer.type_use)
         saved_lines = self.lines
         self.lines = _CodePointLines()
         self.visit(inner)
@@ -669,7 +754,19 @@ class FactExtractor(ast.NodeVisitor):
         kind = self._typing_pep604_kind(node.value)
         if kind is not None:
             self._record_typing_subscript(node, kind)
-        self.generic_visit(node)
+        value = dotted_name(node.value)
+        members = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if value is None or not members or self.names.qualify(value) not in ANNOTATED:
+            self.generic_visit(node)
+            return
+        # `Annotated[User, Depends(current_user)]`: `User` is a type wherever it stands (an
+        # alias too), the metadata runs (FastAPI calls `current_user`); with a bare `Depends()`
+        # FastAPI calls the type itself.
+        self.visit(node.value)
+        first, *metadata = members
+        self._visit_with_type_use(first, not any(self._is_bare_dependency(item) for item in metadata))
+        for item in metadata:
+            self._visit_with_type_use(item, False)
 
     def _typing_pep604_kind(self, value: ast.expr) -> str | None:
         if isinstance(value, ast.Name):
@@ -734,7 +831,7 @@ class FactExtractor(ast.NodeVisitor):
             path=path,
             module=module,
             is_package=is_package,
-            imports=tuple(self.imports),
+            imports=self._imports_marked(),
             typing_subscripts=tuple(self.typing_subscripts),
             functions=tuple(self.functions),
             calls=tuple(self.calls),
@@ -747,6 +844,24 @@ class FactExtractor(ast.NodeVisitor):
             noqa_directives=noqa_directives(self.source),
             statement_ranges=tuple(sorted(self.statement_ranges)),
             is_script=any(_is_main_guard(stmt) for stmt in self.tree.body),
+        )
+
+    def _imports_marked(self) -> tuple[ImportFact, ...]:
+        """The imports, each marked `annotation_only` when every use of the name it binds is a
+        type use. A name listed in `__all__` is a re-export: used at run time."""
+        found = next((a for a in reversed(self.assignments) if a.name == "__all__"), None)
+        elements = found.value.args if found is not None and found.value is not None else ()
+        exported = {e.value for e in elements if e.kind == "string"}
+        runtime = self.runtime_heads | exported
+        grown = True
+        while grown:  # an alias used at run time uses what it names at run time
+            used = set().union(*(heads for alias, heads in self.alias_heads.items() if alias in runtime))
+            grown = not used <= runtime
+            runtime |= used
+        type_only = self.type_heads - runtime
+        return tuple(
+            replace(fact, annotation_only=True) if _bound_name(fact) in type_only else fact
+            for fact in self.imports
         )
 
     def _module_value_names(self) -> tuple[str, ...]:
@@ -802,6 +917,25 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
     return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
         isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
     )
+
+
+def _bound_name(fact: ImportFact) -> str | None:
+    """The local name an import binds: `import a.b` binds `a`; None for `from m import *`."""
+    if fact.name == "*":
+        return None
+    return fact.alias or fact.name or fact.module.partition(".")[0]
+
+
+def _string_annotation_heads(text: str) -> set[str]:
+    """The first segments of the names a quoted annotation uses (`"list[models.User]"`:
+    `list`, `models`); none when it does not parse."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def _is_type_checking_test(test: ast.expr) -> bool:

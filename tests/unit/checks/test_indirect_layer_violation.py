@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tmp_project import lint
 
 from layerguard import check
@@ -118,7 +119,7 @@ def test_upward_chains_are_reported_too(tmp_path: Path) -> None:
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/registry.py", 1, 1, "LG103")]
 
 
-def test_type_checking_imports_carry_no_chain(tmp_path: Path) -> None:
+def test_type_checking_imports_carry_no_chain_unless_counted(tmp_path: Path) -> None:
     """They never run: whoever imports the helper does not reach the repository through it."""
     runtime = "from app.repositories.UserRepository import UserRepository\n"
     files = {
@@ -127,9 +128,35 @@ def test_type_checking_imports_carry_no_chain(tmp_path: Path) -> None:
         ENDPOINT: "from app.core import helpers\n",
     }
     assert lint(tmp_path, files, ["LG103"]) == []
-    assert lint(tmp_path, files, ["LG103"], 'type-checking-imports = "count"\n') == []
+    counted = lint(tmp_path, files, ["LG103"], 'type-checking-imports = "count"\n')
+    assert counted == [("app/core/helpers.py", 3, 5, "LG103")]
     files["app/core/helpers.py"] = runtime
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/helpers.py", 1, 1, "LG103")]
+
+
+@pytest.mark.parametrize(
+    ("helper", "endpoint"),
+    [
+        # The bridge's own import serves only annotations.
+        ("def load(repository: UserRepository) -> None: ...\n", "from app.core import helpers\n"),
+        # The endpoint's import of the bridge serves only annotations.
+        (
+            "def load() -> None:\n    UserRepository()\n",
+            "from app.core import helpers\ndef f(h: helpers.X) -> None: ...\n",
+        ),
+    ],
+)
+def test_imports_used_only_as_types_carry_no_chain_unless_counted(
+    tmp_path: Path, helper: str, endpoint: str
+) -> None:
+    files = {
+        **BASE,
+        "app/core/helpers.py": "from app.repositories.UserRepository import UserRepository\n" + helper,
+        ENDPOINT: endpoint,
+    }
+    assert lint(tmp_path, files, ["LG103"]) == []
+    counted = lint(tmp_path, files, ["LG103"], 'type-checking-imports = "count"\n')
+    assert counted == [("app/core/helpers.py", 1, 1, "LG103")]
 
 
 def test_custom_layers_get_the_rule(tmp_path: Path) -> None:
@@ -146,3 +173,34 @@ def test_custom_layers_get_the_rule(tmp_path: Path) -> None:
         "app/domain/rules.py": "",
     }
     assert lint(tmp_path, files, ["LG103"], settings) == [("app/lib/tools.py", 1, 1, "LG103")]
+
+
+HELPER = (
+    "import enum\nfrom typing import NewType\n"
+    "from app.repositories.UserRepository import UserRepository\n"
+    "class Status(enum.Enum):\n    ACTIVE = 'active'\n"
+    "class LimitExceeded(Exception):\n    pass\n"
+    "MAX_USERS = 100\nUserId = NewType('UserId', int)\n"
+    "REPOSITORIES = {'user': UserRepository}\n"
+    "def load() -> object:\n    return UserRepository()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("names", "reported"),
+    [
+        ("Status, MAX_USERS, UserId, LimitExceeded", False),  # enums, literal constants ... lead nowhere
+        ("Status, REPOSITORIES", True),  # a constant holding a repository class leads on
+        ("Status, load", True),
+    ],
+)
+def test_an_import_of_plain_values_only_carries_no_chain(tmp_path: Path, names: str, reported: bool) -> None:
+    """dstack's ORM module imports status enums from a module of Pydantic classes: it does not
+    reach those classes through it."""
+    files = {
+        **BASE,
+        "app/core/helpers.py": HELPER,
+        ENDPOINT: f"from app.core.helpers import {names}\nUSED = ({names})\n",
+    }
+    expected = [("app/core/helpers.py", 3, 1, "LG103")] if reported else []
+    assert lint(tmp_path, files, ["LG103"]) == expected

@@ -30,7 +30,6 @@ BASE = {
         ("from ..api.v1.endpoints import orders\n", 1),  # relative
         ("from ..api.v1.endpoints.orders import router as r\n", 1),
         ("def f() -> None:\n    from app.api.v1.endpoints import orders\n", 5),  # in a function
-        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.api.v1.endpoints.orders\n", 5),
         ("from app.api.v1.endpoints import (\n    orders,\n)\n", 1),  # at the statement's start
     ],
 )
@@ -72,12 +71,85 @@ def test_messages_name_both_modules_and_both_layers(tmp_path: Path) -> None:
     ]
 
 
-def test_type_checking_imports_are_skipped_when_configured(tmp_path: Path) -> None:
-    source = (
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app.api.v1.endpoints import orders\n"
-    )
+def test_type_checking_imports_count_only_when_configured(tmp_path: Path) -> None:
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.api.v1.endpoints.orders\n"
     files = {**BASE, SERVICE: source}
+    assert lint(tmp_path, files, ["LG101"]) == []
     assert lint(tmp_path, files, ["LG101"], 'type-checking-imports = "ignore"\n') == []
+    assert lint(tmp_path, files, ["LG101"], 'type-checking-imports = "count"\n') == [(SERVICE, 3, 5, "LG101")]
+
+
+ROUTE = "app/api/v1/endpoints/users.py"
+ROUTE_HEAD = (
+    "from typing import Annotated, Callable, TypeAlias, cast\nfrom fastapi import APIRouter, Depends\n"
+    "from pydantic import TypeAdapter\nfrom app.api.deps import current_order\nrouter = APIRouter()\n"
+)
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "async def read(order: Order = Depends(current_order)) -> int:\n    return order.id\n",
+        "async def read(order: Annotated[Order, Depends(current_order)]) -> int:\n    return order.id\n",
+        "async def read(order: 'Order') -> int:\n    return order.id\n",  # a string annotation
+        "async def read(orders: 'list[models.Order]') -> int:\n    return len(orders)\n",
+        "async def read() -> list[Order]:\n    return []\n",
+        "async def read(x: object) -> int:\n    return cast(Order, x).id\n",
+        "async def read(x: object) -> int:\n    order: Order = x\n    return order.id\n",
+        "CurrentOrder = Annotated[Order, Depends(current_order)]\n",  # the type of an alias
+        # argilla's `PolicyAction = Callable[[User], Awaitable[bool]]`: a type alias's value.
+        "Check = Callable[[Order], bool]\ndef run(check: Check) -> None: ...\n",
+        "Row: TypeAlias = Order\n",
+    ],
+)
+def test_a_name_used_only_as_a_type_is_no_finding_unless_counted(tmp_path: Path, use: str) -> None:
+    """dstack's routes: `user: Annotated[UserModel, Depends(Authenticated())]` (issue 13, N4)."""
+    importing = (
+        "import app.models as models\n" if "models." in use else "from app.models.Order import Order\n"
+    )
+    files = {**BASE, ROUTE: ROUTE_HEAD + importing + use}
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == []
+    assert lint(tmp_path, files, ["LG102"], 'type-checking-imports = "count"\n') == [(ROUTE, 6, 1, "LG102")]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "async def read(order_id: int) -> int:\n    return Order(id=order_id).id\n",  # called
+        "def is_order(x: Order) -> bool:\n    return isinstance(x, Order)\n",  # and a value too
+        "@router.get('/', response_model=Order)\nasync def read() -> None: ...\n",  # a runtime argument
+        "async def read(order: Annotated[int, Depends(Order)]) -> int:\n    return order\n",  # metadata runs
+        # A bare `Depends()`: FastAPI calls the annotated class itself.
+        "async def read(order: Annotated[Order, Depends()]) -> int:\n    return order.id\n",
+        "async def read(order: Order = Depends()) -> int:\n    return order.id\n",
+        "class Page(Order):\n    pass\n",  # a base class
+        "Rows = list[Order]\nADAPTER = TypeAdapter(Rows)\n",  # an alias used at run time
+        "BY_MODEL = {}\nHANDLER = BY_MODEL[Order]\n",  # a subscript that is no type
+        "__all__ = ['Order']\n",  # a re-export
+        "",  # never used: imported for its side effects, or re-exported
+    ],
+)
+def test_a_name_used_at_run_time_is_a_finding(tmp_path: Path, use: str) -> None:
+    files = {**BASE, ROUTE: ROUTE_HEAD + "from app.models.Order import Order\n" + use}
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == [(ROUTE, 6, 1, "LG102")]
+
+
+def test_each_name_of_a_statement_is_judged_by_its_own_uses(tmp_path: Path) -> None:
+    """`Order` appears only in an annotation, `OrderRepository` is called: the statement is
+    reported for the repository, the one name that brings a forbidden layer in at run time."""
+    files = {
+        **BASE,
+        "app/repositories/OrderRepository.py": (
+            "class OrderRepository: ...\nclass Order:\n    __tablename__ = 'orders'\n"
+        ),
+        ROUTE: (
+            ROUTE_HEAD + "from app.repositories.OrderRepository import Order, OrderRepository\n"
+            "async def read(order: Order) -> int:\n    return OrderRepository().count(order)\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 6, 1, "LG102")]
+    [finding] = check([tmp_path], select=["LG102"], cache=False).findings
+    assert "repository class `OrderRepository`" in finding.message
 
 
 @pytest.mark.parametrize(
@@ -151,3 +223,29 @@ def test_a_mixed_model_module_may_use_another_model_modules_pydantic_class() -> 
     }
     found = [(f.path.as_posix(), f.line, f.code) for f in findings_of(files, select=["LG101", "LG102"])]
     assert found == [("app/models/pages.py", 2, "LG101")]  # a schema module's class stays schema
+
+
+def test_a_type_alias_brings_in_what_it_stands_for() -> None:
+    """argilla's `QuestionSettings = Annotated[Union[...], Field(...)]`, read by a table at run
+    time: an upward import of the schema layer. An alias of an alias is followed; one of nothing
+    layered, or an alias cycle, brings in nothing."""
+    from markers import findings_of
+
+    files = {
+        "app/schemas/questions.py": (
+            "from typing import Annotated, Union\nfrom pydantic import BaseModel, Field\n"
+            "class Text(BaseModel):\n    kind: str\n"
+            "Settings = Annotated[Union[Text, None], Field(discriminator='kind')]\n"
+            "Again = Annotated[Settings, 1]\nName = Annotated[str, Field(min_length=1)]\n"
+            "Loop = Annotated['Back', 1]\nBack = Annotated['Loop', 1]\n"
+        ),
+        "app/models/question.py": (
+            "from app.schemas.questions import Again  # error: [LG101]\n"
+            "from app.schemas.questions import Name, Loop\n"
+            "class Question:\n    __tablename__ = 'questions'\n"
+            "USED = (Again, Name, Loop)\n"
+        ),
+    }
+    found = findings_of(files, select=["LG101", "LG102"])
+    assert [(f.path.as_posix(), f.line) for f in found] == [("app/models/question.py", 1)]
+    assert "schema type alias `Again`" in found[0].message

@@ -1,0 +1,92 @@
+"""What a module-level name is (symbol_kinds.py): Protocols and type aliases (issue 13, N3 and
+argilla's alias of Pydantic classes)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from layerguard.facts.parse import parse_file
+from layerguard.model import ClassFact, FileFacts
+from layerguard.symbol_kinds import (
+    CLASS,
+    PROTOCOL,
+    TABLE,
+    alias_targets,
+    class_kind,
+    is_orm_class,
+    is_table_class,
+)
+from layerguard.symbols import Symbols
+
+HEAD = (
+    "from typing import Annotated, Optional, Protocol, Union\n"
+    "from pydantic import Field\n"
+    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+    "from app.other import Other\n"
+    "class Base(DeclarativeBase):\n    pass\n"
+)
+
+
+def module(source: str) -> tuple[FileFacts, Symbols]:
+    facts = parse_file(Path("/p/app/m.py"), "app.m", False, (HEAD + textwrap.dedent(source)).encode())
+    return facts, Symbols((facts,))
+
+
+def cls(facts: FileFacts, name: str) -> ClassFact:
+    return next(c for c in facts.classes if c.name == name)
+
+
+def test_a_protocol_with_mapped_attributes_is_no_orm_class() -> None:
+    """dstack's `PipelineModel(Protocol)` with `id: Mapped[uuid.UUID]` describes tables."""
+    facts, symbols = module("class Pipelined(Protocol):\n    id: Mapped[int]\n    __tablename__: str\n")
+    protocol = cls(facts, "Pipelined")
+    assert class_kind(protocol, facts, symbols) == PROTOCOL
+    assert not is_orm_class(protocol, facts, symbols)
+    assert not is_table_class(protocol, facts, symbols)
+
+
+def test_a_class_declaring_tablename_without_a_value_is_no_table() -> None:
+    """dstack's `PipelineItem` dataclass: `__tablename__: str` names a table, it maps none."""
+    facts, symbols = module("class Item:\n    __tablename__: str\nclass Row:\n    __tablename__ = 'rows'\n")
+    assert not is_table_class(cls(facts, "Item"), facts, symbols)
+    assert class_kind(cls(facts, "Item"), facts, symbols) == CLASS
+    assert class_kind(cls(facts, "Row"), facts, symbols) == TABLE
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A table that also derives from a Protocol is a concrete class: still a table.
+        "class HasId(Protocol):\n    id: Mapped[int]\nclass Job(Base, HasId):\n"
+        "    __tablename__ = 'jobs'\n    id: Mapped[int] = mapped_column(primary_key=True)\n",
+        # An ORM mixin deriving from a Protocol keeps its mapped attributes.
+        "class HasId(Protocol):\n    id: Mapped[int]\n"
+        "class Job(HasId):\n    id: Mapped[int] = mapped_column()\n",
+    ],
+)
+def test_a_class_below_a_protocol_stays_an_orm_class(source: str) -> None:
+    facts, symbols = module(source)
+    job = cls(facts, "Job")
+    assert is_orm_class(job, facts, symbols)
+    assert (class_kind(job, facts, symbols) == TABLE) == ("__tablename__" in source)
+
+
+@pytest.mark.parametrize(
+    ("alias", "targets"),
+    [
+        ("X = Annotated[Union[A, B], Field(discriminator='type')]", ("typing.Union", "A", "B")),
+        ("X = Annotated[Other, Field(description='d')]", ("app.other.Other",)),
+        ("X = Optional[list[A]]", ("typing.Optional", "list", "A")),
+        ("X = A | B", ("A", "B")),
+        ("X = Annotated['A', 1]", ("A",)),
+        ("X = Annotated[int, Field(gt=0)]", ("int",)),
+    ],
+)
+def test_an_alias_stands_for_its_type_not_annotated_metadata(alias: str, targets: tuple[str, ...]) -> None:
+    facts, _ = module(alias + "\n")
+    [assignment] = [a for a in facts.assignments if a.name == "X"]
+    assert assignment.value is not None
+    assert alias_targets(assignment.value) == targets
