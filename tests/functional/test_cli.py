@@ -1014,7 +1014,7 @@ def test_show_settings_prints_the_effective_settings_as_toml_that_loads_back(tmp
 
 
 @pytest.mark.parametrize(
-    ("settings", "shown"), [("", "ignore"), ('type-checking-imports = "count"\n', "count")]
+    ("settings", "shown"), [("", "count"), ('type-checking-imports = "ignore"\n', "ignore")]
 )
 def test_show_settings_says_whether_type_only_imports_count(
     tmp_path: Path, settings: str, shown: str

@@ -30,6 +30,8 @@ PATTERNS = [
     "type_aliases",
 ]
 CODES = "LG101,LG102,LG103,LG106"
+# The type-only fixture marks what `type-checking-imports = "ignore"` leaves (the default counts them).
+PATTERN_SETTINGS = {"type_only_imports": 'type-checking-imports = "ignore"\n'}
 
 
 def copy(name: str, tmp_path: Path, settings: str = "") -> Path:
@@ -64,7 +66,7 @@ def check(root: Path, *args: str) -> tuple[int, list[Finding]]:
 
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_each_pattern_gets_exactly_the_marked_findings(pattern: str, tmp_path: Path) -> None:
-    root = copy(pattern, tmp_path)
+    root = copy(pattern, tmp_path, PATTERN_SETTINGS.get(pattern, ""))
     files = read_tree(root)
     assert expected_findings(files), "the fixture marks no finding"
     code, findings = check(root)
@@ -87,10 +89,11 @@ def test_neutral_kinds_are_findings_when_configured_away(tmp_path: Path) -> None
     assert_findings_match(findings, read_tree(root))
 
 
-def test_type_only_imports_are_findings_when_counted(tmp_path: Path) -> None:
-    """`type-checking-imports = "count"`: imports used only as types (annotations, `if
-    TYPE_CHECKING:`, `Annotated`'s type, string annotations) are LG101/LG102 again."""
-    root = copy("type_only_imports", tmp_path, 'type-checking-imports = "count"\n')
+@pytest.mark.parametrize("settings", ["", 'type-checking-imports = "count"\n'])
+def test_type_only_imports_are_findings_when_counted(tmp_path: Path, settings: str) -> None:
+    """`type-checking-imports = "count"`, the default: imports used only as types (annotations,
+    `if TYPE_CHECKING:`, `Annotated`'s type, string annotations) are LG101/LG102 as any import."""
+    root = copy("type_only_imports", tmp_path, settings)
     marked = 0
     for path in (root / "app/api/routes/users.py", root / "app/services/reports.py"):
         source = path.read_text()

@@ -42,8 +42,8 @@ def carries_chain(edge: ImportEdge) -> bool:
     importer reaches the imported module: one inside a function body runs only when the function
     is called (how a team breaks such a dependency on purpose); it still counts as a direct
     import for LG101/LG102. Type-only imports (`if TYPE_CHECKING:`, names used only in
-    annotations) are left out before, by `counted_edges`, unless `type-checking-imports =
-    "count"` asks for them."""
+    annotations) are left out before, by `counted_edges`, when `type-checking-imports =
+    "ignore"` asks for it."""
     return not edge.fact.deferred
 
 

@@ -58,7 +58,7 @@ def is_type_only(fact: ImportFact) -> bool:
 
 def counted_names(project: ProjectView, edge: ImportEdge) -> tuple[ImportFact, ...]:
     """The names of `edge`'s statement the layer rules count: with `type-checking-imports =
-    "ignore"` (the default) only those used at run time; with "count" all of them."""
+    "count"` (the default, SPEC §3) all of them; with "ignore" only those used at run time."""
     names = edge.names or (edge.fact,)
     if project.config.type_checking_imports == "count":
         return names

@@ -119,7 +119,7 @@ def test_upward_chains_are_reported_too(tmp_path: Path) -> None:
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/registry.py", 1, 1, "LG103")]
 
 
-def test_type_checking_imports_carry_no_chain_unless_counted(tmp_path: Path) -> None:
+def test_type_checking_imports_carry_no_chain_when_ignored(tmp_path: Path) -> None:
     """They never run: whoever imports the helper does not reach the repository through it."""
     runtime = "from app.repositories.UserRepository import UserRepository\n"
     files = {
@@ -127,9 +127,10 @@ def test_type_checking_imports_carry_no_chain_unless_counted(tmp_path: Path) -> 
         "app/core/helpers.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    " + runtime,
         ENDPOINT: "from app.core import helpers\n",
     }
-    assert lint(tmp_path, files, ["LG103"]) == []
+    assert lint(tmp_path, files, ["LG103"], 'type-checking-imports = "ignore"\n') == []
     counted = lint(tmp_path, files, ["LG103"], 'type-checking-imports = "count"\n')
     assert counted == [("app/core/helpers.py", 3, 5, "LG103")]
+    assert lint(tmp_path, files, ["LG103"]) == counted  # "count" is the default (SPEC §2)
     files["app/core/helpers.py"] = runtime
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/helpers.py", 1, 1, "LG103")]
 
@@ -146,7 +147,7 @@ def test_type_checking_imports_carry_no_chain_unless_counted(tmp_path: Path) -> 
         ),
     ],
 )
-def test_imports_used_only_as_types_carry_no_chain_unless_counted(
+def test_imports_used_only_as_types_carry_no_chain_when_ignored(
     tmp_path: Path, helper: str, endpoint: str
 ) -> None:
     files = {
@@ -154,9 +155,10 @@ def test_imports_used_only_as_types_carry_no_chain_unless_counted(
         "app/core/helpers.py": "from app.repositories.UserRepository import UserRepository\n" + helper,
         ENDPOINT: endpoint,
     }
-    assert lint(tmp_path, files, ["LG103"]) == []
+    assert lint(tmp_path, files, ["LG103"], 'type-checking-imports = "ignore"\n') == []
     counted = lint(tmp_path, files, ["LG103"], 'type-checking-imports = "count"\n')
     assert counted == [("app/core/helpers.py", 1, 1, "LG103")]
+    assert lint(tmp_path, files, ["LG103"]) == counted
 
 
 def test_custom_layers_get_the_rule(tmp_path: Path) -> None:

@@ -71,10 +71,10 @@ def test_messages_name_both_modules_and_both_layers(tmp_path: Path) -> None:
     ]
 
 
-def test_type_checking_imports_count_only_when_configured(tmp_path: Path) -> None:
+def test_type_checking_imports_count_unless_ignored(tmp_path: Path) -> None:
     source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.api.v1.endpoints.orders\n"
     files = {**BASE, SERVICE: source}
-    assert lint(tmp_path, files, ["LG101"]) == []
+    assert lint(tmp_path, files, ["LG101"]) == [(SERVICE, 3, 5, "LG101")]  # "count" is the default (SPEC §3)
     assert lint(tmp_path, files, ["LG101"], 'type-checking-imports = "ignore"\n') == []
     assert lint(tmp_path, files, ["LG101"], 'type-checking-imports = "count"\n') == [(SERVICE, 3, 5, "LG101")]
 
@@ -102,14 +102,15 @@ ROUTE_HEAD = (
         "Row: TypeAlias = Order\n",
     ],
 )
-def test_a_name_used_only_as_a_type_is_no_finding_unless_counted(tmp_path: Path, use: str) -> None:
+def test_a_name_used_only_as_a_type_is_no_finding_when_ignored(tmp_path: Path, use: str) -> None:
     """dstack's routes: `user: Annotated[UserModel, Depends(Authenticated())]` (issue 13, N4)."""
     importing = (
         "import app.models as models\n" if "models." in use else "from app.models.Order import Order\n"
     )
     files = {**BASE, ROUTE: ROUTE_HEAD + importing + use}
-    assert lint(tmp_path, files, ["LG101", "LG102"]) == []
+    assert lint(tmp_path, files, ["LG101", "LG102"], 'type-checking-imports = "ignore"\n') == []
     assert lint(tmp_path, files, ["LG102"], 'type-checking-imports = "count"\n') == [(ROUTE, 6, 1, "LG102")]
+    assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 6, 1, "LG102")]  # the default counts them
 
 
 @pytest.mark.parametrize(
@@ -147,7 +148,7 @@ def test_each_name_of_a_statement_is_judged_by_its_own_uses(tmp_path: Path) -> N
             "async def read(order: Order) -> int:\n    return OrderRepository().count(order)\n"
         ),
     }
-    assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 6, 1, "LG102")]
+    assert lint(tmp_path, files, ["LG102"], 'type-checking-imports = "ignore"\n') == [(ROUTE, 6, 1, "LG102")]
     [finding] = check([tmp_path], select=["LG102"], cache=False).findings
     assert "repository class `OrderRepository`" in finding.message
 
