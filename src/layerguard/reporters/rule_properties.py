@@ -85,6 +85,9 @@ RULE_PROPERTIES: dict[str, RuleProperties] = {
     "LG602": RuleProperties(("maintainability", "pydantic"), "high"),
     "LG701": RuleProperties(("architecture", "api-design"), "high"),
     "LG702": _security(200, "7.5", "high"),  # a secret field sent to clients
+    # Input validation (CWE-20). Not a security alert: a free-form body is a missing contract,
+    # not a proven hole; high precision from the audit of eleven apps (issue 15).
+    "LG703": RuleProperties(("api-design", "correctness", "fastapi", "external/cwe/cwe-020"), "high"),
     "LG801": RuleProperties(("maintainability", "naming"), "high"),
     "LG802": RuleProperties(("maintainability", "naming"), "high"),
     "LG803": RuleProperties(("maintainability", "naming"), "high"),
