@@ -32,6 +32,7 @@ from layerguard.checks.sync_db_api import SyncDbApi
 from layerguard.checks.sync_route_handler import SyncRouteHandler
 from layerguard.checks.union_annotation import UnionAnnotation
 from layerguard.checks.unregistered_router import UnregisteredRouter
+from layerguard.checks.unserialised_response import UndeclaredResponse, UnserialisedResponse
 from layerguard.checks.unvalidated_request_body import UnvalidatedRequestBody
 from layerguard.checks.upward_import import UpwardImport
 from layerguard.model import PIPELINE_RULES, RuleMeta, find_rule, selects_any
@@ -63,6 +64,8 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             ResponseEnvelope(),
             SecretInResponse(),
             UnvalidatedRequestBody(),
+            UnserialisedResponse(),
+            UndeclaredResponse(),
             FileNaming(),
             MissingEntityClass(),
             SchemaClassNaming(),
