@@ -329,6 +329,16 @@ class CallFact:
 
 
 @dataclass(frozen=True)
+class UnpackFact:
+    """`f(**name)` inside a function: a plain name's items passed as keyword arguments
+    (`Model(**payload)` validates `payload` by hand; LG703 reads it)."""
+
+    value: ExprFact  # the name, with the value the function last assigned to it
+    callee: str  # the qualified callee, "" when it is not a dotted name
+    function: int  # index in `functions` of the innermost enclosing def
+
+
+@dataclass(frozen=True)
 class FieldFact:
     """A class-level annotated name (`id: int = 0`) or plain assignment (`x = 1`)."""
 
@@ -413,6 +423,7 @@ class FileFacts:
     raises: tuple[RaiseFact, ...] = ()
     assignments: tuple[AssignmentFact, ...] = ()
     dsn_strings: tuple[StringFact, ...] = ()
+    unpacked: tuple[UnpackFact, ...] = ()
     # Imported and module-level names (qualified, with the attributes read: `app.api.users.router`)
     # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
     # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.

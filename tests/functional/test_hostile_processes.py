@@ -274,7 +274,8 @@ def test_a_rule_past_its_time_is_stopped_and_reported_as_lg000(tmp_path: Path) -
     project = chain_project(tmp_path, 3_000)
     config = load_config([project])
     checked = load_project(config, [project], {}, jobs=1, use_cache=False)
-    lg7 = [rule for rule in ALL_RULES if rule.meta.code.startswith("LG7")]
+    # The two project rules that follow the class chain (LG703's per-file reads are quick).
+    lg7 = [rule for rule in ALL_RULES if rule.meta.code in ("LG701", "LG702")]
     unbounded = [f.code for f in run_rules(checked, lg7)]
     assert unbounded == ["LG701", "LG702"]
     # A fresh project: the first run filled the symbols' memo of inherited fields, which would

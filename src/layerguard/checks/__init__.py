@@ -32,6 +32,8 @@ from layerguard.checks.sync_db_api import SyncDbApi
 from layerguard.checks.sync_route_handler import SyncRouteHandler
 from layerguard.checks.union_annotation import UnionAnnotation
 from layerguard.checks.unregistered_router import UnregisteredRouter
+from layerguard.checks.unserialised_response import UndeclaredResponse, UnserialisedResponse
+from layerguard.checks.unvalidated_request_body import UnvalidatedRequestBody
 from layerguard.checks.upward_import import UpwardImport
 from layerguard.model import PIPELINE_RULES, RuleMeta, find_rule, selects_any
 
@@ -61,6 +63,9 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             PydanticV1Api(),
             ResponseEnvelope(),
             SecretInResponse(),
+            UnvalidatedRequestBody(),
+            UnserialisedResponse(),
+            UndeclaredResponse(),
             FileNaming(),
             MissingEntityClass(),
             SchemaClassNaming(),

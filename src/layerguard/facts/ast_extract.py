@@ -30,6 +30,7 @@ from layerguard.model import (
     Span,
     StringFact,
     TypingSubscriptFact,
+    UnpackFact,
 )
 
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
@@ -161,6 +162,7 @@ class FactExtractor(ast.NodeVisitor):
         self.raises: list[RaiseFact] = []
         self.assignments: list[AssignmentFact] = []
         self.dsn_strings: list[StringFact] = []
+        self.unpacked: list[UnpackFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
         # The first segment of every dotted name used as a type only, and of every other use.
         self.type_heads: set[str] = set()
@@ -652,6 +654,7 @@ class FactExtractor(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self._record_call(node)
+        self._record_unpacked(node)
         callee = dotted_name(node.func)
         if callee is None:
             # A name that is only called, or whose method is called (`router.get(...)`), is not
@@ -707,6 +710,16 @@ class FactExtractor(ast.NodeVisitor):
                 handlers=frame.handlers,
             )
         )
+
+    def _record_unpacked(self, node: ast.Call) -> None:
+        function = self.frames[-1].function
+        if function is None:
+            return
+        callee = dotted_name(node.func)
+        for keyword in node.keywords:
+            if keyword.arg is None and isinstance(keyword.value, ast.Name):
+                qualified = self.names.qualify(callee) if callee else ""
+                self.unpacked.append(UnpackFact(self.summarize(keyword.value), qualified, function))
 
     def _receiver_type(self, callee: str) -> ExprFact | None:
         """The declared type of `x` in `x.m()` or `self.x.m()`, when this file states it."""
@@ -839,6 +852,7 @@ class FactExtractor(ast.NodeVisitor):
             raises=tuple(self.raises),
             assignments=tuple(self.assignments),
             dsn_strings=tuple(self.dsn_strings),
+            unpacked=tuple(self.unpacked),
             value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),

@@ -178,6 +178,9 @@ class Summarizer:
                 (),
                 None,
             )
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            # `dict | None`, `A | B | None`: the members, flattened, as `Union[...]` lists them.
+            return "binop", None, self._each(union_members(node), inner, follow, depth), (), None
         if isinstance(node, ast.Await):
             return (
                 "await",
@@ -288,3 +291,20 @@ def _is_string_building(node: ast.BinOp) -> bool:
             or (isinstance(left, ast.BinOp) and _is_string_building(left))
         )
     return False
+
+
+MAX_UNION_MEMBERS = 64  # a longer `a | b | ...` is bit arithmetic, not a type: no members kept
+
+
+def union_members(node: ast.BinOp) -> list[ast.expr]:
+    """The members of `a | b | c`, left to right; none for a chain longer than any real union."""
+    members: list[ast.expr] = []
+    current: ast.expr = node
+    # The left spine in a loop, as `interpolated_parts` walks it: long chains must not recurse.
+    while isinstance(current, ast.BinOp) and isinstance(current.op, ast.BitOr):
+        members.append(current.right)
+        current = current.left
+        if len(members) > MAX_UNION_MEMBERS:
+            return []
+    members.append(current)
+    return members[::-1]

@@ -1,5 +1,5 @@
 """The `api_contract` fixture: exactly the findings its `# error: [...]` markers name (LG403, LG501,
-LG502, LG601, LG602, LG701, LG702), and none on the tricky negatives."""
+LG502, LG601, LG602, LG701, LG702, LG703), and none on the tricky negatives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from markers import assert_findings_match, expected_findings, read_tree
 from layerguard import check
 
 APP = Path(__file__).resolve().parents[2] / "fixtures" / "api_contract"
-CODES = ["LG403", "LG501", "LG502", "LG601", "LG602", "LG701", "LG702"]
+CODES = ["LG403", "LG501", "LG502", "LG601", "LG602", "LG701", "LG702", "LG703"]
 
 
 def test_findings_match_the_markers() -> None:

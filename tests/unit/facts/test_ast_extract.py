@@ -330,3 +330,51 @@ def test_classes_raises_assignments_and_dsn_strings() -> None:
     assert (raised.exception.qualified, raised.function, raised.span.line) == ("fastapi.HTTPException", 0, 13)
     assert [a.name for a in facts.assignments] == ["DATABASE_URL"]
     assert [s.value for s in facts.dsn_strings] == ["postgresql+psycopg2://u:p@h/db"]
+
+
+def test_a_union_written_with_bars_lists_its_members() -> None:
+    facts = facts_of(
+        """\
+        from typing import Any
+
+        def f(a: dict[str, Any] | list[dict] | None, b: int | str = 0) -> None: ...
+        """
+    )
+    a, b = facts.functions[0].params
+    assert a.annotation is not None and b.annotation is not None
+    assert a.annotation.kind == "binop"
+    assert [(m.kind, m.qualified) for m in a.annotation.args] == [
+        ("subscript", "dict"),
+        ("subscript", "list"),
+        ("none", None),
+    ]
+    assert [m.qualified for m in a.annotation.args[0].args] == ["str", "typing.Any"]
+    assert [m.text for m in b.annotation.args] == ["int", "str"]
+
+
+def test_bit_arithmetic_longer_than_any_union_keeps_no_members() -> None:
+    chain = " | ".join(f"F{i}" for i in range(100))
+    facts = facts_of(f"def f(x: {chain}) -> None: ...\n")
+    annotation = facts.functions[0].params[0].annotation
+    assert annotation is not None and annotation.kind == "binop" and annotation.args == ()
+
+
+def test_names_unpacked_into_calls_are_recorded_with_their_value() -> None:
+    facts = facts_of(
+        """\
+        from app.schemas import Item
+
+        async def handler(request, form_data: dict) -> None:
+            Item(**form_data)
+            data = await request.json()
+            build(**data, extra=1)
+            merged = {**form_data}
+            print(**{"sep": ""})
+
+        Item(**defaults)
+        """
+    )
+    unpacked = [(u.value.text, u.callee, u.function) for u in facts.unpacked]
+    assert unpacked == [("form_data", "app.schemas.Item", 0), ("data", "build", 0)]
+    data = facts.unpacked[1].value.assigned
+    assert data is not None and data.kind == "await" and data.args[0].text == "request.json()"

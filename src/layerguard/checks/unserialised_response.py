@@ -1,0 +1,174 @@
+"""LG704 and LG705: a route handler whose response FastAPI does not serialise through a schema.
+
+LG704 (on by default): the declared response type is an ORM table class or `Any`/`object`.
+LG705 (opt-in): no response type is declared at all, or it is a bare `dict`. On real apps a
+handler without one often returns a `Response` a helper builds (langflow's event streams and
+zip downloads: 6 of 20 sampled), which the facts cannot see; and a `-> dict` of
+`{"status": "ok"}` is a finding many teams would not act on.
+
+LG701's exemptions apply to both (websockets, 204, `response_class=`, `response_model=None`, a
+`Response` returned), and a handler LG701 reports is left to it: one finding per handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+from layerguard.checks.base import ProjectRule
+from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.response_envelope import envelope_problem, find_envelopes, is_exempt
+from layerguard.checks.responses import (
+    CONTAINERS,
+    effective_response_model,
+    is_response_class_name,
+    referenced_class,
+)
+from layerguard.checks.routes import ROUTE_CALLS, RouteHandler
+from layerguard.model import AssignmentFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
+from layerguard.presets import PRESET_LAYER_NAMES
+from layerguard.symbol_kinds import is_table_class
+from layerguard.symbols import MAX_HOPS
+
+if TYPE_CHECKING:
+    from layerguard.context import ProjectView
+
+# A handler that builds one of these returns its own body (on some path at least): with no
+# declared type, FastAPI passes the response through, so there is nothing to report.
+RESPONSE_CALLS = frozenset(
+    {
+        "Response", "JSONResponse", "HTMLResponse", "PlainTextResponse", "RedirectResponse",
+        "StreamingResponse", "FileResponse", "ORJSONResponse", "UJSONResponse", "EventSourceResponse",
+        "TemplateResponse",
+    }
+)  # fmt: skip
+ANYTHING = frozenset({"typing.Any", "typing_extensions.Any", "object"})
+MAPPINGS = frozenset({"dict", "typing.Dict", "typing.Mapping", "collections.abc.Mapping"})
+
+
+# What each rule reports, of the problems `response_problem` finds.
+ORM, ANY, UNDECLARED, BARE_DICT = "orm", "any", "undeclared", "bare-dict"
+
+
+class _ResponseRule(ProjectRule):
+    problems: ClassVar[frozenset[str]]
+
+    def check_project(self, project: ProjectView) -> Iterator[Finding]:
+        envelopes = find_envelopes(project)
+        for facts in project.files:
+            if not project.is_checked(facts):
+                continue
+            for handler in checked_route_handlers(facts, project.file_view):
+                if is_exempt(handler, facts, project):
+                    continue
+                if envelopes and envelope_problem(handler, facts, project, envelopes) is not None:
+                    continue  # LG701 reports it
+                problem = response_problem(handler, facts, project)
+                if problem is not None and problem[0] in self.problems:
+                    name = handler.function.name
+                    message = f"Route handler `{name}` {problem[1]}: declare a Pydantic response model"
+                    yield self.finding(facts, handler.function.span, message)
+
+
+class UnserialisedResponse(_ResponseRule):
+    meta = RuleMeta(
+        code="LG704",
+        name="unserialised-response",
+        severity=Severity.ERROR,
+        summary="A route handler responds with an ORM class or `Any` instead of a response schema",
+        layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS | RESPONSE_CALLS,
+    )
+    problems = frozenset({ORM, ANY})
+
+
+class UndeclaredResponse(_ResponseRule):
+    meta = RuleMeta(
+        code="LG705",
+        name="undeclared-response",
+        severity=Severity.WARNING,
+        summary="A route handler declares no response type, or a bare `dict`",
+        layers=PRESET_LAYER_NAMES,
+        calls=ROUTE_CALLS | RESPONSE_CALLS,
+        # Opt-in: see the module docstring and the card (issue 15's audit).
+        opt_in=True,
+    )
+    problems = frozenset({UNDECLARED, BARE_DICT})
+
+
+def response_problem(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> tuple[str, str] | None:
+    """What keeps FastAPI from serialising the handler's result through a schema, as (kind,
+    phrase); None when nothing does."""
+    model = effective_response_model(handler)
+    if model is None:
+        if builds_response(handler, facts, project):
+            return None
+        return UNDECLARED, "declares no response type (no `response_model=`, no return annotation)"
+    if model.expression.kind == "none":
+        return None
+    spelled = " ".join(model.expression.text.split())
+    for member, where in members(model.expression, facts, project):
+        found = unserialised_member(member, where, project)
+        if found is None:
+            continue
+        kind, what = found
+        if kind == ANY and builds_response(handler, facts, project):
+            return None  # `-> Any` on a handler that returns a template, redirect or file
+        return kind, f"responds with `{spelled}` ({model.source}), {what}"
+    return None
+
+
+def members(
+    expression: ExprFact, facts: FileFacts, project: ProjectView, hops: int = MAX_HOPS
+) -> Iterator[tuple[ExprFact, FileFacts]]:
+    """The types a response is made of, with the file each is written in: itself, each member of
+    a container or union, or those of the module-level alias it names (`UserRows = list[User]`)."""
+    if hops <= 0:
+        return
+    container = expression.kind == "subscript" and expression.qualified in CONTAINERS
+    if (container and not _is_mapping(expression, facts, project)) or expression.kind == "binop":
+        for member in expression.args:
+            yield from members(member, facts, project, hops - 1)
+        return
+    if expression.kind == "name" and expression.qualified:
+        found = project.symbols.resolve(expression.qualified, facts)
+        alias = found[0].value if found is not None and isinstance(found[0], AssignmentFact) else None
+        if found is not None and alias is not None and alias.kind in ("subscript", "binop"):
+            yield from members(alias, found[1], project, hops - 1)
+            return
+    yield expression, facts
+
+
+def unserialised_member(member: ExprFact, facts: FileFacts, project: ProjectView) -> tuple[str, str] | None:
+    name = project.symbols.canonical_name(member.qualified, facts) if member.qualified else None
+    if name in ANYTHING:
+        return ANY, "which lets anything through"
+    if _is_mapping(member, facts, project):
+        values = member.args[1:] if member.kind == "subscript" else ()
+        if not values or any(v.qualified in ANYTHING for v in values):
+            return BARE_DICT, "a bare dict"
+        return None
+    found = referenced_class(member, facts, project)
+    if found is not None and is_table_class(found[0], found[1], project.symbols):
+        return ORM, f"the ORM class `{found[0].name}`, whose every column is sent"
+    return None
+
+
+def _is_mapping(expression: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
+    if not expression.qualified or expression.kind not in ("name", "subscript"):
+        return False
+    return project.symbols.canonical_name(expression.qualified, facts) in MAPPINGS
+
+
+def builds_response(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> bool:
+    """The handler calls a Starlette `Response` class (or `templates.TemplateResponse`)."""
+    index = next(i for i, function in enumerate(facts.functions) if function is handler.function)
+    for call in facts.calls:
+        if call.function != index or call.method not in RESPONSE_CALLS:
+            continue
+        qualified = call.call.qualified or ""
+        if call.method == "TemplateResponse" or is_response_class_name(
+            project.symbols.canonical_name(qualified, facts)
+        ):
+            return True
+    return False
