@@ -553,7 +553,10 @@ def build_parser() -> _Parser:
         "--no-cache", action="store_true", help="neither read nor write the cache (.layerguard_cache/)"
     )
     sub.add_argument(
-        "--jobs", type=_positive, metavar="N", help="parser processes to run at once (default: one per core)"
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="parser processes to run at once (default: one per idle core)",
     )
     sub.add_argument(
         "--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline file"

@@ -132,3 +132,43 @@ def test_check_with_a_config_applies_select_and_ignore(
         "LG001",
         "LG101",
     ]
+
+
+# --- How many parser processes by default (issue 16) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cores", "busy", "expected"),
+    [
+        (2, 0, 2),  # an idle machine: one process per core
+        (2, 1, 1),  # another process on one core: a worker would only compete with it
+        (2, 5, 1),  # a busy machine: one process, never none
+        (8, 3, 5),
+        (4, None, 4),  # not known (not Linux): one per core, as before
+    ],
+)
+def test_default_jobs_is_one_per_idle_core(cores: int, busy: int | None, expected: int) -> None:
+    assert layerguard.engine.jobs_for(cores, busy) == expected
+
+
+def test_the_running_tasks_are_read_on_linux() -> None:
+    if not Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat: the default is one process per core")
+    busy = layerguard.engine._other_runnable_tasks()
+    assert busy is not None and busy >= 0
+
+
+def test_a_workspace_without_jobs_asks_default_jobs(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    real = layerguard.engine._parse_files
+
+    def parsing(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
+        asked.append(workers)
+        return real(jobs, workers=workers, timeout=timeout)
+
+    monkeypatch.setattr(layerguard.engine, "_parse_files", parsing)
+    monkeypatch.setattr(layerguard.engine, "default_jobs", lambda: 3)
+    config = load_config([project])
+    Workspace(config, cache=False).check([project])
+    Workspace(config, jobs=1, cache=False).check([project])
+    assert asked == [3, 1]
