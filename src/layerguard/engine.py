@@ -82,6 +82,9 @@ class Workspace:
         self._read: dict[Path, ParseJob] = {}  # each file's job with the bytes read, once
         self._keys: dict[Path, bytes | None] = {}  # each file's entry key (None: unreadable)
         self._facts: dict[bytes, FileFacts] = {}  # facts by entry key, for this process
+        # Files parsed with the libcst fallback (syntax newer than this Python), and its seconds.
+        self.libcst_files = 0
+        self.libcst_seconds = 0.0
 
     @classmethod
     def in_memory(cls, config: Config, sources: Mapping[str | Path, str | bytes]) -> Workspace:
@@ -132,6 +135,7 @@ class Workspace:
         (the language server, for its open files), where the full run's per-file memo and record
         would cost more than they save."""
         given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
+        libcst_before = self.libcst_files, self.libcst_seconds
         with collector_paused():
             findings, files_checked = self._narrow_findings(given) if narrow else self._findings(given)
             outcome = self.baselined(findings, given) if self.config.baseline is not None else None
@@ -146,6 +150,8 @@ class Workspace:
             sources={path: data for path, data in parsed.items() if data is not None},
             baseline_matched=outcome.matched if outcome is not None else 0,
             baseline_fixed=outcome.fixed if outcome is not None else 0,
+            libcst_files=self.libcst_files - libcst_before[0],
+            libcst_seconds=self.libcst_seconds - libcst_before[1],
         )
 
     def _enabled_metas(self) -> tuple[RuleMeta, ...]:
@@ -263,6 +269,9 @@ class Workspace:
                 )
                 for index, file in zip(to_parse, parsed, strict=True):
                     facts[index] = self._remember(cache, keys[index], file)
+                    if file.libcst_seconds:
+                        self.libcst_files += 1
+                        self.libcst_seconds += file.libcst_seconds
             to_look_up = [i for i, found in enumerate(facts) if found is None]
             if cache is not None:
                 for index, found in zip(to_look_up, cache.lookup([keys[i] for i in to_look_up]), strict=True):

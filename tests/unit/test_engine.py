@@ -172,3 +172,32 @@ def test_a_workspace_without_jobs_asks_default_jobs(project: Path, monkeypatch: 
     Workspace(config, cache=False).check([project])
     Workspace(config, jobs=1, cache=False).check([project])
     assert asked == [3, 1]
+
+
+def test_the_report_counts_the_files_parsed_with_libcst(tmp_path: Path) -> None:
+    """Only a run that parses them counts them: answered from the cache, a run costs nothing."""
+    lines = ["type Alias = list[int]\n", "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"]
+    newer = next((line for line in lines if not _parses(line)), None)
+    if newer is None:
+        pytest.skip("the running Python's ast accepts all the newer syntax libcst knows")
+    (tmp_path / "pyproject.toml").write_text("[tool.layerguard]\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "newer.py").write_text(newer)
+    (tmp_path / "app" / "older.py").write_text("x = 1\n")
+    config = load_config([tmp_path])
+    cold = Workspace(config).check([tmp_path])
+    assert cold.libcst_files == 1
+    assert cold.libcst_seconds > 0
+    warm = Workspace(config).check([tmp_path])
+    assert (warm.libcst_files, warm.libcst_seconds) == (0, 0.0)
+    assert warm.findings == cold.findings
+
+
+def _parses(source: str) -> bool:
+    import ast
+
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return True

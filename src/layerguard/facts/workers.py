@@ -127,6 +127,8 @@ class ParsedFile(NamedTuple):
     # The facts as a worker pickled them to send them here, so the cache stores these bytes as
     # they are instead of pickling the facts a second time; None when parsed in this process.
     pickled: bytes | None
+    # Seconds the libcst fallback took for this file (loading libcst included): 0 for `ast`.
+    libcst_seconds: float = 0.0
 
 
 def parse_files_pickled(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
@@ -138,9 +140,7 @@ def parse_files_pickled(jobs: Sequence[ParseJob], *, workers: int, timeout: floa
     again and again before their first file)."""
     workers = worker_count(workers, len(jobs))
     if workers <= 1 or len(jobs) < POOL_MIN_FILES:
-        return [
-            ParsedFile(facts, None) for facts in _parse_in_process(jobs, workers=workers, timeout=timeout)
-        ]
+        return _parse_in_process(jobs, workers=workers, timeout=timeout)
     # This process is one of the `workers`: it parses chunks too, between collecting answers.
     return _Pool(jobs, workers=workers - 1, timeout=timeout, shared=True).run()
 
@@ -182,21 +182,21 @@ def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
         gc.collect(0)
 
 
-def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
     """`ast` here; in isolated workers the files only libcst can parse, and the files big enough
     that their parse could approach `timeout` (`ast` cannot be interrupted in process)."""
-    results: list[FileFacts | None] = []
+    results: list[ParsedFile | None] = []
     isolated: list[int] = []
     for index, job in enumerate(jobs):
         facts = _parse_here(job, timeout)
-        results.append(facts)
+        results.append(ParsedFile(facts, None) if facts is not None else None)
         if facts is None:
             isolated.append(index)
     if isolated:
         answers = _Pool([jobs[i] for i in isolated], workers=workers, timeout=timeout).run()
         for index, parsed in zip(isolated, answers, strict=True):
-            results[index] = parsed.facts
-    return [facts for facts in results if facts is not None]
+            results[index] = parsed
+    return [parsed for parsed in results if parsed is not None]
 
 
 def _parse_here(job: ParseJob, timeout: float) -> FileFacts | None:
@@ -377,8 +377,8 @@ class _Pool:
                 # Unpickling a chunk's facts takes milliseconds: the worker gets its next chunk
                 # first, so that it does not wait for them.
                 self._hand_out_chunks()
-                for index, pickled in zip(done, pickle.loads(payload), strict=True):
-                    self._finish(index, ParsedFile(pickle.loads(pickled), pickled))
+                for index, (pickled, libcst_seconds) in zip(done, pickle.loads(payload), strict=True):
+                    self._finish(index, ParsedFile(pickle.loads(pickled), pickled, libcst_seconds))
         except (EOFError, OSError):
             pass  # died, perhaps in the middle of the message
         if worker.process.is_alive():
@@ -486,7 +486,8 @@ def _serve(connection: Connection, progress: _Progress, parent: int) -> None:
         _answer(connection, chunk, _parse_chunk(chunk, progress))
 
 
-def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:
+def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[tuple[FileFacts, float]]:
+    """Each file's facts, and the seconds libcst took for it (0 for `ast`)."""
     results = []
     for position, job in enumerate(chunk):
         progress.set(position)
@@ -495,9 +496,15 @@ def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:
     return results
 
 
-def _answer(connection: Connection, chunk: list[ParseJob], results: list[FileFacts]) -> None:
-    """Each file's facts pickled on their own: the main process keeps those bytes for the cache."""
-    connection.send([_pickled_or_report(job, facts) for job, facts in zip(chunk, results, strict=True)])
+def _answer(connection: Connection, chunk: list[ParseJob], results: list[tuple[FileFacts, float]]) -> None:
+    """Each file's facts pickled on their own (the main process keeps those bytes for the cache),
+    with the seconds libcst took for it."""
+    connection.send(
+        [
+            (_pickled_or_report(job, facts), seconds)
+            for job, (facts, seconds) in zip(chunk, results, strict=True)
+        ]
+    )
 
 
 def _pickled_or_report(job: ParseJob, facts: FileFacts) -> bytes:
@@ -512,20 +519,24 @@ def _pickle(facts: FileFacts) -> bytes:
     return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _parse_or_report(job: ParseJob, import_libcst: Callable[[], None]) -> FileFacts:
+def _parse_or_report(job: ParseJob, import_libcst: Callable[[], None]) -> tuple[FileFacts, float]:
     """`parse_job` with libcst, plus what only an isolated parser may raise: libcst's Rust panics
     arrive as `pyo3_runtime.PanicException`, a BaseException. libcst is loaded, untimed, when the
-    first file that needs it comes."""
+    first file that needs it comes. With the facts, the seconds the fallback took (CPU, loading
+    libcst included), which the user is told about when they add up (`cli`)."""
+    started = None
     try:
         try:
-            return parse_job(job, libcst_fallback=False)
+            return parse_job(job, libcst_fallback=False), 0.0
         except NeedsLibcst:
+            started = time.process_time()
             import_libcst()
-        return parse_job(job)
+        return parse_job(job), time.process_time() - started
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:
-        return _parse_error(job, f"parser crashed ({type(error).__name__}: {error})")
+        spent = time.process_time() - started if started is not None else 0.0
+        return _parse_error(job, f"parser crashed ({type(error).__name__}: {error})"), spent
 
 
 def _die_with_parent(parent: int) -> None:
