@@ -527,6 +527,10 @@ def rule_time_limit(config: Config) -> float:
     return max(MIN_RULE_TIME, RULE_TIME_PER_PARSE_TIMEOUT * config.parse_timeout)
 
 
+# After a rule's time is up, how soon the timeout is raised again if the first raise was lost.
+_RULE_TIMEOUT_RETRY = 0.01
+
+
 class _RuleTimeout(BaseException):
     """A rule ran past its time. A BaseException: a rule's own `except Exception` must not stop it."""
 
@@ -545,6 +549,7 @@ class _RuleClock:
         self.limit = limit
         self.active = False
         self.in_rule = False
+        self.expired = False  # the running rule is past its time
         self.stopped = 0  # rules stopped so far
 
     @contextmanager
@@ -575,17 +580,25 @@ class _RuleClock:
         # The handler raises only while `in_rule`, set before the timer starts and cleared
         # before it stops: a late signal can never escape past the caller's `except`.
         self.in_rule = True
+        self.expired = False
         try:
             signal.setitimer(signal.ITIMER_REAL, self.limit)
-            return list(rule_run())
+            findings = list(rule_run())
         finally:
             self.in_rule = False
             signal.setitimer(signal.ITIMER_REAL, 0)
+        if self.expired:  # every raise was swallowed, and the rule finished past its time
+            raise _RuleTimeout(self.limit)
+        return findings
 
     def _expire(self, signum: int, frame: object) -> None:
         if self.in_rule:
-            self.in_rule = False
-            self.stopped += 1
+            if not self.expired:
+                self.expired = True
+                self.stopped += 1
+            # Raised inside a garbage-collector callback (hypothesis installs one) or a
+            # `__del__`, the exception is swallowed and the rule runs on: ask again soon.
+            signal.setitimer(signal.ITIMER_REAL, _RULE_TIMEOUT_RETRY)
             raise _RuleTimeout(self.limit)
 
 

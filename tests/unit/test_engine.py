@@ -201,3 +201,30 @@ def _parses(source: str) -> bool:
     except SyntaxError:
         return False
     return True
+
+
+def test_a_rule_timeout_that_was_swallowed_is_raised_again() -> None:
+    """Raised inside a garbage-collector callback (hypothesis installs one) or a `__del__`, the
+    timeout's exception never reaches the rule: it is raised again until it does."""
+    import time
+
+    clock = layerguard.engine._RuleClock(0.01)
+
+    def rule_that_loses_the_first_timeout() -> list[object]:
+        deadline = time.monotonic() + 5
+        try:
+            while time.monotonic() < deadline:
+                pass
+        except BaseException:  # what Python does with an exception raised in a gc callback
+            pass
+        while time.monotonic() < deadline:
+            pass
+        return []
+
+    with clock.installed():
+        assert clock.active, "SIGALRM is usable in pytest's main thread"
+        started = time.monotonic()
+        with pytest.raises(layerguard.engine._RuleTimeout):
+            clock.run(rule_that_loses_the_first_timeout)  # type: ignore[arg-type]
+    assert time.monotonic() - started < 2
+    assert clock.stopped == 1
