@@ -1,7 +1,8 @@
 """Benchmark layerguard against the `ast` floor, ruff and import-linter on real FastAPI apps.
 
-    python bench/run.py                 # 3 rounds, prefect + lnbits + a 10,000-file tree
+    python bench/run.py                 # 3 rounds, prefect + lnbits + dstack + a 10,000-file tree
     python bench/run.py --rounds 5 --no-scale
+    python bench/run.py --rounds 5 --no-scale --apps dstack
 
 Downloads pinned wheels from PyPI (`pip download`) into a work folder outside the repository,
 unpacks them, writes equivalent layer contracts for layerguard and import-linter, then times
@@ -73,20 +74,38 @@ APPS = (
         },
         "lnbits/core/views/payment_api.py",
     ),
+    App(  # about the size of the apps issue 16 measured (619 and 658 files)
+        "dstack",
+        "0.22.5",
+        "dstack",
+        {
+            "endpoint": "dstack._internal.server.routers",
+            "service": "dstack._internal.server.services",
+            "repository": "dstack._internal.server.db",
+            "schema": "dstack._internal.server.schemas",
+        },
+        "dstack/_internal/server/routers/runs.py",
+    ),
 )
 
 
 @dataclass
 class Sample:
-    """One measured command: wall seconds and peak RSS (KiB) per round, and failed rounds."""
+    """One measured command: wall seconds, CPU seconds (user + system, its waited-for children
+    included) and peak RSS (KiB) per round, and failed rounds."""
 
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
 
     @property
     def peak_rss_mib(self) -> float:
@@ -186,8 +205,9 @@ def python_files(root: Path) -> list[Path]:
 # --- measuring ------------------------------------------------------------------------------
 
 
-def run_once(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of one process, its waited-for children included."""
+def run_once(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall time, CPU time and peak RSS (KiB) of one process, its waited-for children included
+    (Linux's `wait4` counts the children the process reaped, such as parser workers)."""
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -198,7 +218,7 @@ def run_once(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[fl
             stderr.seek(0)
             message = stderr.read().decode(errors="replace")[-2000:]
             raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {message}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def measure(
@@ -214,13 +234,14 @@ def measure(
     for round_ in range(rounds):
         before(round_)
         try:
-            seconds, rss = run_once(command, cwd, env)
+            seconds, cpu, rss = run_once(command, cwd, env)
         except RuntimeError as error:  # reported under the table; the other rounds still count
             sample.failures.append(str(error))
             continue
         finally:
             after(round_)
         sample.seconds.append(seconds)
+        sample.cpu.append(cpu)
         sample.rss_kib.append(rss)
     return sample
 
@@ -266,6 +287,11 @@ def bench_layerguard(root: Path, app: App, rounds: int, env: dict[str, str], res
     cache = root / ".layerguard_cache"
     clear = lambda round_: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
     results.samples[COLD] = measure(rounds, [*check, "--no-cache"], root, env, clear)
+    # The default `--jobs` must never be slower than one process (issue 16).
+    for jobs in (1, 2):
+        results.samples[f"{COLD}, --jobs {jobs}"] = measure(
+            rounds, [*check, "--no-cache", "--jobs", str(jobs)], root, env, clear
+        )
     results.samples["layerguard cold, cache cleared"] = measure(rounds, check, root, env, clear)
     run_once(check, root, env)
     before = cache_files(root)
@@ -355,12 +381,29 @@ def table(columns: dict[str, Results], rounds: int) -> str:
     rows.append(
         ["**cold / ast floor** (target ≤ 2)"] + [ratio(columns[n], COLD, AST_FLOOR_NAME) for n in names]
     )
+    rows.append(["CPU: ast floor"] + [cpu_seconds(columns[n].samples.get(AST_FLOOR_NAME)) for n in names])
+    for measurement in (COLD, f"{COLD}, --jobs 1", f"{COLD}, --jobs 2"):
+        cpu = [cpu_seconds(columns[n].samples.get(measurement)) for n in names]
+        rows.append([f"CPU: {measurement}", *cpu])
+    rows.append(
+        ["**cold CPU / ast floor CPU** (target ≤ 2)"]
+        + [cpu_ratio(columns[n], COLD, AST_FLOOR_NAME) for n in names]
+    )
     rows.append(
         ["**warm / lint-imports warm** (target ≤ 2)"] + [ratio(columns[n], WARM, LINT_WARM) for n in names]
     )
     rows.append(["cold, ms per file"] + [per_file(columns[n], COLD) for n in names])
     rows.append(["warm, ms per file"] + [per_file(columns[n], WARM) for n in names])
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def cpu_seconds(sample: Sample | None) -> str:
+    return f"{sample.cpu_median:.2f} s" if sample and sample.cpu else "—"
+
+
+def cpu_ratio(results: Results, top: str, bottom: str) -> str:
+    a, b = results.samples.get(top), results.samples.get(bottom)
+    return f"**{a.cpu_median / b.cpu_median:.2f}×**" if a and b and a.cpu and b.cpu else "—"
 
 
 def rss(results: Results) -> str:
@@ -403,6 +446,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scale-copies", type=int, default=12, help="copies of prefect in the scale tree")
     parser.add_argument("--no-scale", action="store_true", help="skip the ≥10,000-file tree")
     parser.add_argument(
+        "--apps", nargs="+", choices=[app.name for app in APPS], default=[app.name for app in APPS],
+        help="which apps to measure (default: all)",
+    )  # fmt: skip
+    parser.add_argument(
         "--work", type=Path, default=Path(tempfile.gettempdir()) / "layerguard-bench",
         help="where wheels are downloaded and unpacked (outside the repository)",
     )  # fmt: skip
@@ -412,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     env = snapshot_layerguard(args.work, env)
     print(f"machine: {machine()}", flush=True)
     columns: dict[str, Results] = {}
-    for app in APPS:
+    for app in (app for app in APPS if app.name in args.apps):
         root = prepare(app, args.work)
         results = project_results(root, [app.package])
         print(f"{app.name} {app.version}: {results.files} files", flush=True)

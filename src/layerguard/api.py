@@ -65,7 +65,7 @@ def check(
     `config`: a configuration already loaded (else it is found from the first path, or read
     from `config_file`); `select`/`ignore` apply on top of either, as `--select`/`--ignore` do.
     `sources` replaces the bytes of files on disk (an editor's unsaved buffer). `jobs` is the
-    number of parser processes (default: one per core); `cache=False` neither reads nor writes
+    number of parser processes (default: one per idle core); `cache=False` neither reads nor writes
     the facts cache. Raises `ConfigError` for a bad configuration.
     """
     given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]

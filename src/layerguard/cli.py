@@ -190,6 +190,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         _write(text)
     _say_what_the_baseline_did(report, config, default_baseline, text_summary=args.format == "text")
+    _say_what_the_libcst_fallback_cost(report)
     if fixing is not None and fixing.output:  # --show-fixes
         (_write if args.format in ("text", "concise") and output is None else sys.stderr.write)(fixing.output)
     return _check_exit_code(report, args, given)
@@ -239,6 +240,26 @@ def _say_what_the_baseline_did(
             command += f" {_shown(config.baseline)}"
         entries = f"{fixed} baseline entries are" if fixed != 1 else "1 baseline entry is"
         sys.stderr.write(f"layerguard: {entries} fixed: run `{command}` to shrink it\n")
+
+
+# From this many CPU seconds in the libcst fallback, a run says so (a newer Python would save it).
+LIBCST_NOTE_SECONDS = 1.0
+
+
+def _say_what_the_libcst_fallback_cost(report: Report) -> None:
+    """On stderr, when files with syntax newer than the running Python cost real time: libcst
+    parses them several times slower than `ast` (see bench/README.md), and a Python that knows
+    their syntax avoids it. The cache keeps it to the first run after each change of a file."""
+    if report.libcst_seconds < LIBCST_NOTE_SECONDS:
+        return
+    files = report.libcst_files
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    sys.stderr.write(
+        f"layerguard: note: {files} file{'s use' if files != 1 else ' uses'} syntax newer than Python "
+        f"{running}, which layerguard runs on: parsing {'them' if files != 1 else 'it'} with libcst took "
+        f"{report.libcst_seconds:.1f} s of CPU. Installed on the Python the project runs on, layerguard "
+        "parses them with ast, several times faster\n"
+    )
 
 
 def _default_baseline_file(config: Config) -> Path:
@@ -553,7 +574,10 @@ def build_parser() -> _Parser:
         "--no-cache", action="store_true", help="neither read nor write the cache (.layerguard_cache/)"
     )
     sub.add_argument(
-        "--jobs", type=_positive, metavar="N", help="parser processes to run at once (default: one per core)"
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="parser processes to run at once (default: one per idle core)",
     )
     sub.add_argument(
         "--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline file"

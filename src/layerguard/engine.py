@@ -68,8 +68,8 @@ class Workspace:
     def __init__(
         self, config: Config, *, jobs: int | None = None, cache: bool = True, discover: bool = True
     ) -> None:
-        """`jobs`: parser processes (default: one per core); `cache=False` neither reads nor
-        writes the on-disk cache (`.layerguard_cache/`); facts are still kept in memory.
+        """`jobs`: parser processes (default: one per idle core, `default_jobs`); `cache=False`
+        neither reads nor writes the on-disk cache (`.layerguard_cache/`); facts are still kept in memory.
         `discover=False`: no walk of the disk (see `in_memory`)."""
         self.config = config
         self.rules: tuple[Rule, ...] = tuple(rule for rule in ALL_RULES if is_rule_enabled(config, rule.meta))
@@ -82,6 +82,9 @@ class Workspace:
         self._read: dict[Path, ParseJob] = {}  # each file's job with the bytes read, once
         self._keys: dict[Path, bytes | None] = {}  # each file's entry key (None: unreadable)
         self._facts: dict[bytes, FileFacts] = {}  # facts by entry key, for this process
+        # Files parsed with the libcst fallback (syntax newer than this Python), and its seconds.
+        self.libcst_files = 0
+        self.libcst_seconds = 0.0
 
     @classmethod
     def in_memory(cls, config: Config, sources: Mapping[str | Path, str | bytes]) -> Workspace:
@@ -132,6 +135,7 @@ class Workspace:
         (the language server, for its open files), where the full run's per-file memo and record
         would cost more than they save."""
         given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
+        libcst_before = self.libcst_files, self.libcst_seconds
         with collector_paused():
             findings, files_checked = self._narrow_findings(given) if narrow else self._findings(given)
             outcome = self.baselined(findings, given) if self.config.baseline is not None else None
@@ -146,6 +150,8 @@ class Workspace:
             sources={path: data for path, data in parsed.items() if data is not None},
             baseline_matched=outcome.matched if outcome is not None else 0,
             baseline_fixed=outcome.fixed if outcome is not None else 0,
+            libcst_files=self.libcst_files - libcst_before[0],
+            libcst_seconds=self.libcst_seconds - libcst_before[1],
         )
 
     def _enabled_metas(self) -> tuple[RuleMeta, ...]:
@@ -263,6 +269,9 @@ class Workspace:
                 )
                 for index, file in zip(to_parse, parsed, strict=True):
                     facts[index] = self._remember(cache, keys[index], file)
+                    if file.libcst_seconds:
+                        self.libcst_files += 1
+                        self.libcst_seconds += file.libcst_seconds
             to_look_up = [i for i, found in enumerate(facts) if found is None]
             if cache is not None:
                 for index, found in zip(to_look_up, cache.lookup([keys[i] for i in to_look_up]), strict=True):
@@ -286,7 +295,7 @@ class Workspace:
         return parsed.facts
 
     def _workers(self, files: int) -> int:
-        wanted = self.jobs if self.jobs is not None else os.cpu_count() or 1
+        wanted = self.jobs if self.jobs is not None else default_jobs()
         return max(1, min(wanted, files))
 
     # --- Findings. ---
@@ -338,6 +347,41 @@ class Workspace:
     ) -> tuple[tuple[Finding, ...], int]:
         findings = run_rules(project, self.rules, memo)
         return tuple(sorted(findings, key=Finding.sort_key)), len(project.checked)
+
+
+def default_jobs() -> int:
+    """Parser processes when `--jobs` is not given: one per core that no other process is
+    running on right now, at least one. A worker on a busy core makes the run slower, not
+    faster: it competes with the other process for that core, and its facts cost CPU to send
+    (dstack, 641 files, load 3-6 on 2 cores: two processes took 1.6-2.4 s, one 1.7 s; see
+    bench/README.md, "Cold runs")."""
+    return jobs_for(_usable_cores(), _other_runnable_tasks())
+
+
+def jobs_for(cores: int, busy: int | None) -> int:
+    """One process per core that `busy` other runnable tasks leave free (all cores when unknown)."""
+    return max(1, cores - (busy or 0))
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's or `taskset`'s limit included)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _other_runnable_tasks() -> int | None:
+    """Tasks running or waiting for a core right now, this one left out (Linux's
+    `procs_running`); None where it cannot be read. The load average would not do: it is a
+    one-minute mean that counts this user's own previous runs as competition."""
+    try:
+        with open("/proc/stat", "rb") as stat:
+            for line in stat:
+                if line.startswith(b"procs_running "):
+                    return max(0, int(line.split()[1]) - 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 @contextmanager
@@ -483,6 +527,10 @@ def rule_time_limit(config: Config) -> float:
     return max(MIN_RULE_TIME, RULE_TIME_PER_PARSE_TIMEOUT * config.parse_timeout)
 
 
+# After a rule's time is up, how soon the timeout is raised again if the first raise was lost.
+_RULE_TIMEOUT_RETRY = 0.01
+
+
 class _RuleTimeout(BaseException):
     """A rule ran past its time. A BaseException: a rule's own `except Exception` must not stop it."""
 
@@ -501,6 +549,7 @@ class _RuleClock:
         self.limit = limit
         self.active = False
         self.in_rule = False
+        self.expired = False  # the running rule is past its time
         self.stopped = 0  # rules stopped so far
 
     @contextmanager
@@ -531,17 +580,25 @@ class _RuleClock:
         # The handler raises only while `in_rule`, set before the timer starts and cleared
         # before it stops: a late signal can never escape past the caller's `except`.
         self.in_rule = True
+        self.expired = False
         try:
             signal.setitimer(signal.ITIMER_REAL, self.limit)
-            return list(rule_run())
+            findings = list(rule_run())
         finally:
             self.in_rule = False
             signal.setitimer(signal.ITIMER_REAL, 0)
+        if self.expired:  # every raise was swallowed, and the rule finished past its time
+            raise _RuleTimeout(self.limit)
+        return findings
 
     def _expire(self, signum: int, frame: object) -> None:
         if self.in_rule:
-            self.in_rule = False
-            self.stopped += 1
+            if not self.expired:
+                self.expired = True
+                self.stopped += 1
+            # Raised inside a garbage-collector callback (hypothesis installs one) or a
+            # `__del__`, the exception is swallowed and the rule runs on: ask again soon.
+            signal.setitimer(signal.ITIMER_REAL, _RULE_TIMEOUT_RETRY)
             raise _RuleTimeout(self.limit)
 
 

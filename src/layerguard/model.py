@@ -458,6 +458,10 @@ class Report:
     # match nothing any more in the checked files.
     baseline_matched: int = 0
     baseline_fixed: int = 0
+    # Files this run parsed with the libcst fallback (syntax newer than the running Python), and
+    # the CPU seconds that took: the CLI suggests a newer Python when they add up.
+    libcst_files: int = 0
+    libcst_seconds: float = 0.0
 
     @property
     def has_internal_error(self) -> bool:

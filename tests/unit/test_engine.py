@@ -132,3 +132,99 @@ def test_check_with_a_config_applies_select_and_ignore(
         "LG001",
         "LG101",
     ]
+
+
+# --- How many parser processes by default (issue 16) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cores", "busy", "expected"),
+    [
+        (2, 0, 2),  # an idle machine: one process per core
+        (2, 1, 1),  # another process on one core: a worker would only compete with it
+        (2, 5, 1),  # a busy machine: one process, never none
+        (8, 3, 5),
+        (4, None, 4),  # not known (not Linux): one per core, as before
+    ],
+)
+def test_default_jobs_is_one_per_idle_core(cores: int, busy: int | None, expected: int) -> None:
+    assert layerguard.engine.jobs_for(cores, busy) == expected
+
+
+def test_the_running_tasks_are_read_on_linux() -> None:
+    if not Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat: the default is one process per core")
+    busy = layerguard.engine._other_runnable_tasks()
+    assert busy is not None and busy >= 0
+
+
+def test_a_workspace_without_jobs_asks_default_jobs(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    real = layerguard.engine._parse_files
+
+    def parsing(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
+        asked.append(workers)
+        return real(jobs, workers=workers, timeout=timeout)
+
+    monkeypatch.setattr(layerguard.engine, "_parse_files", parsing)
+    monkeypatch.setattr(layerguard.engine, "default_jobs", lambda: 3)
+    config = load_config([project])
+    Workspace(config, cache=False).check([project])
+    Workspace(config, jobs=1, cache=False).check([project])
+    assert asked == [3, 1]
+
+
+def test_the_report_counts_the_files_parsed_with_libcst(tmp_path: Path) -> None:
+    """Only a run that parses them counts them: answered from the cache, a run costs nothing."""
+    lines = ["type Alias = list[int]\n", "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"]
+    newer = next((line for line in lines if not _parses(line)), None)
+    if newer is None:
+        pytest.skip("the running Python's ast accepts all the newer syntax libcst knows")
+    (tmp_path / "pyproject.toml").write_text("[tool.layerguard]\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "newer.py").write_text(newer)
+    (tmp_path / "app" / "older.py").write_text("x = 1\n")
+    config = load_config([tmp_path])
+    cold = Workspace(config).check([tmp_path])
+    assert cold.libcst_files == 1
+    assert cold.libcst_seconds > 0
+    warm = Workspace(config).check([tmp_path])
+    assert (warm.libcst_files, warm.libcst_seconds) == (0, 0.0)
+    assert warm.findings == cold.findings
+
+
+def _parses(source: str) -> bool:
+    import ast
+
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return True
+
+
+def test_a_rule_timeout_that_was_swallowed_is_raised_again() -> None:
+    """Raised inside a garbage-collector callback (hypothesis installs one) or a `__del__`, the
+    timeout's exception never reaches the rule: it is raised again until it does."""
+    import time
+
+    clock = layerguard.engine._RuleClock(0.01)
+
+    def rule_that_loses_the_first_timeout() -> list[object]:
+        deadline = time.monotonic() + 5
+        try:
+            while time.monotonic() < deadline:
+                pass
+        except BaseException:  # what Python does with an exception raised in a gc callback
+            pass
+        while time.monotonic() < deadline:
+            pass
+        return []
+
+    with clock.installed():
+        assert clock.active, "SIGALRM is usable in pytest's main thread"
+        started = time.monotonic()
+        with pytest.raises(layerguard.engine._RuleTimeout):
+            clock.run(rule_that_loses_the_first_timeout)  # type: ignore[arg-type]
+    assert time.monotonic() - started < 2
+    assert clock.stopped == 1

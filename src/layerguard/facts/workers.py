@@ -10,8 +10,12 @@ Two paths, chosen by `parse_files_pickled` (`parse_files` gives just the facts):
   isolated worker processes. libcst is never even imported by the caller. So do the files big
   enough that their parse could approach the timeout (`ISOLATE_BYTES_PER_SECOND`): `ast` cannot
   be interrupted in process, and the findings must not depend on the number of workers.
-* Otherwise a pool of `workers` long-lived processes, fed chunks of files; `workers` is capped
-  at one per file and `MAX_WORKERS_PER_CPU` per core.
+* Otherwise this process and a pool of `workers - 1` long-lived processes, fed chunks of
+  files; `workers` is capped at one per file and `MAX_WORKERS_PER_CPU` per core. This process
+  parses chunks with `ast` too (the files above go to the workers), taking the workers' answers
+  between two files: only the workers' share of the facts is pickled and sent, one process
+  fewer is started, and on a machine whose other cores are busy the workers get few chunks and
+  this process does most of the work, so the run is never much slower than `workers=1`.
 
 Workers end with the process that started them, however it ends (`_die_with_parent`), and hold
 neither its stdout nor its stderr; so they may be started from a daemonic process too (a flake8
@@ -45,6 +49,10 @@ loaded (load average 1.3-10), so wall times are noisy and CPU times are the firm
   extraction (prefect: 3.5 s cold with two workers against 3.2 s CPU for the extraction alone,
   interpreter start, rules and output included). Small runs and warm runs (a few cache misses)
   stay fork-free.
+* Two workers and an idle main process (before issue 16) cost 0.6 s more CPU than one process
+  on dstack's 641 files (2.3 s against 1.7 s): every file's facts pickled, sent and unpickled
+  (~0.45 s for 10.8 MB), a second fork. With this process as one of the two, half the facts
+  cross the pipe: 1.95 s. See bench/README.md, "Cold runs".
 """
 
 from __future__ import annotations
@@ -106,6 +114,8 @@ _MAX_START_FAILURES = 3
 _NOT_STARTED = -1
 # A worker importing libcst, which takes 0.3-0.6 s once per worker: that is not the file's time.
 _IMPORTING_LIBCST = -2
+# How often the main process looks whether a worker loading libcst has started its file's clock.
+_LIBCST_IMPORT_POLL = 0.05
 
 
 class WorkerError(RuntimeError):
@@ -117,6 +127,8 @@ class ParsedFile(NamedTuple):
     # The facts as a worker pickled them to send them here, so the cache stores these bytes as
     # they are instead of pickling the facts a second time; None when parsed in this process.
     pickled: bytes | None
+    # Seconds the libcst fallback took for this file (loading libcst included): 0 for `ast`.
+    libcst_seconds: float = 0.0
 
 
 def parse_files_pickled(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
@@ -128,12 +140,9 @@ def parse_files_pickled(jobs: Sequence[ParseJob], *, workers: int, timeout: floa
     again and again before their first file)."""
     workers = worker_count(workers, len(jobs))
     if workers <= 1 or len(jobs) < POOL_MIN_FILES:
-        return [
-            ParsedFile(facts, None) for facts in _parse_in_process(jobs, workers=workers, timeout=timeout)
-        ]
-    return [
-        ParsedFile(pickle.loads(data), data) for data in _Pool(jobs, workers=workers, timeout=timeout).run()
-    ]
+        return _parse_in_process(jobs, workers=workers, timeout=timeout)
+    # This process is one of the `workers`: it parses chunks too, between collecting answers.
+    return _Pool(jobs, workers=workers - 1, timeout=timeout, shared=True).run()
 
 
 def worker_count(requested: int, files: int) -> int:
@@ -173,25 +182,32 @@ def parse_job(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
         gc.collect(0)
 
 
-def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[FileFacts]:
+def _parse_in_process(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
     """`ast` here; in isolated workers the files only libcst can parse, and the files big enough
     that their parse could approach `timeout` (`ast` cannot be interrupted in process)."""
-    results: list[FileFacts | None] = []
+    results: list[ParsedFile | None] = []
     isolated: list[int] = []
-    big = timeout * ISOLATE_BYTES_PER_SECOND
     for index, job in enumerate(jobs):
-        facts = None
-        if _size(job) < big:
-            with suppress(NeedsLibcst):
-                facts = parse_job(job, libcst_fallback=False)
-        results.append(facts)
+        facts = _parse_here(job, timeout)
+        results.append(ParsedFile(facts, None) if facts is not None else None)
         if facts is None:
             isolated.append(index)
     if isolated:
         answers = _Pool([jobs[i] for i in isolated], workers=workers, timeout=timeout).run()
-        for index, data in zip(isolated, answers, strict=True):
-            results[index] = pickle.loads(data)
-    return [facts for facts in results if facts is not None]
+        for index, parsed in zip(isolated, answers, strict=True):
+            results[index] = parsed
+    return [parsed for parsed in results if parsed is not None]
+
+
+def _parse_here(job: ParseJob, timeout: float) -> FileFacts | None:
+    """The file's facts parsed in this process with `ast`; None for a file that must go to a
+    worker (newer syntax for libcst, or big enough that its parse could approach `timeout`)."""
+    if _size(job) >= timeout * ISOLATE_BYTES_PER_SECOND:
+        return None
+    try:
+        return parse_job(job, libcst_fallback=False)
+    except NeedsLibcst:
+        return None
 
 
 def _size(job: ParseJob) -> int:
@@ -237,38 +253,69 @@ class _Worker:
 
 
 class _Pool:
-    """Long-lived worker processes fed chunks of jobs; see the module docstring."""
+    """Long-lived worker processes fed chunks of jobs; see the module docstring.
 
-    def __init__(self, jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> None:
+    `shared`: this process parses chunks too, with `ast`, whenever no answer is waiting, and
+    hands the files only a worker may parse (`_parse_here`) to the workers. Only the workers'
+    share of the facts is pickled and sent, and a worker that gets little CPU on a busy machine
+    gets few chunks, so the run is never much slower than one process."""
+
+    def __init__(
+        self, jobs: Sequence[ParseJob], *, workers: int, timeout: float, shared: bool = False
+    ) -> None:
         self.jobs = jobs
         self.size = worker_count(workers, len(jobs))
         self.timeout = timeout
+        self.shared = shared
         self.context = _process_context()
-        self.results: list[bytes | None] = [None] * len(jobs)  # pickled facts, by job index
+        self.results: list[ParsedFile | None] = [None] * len(jobs)  # by job index
         self.remaining = len(jobs)
-        size = _chunk_size(len(jobs), self.size)
+        size = _chunk_size(len(jobs), self.size + shared)
         self.pending = deque(list(range(i, min(i + size, len(jobs)))) for i in range(0, len(jobs), size))
+        self.for_workers: deque[list[int]] = deque()  # chunks this process may not parse
         self.workers: list[_Worker] = []
         self.start_failures = 0  # workers in a row that died before their first file
 
-    def run(self) -> list[bytes]:
-        """The pickled facts of every job, in job order."""
+    def run(self) -> list[ParsedFile]:
+        """The facts of every job, in job order."""
         try:
             while self.remaining:
                 self._hand_out_chunks()
-                self._wait_for_progress()
+                if self.shared and self.pending:
+                    self._parse_chunk_here(self.pending.popleft())
+                else:
+                    self._wait_for_progress()
         finally:
             # Done: the workers are idle and exit when told. Interrupted (Ctrl-C, WorkerError):
             # they may be busy, and nobody wants their answers.
             self._stop_all(kill=self.remaining > 0)
-        return [pickled for pickled in self.results if pickled is not None]
+        return [parsed for parsed in self.results if parsed is not None]
+
+    def _parse_chunk_here(self, chunk: list[int]) -> None:
+        """Parse a chunk in this process, taking the workers' answers after each file, so that
+        a worker never waits for its next chunk while this process parses."""
+        for_workers = []
+        for index in chunk:
+            facts = _parse_here(self.jobs[index], self.timeout)
+            if facts is None:
+                for_workers.append(index)
+            else:
+                self._finish(index, ParsedFile(facts, None))
+            self._wait_for_progress(block=False)
+        if for_workers:
+            self.for_workers.append(for_workers)
+            self._hand_out_chunks()
+
+    def _next_chunk(self) -> list[int] | None:
+        queue = self.for_workers or self.pending
+        return queue.popleft() if queue else None
 
     def _hand_out_chunks(self) -> None:
         for worker in self.workers:
-            if not worker.chunk and self.pending:
-                self._send(worker, self.pending.popleft())
-        while self.pending and len(self.workers) < self.size:
-            self._send(self._start_worker(), self.pending.popleft())
+            if not worker.chunk and (chunk := self._next_chunk()) is not None:
+                self._send(worker, chunk)
+        while len(self.workers) < self.size and (chunk := self._next_chunk()) is not None:
+            self._send(self._start_worker(), chunk)
 
     def _start_worker(self) -> _Worker:
         ours, theirs = self.context.Pipe()
@@ -290,16 +337,21 @@ class _Pool:
         with suppress(OSError):
             worker.connection.send([self.jobs[i] for i in chunk])
 
-    def _wait_for_progress(self) -> None:
-        """Sleep until a worker answers or dies, or a file may have run out of time."""
+    def _wait_for_progress(self, *, block: bool = True) -> None:
+        """Sleep until a worker answers or dies, or a file may have run out of time; with
+        `block=False`, only take what is there already."""
         busy = [w for w in self.workers if w.chunk]
         clocks = [clock[1] for w in busy if (clock := self._clock(w)) is not None]
-        ready = wait(
-            [w.connection for w in busy] + [w.process.sentinel for w in busy],
-            timeout=min(max(min(clocks) + self.timeout - time.monotonic(), 0), _LONGEST_WAIT)
-            if clocks
-            else None,
-        )
+        if not block:
+            timeout: float | None = 0
+        elif any(w.progress.get()[0] == _IMPORTING_LIBCST for w in busy):
+            # Its file's clock starts when libcst is loaded, and nothing wakes this process then.
+            timeout = _LIBCST_IMPORT_POLL
+        elif clocks:
+            timeout = min(max(min(clocks) + self.timeout - time.monotonic(), 0), _LONGEST_WAIT)
+        else:
+            timeout = None
+        ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
         for worker in busy:
             if worker.connection in ready or worker.process.sentinel in ready:
                 self._collect(worker)
@@ -325,8 +377,8 @@ class _Pool:
                 # Unpickling a chunk's facts takes milliseconds: the worker gets its next chunk
                 # first, so that it does not wait for them.
                 self._hand_out_chunks()
-                for index, pickled in zip(done, pickle.loads(payload), strict=True):
-                    self._finish(index, pickled)
+                for index, (pickled, libcst_seconds) in zip(done, pickle.loads(payload), strict=True):
+                    self._finish(index, ParsedFile(pickle.loads(pickled), pickled, libcst_seconds))
         except (EOFError, OSError):
             pass  # died, perhaps in the middle of the message
         if worker.process.is_alive():
@@ -349,7 +401,9 @@ class _Pool:
         if worker.alone:
             self._finish(
                 suspect,
-                _pickle(_parse_error(self.jobs[suspect], f"parser crashed ({_death(worker.process)})")),
+                ParsedFile(
+                    _parse_error(self.jobs[suspect], f"parser crashed ({_death(worker.process)})"), None
+                ),
             )
         else:
             self._send(self._start_worker(), [suspect], alone=True)
@@ -372,11 +426,12 @@ class _Pool:
         if worker.chunk:
             self.pending.appendleft(worker.chunk)
         self._finish(
-            hung, _pickle(_parse_error(self.jobs[hung], f"parse took longer than {self.timeout:g} s"))
+            hung,
+            ParsedFile(_parse_error(self.jobs[hung], f"parse took longer than {self.timeout:g} s"), None),
         )
 
-    def _finish(self, index: int, pickled: bytes) -> None:
-        self.results[index] = pickled
+    def _finish(self, index: int, parsed: ParsedFile) -> None:
+        self.results[index] = parsed
         self.remaining -= 1
 
     def _retire(self, worker: _Worker) -> None:
@@ -431,7 +486,8 @@ def _serve(connection: Connection, progress: _Progress, parent: int) -> None:
         _answer(connection, chunk, _parse_chunk(chunk, progress))
 
 
-def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:
+def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[tuple[FileFacts, float]]:
+    """Each file's facts, and the seconds libcst took for it (0 for `ast`)."""
     results = []
     for position, job in enumerate(chunk):
         progress.set(position)
@@ -440,9 +496,15 @@ def _parse_chunk(chunk: list[ParseJob], progress: _Progress) -> list[FileFacts]:
     return results
 
 
-def _answer(connection: Connection, chunk: list[ParseJob], results: list[FileFacts]) -> None:
-    """Each file's facts pickled on their own: the main process keeps those bytes for the cache."""
-    connection.send([_pickled_or_report(job, facts) for job, facts in zip(chunk, results, strict=True)])
+def _answer(connection: Connection, chunk: list[ParseJob], results: list[tuple[FileFacts, float]]) -> None:
+    """Each file's facts pickled on their own (the main process keeps those bytes for the cache),
+    with the seconds libcst took for it."""
+    connection.send(
+        [
+            (_pickled_or_report(job, facts), seconds)
+            for job, (facts, seconds) in zip(chunk, results, strict=True)
+        ]
+    )
 
 
 def _pickled_or_report(job: ParseJob, facts: FileFacts) -> bytes:
@@ -457,20 +519,24 @@ def _pickle(facts: FileFacts) -> bytes:
     return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _parse_or_report(job: ParseJob, import_libcst: Callable[[], None]) -> FileFacts:
+def _parse_or_report(job: ParseJob, import_libcst: Callable[[], None]) -> tuple[FileFacts, float]:
     """`parse_job` with libcst, plus what only an isolated parser may raise: libcst's Rust panics
     arrive as `pyo3_runtime.PanicException`, a BaseException. libcst is loaded, untimed, when the
-    first file that needs it comes."""
+    first file that needs it comes. With the facts, the seconds the fallback took (CPU, loading
+    libcst included), which the user is told about when they add up (`cli`)."""
+    started = None
     try:
         try:
-            return parse_job(job, libcst_fallback=False)
+            return parse_job(job, libcst_fallback=False), 0.0
         except NeedsLibcst:
+            started = time.process_time()
             import_libcst()
-        return parse_job(job)
+        return parse_job(job), time.process_time() - started
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:
-        return _parse_error(job, f"parser crashed ({type(error).__name__}: {error})")
+        spent = time.process_time() - started if started is not None else 0.0
+        return _parse_error(job, f"parser crashed ({type(error).__name__}: {error})"), spent
 
 
 def _die_with_parent(parent: int) -> None:

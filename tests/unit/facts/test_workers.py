@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from layerguard.facts import cst_to_ast, workers
+from layerguard.facts.parse import NeedsLibcst
 from layerguard.facts.workers import POOL_MIN_FILES, ParseJob, parse_files_pickled
 from layerguard.model import FileFacts
 
@@ -161,6 +162,30 @@ def test_small_projects_and_one_worker_parse_in_process(tmp_path: Path) -> None:
     assert set(multiprocessing.active_children()) == before
 
 
+def test_the_calling_process_is_one_of_the_workers(tmp_path: Path) -> None:
+    """`workers=2` is this process and one worker: both parse, and only the worker's facts
+    cross a pipe (they come with their pickled bytes, for the cache)."""
+    jobs = fine_jobs(tmp_path, POOL_MIN_FILES + 30)
+    started: list[object] = []
+    original = workers._Pool._start_worker
+
+    def counting(pool: workers._Pool) -> workers._Worker:
+        started.append(pool)
+        return original(pool)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workers._Pool, "_start_worker", counting)
+        parsed = parse_files_pickled(jobs, workers=2, timeout=TIMEOUT)
+    assert len(started) == 1
+    here = [p for p in parsed if p.pickled is None]
+    sent = [p for p in parsed if p.pickled is not None]
+    assert here and sent  # the worker is given the first chunk before this process parses any
+    for result in sent:
+        assert result.pickled is not None and pickle.loads(result.pickled) == result.facts
+    for facts, job in zip((p.facts for p in parsed), jobs, strict=True):
+        assert_fine(facts, int(job.path.stem.split("_")[1]))
+
+
 def test_libcst_never_runs_in_the_calling_process(tmp_path: Path) -> None:
     """With one worker, ast runs here, but newer syntax goes to a subprocess: libcst (the
     parser that can segfault) is never even imported by the caller."""
@@ -172,8 +197,10 @@ def test_libcst_never_runs_in_the_calling_process(tmp_path: Path) -> None:
         from pathlib import Path
         from layerguard.facts.workers import ParseJob, parse_files_pickled
         job = ParseJob(Path({str(newer)!r}), "newer", False, None)
-        [(facts, _)] = parse_files_pickled([job], workers=1, timeout=10)
+        [parsed] = parse_files_pickled([job], workers=1, timeout=10)
+        facts = parsed.facts
         assert facts.parse_error is None, facts.parse_error
+        assert parsed.libcst_seconds > 0, "the fallback's cost is counted"
         assert [i.module for i in facts.imports] == ["app.newer"], facts.imports
         assert "libcst" not in sys.modules, "libcst was imported by the caller"
         """
@@ -327,12 +354,16 @@ def test_a_worker_killed_from_outside_is_retried_and_the_file_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Stand-in for the OOM killer: the first parse of `victim.py` SIGKILLs its own worker (the
-    patch reaches the forked workers). Alone in a fresh worker the file parses: no LG001."""
+    patch reaches the forked workers). Alone in a fresh worker the file parses: no LG001. The
+    main process, which parses files too, hands the victim to a worker as it would newer syntax."""
     victim = write(tmp_path, "victim.py", fine_source(99))
     marker = tmp_path / "killed once"
     real = workers.parse_job
+    main = os.getpid()
 
     def killed_once(job: ParseJob, *, libcst_fallback: bool = True) -> FileFacts:
+        if job.path == victim.path and os.getpid() == main:
+            raise NeedsLibcst(str(job.path))
         if job.path == victim.path and not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)
@@ -359,8 +390,9 @@ def test_the_timeout_is_per_file_not_per_chunk(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(workers, "_chunk_size", lambda files, count: files)
     jobs = fine_jobs(tmp_path, 7)
     results = workers._Pool(jobs, workers=1, timeout=1.0).run()
-    for index, pickled in enumerate(results):
-        assert_fine(pickle.loads(pickled), index)
+    for index, parsed in enumerate(results):
+        assert parsed.pickled is not None and pickle.loads(parsed.pickled) == parsed.facts
+        assert_fine(parsed.facts, index)
 
 
 def test_a_bug_in_the_extractor_is_an_internal_error_not_a_crash(
@@ -396,13 +428,14 @@ def test_workers_that_cannot_start_stop_the_run_with_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Stand-in for a broken installation: every worker exits before its first file. That is no
-    file's fault, so no file gets an LG001; after a few such deaths the run stops."""
+    file's fault, so no file gets an LG001; after a few such deaths the run stops. (The main
+    process parses what `ast` can; the file with newer syntax needs a worker.)"""
 
     def exit_at_once(chunk: object, progress: object) -> list[FileFacts]:
         os._exit(3)
 
     monkeypatch.setattr(workers, "_parse_chunk", exit_at_once)
-    jobs, _ = pool_sized(tmp_path)
+    jobs, _ = pool_sized(tmp_path, write(tmp_path, "newer.py", newer_syntax()))
     with pytest.raises(workers.WorkerError, match=r"stop before parsing anything \(exit code 3\)"):
         parse_files(jobs, workers=2, timeout=TIMEOUT)
     assert multiprocessing.active_children() == []
