@@ -36,6 +36,9 @@ class RuleMeta:
     # checks every rule's comparisons against its declaration).
     calls: frozenset[str] = frozenset()
     call_modules: frozenset[str] = frozenset()
+    # A config key (kebab-case) the rule needs a value of: until it is set the rule does not run
+    # (LG905 needs `auth-dependencies`), and `layerguard rules` says so.
+    requires_setting: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,18 @@ class Config:
         "encryption_key",
         "secret_access_key",
     )
+    # LG905: dependency callables that authenticate (names, or dotted paths matched as a suffix
+    # of the qualified name); the rule is off while this is empty.
+    auth_dependencies: tuple[str, ...] = ()
+    # LG905: route path globs (the router prefixes included) that need no authentication.
+    public_routes: tuple[str, ...] = (
+        "**/health*",
+        "**/docs",
+        "**/redoc",
+        "**/openapi*",
+        "**/login*",
+        "**/token",
+    )
     type_checking_imports: str = "count"
     wiring: tuple[str, ...] = (
         "**.deps",
@@ -233,6 +248,9 @@ class ExprFact:
     qualified: str | None = None  # name/attribute: itself; call: the callee; subscript: the value
     names: tuple[str, ...] = ()  # every qualified name inside, in source order
     depends: tuple[str, ...] = ()  # providers of `Depends(p)` inside ("" for a bare `Depends()`)
+    # Providers of `Depends(p)` and `Security(p)` inside (LG905): `p` qualified, `f()` for a call
+    # `Depends(f(...))`, "" for a bare `Depends()`, "?" for anything else (a lambda, a subscript).
+    providers: tuple[str, ...] = ()
     # Call arguments; tuple/list elements; subscript members; a dict's values; the interpolated
     # parts of a string built at runtime (`f"{a}"`, `"x" + a`, `"%s" % a`).
     args: tuple[ExprFact, ...] = ()
