@@ -151,13 +151,24 @@ class Config:
     # of the qualified name); the rule is off while this is empty.
     auth_dependencies: tuple[str, ...] = ()
     # LG905: route path globs (the router prefixes included) that need no authentication.
+    # A glob without a leading `/` part matches at any depth, and the paths below (`**/login`
+    # matches `/api/v1/login/access-token`).
     public_routes: tuple[str, ...] = (
-        "**/health*",
-        "**/docs",
+        "**/health*",  # probes: /health, /healthz, /health/ready
+        "**/docs",  # interactive docs and the schema
         "**/redoc",
         "**/openapi*",
-        "**/login*",
-        "**/token",
+        "**/login*",  # signing in, out and up: public by nature
+        "**/logout*",
+        "**/signin*",
+        "**/signout*",
+        "**/signup*",
+        "**/token",  # OAuth2's token endpoint
+        "**/auth",  # the rest of a login flow (/auth/callback, /auths/ldap) where unguarded
+        "**/auths",
+        "**/oauth*",
+        "**/public",  # said so in the path
+        "**/webhook*",  # called by other services, which sign their requests
     )
     type_checking_imports: str = "count"
     wiring: tuple[str, ...] = (

@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from layerguard.checks.auth_dependencies import AuthDependencies, Verdict, any_auth, listed_providers, resolve
+from layerguard.checks.auth_dependencies import (
+    AuthDependencies,
+    Verdict,
+    any_auth,
+    listed_providers,
+    parameter_providers,
+    resolve,
+)
 from layerguard.checks.base import ProjectRule
 from layerguard.checks.routes import (
     ROUTE_CALLS,
@@ -107,7 +114,7 @@ class RouterGraph:
         if handler.method == "websocket" or function.class_name is not None:
             return None
         own = any_auth([self.auth.parameters(function.params, facts), self._registration(handler, facts)])
-        if own is not False:
+        if own is not False or not self._injects(handler, facts):
             return None
         key = self._handler_router(handler, facts)
         prefixes = self._open_paths(key, ()) if key is not None else None
@@ -115,6 +122,16 @@ class RouterGraph:
             return None
         path = _path_part(registration_keyword(handler, "path") or _first_arg(handler.registration))
         return [prefix + path for prefix in prefixes]
+
+    def _injects(self, handler: RouteHandler, facts: FileFacts) -> bool:
+        """The handler gets something injected (a session, a repository, a service): a route
+        that takes none (`get_version()`, a redirect, a static list) is public by design far
+        more often than it lacks a login, so precision first leaves it out."""
+        symbols = self.project.symbols
+        params = handler.function.params
+        return any(True for param in params for _ in parameter_providers(param, facts, symbols)) or bool(
+            registration_keyword(handler, "dependencies")
+        )
 
     def _registration(self, handler: RouteHandler, facts: FileFacts) -> Verdict:
         registration = handler.registration
@@ -288,17 +305,20 @@ class RouterGraph:
         return paths[:MAX_PATHS]
 
     def _any_app(self) -> list[str] | None:
-        """An app passed as a parameter: open only when every app the project makes is."""
-        apps = [
-            (assignment.name, facts)
+        """An app passed as a parameter: open only when no `FastAPI(...)` the project makes has
+        authenticating (or unknown) dependencies."""
+        symbols = self.project.symbols
+        made = [
+            (call.call, facts)
             for facts in self.project.files
-            for assignment in facts.assignments
-            if assignment.value is not None and self._plain_router(assignment.value, facts) == "FastAPI"
+            for call in facts.calls
+            if call.method == "FastAPI" and self._plain_router(call.call, facts) == "FastAPI"
         ]
-        if not apps:
-            return None
-        opened = [self._open_paths((facts.module, name), (ANY_APP,)) for name, facts in apps]
-        return [""] if all(paths is not None for paths in opened) else None
+        verdicts = [
+            self._listed(listed_providers(dict(call.keywords).get("dependencies"), call, facts, symbols))
+            for call, facts in made
+        ]
+        return [""] if made and not any(v is not False for v in verdicts) else None
 
     def _plain_router(self, call: ExprFact, facts: FileFacts) -> str | None:
         """`APIRouter`/`FastAPI` when `call` makes one whose `prefix`/`dependencies` keywords are
