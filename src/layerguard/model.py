@@ -158,17 +158,19 @@ class Config:
         "**/docs",  # interactive docs and the schema
         "**/redoc",
         "**/openapi*",
-        "**/login*",  # signing in, out and up: public by nature
+        "**/.well-known",  # discovery documents, public by their specs
+        "**/*login*",  # signing in, out and up, and refreshing a token: public by nature
         "**/logout*",
         "**/signin*",
         "**/signout*",
         "**/signup*",
-        "**/token",  # OAuth2's token endpoint
+        "**/token",
+        "**/refresh",
         "**/auth",  # the rest of a login flow (/auth/callback, /auths/ldap) where unguarded
         "**/auths",
         "**/oauth*",
-        "**/public",  # said so in the path
-        "**/webhook*",  # called by other services, which sign their requests
+        "**/*public*",  # said so in the path: /public, /public_flow, /build_public_tmp
+        "**/*webhook*",  # called by other services, which sign their requests
     )
     type_checking_imports: str = "count"
     wiring: tuple[str, ...] = (

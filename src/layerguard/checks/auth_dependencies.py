@@ -83,13 +83,13 @@ def dependency_marker(expr: ExprFact, facts: FileFacts, symbols: Symbols) -> boo
 
 def listed_providers(
     value: ExprFact | None, holder: ExprFact, facts: FileFacts, symbols: Symbols
-) -> tuple[tuple[str, ...], FileFacts] | None:
-    """The providers of a `dependencies=` value (`holder` is the outermost expression holding
-    it, whose `providers` it reads), and the file they are written in: () for no value; None
-    when it is not a literal list of `Depends`/`Security` calls, or a module-level name bound to
-    one."""
+) -> list[tuple[str, FileFacts]] | None:
+    """The providers of a `dependencies=` value, each with the file it is written in (`holder`
+    is the outermost expression holding the value, whose `providers` it reads): none for no
+    value; None when it is not a literal list whose elements are `Depends`/`Security` calls or
+    module-level names bound to one, or a module-level name bound to such a list."""
     if value is None:
-        return (), facts
+        return []
     if value.kind == "name" and value.qualified:
         found = resolve(symbols, value.qualified, facts)
         if found is None or not isinstance(found[0], AssignmentFact) or found[0].value is None:
@@ -97,13 +97,35 @@ def listed_providers(
         return listed_providers(found[0].value, found[0].value, found[1], symbols)
     if value.kind not in ("list", "tuple"):
         return None
-    if not all(dependency_marker(element, facts, symbols) for element in value.args):
-        return None
+    written = [element for element in value.args if dependency_marker(element, facts, symbols)]
     # Only `dependencies=` holds dependency markers in a route decorator, a router or an
     # `include_router` call; a count that differs means one hides somewhere else.
-    if len(holder.providers) != len(value.args):
+    if len(holder.providers) != len(written):
         return None
-    return holder.providers, facts
+    providers = [(provider, facts) for provider in holder.providers]
+    for element in value.args:
+        if element in written:
+            continue
+        named = _named_dependency(element, facts, symbols)
+        if named is None:
+            return None
+        providers += named
+    return providers
+
+
+def _named_dependency(
+    element: ExprFact, facts: FileFacts, symbols: Symbols
+) -> list[tuple[str, FileFacts]] | None:
+    """`AUTH = Depends(verify)` at module level, listed as `dependencies=[AUTH]`."""
+    found = (
+        resolve(symbols, element.qualified, facts) if element.kind == "name" and element.qualified else None
+    )
+    if found is None or not isinstance(found[0], AssignmentFact) or found[0].value is None:
+        return None
+    value, where = found[0].value, found[1]
+    if not dependency_marker(value, where, symbols) or len(value.providers) != 1:
+        return None
+    return [(value.providers[0], where)]
 
 
 @dataclass
@@ -175,6 +197,8 @@ class AuthDependencies:
         """`Depends(name)`: FastAPI calls what `name` is bound to."""
         if self._configured(name, facts):
             return True
+        if self._looks_like_auth(name):
+            return None
         found = resolve(self.symbols, name, facts)
         if found is None:
             return self._outside(name, facts)
@@ -201,6 +225,8 @@ class AuthDependencies:
         `__call__`) or, from a factory, a function defined inside it."""
         if self._configured(callee, facts):
             return True
+        if self._looks_like_auth(callee):
+            return None
         found = resolve(self.symbols, callee, facts)
         if found is None:
             return self._outside(callee, facts)
@@ -222,6 +248,12 @@ class AuthDependencies:
                 return None
             return any_auth(self._parameters(f.params, where, depth - 1) for f in inner)
         return None
+
+    def _looks_like_auth(self, name: str) -> bool:
+        """A provider named for authentication that is not configured (`get_current_user_optional`,
+        `verify_project_auth`): it may well authenticate, so precision first does not judge it."""
+        last = name.rpartition(".")[2]
+        return looks_like_auth(last) and not is_security_scheme(name)
 
     def _is_scheme_class(self, cls: ClassFact, facts: FileFacts) -> bool:
         ancestors = self.symbols.outside_ancestors(cls, facts)
@@ -281,6 +313,10 @@ NOT_AUTH_WORDS = re.compile(r"service|repo|session|db$|database|_db_|settings|co
 MAX_CANDIDATES = 8
 
 
+def looks_like_auth(name: str) -> bool:
+    return bool(AUTH_WORDS.search(name)) and not NOT_AUTH_WORDS.search(name)
+
+
 def auth_candidates(files: Iterable[FileFacts], symbols: Symbols) -> tuple[str, ...]:
     """What `init` proposes for `auth-dependencies`: the `Depends()`/`Security()` providers of
     the project whose name says authentication or that read a `fastapi.security` scheme, the
@@ -293,7 +329,7 @@ def auth_candidates(files: Iterable[FileFacts], symbols: Symbols) -> tuple[str, 
                 name = provider.removesuffix("()").rpartition(".")[2]
                 if not name or name == UNKNOWN or NOT_AUTH_WORDS.search(name):
                     continue
-                if AUTH_WORDS.search(name) or schemes.provider(provider, facts):
+                if looks_like_auth(name) or schemes.provider(provider, facts):
                     used[name] += 1
     return tuple(name for name, _ in used.most_common(MAX_CANDIDATES))
 

@@ -43,9 +43,11 @@ from layerguard.checks.routes import (
 )
 from layerguard.globs import path_glob_matches
 from layerguard.model import AssignmentFact, ExprFact, FileFacts, Finding, FunctionFact, RuleMeta, Severity
+from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
+    from layerguard.symbols import Symbols
 
 # A router: (module, name) of a module-level assignment, or (module, "<i>:name") for a variable
 # of the module's function number i (`def create_app(): app = FastAPI(); ...`).
@@ -53,6 +55,9 @@ RouterKey = tuple[str, str]
 # A parameter typed `FastAPI` (`def register(app: FastAPI)`): one of the project's apps.
 ANY_APP: RouterKey = ("", "<app>")
 UNKNOWN_PART = "{}"  # a prefix or path that is not a literal
+# Websockets authenticate in their handshake handler's body; HEAD and OPTIONS send no body
+# (liveness probes, CORS preflight).
+UNCHECKED_METHODS = frozenset({"websocket", "head", "options"})
 MAX_PATHS = 16  # prefixes kept per router: enough to match `public-routes`
 
 
@@ -111,26 +116,47 @@ class RouterGraph:
     def unguarded_paths(self, handler: RouteHandler, facts: FileFacts) -> list[str] | None:
         """The full paths of a route that no dependency guards, or None: guarded, or unknown."""
         function = handler.function
-        if handler.method == "websocket" or function.class_name is not None:
+        if handler.method in UNCHECKED_METHODS or function.class_name is not None:
             return None
         own = any_auth([self.auth.parameters(function.params, facts), self._registration(handler, facts)])
         if own is not False or not self._injects(handler, facts):
             return None
         key = self._handler_router(handler, facts)
-        prefixes = self._open_paths(key, ()) if key is not None else None
+        if key is None or key not in self.guarding_routers:
+            return None
+        prefixes = self._open_paths(key, ())
         if not prefixes:
             return None
-        path = _path_part(registration_keyword(handler, "path") or _first_arg(handler.registration))
+        path = _path_part(
+            registration_keyword(handler, "path") or _first_arg(handler.registration),
+            facts,
+            self.project.symbols,
+        )
         return [prefix + path for prefix in prefixes]
+
+    @cached_property
+    def guarding_routers(self) -> frozenset[RouterKey]:
+        """The routers with a route that authenticates itself (its parameters or decorator).
+        Where routes are guarded one by one, one without a guard is likely an omission; a router
+        whose routes guard none (a login flow, webhook receivers, public assets) is public by
+        design, and precision first leaves it alone."""
+        found: set[RouterKey] = set()
+        for facts in self.project.files:
+            for handler in find_route_handlers(facts, self.project.symbols):
+                params = handler.function.params
+                if any_auth([self.auth.parameters(params, facts), self._registration(handler, facts)]):
+                    key = self._handler_router(handler, facts)
+                    if key is not None:
+                        found.add(key)
+        return frozenset(found)
 
     def _injects(self, handler: RouteHandler, facts: FileFacts) -> bool:
         """The handler gets something injected (a session, a repository, a service): a route
         that takes none (`get_version()`, a redirect, a static list) is public by design far
         more often than it lacks a login, so precision first leaves it out."""
         symbols = self.project.symbols
-        params = handler.function.params
-        return any(True for param in params for _ in parameter_providers(param, facts, symbols)) or bool(
-            registration_keyword(handler, "dependencies")
+        return any(
+            True for param in handler.function.params for _ in parameter_providers(param, facts, symbols)
         )
 
     def _registration(self, handler: RouteHandler, facts: FileFacts) -> Verdict:
@@ -140,11 +166,10 @@ class RouterGraph:
         )
         return self._listed(listed)
 
-    def _listed(self, listed: tuple[tuple[str, ...], FileFacts] | None) -> Verdict:
+    def _listed(self, listed: list[tuple[str, FileFacts]] | None) -> Verdict:
         if listed is None:
             return None
-        providers, where = listed
-        return any_auth(self.auth.provider(p, where) for p in providers)
+        return any_auth(self.auth.provider(provider, where) for provider, where in listed)
 
     # --- Which router a handler is registered on. ---
 
@@ -286,7 +311,7 @@ class RouterGraph:
         including = {inclusion.facts.module for inclusion in inclusions}
         if not inclusions or not self.value_users.get(key, set()) <= including:
             return None  # never included, or also used some way not followed
-        own_prefix = _path_part(dict(call.keywords).get("prefix"), empty="")
+        own_prefix = _path_part(dict(call.keywords).get("prefix"), facts, self.project.symbols, empty="")
         paths: list[str] = []
         for inclusion in inclusions:
             verdict = self._listed(
@@ -300,7 +325,9 @@ class RouterGraph:
             parents = self._open_paths(inclusion.parent, stack) if inclusion.parent is not None else None
             if verdict is not False or parents is None:
                 return None
-            prefix = _path_part(dict(inclusion.call.keywords).get("prefix"), empty="")
+            prefix = _path_part(
+                dict(inclusion.call.keywords).get("prefix"), inclusion.facts, self.project.symbols, empty=""
+            )
             paths += [parent + prefix + own_prefix for parent in parents]
         return paths[:MAX_PATHS]
 
@@ -354,10 +381,32 @@ def _first_arg(call: ExprFact) -> ExprFact | None:
     return call.args[0] if call.args else None
 
 
-def _path_part(expr: ExprFact | None, empty: str = "/" + UNKNOWN_PART) -> str:
-    """A literal path or prefix; `/{}` for one known only at runtime."""
+def _path_part(
+    expr: ExprFact | None, facts: FileFacts, symbols: Symbols, empty: str = "/" + UNKNOWN_PART
+) -> str:
+    """A path or prefix: a literal, a module-level constant (`LOGIN = "/login"`, imported or
+    not), or text built from those; `{}` for each part known only at runtime."""
     if expr is None:
         return empty
+    text = _literal(expr, facts, symbols, MAX_HOPS)
+    return text if text is not None else "/" + UNKNOWN_PART
+
+
+def _literal(expr: ExprFact, facts: FileFacts, symbols: Symbols, hops: int) -> str | None:
     if expr.kind == "string" and isinstance(expr.value, str):
         return expr.value
-    return "/" + UNKNOWN_PART
+    if hops <= 0:
+        return None
+    if expr.kind == "name" and expr.qualified:
+        found = resolve(symbols, expr.qualified, facts)
+        if found is None or not isinstance(found[0], AssignmentFact) or found[0].value is None:
+            return None
+        return _literal(found[0].value, found[1], symbols, hops - 1)
+    if expr.template is not None and expr.template.count("{}") == len(expr.args):
+        literals = expr.template.split("{}")
+        parts = [_literal(arg, facts, symbols, hops - 1) for arg in expr.args]
+        text = literals[0]
+        for part, literal in zip(parts, literals[1:], strict=True):
+            text += (part if part is not None else UNKNOWN_PART) + literal
+        return text
+    return None
