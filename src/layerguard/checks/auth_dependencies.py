@@ -171,6 +171,8 @@ class AuthDependencies:
             return None
         self._memo[key] = False  # a cycle adds no authentication
         verdict = self._name(name, facts, depth) if kind == "name" else self._call(name, facts, depth)
+        if verdict is False and self._looks_like_auth(name):
+            verdict = None
         self._memo[key] = verdict
         return verdict
 
@@ -197,8 +199,6 @@ class AuthDependencies:
         """`Depends(name)`: FastAPI calls what `name` is bound to."""
         if self._configured(name, facts):
             return True
-        if self._looks_like_auth(name):
-            return None
         found = resolve(self.symbols, name, facts)
         if found is None:
             return self._outside(name, facts)
@@ -225,8 +225,6 @@ class AuthDependencies:
         `__call__`) or, from a factory, a function defined inside it."""
         if self._configured(callee, facts):
             return True
-        if self._looks_like_auth(callee):
-            return None
         found = resolve(self.symbols, callee, facts)
         if found is None:
             return self._outside(callee, facts)
