@@ -94,11 +94,11 @@ PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
     LNBITS: (0, 0, 0),
     ARGILLA: (0, 0, 0),  # its routers are included in a loop over a list: not followed
     SKYVERN: (0, 0, 0),
-    OPEN_WEBUI: (0, 8, 0),  # signin, signup, signout, LDAP, OAuth callbacks: the default globs
-    ZENML: (0, 1, 0),  # the OAuth2 token endpoint `/api/v1/login` (path from a constant)
+    OPEN_WEBUI: (0, 8, 0),  # sign-in, sign-up, LDAP, OAuth and OIDC logout routes: the default globs
+    ZENML: (0, 0, 0),
     AIRFLOW: (0, 0, 0),
     CHAINLIT: (0, 0, 0),
-    LANGFLOW: (2, 8, 0),  # the two profile-picture routes, debatable
+    LANGFLOW: (2, 8, 0),  # the two profile-picture routes, debatable; public flows, `.well-known`
 }
 
 
