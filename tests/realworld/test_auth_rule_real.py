@@ -27,7 +27,12 @@ No true finding: these mature apps guard what they mean to guard, and what they 
 open on purpose. The rule reports what the fixtures show (tests/fixtures/security_rules/
 route_auth) and nothing it cannot stand behind. The `public-routes = []` runs show what the
 default globs exempt (sign-in flows, public flows, `.well-known`), and that the router chains,
-providers and aliases are followed far enough to find those routes open.
+providers and aliases are followed far enough to find those routes open; the last test drops one
+auth dependency from open-webui and checks that the route is reported, with its full path.
+
+Tried and left out: counting a router as meant to be guarded when a router included beside it is
+guarded as a whole brought back dstack's nine gateway routes (0 true), so only routers that guard
+some of their own routes count.
 """
 
 from __future__ import annotations
@@ -150,3 +155,24 @@ def test_off_until_auth_dependencies_is_set(real_project: Callable[[str, str], P
     root = real_project(*LANGFLOW)
     config = Config(root=root, select=("LG905",), exclude=DEFAULT_EXCLUDE, respect_gitignore=False)
     assert check([root], config=config, cache=False).findings == ()
+
+
+def test_a_forgotten_auth_dependency_on_real_code_is_found(real_project: Callable[[str, str], Path]) -> None:
+    """What the rule is for, on real code: open-webui's `GET /api/v1/notes/` with its
+    `Depends(get_verified_user)` dropped (as an editor buffer, nothing written) is reported with
+    its full path, the router's prefix read from `app.include_router(notes.router, prefix=...)`."""
+    root = real_project(*OPEN_WEBUI)
+    notes = root / "open_webui" / "routers" / "notes.py"
+    text = notes.read_text(encoding="utf-8")
+    guarded = "    page: Optional[int] = None,\n    user=Depends(get_verified_user),\n"
+    assert text.count(guarded) == 1
+    config = Config(
+        root=root,
+        select=("LG905",),
+        exclude=DEFAULT_EXCLUDE,
+        respect_gitignore=False,
+        auth_dependencies=AUTH_DEPENDENCIES[OPEN_WEBUI],
+    )
+    edited = text.replace(guarded, "    page: Optional[int] = None,\n    user=None,\n").encode()
+    report = check([notes], config=config, sources={notes: edited}, cache=False)
+    assert [f.message.split("`")[1] for f in report.findings] == ["GET /api/v1/notes/"]
