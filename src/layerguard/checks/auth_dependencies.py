@@ -327,9 +327,22 @@ def auth_candidates(files: Iterable[FileFacts], symbols: Symbols) -> tuple[str, 
                 name = provider.removesuffix("()").rpartition(".")[2]
                 if not name or name == UNKNOWN or NOT_AUTH_WORDS.search(name):
                     continue
-                if looks_like_auth(name) or schemes.provider(provider, facts):
+                says_auth = looks_like_auth(name) or _reads_credentials(provider, facts, symbols)
+                if says_auth or schemes.provider(provider, facts):
                     used[name] += 1
     return tuple(name for name, _ in used.most_common(MAX_CANDIDATES))
+
+
+# A provider taking one of these (a header, a cookie) reads credentials itself.
+CREDENTIAL_PARAMS = re.compile(r"(x_)?(authorization|api_?key|access_token|token|bearer|credentials)", re.I)
+
+
+def _reads_credentials(provider: str, facts: FileFacts, symbols: Symbols) -> bool:
+    found = resolve(symbols, provider.removesuffix("()"), facts)
+    function = found[0] if found is not None else None
+    return isinstance(function, FunctionFact) and any(
+        CREDENTIAL_PARAMS.fullmatch(param.name) for param in function.params
+    )
 
 
 def _dependency_holders(facts: FileFacts) -> Iterator[ExprFact]:
