@@ -254,8 +254,12 @@ class AuthDependencies:
         return looks_like_auth(last) and not is_security_scheme(name)
 
     def _is_scheme_class(self, cls: ClassFact, facts: FileFacts) -> bool:
-        ancestors = self.symbols.outside_ancestors(cls, facts)
-        return any(is_security_scheme(name) or matches_setting(name, self.entries) for name in ancestors)
+        """A subclass of a `fastapi.security` scheme or of a configured class."""
+        names = [
+            item if isinstance(item, str) else f"{item[1].module}.{item[0].qualname}"
+            for item in self.symbols.ancestors(cls, facts)
+        ]
+        return any(is_security_scheme(name) or matches_setting(name, self.entries) for name in names)
 
     def _method(self, cls: ClassFact, facts: FileFacts, name: str) -> tuple[FunctionFact, FileFacts] | None:
         """The method `name` of a project class, its own or a project base's."""

@@ -279,3 +279,38 @@ def test_off_without_auth_dependencies() -> None:
         """,
     }
     assert findings_of(files, "", select=["LG905"]) == []
+
+
+def test_a_subclass_of_a_configured_class_authenticates() -> None:
+    check(
+        {
+            "app/guards.py": """\
+            class Guard:
+                async def __call__(self) -> None:
+                    return None
+
+
+            class AdminGuard(Guard):
+                pass
+            """,
+            "app/main.py": """\
+            from fastapi import Depends, FastAPI
+
+            from app.deps import DB
+            from app.guards import AdminGuard
+
+            app = FastAPI()
+
+
+            @app.get("/admin")
+            async def admin(db: DB, guard: None = Depends(AdminGuard())) -> int:
+                return 1
+
+
+            @app.get("/items")
+            async def items(db: DB) -> int:  # error: [LG905]
+                return 1
+            """,
+        },
+        config='auth-dependencies = ["app.guards.Guard"]\n',
+    )
