@@ -1847,11 +1847,11 @@ def _auth_lines(candidates: tuple[str, ...]) -> list[str]:
         "auth-dependencies: LG905 (routes without authentication) is off until set. These Depends() "
         "providers look like authentication; check them, then uncomment:"
     )
-    return [
-        "#",
-        *_comment(text),
-        "# auth-dependencies = [" + ", ".join(json.dumps(c) for c in candidates) + "]",
-    ]
+    names = ", ".join(json.dumps(c) for c in candidates)
+    if len(names) <= 70:
+        return ["#", *_comment(text), f"# auth-dependencies = [{names}]"]
+    wrapped = textwrap.wrap(names, width=90, break_long_words=False, break_on_hyphens=False)
+    return ["#", *_comment(text), "# auth-dependencies = [", *(f"#     {line}" for line in wrapped), "# ]"]
 
 
 def _exclude_lines(excludes: tuple[Exclude, ...]) -> list[str]:
