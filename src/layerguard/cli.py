@@ -342,7 +342,7 @@ def rules(args: argparse.Namespace) -> int:
 
     from layerguard.api import load_config
     from layerguard.checks import ALL_METAS
-    from layerguard.config import is_rule_enabled
+    from layerguard.config import is_rule_enabled, setting_is_set
 
     try:
         settings = load_config([Path.cwd()], config_file=args.config)
@@ -354,6 +354,8 @@ def rules(args: argparse.Namespace) -> int:
     table.add_column("summary")
     for meta in ALL_METAS:
         on = "yes" if is_rule_enabled(settings, meta) else ("opt-in" if meta.opt_in else "no")
+        if not setting_is_set(settings, meta):
+            on = f"no: set {meta.requires_setting}"  # off until configured (LG905)
         table.add_row(
             meta.code, meta.name, meta.severity.value, on, "yes" if meta.fixable else "", meta.summary
         )

@@ -191,6 +191,17 @@ _path_globs = _globs(path_glob_problem)
 _module_globs = _globs(module_glob_problem)
 
 
+def _callable_names(value: object, where: _Where, key: str) -> tuple[str, ...]:
+    names = _string_list(value, where, key)
+    for name in names:
+        if not _DOTTED_NAME.fullmatch(name):
+            raise where.error(
+                f"'{key}' must list function or class names like \"get_current_user\" or dotted "
+                f'paths like "app.core.auth.get_current_user", got {_show(name)}'
+            )
+    return names
+
+
 def _package_names(value: object, where: _Where, key: str) -> tuple[str, ...]:
     names = _string_list(value, where, key)
     for name in names:
@@ -332,6 +343,9 @@ KEYS: dict[str, _Validator] = {
     "extend-secret-fields": _string_list,
     "secret-names": _string_list,
     "extend-secret-names": _string_list,
+    "auth-dependencies": _callable_names,
+    "public-routes": _path_globs,
+    "extend-public-routes": _path_globs,
     "type-checking-imports": _choice("count", "ignore"),
     "wiring": _module_globs,
     "neutral-kinds": _neutral_kinds,
@@ -586,6 +600,10 @@ def _build_config(
         secret_names=_dedupe(
             values.get("secret-names", _default("secret_names")) + values.get("extend-secret-names", ())
         ),
+        auth_dependencies=values.get("auth-dependencies", _default("auth_dependencies")),
+        public_routes=_dedupe(
+            values.get("public-routes", _default("public_routes")) + values.get("extend-public-routes", ())
+        ),
         type_checking_imports=values.get("type-checking-imports", _default("type_checking_imports")),
         wiring=values.get("wiring", _default("wiring")),
         neutral_kinds=values.get("neutral-kinds", _default("neutral_kinds")),
@@ -809,11 +827,19 @@ def is_rule_enabled(config: Config, meta: RuleMeta) -> bool:
     code = meta.code
     if code in ALWAYS_ON_CODES:
         return code not in config.ignore
+    if not setting_is_set(config, meta):
+        return False
     selected = _longest_match(config.select, code, exact=meta.opt_in)
     if selected is None:
         return False
     ignored = _longest_match(config.ignore, code, exact=False)
     return ignored is None or selected > ignored
+
+
+def setting_is_set(config: Config, meta: RuleMeta) -> bool:
+    """The setting a rule needs (`RuleMeta.requires_setting`) has a value, or it needs none."""
+    key = meta.requires_setting
+    return not key or bool(getattr(config, key.replace("-", "_")))
 
 
 def _longest_match(selectors: Iterable[str], code: str, *, exact: bool) -> int | None:

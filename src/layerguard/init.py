@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from layerguard.checks.auth_dependencies import auth_candidates
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
 from layerguard.checks.sessions import type_kind
@@ -215,6 +216,7 @@ class Detection:
     unsure: tuple[Unsure, ...] = ()
     narrowed: dict[str, Narrowing] = field(default_factory=dict)
     api_schemas: tuple[str, ...] = ()  # wiring that assembles the API schema, not the app
+    auth: tuple[str, ...] = ()  # Depends() providers that look like authentication (LG905)
 
 
 # --- The entry points the CLI calls. ---
@@ -320,6 +322,7 @@ def detect(root: Path) -> Detection:
         unsure=_side_unsure(sides) + _unsure(final, parsed, roles, evidence),
         narrowed=narrowed,
         api_schemas=tuple(m for m in app_roots if evidence.get(m) == API_SCHEMA),
+        auth=auth_candidates(parsed, project.symbols),
     )
 
 
@@ -1666,6 +1669,7 @@ def render(detection: Detection) -> str:
     lines += _target_lines(detection.target)
     lines += _naming_lines(detection.naming)
     lines += _provider_lines(detection.providers)
+    lines += _auth_lines(detection.auth)
     lines += _exclude_lines(detection.excludes)
     lines += _wiring_lines(detection.app_roots, detection.api_schemas)
     lines += _mixed_lines(detection.mixed)
@@ -1829,6 +1833,25 @@ def _provider_lines(providers: tuple[Provider, ...]) -> list[str]:
         *_comment(text + " Added to the defaults, so LG104 knows them."),
         "extend-session-providers = [" + ", ".join(json.dumps(name) for name in extra) + "]",
     ]
+
+
+def _auth_lines(candidates: tuple[str, ...]) -> list[str]:
+    """LG905 is off until `auth-dependencies` is set: propose, commented, what looks like auth."""
+    if not candidates:
+        text = (
+            "auth-dependencies: LG905 (routes without authentication) is off until set; no "
+            "Depends() provider here looks like authentication."
+        )
+        return ["#", *_comment(text)]
+    text = (
+        "auth-dependencies: LG905 (routes without authentication) is off until set. These Depends() "
+        "providers look like authentication; check them, then uncomment:"
+    )
+    names = ", ".join(json.dumps(c) for c in candidates)
+    if len(names) <= 70:
+        return ["#", *_comment(text), f"# auth-dependencies = [{names}]"]
+    wrapped = textwrap.wrap(names, width=90, break_long_words=False, break_on_hyphens=False)
+    return ["#", *_comment(text), "# auth-dependencies = [", *(f"#     {line}" for line in wrapped), "# ]"]
 
 
 def _exclude_lines(excludes: tuple[Exclude, ...]) -> list[str]:

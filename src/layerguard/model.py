@@ -36,6 +36,9 @@ class RuleMeta:
     # checks every rule's comparisons against its declaration).
     calls: frozenset[str] = frozenset()
     call_modules: frozenset[str] = frozenset()
+    # A config key (kebab-case) the rule needs a value of: until it is set the rule does not run
+    # (LG905 needs `auth-dependencies`), and `layerguard rules` says so.
+    requires_setting: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,31 @@ class Config:
         "encryption_key",
         "secret_access_key",
     )
+    # LG905: dependency callables that authenticate (names, or dotted paths matched as a suffix
+    # of the qualified name); the rule is off while this is empty.
+    auth_dependencies: tuple[str, ...] = ()
+    # LG905: route path globs (the router prefixes included) that need no authentication.
+    # A glob without a leading `/` part matches at any depth, and the paths below (`**/login`
+    # matches `/api/v1/login/access-token`).
+    public_routes: tuple[str, ...] = (
+        "**/health*",  # probes: /health, /healthz, /health/ready
+        "**/docs",  # interactive docs and the schema
+        "**/redoc",
+        "**/openapi*",
+        "**/.well-known",  # discovery documents, public by their specs
+        "**/*login*",  # signing in, out and up, and refreshing a token: public by nature
+        "**/logout*",
+        "**/signin*",
+        "**/signout*",
+        "**/signup*",
+        "**/token",
+        "**/refresh",
+        "**/auth",  # the rest of a login flow (/auth/callback, /auths/ldap) where unguarded
+        "**/auths",
+        "**/oauth*",
+        "**/*public*",  # said so in the path: /public, /public_flow, /build_public_tmp
+        "**/*webhook*",  # called by other services, which sign their requests
+    )
     type_checking_imports: str = "count"  # SPEC §3
     wiring: tuple[str, ...] = (
         "**.deps",
@@ -239,6 +267,9 @@ class ExprFact:
     qualified: str | None = None  # name/attribute: itself; call: the callee; subscript: the value
     names: tuple[str, ...] = ()  # every qualified name inside, in source order
     depends: tuple[str, ...] = ()  # providers of `Depends(p)` inside ("" for a bare `Depends()`)
+    # Providers of `Depends(p)` and `Security(p)` inside (LG905): `p` qualified, `f()` for a call
+    # `Depends(f(...))`, "" for a bare `Depends()`, "?" for anything else (a lambda, a subscript).
+    providers: tuple[str, ...] = ()
     # Call arguments; tuple/list elements; subscript members; a dict's values; the interpolated
     # parts of a string built at runtime (`f"{a}"`, `"x" + a`, `"%s" % a`).
     args: tuple[ExprFact, ...] = ()

@@ -825,7 +825,7 @@ def test_rules_lists_every_code(mixed: Path) -> None:
         assert rows[meta.code][1:] == [
             meta.name,
             meta.severity.value,
-            "opt-in" if meta.opt_in else "yes",
+            "no:" if meta.requires_setting else ("opt-in" if meta.opt_in else "yes"),
         ]
 
 

@@ -1,4 +1,4 @@
-"""LG901-LG904, the security rules, through the real CLI.
+"""LG901-LG906, the security rules, through the real CLI.
 
 Each folder of tests/fixtures/security_rules is a project whose `# error: [LG9xx]` markers are
 exactly what `layerguard check --select LG9` must report; every other line — the traps a real
@@ -20,7 +20,7 @@ from markers import expected_findings, read_tree, write_project
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "security_rules"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-SECURITY_CODES = {"LG901", "LG902", "LG903", "LG904"}
+SECURITY_CODES = {"LG901", "LG902", "LG903", "LG904", "LG905", "LG906"}
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def located(findings: list[dict[str, Any]]) -> Counter[tuple[str, int, str]]:
 
 
 def test_every_case_is_tested_and_every_rule_has_one() -> None:
-    assert CASES == ["cors", "error_detail", "hardcoded_secret", "jwt_verification"]
+    assert CASES == ["cors", "error_detail", "hardcoded_secret", "jwt_verification", "route_auth"]
     marked = {code for case in CASES for _, _, code in expected_findings(read_tree(FIXTURES / case))}
     assert marked == SECURITY_CODES
 
@@ -166,7 +166,32 @@ def test_rules_lists_the_security_rules_on_by_default_and_lg902_opt_in(tmp_path:
         "LG902": ["jwt-without-verification", "error", "opt-in"],
         "LG903": ["cors-wildcard-credentials", "error", "yes"],
         "LG904": ["error-detail-leak", "error", "yes"],
+        "LG905": ["route-without-auth", "error", "no:"],
+        "LG906": ["dependencies-parameter", "error", "yes"],
     }
+    assert "no: set auth-dependencies" in next(line for line in result.stdout.splitlines() if "LG905" in line)
+
+
+def test_lg905_runs_once_auth_dependencies_is_set(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.layerguard]\nauth-dependencies = ["get_current_user"]\n',
+        encoding="utf-8",
+    )
+    result = run_cli("rules", cwd=tmp_path, env=cli_env(COLUMNS="200"))
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.strip().startswith("LG905"))
+    assert row.split()[3] == "yes"
+
+
+def test_a_bad_auth_dependencies_value_names_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.layerguard]\nauth-dependencies = ["get current user"]\n',
+        encoding="utf-8",
+    )
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "pyproject.toml" in result.stderr and "'auth-dependencies'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("code", sorted(SECURITY_CODES))

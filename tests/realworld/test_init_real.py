@@ -65,6 +65,13 @@ naming = "off"
 # session-providers: no function returning a Session or AsyncSession is used in Depends(); the
 #   default names stay (get_db, get_session, get_async_session, get_db_session).
 #
+# auth-dependencies: LG905 (routes without authentication) is off until set. These Depends()
+#   providers look like authentication; check them, then uncomment:
+# auth-dependencies = [
+#     "check_admin", "check_account_id_exists", "check_account_exists", "require_admin_key",
+#     "check_access_token", "require_base_invoice_key", "check_super_user", "_check_api_access"
+# ]
+#
 # wiring: lnbits.app creates the FastAPI app and includes its routers (a composition root may
 #   import every layer; a docs or health route of its own does not make it an endpoint). This list
 #   replaces the default wiring globs, which come first.
@@ -151,6 +158,10 @@ naming = "off"
 #
 # session-providers: no function returning a Session or AsyncSession is used in Depends(); the
 #   default names stay (get_db, get_session, get_async_session, get_db_session).
+#
+# auth-dependencies: LG905 (routes without authentication) is off until set. These Depends()
+#   providers look like authentication; check them, then uncomment:
+# auth-dependencies = ["verified_page_token"]
 #
 # extend-exclude: folders that are not the app, so they get no layer and no findings:
 #   src/prefect/server/database/_migrations/**: alembic migrations: revision modules are no layer of the app

@@ -857,3 +857,48 @@ def test_per_file_ignored_codes(tmp_path: Path) -> None:
     assert per_file_ignored_codes(config, "app/sub/main.py") == ()
     assert per_file_ignored_codes(config, "tools/scripts/run.py") == ("LG1",)
     assert per_file_ignored_codes(config, "app/services/user.py") == ()
+
+
+# --- LG905's keys. ---
+
+
+def test_auth_dependencies_and_public_routes_are_read(tmp_path: Path) -> None:
+    config = load_pyproject(
+        tmp_path,
+        'auth-dependencies = ["get_current_user", "app.core.auth.ApiKeyChecker"]\n'
+        'extend-public-routes = ["**/status"]',
+    )
+    assert config.auth_dependencies == ("get_current_user", "app.core.auth.ApiKeyChecker")
+    assert config.public_routes == (*Config(root=tmp_path).public_routes, "**/status")
+    assert load_pyproject(tmp_path, 'public-routes = ["/ping"]').public_routes == ("/ping",)
+
+
+def test_lg905_is_off_until_auth_dependencies_is_set(tmp_path: Path) -> None:
+    from layerguard.checks import lookup
+
+    meta = lookup("LG905")
+    assert meta is not None
+    assert not is_rule_enabled(load_pyproject(tmp_path, ""), meta)
+    assert is_rule_enabled(load_pyproject(tmp_path, 'auth-dependencies = ["get_current_user"]'), meta)
+    assert not is_rule_enabled(
+        load_pyproject(tmp_path, 'auth-dependencies = ["get_current_user"]\nignore = ["LG905"]'), meta
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "wanted"),
+    [
+        ('auth-dependencies = ["get current user"]', "'auth-dependencies' must list function or class names"),
+        ("auth-dependencies = []", ""),
+        ('auth-dependencies = "get_current_user"', "'auth-dependencies' must be a list of non-empty strings"),
+        ('public-routes = ["[z-a]"]', "'public-routes' has \"[z-a]\""),
+        ("extend-public-routes = [1]", "'extend-public-routes' must be a list of non-empty strings"),
+    ],
+)
+def test_bad_auth_settings_name_the_file_and_key(tmp_path: Path, body: str, wanted: str) -> None:
+    if not wanted:
+        assert load_pyproject(tmp_path, body).auth_dependencies == ()
+        return
+    message = config_error(tmp_path, body)
+    assert message.startswith("pyproject.toml: [tool.layerguard] ")
+    assert wanted in message

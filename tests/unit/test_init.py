@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from markers import write_project
 
 from layerguard import check
 from layerguard.init import detect, render, write_section
@@ -40,6 +41,9 @@ naming = "fortress"
 #
 # session-providers: used in Depends(): get_db (app.core.database) returns an AsyncSession.
 #   Default names: nothing to add.
+#
+# auth-dependencies: LG905 (routes without authentication) is off until set; no Depends() provider
+#   here looks like authentication.
 
 # schema: the fortress preset's globs (this list replaces them), then what they miss.
 [tool.layerguard.layers.schema]
@@ -72,6 +76,9 @@ naming = "snake"
 # session-providers: used in Depends(): get_conn (app.db) returns an AsyncSession. Added to the
 #   defaults, so LG104 knows them.
 extend-session-providers = ["get_conn"]
+#
+# auth-dependencies: LG905 (routes without authentication) is off until set; no Depends() provider
+#   here looks like authentication.
 
 # schema: the fortress preset's globs (this list replaces them), then what they miss.
 [tool.layerguard.layers.schema]
@@ -103,6 +110,9 @@ naming = "off"
 #
 # session-providers: used in Depends(): get_session (shop.database) returns an AsyncSession.
 #   Default names: nothing to add.
+#
+# auth-dependencies: LG905 (routes without authentication) is off until set; no Depends() provider
+#   here looks like authentication.
 
 # endpoint: the fortress preset's globs (this list replaces them), then what they miss.
 [tool.layerguard.layers.endpoint]
@@ -144,6 +154,9 @@ naming = "fortress"
 # session-providers: used in Depends(): provide_session (ledger.db.engine) returns an
 #   AsyncSession. Added to the defaults, so LG104 knows them.
 extend-session-providers = ["provide_session"]
+#
+# auth-dependencies: LG905 (routes without authentication) is off until set; no Depends() provider
+#   here looks like authentication.
 #
 # wiring: ledger.app creates the FastAPI app and includes its routers (a composition root may
 #   import every layer; a docs or health route of its own does not make it an endpoint). This list
@@ -472,3 +485,55 @@ def test_a_library_provider_is_known_from_the_session_parameters_it_fills(tmp_pa
     section = render(detect(write(tmp_path, files)))
     assert "session_scope (corelib.deps) fills parameters typed AsyncSession" in prose(section)
     assert 'extend-session-providers = ["session_scope"]' in section
+
+
+def test_init_proposes_auth_dependencies_as_a_commented_line(tmp_path: Path) -> None:
+    """LG905 is off until `auth-dependencies` is set: `init` proposes what looks like auth,
+    by name or because it reads a `fastapi.security` scheme, and leaves it commented."""
+    root = write_project(
+        tmp_path,
+        {
+            "app/deps.py": """\
+            from fastapi import Depends
+            from fastapi.security import APIKeyHeader
+
+            api_key_header = APIKeyHeader(name="X-Key")
+
+
+            async def get_db() -> None:
+                return None
+
+
+            async def get_current_user(db: None = Depends(get_db)) -> int:
+                return 1
+
+
+            async def caller(key: str = Depends(api_key_header)) -> str:
+                return key
+
+
+            async def get_user_service() -> None:
+                return None
+            """,
+            "app/api/items.py": """\
+            from fastapi import APIRouter, Depends
+
+            from app.deps import caller, get_current_user, get_db, get_user_service
+
+            router = APIRouter()
+
+
+            @router.get("/items")
+            async def items(
+                user: int = Depends(get_current_user),
+                who: str = Depends(caller),
+                service: None = Depends(get_user_service),
+                db: None = Depends(get_db),
+            ) -> int:
+                return user
+            """,
+        },
+    )
+    section = render(detect(root))
+    assert '# auth-dependencies = ["get_current_user", "caller", "api_key_header"]' in section
+    assert "\nauth-dependencies" not in section

@@ -6,6 +6,7 @@ from layerguard.checks.base import FileRule, ProjectRule, Rule
 from layerguard.checks.blocking_call import BlockingCallInAsync
 from layerguard.checks.cors_credentials import CorsWildcardCredentials
 from layerguard.checks.db_call_not_awaited import DbCallNotAwaited
+from layerguard.checks.dependencies_parameter import DependenciesParameter
 from layerguard.checks.endpoint_business_logic import EndpointBusinessLogic
 from layerguard.checks.endpoint_session_access import EndpointSessionAccess
 from layerguard.checks.error_detail_leak import ErrorDetailLeak
@@ -23,6 +24,7 @@ from layerguard.checks.pydantic_v1 import PydanticV1Api, PydanticV1Config
 from layerguard.checks.raw_sql import RawSql, SqlInjection
 from layerguard.checks.repository_without_model import RepositoryWithoutModel
 from layerguard.checks.response_envelope import ResponseEnvelope
+from layerguard.checks.route_auth import RouteWithoutAuth
 from layerguard.checks.routes import APP_WIRING_CALLS
 from layerguard.checks.schema_class_naming import SchemaClassNaming
 from layerguard.checks.secret_in_response import SecretInResponse
@@ -75,6 +77,8 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             JwtWithoutVerification(),
             CorsWildcardCredentials(),
             ErrorDetailLeak(),
+            RouteWithoutAuth(),
+            DependenciesParameter(),
         ),
         key=lambda rule: rule.meta.code,
     )

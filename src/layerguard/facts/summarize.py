@@ -9,6 +9,11 @@ from layerguard.graph import absolute_import
 from layerguard.model import TEXT_LIMIT, ExprFact, Span
 
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "Depends"})
+# `Security(p, scopes=...)` is a `Depends` with scopes: both declare a dependency (LG905).
+DEPENDENCY_MARKERS = DEPENDS | frozenset(
+    {"fastapi.Security", "fastapi.params.Security", "Security", "fastapi.param_functions.Depends",
+     "fastapi.param_functions.Security"}
+)  # fmt: skip
 BUILT_STRING_KINDS = frozenset({"fstring", "concat", "percent", "format"})
 MAX_DEPTH = 3  # summaries of arguments of arguments of arguments are enough for every rule
 
@@ -91,7 +96,7 @@ class Summarizer:
         follow = follow_locals and isinstance(node, ast.Name)
         assigned = self.local_value(node.id) if follow else None  # type: ignore[attr-defined]
         # Only the outermost summary lists the names inside: its arguments' lists would repeat them.
-        names, depends = self._references(node) if outermost else ((), ())
+        names, depends, providers = self._references(node) if outermost else ((), (), ())
         template = string_template(node) if kind in BUILT_STRING_KINDS else None
         return ExprFact(
             kind=kind,
@@ -100,6 +105,7 @@ class Summarizer:
             qualified=qualified,
             names=names,
             depends=depends,
+            providers=providers,
             args=args,
             keywords=keywords,
             value=value,
@@ -194,11 +200,13 @@ class Summarizer:
     def _each(self, nodes: list[ast.expr], inner: int, follow: bool, depth: int) -> tuple[ExprFact, ...]:
         return tuple(self._summary(n, inner, follow, outermost=False) for n in nodes) if depth else ()
 
-    def _references(self, node: ast.expr) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """Every name inside (quoted forward references included) and every `Depends` provider,
-        in source order; a dotted name's own parts are not visited."""
+    def _references(self, node: ast.expr) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """Every name inside (quoted forward references included), every `Depends` provider and
+        every `Depends`/`Security` provider, in source order; a dotted name's own parts are not
+        visited."""
         names: list[str] = []
         depends: list[str] = []
+        providers: list[str] = []
         qualify = self.names.qualify
         stack: list[ast.AST] = [node]
         while stack:
@@ -214,11 +222,27 @@ class Summarizer:
                         names.append(qualify(value))
                 elif type(current) is ast.Call:
                     callee = dotted_name(current.func)
-                    if callee is not None and qualify(callee) in DEPENDS:
+                    marker = qualify(callee) if callee is not None else None
+                    if marker in DEPENDS:
                         provider = dotted_name(current.args[0]) if current.args else None
                         depends.append(qualify(provider) if provider else "")
+                    if marker in DEPENDENCY_MARKERS:
+                        providers.append(self._provider(current))
             stack.extend(reversed(child_nodes(current)))
-        return tuple(names), tuple(depends)
+        return tuple(names), tuple(depends), tuple(providers)
+
+    def _provider(self, call: ast.Call) -> str:
+        """What `Depends(...)`/`Security(...)` calls: `p` qualified, `f()` for `f(...)`, "" for
+        nothing (FastAPI then calls the parameter's type), "?" for what no name says."""
+        keywords = [k.value for k in call.keywords if k.arg == "dependency"]
+        target = call.args[0] if call.args else (keywords[0] if keywords else None)
+        if target is None:
+            return ""
+        if isinstance(target, ast.Call):
+            callee = dotted_name(target.func)
+            return self.names.qualify(callee) + "()" if callee else "?"
+        dotted = dotted_name(target)
+        return self.names.qualify(dotted) if dotted else "?"
 
 
 def child_nodes(node: ast.AST) -> list[ast.AST]:

@@ -101,6 +101,8 @@ RULE_PROPERTIES: dict[str, RuleProperties] = {
     "LG902": _security(347, "7.0", "high"),  # JWT signature not verified
     "LG903": _security(942, "7.5", "high"),  # CORS: any origin with credentials
     "LG904": _security(209, "5.4", "medium"),  # error details sent (CodeQL py/stack-trace-exposure: 5.4)
+    "LG905": _security(306, "7.5", "medium"),  # missing authentication; as configured, audited on 10 apps
+    "LG906": _security(306, "7.5", "high"),  # a `dependencies` parameter: its auth never runs
 }
 # A code that matches no family (not `LGnxx`): only what is certain.
 UNKNOWN = RuleProperties(("maintainability",), "medium")

@@ -41,7 +41,9 @@ def render_settings(config: Config) -> str:
             lines.append(f"# exclude: the default, {json.dumps(list(DEFAULT_EXCLUDE))}")
             lines.append(f"extend-exclude = {json.dumps(added)}")
             continue
-        if value is None:
+        if key == "auth-dependencies" and not value:
+            lines.append("# auth-dependencies: not set, so LG905 (route-without-auth) is off")
+        elif value is None:
             lines.append(f"# {key}: {'auto-detected' if key == 'packages' else 'not set'}")
         elif isinstance(value, Path):
             # The `baseline` key: a path relative to the project root.
