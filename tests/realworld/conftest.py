@@ -42,8 +42,10 @@ def real_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str
             return cache[(name, version)]
         download = tmp_path_factory.mktemp(f"{name}-download")
         result = subprocess.run(
+            # The wheel a Python 3.11 would get, whatever Python runs the tests: the pins hold on
+            # 3.10 and 3.13 too (lnbits 1.6.2 requires < 3.13, skyvern >= 3.11).
             [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-             "-d", str(download), f"{name}=={version}"],
+             "--python-version", "3.11", "-d", str(download), f"{name}=={version}"],
             capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         wheels = list(download.glob("*.whl"))
