@@ -269,7 +269,9 @@ def detect(root: Path) -> Detection:
     excludes = proposed_excludes(root, loaded)
     # What the excludes take out is not read further: migrations and scripts get no layer.
     config = replace(config, exclude=config.exclude + tuple(e.glob for e in excludes))
-    kept = tuple(f for f in loaded.files if not _excluded(f, root, excludes))
+    # A folder or file whose name is not an identifier cannot be imported: it is no part of the
+    # app's layering, and its name (control characters included) never reaches the section.
+    kept = tuple(f for f in loaded.files if not _excluded(f, root, excludes) and _importable(f.module))
     project = ProjectView(config, kept, frozenset())
     parsed = [facts for facts in project.files if facts.parse_error is None]
     sides = side_packages(root, project, parsed)
@@ -455,6 +457,10 @@ def _imported_from_outside(folder: Path, project: ProjectView) -> bool:
     return any(
         edge.imported in inside and not edge.importer.path.is_relative_to(folder) for edge in project.edges
     )
+
+
+def _importable(module: str) -> bool:
+    return all(part.isidentifier() for part in module.split("."))
 
 
 def _excluded(facts: FileFacts, root: Path, excludes: tuple[Exclude, ...]) -> bool:

@@ -399,3 +399,26 @@ def test_a_missing_home_is_not_created(tmp_path: Path) -> None:
     assert result.stdout.startswith("app/services/orders.py:3:4: LG401 ")
     assert not home.exists()
     assert not (root / ".layerguard_cache").exists()  # no key to sign it with: the cache is off
+
+
+@posix_only
+def test_init_leaves_out_modules_whose_names_cannot_be_imported(tmp_path: Path) -> None:
+    # A folder named with control characters is no Python package: `init` neither prints its
+    # name (raw ESC would restyle the terminal) nor writes it into pyproject.toml (TOML forbids
+    # control characters, so the written file would not parse).
+    routes = "from fastapi import APIRouter\n\nrouter = APIRouter()\n"
+    root = make_project(
+        tmp_path / "proj",
+        {
+            "app/api/users.py": routes,
+            "app/x\x1b[31mred\x07/routes.py": routes,
+            "app/x\x1b[31mred\x07/__init__.py": "",
+        },
+    )
+    printed = run_cli("init", cwd=root)
+    assert printed.returncode == 0, printed.stderr
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", printed.stdout), repr(printed.stdout)
+    assert "app.api" in printed.stdout
+    written = run_cli("init", "--write", "--force", cwd=root)
+    assert written.returncode == 0, written.stderr
+    assert run_cli("check", cwd=root).returncode in (0, 1)
