@@ -1,6 +1,7 @@
 """LG704 and LG705: a route handler whose response FastAPI does not serialise through a schema.
 
-LG704 (on by default): the declared response type is an ORM table class or `Any`/`object`.
+LG704 (on by default): the declared response type is an ORM table class or `Any`/`object`
+(`Any` not on a handler that builds a `Response` or serialises a model itself).
 LG705 (opt-in): no response type is declared at all, or it is a bare `dict`. On real apps a
 handler without one often returns a `Response` a helper builds (langflow's event streams and
 zip downloads: 6 of 20 sampled), which the facts cannot see; and a `-> dict` of
@@ -42,6 +43,10 @@ RESPONSE_CALLS = frozenset(
         "TemplateResponse",
     }
 )  # fmt: skip
+# A handler that calls one of these turns a Pydantic model into plain data itself (zenml's
+# `-> Any` handlers return `response.model_dump(mode="json", exclude=...)`, an exclude chosen per
+# client): the body is serialised through a schema, by hand, so `Any` is not reported.
+SERIALISING_CALLS = frozenset({"model_dump", "model_dump_json", "jsonable_encoder"})
 ANYTHING = frozenset({"typing.Any", "typing_extensions.Any", "object"})
 MAPPINGS = frozenset({"dict", "typing.Dict", "typing.Mapping", "collections.abc.Mapping"})
 
@@ -77,7 +82,7 @@ class UnserialisedResponse(_ResponseRule):
         severity=Severity.ERROR,
         summary="A route handler responds with an ORM class or `Any` instead of a response schema",
         layers=PRESET_LAYER_NAMES,
-        calls=ROUTE_CALLS | RESPONSE_CALLS,
+        calls=ROUTE_CALLS | RESPONSE_CALLS | SERIALISING_CALLS,
     )
     problems = frozenset({ORM, ANY})
 
@@ -114,6 +119,8 @@ def response_problem(handler: RouteHandler, facts: FileFacts, project: ProjectVi
         kind, what = found
         if kind == ANY and builds_response(handler, facts, project):
             return None  # `-> Any` on a handler that returns a template, redirect or file
+        if kind == ANY and _serialises_by_hand(handler, facts):
+            return None
         return kind, f"responds with `{spelled}` ({model.source}), {what}"
     return None
 
@@ -158,6 +165,11 @@ def _is_mapping(expression: ExprFact, facts: FileFacts, project: ProjectView) ->
     if not expression.qualified or expression.kind not in ("name", "subscript"):
         return False
     return project.symbols.canonical_name(expression.qualified, facts) in MAPPINGS
+
+
+def _serialises_by_hand(handler: RouteHandler, facts: FileFacts) -> bool:
+    index = next(i for i, function in enumerate(facts.functions) if function is handler.function)
+    return any(call.function == index and call.method in SERIALISING_CALLS for call in facts.calls)
 
 
 def builds_response(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> bool:

@@ -30,9 +30,9 @@ def test_lg705_is_opt_in() -> None:
 
 def test_messages_name_the_type_and_what_is_wrong_with_it() -> None:
     messages = {f.line: f.message for f in check([APP], select=CODES, cache=False).findings}
-    assert messages[26] == (
+    assert messages[27] == (
         "Route handler `maybe_user` responds with `User | None` (return annotation), the ORM class "
         "`User`, whose every column is sent: declare a Pydantic response model"
     )
-    assert "`object` (response_model), which lets anything through" in messages[46]
-    assert "declares no response type (no `response_model=`, no return annotation)" in messages[51]
+    assert "`object` (response_model), which lets anything through" in messages[47]
+    assert "declares no response type (no `response_model=`, no return annotation)" in messages[52]
