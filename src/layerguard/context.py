@@ -202,14 +202,17 @@ class ProjectLayerMap(LayerMap):
         handler, and every public class is of a neutral kind (an enum, an exception ...)."""
         providers: dict[str, set[str]] = {}
         for facts in self.modules.values():
-            for expression in _expressions(facts):
-                for provider in expression.depends:
-                    found = self.symbols.resolve(provider, facts) if provider else None
-                    if found is not None and isinstance(found[0], FunctionFact):
-                        providers.setdefault(found[1].module, set()).add(found[0].name)
+            for provider in self.depends_named(facts):
+                found = self.symbols.resolve(provider, facts) if provider else None
+                if found is not None and isinstance(found[0], FunctionFact):
+                    providers.setdefault(found[1].module, set()).add(found[0].name)
         return frozenset(
             module for module, names in providers.items() if self._only_provides(self.modules[module], names)
         )
+
+    def depends_named(self, facts: FileFacts) -> tuple[str, ...]:
+        """The providers the file's `Depends()` calls name (a seam: the language server keeps them)."""
+        return depends_named(facts)
 
     def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
         functions = [f for f in facts.functions if not f.nested and f.class_name is None]
@@ -304,6 +307,11 @@ def _all_names(facts: FileFacts) -> frozenset[str]:
     found = next((a for a in reversed(facts.assignments) if a.name == "__all__"), None)
     elements = found.value.args if found is not None and found.value is not None else ()
     return frozenset(e.value for e in elements if e.kind == "string" and isinstance(e.value, str))
+
+
+def depends_named(facts: FileFacts) -> tuple[str, ...]:
+    """What each `Depends(...)` of the file names, in the file's order."""
+    return tuple(provider for expression in _expressions(facts) for provider in expression.depends)
 
 
 def _expressions(facts: FileFacts) -> Iterator[ExprFact]:

@@ -38,6 +38,7 @@ from layerguard.facts.cache import (
     run_key,
 )
 from layerguard.facts.jobs import ParseJob
+from layerguard.incremental import FileMemo, MemoProjectView
 from layerguard.model import (
     INTERNAL_ERROR,
     PIPELINE_RULES,
@@ -82,6 +83,8 @@ class Workspace:
         self._read: dict[Path, ParseJob] = {}  # each file's job with the bytes read, once
         self._keys: dict[Path, bytes | None] = {}  # each file's entry key (None: unreadable)
         self._facts: dict[bytes, FileFacts] = {}  # facts by entry key, for this process
+        # Each file's part of the project-wide tables, kept while its facts are unchanged.
+        self._memo = FileMemo()
         # Files parsed with the libcst fallback (syntax newer than this Python), and its seconds.
         self.libcst_files = 0
         self.libcst_seconds = 0.0
@@ -210,7 +213,7 @@ class Workspace:
         with collector_paused():
             cache = FactsCache.open(self.config.root) if self.use_cache else None
             facts = self._facts_of(jobs, cache)
-        return ProjectView(self.config, tuple(facts), frozenset(checked))
+        return self._view(tuple(facts), frozenset(checked))
 
     # --- Discovery and reading. ---
 
@@ -310,7 +313,7 @@ class Workspace:
         checked, jobs = self._parse_jobs(paths)
         cache = FactsCache.open(self.config.root) if self.use_cache else None
         if cache is None:
-            return self._run(ProjectView(self.config, tuple(self._facts_of(jobs, None)), frozenset(checked)))
+            return self._run(self._view(tuple(self._facts_of(jobs, None)), frozenset(checked)))
         keys = [self._keys[job.path] for job in jobs]
         known = [key for key in keys if key is not None]
         run = run_key(self.config, known) if len(known) == len(keys) else None
@@ -320,7 +323,7 @@ class Workspace:
             facts = self._facts_of(jobs, cache)
             entry_keys = {job.path: key for job, key in zip(jobs, keys, strict=True) if key is not None}
             every_file = frozenset(job.path for job in jobs)
-            project = ProjectView(self.config, tuple(facts), every_file)
+            project = self._view(tuple(facts), every_file)
             memo = FileFindingsMemo(cache, self.config, entry_keys)
             everything, _ = self._run(project, memo)
             cache.save_file_findings()
@@ -334,13 +337,17 @@ class Workspace:
             # would lose: this partial run is computed as asked.
             if facts is None:
                 facts = self._facts_of(jobs, cache)
-            return self._run(ProjectView(self.config, tuple(facts), wanted))
+            return self._run(self._view(tuple(facts), wanted))
         return tuple(f for f in everything if f.path in wanted), len(checked)
 
     def _narrow_findings(self, paths: Sequence[Path]) -> tuple[tuple[Finding, ...], int]:
         checked, jobs = self._parse_jobs(paths)
         cache = FactsCache.open(self.config.root) if self.use_cache else None
-        return self._run(ProjectView(self.config, tuple(self._facts_of(jobs, cache)), frozenset(checked)))
+        return self._run(self._view(tuple(self._facts_of(jobs, cache)), frozenset(checked)))
+
+    def _view(self, files: Sequence[FileFacts], checked: frozenset[Path]) -> ProjectView:
+        """The rules' view of the project, with the per-file parts kept from earlier checks."""
+        return MemoProjectView(self.config, tuple(files), checked, self._memo)
 
     def _run(
         self, project: ProjectView, memo: FileFindingsMemo | None = None

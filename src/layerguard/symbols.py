@@ -43,14 +43,7 @@ class Symbols:
         """`module.Name` -> the module-level class, function or assignment defining it."""
         found: dict[str, tuple[Symbol, FileFacts]] = {}
         for facts in self.files:
-            for assignment in facts.assignments:
-                found[f"{facts.module}.{assignment.name}"] = (assignment, facts)
-            for function in facts.functions:
-                if not function.nested and function.class_name is None:
-                    found[f"{facts.module}.{function.name}"] = (function, facts)
-            for cls in facts.classes:
-                if cls.module_level:
-                    found[f"{facts.module}.{cls.name}"] = (cls, facts)
+            found.update(file_definitions(facts))
         return found
 
     @cached_property
@@ -58,13 +51,7 @@ class Symbols:
         """`package.Name` -> what the package's imports bind `Name` to."""
         bound: dict[str, str] = {}
         for facts in self.files:
-            for fact in facts.imports:
-                if fact.name is None or fact.name == "*":
-                    continue
-                base = absolute_module(facts, fact)
-                if base is not None:
-                    target = f"{base}.{fact.name}" if base else fact.name
-                    bound[f"{facts.module}.{fact.alias or fact.name}"] = target
+            bound.update(file_reexports(facts))
         return bound
 
     # The three lookups everything else is built on: `RecordingSymbols` records them, so that
@@ -176,6 +163,33 @@ class Symbols:
         """`inherited`'s exact answers: per `own`, by class identity (the class is kept, so
         that its id is not reused)."""
         return {}
+
+
+def file_definitions(facts: FileFacts) -> dict[str, tuple[Symbol, FileFacts]]:
+    """One file's part of `Symbols.definitions` (a later definition of a name wins)."""
+    found: dict[str, tuple[Symbol, FileFacts]] = {}
+    for assignment in facts.assignments:
+        found[f"{facts.module}.{assignment.name}"] = (assignment, facts)
+    for function in facts.functions:
+        if not function.nested and function.class_name is None:
+            found[f"{facts.module}.{function.name}"] = (function, facts)
+    for cls in facts.classes:
+        if cls.module_level:
+            found[f"{facts.module}.{cls.name}"] = (cls, facts)
+    return found
+
+
+def file_reexports(facts: FileFacts) -> dict[str, str]:
+    """One file's part of `Symbols.reexports`."""
+    bound: dict[str, str] = {}
+    for fact in facts.imports:
+        if fact.name is None or fact.name == "*":
+            continue
+        base = absolute_module(facts, fact)
+        if base is not None:
+            target = f"{base}.{fact.name}" if base else fact.name
+            bound[f"{facts.module}.{fact.alias or fact.name}"] = target
+    return bound
 
 
 @dataclass
