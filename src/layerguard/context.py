@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from layerguard.globs import module_glob_matches
 from layerguard.graph import ImportEdge, absolute_module, resolve_imports
@@ -26,6 +27,8 @@ from layerguard.symbol_kinds import (
     symbol_kind,
 )
 from layerguard.symbols import MAX_HOPS, Symbol, Symbols
+
+T = TypeVar("T")
 
 # Decorators that make a function a route handler (`@router.get(...)`): a module with one is
 # an endpoint module, never wiring by content.
@@ -185,14 +188,7 @@ class ProjectLayerMap(LayerMap):
         """(module, qualname) of every project class that an ORM table class derives from."""
         found: set[tuple[str, str]] = set()
         for facts in self.modules.values():
-            for cls in facts.classes:
-                if cls.bases and symbol_kind(cls, facts, self.symbols) == TABLE:
-                    found.update(
-                        (where.module, ancestor.qualname)
-                        for item in self.symbols.ancestors(cls, facts)
-                        if not isinstance(item, str)
-                        for ancestor, where in [item]
-                    )
+            found.update(self.per_file("table-bases", facts, file_table_bases))
         return frozenset(found)
 
     @cached_property
@@ -202,17 +198,16 @@ class ProjectLayerMap(LayerMap):
         handler, and every public class is of a neutral kind (an enum, an exception ...)."""
         providers: dict[str, set[str]] = {}
         for facts in self.modules.values():
-            for provider in self.depends_named(facts):
-                found = self.symbols.resolve(provider, facts) if provider else None
-                if found is not None and isinstance(found[0], FunctionFact):
-                    providers.setdefault(found[1].module, set()).add(found[0].name)
+            for module, name in self.per_file("providers", facts, file_providers):
+                providers.setdefault(module, set()).add(name)
         return frozenset(
             module for module, names in providers.items() if self._only_provides(self.modules[module], names)
         )
 
-    def depends_named(self, facts: FileFacts) -> tuple[str, ...]:
-        """The providers the file's `Depends()` calls name (a seam: the language server keeps them)."""
-        return depends_named(facts)
+    def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
+        """`compute(facts, symbols)`: one file's part of a project table, which reads that file's
+        facts and names looked up in `symbols` only (a seam: `incremental` keeps it between edits)."""
+        return compute(facts, self.symbols)
 
     def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
         functions = [f for f in facts.functions if not f.nested and f.class_name is None]
@@ -309,9 +304,29 @@ def _all_names(facts: FileFacts) -> frozenset[str]:
     return frozenset(e.value for e in elements if e.kind == "string" and isinstance(e.value, str))
 
 
-def depends_named(facts: FileFacts) -> tuple[str, ...]:
-    """What each `Depends(...)` of the file names, in the file's order."""
-    return tuple(provider for expression in _expressions(facts) for provider in expression.depends)
+def file_table_bases(facts: FileFacts, symbols: Symbols) -> frozenset[tuple[str, str]]:
+    """One file's part of `table_bases`: the ancestors of its ORM table classes."""
+    found: set[tuple[str, str]] = set()
+    for cls in facts.classes:
+        if cls.bases and symbol_kind(cls, facts, symbols) == TABLE:
+            found.update(
+                (where.module, ancestor.qualname)
+                for item in symbols.ancestors(cls, facts)
+                if not isinstance(item, str)
+                for ancestor, where in [item]
+            )
+    return frozenset(found)
+
+
+def file_providers(facts: FileFacts, symbols: Symbols) -> tuple[tuple[str, str], ...]:
+    """One file's part of `provider_modules`: (module, function) of each `Depends()` provider it names."""
+    found: list[tuple[str, str]] = []
+    for expression in _expressions(facts):
+        for provider in expression.depends:
+            resolved = symbols.resolve(provider, facts) if provider else None
+            if resolved is not None and isinstance(resolved[0], FunctionFact):
+                found.append((resolved[1].module, resolved[0].name))
+    return tuple(found)
 
 
 def _expressions(facts: FileFacts) -> Iterator[ExprFact]:
@@ -385,3 +400,10 @@ class ProjectView:
 
     def is_checked(self, facts: FileFacts) -> bool:
         return facts.path in self.checked
+
+    def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
+        """`compute(facts, symbols)`: one file's part of a project rule's work, which reads that
+        file's facts and names looked up in `symbols` only (a seam: `incremental` keeps it between
+        edits while those names mean the same). `what` names the part, and whatever it depends on
+        besides (a setting's value)."""
+        return compute(facts, self.symbols)

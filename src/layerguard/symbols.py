@@ -54,7 +54,7 @@ class Symbols:
             bound.update(file_reexports(facts))
         return bound
 
-    # The three lookups everything else is built on: `RecordingSymbols` records them, so that
+    # The lookups everything else is built on: `RecordingSymbols` records them, so that
     # what a rule learnt from other files can be checked again on a later run.
 
     def definition(self, name: str) -> tuple[Symbol, FileFacts] | None:
@@ -68,6 +68,10 @@ class Symbols:
     def is_top_level(self, segment: str) -> bool:
         """A first module-name segment of this project (so a name starting with it is absolute)."""
         return segment in self.top_level_names
+
+    def has_module(self, name: str) -> bool:
+        """A module of this project."""
+        return name in self.modules
 
     def qualify(self, name: str, facts: FileFacts) -> str:
         """A name as the facts give it: already absolute when imported, else local to `facts`."""
@@ -293,6 +297,11 @@ class RecordingSymbols(Symbols):
         self.lookups.append(("top-level", segment, answer))
         return answer
 
+    def has_module(self, name: str) -> bool:
+        answer = self.symbols.has_module(name)
+        self.lookups.append(("module", name, answer))
+        return answer
+
     def _unrecorded(self) -> NoReturn:
         raise AttributeError(
             "file rules look names up through definition(), reexport() and is_top_level(), "
@@ -318,6 +327,8 @@ def answers_unchanged(
             now = symbols.reexport(name)
         elif kind == "top-level":
             now = symbols.is_top_level(name)
+        elif kind == "module":
+            now = symbols.has_module(name)
         else:
             return False
         if now != answer:
