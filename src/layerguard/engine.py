@@ -252,8 +252,11 @@ class Workspace:
 
     # --- Facts. ---
 
-    def _facts_of(self, jobs: Sequence[ParseJob], cache: FactsCache | None) -> list[FileFacts]:
-        """Each job's facts: from memory, else from the disk cache, else parsed (and stored)."""
+    def _facts_of(
+        self, jobs: Sequence[ParseJob], cache: FactsCache | None, *, save: bool = True
+    ) -> list[FileFacts]:
+        """Each job's facts: from memory, else from the disk cache, else parsed (and stored,
+        unless `save` is false: the cache is then left as it was)."""
         keys = [self._keys[job.path] for job in jobs]
         facts: list[FileFacts | None] = [self._facts.get(key) if key is not None else None for key in keys]
         # Misses are parsed before cached entries are unpickled: parsing a file ends with a
@@ -285,7 +288,7 @@ class Workspace:
             to_parse = [i for i in to_look_up if facts[i] is None]
             if not to_parse:
                 break
-        if cache is not None:
+        if cache is not None and save:
             cache.save()
         return [found for found in facts if found is not None]
 
@@ -342,8 +345,17 @@ class Workspace:
 
     def _narrow_findings(self, paths: Sequence[Path]) -> tuple[tuple[Finding, ...], int]:
         checked, jobs = self._parse_jobs(paths)
-        cache = FactsCache.open(self.config.root) if self.use_cache else None
-        return self._run(self._view(tuple(self._facts_of(jobs, cache)), frozenset(checked)))
+        # Once the facts are loaded, only edited buffers' facts are not in memory, and they are
+        # new content: the cache (20 MB for prefect, signed) is read only when a file read from
+        # disk lacks its facts. It is never written here: the cache keeps the entries a run
+        # used, and a narrow check looks up few of them.
+        missing = any(
+            self._facts.get(key) is None
+            for path, key in self._keys.items()
+            if key is not None and path not in self._texts
+        )
+        cache = FactsCache.open(self.config.root) if self.use_cache and missing else None
+        return self._run(self._view(tuple(self._facts_of(jobs, cache, save=False)), frozenset(checked)))
 
     def _view(self, files: Sequence[FileFacts], checked: frozenset[Path]) -> ProjectView:
         """The rules' view of the project, with the per-file parts kept from earlier checks."""
