@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import layerguard.engine
 from layerguard.api import load_config
 from layerguard.engine import Workspace
+from layerguard.facts.jobs import ParseJob
+from layerguard.facts.workers import ParsedFile
 from layerguard.model import Config, Finding
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "fortress_app"
@@ -161,3 +164,26 @@ def test_a_file_created_makes_the_imports_of_it_in_other_files_count(config: Con
     assert found(after, order, "LG101") == [1, 22]
     gone = editing.edit("app/billing/service.py", None)
     assert found(gone, order, "LG101") == [22]
+
+
+def test_a_narrow_check_leaves_the_facts_cache_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, text in fortress_sources().items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "pyproject.toml").write_text((FIXTURE / "pyproject.toml").read_text())
+    monkeypatch.chdir(tmp_path)
+    config = load_config([tmp_path])
+    editor = Workspace(config, jobs=1)
+    editor.check([tmp_path])
+    editor.update(tmp_path / USERS, (tmp_path / USERS).read_text() + "\nedited = 1\n")
+    editor.check([tmp_path / USERS], narrow=True)
+    parsed: list[Path] = []
+    real_parse = layerguard.engine._parse_files
+
+    def parsing(jobs: Sequence[ParseJob], *, workers: int, timeout: float) -> list[ParsedFile]:
+        parsed.extend(job.path for job in jobs)
+        return real_parse(jobs, workers=workers, timeout=timeout)
+
+    monkeypatch.setattr(layerguard.engine, "_parse_files", parsing)
+    Workspace(config, jobs=1).project([tmp_path])  # every file's facts, from the cache
+    assert parsed == []
