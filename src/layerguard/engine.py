@@ -213,7 +213,7 @@ class Workspace:
         with collector_paused():
             cache = FactsCache.open(self.config.root) if self.use_cache else None
             facts = self._facts_of(jobs, cache)
-        return self._view(tuple(facts), frozenset(checked))
+        return ProjectView(self.config, tuple(facts), frozenset(checked))
 
     # --- Discovery and reading. ---
 
@@ -316,7 +316,7 @@ class Workspace:
         checked, jobs = self._parse_jobs(paths)
         cache = FactsCache.open(self.config.root) if self.use_cache else None
         if cache is None:
-            return self._run(self._view(tuple(self._facts_of(jobs, None)), frozenset(checked)))
+            return self._run(ProjectView(self.config, tuple(self._facts_of(jobs, None)), frozenset(checked)))
         keys = [self._keys[job.path] for job in jobs]
         known = [key for key in keys if key is not None]
         run = run_key(self.config, known) if len(known) == len(keys) else None
@@ -326,7 +326,7 @@ class Workspace:
             facts = self._facts_of(jobs, cache)
             entry_keys = {job.path: key for job, key in zip(jobs, keys, strict=True) if key is not None}
             every_file = frozenset(job.path for job in jobs)
-            project = self._view(tuple(facts), every_file)
+            project = ProjectView(self.config, tuple(facts), every_file)
             memo = FileFindingsMemo(cache, self.config, entry_keys)
             everything, _ = self._run(project, memo)
             cache.save_file_findings()
@@ -340,7 +340,7 @@ class Workspace:
             # would lose: this partial run is computed as asked.
             if facts is None:
                 facts = self._facts_of(jobs, cache)
-            return self._run(self._view(tuple(facts), wanted))
+            return self._run(ProjectView(self.config, tuple(facts), wanted))
         return tuple(f for f in everything if f.path in wanted), len(checked)
 
     def _narrow_findings(self, paths: Sequence[Path]) -> tuple[tuple[Finding, ...], int]:
@@ -355,11 +355,11 @@ class Workspace:
             if key is not None and path not in self._texts
         )
         cache = FactsCache.open(self.config.root) if self.use_cache and missing else None
-        return self._run(self._view(tuple(self._facts_of(jobs, cache, save=False)), frozenset(checked)))
-
-    def _view(self, files: Sequence[FileFacts], checked: frozenset[Path]) -> ProjectView:
-        """The rules' view of the project, with the per-file parts kept from earlier checks."""
-        return MemoProjectView(self.config, tuple(files), checked, self._memo)
+        facts = self._facts_of(jobs, cache, save=False)
+        # Asked again after every edit: the per-file parts of the project tables are kept from
+        # the previous narrow check (`incremental`). A whole run is one check, and keeping
+        # them would cost it 10 % of its project rules' time (the names they look up).
+        return self._run(MemoProjectView(self.config, tuple(facts), frozenset(checked), self._memo))
 
     def _run(
         self, project: ProjectView, memo: FileFindingsMemo | None = None
