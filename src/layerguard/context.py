@@ -148,7 +148,7 @@ class ProjectLayerMap(LayerMap):
         )
 
     def _is_pydantic(self, symbol: Symbol, facts: FileFacts) -> bool:
-        return symbol_kind(symbol, facts, self.symbols) == PYDANTIC
+        return self.kind_of(symbol, facts) == PYDANTIC
 
     def _holds(self, module: str, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
         facts = self.modules[module]
@@ -159,7 +159,7 @@ class ProjectLayerMap(LayerMap):
         return any(self._defines(facts, wanted) or self._reexports(facts, wanted) for facts in below)
 
     def _defines(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
-        return any(wanted(symbol, facts) for symbol in _module_definitions(facts))
+        return any(wanted(symbol, facts) for symbol in module_definitions(facts))
 
     def _reexports(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
         """A name the module re-exports resolves to a wanted definition; `from m import *`
@@ -209,6 +209,10 @@ class ProjectLayerMap(LayerMap):
         facts and names looked up in `symbols` only (a seam: `incremental` keeps it between edits)."""
         return compute(facts, self.symbols)
 
+    def kind_of(self, symbol: Symbol, facts: FileFacts) -> str:
+        """The kind of a module-level definition of `facts` (`symbol_kinds.symbol_kind`)."""
+        return symbol_kind(symbol, facts, self.symbols)
+
     def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
         functions = [f for f in facts.functions if not f.nested and f.class_name is None]
         public = [f for f in functions if not f.name.startswith("_")]
@@ -217,7 +221,7 @@ class ProjectLayerMap(LayerMap):
         if any(_is_route_decorator(decorator) for f in functions for decorator in f.decorators):
             return False
         classes = (c for c in facts.classes if c.module_level and not c.name.startswith("_"))
-        return all(symbol_kind(c, facts, self.symbols) in NEUTRAL_KINDS for c in classes)
+        return all(self.kind_of(c, facts) in NEUTRAL_KINDS for c in classes)
 
     def imported_name(self, module: str, name: str) -> ImportedName:
         key = (module, name)
@@ -242,7 +246,7 @@ class ProjectLayerMap(LayerMap):
         if found is None:
             return ImportedName(module_layer)
         symbol, where = found
-        kind = symbol_kind(symbol, where, self.symbols)
+        kind = self.kind_of(symbol, where)
         if kind == TYPE_ALIAS and isinstance(symbol, AssignmentFact) and symbol.value is not None:
             # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
             # what it stands for; an alias of nothing layered (`UserId = Annotated[int, ...]`)
@@ -290,7 +294,7 @@ class ProjectLayerMap(LayerMap):
             self._alias_depth -= 1
 
 
-def _module_definitions(facts: FileFacts) -> Iterator[Symbol]:
+def module_definitions(facts: FileFacts) -> Iterator[Symbol]:
     """The module-level classes, functions and assignments of a file."""
     yield from (c for c in facts.classes if c.module_level)
     yield from (f for f in facts.functions if not f.nested and f.class_name is None)

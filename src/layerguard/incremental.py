@@ -26,9 +26,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar, cast
 
-from layerguard.context import ProjectLayerMap, ProjectView
+from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
 from layerguard.graph import ImportEdge, file_imports
 from layerguard.model import Config, FileFacts
+from layerguard.symbol_kinds import symbol_kind
 from layerguard.symbols import RecordingSymbols, Symbol, Symbols, file_definitions, file_reexports
 
 T = TypeVar("T")
@@ -107,6 +108,11 @@ class FileMemo:
         self._modules = modules
 
 
+def file_kinds(facts: FileFacts, symbols: Symbols) -> dict[int, str]:
+    """The kind of each module-level definition of the file, by the definition's identity."""
+    return {id(symbol): symbol_kind(symbol, facts, symbols) for symbol in module_definitions(facts)}
+
+
 def _undescribed(facts: FileFacts) -> str:
     return ""  # `looking_up` keeps the names asked; the answers change only with `start`'s names
 
@@ -176,3 +182,9 @@ class MemoProjectLayerMap(ProjectLayerMap):
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         return self.memo.looking_up(what, facts, self.symbols, compute)
+
+    def kind_of(self, symbol: Symbol, facts: FileFacts) -> str:
+        # The kinds of all the file's module-level definitions at once, by identity: a layer
+        # map asks for a few hundred of them, and each follows base classes across files.
+        kind = self.per_file("kinds", facts, file_kinds).get(id(symbol))
+        return kind if kind is not None else symbol_kind(symbol, facts, self.symbols)
