@@ -178,12 +178,69 @@ def profile_one_edit(root: Path, relative: str) -> str:
     return out.getvalue()
 
 
+def edit_stages(root: Path, relative: str, edits: int = 15) -> list[tuple[str, float]]:
+    """Where one edit's narrow check goes, in-process: each project rule, the file rules,
+    parsing, the facts lookup, and the rest (discovery, views, suppression); medians over
+    `edits` edits after the warm-up the server makes. Rules are timed by wrapping them, so the
+    first rule to ask for a shared table (the import edges, the layers) is charged for it."""
+    from layerguard import engine
+    from layerguard.api import load_config
+    from layerguard.checks import ProjectRule
+
+    target = (root / relative).resolve()
+    config = load_config([target])
+    spent: dict[str, float] = {}
+
+    def timed(name: str, function: Any, *, listed: bool = False) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                result = function(*args, **kwargs)
+                return list(result) if listed else result
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+
+        return run
+
+    parse, facts_of = engine._parse_files, engine.Workspace._facts_of
+    engine._parse_files = timed("parse the edited file", parse)  # type: ignore[assignment]
+    engine.Workspace._facts_of = timed("facts", facts_of)  # type: ignore[method-assign]
+    rows: dict[str, list[float]] = {}
+    try:
+        with engine.collector_paused():
+            workspace = engine.Workspace(config)
+            for rule in workspace.rules:
+                if isinstance(rule, ProjectRule):
+                    rule.check_project = timed(rule.meta.code, rule.check_project, listed=True)  # type: ignore[method-assign]
+                else:
+                    rule.check_file = timed("file rules", rule.check_file, listed=True)  # type: ignore[method-assign]
+            workspace.check([target])
+            workspace.project([root])
+            workspace.check([target], narrow=True)
+            for number in range(edits):
+                workspace.update(target, target.read_bytes() + f"\nedited_{number} = {number}\n".encode())
+                spent.clear()
+                started = time.perf_counter()
+                workspace.check([target], narrow=True)
+                total = time.perf_counter() - started
+                spent["facts"] -= spent.get("parse the edited file", 0.0)
+                spent["the rest"] = total - sum(spent.values())
+                spent["whole check"] = total
+                for name, seconds in spent.items():
+                    rows.setdefault(name, []).append(seconds)
+    finally:
+        engine._parse_files, engine.Workspace._facts_of = parse, facts_of  # type: ignore[method-assign]
+    medians = [(name, statistics.median(values)) for name, values in rows.items()]
+    return sorted(medians, key=lambda row: -row[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=100)
     parser.add_argument("--scale-copies", type=int, default=12)
     parser.add_argument("--no-scale", action="store_true", help="skip the 10,000-file tree")
     parser.add_argument("--profile", action="store_true", help="print a profile of one edit's check")
+    parser.add_argument("--stages", action="store_true", help="print where one edit's check goes, by rule")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "layerguard-bench")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -212,6 +269,13 @@ def main() -> None:
     if args.profile:
         print()
         print(profile_one_edit(root, app.changed_file))
+    if args.stages:
+        print()
+        print(f"One edit's narrow check, in-process (median of 15; load average {os.getloadavg()[0]:.1f}):")
+        print()
+        print("| stage | time |\n|---|---|")
+        for name, seconds in edit_stages(root, app.changed_file):
+            print(f"| {name} | {seconds * 1000:.1f} ms |")
 
 
 if __name__ == "__main__":

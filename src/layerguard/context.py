@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from layerguard.globs import module_glob_matches
 from layerguard.graph import ImportEdge, absolute_module, resolve_imports
@@ -26,6 +27,8 @@ from layerguard.symbol_kinds import (
     symbol_kind,
 )
 from layerguard.symbols import MAX_HOPS, Symbol, Symbols
+
+T = TypeVar("T")
 
 # Decorators that make a function a route handler (`@router.get(...)`): a module with one is
 # an endpoint module, never wiring by content.
@@ -145,7 +148,7 @@ class ProjectLayerMap(LayerMap):
         )
 
     def _is_pydantic(self, symbol: Symbol, facts: FileFacts) -> bool:
-        return symbol_kind(symbol, facts, self.symbols) == PYDANTIC
+        return self.kind_of(symbol, facts) == PYDANTIC
 
     def _holds(self, module: str, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
         facts = self.modules[module]
@@ -156,7 +159,7 @@ class ProjectLayerMap(LayerMap):
         return any(self._defines(facts, wanted) or self._reexports(facts, wanted) for facts in below)
 
     def _defines(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
-        return any(wanted(symbol, facts) for symbol in _module_definitions(facts))
+        return any(wanted(symbol, facts) for symbol in module_definitions(facts))
 
     def _reexports(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
         """A name the module re-exports resolves to a wanted definition; `from m import *`
@@ -185,14 +188,7 @@ class ProjectLayerMap(LayerMap):
         """(module, qualname) of every project class that an ORM table class derives from."""
         found: set[tuple[str, str]] = set()
         for facts in self.modules.values():
-            for cls in facts.classes:
-                if cls.bases and symbol_kind(cls, facts, self.symbols) == TABLE:
-                    found.update(
-                        (where.module, ancestor.qualname)
-                        for item in self.symbols.ancestors(cls, facts)
-                        if not isinstance(item, str)
-                        for ancestor, where in [item]
-                    )
+            found.update(self.per_file("table-bases", facts, file_table_bases))
         return frozenset(found)
 
     @cached_property
@@ -202,14 +198,20 @@ class ProjectLayerMap(LayerMap):
         handler, and every public class is of a neutral kind (an enum, an exception ...)."""
         providers: dict[str, set[str]] = {}
         for facts in self.modules.values():
-            for expression in _expressions(facts):
-                for provider in expression.depends:
-                    found = self.symbols.resolve(provider, facts) if provider else None
-                    if found is not None and isinstance(found[0], FunctionFact):
-                        providers.setdefault(found[1].module, set()).add(found[0].name)
+            for module, name in self.per_file("providers", facts, file_providers):
+                providers.setdefault(module, set()).add(name)
         return frozenset(
             module for module, names in providers.items() if self._only_provides(self.modules[module], names)
         )
+
+    def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
+        """`compute(facts, symbols)`: one file's part of a project table, which reads that file's
+        facts and names looked up in `symbols` only (a seam: `incremental` keeps it between edits)."""
+        return compute(facts, self.symbols)
+
+    def kind_of(self, symbol: Symbol, facts: FileFacts) -> str:
+        """The kind of a module-level definition of `facts` (`symbol_kinds.symbol_kind`)."""
+        return symbol_kind(symbol, facts, self.symbols)
 
     def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
         functions = [f for f in facts.functions if not f.nested and f.class_name is None]
@@ -219,7 +221,7 @@ class ProjectLayerMap(LayerMap):
         if any(_is_route_decorator(decorator) for f in functions for decorator in f.decorators):
             return False
         classes = (c for c in facts.classes if c.module_level and not c.name.startswith("_"))
-        return all(symbol_kind(c, facts, self.symbols) in NEUTRAL_KINDS for c in classes)
+        return all(self.kind_of(c, facts) in NEUTRAL_KINDS for c in classes)
 
     def imported_name(self, module: str, name: str) -> ImportedName:
         key = (module, name)
@@ -244,7 +246,7 @@ class ProjectLayerMap(LayerMap):
         if found is None:
             return ImportedName(module_layer)
         symbol, where = found
-        kind = symbol_kind(symbol, where, self.symbols)
+        kind = self.kind_of(symbol, where)
         if kind == TYPE_ALIAS and isinstance(symbol, AssignmentFact) and symbol.value is not None:
             # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
             # what it stands for; an alias of nothing layered (`UserId = Annotated[int, ...]`)
@@ -292,7 +294,7 @@ class ProjectLayerMap(LayerMap):
             self._alias_depth -= 1
 
 
-def _module_definitions(facts: FileFacts) -> Iterator[Symbol]:
+def module_definitions(facts: FileFacts) -> Iterator[Symbol]:
     """The module-level classes, functions and assignments of a file."""
     yield from (c for c in facts.classes if c.module_level)
     yield from (f for f in facts.functions if not f.nested and f.class_name is None)
@@ -304,6 +306,31 @@ def _all_names(facts: FileFacts) -> frozenset[str]:
     found = next((a for a in reversed(facts.assignments) if a.name == "__all__"), None)
     elements = found.value.args if found is not None and found.value is not None else ()
     return frozenset(e.value for e in elements if e.kind == "string" and isinstance(e.value, str))
+
+
+def file_table_bases(facts: FileFacts, symbols: Symbols) -> frozenset[tuple[str, str]]:
+    """One file's part of `table_bases`: the ancestors of its ORM table classes."""
+    found: set[tuple[str, str]] = set()
+    for cls in facts.classes:
+        if cls.bases and symbol_kind(cls, facts, symbols) == TABLE:
+            found.update(
+                (where.module, ancestor.qualname)
+                for item in symbols.ancestors(cls, facts)
+                if not isinstance(item, str)
+                for ancestor, where in [item]
+            )
+    return frozenset(found)
+
+
+def file_providers(facts: FileFacts, symbols: Symbols) -> tuple[tuple[str, str], ...]:
+    """One file's part of `provider_modules`: (module, function) of each `Depends()` provider it names."""
+    found: list[tuple[str, str]] = []
+    for expression in _expressions(facts):
+        for provider in expression.depends:
+            resolved = symbols.resolve(provider, facts) if provider else None
+            if resolved is not None and isinstance(resolved[0], FunctionFact):
+                found.append((resolved[1].module, resolved[0].name))
+    return tuple(found)
 
 
 def _expressions(facts: FileFacts) -> Iterator[ExprFact]:
@@ -377,3 +404,10 @@ class ProjectView:
 
     def is_checked(self, facts: FileFacts) -> bool:
         return facts.path in self.checked
+
+    def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
+        """`compute(facts, symbols)`: one file's part of a project rule's work, which reads that
+        file's facts and names looked up in `symbols` only (a seam: `incremental` keeps it between
+        edits while those names mean the same). `what` names the part, and whatever it depends on
+        besides (a setting's value)."""
+        return compute(facts, self.symbols)

@@ -31,17 +31,17 @@ class ImportEdge:
 def resolve_imports(files: Iterable[FileFacts], modules: Mapping[str, FileFacts]) -> tuple[ImportEdge, ...]:
     """Every import of a project module (a key of `modules`) by one of `files`, in file and
     line order: one edge per statement and imported module."""
-    edges: list[ImportEdge] = []
-    for facts in files:
-        found: dict[tuple[int, int, str], list[ImportFact]] = {}
-        for fact in facts.imports:
-            target = resolve_import(facts, fact, modules)
-            if target is not None and target != facts.module:
-                found.setdefault((fact.statement.line, fact.statement.column, target), []).append(fact)
-        edges += (
-            ImportEdge(facts, target, names[0], tuple(names)) for (_, _, target), names in found.items()
-        )
-    return tuple(edges)
+    return tuple(edge for facts in files for edge in file_imports(facts, modules))
+
+
+def file_imports(facts: FileFacts, modules: Mapping[str, FileFacts]) -> tuple[ImportEdge, ...]:
+    """`resolve_imports` for one file: it reads that file's imports and the module names alone."""
+    found: dict[tuple[int, int, str], list[ImportFact]] = {}
+    for fact in facts.imports:
+        target = resolve_import(facts, fact, modules)
+        if target is not None and target != facts.module:
+            found.setdefault((fact.statement.line, fact.statement.column, target), []).append(fact)
+    return tuple(ImportEdge(facts, target, names[0], tuple(names)) for (_, _, target), names in found.items())
 
 
 def resolve_import(facts: FileFacts, fact: ImportFact, modules: Mapping[str, FileFacts]) -> str | None:

@@ -43,14 +43,7 @@ class Symbols:
         """`module.Name` -> the module-level class, function or assignment defining it."""
         found: dict[str, tuple[Symbol, FileFacts]] = {}
         for facts in self.files:
-            for assignment in facts.assignments:
-                found[f"{facts.module}.{assignment.name}"] = (assignment, facts)
-            for function in facts.functions:
-                if not function.nested and function.class_name is None:
-                    found[f"{facts.module}.{function.name}"] = (function, facts)
-            for cls in facts.classes:
-                if cls.module_level:
-                    found[f"{facts.module}.{cls.name}"] = (cls, facts)
+            found.update(file_definitions(facts))
         return found
 
     @cached_property
@@ -58,16 +51,10 @@ class Symbols:
         """`package.Name` -> what the package's imports bind `Name` to."""
         bound: dict[str, str] = {}
         for facts in self.files:
-            for fact in facts.imports:
-                if fact.name is None or fact.name == "*":
-                    continue
-                base = absolute_module(facts, fact)
-                if base is not None:
-                    target = f"{base}.{fact.name}" if base else fact.name
-                    bound[f"{facts.module}.{fact.alias or fact.name}"] = target
+            bound.update(file_reexports(facts))
         return bound
 
-    # The three lookups everything else is built on: `RecordingSymbols` records them, so that
+    # The lookups everything else is built on: `RecordingSymbols` records them, so that
     # what a rule learnt from other files can be checked again on a later run.
 
     def definition(self, name: str) -> tuple[Symbol, FileFacts] | None:
@@ -81,6 +68,10 @@ class Symbols:
     def is_top_level(self, segment: str) -> bool:
         """A first module-name segment of this project (so a name starting with it is absolute)."""
         return segment in self.top_level_names
+
+    def has_module(self, name: str) -> bool:
+        """A module of this project."""
+        return name in self.modules
 
     def qualify(self, name: str, facts: FileFacts) -> str:
         """A name as the facts give it: already absolute when imported, else local to `facts`."""
@@ -176,6 +167,33 @@ class Symbols:
         """`inherited`'s exact answers: per `own`, by class identity (the class is kept, so
         that its id is not reused)."""
         return {}
+
+
+def file_definitions(facts: FileFacts) -> dict[str, tuple[Symbol, FileFacts]]:
+    """One file's part of `Symbols.definitions` (a later definition of a name wins)."""
+    found: dict[str, tuple[Symbol, FileFacts]] = {}
+    for assignment in facts.assignments:
+        found[f"{facts.module}.{assignment.name}"] = (assignment, facts)
+    for function in facts.functions:
+        if not function.nested and function.class_name is None:
+            found[f"{facts.module}.{function.name}"] = (function, facts)
+    for cls in facts.classes:
+        if cls.module_level:
+            found[f"{facts.module}.{cls.name}"] = (cls, facts)
+    return found
+
+
+def file_reexports(facts: FileFacts) -> dict[str, str]:
+    """One file's part of `Symbols.reexports`."""
+    bound: dict[str, str] = {}
+    for fact in facts.imports:
+        if fact.name is None or fact.name == "*":
+            continue
+        base = absolute_module(facts, fact)
+        if base is not None:
+            target = f"{base}.{fact.name}" if base else fact.name
+            bound[f"{facts.module}.{fact.alias or fact.name}"] = target
+    return bound
 
 
 @dataclass
@@ -279,6 +297,11 @@ class RecordingSymbols(Symbols):
         self.lookups.append(("top-level", segment, answer))
         return answer
 
+    def has_module(self, name: str) -> bool:
+        answer = self.symbols.has_module(name)
+        self.lookups.append(("module", name, answer))
+        return answer
+
     def _unrecorded(self) -> NoReturn:
         raise AttributeError(
             "file rules look names up through definition(), reexport() and is_top_level(), "
@@ -304,6 +327,8 @@ def answers_unchanged(
             now = symbols.reexport(name)
         elif kind == "top-level":
             now = symbols.is_top_level(name)
+        elif kind == "module":
+            now = symbols.has_module(name)
         else:
             return False
         if now != answer:

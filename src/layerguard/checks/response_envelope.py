@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
@@ -19,6 +20,7 @@ from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
+    from layerguard.symbols import Symbols
 
 NO_CONTENT = frozenset(
     {
@@ -63,10 +65,18 @@ def find_envelopes(project: ProjectView) -> dict[ClassKey, ClassFact]:
     wanted = frozenset(project.config.envelope_fields)
     found: dict[ClassKey, ClassFact] = {}
     for facts in project.files:
-        for cls in facts.classes:
-            if len(list(fields_with_inherited(cls, facts, project, wanted))) == len(wanted):
-                found[(facts.module, cls.qualname)] = cls
+        own = partial(_file_envelopes, wanted)
+        found.update(project.per_file(f"envelopes {sorted(wanted)}", facts, own))
     return found
+
+
+def _file_envelopes(wanted: frozenset[str], facts: FileFacts, symbols: Symbols) -> dict[ClassKey, ClassFact]:
+    """One file's part of `find_envelopes`."""
+    return {
+        (facts.module, cls.qualname): cls
+        for cls in facts.classes
+        if len(list(fields_with_inherited(cls, facts, symbols, wanted))) == len(wanted)
+    }
 
 
 def envelope_spelling(cls: ClassFact) -> str:
@@ -86,7 +96,7 @@ def envelope_problem(
         return "declares no response model"
     if model.expression.kind == "none":
         return None  # `response_model=None`: the handler opted out of a model
-    found = referenced_class(model.expression, facts, project)
+    found = referenced_class(model.expression, facts, project.symbols)
     if found is not None and (found[1].module, found[0].qualname) in envelopes:
         return None
     spelled = " ".join(model.expression.text.split())  # one line, even for a wrapped union

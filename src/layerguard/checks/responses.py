@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.routes import RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FieldFact, FileFacts
-from layerguard.symbols import MAX_HOPS
+from layerguard.symbols import MAX_HOPS, Symbols
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -63,7 +63,7 @@ def is_response_subclass(expression: ExprFact, facts: FileFacts, project: Projec
 
 
 def referenced_class(
-    expression: ExprFact, facts: FileFacts, project: ProjectView
+    expression: ExprFact, facts: FileFacts, symbols: Symbols
 ) -> tuple[ClassFact, FileFacts] | None:
     """The project class an annotation names (`User`, `Envelope[User]`, `"User"`), following
     module-level aliases (`UserPage = Page[User]`)."""
@@ -71,7 +71,7 @@ def referenced_class(
         name = expression.value if expression.kind == "string" else expression.qualified
         if not isinstance(name, str) or expression.kind not in ("name", "subscript", "string"):
             return None
-        found = project.symbols.resolve(name, facts)
+        found = symbols.resolve(name, facts)
         if found is None:
             return None
         symbol, where = found
@@ -85,16 +85,16 @@ def referenced_class(
 
 
 def schema_classes(
-    expression: ExprFact, facts: FileFacts, project: ProjectView
+    expression: ExprFact, facts: FileFacts, symbols: Symbols
 ) -> Iterator[tuple[ClassFact, FileFacts]]:
     """The classes a response model names: itself, or each member of a container
     (`list[UserOut]`, `UserOut | None`); members of a project generic (`Envelope[UserOut]`)
     are nested data, not followed."""
     if expression.kind == "subscript" and expression.qualified in CONTAINERS:
         for member in expression.args:
-            yield from schema_classes(member, facts, project)
+            yield from schema_classes(member, facts, symbols)
         return
-    found = referenced_class(expression, facts, project)
+    found = referenced_class(expression, facts, symbols)
     if found is not None:
         yield found
 
@@ -113,12 +113,12 @@ Owned = tuple[FieldFact, ClassFact, FileFacts]  # a field, and the class and fil
 
 
 def fields_with_inherited(
-    cls: ClassFact, facts: FileFacts, project: ProjectView, names: frozenset[str]
+    cls: ClassFact, facts: FileFacts, symbols: Symbols, names: frozenset[str]
 ) -> Iterator[Owned]:
     """The fields named in `names` of the class and of its project base classes, nearest
     definition first. Only those: every field of every class of a 10,000-class chain would be
     fifty million (see `Symbols.inherited`)."""
-    return iter(project.symbols.inherited(cls, facts, _fields_named(names)).values())
+    return iter(symbols.inherited(cls, facts, _fields_named(names)).values())
 
 
 @cache

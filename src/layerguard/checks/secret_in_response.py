@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
@@ -17,6 +18,7 @@ from layerguard.model import ClassFact, FieldFact, FileFacts, Finding, RuleMeta,
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
+    from layerguard.symbols import Symbols
 
 ClassKey = tuple[str, str]  # (module, qualname)
 
@@ -34,17 +36,17 @@ class SecretInResponse(ProjectRule):
         secrets = {name.lower() for name in project.config.secret_fields}
         # The fields are matched by name, whatever its case: every spelling the project uses.
         spellings = frozenset(
-            field.name
+            name
             for facts in project.files
-            for cls in facts.classes
-            for field in cls.fields
-            if field.name.lower() in secrets
+            for name in project.per_file(
+                f"secret spellings {sorted(secrets)}", facts, partial(_spellings, secrets)
+            )
         )
         reported: set[tuple[str, Span]] = set()
         for cls, facts, why in response_schemas(project):
             if not project.is_checked(facts):
                 continue
-            for field, owner, _ in fields_with_inherited(cls, facts, project, spellings):
+            for field, owner, _ in fields_with_inherited(cls, facts, project.symbols, spellings):
                 if is_excluded(field):
                     continue
                 inherited = owner is not cls
@@ -60,33 +62,51 @@ class SecretInResponse(ProjectRule):
                 yield self.finding(facts, span, message)
 
 
+def _spellings(secrets: set[str], facts: FileFacts, symbols: Symbols) -> frozenset[str]:
+    """The names of the file's class fields that are secrets, as the file spells them."""
+    return frozenset(
+        field.name for cls in facts.classes for field in cls.fields if field.name.lower() in secrets
+    )
+
+
 def response_schemas(project: ProjectView) -> Iterator[tuple[ClassFact, FileFacts, str]]:
     """Each response schema once: a route's response model, or a class named `*Response`."""
     seen: set[ClassKey] = set()
     for facts in project.files:
-        for handler in find_route_handlers(facts, project.symbols):
-            model = effective_response_model(handler)
-            if model is None:
-                continue
-            for cls, where in schema_classes(model.expression, facts, project):
-                if (where.module, cls.qualname) not in seen:
-                    seen.add((where.module, cls.qualname))
-                    yield cls, where, f"response model of `{handler.function.name}`"
+        for cls, where, why in project.per_file("response models", facts, _response_models):
+            if (where.module, cls.qualname) not in seen:
+                seen.add((where.module, cls.qualname))
+                yield cls, where, why
     for facts in project.files:
-        for cls in facts.classes:
+        for cls in project.per_file("response-named classes", facts, _response_named):
             key = (facts.module, cls.qualname)
-            if (
-                cls.name.endswith("Response")
-                and key not in seen
-                and not is_starlette_response(cls, facts, project)
-            ):
+            if key not in seen:
                 seen.add(key)
                 yield cls, facts, "named `*Response`"
 
 
-def is_starlette_response(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
+def _response_models(facts: FileFacts, symbols: Symbols) -> list[tuple[ClassFact, FileFacts, str]]:
+    """The schema classes the file's route handlers respond with, and whose response model each is."""
+    return [
+        (cls, where, f"response model of `{handler.function.name}`")
+        for handler in find_route_handlers(facts, symbols)
+        if (model := effective_response_model(handler)) is not None
+        for cls, where in schema_classes(model.expression, facts, symbols)
+    ]
+
+
+def _response_named(facts: FileFacts, symbols: Symbols) -> list[ClassFact]:
+    """The file's classes named `*Response` that are not Starlette responses."""
+    return [
+        cls
+        for cls in facts.classes
+        if cls.name.endswith("Response") and not is_starlette_response(cls, facts, symbols)
+    ]
+
+
+def is_starlette_response(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
     """A `Response` subclass is what FastAPI sends, not a schema of fields."""
-    return any(is_response_class_name(name) for name in project.symbols.outside_ancestors(cls, facts))
+    return any(is_response_class_name(name) for name in symbols.outside_ancestors(cls, facts))
 
 
 def is_excluded(field: FieldFact) -> bool:

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
 from layerguard.checks.routes import router_assignments
-from layerguard.model import AssignmentFact, Finding, RuleMeta, Severity
+from layerguard.model import AssignmentFact, FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import ENDPOINT
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
+    from layerguard.symbols import Symbols
 
 RouterKey = tuple[str, str]  # (module, name) of the router's assignment
 
@@ -57,16 +58,26 @@ def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str]]:
     assignments: set[RouterKey] = set()
     modules: set[str] = set()
     for facts in project.files:
-        for name in facts.value_names:
-            parts = name.split(".")
-            for length in range(len(parts), 0, -1):
-                prefix = ".".join(parts[:length])
-                found = project.symbols.resolve(prefix, facts)
-                if found is not None:
-                    if isinstance(found[0], AssignmentFact):
-                        assignments.add((found[1].module, found[0].name))
-                    break
-                if prefix in project.by_module:
-                    modules.add(prefix)
-                    break
+        used_assignments, used_modules = project.per_file("used as values", facts, _used_as_values)
+        assignments.update(used_assignments)
+        modules.update(used_modules)
+    return assignments, modules
+
+
+def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey], list[str]]:
+    """One file's part of `used_as_values`."""
+    assignments: list[RouterKey] = []
+    modules: list[str] = []
+    for name in facts.value_names:
+        parts = name.split(".")
+        for length in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:length])
+            found = symbols.resolve(prefix, facts)
+            if found is not None:
+                if isinstance(found[0], AssignmentFact):
+                    assignments.append((found[1].module, found[0].name))
+                break
+            if symbols.has_module(prefix):
+                modules.append(prefix)
+                break
     return assignments, modules

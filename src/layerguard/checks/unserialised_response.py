@@ -155,7 +155,7 @@ def unserialised_member(member: ExprFact, facts: FileFacts, project: ProjectView
         if not values or any(v.qualified in ANYTHING for v in values):
             return BARE_DICT, "a bare dict"
         return None
-    found = referenced_class(member, facts, project)
+    found = referenced_class(member, facts, project.symbols)
     if found is not None and is_table_class(found[0], found[1], project.symbols):
         return ORM, f"the ORM class `{found[0].name}`, whose every column is sent"
     return None

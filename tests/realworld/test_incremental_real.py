@@ -1,0 +1,81 @@
+"""The language server's narrow checks on a real application: after each edit, the findings of a
+long-lived Workspace (which keeps each file's parts of the project tables, `incremental`) equal a
+fresh run's on the same files."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from layerguard.api import load_config
+from layerguard.checks.response_envelope import find_envelopes
+from layerguard.checks.secret_in_response import response_schemas
+from layerguard.checks.unregistered_router import used_as_values
+from layerguard.context import ProjectView
+from layerguard.engine import Workspace, collector_paused
+from layerguard.incremental import MemoProjectView
+
+from .conftest import LNBITS
+
+FIRST_DEFINITION = re.compile(r"^(class|def|async def) (\w+)", re.MULTILINE)
+FIRST_IMPORT = re.compile(r"^(from \S+ )?import .*\n", re.MULTILINE)
+
+
+def edited(text: str, number: int) -> str:
+    """Edits whose effects cross files: a top-level definition renamed (its importers' lookups
+    change), an import removed (edges, re-exports), a line appended."""
+    if number % 3 == 0 and (found := FIRST_DEFINITION.search(text)):
+        return text[: found.start(2)] + found.group(2) + "_edited" + text[found.end(2) :]
+    if number % 3 == 1 and (found := FIRST_IMPORT.search(text)):
+        return text[: found.start()] + text[found.end() :]
+    return text + f"\nedited_{number} = {number}\n"
+
+
+@pytest.mark.slow
+def test_narrow_checks_after_edits_equal_fresh_runs_on_a_real_app(
+    real_project: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "lnbits"
+    shutil.copytree(real_project(*LNBITS), root)
+    (root / "layerguard.toml").write_text("")  # the fortress defaults: layers read by content
+    monkeypatch.chdir(root)
+    config = load_config([root])
+    files = sorted(root.rglob("*.py"))
+    packages = [path for path in files if path.name == "__init__.py" and path.stat().st_size > 0]
+    chosen = random.Random(16).sample(files, 24) + packages[:6]
+    with collector_paused():
+        editor = Workspace(config)
+        editor.check([root])
+        for number, path in enumerate(chosen):
+            text = edited(path.read_text(encoding="utf-8"), number)
+            path.write_text(text, encoding="utf-8")
+            editor.update(path, text)
+            narrow = editor.check([root], narrow=True).findings
+            fresh = Workspace(config).check([root]).findings
+            assert narrow == fresh, path
+            # The tables assembled from the kept parts are the ones built from scratch, also
+            # where no finding shows the difference.
+            facts = editor.project([root]).files
+            kept = MemoProjectView(config, facts, frozenset(), editor._memo)
+            plain = ProjectView(config, facts, frozenset())
+            assert tables(kept) == tables(plain), path
+
+
+def tables(view: ProjectView) -> tuple[object, ...]:
+    return (
+        view.edges,
+        view.symbols.definitions,
+        view.symbols.reexports,
+        view.layers.provider_modules,
+        view.layers.table_bases,
+        {module: view.layers.layer_of(module) for module in view.by_module},
+        [view.layers.imported_name(e.imported, f.name) for e in view.edges for f in e.names if f.name],
+        find_envelopes(view),
+        used_as_values(view),
+        list(response_schemas(view)),
+    )
