@@ -50,10 +50,8 @@ from layerguard.model import Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
     ENUM,
-    ORM_KINDS,
     PYDANTIC,
     TABLE,
-    assignment_kind,
     class_kind,
     is_pydantic_model,
     is_table_class,
@@ -642,9 +640,10 @@ def _assembles_api(facts: FileFacts, project: ProjectView, serving: set[str]) ->
 
 
 def _defines_orm(facts: FileFacts, project: ProjectView) -> bool:
-    kinds = {class_kind(c, facts, project.symbols) for c in facts.classes if c.module_level}
-    kinds |= {assignment_kind(a, facts, project.symbols) for a in facts.assignments}
-    return bool(kinds & ORM_KINDS)
+    """What `check` reads as a model module (`ProjectLayerMap.holds_orm`): a table, a
+    declarative base, an ORM mixin (`Mapped[...]`/`mapped_column` attributes), a `Table(...)`,
+    or a re-export of one."""
+    return project.layers.holds_orm(facts.module)
 
 
 def _contradicted_models(
@@ -1519,7 +1518,7 @@ def _unsure(
             if not (_imports_db(facts) or _takes_sessions(facts, project) or reach & {MODEL, REPOSITORY}):
                 lone_services.append(module)
         if layer == MODEL and classes and module not in roles:
-            if not {class_kind(c, facts, project.symbols) for c in classes} & ORM_KINDS:
+            if not _defines_orm(facts, project):
                 no_orm.append(module)
         elif layer is None and not layers.is_wiring(module) and module not in roles:
             named_as_config = any(word in module.rpartition(".")[2].lower() for word in CONFIG_NAMES)

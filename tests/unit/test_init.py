@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from markers import write_project
 
-from layerguard import check
+from layerguard import api, check
 from layerguard.init import detect, render, write_section
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -368,6 +368,30 @@ def test_classes_that_describe_tables_make_no_model_module(tmp_path: Path) -> No
     section = render(detect(write(tmp_path, files)))
     assert '    "app.db.tables",  # SQLAlchemy/SQLModel table classes\n' in section
     assert "app.background.pipelines" not in section
+
+
+def test_an_orm_mixin_module_is_a_model_module_as_check_reads_it(tmp_path: Path) -> None:
+    """A models module holding only an ORM mixin (`Mapped[...]`/`mapped_column` attributes, no
+    table of its own) is what `check` calls a model module: `init` neither says it "defines no
+    ORM class" nor leaves it out (issue 13)."""
+    mixin = (
+        "from datetime import datetime\nfrom sqlalchemy.orm import Mapped, mapped_column\n\n"
+        "class TimestampMixin:\n    created_at: Mapped[datetime] = mapped_column()\n\n"
+        "def utcnow() -> datetime:\n    return datetime.now()\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/mixins.py": mixin,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "define no ORM class" not in section and "defines no ORM class" not in section
+    (root / "pyproject.toml").write_text("[project]\nname = 'app'\n" + section)
+    view = api.load_project(api.load_config([root]), [root])
+    assert view.layers.layer_of("app.models.mixins") == "model"
 
 
 def test_route_handlers_in_another_layers_folder_make_an_endpoint_module(tmp_path: Path) -> None:
