@@ -55,16 +55,33 @@ class Symbols:
 
     @cached_property
     def reexports(self) -> dict[str, str]:
-        """`package.Name` -> what the package's imports bind `Name` to."""
+        """`package.Name` -> what the package's imports bind `Name` to. `from m import *` binds
+        the public names `m` defines or imports by name (its `__all__` when it has a literal one),
+        one level deep, where no other import of the module binds them (argilla's
+        `models/__init__.py`: `from .database import *`)."""
         bound: dict[str, str] = {}
+        stars: list[tuple[FileFacts, str]] = []
         for facts in self.files:
             for fact in facts.imports:
-                if fact.name is None or fact.name == "*":
+                if fact.name is None:
                     continue
                 base = absolute_module(facts, fact)
-                if base is not None:
-                    target = f"{base}.{fact.name}" if base else fact.name
-                    bound[f"{facts.module}.{fact.alias or fact.name}"] = target
+                if base is None:
+                    continue
+                if fact.name == "*":
+                    if not fact.deferred:
+                        stars.append((facts, base))
+                    continue
+                target = f"{base}.{fact.name}" if base else fact.name
+                bound[f"{facts.module}.{fact.alias or fact.name}"] = target
+        for facts, base in stars:
+            source = self.modules.get(base)
+            if source is None:
+                continue
+            for name in _star_names(source):
+                key = f"{facts.module}.{name}"
+                if key not in bound and key not in self.definitions:
+                    bound[key] = bound.get(f"{base}.{name}", f"{base}.{name}")
         return bound
 
     # The three lookups everything else is built on: `RecordingSymbols` records them, so that
@@ -241,6 +258,20 @@ class _Lineage(Generic[V]):
     def _frame(self, cls: ClassFact, facts: FileFacts) -> _Frame[V]:
         bases = [self.symbols.resolve_class(base.qualified, facts) for base in cls.bases if base.qualified]
         return _Frame(cls, [found for found in bases if found is not None], dict(self.own(cls, facts)))
+
+
+def _star_names(facts: FileFacts) -> Iterator[str]:
+    """The names `from <facts.module> import *` binds: its literal `__all__`, else its public
+    module-level definitions and the names it imports by name."""
+    listed = next((a for a in reversed(facts.assignments) if a.name == "__all__"), None)
+    if listed is not None and listed.value is not None and listed.value.kind in ("list", "tuple"):
+        yield from (e.value for e in listed.value.args if e.kind == "string" and isinstance(e.value, str))
+        return
+    names = [a.name for a in facts.assignments]
+    names += [f.name for f in facts.functions if not f.nested and f.class_name is None]
+    names += [c.name for c in facts.classes if c.module_level]
+    names += [i.alias or i.name for i in facts.imports if i.name not in (None, "*") and not i.deferred]
+    yield from (name for name in dict.fromkeys(names) if name and not name.startswith("_"))
 
 
 def _merge(into: dict[str, V], nearer_first: Mapping[str, V]) -> None:
