@@ -946,11 +946,19 @@ def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap)
 
 def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
     """Its module-level classes are Pydantic models (enums beside them), and it is no
-    configuration module: the schema layer whatever its folder is called."""
+    configuration module: the schema layer whatever its folder is called. Not a module of logic
+    that also declares its payloads (skyvern's workflow blocks and copilot modules): one with an
+    `async def` (I/O: a block's `execute`), or with more public functions than classes."""
     if any(word in facts.module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
         return False
-    kinds = {class_kind(c, facts, project.symbols) for c in facts.classes if c.module_level}
-    return PYDANTIC in kinds and kinds <= {PYDANTIC, ENUM}
+    classes = [c for c in facts.classes if c.module_level]
+    kinds = {class_kind(c, facts, project.symbols) for c in classes}
+    if not (PYDANTIC in kinds and kinds <= {PYDANTIC, ENUM}):
+        return False
+    public = [
+        f for f in facts.functions if f.class_name is None and not f.nested and not f.name.startswith("_")
+    ]
+    return not any(f.is_async for f in facts.functions) and len(public) <= len(classes)
 
 
 def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]) -> list[str]:

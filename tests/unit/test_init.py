@@ -370,6 +370,37 @@ def test_classes_that_describe_tables_make_no_model_module(tmp_path: Path) -> No
     assert "app.background.pipelines" not in section
 
 
+def test_logic_that_declares_its_payloads_is_no_schema_module(tmp_path: Path) -> None:
+    """skyvern's workflow blocks (Pydantic classes with an async `execute`) and copilot modules
+    (more functions than classes) are logic, not the schema layer (issue 13)."""
+    block = (
+        "from pydantic import BaseModel\n\nclass EmailBlock(BaseModel):\n    to: str\n\n"
+        "    async def execute(self) -> None:\n        return None\n"
+    )
+    helpers = (
+        "from pydantic import BaseModel\n\nclass Contract(BaseModel):\n    name: str\n\n"
+        "def check(c: Contract) -> bool:\n    return bool(c.name)\n\n"
+        "def repair(c: Contract) -> Contract:\n    return c\n"
+    )
+    payload = "from pydantic import BaseModel\n\nclass Payload(BaseModel):\n    name: str\n"
+    uses = "from app.copilot.contract import Contract\nfrom app.workflow.models.payload import Payload\n"
+    files = {
+        "app/__init__.py": "",
+        "app/workflow/__init__.py": "",
+        "app/workflow/models/__init__.py": "",
+        "app/workflow/models/email_block.py": block,
+        "app/workflow/models/payload.py": payload,
+        "app/copilot/__init__.py": "",
+        "app/copilot/contract.py": helpers,
+        "app/routes/__init__.py": "",
+        "app/routes/run.py": ROUTES.replace("\n", "\n" + uses, 1),
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.workflow.models.payload",  # Pydantic models, defines no ORM class' in section
+    assert '"app.workflow.models.email_block",' not in section
+    assert '"app.copilot.contract",' not in section
+
+
 def test_an_orm_mixin_module_is_a_model_module_as_check_reads_it(tmp_path: Path) -> None:
     """A models module holding only an ORM mixin (`Mapped[...]`/`mapped_column` attributes, no
     table of its own) is what `check` calls a model module: `init` neither says it "defines no
