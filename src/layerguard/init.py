@@ -947,8 +947,9 @@ def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap)
 def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
     """Its module-level classes are Pydantic models (enums beside them), and it is no
     configuration module: the schema layer whatever its folder is called. Not a module of logic
-    that also declares its payloads (skyvern's workflow blocks and copilot modules): one with an
-    `async def` (I/O: a block's `execute`), or with more public functions than classes."""
+    that also declares its payloads (skyvern's workflow blocks and copilot modules): one with a
+    module-level `async def` or as many async methods as classes (I/O: a block's `execute`), or
+    with more public functions than classes."""
     if any(word in facts.module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
         return False
     classes = [c for c in facts.classes if c.module_level]
@@ -958,7 +959,11 @@ def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
     public = [
         f for f in facts.functions if f.class_name is None and not f.nested and not f.name.startswith("_")
     ]
-    return not any(f.is_async for f in facts.functions) and len(public) <= len(classes)
+    # I/O: a module-level `async def`, or as many async methods as classes (a block whose
+    # `execute` is the module's point; lnbits' `Payment.check_status` beside 18 models is not).
+    methods = sum(1 for f in facts.functions if f.is_async and f.class_name is not None and not f.nested)
+    doing = any(f.is_async and f.class_name is None and not f.nested for f in facts.functions)
+    return not doing and methods < len(classes) and len(public) <= len(classes)
 
 
 def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]) -> list[str]:

@@ -382,7 +382,11 @@ def test_logic_that_declares_its_payloads_is_no_schema_module(tmp_path: Path) ->
         "def check(c: Contract) -> bool:\n    return bool(c.name)\n\n"
         "def repair(c: Contract) -> Contract:\n    return c\n"
     )
-    payload = "from pydantic import BaseModel\n\nclass Payload(BaseModel):\n    name: str\n"
+    payload = (
+        "from pydantic import BaseModel\n\nclass Payload(BaseModel):\n    name: str\n\n"
+        "class Payment(BaseModel):\n    amount: int\n\n"  # lnbits: one async method among models
+        "    async def check_status(self) -> bool:\n        return True\n"
+    )
     uses = "from app.copilot.contract import Contract\nfrom app.workflow.models.payload import Payload\n"
     files = {
         "app/__init__.py": "",
