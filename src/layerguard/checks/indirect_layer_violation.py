@@ -124,7 +124,6 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
             successors.setdefault(importer, []).append(imported)
     hubs = {facts.module for facts in project.files if is_reexport_hub(facts)}
     reach = _propagate(reach, successors, hubs)
-    already = _direct_importers(project, bit)
 
     for facts in sorted(project.files, key=lambda f: f.module):
         module = facts.module
@@ -138,13 +137,10 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
             for forbidden_layer, name in edge_layers(project, edge):
                 if forbidden_layer in seen:
                     continue
-                # A reacher that imports the forbidden layer itself has its LG101/LG102 there: the
-                # chain is a second way to a dependency already reported.
-                reaching = reach[module] & ~already.get(forbidden_layer, 0)
                 importer_layers = tuple(
                     layer.name
                     for layer in project.config.layers
-                    if reaching & layer_bits.get(layer.name, 0)
+                    if reach[module] & layer_bits.get(layer.name, 0)
                     and forbids(project, layer.name, forbidden_layer)
                 )
                 if not importer_layers:
@@ -153,7 +149,7 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                 mask = 0
                 for layer in importer_layers:
                     mask |= layer_bits[layer]
-                reachers = reaching & mask
+                reachers = reach[module] & mask
 
                 def is_start(candidate: str, reachers: int = reachers) -> bool:
                     return bool(reachers >> bit[candidate] & 1)
@@ -162,19 +158,6 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                 yield Bridge(
                     edge, forbidden_layer, name, importer_layers, reachers.bit_count(), (*path, edge.imported)
                 )
-
-
-def _direct_importers(project: ProjectView, bit: dict[str, int]) -> dict[str, int]:
-    """Forbidden layer -> the chain starts (bits of `bit`) that import that layer directly, by
-    any counted import (deferred ones too: LG101/LG102 report those)."""
-    found: dict[str, int] = {}
-    for edge in counted_edges(project):
-        index = bit.get(edge.importer.module)
-        if index is None:
-            continue
-        for layer, _ in edge_layers(project, edge):
-            found[layer] = found.get(layer, 0) | 1 << index
-    return found
 
 
 def _propagate(direct: dict[str, int], successors: dict[str, list[str]], hubs: set[str]) -> dict[str, int]:
