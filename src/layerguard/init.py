@@ -111,6 +111,7 @@ NO_ORM = "defines no ORM class"
 API_SCHEMA = "assembles the API schema or OpenAPI document from the endpoint modules"
 SERVICE_NO_DATA = "never reaches a repository, model, session or sqlalchemy"
 SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over models and other packages"
+ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
 DATA_LOADERS = "queries in an endpoint folder without routes (data loaders)"
 # Session methods that read or write the database (the calls the extractor records for LG302/LG305).
 QUERY_METHODS = frozenset(
@@ -540,6 +541,7 @@ def content_roles(
             if named and (_imports_db(facts) or reaches(module, targets)):
                 roles[module], evidence[module] = layer, why
     _services_by_content(project, parsed, roles, evidence, imported)
+    _orchestrating_services(project, parsed, roles, evidence, imported)
     return roles, evidence
 
 
@@ -800,6 +802,36 @@ def _services_by_content(
             continue
         for facts in members:
             roles[facts.module], evidence[facts.module] = SERVICE, SERVICE_FUNCTIONS
+
+
+def _orchestrating_services(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """Business logic beside the service layer (argilla's `bulk/`, `use_cases/`, `validators/`):
+    an unlayered module that endpoint modules import and that imports both service modules and
+    model or repository modules orchestrates them, as a service does. Left unlayered, every
+    endpoint reaching the models through it would be an LG103 bridge whose fix is this line of
+    configuration, not the code (issue 13)."""
+    layers = project.glob_layers
+    endpoint_imports = {
+        m
+        for module, found in imported.items()
+        if _content_layer(module, roles, layers) == ENDPOINT
+        for m in found
+    }
+    for facts in parsed:
+        module = facts.module
+        if module in roles or module not in endpoint_imports or facts.is_package:
+            continue
+        if layers.layer_of(module) is not None or layers.is_wiring(module):
+            continue
+        reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
+        if SERVICE in reached and reached & {MODEL, REPOSITORY}:
+            roles[module], evidence[module] = SERVICE, ORCHESTRATES
 
 
 def _helpers_follow_tables(

@@ -387,7 +387,9 @@ def test_logic_that_declares_its_payloads_is_no_schema_module(tmp_path: Path) ->
         "class Payment(BaseModel):\n    amount: int\n\n"  # lnbits: one async method among models
         "    async def check_status(self) -> bool:\n        return True\n"
     )
-    uses = "from app.copilot.contract import Contract\nfrom app.workflow.models.payload import Payload\n"
+    uses = (
+        "    from app.copilot.contract import Contract\n    from app.workflow.models.payload import Payload\n"
+    )
     files = {
         "app/__init__.py": "",
         "app/workflow/__init__.py": "",
@@ -403,6 +405,34 @@ def test_logic_that_declares_its_payloads_is_no_schema_module(tmp_path: Path) ->
     assert '"app.workflow.models.payload",  # Pydantic models, defines no ORM class' in section
     assert '"app.workflow.models.email_block",' not in section
     assert '"app.copilot.contract",' not in section
+
+
+def test_a_module_between_endpoints_services_and_models_is_the_service_layer(tmp_path: Path) -> None:
+    """argilla's `bulk/records_bulk.py`: endpoints call it, it calls the service layer and the
+    models: business logic beside the services, so service, not an LG103 bridge (issue 13). A
+    helper that reaches models but no service stays unlayered."""
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/services/__init__.py": "",
+        "app/services/items.py": "from app.models.items import Item\n\ndef count() -> int:\n    return 0\n",
+        "app/bulk/__init__.py": "",
+        "app/bulk/items.py": (
+            "from app.models.items import Item\nfrom app.services.items import count\n\n"
+            "def load() -> int:\n    return count() + len([Item])\n"
+        ),
+        "app/helpers/__init__.py": "",
+        "app/helpers/items.py": "from app.models.items import Item\n\nLABEL = str(Item)\n",
+        "app/routes/__init__.py": "",
+        "app/routes/items.py": ROUTES.replace(
+            "\n", "\n    from app.bulk.items import load\n    from app.helpers.items import label\n", 1
+        ),
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.bulk.items",  # endpoints call it; it calls services and models or repositories' in section
+    assert '"app.helpers.items"' not in section
 
 
 def test_an_orm_mixin_module_is_a_model_module_as_check_reads_it(tmp_path: Path) -> None:
