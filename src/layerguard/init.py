@@ -34,7 +34,7 @@ from pathlib import Path
 from layerguard.checks.auth_dependencies import auth_candidates
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
-from layerguard.checks.sessions import type_kind
+from layerguard.checks.sessions import receiver_kind, type_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
     LAYERGUARD_TOML,
@@ -111,6 +111,10 @@ NO_ORM = "defines no ORM class"
 API_SCHEMA = "assembles the API schema or OpenAPI document from the endpoint modules"
 SERVICE_NO_DATA = "never reaches a repository, model, session or sqlalchemy"
 SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over models and other packages"
+# Query calls on sessions in a module's methods that make it class-based data access: enough that
+# the class is a store, not a model with one helper query (zenml's `SqlZenStore` has 399).
+MIN_METHOD_QUERIES = 5
+METHOD_QUERIES = "classes whose methods query a DB session"
 ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
 DATA_LOADERS = "queries in an endpoint folder without routes (data loaders)"
 # Session methods that read or write the database (the calls the extractor records for LG302/LG305).
@@ -503,14 +507,15 @@ def content_roles(
             roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
         elif placed == SCHEMA and _assembles_api(facts, project, serving):
             roles[module], evidence[module] = WIRING_ROLE, API_SCHEMA
-        elif placed is None and _sets_up_db(facts, project):
+        elif placed is None and _sets_up_db(facts, project) and not _queries_in_methods(facts, project):
             roles[module], evidence[module] = DB_SETUP_ROLE, "engine, sessionmaker or session provider"
         elif (
             placed is None
-            and _queries_sessions(facts, project)
+            and (_queries_sessions(facts, project) or _queries_in_methods(facts, project))
             and not _imports_upper(module, imported, layers)
         ):
-            roles[module], evidence[module] = REPOSITORY, SESSION_QUERIES
+            # A store class that also makes its engine (zenml's `SqlZenStore`) is data access first.
+            roles[module], evidence[module] = REPOSITORY, _data_access_evidence(facts, project)
     nouns = _named_inside_another_layer(project, parsed)
     placed_of = _placement(layers, nouns)
     _helpers_follow_tables(project, parsed, roles, evidence)
@@ -967,6 +972,29 @@ def _queries_sessions(facts: FileFacts, project: ProjectView) -> bool:
         params = taking.get(id(facts.functions[call.function]), set())
         if call.callee.partition(".")[0] in params:
             return True
+    return False
+
+
+def _data_access_evidence(facts: FileFacts, project: ProjectView) -> str:
+    return SESSION_QUERIES if _queries_sessions(facts, project) else METHOD_QUERIES
+
+
+def _queries_in_methods(facts: FileFacts, project: ProjectView) -> bool:
+    """Class-based data access (zenml's `SqlZenStore`): the methods of its classes query a
+    receiver known to be a DB session (`with Session(self.engine) as session:
+    session.exec(...)`) at least `MIN_METHOD_QUERIES` times."""
+    if facts.is_package:
+        return False
+    found = 0
+    for call in facts.calls:
+        if call.function is None or call.method not in QUERY_METHODS:
+            continue
+        if facts.functions[call.function].class_name is None:
+            continue
+        if receiver_kind(call, facts, project.file_view) is not None:
+            found += 1
+            if found >= MIN_METHOD_QUERIES:
+                return True
     return False
 
 

@@ -435,6 +435,31 @@ def test_a_module_between_endpoints_services_and_models_is_the_service_layer(tmp
     assert '"app.helpers.items"' not in section
 
 
+def test_a_store_class_querying_its_sessions_is_the_repository_layer(tmp_path: Path) -> None:
+    """zenml's `SqlZenStore`: a class whose methods query sessions it opens itself, in a module
+    that also makes the engine, is data access (class-based), not the database setup (issue 13)."""
+    store = (
+        "from sqlalchemy import create_engine, select\nfrom sqlalchemy.orm import Session\n\n"
+        "from app.models.items import Item\n\n\nclass SqlStore:\n"
+        "    def __init__(self, url: str) -> None:\n        self.engine = create_engine(url)\n\n"
+        + "".join(
+            f"    def get_{i}(self) -> object:\n        with Session(self.engine) as session:\n"
+            "            return session.execute(select(Item)).first()\n\n"
+            for i in range(5)
+        )
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/stores/__init__.py": "",
+        "app/stores/sql_store.py": store,
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.stores.sql_store",  # classes whose methods query a DB session' in section
+
+
 def test_an_orm_mixin_module_is_a_model_module_as_check_reads_it(tmp_path: Path) -> None:
     """A models module holding only an ORM mixin (`Mapped[...]`/`mapped_column` attributes, no
     table of its own) is what `check` calls a model module: `init` neither says it "defines no
