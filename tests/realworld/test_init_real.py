@@ -139,7 +139,9 @@ modules = [
 
 # Issue 13: 404 -> 168 files because the 236 alembic revisions of `database/_migrations` are now
 # excluded (and the exclude proposed); `api.server` (the app factory) is wiring; the event
-# store's query functions (`events.storage.database`) are the repository layer by content.
+# store's query functions (`events.storage.database`) are the repository layer by content, and so
+# (class-based data access, issue 13 precision) is `database/query_components.py`, whose
+# `BaseQueryComponents` methods run `session.execute(...)`.
 PREFECT_SERVER_SECTION = """\
 [tool.layerguard]
 # Detected by `layerguard init` in 168 Python files: package prefect under src/; layout: classic.
@@ -147,6 +149,7 @@ PREFECT_SERVER_SECTION = """\
 #   endpoint    prefect.server.api (37)
 #   service     prefect.server.services (12), prefect.server.events.services (4)
 #   repository  prefect.server.models (25), prefect.server.events.models (3),
+#               prefect.server.database.query_components (1),
 #               prefect.server.events.storage.database (1)
 #   schema      prefect.server.schemas (12), prefect.server.events.schemas (4),
 #               prefect.server.utilities.schemas (2)
@@ -200,6 +203,7 @@ modules = [
 [tool.layerguard.layers.repository]
 modules = [
     "**.repositories.**", "**.repository", "**.repos.**", "**.crud.**",
+    "prefect.server.database.query_components",  # classes whose methods query a DB session
     "prefect.server.events.storage.database",  # functions that query the DB session they take
     "prefect.server.events.models.**",  # 3 modules with functions taking a DB session, though named as model
     "prefect.server.models.**",  # 24 modules with functions taking a DB session, though named as model
@@ -287,8 +291,9 @@ DSTACK_TABLE = {"endpoint": 34, "model": 1, "schema": 81, "service": 95, "unlaye
 # chainlit: `server.py` holds its routes and the app (many routes: an endpoint module, not a bare
 # composition root); `chainlit.types` (Pydantic models beside TypedDicts and dataclasses) is
 # offered as schema on an "unsure" line rather than taken. Its data layer (`chainlit.data`,
-# classes running `text()` SQL) is class-based, which the function-based data-access heuristic
-# does not take: left unlayered, as before.
+# classes running `text()` SQL) is class-based, and its sessions come from
+# `self.async_session = sessionmaker(...)` in `__init__`, a receiver layerguard cannot type: left
+# unlayered, as before.
 CHAINLIT_ENDPOINT = """\
 [tool.layerguard.layers.endpoint]
 modules = [
@@ -334,10 +339,8 @@ def test_chainlit(real_project: Callable[[str, str], Path], tmp_path: Path) -> N
 # narrowed to what is no table (`secret.schemas`) and `zenml.zen_stores.schemas.**` (37 modules:
 # the tables and, beside them, their base class and field helpers) as model; `zenml.models.**`
 # (DTOs) is schema; `zenml.services` (model-deployment daemons that never reach a session or a
-# table) leaves `**.services.**`; the CLI is offered for extend-exclude. Still wrong (class-based
-# data access is not found by content): `sql_zen_store` (the one `SqlZenStore` class over the
-# session) stays unlayered, and the integrations' deployment services stay service (their plugin
-# packages are not excluded).
+# table) leaves `**.services.**`; the CLI is offered for extend-exclude. Still wrong: the
+# integrations' deployment services stay service (their plugin packages are not excluded).
 ZENML = ("zenml", "0.98.0")
 # Since the audit: `schemas/constants.py` and `schema_utils.py` (no ORM class, no table base) are
 # unlayered; `zenml.model` (Pydantic, matched by `**.model`) is schema; `base_schemas.py` and
@@ -346,8 +349,10 @@ ZENML = ("zenml", "0.98.0")
 # Issue 13 (precision): three modules of logic beside one Pydantic class are no schema modules,
 # schema 83 -> 80: `deployers/server/runtime.py` (nine functions), `zen_server/exceptions.py`
 # (error-to-HTTP helpers), `zen_server/streaming/sse.py` (async streaming functions).
+# Class-based data access is found (issue 13): `zen_stores/sql_zen_store.py` (`SqlZenStore`, 399
+# queries on its sessions) and `secrets_stores/sql_secrets_store.py` are repository: 2 -> 4.
 ZENML_TABLE = {
-    "endpoint": 38, "model": 36, "repository": 2, "schema": 80, "service": 13, "unlayered": 967, "wiring": 2,
+    "endpoint": 38, "model": 36, "repository": 4, "schema": 80, "service": 13, "unlayered": 965, "wiring": 2,
 }  # fmt: skip
 # arize-phoenix: `**.api.**` took all of `server/api` (N6). The section keeps what serves — the
 # routers, the GraphQL `queries`, `mutations/`, `subscriptions` and `types/` (resolvers), the
