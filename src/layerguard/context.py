@@ -17,6 +17,7 @@ from layerguard.graph import ImportEdge, absolute_module, resolve_imports
 from layerguard.model import AssignmentFact, Config, ExprFact, FileFacts, FunctionFact
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
+    ANNOTATED,
     NEUTRAL_KINDS,
     ORM_BASE,
     PYDANTIC,
@@ -281,14 +282,17 @@ class ProjectLayerMap(LayerMap):
         if self._alias_depth >= MAX_HOPS:
             return None
         self._alias_depth += 1
+        # `DagBagDep = Annotated[DBDagBag, Depends(dag_bag_from_app)]`: an injected dependency's
+        # declared type; an ORM class there is what the dependency returns, as for a parameter.
+        injected = value.qualified in ANNOTATED and any(value.providers)
         try:
             for target in alias_targets(value):
                 found = self.symbols.resolve(target, where)
                 if found is None or isinstance(found[0], FunctionFact):
                     continue
-                layer = self.imported_name(found[1].module, found[0].name).layer
-                if layer is not None:
-                    return layer
+                imported = self.imported_name(found[1].module, found[0].name)
+                if imported.layer is not None and not (injected and imported.kind == TABLE):
+                    return imported.layer
             return None
         finally:
             self._alias_depth -= 1

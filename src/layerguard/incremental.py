@@ -30,7 +30,15 @@ from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
 from layerguard.graph import ImportEdge, file_imports
 from layerguard.model import Config, FileFacts
 from layerguard.symbol_kinds import symbol_kind
-from layerguard.symbols import RecordingSymbols, Symbol, Symbols, file_definitions, file_reexports
+from layerguard.symbols import (
+    RecordingSymbols,
+    Symbol,
+    Symbols,
+    file_definitions,
+    file_reexports,
+    star_sources,
+    with_star_reexports,
+)
 
 T = TypeVar("T")
 
@@ -90,13 +98,19 @@ class FileMemo:
             self._entries.clear()
         else:
             changed: set[str] = set()
+            changed_files: list[FileFacts] = []
             for path in current.keys() | self._files.keys():
                 old, new = self._files.get(path), current.get(path)
                 if old is not new:
                     for facts in (old, new):
                         if facts is not None:
+                            changed_files.append(facts)
                             changed.update(self.of("definitions", facts, file_definitions))
                             changed.update(self.of("reexports", facts, file_reexports))
+            if changed_files and _touches_a_star_import(
+                changed_files, [*current.values(), *self._files.values()]
+            ):
+                self._entries.clear()  # what `import *` binds comes from another file: rare, start over
             live = {id(facts) for facts in current.values()}
             for key in [key for key in self._entries if key not in live]:
                 del self._entries[key]
@@ -111,6 +125,14 @@ class FileMemo:
                         del results[what]
         self._files = current
         self._modules = modules
+
+
+def _touches_a_star_import(changed: list[FileFacts], files: list[FileFacts]) -> bool:
+    """A changed file imports `*`, or some file imports `*` from a changed module."""
+    modules = {facts.module for facts in changed}
+    return any(star_sources(facts) for facts in changed) or any(
+        not modules.isdisjoint(star_sources(facts)) for facts in files
+    )
 
 
 def file_kinds(facts: FileFacts, symbols: Symbols) -> dict[int, str]:
@@ -173,7 +195,7 @@ class MemoSymbols(Symbols):
         bound: dict[str, str] = {}
         for facts in self.files:
             bound.update(self.memo.of("reexports", facts, file_reexports))
-        return bound
+        return with_star_reexports(self.files, self.modules, bound, self.definitions)
 
 
 class MemoProjectLayerMap(ProjectLayerMap):

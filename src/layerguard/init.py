@@ -34,7 +34,7 @@ from pathlib import Path
 from layerguard.checks.auth_dependencies import auth_candidates
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
-from layerguard.checks.sessions import type_kind
+from layerguard.checks.sessions import receiver_kind, type_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
     LAYERGUARD_TOML,
@@ -50,10 +50,8 @@ from layerguard.model import Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
     ENUM,
-    ORM_KINDS,
     PYDANTIC,
     TABLE,
-    assignment_kind,
     class_kind,
     is_pydantic_model,
     is_table_class,
@@ -113,6 +111,11 @@ NO_ORM = "defines no ORM class"
 API_SCHEMA = "assembles the API schema or OpenAPI document from the endpoint modules"
 SERVICE_NO_DATA = "never reaches a repository, model, session or sqlalchemy"
 SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over models and other packages"
+# Query calls on sessions in a module's methods that make it class-based data access: enough that
+# the class is a store, not a model with one helper query (zenml's `SqlZenStore` has 399).
+MIN_METHOD_QUERIES = 5
+METHOD_QUERIES = "classes whose methods query a DB session"
+ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
 DATA_LOADERS = "queries in an endpoint folder without routes (data loaders)"
 # Session methods that read or write the database (the calls the extractor records for LG302/LG305).
 QUERY_METHODS = frozenset(
@@ -510,14 +513,15 @@ def content_roles(
             roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
         elif placed == SCHEMA and _assembles_api(facts, project, serving):
             roles[module], evidence[module] = WIRING_ROLE, API_SCHEMA
-        elif placed is None and _sets_up_db(facts, project):
+        elif placed is None and _sets_up_db(facts, project) and not _queries_in_methods(facts, project):
             roles[module], evidence[module] = DB_SETUP_ROLE, "engine, sessionmaker or session provider"
         elif (
             placed is None
-            and _queries_sessions(facts, project)
+            and (_queries_sessions(facts, project) or _queries_in_methods(facts, project))
             and not _imports_upper(module, imported, layers)
         ):
-            roles[module], evidence[module] = REPOSITORY, SESSION_QUERIES
+            # A store class that also makes its engine (zenml's `SqlZenStore`) is data access first.
+            roles[module], evidence[module] = REPOSITORY, _data_access_evidence(facts, project)
     nouns = _named_inside_another_layer(project, parsed)
     placed_of = _placement(layers, nouns)
     _helpers_follow_tables(project, parsed, roles, evidence)
@@ -548,6 +552,7 @@ def content_roles(
             if named and (_imports_db(facts) or reaches(module, targets)):
                 roles[module], evidence[module] = layer, why
     _services_by_content(project, parsed, roles, evidence, imported)
+    _orchestrating_services(project, parsed, roles, evidence, imported)
     return roles, evidence
 
 
@@ -648,9 +653,10 @@ def _assembles_api(facts: FileFacts, project: ProjectView, serving: set[str]) ->
 
 
 def _defines_orm(facts: FileFacts, project: ProjectView) -> bool:
-    kinds = {class_kind(c, facts, project.symbols) for c in facts.classes if c.module_level}
-    kinds |= {assignment_kind(a, facts, project.symbols) for a in facts.assignments}
-    return bool(kinds & ORM_KINDS)
+    """What `check` reads as a model module (`ProjectLayerMap.holds_orm`): a table, a
+    declarative base, an ORM mixin (`Mapped[...]`/`mapped_column` attributes), a `Table(...)`,
+    or a re-export of one."""
+    return project.layers.holds_orm(facts.module)
 
 
 def _contradicted_models(
@@ -809,6 +815,36 @@ def _services_by_content(
             roles[facts.module], evidence[facts.module] = SERVICE, SERVICE_FUNCTIONS
 
 
+def _orchestrating_services(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """Business logic beside the service layer (argilla's `bulk/`, `use_cases/`, `validators/`):
+    an unlayered module that endpoint modules import and that imports both service modules and
+    model or repository modules orchestrates them, as a service does. Left unlayered, every
+    endpoint reaching the models through it would be an LG103 bridge whose fix is this line of
+    configuration, not the code (issue 13)."""
+    layers = project.glob_layers
+    endpoint_imports = {
+        m
+        for module, found in imported.items()
+        if _content_layer(module, roles, layers) == ENDPOINT
+        for m in found
+    }
+    for facts in parsed:
+        module = facts.module
+        if module in roles or module not in endpoint_imports or facts.is_package:
+            continue
+        if layers.layer_of(module) is not None or layers.is_wiring(module):
+            continue
+        reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
+        if SERVICE in reached and reached & {MODEL, REPOSITORY}:
+            roles[module], evidence[module] = SERVICE, ORCHESTRATES
+
+
 def _helpers_follow_tables(
     project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
 ) -> None:
@@ -945,6 +981,29 @@ def _queries_sessions(facts: FileFacts, project: ProjectView) -> bool:
     return False
 
 
+def _data_access_evidence(facts: FileFacts, project: ProjectView) -> str:
+    return SESSION_QUERIES if _queries_sessions(facts, project) else METHOD_QUERIES
+
+
+def _queries_in_methods(facts: FileFacts, project: ProjectView) -> bool:
+    """Class-based data access (zenml's `SqlZenStore`): the methods of its classes query a
+    receiver known to be a DB session (`with Session(self.engine) as session:
+    session.exec(...)`) at least `MIN_METHOD_QUERIES` times."""
+    if facts.is_package:
+        return False
+    found = 0
+    for call in facts.calls:
+        if call.function is None or call.method not in QUERY_METHODS:
+            continue
+        if facts.functions[call.function].class_name is None:
+            continue
+        if receiver_kind(call, facts, project.file_view) is not None:
+            found += 1
+            if found >= MIN_METHOD_QUERIES:
+                return True
+    return False
+
+
 def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap) -> bool:
     """It imports a service or endpoint module: code above data access (a background task, an
     auth provider) that also runs queries."""
@@ -953,11 +1012,24 @@ def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap)
 
 def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
     """Its module-level classes are Pydantic models (enums beside them), and it is no
-    configuration module: the schema layer whatever its folder is called."""
+    configuration module: the schema layer whatever its folder is called. Not a module of logic
+    that also declares its payloads (skyvern's workflow blocks and copilot modules): one with a
+    module-level `async def` or as many async methods as classes (I/O: a block's `execute`), or
+    with more public functions than classes."""
     if any(word in facts.module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
         return False
-    kinds = {class_kind(c, facts, project.symbols) for c in facts.classes if c.module_level}
-    return PYDANTIC in kinds and kinds <= {PYDANTIC, ENUM}
+    classes = [c for c in facts.classes if c.module_level]
+    kinds = {class_kind(c, facts, project.symbols) for c in classes}
+    if not (PYDANTIC in kinds and kinds <= {PYDANTIC, ENUM}):
+        return False
+    public = [
+        f for f in facts.functions if f.class_name is None and not f.nested and not f.name.startswith("_")
+    ]
+    # I/O: a module-level `async def`, or as many async methods as classes (a block whose
+    # `execute` is the module's point; lnbits' `Payment.check_status` beside 18 models is not).
+    methods = sum(1 for f in facts.functions if f.is_async and f.class_name is not None and not f.nested)
+    doing = any(f.is_async and f.class_name is None and not f.nested for f in facts.functions)
+    return not doing and methods < len(classes) and len(public) <= len(classes)
 
 
 def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]) -> list[str]:
@@ -1525,7 +1597,7 @@ def _unsure(
             if not (_imports_db(facts) or _takes_sessions(facts, project) or reach & {MODEL, REPOSITORY}):
                 lone_services.append(module)
         if layer == MODEL and classes and module not in roles:
-            if not {class_kind(c, facts, project.symbols) for c in classes} & ORM_KINDS:
+            if not _defines_orm(facts, project):
                 no_orm.append(module)
         elif layer is None and not layers.is_wiring(module) and module not in roles:
             named_as_config = any(word in module.rpartition(".")[2].lower() for word in CONFIG_NAMES)

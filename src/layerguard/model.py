@@ -239,6 +239,10 @@ class ImportFact:
     # False for a name never used (a re-export, an import for its side effects) and for
     # `from m import *`.
     annotation_only: bool = False
+    # Every use is in the declared type of an injected dependency (`user: User =
+    # Depends(current_user)`, `Annotated[User, Depends(current_user)]`, an alias of that used
+    # only as a type): the value is what the dependency returns, handed over by FastAPI.
+    injected_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,14 @@ class Symbols:
 
     @cached_property
     def reexports(self) -> dict[str, str]:
-        """`package.Name` -> what the package's imports bind `Name` to."""
+        """`package.Name` -> what the package's imports bind `Name` to. `from m import *` binds
+        the public names `m` defines or imports by name (its `__all__` when it has a literal one),
+        one level deep, where no other import of the module binds them (argilla's
+        `models/__init__.py`: `from .database import *`)."""
         bound: dict[str, str] = {}
         for facts in self.files:
             bound.update(file_reexports(facts))
-        return bound
+        return with_star_reexports(self.files, self.modules, bound, self.definitions)
 
     # The lookups everything else is built on: `RecordingSymbols` records them, so that
     # what a rule learnt from other files can be checked again on a later run.
@@ -183,6 +186,39 @@ def file_definitions(facts: FileFacts) -> dict[str, tuple[Symbol, FileFacts]]:
     return found
 
 
+def star_sources(facts: FileFacts) -> list[str]:
+    """The modules the file imports `*` from at module level."""
+    found = []
+    for fact in facts.imports:
+        if fact.name == "*" and not fact.deferred:
+            base = absolute_module(facts, fact)
+            if base:
+                found.append(base)
+    return found
+
+
+def with_star_reexports(
+    files: Iterable[FileFacts],
+    modules: Mapping[str, FileFacts],
+    bound: dict[str, str],
+    definitions: Mapping[str, object],
+) -> dict[str, str]:
+    """`bound` (the imports by name) with what each `from m import *` binds: not a per-file part,
+    since the names come from `m`. A name bound by name or defined in the module wins."""
+    merged = bound
+    for facts in files:
+        for base in star_sources(facts):
+            source = modules.get(base)
+            if source is None:
+                continue
+            for name in _star_names(source):
+                key = f"{facts.module}.{name}"
+                if key not in merged and key not in definitions:
+                    merged = merged if merged is not bound else dict(bound)
+                    merged[key] = merged.get(f"{base}.{name}", f"{base}.{name}")
+    return merged
+
+
 def file_reexports(facts: FileFacts) -> dict[str, str]:
     """One file's part of `Symbols.reexports`."""
     bound: dict[str, str] = {}
@@ -259,6 +295,20 @@ class _Lineage(Generic[V]):
     def _frame(self, cls: ClassFact, facts: FileFacts) -> _Frame[V]:
         bases = [self.symbols.resolve_class(base.qualified, facts) for base in cls.bases if base.qualified]
         return _Frame(cls, [found for found in bases if found is not None], dict(self.own(cls, facts)))
+
+
+def _star_names(facts: FileFacts) -> Iterator[str]:
+    """The names `from <facts.module> import *` binds: its literal `__all__`, else its public
+    module-level definitions and the names it imports by name."""
+    listed = next((a for a in reversed(facts.assignments) if a.name == "__all__"), None)
+    if listed is not None and listed.value is not None and listed.value.kind in ("list", "tuple"):
+        yield from (e.value for e in listed.value.args if e.kind == "string" and isinstance(e.value, str))
+        return
+    names = [a.name for a in facts.assignments]
+    names += [f.name for f in facts.functions if not f.nested and f.class_name is None]
+    names += [c.name for c in facts.classes if c.module_level]
+    names += [i.alias or i.name for i in facts.imports if i.name not in (None, "*") and not i.deferred]
+    yield from (name for name in dict.fromkeys(names) if name and not name.startswith("_"))
 
 
 def _merge(into: dict[str, V], nearer_first: Mapping[str, V]) -> None:

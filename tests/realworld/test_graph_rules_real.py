@@ -54,9 +54,16 @@ GRAPH_CODES = ("LG101", "LG102", "LG103", "LG106", "LG804")
 # and prefect LG103 +11, chains through `if TYPE_CHECKING:` imports, which LG103 used to skip
 # whatever the setting (e.g. `airflow/settings.py` imports `DagRun` under TYPE_CHECKING). With
 # "ignore" the counts are airflow LG102 114 / LG103 24 and prefect LG102 0 / LG103 5.
+# Issue 13 (precision): a bridge is reached through at most two unlayered modules. Lost, each
+# read: airflow LG103 54 -> 44, ten chains of three or more unlayered modules (the health check
+# `api.common.airflow_health` -> job runners -> DAG processing, executors' workloads, listener
+# specs, serialization helpers); prefect 17 -> 9, eight chains through its SDK to
+# `_internal.concurrency.api`/`services` (named like layers, no HTTP or business layer) and to
+# `settings.models.server`. The 13 `DagBagDep` LG102 stay: `DBDagBag` is a data-access class
+# of the model package, not an ORM table, and an injected one counts as a repository would.
 EXPECTED = {
-    AIRFLOW: {"LG101": 1, "LG102": 129, "LG103": 54, "LG104": 183, "LG105": 58, "LG106": 1},
-    PREFECT: {"LG101": 1, "LG102": 3, "LG103": 17, "LG105": 34, "LG106": 3},
+    AIRFLOW: {"LG101": 1, "LG102": 129, "LG103": 44, "LG104": 183, "LG105": 58, "LG106": 1},
+    PREFECT: {"LG101": 1, "LG102": 3, "LG103": 9, "LG105": 34, "LG106": 3},
     LNBITS: {"LG101": 3, "LG102": 11, "LG103": 6, "LG105": 54, "LG106": 1},
 }
 PACKAGES = {AIRFLOW: "airflow", PREFECT: "prefect", LNBITS: "lnbits"}

@@ -187,3 +187,23 @@ def test_a_narrow_check_leaves_the_facts_cache_whole(tmp_path: Path, monkeypatch
     monkeypatch.setattr(layerguard.engine, "_parse_files", parsing)
     Workspace(config, jobs=1).project([tmp_path])  # every file's facts, from the cache
     assert parsed == []
+
+
+def test_what_a_star_import_binds_follows_edits_of_either_file(config: Config) -> None:
+    # `from app.models.User import *` binds the names User.py defines: a part that looked up
+    # `app.models.tables.User` must be dropped when User.py changes, though tables.py did not.
+    sources = fortress_sources()
+    sources["app/models/tables.py"] = "from app.models.User import *\n"
+    sources[USERS] = sources[USERS].replace(
+        "from app.models.User import User", "from app.models.tables import User"
+    )
+    editing = Editing(config, sources)
+    assert any("model class `User`" in f.message for f in editing.first if f.path == ROOT / USERS)
+    text = editing.sources[USER_MODEL]
+    after = editing.edit(USER_MODEL, "class User:\n    pass\n")
+    assert not any("model class `User`" in f.message for f in after if f.path == ROOT / USERS)
+    assert editing.edit(USER_MODEL, text) == editing.first
+    editing.edit(USER_MODEL, "class Person:\n    pass\n")  # the star binds no `User` now
+    assert editing.edit(USER_MODEL, text) == editing.first
+    emptied = editing.edit("app/models/tables.py", "")
+    assert not any("model class `User`" in f.message for f in emptied if f.path == ROOT / USERS)

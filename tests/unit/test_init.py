@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from markers import write_project
 
-from layerguard import check
+from layerguard import api, check
 from layerguard.init import detect, render, write_section
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -368,6 +368,120 @@ def test_classes_that_describe_tables_make_no_model_module(tmp_path: Path) -> No
     section = render(detect(write(tmp_path, files)))
     assert '    "app.db.tables",  # SQLAlchemy/SQLModel table classes\n' in section
     assert "app.background.pipelines" not in section
+
+
+def test_logic_that_declares_its_payloads_is_no_schema_module(tmp_path: Path) -> None:
+    """skyvern's workflow blocks (Pydantic classes with an async `execute`) and copilot modules
+    (more functions than classes) are logic, not the schema layer (issue 13)."""
+    block = (
+        "from pydantic import BaseModel\n\nclass EmailBlock(BaseModel):\n    to: str\n\n"
+        "    async def execute(self) -> None:\n        return None\n"
+    )
+    helpers = (
+        "from pydantic import BaseModel\n\nclass Contract(BaseModel):\n    name: str\n\n"
+        "def check(c: Contract) -> bool:\n    return bool(c.name)\n\n"
+        "def repair(c: Contract) -> Contract:\n    return c\n"
+    )
+    payload = (
+        "from pydantic import BaseModel\n\nclass Payload(BaseModel):\n    name: str\n\n"
+        "class Payment(BaseModel):\n    amount: int\n\n"  # lnbits: one async method among models
+        "    async def check_status(self) -> bool:\n        return True\n"
+    )
+    uses = (
+        "    from app.copilot.contract import Contract\n    from app.workflow.models.payload import Payload\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/workflow/__init__.py": "",
+        "app/workflow/models/__init__.py": "",
+        "app/workflow/models/email_block.py": block,
+        "app/workflow/models/payload.py": payload,
+        "app/copilot/__init__.py": "",
+        "app/copilot/contract.py": helpers,
+        "app/routes/__init__.py": "",
+        "app/routes/run.py": ROUTES.replace("\n", "\n" + uses, 1),
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.workflow.models.payload",  # Pydantic models, defines no ORM class' in section
+    assert '"app.workflow.models.email_block",' not in section
+    assert '"app.copilot.contract",' not in section
+
+
+def test_a_module_between_endpoints_services_and_models_is_the_service_layer(tmp_path: Path) -> None:
+    """argilla's `bulk/records_bulk.py`: endpoints call it, it calls the service layer and the
+    models: business logic beside the services, so service, not an LG103 bridge (issue 13). A
+    helper that reaches models but no service stays unlayered."""
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/services/__init__.py": "",
+        "app/services/items.py": "from app.models.items import Item\n\ndef count() -> int:\n    return 0\n",
+        "app/bulk/__init__.py": "",
+        "app/bulk/items.py": (
+            "from app.models.items import Item\nfrom app.services.items import count\n\n"
+            "def load() -> int:\n    return count() + len([Item])\n"
+        ),
+        "app/helpers/__init__.py": "",
+        "app/helpers/items.py": "from app.models.items import Item\n\nLABEL = str(Item)\n",
+        "app/routes/__init__.py": "",
+        "app/routes/items.py": ROUTES.replace(
+            "\n", "\n    from app.bulk.items import load\n    from app.helpers.items import label\n", 1
+        ),
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.bulk.items",  # endpoints call it; it calls services and models or repositories' in section
+    assert '"app.helpers.items"' not in section
+
+
+def test_a_store_class_querying_its_sessions_is_the_repository_layer(tmp_path: Path) -> None:
+    """zenml's `SqlZenStore`: a class whose methods query sessions it opens itself, in a module
+    that also makes the engine, is data access (class-based), not the database setup (issue 13)."""
+    store = (
+        "from sqlalchemy import create_engine, select\nfrom sqlalchemy.orm import Session\n\n"
+        "from app.models.items import Item\n\n\nclass SqlStore:\n"
+        "    def __init__(self, url: str) -> None:\n        self.engine = create_engine(url)\n\n"
+        + "".join(
+            f"    def get_{i}(self) -> object:\n        with Session(self.engine) as session:\n"
+            "            return session.execute(select(Item)).first()\n\n"
+            for i in range(5)
+        )
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/stores/__init__.py": "",
+        "app/stores/sql_store.py": store,
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.stores.sql_store",  # classes whose methods query a DB session' in section
+
+
+def test_an_orm_mixin_module_is_a_model_module_as_check_reads_it(tmp_path: Path) -> None:
+    """A models module holding only an ORM mixin (`Mapped[...]`/`mapped_column` attributes, no
+    table of its own) is what `check` calls a model module: `init` neither says it "defines no
+    ORM class" nor leaves it out (issue 13)."""
+    mixin = (
+        "from datetime import datetime\nfrom sqlalchemy.orm import Mapped, mapped_column\n\n"
+        "class TimestampMixin:\n    created_at: Mapped[datetime] = mapped_column()\n\n"
+        "def utcnow() -> datetime:\n    return datetime.now()\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/mixins.py": mixin,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "define no ORM class" not in section and "defines no ORM class" not in section
+    (root / "pyproject.toml").write_text("[project]\nname = 'app'\n" + section)
+    view = api.load_project(api.load_config([root]), [root])
+    assert view.layers.layer_of("app.models.mixins") == "model"
 
 
 def test_route_handlers_in_another_layers_folder_make_an_endpoint_module(tmp_path: Path) -> None:

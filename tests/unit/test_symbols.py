@@ -66,3 +66,24 @@ def test_a_recorder_refuses_unrecorded_reads(table: str) -> None:
     recorder = RecordingSymbols(Symbols(facts_of(FILES)), describe)
     with pytest.raises(AttributeError, match="recorded"):
         getattr(recorder, table)
+
+
+def test_star_reexports_are_followed_one_level() -> None:
+    """argilla's `models/__init__.py`: `from .database import *` re-exports its tables; `__all__`
+    limits what a star binds, private names never are, and the module's own names win."""
+    files = {
+        "app.models": "from .database import *\nfrom .listed import *\n\nclass Own: ...\n",
+        "app.models.database": "import enum\nclass User: ...\nclass _Hidden: ...\nclass Own: ...\n",
+        "app.models.listed": "__all__ = ['Shown']\nclass Shown: ...\nclass Unlisted: ...\n",
+    }
+    symbols = Symbols(facts_of(files))
+
+    def where(name: str) -> str | None:
+        found = symbols.resolve(name)
+        return f"{found[1].module}.{found[0].name}" if found is not None else None
+
+    assert where("app.models.User") == "app.models.database.User"
+    assert where("app.models.Shown") == "app.models.listed.Shown"
+    assert where("app.models.Own") == "app.models.Own"
+    assert where("app.models._Hidden") is None
+    assert where("app.models.Unlisted") is None

@@ -16,6 +16,13 @@ from layerguard.symbols import Symbol
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
+    from layerguard.model import FileFacts
+
+# A chain reports a bridge only when it passes through at most this many unlayered modules, the
+# bridge included (re-export packages not counted): `api.users -> core.auth -> core.helpers ->
+# repos.user` is one. On the real apps of issue 13, longer chains ran through a whole SDK or an
+# app-wide service locator, and the bridge they named was no line a maintainer would change.
+MAX_BRIDGE_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,23 @@ def _is_plain_value(kind: str | None, symbol: Symbol | None) -> bool:
     return value is not None and value.kind in ("string", "number", "none")
 
 
+def is_reexport_hub(facts: FileFacts) -> bool:
+    """A package `__init__` that only imports (and may set `__all__` or other dunders): it adds
+    no code of its own, so it is never the bridge to fix, and a chain through it is no longer
+    for it (zenml's `zenml/models/__init__.py`, argilla's `api/policies/v1/__init__.py`)."""
+    return (
+        facts.is_package
+        and bool(facts.imports)
+        and not facts.functions
+        and not facts.classes
+        and all(a.name.startswith("__") for a in facts.assignments)
+    )
+
+
 def bridges(project: ProjectView) -> Iterator[Bridge]:
-    """One bridge per (checked unlayered module, forbidden layer), in module order."""
+    """One bridge per (checked unlayered module, forbidden layer), in module order: a module
+    that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, and that is
+    no re-export hub."""
     layers = project.layers
 
     def passable(module: str) -> bool:
@@ -100,11 +122,12 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
         elif passable(importer):
             passable_importers.setdefault(imported, set()).add(importer)
             successors.setdefault(importer, []).append(imported)
-    _propagate(reach, successors)
+    hubs = {facts.module for facts in project.files if is_reexport_hub(facts)}
+    reach = _propagate(reach, successors, hubs)
 
     for facts in sorted(project.files, key=lambda f: f.module):
         module = facts.module
-        if not reach.get(module) or not project.is_checked(facts):
+        if not reach.get(module) or not project.is_checked(facts) or module in hubs:
             continue
         seen: set[str] = set()
         ordered = sorted(
@@ -137,22 +160,33 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                 )
 
 
-def _propagate(reach: dict[str, int], successors: dict[str, list[str]]) -> None:
-    """Spread each passable module's reaching set to the passable modules it imports, until
-    nothing changes (a worklist: a module is revisited only when its set grew)."""
-    work = deque(sorted(reach))
-    queued = set(work)
-    while work:
-        module = work.popleft()
-        queued.discard(module)
-        mask = reach[module]
-        for successor in successors.get(module, ()):
-            old = reach.get(successor, 0)
-            if old | mask != old:
-                reach[successor] = old | mask
-                if successor not in queued:
-                    queued.add(successor)
+def _propagate(direct: dict[str, int], successors: dict[str, list[str]], hubs: set[str]) -> dict[str, int]:
+    """Each passable module's reaching set: the layered modules that import it directly, spread
+    to the passable modules it imports while the chain holds at most `MAX_BRIDGE_DEPTH`
+    unlayered modules (a re-export hub counts none). Depth by depth, so each layered module
+    reaches a module first along its shallowest chain."""
+    reach: dict[str, int] = {}
+    levels: list[dict[str, int]] = [{} for _ in range(MAX_BRIDGE_DEPTH + 1)]
+    for module, mask in direct.items():
+        depth = 0 if module in hubs else 1
+        levels[depth][module] = levels[depth].get(module, 0) | mask
+    for depth, level in enumerate(levels):
+        work = deque(sorted(level))
+        while work:
+            module = work.popleft()
+            mask = level.pop(module, 0) & ~reach.get(module, 0)
+            if not mask:
+                continue
+            reach[module] = reach.get(module, 0) | mask
+            for successor in successors.get(module, ()):
+                step = depth + (0 if successor in hubs else 1)
+                if step > MAX_BRIDGE_DEPTH:
+                    continue
+                target = levels[step]
+                if step == depth and successor not in target:
                     work.append(successor)
+                target[successor] = target.get(successor, 0) | mask
+    return reach
 
 
 def _shortest_path(

@@ -98,6 +98,10 @@ def edge_layers(project: ProjectView, edge: ImportEdge) -> tuple[tuple[str, str 
         else:
             imported = layers.imported_name(edge.imported, name)
             layer = imported.layer
+            if fact.injected_only and imported.kind == TABLE:
+                # `user: Annotated[User, Depends(current_user)]`: the route names the ORM class
+                # its dependency returns; what it depends on is the dependency.
+                continue
             defined_in = imported.defined_in
             if importer_layer is not None and defined_in and layers.layer_of(defined_in) == importer_layer:
                 # Defined in a module of the importer's own layer: a mixed model module using

@@ -104,6 +104,10 @@ class _Context:
     # metadata (`Depends(f)` runs). What makes an import annotation-only
     # (`ImportFact.annotation_only`).
     type_use: bool = False
+    # True in the declared type of an injected dependency: the annotation of a parameter whose
+    # default is `Depends(p)`/`Security(p)`, the type of `Annotated[T, Depends(p)]` -- what `p`
+    # returns, which FastAPI hands over (`ImportFact.injected_only`).
+    injected: bool = False
 
 
 @dataclass
@@ -167,6 +171,7 @@ class FactExtractor(ast.NodeVisitor):
         # The first segment of every dotted name used as a type only, and of every other use.
         self.type_heads: set[str] = set()
         self.runtime_heads: set[str] = set()
+        self.injected_heads: set[str] = set()  # type uses in the declared type of a dependency
         self.alias_heads: dict[str, set[str]] = {}  # module-level type alias -> names its value uses
         self.statement_ranges: list[tuple[int, int]] = []
 
@@ -380,12 +385,23 @@ class FactExtractor(ast.NodeVisitor):
                 # `repo: UserRepository = Depends()`: FastAPI calls the annotated class itself.
                 called = self._is_bare_dependency(defaults.get(arg.arg))
                 self._visit_annotation(
-                    arg.annotation, runtime=not self.future_annotations, type_use=not called
+                    arg.annotation,
+                    runtime=not self.future_annotations,
+                    type_use=not called,
+                    injected=self._is_provided_dependency(defaults.get(arg.arg)),
                 )
 
     def _is_bare_dependency(self, node: ast.expr | None) -> bool:
         """`Depends()` (or `Security()`) with no dependency: FastAPI calls the annotated type."""
         if not isinstance(node, ast.Call) or node.args or any(k.arg == "dependency" for k in node.keywords):
+            return False
+        callee = dotted_name(node.func)
+        return callee is not None and self.names.qualify(callee) in DEPENDENCY_MARKERS
+
+    def _is_provided_dependency(self, node: ast.expr | None) -> bool:
+        """`Depends(p)` (or `Security(p)`) naming its dependency: FastAPI calls `p`, and the
+        annotated type is only what `p` returns."""
+        if not isinstance(node, ast.Call) or self._is_bare_dependency(node):
             return False
         callee = dotted_name(node.func)
         return callee is not None and self.names.qualify(callee) in DEPENDENCY_MARKERS
@@ -503,9 +519,11 @@ class FactExtractor(ast.NodeVisitor):
         """Visit an alias's value as a type, remembering the names it uses: where the alias is
         used at run time (`TypeAdapter(Settings)`), they are too."""
         outer, self.type_heads = self.type_heads, set()
+        outer_injected, self.injected_heads = self.injected_heads, set()
         self._visit_with_type_use(value, True)
-        self.alias_heads[name] = self.type_heads
+        self.alias_heads[name] = self.type_heads | self.injected_heads
         self.type_heads = outer | self.type_heads
+        self.injected_heads = outer_injected | self.injected_heads
 
     def _bind(self, name: str, value: ast.expr | None, annotation: ast.expr | None, target: ast.expr) -> None:
         frame = self.frames[-1]
@@ -594,23 +612,33 @@ class FactExtractor(ast.NodeVisitor):
         self.raises.append(RaiseFact(exception, self.frames[-1].function, self.lines.span(node)))
         self.generic_visit(node)
 
-    def _visit_annotation(self, node: ast.expr, *, runtime: bool, type_use: bool = True) -> None:
+    def _visit_annotation(
+        self, node: ast.expr, *, runtime: bool, type_use: bool = True, injected: bool = False
+    ) -> None:
         outer = self.context
         self.context = _Context(
-            outer.type_checking, outer.function_depth, True, outer.typing_only or not runtime, type_use
+            outer.type_checking,
+            outer.function_depth,
+            True,
+            outer.typing_only or not runtime,
+            type_use,
+            injected,
         )
         self.visit(node)
         self.context = outer
 
-    def _visit_with_type_use(self, node: ast.expr, type_use: bool) -> None:
+    def _visit_with_type_use(self, node: ast.expr, type_use: bool, injected: bool = False) -> None:
         outer = self.context
-        self.context = replace(outer, type_use=type_use)
+        self.context = replace(outer, type_use=type_use, injected=type_use and (injected or outer.injected))
         self.visit(node)
         self.context = outer
 
     def _record_use(self, dotted: str) -> None:
         head = dotted.partition(".")[0]
-        (self.type_heads if self.context.type_use else self.runtime_heads).add(head)
+        if self.context.type_use and self.context.injected:
+            self.injected_heads.add(head)
+        else:
+            (self.type_heads if self.context.type_use else self.runtime_heads).add(head)
 
     # --- expressions ------------------------------------------------------------------
 
@@ -738,7 +766,8 @@ class FactExtractor(ast.NodeVisitor):
     def _visit_string_annotation(self, node: ast.Constant) -> None:
         """Parse a quoted annotation and visit it as typing-only code, positioned in the file."""
         if self.context.type_use:
-            self.type_heads.update(_string_annotation_heads(str(node.value)))
+            heads = self.injected_heads if self.context.injected else self.type_heads
+            heads.update(_string_annotation_heads(str(node.value)))
         segment = self.lines.segment(node)
         if segment is None or "\n" in segment:
             return
@@ -756,7 +785,9 @@ class FactExtractor(ast.NodeVisitor):
         shifter = _StringAnnotationPositions(node.lineno, offset)
         shifter.visit(inner)
         outer = self.context
-        self.context = _Context(outer.type_checking, outer.function_depth, True, True, outer.type_use)
+        self.context = _Context(
+            outer.type_checking, outer.function_depth, True, True, outer.type_use, outer.injected
+        )
         saved_lines = self.lines
         self.lines = _CodePointLines()
         self.visit(inner)
@@ -777,7 +808,9 @@ class FactExtractor(ast.NodeVisitor):
         # FastAPI calls the type itself.
         self.visit(node.value)
         first, *metadata = members
-        self._visit_with_type_use(first, not any(self._is_bare_dependency(item) for item in metadata))
+        bare = any(self._is_bare_dependency(item) for item in metadata)
+        provided = any(self._is_provided_dependency(item) for item in metadata)
+        self._visit_with_type_use(first, not bare, injected=provided)
         for item in metadata:
             self._visit_with_type_use(item, False)
 
@@ -872,9 +905,12 @@ class FactExtractor(ast.NodeVisitor):
             used = set().union(*(heads for alias, heads in self.alias_heads.items() if alias in runtime))
             grown = not used <= runtime
             runtime |= used
-        type_only = self.type_heads - runtime
+        type_only = (self.type_heads | self.injected_heads) - runtime
+        injected_only = self.injected_heads - self.type_heads - runtime
         return tuple(
-            replace(fact, annotation_only=True) if _bound_name(fact) in type_only else fact
+            replace(fact, annotation_only=True, injected_only=_bound_name(fact) in injected_only)
+            if _bound_name(fact) in type_only
+            else fact
             for fact in self.imports
         )
 

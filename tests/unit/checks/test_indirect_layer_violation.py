@@ -206,3 +206,41 @@ def test_an_import_of_plain_values_only_carries_no_chain(tmp_path: Path, names: 
     }
     expected = [("app/core/helpers.py", 3, 1, "LG103")] if reported else []
     assert lint(tmp_path, files, ["LG103"]) == expected
+
+
+def test_chains_through_more_than_two_unlayered_modules_are_not_reported(tmp_path: Path) -> None:
+    """zenml's model modules reach its schemas through the whole SDK (`utils.run_utils ->
+    orchestrators.base_orchestrator -> ...`), skyvern's through its service locator: the bridge
+    at the end of such a chain is no line to change (issue 13). Two unlayered modules, the
+    bridge included, still make a chain."""
+    files = {
+        **BASE,
+        "app/core/helpers.py": "from app.core.more import more\n",
+        "app/core/more.py": "from app.utils.loading import load\n",
+        "app/utils/loading.py": "from app.repositories.UserRepository import UserRepository\n",
+        ENDPOINT: "from app.core import helpers\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == []
+    files[ENDPOINT] = "from app.core import helpers\nfrom app.core import more\n"
+    assert lint(tmp_path, files, ["LG103"]) == [("app/utils/loading.py", 1, 1, "LG103")]
+
+
+def test_a_reexport_package_is_no_bridge_and_no_step_of_a_chain(tmp_path: Path) -> None:
+    """argilla's `api/policies/v1/__init__.py` only re-exports the policies: each policy that
+    imports the model layer is the bridge, not the package, and the package adds no step."""
+    files = {
+        **BASE,
+        "app/policies/__init__.py": (
+            '"""Policies."""\n\nfrom app.policies.users import can_read\n\n__all__ = ["can_read"]\n'
+        ),
+        "app/policies/users.py": (
+            "from app.core.checks import check\n\ndef can_read() -> bool:\n    return check()\n"
+        ),
+        "app/core/checks.py": (
+            "from app.models.User import User\n\ndef check() -> bool:\n    return User is not None\n"
+        ),
+        ENDPOINT: "from app.policies import can_read\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == [("app/core/checks.py", 1, 1, "LG103")]
+    files["app/policies/__init__.py"] += "from app.models.User import User\n"
+    assert lint(tmp_path, files, ["LG103"]) == [("app/core/checks.py", 1, 1, "LG103")]

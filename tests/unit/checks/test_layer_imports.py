@@ -89,14 +89,11 @@ ROUTE_HEAD = (
 @pytest.mark.parametrize(
     "use",
     [
-        "async def read(order: Order = Depends(current_order)) -> int:\n    return order.id\n",
-        "async def read(order: Annotated[Order, Depends(current_order)]) -> int:\n    return order.id\n",
         "async def read(order: 'Order') -> int:\n    return order.id\n",  # a string annotation
         "async def read(orders: 'list[models.Order]') -> int:\n    return len(orders)\n",
         "async def read() -> list[Order]:\n    return []\n",
         "async def read(x: object) -> int:\n    return cast(Order, x).id\n",
         "async def read(x: object) -> int:\n    order: Order = x\n    return order.id\n",
-        "CurrentOrder = Annotated[Order, Depends(current_order)]\n",  # the type of an alias
         # argilla's `PolicyAction = Callable[[User], Awaitable[bool]]`: a type alias's value.
         "Check = Callable[[Order], bool]\ndef run(check: Check) -> None: ...\n",
         "Row: TypeAlias = Order\n",
@@ -113,10 +110,44 @@ def test_a_name_used_only_as_a_type_is_no_finding_when_ignored(tmp_path: Path, u
     assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 6, 1, "LG102")]  # the default counts them
 
 
+INJECTED = [
+    "async def read(order: Order = Depends(current_order)) -> int:\n    return order.id\n",
+    "async def read(order: Annotated[Order, Depends(current_order)]) -> int:\n    return order.id\n",
+    "async def read(order: 'Order' = Depends(current_order)) -> int:\n    return order.id\n",
+    "async def read(pair: tuple[Order, int] = Depends(current_order)) -> int:\n    return pair[1]\n",
+    "CurrentOrder = Annotated[Order, Depends(current_order)]\n",  # the type of an alias
+    "CurrentOrder = Annotated[Order, Depends(current_order)]\nasync def read(o: CurrentOrder) -> None: ...\n",
+]
+
+
+@pytest.mark.parametrize("use", INJECTED)
+@pytest.mark.parametrize(
+    "setting", ["", 'type-checking-imports = "count"\n', 'type-checking-imports = "ignore"\n']
+)
+def test_an_orm_class_a_dependency_returns_is_no_finding(tmp_path: Path, use: str, setting: str) -> None:
+    """dstack's routes: `user: Annotated[UserModel, Depends(Authenticated())]` (issue 13, N4):
+    the route names what its dependency returns; it depends on the dependency, whatever the
+    setting."""
+    files = {**BASE, ROUTE: ROUTE_HEAD + "from app.models.Order import Order\n" + use}
+    assert lint(tmp_path, files, ["LG101", "LG102"], setting) == []
+
+
+@pytest.mark.parametrize("use", INJECTED)
+def test_any_other_class_a_dependency_returns_still_counts(tmp_path: Path, use: str) -> None:
+    """A repository handed to a route is the repository layer all the same."""
+    use = use.replace("Order", "OrderRepository").replace("current_order", "current_repository")
+    head = ROUTE_HEAD.replace("current_order", "current_order, current_repository")
+    files = {**BASE, ROUTE: head + "from app.repositories.OrderRepository import OrderRepository\n" + use}
+    assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 6, 1, "LG102")]
+    assert lint(tmp_path, files, ["LG102"], 'type-checking-imports = "ignore"\n') == []
+
+
 @pytest.mark.parametrize(
     "use",
     [
         "async def read(order_id: int) -> int:\n    return Order(id=order_id).id\n",  # called
+        # Injected, and used at run time as well.
+        "async def read(order: Order = Depends(current_order)) -> int:\n    return Order.count(order)\n",
         "def is_order(x: Order) -> bool:\n    return isinstance(x, Order)\n",  # and a value too
         "@router.get('/', response_model=Order)\nasync def read() -> None: ...\n",  # a runtime argument
         "async def read(order: Annotated[int, Depends(Order)]) -> int:\n    return order\n",  # metadata runs
