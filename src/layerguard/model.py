@@ -370,6 +370,17 @@ class UnpackFact:
 
 
 @dataclass(frozen=True)
+class OpenedFact:
+    """A call whose result a function keeps: a `with`/`async with` item (`async with
+    SessionLocal() as s`), or the value of an assignment to a name (`db = SessionLocal()`,
+    `conn = await engine.connect()`). LG107 reads which of them open a session or connection."""
+
+    call: ExprFact  # the call, `await` removed
+    function: int  # index in `functions` of the innermost enclosing def
+    span: Span  # the call
+
+
+@dataclass(frozen=True)
 class FieldFact:
     """A class-level annotated name (`id: int = 0`) or plain assignment (`x = 1`)."""
 
@@ -455,6 +466,7 @@ class FileFacts:
     assignments: tuple[AssignmentFact, ...] = ()
     dsn_strings: tuple[StringFact, ...] = ()
     unpacked: tuple[UnpackFact, ...] = ()
+    opened: tuple[OpenedFact, ...] = ()
     # Imported and module-level names (qualified, with the attributes read: `app.api.users.router`)
     # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
     # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.

@@ -25,6 +25,7 @@ from layerguard.model import (
     HandlerFact,
     ImportFact,
     NoqaDirective,
+    OpenedFact,
     ParamFact,
     RaiseFact,
     Span,
@@ -163,6 +164,7 @@ class FactExtractor(ast.NodeVisitor):
         self.assignments: list[AssignmentFact] = []
         self.dsn_strings: list[StringFact] = []
         self.unpacked: list[UnpackFact] = []
+        self.opened: list[OpenedFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
         # The first segment of every dotted name used as a type only, and of every other use.
         self.type_heads: set[str] = set()
@@ -510,6 +512,8 @@ class FactExtractor(ast.NodeVisitor):
     def _bind(self, name: str, value: ast.expr | None, annotation: ast.expr | None, target: ast.expr) -> None:
         frame = self.frames[-1]
         if value is not None:
+            self._record_opened(value)
+        if value is not None:
             frame.values[name] = value
         if annotation is not None:
             frame.types[name] = annotation
@@ -528,6 +532,7 @@ class FactExtractor(ast.NodeVisitor):
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
             self.visit(item.context_expr)
+            self._record_opened(item.context_expr)
             if isinstance(item.optional_vars, ast.Name):
                 # `async with SessionLocal() as session`: the session's type is what made it.
                 self.frames[-1].types[item.optional_vars.id] = item.context_expr
@@ -711,6 +716,15 @@ class FactExtractor(ast.NodeVisitor):
             )
         )
 
+    def _record_opened(self, value: ast.expr) -> None:
+        """A call a function enters as a context manager or assigns to a name (LG107)."""
+        function = self.frames[-1].function
+        if isinstance(value, ast.Await):
+            value = value.value
+        if function is None or not isinstance(value, ast.Call) or dotted_name(value.func) is None:
+            return
+        self.opened.append(OpenedFact(self.summarize(value, depth=1), function, self.lines.span(value)))
+
     def _record_unpacked(self, node: ast.Call) -> None:
         function = self.frames[-1].function
         if function is None:
@@ -853,6 +867,7 @@ class FactExtractor(ast.NodeVisitor):
             assignments=tuple(self.assignments),
             dsn_strings=tuple(self.dsn_strings),
             unpacked=tuple(self.unpacked),
+            opened=tuple(self.opened),
             value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),
