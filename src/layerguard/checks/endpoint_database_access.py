@@ -86,9 +86,9 @@ class EndpointDatabaseAccess(FileRule):
                 )
                 yield self.finding(facts, opened.span, message)
         for handler in handlers:
+            listed = registration_keyword(handler, "dependencies")
             where = f"Route `{handler.function.name}`"
-            yield from self._dependencies(registration_keyword(handler, "dependencies"), handler.registration,
-                                          where, facts, view)  # fmt: skip
+            yield from self._dependencies(listed, handler.registration, where, facts, view)
         if handlers or view.layers.layer_of(facts.module) == ENDPOINT_LAYER:
             for assignment, kind in router_assignments(facts, view.symbols):
                 if assignment.value is not None:
@@ -120,8 +120,8 @@ class EndpointDatabaseAccess(FileRule):
 
     def _imports(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         for fact in facts.imports:
-            if fact.name is None or fact.name == "*":
-                continue
+            if fact.name is None or fact.name == "*" or fact.type_checking:
+                continue  # a module, a star, or a name only type checkers import
             module = absolute_module(facts, fact)
             if module is None:
                 continue
