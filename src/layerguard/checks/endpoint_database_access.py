@@ -74,16 +74,14 @@ class EndpointDatabaseAccess(FileRule):
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
         handlers = checked_route_handlers(facts, view)
-        handler_indexes = {facts.functions.index(h.function): h.function for h in handlers}
+        handler_names = {facts.functions.index(h.function): h.function.name for h in handlers}
         for opened in facts.opened:
-            handler = handler_indexes.get(opened.function)
-            if handler is None:
+            name = handler_names.get(opened.function)
+            if name is None:
                 continue
             what = opened_database(opened.call, facts, view)
             if what is not None:
-                message = (
-                    f"Route handler `{handler.name}` opens a database {what}: let a service own data access"
-                )
+                message = f"Route handler `{name}` opens a database {what}: let a service own data access"
                 yield self.finding(facts, opened.span, message)
         for handler in handlers:
             listed = registration_keyword(handler, "dependencies")
@@ -138,8 +136,8 @@ class EndpointDatabaseAccess(FileRule):
 
 
 def opened_database(call: ExprFact, facts: FileFacts, view: FileView) -> str | None:
-    """What a call opens: "session (`SessionLocal()`, an AsyncSession)", "connection
-    (`engine.begin()`)", or None when it is not known to open either."""
+    """What a call opens, for the message ("session (`SessionLocal()` makes an AsyncSession)",
+    "connection (`engine.begin()` on an engine)"), or None when it is not known to open either."""
     kind = value_kind(call, facts, view)
     if kind is not None:
         article = "an" if kind.value.startswith("A") else "a"
@@ -182,5 +180,5 @@ def _factory_kind(assignment: AssignmentFact, where: FileFacts, view: FileView) 
         found = view.symbols.resolve(value.qualified, where)  # `SessionLocal = _maker`
         if found is None or not isinstance(found[0], AssignmentFact):
             return None
-        assignment, where = found
+        assignment, where = found[0], found[1]
     return None
