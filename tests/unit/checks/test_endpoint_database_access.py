@@ -106,7 +106,8 @@ def test_a_provider_without_return_annotation_is_not_a_session_by_its_name() -> 
     files = {
         "app/core/http.py": "async def get_session():\n    return object()\n",
         ENDPOINT: (
-            "from fastapi import APIRouter\n\nfrom app.core.http import get_session\n\nrouter = APIRouter()\n\n\n"
+            "from fastapi import APIRouter\n\nfrom app.core.http import get_session\n\n"
+            "router = APIRouter()\n\n\n"
             '@router.get("/")\nasync def fetch() -> None:\n    http = await get_session()\n'
         ),
     }
@@ -190,7 +191,8 @@ def test_imports_of_a_sessionmaker_or_engine_in_an_endpoint_module() -> None:
             from typing import TYPE_CHECKING
 
             from app.db import Maker  # error: [LG107]
-            from app.db.session import ALIAS, AsyncMaker, declared_engine, get_db, helper  # error: [LG107, LG107, LG107]
+            from app.db.session import ALIAS, AsyncMaker, declared_engine  # error: [LG107, LG107, LG107]
+            from app.db.session import get_db, helper
             from app.db.session import *
             from app.db import session
 
