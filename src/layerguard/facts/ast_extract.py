@@ -721,9 +721,16 @@ class FactExtractor(ast.NodeVisitor):
         function = self.frames[-1].function
         if isinstance(value, ast.Await):
             value = value.value
-        if function is None or not isinstance(value, ast.Call) or dotted_name(value.func) is None:
+        if function is None or not isinstance(value, ast.Call):
             return
-        self.opened.append(OpenedFact(self.summarize(value, depth=1), function, self.lines.span(value)))
+        callee = dotted_name(value.func)
+        if callee is None:
+            return
+        # Only the callee matters (which function or class makes the value): no summary of the
+        # arguments, which would cost every assignment of a call in every function.
+        span = self.lines.span(value)
+        call = ExprFact(kind="call", text=f"{callee}()", span=span, qualified=self.names.qualify(callee))
+        self.opened.append(OpenedFact(call, function, span))
 
     def _record_unpacked(self, node: ast.Call) -> None:
         function = self.frames[-1].function
