@@ -375,9 +375,9 @@ class OpenedFact:
     SessionLocal() as s`), or the value of an assignment to a name (`db = SessionLocal()`,
     `conn = await engine.connect()`). LG107 reads which of them open a session or connection."""
 
-    call: ExprFact  # the call (`await` removed): its callee only, as `qualified` and `text` (`f()`)
+    # The call (`await` removed), summarised by its callee only: `qualified`, `text` (`f()`), `span`.
+    call: ExprFact
     function: int  # index in `functions` of the innermost enclosing def
-    span: Span  # the call
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class EndpointDatabaseAccess(FileRule):
             what = opened_database(opened.call, facts, view)
             if what is not None:
                 message = f"Route handler `{name}` opens a database {what}: let a service own data access"
-                yield self.finding(facts, opened.span, message)
+                yield self.finding(facts, opened.call.span, message)
         for handler in handlers:
             listed = registration_keyword(handler, "dependencies")
             where = f"Route `{handler.function.name}`"

@@ -512,9 +512,8 @@ class FactExtractor(ast.NodeVisitor):
     def _bind(self, name: str, value: ast.expr | None, annotation: ast.expr | None, target: ast.expr) -> None:
         frame = self.frames[-1]
         if value is not None:
-            self._record_opened(value)
-        if value is not None:
             frame.values[name] = value
+            self._record_opened(value)
         if annotation is not None:
             frame.types[name] = annotation
         elif isinstance(value, ast.Call):
@@ -728,9 +727,8 @@ class FactExtractor(ast.NodeVisitor):
             return
         # Only the callee matters (which function or class makes the value): no summary of the
         # arguments, which would cost every assignment of a call in every function.
-        span = self.lines.span(value)
-        call = ExprFact(kind="call", text=f"{callee}()", span=span, qualified=self.names.qualify(callee))
-        self.opened.append(OpenedFact(call, function, span))
+        call = ExprFact("call", f"{callee}()", self.lines.span(value), qualified=self.names.qualify(callee))
+        self.opened.append(OpenedFact(call, function))
 
     def _record_unpacked(self, node: ast.Call) -> None:
         function = self.frames[-1].function
