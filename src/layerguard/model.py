@@ -378,6 +378,17 @@ class OpenedFact:
     # The call (`await` removed), summarised by its callee only: `qualified`, `text` (`f()`), `span`.
     call: ExprFact
     function: int  # index in `functions` of the innermost enclosing def
+    receiver_type: ExprFact | None = None  # declared type of `x` in `x.m()`, when this file states it
+
+
+@dataclass(frozen=True)
+class YieldFact:
+    """`yield name` where the function bound `name` from a call (`session = await self.session()`,
+    `async with SessionLocal() as session`): what a generator or context manager without a return
+    annotation gives (LG107)."""
+
+    function: int  # index in `functions` of the innermost enclosing def
+    made_by: ExprFact  # that call, summarised by its callee only, as `OpenedFact.call`
 
 
 @dataclass(frozen=True)
@@ -467,6 +478,7 @@ class FileFacts:
     dsn_strings: tuple[StringFact, ...] = ()
     unpacked: tuple[UnpackFact, ...] = ()
     opened: tuple[OpenedFact, ...] = ()
+    yielded: tuple[YieldFact, ...] = ()
     # Imported and module-level names (qualified, with the attributes read: `app.api.users.router`)
     # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
     # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.

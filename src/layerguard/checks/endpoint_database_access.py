@@ -4,8 +4,9 @@ Three ways, each judged from declared types and definitions only (never a variab
 
 - a route handler opens a session or connection itself: `async with SessionLocal() as s`,
   `db = SessionLocal()`, `Session(engine)`, `async with engine.begin() as conn`, where the
-  callee is a session class, a sessionmaker, a function declared to return a session, or an
-  engine made by `create_engine`/`create_async_engine` (or declared `Engine`/`AsyncEngine`);
+  callee is a session class, a sessionmaker, an engine made by `create_engine`/
+  `create_async_engine` (or declared `Engine`/`AsyncEngine`), or a project function or method
+  that gives a session: declared to return one, or yielding what one of those made;
 - a route, its router or its app lists a session provider in `dependencies=[Depends(get_db)]`
   (a provider as LG104 knows them): the route runs with a session it cannot see, so its code
   reaches the database through a global or a context variable;
@@ -23,13 +24,16 @@ from layerguard.checks.base import FileRule
 from layerguard.checks.endpoint_handlers import checked_route_handlers
 from layerguard.checks.endpoint_session_access import provider_evidence
 from layerguard.checks.routes import ROUTE_CALLS, registration_keyword, router_assignments
-from layerguard.checks.sessions import sessionmaker_kind, value_kind
+from layerguard.checks.sessions import SessionKind, sessionmaker_kind, type_kind, value_kind
 from layerguard.graph import absolute_module
 from layerguard.model import (
     AssignmentFact,
+    ClassFact,
     ExprFact,
     FileFacts,
     Finding,
+    FunctionFact,
+    OpenedFact,
     RuleMeta,
     Severity,
 )
@@ -79,7 +83,7 @@ class EndpointDatabaseAccess(FileRule):
             name = handler_names.get(opened.function)
             if name is None:
                 continue
-            what = opened_database(opened.call, facts, view)
+            what = opened_database(opened, facts, view)
             if what is not None:
                 message = f"Route handler `{name}` opens a database {what}: let a service own data access"
                 yield self.finding(facts, opened.call.span, message)
@@ -135,16 +139,88 @@ class EndpointDatabaseAccess(FileRule):
                 yield self.finding(facts, fact.span, message)
 
 
-def opened_database(call: ExprFact, facts: FileFacts, view: FileView) -> str | None:
+def opened_database(opened: OpenedFact, facts: FileFacts, view: FileView) -> str | None:
     """What a call opens, for the message ("session (`SessionLocal()` makes an AsyncSession)",
     "connection (`engine.begin()` on an engine)"), or None when it is not known to open either."""
-    kind = value_kind(call, facts, view)
+    call = opened.call
+    kind = _made_kind(call, opened.receiver_type, None, facts, view)
     if kind is not None:
         article = "an" if kind.value.startswith("A") else "a"
         return f"session (`{_callee(call)}()` makes {article} {kind.value})"
     receiver, _, method = (call.qualified or "").rpartition(".")
     if method in ENGINE_OPENERS and receiver and _is_engine_name(receiver, facts, view):
         return f"connection (`{_callee(call)}()` on an engine)"
+    return None
+
+
+def _made_kind(
+    call: ExprFact,
+    receiver_type: ExprFact | None,
+    caller: FunctionFact | None,
+    facts: FileFacts,
+    view: FileView,
+    hops: int = MAX_HOPS,
+) -> SessionKind | None:
+    """The session kind a call of a project function or method gives, from its return annotation
+    or, without one, from what it yields (`async with SessionLocal() as s: yield s`). The
+    function is a module-level one the callee names, a method of the class `x` is declared as
+    in `x.m()`, or for `self.m()` a method of the caller's own class."""
+    if hops <= 0:
+        return None
+    kind = value_kind(call, facts, view)
+    if kind is not None:
+        return kind
+    found = _called_function(call, receiver_type, caller, facts, view)
+    if found is None:
+        return None
+    function, index, where = found
+    if function.returns is not None:
+        return type_kind(function.returns, where, view)
+    for yielded in where.yielded:
+        if yielded.function == index:
+            kind = _made_kind(yielded.made_by, None, function, where, view, hops - 1)
+            if kind is not None:
+                return kind
+    return None
+
+
+def _called_function(
+    call: ExprFact,
+    receiver_type: ExprFact | None,
+    caller: FunctionFact | None,
+    facts: FileFacts,
+    view: FileView,
+) -> tuple[FunctionFact, int, FileFacts] | None:
+    """The project function or method a call runs, with its index in its file's functions."""
+    callee = call.qualified or ""
+    receiver, _, method = callee.rpartition(".")
+    if receiver == "self" and caller is not None and caller.class_name is not None:
+        owner = caller.qualname.rpartition(".")[0]
+        cls = next((c for c in facts.classes if c.qualname == owner), None)
+        return _method(cls, facts, method, view) if cls is not None else None
+    if receiver_type is not None and receiver_type.kind == "name" and receiver_type.qualified:
+        found_class = view.symbols.resolve_class(receiver_type.qualified, facts)
+        return _method(*found_class, method, view) if found_class is not None else None
+    found = view.symbols.resolve(callee, facts) if callee else None
+    if found is None or not isinstance(found[0], FunctionFact):
+        return None
+    function, where = found[0], found[1]
+    return function, where.functions.index(function), where
+
+
+def _method(
+    cls: ClassFact, facts: FileFacts, name: str, view: FileView
+) -> tuple[FunctionFact, int, FileFacts] | None:
+    """The method `name` of a project class or of its nearest project base class that has one."""
+    classes: list[tuple[ClassFact, FileFacts] | str] = [(cls, facts), *view.symbols.ancestors(cls, facts)]
+    for candidate in classes:
+        if isinstance(candidate, str):
+            continue
+        owner, where = candidate
+        qualname = f"{owner.qualname}.{name}"
+        for index, function in enumerate(where.functions):
+            if function.qualname == qualname:
+                return function, index, where
     return None
 
 

@@ -32,6 +32,7 @@ from layerguard.model import (
     StringFact,
     TypingSubscriptFact,
     UnpackFact,
+    YieldFact,
 )
 
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
@@ -165,6 +166,7 @@ class FactExtractor(ast.NodeVisitor):
         self.dsn_strings: list[StringFact] = []
         self.unpacked: list[UnpackFact] = []
         self.opened: list[OpenedFact] = []
+        self.yielded: list[YieldFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
         # The first segment of every dotted name used as a type only, and of every other use.
         self.type_heads: set[str] = set()
@@ -723,12 +725,29 @@ class FactExtractor(ast.NodeVisitor):
         if function is None or not isinstance(value, ast.Call):
             return
         callee = dotted_name(value.func)
-        if callee is None:
+        if callee is not None:
+            self.opened.append(
+                OpenedFact(self._callee_fact(value, callee), function, self._receiver_type(callee))
+            )
+
+    def _callee_fact(self, call: ast.Call, callee: str) -> ExprFact:
+        """A call summarised by its callee only: which function or class makes the value. No
+        summary of the arguments, which would cost every assignment of a call in every function."""
+        return ExprFact("call", f"{callee}()", self.lines.span(call), qualified=self.names.qualify(callee))
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self.generic_visit(node)
+        frame = self.frames[-1]
+        if frame.function is None or not isinstance(node.value, ast.Name):
             return
-        # Only the callee matters (which function or class makes the value): no summary of the
-        # arguments, which would cost every assignment of a call in every function.
-        call = ExprFact("call", f"{callee}()", self.lines.span(value), qualified=self.names.qualify(callee))
-        self.opened.append(OpenedFact(call, function))
+        made = frame.types.get(node.value.id)  # `async with maker() as name`, `name = maker()`
+        if not isinstance(made, ast.Call):
+            made = frame.values.get(node.value.id)  # `name = await maker()`
+            if isinstance(made, ast.Await):
+                made = made.value
+        callee = dotted_name(made.func) if isinstance(made, ast.Call) else None
+        if isinstance(made, ast.Call) and callee is not None:
+            self.yielded.append(YieldFact(frame.function, self._callee_fact(made, callee)))
 
     def _record_unpacked(self, node: ast.Call) -> None:
         function = self.frames[-1].function
@@ -873,6 +892,7 @@ class FactExtractor(ast.NodeVisitor):
             dsn_strings=tuple(self.dsn_strings),
             unpacked=tuple(self.unpacked),
             opened=tuple(self.opened),
+            yielded=tuple(self.yielded),
             value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),

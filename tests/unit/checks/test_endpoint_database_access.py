@@ -102,6 +102,88 @@ def test_a_call_not_known_to_open_a_session_is_clean(tmp_path: Path, body: str) 
     assert [f for f in findings if f[1] > 6] == []
 
 
+INTERFACE = """\
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+Maker = async_sessionmaker()
+
+
+class BaseInterface:
+    async def session(self) -> AsyncSession:
+        return Maker()
+
+    @asynccontextmanager
+    async def inherited_context(self):
+        session = await self.session()
+        yield session
+
+
+class Interface(BaseInterface):
+    @asynccontextmanager
+    async def session_context(self):
+        session = await self.session()
+        async with session:
+            yield session
+
+    @asynccontextmanager
+    async def connection(self):
+        value = await self.healthy()
+        yield value
+
+    async def healthy(self) -> bool:
+        return True
+
+    def loop(self):
+        again = self.loop()
+        yield again
+
+
+@asynccontextmanager
+async def unannotated():
+    async with Maker() as session:
+        yield session
+
+
+@asynccontextmanager
+async def wrapped():
+    async with unannotated() as session:
+        yield session
+
+
+def recursive():
+    value = recursive()
+    yield value
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        ("async with db.session_context() as s: ...", True),  # a method of the declared class
+        ("async with db.inherited_context() as s: ...", True),  # ... or of a project base class
+        ("async with unannotated() as s: ...", True),  # yields what a sessionmaker made
+        ("async with wrapped() as s: ...", True),  # ... through another such function
+        ("async with db.connection() as c: ...", False),  # yields a bool
+        ("s = await db.healthy()", False),
+        ("s = db.loop()", False),  # yields what it returns: followed a few hops, then given up
+        ("s = recursive()", False),
+        ("async with other.session_context() as s: ...", False),  # an undeclared receiver
+    ],
+)
+def test_what_a_function_without_return_annotation_yields(tmp_path: Path, body: str, reported: bool) -> None:
+    source = (
+        "from fastapi import APIRouter\n\n"
+        "from app.db.interface import Interface, recursive, unannotated, wrapped\n\n"
+        "router = APIRouter()\n\n\n"
+        '@router.get("/")\nasync def read_items(db: Interface, other) -> None:\n'
+        f"    {body}\n"
+    )
+    findings = lint(tmp_path, {"app/db/interface.py": INTERFACE, ENDPOINT: source}, ["LG107"])
+    assert [f[1] for f in findings] == ([source.count("\n")] if reported else [])
+
+
 def test_a_provider_without_return_annotation_is_not_a_session_by_its_name() -> None:
     files = {
         "app/core/http.py": "async def get_session():\n    return object()\n",
