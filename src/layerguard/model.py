@@ -378,7 +378,8 @@ class OpenedFact:
     # The call (`await` removed), summarised by its callee only: `qualified`, `text` (`f()`), `span`.
     call: ExprFact
     function: int  # index in `functions` of the innermost enclosing def
-    receiver_type: ExprFact | None = None  # declared type of `x` in `x.m()`, when this file states it
+    # `x` in `x.m()` is a parameter or variable annotated with a class name: that name, qualified.
+    receiver_class: str | None = None
 
 
 @dataclass(frozen=True)

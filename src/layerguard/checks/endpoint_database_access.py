@@ -143,7 +143,7 @@ def opened_database(opened: OpenedFact, facts: FileFacts, view: FileView) -> str
     """What a call opens, for the message ("session (`SessionLocal()` makes an AsyncSession)",
     "connection (`engine.begin()` on an engine)"), or None when it is not known to open either."""
     call = opened.call
-    kind = _made_kind(call, opened.receiver_type, None, facts, view)
+    kind = _made_kind(call, opened.receiver_class, None, facts, view)
     if kind is not None:
         article = "an" if kind.value.startswith("A") else "a"
         return f"session (`{_callee(call)}()` makes {article} {kind.value})"
@@ -155,7 +155,7 @@ def opened_database(opened: OpenedFact, facts: FileFacts, view: FileView) -> str
 
 def _made_kind(
     call: ExprFact,
-    receiver_type: ExprFact | None,
+    receiver_class: str | None,
     caller: FunctionFact | None,
     facts: FileFacts,
     view: FileView,
@@ -170,7 +170,7 @@ def _made_kind(
     kind = value_kind(call, facts, view)
     if kind is not None:
         return kind
-    found = _called_function(call, receiver_type, caller, facts, view)
+    found = _called_function(call, receiver_class, caller, facts, view)
     if found is None:
         return None
     function, index, where = found
@@ -186,7 +186,7 @@ def _made_kind(
 
 def _called_function(
     call: ExprFact,
-    receiver_type: ExprFact | None,
+    receiver_class: str | None,
     caller: FunctionFact | None,
     facts: FileFacts,
     view: FileView,
@@ -198,8 +198,8 @@ def _called_function(
         owner = caller.qualname.rpartition(".")[0]
         cls = next((c for c in facts.classes if c.qualname == owner), None)
         return _method(cls, facts, method, view) if cls is not None else None
-    if receiver_type is not None and receiver_type.kind == "name" and receiver_type.qualified:
-        found_class = view.symbols.resolve_class(receiver_type.qualified, facts)
+    if receiver_class is not None:
+        found_class = view.symbols.resolve_class(receiver_class, facts)
         return _method(*found_class, method, view) if found_class is not None else None
     found = view.symbols.resolve(callee, facts) if callee else None
     if found is None or not isinstance(found[0], FunctionFact):

@@ -726,9 +726,19 @@ class FactExtractor(ast.NodeVisitor):
             return
         callee = dotted_name(value.func)
         if callee is not None:
-            self.opened.append(
-                OpenedFact(self._callee_fact(value, callee), function, self._receiver_type(callee))
-            )
+            call = self._callee_fact(value, callee)
+            self.opened.append(OpenedFact(call, function, self._receiver_class(callee)))
+
+    def _receiver_class(self, callee: str) -> str | None:
+        """The class `x` is annotated with in `x.m()` (`db: Database`), qualified: a plain or
+        dotted name only, read without summarising the annotation (this runs for every call a
+        function assigns)."""
+        receiver, _, _ = callee.rpartition(".")
+        if not receiver or "." in receiver:
+            return None
+        declared = self.frames[-1].types.get(receiver)
+        name = dotted_name(declared) if declared is not None else None
+        return self.names.qualify(name) if name is not None else None
 
     def _callee_fact(self, call: ast.Call, callee: str) -> ExprFact:
         """A call summarised by its callee only: which function or class makes the value. No
