@@ -374,6 +374,29 @@ class UnpackFact:
 
 
 @dataclass(frozen=True)
+class OpenedFact:
+    """A call whose result a function keeps: a `with`/`async with` item (`async with
+    SessionLocal() as s`), or the value of an assignment to a name (`db = SessionLocal()`,
+    `conn = await engine.connect()`). LG107 reads which of them open a session or connection."""
+
+    # The call (`await` removed), summarised by its callee only: `qualified`, `text` (`f()`), `span`.
+    call: ExprFact
+    function: int  # index in `functions` of the innermost enclosing def
+    # `x` in `x.m()` is a parameter or variable annotated with a class name: that name, qualified.
+    receiver_class: str | None = None
+
+
+@dataclass(frozen=True)
+class YieldFact:
+    """`yield name` where the function bound `name` from a call (`session = await self.session()`,
+    `async with SessionLocal() as session`): what a generator or context manager without a return
+    annotation gives (LG107)."""
+
+    function: int  # index in `functions` of the innermost enclosing def
+    made_by: ExprFact  # that call, summarised by its callee only, as `OpenedFact.call`
+
+
+@dataclass(frozen=True)
 class FieldFact:
     """A class-level annotated name (`id: int = 0`) or plain assignment (`x = 1`)."""
 
@@ -459,6 +482,8 @@ class FileFacts:
     assignments: tuple[AssignmentFact, ...] = ()
     dsn_strings: tuple[StringFact, ...] = ()
     unpacked: tuple[UnpackFact, ...] = ()
+    opened: tuple[OpenedFact, ...] = ()
+    yielded: tuple[YieldFact, ...] = ()
     # Imported and module-level names (qualified, with the attributes read: `app.api.users.router`)
     # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
     # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.

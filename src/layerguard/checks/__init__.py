@@ -8,6 +8,7 @@ from layerguard.checks.cors_credentials import CorsWildcardCredentials
 from layerguard.checks.db_call_not_awaited import DbCallNotAwaited
 from layerguard.checks.dependencies_parameter import DependenciesParameter
 from layerguard.checks.endpoint_business_logic import EndpointBusinessLogic
+from layerguard.checks.endpoint_database_access import EndpointDatabaseAccess
 from layerguard.checks.endpoint_session_access import EndpointSessionAccess
 from layerguard.checks.error_detail_leak import ErrorDetailLeak
 from layerguard.checks.file_naming import FileNaming
@@ -48,6 +49,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             EndpointSessionAccess(),
             EndpointBusinessLogic(),
             ImportCycle(),
+            EndpointDatabaseAccess(),
             UnregisteredRouter(),
             HttpExceptionOutsideEndpoint(),
             HttpImportOutsideEndpoint(),

@@ -82,11 +82,20 @@ def session_evidence(param: ParamFact, facts: FileFacts, view: FileView) -> str 
             article = "an" if kind.value.startswith("A") else "a"
             return f"typed `{param.annotation.text}`, {article} {kind.value}"
     for provider in _providers(param, facts, view):
-        name = provider.rpartition(".")[2]
-        if name in view.config.session_providers:
-            return f"`Depends({name})`, a session provider"
-        if _provider_returns_session(provider, facts, view):
-            return f"`Depends({name})`, which returns a session"
+        evidence = provider_evidence(provider, facts, view)
+        if evidence is not None:
+            return evidence
+    return None
+
+
+def provider_evidence(provider: str, facts: FileFacts, view: FileView) -> str | None:
+    """Why `Depends(provider)` gives a DB session (a configured session provider, or a project
+    function declared to return one), or None."""
+    name = provider.rpartition(".")[2]
+    if name in view.config.session_providers:
+        return f"`Depends({name})`, a session provider"
+    if _provider_returns_session(provider, facts, view):
+        return f"`Depends({name})`, which returns a session"
     return None
 
 

@@ -25,12 +25,14 @@ from layerguard.model import (
     HandlerFact,
     ImportFact,
     NoqaDirective,
+    OpenedFact,
     ParamFact,
     RaiseFact,
     Span,
     StringFact,
     TypingSubscriptFact,
     UnpackFact,
+    YieldFact,
 )
 
 TYPING_MODULES = frozenset({"typing", "typing_extensions"})
@@ -167,6 +169,8 @@ class FactExtractor(ast.NodeVisitor):
         self.assignments: list[AssignmentFact] = []
         self.dsn_strings: list[StringFact] = []
         self.unpacked: list[UnpackFact] = []
+        self.opened: list[OpenedFact] = []
+        self.yielded: list[YieldFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
         # The first segment of every dotted name used as a type only, and of every other use.
         self.type_heads: set[str] = set()
@@ -529,6 +533,7 @@ class FactExtractor(ast.NodeVisitor):
         frame = self.frames[-1]
         if value is not None:
             frame.values[name] = value
+            self._record_opened(value)
         if annotation is not None:
             frame.types[name] = annotation
         elif isinstance(value, ast.Call):
@@ -546,6 +551,7 @@ class FactExtractor(ast.NodeVisitor):
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
             self.visit(item.context_expr)
+            self._record_opened(item.context_expr)
             if isinstance(item.optional_vars, ast.Name):
                 # `async with SessionLocal() as session`: the session's type is what made it.
                 self.frames[-1].types[item.optional_vars.id] = item.context_expr
@@ -739,6 +745,48 @@ class FactExtractor(ast.NodeVisitor):
             )
         )
 
+    def _record_opened(self, value: ast.expr) -> None:
+        """A call a function enters as a context manager or assigns to a name (LG107)."""
+        function = self.frames[-1].function
+        if isinstance(value, ast.Await):
+            value = value.value
+        if function is None or not isinstance(value, ast.Call):
+            return
+        callee = dotted_name(value.func)
+        if callee is not None:
+            call = self._callee_fact(value, callee)
+            self.opened.append(OpenedFact(call, function, self._receiver_class(callee)))
+
+    def _receiver_class(self, callee: str) -> str | None:
+        """The class `x` is annotated with in `x.m()` (`db: Database`), qualified: a plain or
+        dotted name only, read without summarising the annotation (this runs for every call a
+        function assigns)."""
+        receiver, _, _ = callee.rpartition(".")
+        if not receiver or "." in receiver:
+            return None
+        declared = self.frames[-1].types.get(receiver)
+        name = dotted_name(declared) if declared is not None else None
+        return self.names.qualify(name) if name is not None else None
+
+    def _callee_fact(self, call: ast.Call, callee: str) -> ExprFact:
+        """A call summarised by its callee only: which function or class makes the value. No
+        summary of the arguments, which would cost every assignment of a call in every function."""
+        return ExprFact("call", f"{callee}()", self.lines.span(call), qualified=self.names.qualify(callee))
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self.generic_visit(node)
+        frame = self.frames[-1]
+        if frame.function is None or not isinstance(node.value, ast.Name):
+            return
+        made = frame.types.get(node.value.id)  # `async with maker() as name`, `name = maker()`
+        if not isinstance(made, ast.Call):
+            made = frame.values.get(node.value.id)  # `name = await maker()`
+            if isinstance(made, ast.Await):
+                made = made.value
+        callee = dotted_name(made.func) if isinstance(made, ast.Call) else None
+        if isinstance(made, ast.Call) and callee is not None:
+            self.yielded.append(YieldFact(frame.function, self._callee_fact(made, callee)))
+
     def _record_unpacked(self, node: ast.Call) -> None:
         function = self.frames[-1].function
         if function is None:
@@ -886,6 +934,8 @@ class FactExtractor(ast.NodeVisitor):
             assignments=tuple(self.assignments),
             dsn_strings=tuple(self.dsn_strings),
             unpacked=tuple(self.unpacked),
+            opened=tuple(self.opened),
+            yielded=tuple(self.yielded),
             value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),

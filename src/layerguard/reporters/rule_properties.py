@@ -66,6 +66,7 @@ RULE_PROPERTIES: dict[str, RuleProperties] = {
     "LG104": RuleProperties(("architecture", "maintainability", "fastapi"), "high"),
     "LG105": RuleProperties(("architecture", "maintainability", "fastapi"), "high"),
     "LG106": RuleProperties(("architecture", "maintainability", "import-cycle"), "medium"),
+    "LG107": RuleProperties(("architecture", "maintainability", "fastapi"), "high"),
     "LG201": RuleProperties(("architecture", "maintainability", "fastapi"), "high"),
     "LG202": RuleProperties(("architecture", "maintainability", "fastapi"), "high"),
     "LG301": RuleProperties(("performance", "async", "fastapi"), "high"),
