@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from layerguard.globs import module_glob_matches
 from layerguard.graph import ImportEdge, absolute_module, resolve_imports
-from layerguard.model import AssignmentFact, Config, ExprFact, FileFacts, FunctionFact
+from layerguard.model import AssignmentFact, ClassFact, Config, ExprFact, FileFacts, FunctionFact
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
     ANNOTATED,
@@ -25,6 +25,7 @@ from layerguard.symbol_kinds import (
     TYPE_ALIAS,
     alias_targets,
     is_orm_definition,
+    is_session_class,
     symbol_kind,
 )
 from layerguard.symbols import MAX_HOPS, Symbol, Symbols
@@ -245,9 +246,15 @@ class ProjectLayerMap(LayerMap):
             return ImportedName(None)
         found = self.symbols.resolve(f"{module}.{name}")
         if found is None:
-            return ImportedName(module_layer)
+            # A third party's name the module imports (`from sqlmodel import Session`) is the
+            # third party's, not the module's layer.
+            return ImportedName(None if self._bound_outside(f"{module}.{name}") else module_layer)
         symbol, where = found
         kind = self.kind_of(symbol, where)
+        if isinstance(symbol, ClassFact) and is_session_class(symbol, where, self.symbols):
+            # zenml's `class Session(SqlModelSession)` beside its store: the session type every
+            # layer is handed, as SQLModel's own `Session` is, not the store's layer.
+            return ImportedName(None, kind, symbol, where.module)
         if kind == TYPE_ALIAS and isinstance(symbol, AssignmentFact) and symbol.value is not None:
             # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
             # what it stands for; an alias of nothing layered (`UserId = Annotated[int, ...]`)
@@ -275,6 +282,16 @@ class ProjectLayerMap(LayerMap):
         else:
             layer = defined_in if module_layer is not None else None
         return ImportedName(layer, kind, symbol, where.module)
+
+    def _bound_outside(self, qualified: str) -> bool:
+        """`module.Name` is bound, through the project's re-exports, to a name outside the project."""
+        name = qualified
+        for _ in range(MAX_HOPS):
+            forwarded = self.symbols.reexport(name)
+            if forwarded is None or forwarded == name:
+                break
+            name = forwarded
+        return name != qualified and not self.symbols.is_top_level(name.split(".", 1)[0])
 
     def _aliased_layer(self, value: ExprFact, where: FileFacts) -> str | None:
         """The layer of the first name a type alias stands for that brings one in; aliases of

@@ -31,6 +31,21 @@ TABLE_FACTORIES = frozenset({"sqlalchemy.Table", "sqlalchemy.schema.Table", "sql
 SQLMODEL = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 PYDANTIC_MODEL = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
 PYDANTIC_SETTINGS = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings"})
+ASYNC_SESSION_CLASSES = frozenset(
+    {
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
+        "sqlmodel.ext.asyncio.session.AsyncSession",
+    }
+)
+SYNC_SESSION_CLASSES = frozenset(
+    {
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.session.Session",
+        "sqlmodel.Session",
+        "sqlmodel.orm.session.Session",
+    }
+)
 TABLE_FIELDS = frozenset({"__tablename__", "__table__"})
 ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
@@ -207,6 +222,12 @@ def is_pydantic_model(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> boo
     return any(name in PYDANTIC_MODEL or name in SQLMODEL for name in outside) and not any(
         name in PYDANTIC_SETTINGS for name in outside
     )
+
+
+def is_session_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
+    """A project class deriving from SQLAlchemy's or SQLModel's `Session` or `AsyncSession`."""
+    outside = symbols.outside_ancestors(cls, facts)
+    return any(name in ASYNC_SESSION_CLASSES or name in SYNC_SESSION_CLASSES for name in outside)
 
 
 def is_protocol_class(cls: ClassFact) -> bool:

@@ -13,6 +13,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from layerguard.model import AssignmentFact, CallFact, ClassFact, ExprFact, FileFacts, FunctionFact
+from layerguard.symbol_kinds import ASYNC_SESSION_CLASSES, SYNC_SESSION_CLASSES
 from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
@@ -25,21 +26,6 @@ class SessionKind(enum.Enum):
     SYNC = "Session"
 
 
-ASYNC_SESSION_CLASSES = frozenset(
-    {
-        "sqlalchemy.ext.asyncio.AsyncSession",
-        "sqlalchemy.ext.asyncio.session.AsyncSession",
-        "sqlmodel.ext.asyncio.session.AsyncSession",
-    }
-)
-SYNC_SESSION_CLASSES = frozenset(
-    {
-        "sqlalchemy.orm.Session",
-        "sqlalchemy.orm.session.Session",
-        "sqlmodel.Session",
-        "sqlmodel.orm.session.Session",
-    }
-)
 ASYNC_SESSIONMAKERS = frozenset(
     {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker"}
 )

@@ -281,3 +281,38 @@ def test_a_type_alias_brings_in_what_it_stands_for() -> None:
     found = findings_of(files, select=["LG101", "LG102"])
     assert [(f.path.as_posix(), f.line) for f in found] == [("app/models/question.py", 1)]
     assert "schema type alias `Again`" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("definition", "name"),
+    [
+        # zenml's sql_zen_store: `class Session(SqlModelSession)` beside its store (issue 13's one false).
+        ("from sqlmodel import Session as SqlModelSession\nclass Session(SqlModelSession): ...\n", "Session"),
+        ("from sqlalchemy.ext.asyncio import AsyncSession\nclass Tracked(AsyncSession): ...\n", "Tracked"),
+        # A third-party class re-exported by a project module is still the third party's.
+        ("from sqlmodel import Session\n", "Session"),
+        ("from sqlalchemy.ext.asyncio import AsyncSession as Tracked\n", "Tracked"),
+    ],
+)
+def test_a_db_session_class_imported_through_a_repository_brings_in_no_layer(
+    tmp_path: Path, definition: str, name: str
+) -> None:
+    files = {
+        **BASE,
+        "app/repositories/store.py": definition + "class Store: ...\n",
+        SERVICE: "",
+        "app/api/v1/endpoints/users.py": f"from app.repositories.store import {name}\n",
+    }
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == []
+    # The store class beside it is the repository layer.
+    files["app/api/v1/endpoints/users.py"] = f"from app.repositories.store import {name}, Store\n"
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == [("app/api/v1/endpoints/users.py", 1, 1, "LG102")]
+
+
+def test_a_name_a_module_neither_defines_nor_imports_still_brings_in_its_layer(tmp_path: Path) -> None:
+    files = {
+        **BASE,
+        "app/repositories/store.py": "def __getattr__(name): ...\n",
+        "app/api/v1/endpoints/users.py": "from app.repositories.store import Anything\n",
+    }
+    assert lint(tmp_path, files, ["LG102"]) == [("app/api/v1/endpoints/users.py", 1, 1, "LG102")]
