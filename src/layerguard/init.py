@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from layerguard.checks.auth_dependencies import auth_candidates
+from layerguard.checks.endpoint_database_access import opened_database
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
 from layerguard.checks.sessions import receiver_kind, type_kind
@@ -53,6 +54,7 @@ from layerguard.symbol_kinds import (
     PYDANTIC,
     TABLE,
     class_kind,
+    is_protocol_class,
     is_pydantic_model,
     is_table_class,
 )
@@ -62,6 +64,7 @@ SECTION = ("tool", "layerguard")
 LAYER_NAMES = tuple(layer.name for layer in FORTRESS_LAYERS)
 PRESET_GLOBS = {layer.name: layer.modules for layer in FORTRESS_LAYERS}
 DB_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
+HTTP_PACKAGES = frozenset({"fastapi", "starlette"})
 DEFAULT_PROVIDERS = Config(root=Path()).session_providers
 # A folder becomes one glob when this share of its unlayered modules belongs to the layer.
 FOLDER_SHARE = 0.75
@@ -116,6 +119,16 @@ SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over mod
 MIN_METHOD_QUERIES = 5
 METHOD_QUERIES = "classes whose methods query a DB session"
 ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
+QUERY_BUILDING = "builds SQLAlchemy queries over the model layer"
+REPOSITORY_FACADE = "a class holding instances of repository classes"
+SERVICE_LOCATOR = "holds the app's service and repository instances (a service locator)"
+# A facade over data access holds this many repository instances (skyvern's `AgentDB`, 24).
+MIN_FACADE_REPOSITORIES = 3
+# A service locator holds this many instances of project classes, this many of them services or
+# repositories (skyvern's `ForgeApp`: 50 attributes); its own code is at most this many functions.
+MIN_LOCATOR_HELD = 5
+MIN_LOCATOR_LAYERED = 2
+MAX_LOCATOR_FUNCTIONS = 2
 DATA_LOADERS = "queries in an endpoint folder without routes (data loaders)"
 # Session methods that read or write the database (the calls the extractor records for LG302/LG305).
 QUERY_METHODS = frozenset(
@@ -219,6 +232,7 @@ class Detection:
     unsure: tuple[Unsure, ...] = ()
     narrowed: dict[str, Narrowing] = field(default_factory=dict)
     api_schemas: tuple[str, ...] = ()  # wiring that assembles the API schema, not the app
+    locators: tuple[str, ...] = ()  # wiring that holds the app's service instances
     auth: tuple[str, ...] = ()  # Depends() providers that look like authentication (LG905)
 
 
@@ -327,6 +341,7 @@ def detect(root: Path) -> Detection:
         unsure=_side_unsure(sides) + _unsure(final, parsed, roles, evidence),
         narrowed=narrowed,
         api_schemas=tuple(m for m in app_roots if evidence.get(m) == API_SCHEMA),
+        locators=tuple(m for m in app_roots if evidence.get(m) == SERVICE_LOCATOR),
         auth=auth_candidates(parsed, project.symbols),
     )
 
@@ -551,8 +566,7 @@ def content_roles(
             named = any(cls.module_level and cls.name.endswith(suffixes) for cls in facts.classes)
             if named and (_imports_db(facts) or reaches(module, targets)):
                 roles[module], evidence[module] = layer, why
-    _services_by_content(project, parsed, roles, evidence, imported)
-    _orchestrating_services(project, parsed, roles, evidence, imported)
+    _held_and_built(project, parsed, roles, evidence, imported)
     return roles, evidence
 
 
@@ -843,6 +857,138 @@ def _orchestrating_services(
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
         if SERVICE in reached and reached & {MODEL, REPOSITORY}:
             roles[module], evidence[module] = SERVICE, ORCHESTRATES
+
+
+def _held_and_built(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """Last, once the named layers are known: services by what they call, data access by the
+    queries a module builds or the repositories it holds, then service locators by the services
+    and repositories they hold."""
+    _services_by_content(project, parsed, roles, evidence, imported)
+    _orchestrating_services(project, parsed, roles, evidence, imported)
+    _query_builders(project, parsed, roles, evidence, imported)
+    _service_locators(project, parsed, roles, evidence)
+
+
+def _query_builders(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """Data access that no folder name gives away (phoenix's `db/trace_aggregates.py`, its
+    `api/helpers` and trace DSL; skyvern's `AgentDB`): an unlayered module, or one a content
+    check left out of the endpoint layer, that imports the model layer and no service or
+    endpoint module, and that builds SQLAlchemy queries (imports `select`/`insert`/`update`/
+    `delete`, or queries the sessions its functions take) or holds instances of at least
+    `MIN_FACADE_REPOSITORIES` repository classes. Left unlayered, each is an LG103 bridge from
+    the routes to the models whose fix is this line of configuration, not the code (issue 13)."""
+    layers = project.glob_layers
+    for facts in parsed:
+        module = facts.module
+        if facts.is_package or layers.is_wiring(module) or find_route_handlers(facts, project.symbols):
+            continue
+        if roles.get(module, LEFT_OUT_ROLE) != LEFT_OUT_ROLE:
+            continue
+        if module not in roles and layers.layer_of(module) is not None:
+            continue
+        if module in roles and not evidence[module].endswith(NO_ROUTES):
+            continue  # left out as no layer's content (a client SDK, a side package): stays out
+        reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
+        if (
+            reached & {SERVICE, ENDPOINT}
+            or _is_schema_module(facts, project)
+            or _above_data_access(facts, project, roles)
+        ):
+            continue
+        if MODEL in reached and _builds_queries(facts, project):
+            roles[module], evidence[module] = REPOSITORY, QUERY_BUILDING
+        elif _held_layers(facts, project, roles).count(REPOSITORY) >= MIN_FACADE_REPOSITORIES:
+            roles[module], evidence[module] = REPOSITORY, REPOSITORY_FACADE
+
+
+def _above_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
+    """It speaks HTTP (imports fastapi or starlette: `HTTPException`), its public functions take
+    no argument, or it opens its own sessions (`async with SessionLocal() as session`): a job, an
+    auth helper or a service that runs queries, not the data access such code calls (dstack's
+    scheduled tasks, open-webui's mfa)."""
+    if any(i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES for i in facts.imports):
+        return True
+    public = [
+        f for f in facts.functions if f.class_name is None and not f.nested and not f.name.startswith("_")
+    ]
+    if public and not any(f.params for f in public):
+        return True  # entry points of jobs (dstack's scheduled tasks): data access takes what it queries by
+    for opened in facts.opened:
+        if opened_database(opened, facts, project.file_view) is not None:
+            return True
+        found = project.symbols.resolve(opened.call.qualified, facts) if opened.call.qualified else None
+        if found is not None and roles.get(found[1].module) == DB_SETUP_ROLE:
+            return True  # an untyped session provider of the database setup (`get_session_ctx()`)
+    return False
+
+
+def _service_locators(
+    project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
+) -> None:
+    """A service locator (skyvern's `forge_app.py`: `class ForgeApp` annotates 50 attributes
+    with the app's services, clients and its `AgentDB`; `create_forge_app()` fills them): a
+    module with no route whose classes have no method but `__init__`, with at most
+    `MAX_LOCATOR_FUNCTIONS` functions of its own, holding instances of at least
+    `MIN_LOCATOR_HELD` project classes (class attributes' types, `self.x = C()` in `__init__`,
+    module-level `x = C()`), `MIN_LOCATOR_LAYERED` of them service or repository classes. It is
+    the app's composition root, which every layer reaches through it: wiring, not a bridge."""
+    layers = project.glob_layers
+    for facts in parsed:
+        module = facts.module
+        if module in roles or layers.layer_of(module) is not None or layers.is_wiring(module):
+            continue
+        protocols = {c.qualname for c in facts.classes if is_protocol_class(c)}
+        methods = [
+            f
+            for f in facts.functions
+            if f.class_name is not None and f.class_name not in protocols and f.name != "__init__"
+        ]
+        functions = [f for f in facts.functions if f.class_name is None and not f.nested]
+        if methods or len(functions) > MAX_LOCATOR_FUNCTIONS or find_route_handlers(facts, project.symbols):
+            continue
+        held = _held_layers(facts, project, roles)
+        if len(held) >= MIN_LOCATOR_HELD and sum(1 for layer in held if layer in (SERVICE, REPOSITORY)) >= (
+            MIN_LOCATOR_LAYERED
+        ):
+            roles[module], evidence[module] = WIRING_ROLE, SERVICE_LOCATOR
+
+
+def _held_layers(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> list[str | None]:
+    """The content layer of each distinct project class whose instances the module holds: the
+    types of its module-level classes' attributes (class-level annotations, `self.x = C()` in
+    `__init__`) and the classes its module-level assignments call."""
+    names: list[str] = []
+    for cls in facts.classes:
+        if not cls.module_level:
+            continue
+        types = [f.annotation for f in cls.fields if f.annotation is not None]
+        types += [annotation for _, annotation in cls.init_attributes]
+        for annotation in types:
+            names += annotation.names or ((annotation.qualified,) if annotation.qualified else ())
+    for assignment in facts.assignments:
+        value = assignment.value
+        if value is not None and value.kind == "call" and value.qualified:
+            names.append(value.qualified)
+    found: dict[tuple[str, str], str | None] = {}
+    for name in names:
+        resolved = project.symbols.resolve_class(name, facts)
+        if resolved is None or resolved[1].module == facts.module:
+            continue
+        cls, where = resolved
+        found[(where.module, cls.qualname)] = _content_layer(where.module, roles, project.glob_layers)
+    return list(found.values())
 
 
 def _helpers_follow_tables(
@@ -1749,7 +1895,7 @@ def render(detection: Detection) -> str:
     lines += _provider_lines(detection.providers)
     lines += _auth_lines(detection.auth)
     lines += _exclude_lines(detection.excludes)
-    lines += _wiring_lines(detection.app_roots, detection.api_schemas)
+    lines += _wiring_lines(detection.app_roots, detection.api_schemas, detection.locators)
     lines += _mixed_lines(detection.mixed)
     lines += _unsure_lines(detection.unsure)
     for layer in LAYER_NAMES:
@@ -1943,12 +2089,15 @@ def _exclude_lines(excludes: tuple[Exclude, ...]) -> list[str]:
     return [*lines, "extend-exclude = [" + ", ".join(json.dumps(e.glob) for e in excludes) + "]"]
 
 
-def _wiring_lines(app_roots: tuple[str, ...], api_schemas: tuple[str, ...] = ()) -> list[str]:
+def _wiring_lines(
+    app_roots: tuple[str, ...], api_schemas: tuple[str, ...] = (), locators: tuple[str, ...] = ()
+) -> list[str]:
     if not app_roots:
         return []
-    factories = [m for m in app_roots if m not in api_schemas]
+    factories = [m for m in app_roots if m not in api_schemas and m not in locators]
     said = [f"{_shown(factories)} {APP_ROOT}"] if factories else []
     said += [f"{_shown(list(api_schemas))} {API_SCHEMA}"] if api_schemas else []
+    said += [f"{_shown(list(locators))} {SERVICE_LOCATOR}"] if locators else []
     lines = [
         "#",
         *_comment(

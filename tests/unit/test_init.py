@@ -651,3 +651,95 @@ def test_init_proposes_auth_dependencies_as_a_commented_line(tmp_path: Path) -> 
     section = render(detect(root))
     assert '# auth-dependencies = ["get_current_user", "caller", "api_key_header"]' in section
     assert "\nauth-dependencies" not in section
+
+
+def _data_app(extra: dict[str, str]) -> dict[str, str]:
+    repository = (
+        "from app.models.items import Item\n\nclass {name}Repository:\n    def get(self) -> Item: ...\n"
+    )
+    return {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/repositories/__init__.py": "",
+        **{f"app/repositories/{n.lower()}.py": repository.format(name=n) for n in ("Item", "Tag", "Note")},
+        "app/services/__init__.py": "",
+        **{
+            f"app/services/{n}.py": "from app.repositories.item import ItemRepository\n\n"
+            f"class {n.title()}Service:\n    repository = ItemRepository\n"
+            for n in ("items", "tags")
+        },
+        "app/routes/__init__.py": "",
+        "app/routes/items.py": ROUTES,
+        **extra,
+    }
+
+
+def test_modules_that_build_queries_over_the_models_are_the_repository_layer(tmp_path: Path) -> None:
+    """phoenix's `db/trace_aggregates.py` and trace DSL: statements built over the ORM classes,
+    in a folder no glob names, are data access (issue 13: they were LG103 bridges). A job whose
+    functions take nothing, a module that speaks HTTP, and one that calls a service stay out."""
+    builder = (
+        "from sqlalchemy import func, select\n\nfrom app.models.items import Item\n\n\n"
+        "def count_by_owner(owner: str) -> object:\n"
+        "    return select(func.count()).where(Item.owner == owner)\n"
+    )
+    files = _data_app(
+        {
+            "app/db/__init__.py": "",
+            "app/db/aggregates.py": builder,
+            "app/jobs/__init__.py": "",
+            "app/jobs/cleanup.py": builder.replace("def count_by_owner(owner: str)", "def cleanup()"),
+            "app/web/__init__.py": "",
+            "app/web/helpers.py": "from fastapi import HTTPException\n" + builder,
+            "app/flows/__init__.py": "",
+            "app/flows/counting.py": "from app.services.items import ItemsService\n" + builder,
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.db.aggregates",  # builds SQLAlchemy queries over the model layer' in section
+    for left in ("app.jobs.cleanup", "app.web.helpers", "app.flows.counting"):
+        assert f'"{left}"' not in section
+
+
+def test_a_facade_holding_repositories_is_the_repository_layer(tmp_path: Path) -> None:
+    """skyvern's `AgentDB`: one class whose `__init__` builds every repository (`self.tasks =
+    TasksRepository(...)`) and that the app reaches the data through."""
+    facade = (
+        "from app.repositories.item import ItemRepository\nfrom app.repositories.tag import TagRepository\n"
+        "from app.repositories.note import NoteRepository\n\n\nclass AppDB:\n"
+        "    def __init__(self) -> None:\n        self.items = ItemRepository()\n"
+        "        self.tags = TagRepository()\n        self.notes = NoteRepository()\n\n"
+        "    def is_retryable(self, error: Exception) -> bool:\n        return False\n"
+    )
+    files = _data_app({"app/db/__init__.py": "", "app/db/app_db.py": facade})
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.db.app_db",  # a class holding instances of repository classes' in section
+
+
+def test_a_service_locator_is_wiring(tmp_path: Path) -> None:
+    """skyvern's `forge_app.py`: a class annotating the app's services and data access, filled by
+    one factory function, that every layer reaches: a composition root, so wiring, not an LG103
+    bridge (issue 13). A class with methods of its own over the same services is not one."""
+    holder = (
+        "from app.repositories.item import ItemRepository\nfrom app.repositories.tag import TagRepository\n"
+        "from app.repositories.note import NoteRepository\nfrom app.services.items import ItemsService\n"
+        "from app.services.tags import TagsService\n\n\nclass Container:\n    items: ItemsService\n"
+        "    tags: TagsService\n    item_repository: ItemRepository\n    tag_repository: TagRepository\n"
+        "    notes: NoteRepository | None\n{method}\n\ndef create_container() -> Container:\n"
+        "    container = Container()\n    container.items = ItemsService()\n    return container\n"
+    )
+    files = _data_app(
+        {
+            "app/container_app.py": holder.format(method=""),
+            "app/orchestrator.py": holder.format(method="\n    def run(self) -> None:\n        pass\n"),
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert "app.container_app holds the app's service and repository instances (a service locator)" in prose(
+        section
+    )
+    wiring = next(line for line in section.splitlines() if line.startswith("wiring = ["))
+    assert '"app.container_app"' in section.split("wiring = [", 1)[1].split("]", 1)[0]
+    assert "app.orchestrator" not in section, wiring
