@@ -884,9 +884,10 @@ def _query_builders(
 ) -> None:
     """Data access that no folder name gives away (phoenix's `db/trace_aggregates.py`, its
     `api/helpers` and trace DSL; skyvern's `AgentDB`): an unlayered module, or one a content
-    check left out of the endpoint layer, that imports the model layer and no service or
-    endpoint module, and that builds SQLAlchemy queries (imports `select`/`insert`/`update`/
-    `delete`, or queries the sessions its functions take) or holds instances of at least
+    check left out of the endpoint layer, that imports no service or endpoint module, and that
+    imports the model layer but no repository module (prefect's orchestration policies call its
+    data access: above it) and builds SQLAlchemy queries (imports `select`/`insert`/`update`/
+    `delete`, or queries the sessions its functions take), or holds instances of at least
     `MIN_FACADE_REPOSITORIES` repository classes. Left unlayered, each is an LG103 bridge from
     the routes to the models whose fix is this line of configuration, not the code (issue 13)."""
     layers = project.glob_layers
@@ -907,7 +908,7 @@ def _query_builders(
             or _above_data_access(facts, project, roles)
         ):
             continue
-        if MODEL in reached and _builds_queries(facts, project):
+        if MODEL in reached and REPOSITORY not in reached and _builds_queries(facts, project):
             roles[module], evidence[module] = REPOSITORY, QUERY_BUILDING
         elif _held_layers(facts, project, roles).count(REPOSITORY) >= MIN_FACADE_REPOSITORIES:
             roles[module], evidence[module] = REPOSITORY, REPOSITORY_FACADE
