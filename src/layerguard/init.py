@@ -850,9 +850,12 @@ def _orchestrating_services(
     }
     for facts in parsed:
         module = facts.module
-        if module in roles or module not in endpoint_imports or facts.is_package:
+        if module not in endpoint_imports or facts.is_package or layers.is_wiring(module):
             continue
-        if layers.layer_of(module) is not None or layers.is_wiring(module):
+        # Left out of a models folder for holding no ORM class (skyvern's workflow blocks under
+        # `workflow/models/`): as unlayered as a module no glob takes.
+        left_out = roles.get(module) == LEFT_OUT_ROLE and evidence[module] == NO_ORM
+        if not left_out and (module in roles or layers.layer_of(module) is not None):
             continue
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
         if SERVICE in reached and reached & {MODEL, REPOSITORY}:

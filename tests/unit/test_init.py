@@ -743,3 +743,26 @@ def test_a_service_locator_is_wiring(tmp_path: Path) -> None:
     wiring = next(line for line in section.splitlines() if line.startswith("wiring = ["))
     assert '"app.container_app"' in section.split("wiring = [", 1)[1].split("]", 1)[0]
     assert "app.orchestrator" not in section, wiring
+
+
+def test_logic_left_out_of_a_models_folder_can_orchestrate_services(tmp_path: Path) -> None:
+    """skyvern's `workflow/models/block.py`: no ORM class, so no model module; the routes call it
+    and it calls services and repositories: the service layer, not an LG103 bridge (issue 13)."""
+    block = (
+        "from app.repositories.item import ItemRepository\nfrom app.services.items import ItemsService\n\n\n"
+        "class Block:\n    async def execute(self) -> None:\n        ItemsService()\n        ItemRepository()\n"
+    )
+    routes = ROUTES.replace("\n", "\n    from app.workflow.models.block import Block\n", 1)
+    files = _data_app(
+        {
+            "app/workflow/__init__.py": "",
+            "app/workflow/models/__init__.py": "",
+            "app/workflow/models/block.py": block,
+            "app/routes/items.py": routes,
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert (
+        '"app.workflow.models.block",  # endpoints call it; it calls services and models or repositories'
+        in section
+    )
