@@ -750,7 +750,8 @@ def test_logic_left_out_of_a_models_folder_can_orchestrate_services(tmp_path: Pa
     and it calls services and repositories: the service layer, not an LG103 bridge (issue 13)."""
     block = (
         "from app.repositories.item import ItemRepository\nfrom app.services.items import ItemsService\n\n\n"
-        "class Block:\n    async def execute(self) -> None:\n        ItemsService()\n        ItemRepository()\n"
+        "class Block:\n    async def execute(self) -> None:\n"
+        "        ItemsService()\n        ItemRepository()\n"
     )
     routes = ROUTES.replace("\n", "\n    from app.workflow.models.block import Block\n", 1)
     files = _data_app(
