@@ -10,8 +10,11 @@ It holds three things, in `.layerguard_cache/` under the project root:
   code and the entry key of every project file. A run whose key is known is answered from its
   record, narrowed to the files asked for, without unpickling any facts (issue 6: "findings
   come from a content-hash cache"; unpickling prefect's facts alone takes longer than the whole
-  warm-run budget). Any change to any file, the configuration or the code is a new run key,
-  which falls back to the facts.
+  warm-run budget). Any change to any file, the configuration or the code is a new run key.
+  `runs-<cache key>.pickle` lists the recorded runs with their files' entry keys: a run whose
+  changed files have the same facts as in one of them (a comment edited) takes its findings,
+  loading only the changed files' facts (`engine.Workspace._recorded_run_findings`); any other
+  change falls back to the facts.
 * The file rules' findings per file (`file-findings-<cache key>.pickle`), with every lookup
   those rules made in other files (`symbols.RecordingSymbols`); `api.FileFindingsMemo` reuses
   them while the file and those answers are unchanged. Project rules always run on the facts.
@@ -61,7 +64,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +80,7 @@ CACHE_DIR_NAME = ".layerguard_cache"
 MAGIC = b"LGFACTS1"
 MAC_SIZE = 32
 KEY_SIZE = 32
+ENTRY_KEY_SIZE = 20
 KEEP_OTHER_CACHES = 2
 RECENT_RUNS = 8  # runs whose findings are remembered
 ABANDONED_AFTER = 600  # seconds: a temporary file older than this belongs to no live run
@@ -177,7 +181,7 @@ def is_reproducible(facts: FileFacts) -> bool:
 def entry_key(path: Path, module: str, is_package: bool, data: bytes, calls: bytes = b"") -> bytes:
     """Everything `parse_file` reads: a hit is exactly what parsing would give. `calls`: the
     fingerprint of the call filter the facts were extracted with."""
-    digest = hashlib.blake2b(digest_size=20)
+    digest = hashlib.blake2b(digest_size=ENTRY_KEY_SIZE)
     digest.update(f"{path}\0{module}\0{int(is_package)}\0".encode("utf-8", "surrogateescape"))
     digest.update(calls + b"\0")
     digest.update(data)
@@ -207,6 +211,16 @@ def run_key(config: Config, entry_keys: Sequence[bytes]) -> bytes:
     for key in entry_keys:
         digest.update(key)
     return digest.digest()
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedRun:
+    """A run whose findings were recorded: what it ran with (`rules_key`), its run key, and its
+    files' entry keys, so that a later run can tell which files changed since."""
+
+    rules_key: bytes
+    run_key: bytes
+    entry_keys: frozenset[bytes]
 
 
 # --- The MAC key, kept outside every project. ---
@@ -277,6 +291,7 @@ class FactsCache:
         self.file = folder / f"facts-{key}.pickle"
         self.key = key
         self.file_findings_file = folder / f"file-findings-{key}.pickle"
+        self.runs_file = folder / f"runs-{key}.pickle"
         self.mac_key = mac_key
         self._stored: dict[bytes, bytes] | None = None  # read when first needed
         self.used: dict[bytes, bytes] = {}  # what this run looked up or parsed: what `save` keeps
@@ -346,13 +361,16 @@ class FactsCache:
             os.utime(record)  # recently used: the last to be dropped
         return findings
 
-    def record_findings(self, key: bytes, findings: Sequence[Finding]) -> None:
+    def record_findings(
+        self, key: bytes, findings: Sequence[Finding], rules: bytes, entry_keys: Sequence[bytes]
+    ) -> None:
         """Remember the findings of a whole project, in a file of its own, so a run reads only
         the record it needs; the `RECENT_RUNS` most recently used are kept (an editor's unsaved
-        buffer is a state of its own)."""
+        buffer is a state of its own). `rules` and `entry_keys`: what the run key was made of."""
         self._write(
             self._record_file(key), {key: pickle.dumps(tuple(findings), protocol=pickle.HIGHEST_PROTOCOL)}
         )
+        self._remember_run(rules, key, entry_keys)
         with contextlib.suppress(OSError):
             records = sorted(self.folder.glob("findings-*.pickle"), key=_modified, reverse=True)
             for path in records[RECENT_RUNS:]:
@@ -360,6 +378,31 @@ class FactsCache:
 
     def _record_file(self, key: bytes) -> Path:
         return self.folder / f"findings-{self.key}-{key.hex()}.pickle"
+
+    def recent_runs(self) -> list[RecordedRun]:
+        """The runs whose findings were recorded most recently, oldest first (their records may
+        have been dropped since)."""
+        runs = []
+        for run, pickled in self._read(self.runs_file).items():
+            entry = _unpickled(pickled)
+            if isinstance(entry, tuple) and len(entry) == 2 and all(isinstance(p, bytes) for p in entry):
+                rules, keys = entry
+                runs.append(RecordedRun(rules, run, _split_keys(keys)))
+        return runs
+
+    def _remember_run(self, rules: bytes, run: bytes, entry_keys: Sequence[bytes]) -> None:
+        """Add a recorded run to `recent_runs`: what it ran with and its files' entry keys."""
+        runs = self._read(self.runs_file)
+        runs.pop(run, None)
+        runs[run] = pickle.dumps((rules, b"".join(entry_keys)), protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(self.runs_file, dict(list(runs.items())[-RECENT_RUNS:]))
+
+    def keep_all_except(self, dropped: Iterable[bytes]) -> None:
+        """Keep every stored entry but `dropped` at the next `save`, looked up or not: a run that
+        reuses the last run's findings looks up only the files that changed."""
+        gone = set(dropped)
+        self.used.update((key, pickled) for key, pickled in self.stored.items() if key not in gone)
+        self.changed = True
 
     @property
     def stored_file_findings(self) -> dict[bytes, bytes]:
@@ -391,16 +434,18 @@ class FactsCache:
         """An entry is stored for this key (it may still fail to unpickle)."""
         return key is not None and key in self.stored
 
-    def lookup(self, keys: Sequence[bytes | None]) -> list[FileFacts | None]:
-        """The cached facts for each key, None for a miss (or a None key)."""
-        return [self._get(key) if key is not None else None for key in keys]
+    def lookup(self, keys: Sequence[bytes | None], *, keep: bool = True) -> list[FileFacts | None]:
+        """The cached facts for each key, None for a miss (or a None key). `keep`: the entries
+        found are kept at the next `save`."""
+        return [self._get(key, keep) if key is not None else None for key in keys]
 
-    def _get(self, key: bytes) -> FileFacts | None:
+    def _get(self, key: bytes, keep: bool) -> FileFacts | None:
         pickled = self.stored.get(key)
         facts = _unpickled(pickled)
         if pickled is None or not isinstance(facts, FileFacts):
             return None
-        self.used[key] = pickled
+        if keep:
+            self.used[key] = pickled
         return facts
 
     def store(self, key: bytes, facts: FileFacts, pickled: bytes | None = None) -> None:
@@ -431,7 +476,11 @@ class FactsCache:
         new cache file; the few most recently written survive for versions used side by side.
         Temporary files left by a run that was killed mid-write go too, once no run could still
         be writing them."""
-        for kind, current in (("facts", self.file), ("file-findings", self.file_findings_file)):
+        for kind, current in (
+            ("facts", self.file),
+            ("file-findings", self.file_findings_file),
+            ("runs", self.runs_file),
+        ):
             others = [path for path in self.folder.glob(f"{kind}-*.pickle") if path != current]
             others.sort(key=_modified, reverse=True)
             for path in others[KEEP_OTHER_CACHES:]:
@@ -439,6 +488,10 @@ class FactsCache:
         for path in self.folder.glob(".tmp-*"):
             if time.time() - path.stat().st_mtime > ABANDONED_AFTER:
                 path.unlink(missing_ok=True)
+
+
+def _split_keys(joined: bytes) -> frozenset[bytes]:
+    return frozenset(joined[i : i + ENTRY_KEY_SIZE] for i in range(0, len(joined), ENTRY_KEY_SIZE))
 
 
 def _modified(path: Path) -> int:
