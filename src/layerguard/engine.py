@@ -357,31 +357,37 @@ class Workspace:
         self, cache: FactsCache, jobs: Sequence[ParseJob], keys: Sequence[bytes]
     ) -> tuple[Finding, ...] | None:
         """The findings of a recent recorded run, if the files changed since then have the same
-        facts as they had then (an edited comment, spaces, a statement laid out differently):
+        facts as they had then (a comment edited without adding or removing a line):
         rules read facts and the configuration alone, so their findings are the same, and
         neither the other files' facts nor any rule are needed. None when that cannot be shown."""
         rules = rules_key(self.config)
         current = frozenset(keys)
-        candidates = [run for run in cache.recent_runs() if run.rules_key == rules]
-        if not candidates:
+        # The run with the fewest files changed since whose facts of those files are still in
+        # the cache (a tie: the most recent).
+        candidates = sorted(
+            (len(current - run.entry_keys), age, run)
+            for age, run in enumerate(reversed(cache.recent_runs()))
+            if run.rules_key == rules
+        )
+        closest = next(
+            (run for _, _, run in candidates if all(cache.has(key) for key in run.entry_keys - current)), None
+        )
+        if closest is None:
             return None
-        # The run with the fewest files changed since (a tie: the most recent).
-        closest = min(reversed(candidates), key=lambda run: len(current - run.entry_keys))
         changed = [(job, key) for job, key in zip(jobs, keys, strict=True) if key not in closest.entry_keys]
         gone = closest.entry_keys - current
         if len(changed) != len(gone) or len(changed) > MAX_CHANGED_FILES_REUSED:
             return None  # a file added or removed changes module names: never the same facts
         before = cache.lookup(sorted(gone), keep=False)
-        if any(facts is None for facts in before):
-            return None
         recorded = cache.recorded_findings(closest.run_key)
-        if recorded is None:
+        if recorded is None or any(facts is None for facts in before):
             return None
+        # The cache is not written when the findings are reused: it keeps the facts they were
+        # computed from, for the next edit to compare with, and rewriting it (20 MB for
+        # prefect) would cost more than the rest of this run.
         after = self._facts_of([job for job, _ in changed], cache, save=False)
         if {f.path: f for f in before if f is not None} != {f.path: f for f in after}:
             return None
-        cache.keep_all_except(gone)
-        cache.save()
         return recorded
 
     def _narrow_findings(self, paths: Sequence[Path]) -> tuple[tuple[Finding, ...], int]:

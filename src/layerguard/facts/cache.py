@@ -64,7 +64,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -396,13 +396,6 @@ class FactsCache:
         runs.pop(run, None)
         runs[run] = pickle.dumps((rules, b"".join(entry_keys)), protocol=pickle.HIGHEST_PROTOCOL)
         self._write(self.runs_file, dict(list(runs.items())[-RECENT_RUNS:]))
-
-    def keep_all_except(self, dropped: Iterable[bytes]) -> None:
-        """Keep every stored entry but `dropped` at the next `save`, looked up or not: a run that
-        reuses the last run's findings looks up only the files that changed."""
-        gone = set(dropped)
-        self.used.update((key, pickled) for key, pickled in self.stored.items() if key not in gone)
-        self.changed = True
 
     @property
     def stored_file_findings(self) -> dict[bytes, bytes]:
