@@ -253,6 +253,29 @@ def test_entries_not_used_by_a_run_are_dropped(tmp_path: Path) -> None:
     assert looked_up(tmp_path, [old, new])[0] is None
 
 
+def test_one_changed_entry_is_written_beside_the_facts_file_until_they_drift_apart(tmp_path: Path) -> None:
+    """An edit writes the one new entry, not the whole cache; once the added entries and the
+    facts file's unused ones are an eighth of it, it is written whole with what is used."""
+    keys = [bytes([n]) * 20 for n in range(32)]
+    stored(tmp_path, {key: facts_for(tmp_path / f"m{n}.py") for n, key in enumerate(keys)})
+    whole = cache_file(tmp_path).read_bytes()
+    added = tmp_path / CACHE_DIR_NAME / f"added-facts-{cache_module.cache_key()}.pickle"
+    for edited in range(6):
+        cache = FactsCache.open(tmp_path)
+        assert cache is not None
+        keys[edited] = bytes([100 + edited]) * 20
+        assert cache.lookup(keys)[edited] is None
+        cache.store(keys[edited], facts_for(tmp_path / f"m{edited}.py", imported="sys"))
+        cache.save()
+        assert None not in looked_up(tmp_path, keys)
+        if edited == 0:
+            assert cache_file(tmp_path).read_bytes() == whole
+            assert added.exists()
+    assert cache_file(tmp_path).read_bytes() != whole
+    assert not added.exists()
+    assert looked_up(tmp_path, [bytes([0]) * 20]) == [None]  # the old entry of an edited file is gone
+
+
 def test_an_unchanged_run_does_not_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = b"k" * 20
     stored(tmp_path, {key: facts_for(tmp_path / "a.py")})
