@@ -1,13 +1,16 @@
 """The CLI's edit path, two installations interleaved: a warm run and a run after one file changed.
 
     python bench/edit_ab.py /tmp/layerguard-bench/prefect-3.9.1 prefect/server/api/flows.py \
-        --rounds 5 /tmp/venv-old/bin/python /tmp/venv-new/bin/python
+        --rounds 5 [--edit code] /tmp/venv-old/bin/python /tmp/venv-new/bin/python
 
 Each round, for each interpreter (its own layerguard installed, from a wheel: an editable
-install's import hooks add ~0.08 s): one run to warm the cache, a timed warm run, the file with
-a comment appended, a timed run, the file restored and the cache warmed again. Every run is a
-whole `layerguard check --format concise` process in the project root. Prints the medians, the
-ratio the issue states its target in (one file changed / warm) and the load average.
+install's import hooks add ~0.08 s): one run to warm the cache, a timed warm run, the file
+edited, a timed run, the file restored and the cache warmed again. Every run is a whole
+`layerguard check --format concise` process in the project root. Prints the medians, the ratio
+the issue states its target in (one file changed / warm) and the load average.
+
+`--edit comment` (the default) appends a comment, which changes no fact of the file;
+`--edit code` appends a statement (`edited_N = N`), which does: the rules must run again.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def main() -> None:
     parser.add_argument("file", help="the file to change, relative to root")
     parser.add_argument("pythons", nargs="+")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--edit", choices=["comment", "code"], default="comment")
     args = parser.parse_args()
     target = args.root / args.file
     original = target.read_bytes()
@@ -44,13 +48,16 @@ def main() -> None:
             for python in args.pythons:
                 timed(python, args.root)
                 warm[python].append(timed(python, args.root))
-                target.write_bytes(original + f"\n# edited {number}\n".encode())
+                edit = (
+                    f"\n# edited {number}\n" if args.edit == "comment" else f"\nedited_{number} = {number}\n"
+                )
+                target.write_bytes(original + edit.encode())
                 edited[python].append(timed(python, args.root))
                 target.write_bytes(original)
                 timed(python, args.root)
     finally:
         target.write_bytes(original)
-    print(f"load average at end: {os.getloadavg()}")
+    print(f"load average at end: {os.getloadavg()}; edit: {args.edit}")
     print("| python | warm | one file changed (min–max) | ratio |\n|---|---|---|---|")
     for python in args.pythons:
         w, e = statistics.median(warm[python]), statistics.median(edited[python])

@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 # The extractor records the calls some rule declared it reads (and `init`'s): the registry decides.
 CALLS_READ = CallFilter(CALL_NAMES, CALL_MODULES)
 _CALLS_FINGERPRINT = CALLS_READ.fingerprint()
+# A run whose files changed since the last recorded one compares at most this many files'
+# facts before and after: beyond, it is quicker to run the rules.
+MAX_CHANGED_FILES_REUSED = 16
 
 
 class Workspace:
@@ -325,6 +328,10 @@ class Workspace:
         run = run_key(self.config, known) if len(known) == len(keys) else None
         everything = cache.recorded_findings(run) if run is not None else None
         facts: list[FileFacts] | None = None
+        if everything is None and run is not None:
+            everything = self._recorded_run_findings(cache, jobs, known)
+            if everything is not None:
+                cache.record_findings(run, everything, rules_key(self.config), known)
         if everything is None:
             facts = self._facts_of(jobs, cache)
             entry_keys = {job.path: key for job, key in zip(jobs, keys, strict=True) if key is not None}
@@ -336,7 +343,7 @@ class Workspace:
             # A run with a file whose facts depend on the machine (a parse that timed out) or a
             # rule stopped for taking too long is not recorded: the next run must try again.
             if run is not None and memo.reproducible and all(is_reproducible(f) for f in facts):
-                cache.record_findings(run, everything)
+                cache.record_findings(run, everything, rules_key(self.config), known)
         wanted = frozenset(checked)
         if len(wanted) < len(jobs) and any(f.code == INTERNAL_ERROR.code for f in everything):
             # A project rule's crash is reported on the first file checked, which narrowing
@@ -345,6 +352,43 @@ class Workspace:
                 facts = self._facts_of(jobs, cache)
             return self._run(ProjectView(self.config, tuple(facts), wanted))
         return tuple(f for f in everything if f.path in wanted), len(checked)
+
+    def _recorded_run_findings(
+        self, cache: FactsCache, jobs: Sequence[ParseJob], keys: Sequence[bytes]
+    ) -> tuple[Finding, ...] | None:
+        """The findings of a recent recorded run, if the files changed since then have the same
+        facts as they had then (a comment edited without adding or removing a line):
+        rules read facts and the configuration alone, so their findings are the same, and
+        neither the other files' facts nor any rule are needed. None when that cannot be shown."""
+        rules = rules_key(self.config)
+        current = frozenset(keys)
+        # The run with the fewest files changed since whose facts of those files are still in
+        # the cache (a tie: the most recent).
+        candidates = sorted(
+            (len(current - run.entry_keys), age, run)
+            for age, run in enumerate(reversed(cache.recent_runs()))
+            if run.rules_key == rules
+        )
+        closest = next(
+            (run for _, _, run in candidates if all(cache.has(key) for key in run.entry_keys - current)), None
+        )
+        if closest is None:
+            return None
+        changed = [(job, key) for job, key in zip(jobs, keys, strict=True) if key not in closest.entry_keys]
+        gone = closest.entry_keys - current
+        if len(changed) != len(gone) or len(changed) > MAX_CHANGED_FILES_REUSED:
+            return None  # a file added or removed changes module names: never the same facts
+        before = cache.lookup(sorted(gone), keep=False)
+        recorded = cache.recorded_findings(closest.run_key)
+        if recorded is None or any(facts is None for facts in before):
+            return None
+        # The cache is not written when the findings are reused: it keeps the facts they were
+        # computed from, for the next edit to compare with, and rewriting it (20 MB for
+        # prefect) would cost more than the rest of this run.
+        after = self._facts_of([job for job, _ in changed], cache, save=False)
+        if {f.path: f for f in before if f is not None} != {f.path: f for f in after}:
+            return None
+        return recorded
 
     def _narrow_findings(self, paths: Sequence[Path]) -> tuple[tuple[Finding, ...], int]:
         checked, jobs = self._parse_jobs(paths)

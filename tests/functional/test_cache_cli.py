@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,40 @@ def test_a_bad_jobs_value_is_a_usage_error(app: Path, env: dict[str, str], value
     assert result.returncode == 2
     assert "--jobs" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+USERS = "app/api/v1/endpoints/users.py"
+SERVICE = "app/services/UserService.py"
+
+
+def original(relative: str) -> Callable[[str], str]:
+    return lambda text: (FIXTURES / "fortress_app" / relative).read_text()
+
+
+# Each edit after the one before it, as a user makes them. The comments leave every file's
+# facts as they were, so their runs reuse the findings recorded by the run before.
+EDITS: list[tuple[str, str, Callable[[str], str]]] = [
+    ("comment appended", USERS, lambda text: text + "# a comment\n"),
+    ("response model dropped: LG702 goes in another file", USERS, lambda text: text.replace(
+        "response_model=UserResponse", "response_model=None")),
+    ("noqa added", SERVICE, lambda text: text.replace(
+        "import format_user_name\n", "import format_user_name  # noqa: LG101\n")),
+    ("blank line at the top: every line moves", SERVICE, lambda text: "\n" + text),
+    ("comment edited", SERVICE, lambda text: text.replace("UserService:", "UserService:  # edited")),
+    ("users.py as it was", USERS, original(USERS)),
+    ("service as it was", SERVICE, original(SERVICE)),
+]  # fmt: skip
+
+
+def test_each_edit_gives_the_findings_of_a_run_without_cache(app: Path, env: dict[str, str]) -> None:
+    """A run after an edit, working from the cache (the recorded findings of the run before,
+    the facts of the other files), says what a run from scratch says."""
+    outputs = [checked(app, env)]
+    for name, relative, edit in EDITS:
+        path = app / relative
+        path.write_text(edit(path.read_text()))
+        outputs.append(checked(app, env))
+        assert outputs[-1] == checked(app, env, "--no-cache"), name
+    assert outputs[1] == outputs[0]  # the comment changed nothing
+    assert outputs[5] == outputs[4]
+    assert len(set(outputs)) == 5  # every other edit changed the findings

@@ -10,9 +10,13 @@ It holds three things, in `.layerguard_cache/` under the project root:
   code and the entry key of every project file. A run whose key is known is answered from its
   record, narrowed to the files asked for, without unpickling any facts (issue 6: "findings
   come from a content-hash cache"; unpickling prefect's facts alone takes longer than the whole
-  warm-run budget). Any change to any file, the configuration or the code is a new run key,
-  which falls back to the facts.
-* The file rules' findings per file (`file-findings-<cache key>.pickle`), with every lookup
+  warm-run budget). Any change to any file, the configuration or the code is a new run key.
+  `runs-<cache key>.pickle` lists the recorded runs with their files' entry keys: a run whose
+  changed files have the same facts as in one of them (a comment edited) takes its findings,
+  loading only the changed files' facts (`engine.Workspace._recorded_run_findings`); any other
+  change falls back to the facts.
+* The file rules' findings per file (`file-findings-<cache key>.pickle`, and
+  `added-file-findings-...` as for facts below), with every lookup
   those rules made in other files (`symbols.RecordingSymbols`); `api.FileFindingsMemo` reuses
   them while the file and those answers are unchanged. Project rules always run on the facts.
 
@@ -36,9 +40,11 @@ layerguard's source (rules included).
 
 Layout (measured against one file per source file and sqlite, see bench/README.md): one file
 holding a dict entry key -> the pickled facts of one file. A run that needs facts does one read
-and unpickles each entry it uses; a run with misses rewrites the file with the entries it used
-(old entries drop out), re-pickling nothing: workers send facts pickled, and those bytes are
-stored as they are.
+and unpickles each entry it uses; a run with misses keeps the entries it used (old entries drop
+out), re-pickling nothing: workers send facts pickled, and those bytes are stored as they are.
+A few new entries go to a small file beside it (`added-facts-<cache key>.pickle`), so one edit
+does not rewrite the whole cache; the facts file is written whole again once they, and its
+unused entries, are an eighth of it.
 
 Safety: files are written to a temporary file in the same folder and moved into place with
 `os.replace`, so a concurrent reader sees the old file or the new one, never half of one.
@@ -77,8 +83,12 @@ CACHE_DIR_NAME = ".layerguard_cache"
 MAGIC = b"LGFACTS1"
 MAC_SIZE = 32
 KEY_SIZE = 32
+ENTRY_KEY_SIZE = 20
 KEEP_OTHER_CACHES = 2
 RECENT_RUNS = 8  # runs whose findings are remembered
+# The facts file is written whole again once the entries added since, and its own entries no
+# longer used, are this share of it (one in ...).
+LAYERED_SHARE = 8
 ABANDONED_AFTER = 600  # seconds: a temporary file older than this belongs to no live run
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -177,7 +187,7 @@ def is_reproducible(facts: FileFacts) -> bool:
 def entry_key(path: Path, module: str, is_package: bool, data: bytes, calls: bytes = b"") -> bytes:
     """Everything `parse_file` reads: a hit is exactly what parsing would give. `calls`: the
     fingerprint of the call filter the facts were extracted with."""
-    digest = hashlib.blake2b(digest_size=20)
+    digest = hashlib.blake2b(digest_size=ENTRY_KEY_SIZE)
     digest.update(f"{path}\0{module}\0{int(is_package)}\0".encode("utf-8", "surrogateescape"))
     digest.update(calls + b"\0")
     digest.update(data)
@@ -207,6 +217,16 @@ def run_key(config: Config, entry_keys: Sequence[bytes]) -> bytes:
     for key in entry_keys:
         digest.update(key)
     return digest.digest()
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedRun:
+    """A run whose findings were recorded: what it ran with (`rules_key`), its run key, and its
+    files' entry keys, so that a later run can tell which files changed since."""
+
+    rules_key: bytes
+    run_key: bytes
+    entry_keys: frozenset[bytes]
 
 
 # --- The MAC key, kept outside every project. ---
@@ -275,8 +295,14 @@ class FactsCache:
         self.folder = folder
         key = cache_key()
         self.file = folder / f"facts-{key}.pickle"
+        # The entries added since the facts file was last written whole (`_write_layered`).
+        self.added_file = folder / f"added-facts-{key}.pickle"
+        self._base: dict[bytes, bytes] = {}  # what the facts file itself holds
         self.key = key
         self.file_findings_file = folder / f"file-findings-{key}.pickle"
+        self.added_file_findings_file = folder / f"added-file-findings-{key}.pickle"
+        self._file_findings_base: dict[bytes, bytes] = {}
+        self.runs_file = folder / f"runs-{key}.pickle"
         self.mac_key = mac_key
         self._stored: dict[bytes, bytes] | None = None  # read when first needed
         self.used: dict[bytes, bytes] = {}  # what this run looked up or parsed: what `save` keeps
@@ -300,7 +326,8 @@ class FactsCache:
     def stored(self) -> dict[bytes, bytes]:
         """Entry key -> pickled FileFacts, as read from the facts file."""
         if self._stored is None:
-            self._stored = self._read(self.file)
+            self._base = self._read(self.file)
+            self._stored = {**self._base, **self._read(self.added_file)}
         return self._stored
 
     def _mac(self, payload: bytes | memoryview) -> bytes:
@@ -346,13 +373,16 @@ class FactsCache:
             os.utime(record)  # recently used: the last to be dropped
         return findings
 
-    def record_findings(self, key: bytes, findings: Sequence[Finding]) -> None:
+    def record_findings(
+        self, key: bytes, findings: Sequence[Finding], rules: bytes, entry_keys: Sequence[bytes]
+    ) -> None:
         """Remember the findings of a whole project, in a file of its own, so a run reads only
         the record it needs; the `RECENT_RUNS` most recently used are kept (an editor's unsaved
-        buffer is a state of its own)."""
+        buffer is a state of its own). `rules` and `entry_keys`: what the run key was made of."""
         self._write(
             self._record_file(key), {key: pickle.dumps(tuple(findings), protocol=pickle.HIGHEST_PROTOCOL)}
         )
+        self._remember_run(rules, key, entry_keys)
         with contextlib.suppress(OSError):
             records = sorted(self.folder.glob("findings-*.pickle"), key=_modified, reverse=True)
             for path in records[RECENT_RUNS:]:
@@ -361,11 +391,31 @@ class FactsCache:
     def _record_file(self, key: bytes) -> Path:
         return self.folder / f"findings-{self.key}-{key.hex()}.pickle"
 
+    def recent_runs(self) -> list[RecordedRun]:
+        """The runs whose findings were recorded most recently, oldest first (their records may
+        have been dropped since)."""
+        runs = []
+        for run, pickled in self._read(self.runs_file).items():
+            entry = _unpickled(pickled)
+            if isinstance(entry, tuple) and len(entry) == 2 and all(isinstance(p, bytes) for p in entry):
+                rules, keys = entry
+                runs.append(RecordedRun(rules, run, _split_keys(keys)))
+        return runs
+
+    def _remember_run(self, rules: bytes, run: bytes, entry_keys: Sequence[bytes]) -> None:
+        """Add a recorded run to `recent_runs`: what it ran with and its files' entry keys."""
+        runs = self._read(self.runs_file)
+        runs.pop(run, None)
+        runs[run] = pickle.dumps((rules, b"".join(entry_keys)), protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(self.runs_file, dict(list(runs.items())[-RECENT_RUNS:]))
+
     @property
     def stored_file_findings(self) -> dict[bytes, bytes]:
         """File key -> pickled (findings, lookups) of the file rules on one file."""
         if self._stored_file_findings is None:
-            self._stored_file_findings = self._read(self.file_findings_file)
+            self._file_findings_base = self._read(self.file_findings_file)
+            added = self._read(self.added_file_findings_file)
+            self._stored_file_findings = {**self._file_findings_base, **added}
         return self._stored_file_findings
 
     def file_findings(self, key: bytes) -> tuple[tuple[Finding, ...], tuple[Lookup, ...]] | None:
@@ -391,16 +441,18 @@ class FactsCache:
         """An entry is stored for this key (it may still fail to unpickle)."""
         return key is not None and key in self.stored
 
-    def lookup(self, keys: Sequence[bytes | None]) -> list[FileFacts | None]:
-        """The cached facts for each key, None for a miss (or a None key)."""
-        return [self._get(key) if key is not None else None for key in keys]
+    def lookup(self, keys: Sequence[bytes | None], *, keep: bool = True) -> list[FileFacts | None]:
+        """The cached facts for each key, None for a miss (or a None key). `keep`: the entries
+        found are kept at the next `save`."""
+        return [self._get(key, keep) if key is not None else None for key in keys]
 
-    def _get(self, key: bytes) -> FileFacts | None:
+    def _get(self, key: bytes, keep: bool) -> FileFacts | None:
         pickled = self.stored.get(key)
         facts = _unpickled(pickled)
         if pickled is None or not isinstance(facts, FileFacts):
             return None
-        self.used[key] = pickled
+        if keep:
+            self.used[key] = pickled
         return facts
 
     def store(self, key: bytes, facts: FileFacts, pickled: bytes | None = None) -> None:
@@ -416,22 +468,49 @@ class FactsCache:
         """Write the facts this run used, if that differs from what was read; best effort."""
         if not self.changed and self.used.keys() == self.stored.keys():
             return
-        self._write(self.file, self.used)
+        self._write_layered(self.file, self.added_file, self._base, self.used)
         with contextlib.suppress(OSError):
             self._drop_stale_caches()
+
+    def _write_layered(
+        self, file: Path, added_file: Path, base: dict[bytes, bytes], used: dict[bytes, bytes]
+    ) -> None:
+        """Keep `used`: as a small file of the entries `file` lacks, while those and the unused
+        entries of `file` are a small share of it; else as a new `file`. One edited file then
+        costs a write of its entry, not of the whole cache (facts: 20 MB for prefect, 246 MB
+        for the 10,000-file tree), and the cache grows by at most that share before it is
+        written whole again. A reader may combine a `file` and an `added_file` written by
+        different runs: entries are keyed by content, so any mix holds only right answers."""
+        added = {key: pickled for key, pickled in used.items() if key not in base}
+        unused = sum(len(pickled) for key, pickled in base.items() if key not in used)
+        whole = sum(len(pickled) for pickled in base.values())
+        if base and sum(map(len, added.values())) + unused <= whole // LAYERED_SHARE:
+            self._write(added_file, added)
+            return
+        self._write(file, used)
+        with contextlib.suppress(OSError):
+            added_file.unlink(missing_ok=True)
 
     def save_file_findings(self) -> None:
         """Write the file rules' findings this run used or made, if that differs from what was read."""
         used, stored = self.used_file_findings, self.stored_file_findings
         if self.file_findings_changed or used.keys() != stored.keys():
-            self._write(self.file_findings_file, used)
+            self._write_layered(
+                self.file_findings_file, self.added_file_findings_file, self._file_findings_base, used
+            )
 
     def _drop_stale_caches(self) -> None:
         """Every new layerguard version (or, in a checkout, every edit of the extractor) starts a
         new cache file; the few most recently written survive for versions used side by side.
         Temporary files left by a run that was killed mid-write go too, once no run could still
         be writing them."""
-        for kind, current in (("facts", self.file), ("file-findings", self.file_findings_file)):
+        for kind, current in (
+            ("facts", self.file),
+            ("added-facts", self.added_file),
+            ("added-file-findings", self.added_file_findings_file),
+            ("file-findings", self.file_findings_file),
+            ("runs", self.runs_file),
+        ):
             others = [path for path in self.folder.glob(f"{kind}-*.pickle") if path != current]
             others.sort(key=_modified, reverse=True)
             for path in others[KEEP_OTHER_CACHES:]:
@@ -439,6 +518,10 @@ class FactsCache:
         for path in self.folder.glob(".tmp-*"):
             if time.time() - path.stat().st_mtime > ABANDONED_AFTER:
                 path.unlink(missing_ok=True)
+
+
+def _split_keys(joined: bytes) -> frozenset[bytes]:
+    return frozenset(joined[i : i + ENTRY_KEY_SIZE] for i in range(0, len(joined), ENTRY_KEY_SIZE))
 
 
 def _modified(path: Path) -> int:

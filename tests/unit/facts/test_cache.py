@@ -22,6 +22,7 @@ from layerguard.facts.cache import (
     CACHE_DIR_NAME,
     MAGIC,
     FactsCache,
+    RecordedRun,
     entry_key,
     read_regular_file,
     remove_cache,
@@ -252,6 +253,29 @@ def test_entries_not_used_by_a_run_are_dropped(tmp_path: Path) -> None:
     assert looked_up(tmp_path, [old, new])[0] is None
 
 
+def test_one_changed_entry_is_written_beside_the_facts_file_until_they_drift_apart(tmp_path: Path) -> None:
+    """An edit writes the one new entry, not the whole cache; once the added entries and the
+    facts file's unused ones are an eighth of it, it is written whole with what is used."""
+    keys = [bytes([n]) * 20 for n in range(32)]
+    stored(tmp_path, {key: facts_for(tmp_path / f"m{n}.py") for n, key in enumerate(keys)})
+    whole = cache_file(tmp_path).read_bytes()
+    added = tmp_path / CACHE_DIR_NAME / f"added-facts-{cache_module.cache_key()}.pickle"
+    for edited in range(6):
+        cache = FactsCache.open(tmp_path)
+        assert cache is not None
+        keys[edited] = bytes([100 + edited]) * 20
+        assert cache.lookup(keys)[edited] is None
+        cache.store(keys[edited], facts_for(tmp_path / f"m{edited}.py", imported="sys"))
+        cache.save()
+        assert None not in looked_up(tmp_path, keys)
+        if edited == 0:
+            assert cache_file(tmp_path).read_bytes() == whole
+            assert added.exists()
+    assert cache_file(tmp_path).read_bytes() != whole
+    assert not added.exists()
+    assert looked_up(tmp_path, [bytes([0]) * 20]) == [None]  # the old entry of an edited file is gone
+
+
 def test_an_unchanged_run_does_not_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = b"k" * 20
     stored(tmp_path, {key: facts_for(tmp_path / "a.py")})
@@ -286,18 +310,19 @@ def test_recorded_findings_round_trip_and_only_recent_runs_are_kept(tmp_path: Pa
     finding = Finding(tmp_path / "a.py", 1, 0, 1, 4, "LG101", "upward-import", Severity.ERROR, "m")
     runs = [bytes([n]) * 20 for n in range(cache_module.RECENT_RUNS + 2)]
     for number, run in enumerate(runs):
-        recorded_cache(tmp_path).record_findings(run, [finding] * number)
+        recorded_cache(tmp_path).record_findings(run, [finding] * number, b"r" * 20, [run])
     cache = recorded_cache(tmp_path)
     assert cache.recorded_findings(runs[-1]) == (finding,) * (len(runs) - 1)
     assert [cache.recorded_findings(run) is not None for run in runs] == [False, False] + [True] * (
         len(runs) - 2
     )
+    assert cache.recent_runs() == [RecordedRun(b"r" * 20, run, frozenset([run])) for run in runs[2:]]
 
 
 def test_recorded_findings_of_another_version_are_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorded_cache(tmp_path).record_findings(b"r" * 20, [])
+    recorded_cache(tmp_path).record_findings(b"r" * 20, [], b"k" * 20, [])
     assert recorded_cache(tmp_path).recorded_findings(b"r" * 20) == ()
     monkeypatch.setattr(cache_module, "__version__", "999.0")
     assert recorded_cache(tmp_path).recorded_findings(b"r" * 20) is None
@@ -690,12 +715,34 @@ def test_after_one_edit_file_rules_re_check_only_that_file(
     first = codes(project)
     assert counter.checked() == {"__init__.py", "users.py", "UserService.py", "User.py"}
     model = project / "app/models/User.py"
-    model.write_text(PROJECT["app/models/User.py"] + "# edited\n")
+    model.write_text(PROJECT["app/models/User.py"] + "edited = 1\n")
     assert codes(project) == first
     assert counter.checked() == {"User.py"}
     model.write_text(PROJECT["app/models/User.py"].replace("Optional[str]", "str | None"))
     assert ("app/models/User.py", "LG401", 4) not in codes(project)
     assert counter.checked() == {"User.py"}
+
+
+def test_an_edit_that_leaves_the_facts_as_they_were_reuses_the_findings(
+    project: Path, counter: ParseCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A comment changes no fact, so the findings of the run before stand: the edited file is
+    parsed and compared with its facts then, and no other file's facts are loaded, no rule runs."""
+    rules = FileRuleCounter(monkeypatch)
+    first = codes(project)
+    counter.parsed()
+    rules.checked()
+    model = project / "app/models/User.py"
+    for edit in ("# edited\n", "# edited again\n"):  # each compared with the run before
+        model.write_text(PROJECT["app/models/User.py"] + edit)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(layerguard.engine, "run_rules", lambda *args, **kwargs: pytest.fail("rules ran"))
+            assert codes(project) == first
+        assert counter.parsed() == [model]
+    model.write_text(PROJECT["app/models/User.py"].replace("Optional[str]", "str | None") + "# edited\n")
+    assert ("app/models/User.py", "LG401", 4) not in codes(project)
+    assert rules.checked() == {"User.py"}
+    assert codes(project) == codes(project, cache=False)
 
 
 SESSION_ALIAS = """\
