@@ -43,6 +43,7 @@ ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
 GENERIC_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
 BUILTIN_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
+FINAL = frozenset({"typing.Final", "typing_extensions.Final"})
 # Mapping methods that read one key (`KeyReadFact`).
 KEY_READ_METHODS = frozenset({"get", "pop", "setdefault"})
 # FastAPI's dependency markers: a bare one (`Depends()`) makes FastAPI call the annotated class.
@@ -539,8 +540,9 @@ class FactExtractor(ast.NodeVisitor):
         if value is not None:
             frame.values[name] = value
             self._record_opened(value)
-        if annotation is not None:
-            frame.types[name] = annotation
+        declared = self._unwrap_final(annotation) if annotation is not None else None
+        if declared is not None:
+            frame.types[name] = declared
         elif isinstance(value, ast.Call):
             frame.types[name] = value
         if len(self.frames) == 1 and not self.class_scopes:
@@ -552,6 +554,14 @@ class FactExtractor(ast.NodeVisitor):
                     span=self.lines.span(target),
                 )
             )
+
+    def _unwrap_final(self, annotation: ast.expr) -> ast.expr | None:
+        """The type an annotation declares: `T` for `Final[T]`, nothing for a bare `Final` (the
+        value says what it is: `router: Final = APIRouter()`), else the annotation itself."""
+        node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        if self.names.qualify(dotted_name(node) or "") not in FINAL:
+            return annotation
+        return annotation.slice if isinstance(annotation, ast.Subscript) else None
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
