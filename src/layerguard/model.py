@@ -374,6 +374,18 @@ class UnpackFact:
 
 
 @dataclass(frozen=True)
+class KeyReadFact:
+    """A named key read from a plain name (or an awaited call) inside a function: `x["k"]`,
+    `x.get("k")`, `x.pop("k")`, `x.setdefault("k")`, `"k" in x`. Reading keys shows that the
+    code expects a shape (LG703: a free-form request body read by key wants a model)."""
+
+    receiver: ExprFact  # `x` with the value the function last assigned to it, or `await f()`
+    key: str
+    text: str  # the read as written (`x["k"]`), for messages
+    function: int  # index in `functions` of the innermost enclosing def
+
+
+@dataclass(frozen=True)
 class OpenedFact:
     """A call whose result a function keeps: a `with`/`async with` item (`async with
     SessionLocal() as s`), or the value of an assignment to a name (`db = SessionLocal()`,
@@ -482,6 +494,7 @@ class FileFacts:
     assignments: tuple[AssignmentFact, ...] = ()
     dsn_strings: tuple[StringFact, ...] = ()
     unpacked: tuple[UnpackFact, ...] = ()
+    key_reads: tuple[KeyReadFact, ...] = ()
     opened: tuple[OpenedFact, ...] = ()
     yielded: tuple[YieldFact, ...] = ()
     # Imported and module-level names (qualified, with the attributes read: `app.api.users.router`)

@@ -30,6 +30,19 @@ default globs exempt (sign-in flows, public flows, `.well-known`), and that the 
 providers and aliases are followed far enough to find those routes open; the last test drops one
 auth dependency from open-webui and checks that the route is reported, with its full path.
 
+5. Issue 15's second audit (2026-12-05), `auth-dependencies` taken from what `init` proposes and
+   kept only where the provider really rejects a request (not `HTTPBearer(auto_error=False)`
+   schemes, caches, lookups): gpustack 2.3.0, fief-server 0.27.0, opal-server 0.9.9, litellm
+   1.110.2, feast 0.67.0, agno 3.1.10 and ak5 2.0.0 give no finding. Route detection missed
+   litellm's routers (`router: Final = APIRouter()`: 23 of its 822 handlers were found); with
+   that fixed, 717 of its handlers guard themselves and 386 of those sit on router chains the
+   rule follows to the app, so a forgotten guard there is reported (the last test). The routes
+   it leaves alone take nothing injected (login, OAuth and `.well-known` documents, health,
+   the public model hub, stubs, pass-through routes that call `user_api_key_auth(request)` in
+   their body). gpustack, feast and agno include their routers from lists or factories, which
+   the rule does not follow. Precision on real unguarded routes is still not shown: no app
+   audited so far has one the rule can see.
+
 Tried and left out: counting a router as meant to be guarded when a router included beside it is
 guarded as a whole brought back dstack's nine gateway routes (0 true), so only routers that guard
 some of their own routes count.
@@ -56,6 +69,7 @@ PHOENIX = ("arize-phoenix", "20.26.1")
 ARGILLA = ("argilla-server", "2.8.0")
 OPEN_WEBUI = ("open-webui", "0.12.4")
 ZENML = ("zenml", "0.98.0")
+LITELLM = ("litellm", "1.110.2")  # its proxy server: 822 route handlers
 
 # What each app's auth module says authenticates: the maintainers' own dependency names.
 AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -85,6 +99,10 @@ AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
     ZENML: ("authorize",),  # zenml/zen_server/auth.py
     AIRFLOW: ("get_user",),  # airflow/api_fastapi/core_api/security.py (`GetUserDep`)
     CHAINLIT: ("get_current_user",),  # chainlit/auth/__init__.py
+    LITELLM: (  # litellm/proxy/auth/user_api_key_auth.py and the admin gates built on it
+        "user_api_key_auth", "read_admin", "write_admin", "provide_trace_access",
+        "_mcp_oauth_user_api_key_auth", "user_api_key_auth_websocket", "archive_writer",
+    ),
     LANGFLOW: (  # langflow/services/auth/utils.py
         "get_current_user", "get_current_active_user", "get_current_active_superuser", "api_key_security",
         "get_current_user_for_workflow", "get_current_user_for_sse", "get_current_user_from_access_token",
@@ -176,3 +194,27 @@ def test_a_forgotten_auth_dependency_on_real_code_is_found(real_project: Callabl
     edited = text.replace(guarded, "    page: Optional[int] = None,\n    user=None,\n").encode()
     report = check([notes], config=config, sources={notes: edited}, cache=False)
     assert [f.message.split("`")[1] for f in report.findings] == ["GET /api/v1/notes/"]
+
+
+def test_litellm_guards_every_route_the_rule_can_follow(real_project: Callable[[str, str], Path]) -> None:
+    """litellm's proxy: no finding; and with `Depends(user_api_key_auth)` dropped from one route
+    (an editor buffer, nothing written), that route is reported. Before routers annotated
+    `Final` were recognised, the route was not seen at all."""
+    root = real_project(*LITELLM)
+    config = Config(
+        root=root,
+        select=("LG905",),
+        exclude=DEFAULT_EXCLUDE,
+        respect_gitignore=False,
+        auth_dependencies=AUTH_DEPENDENCIES[LITELLM],
+    )
+    report = check([root], config=config, cache=False)
+    assert not [f for f in report.findings if f.code in ("LG000", "LG001")]
+    assert [f for f in report.findings if f.code == "LG905"] == []
+    alerts = root / "litellm" / "proxy" / "alerting_endpoints" / "model_deprecation_alerts.py"
+    text = alerts.read_text(encoding="utf-8")
+    guard = "    deprecation_date: date,\n    user: Annotated[UserAPIKeyAuth, Depends(user_api_key_auth)],\n"
+    assert text.count(guard) == 1
+    edited = text.replace(guard, "    deprecation_date: date,\n", 1).encode()
+    report = check([alerts], config=config, sources={alerts: edited}, cache=False)
+    assert [f.message.split("`")[1] for f in report.findings] == ["GET /alerting/model-deprecations/state"]

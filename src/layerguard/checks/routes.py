@@ -24,6 +24,7 @@ ROUTER_CLASSES: dict[str, str] = {
     "cadwyn.VersionedAPIRouter": "APIRouter",
     "cadwyn.Cadwyn": "FastAPI",
 }
+FINAL = frozenset({"typing.Final", "typing_extensions.Final"})
 # The calls route detection reads: every rule that finds route handlers declares them.
 ROUTE_CALLS = frozenset({"add_api_route"}) | CURRIED_ROUTE_CALLS
 # The calls that build or wire an app: what `init` reads to find the modules that route.
@@ -89,8 +90,14 @@ def name_router_class(name: str, facts: FileFacts, symbols: Symbols, hops: int =
     assignment, where = found
     if not isinstance(assignment, AssignmentFact):
         return None
-    if assignment.annotation is not None and assignment.annotation.qualified:
-        return router_class(assignment.annotation.qualified, where, symbols)
+    annotation = assignment.annotation
+    if annotation is not None and annotation.qualified:
+        if symbols.canonical_name(annotation.qualified, where) not in FINAL:
+            return router_class(annotation.qualified, where, symbols)
+        # `router: Final = APIRouter()` (litellm's 113 routers): the value says what it is, or the
+        # `T` of `Final[T]`.
+        if annotation.kind == "subscript" and annotation.args and annotation.args[0].qualified:
+            return router_class(annotation.args[0].qualified, where, symbols)
     if assignment.value is None:
         return None
     return value_router_class(assignment.value, where, symbols, hops)

@@ -5,6 +5,13 @@ an explicit `Body()`/`Query()`/`Form()`/`File()`/`Depends()` ... says so; otherw
 placeholder is a path parameter, and a "complex" type (a model, a mapping, a sequence) is the
 body, while anything else — `Any`, `object`, no annotation — is a query string. So a bare `dict`
 parameter is the JSON body, and a bare `Any` parameter is not: it is reported only with `Body()`.
+
+A free-form body is reported only where the handler reads named keys from it (`body["k"]`,
+`body.get("k")`, `.pop`, `.setdefault`, `"k" in body`): the code expects a shape that no model
+states. On eleven real apps every such body was a true finding (19), while the bodies read by no
+key were pass-throughs to a pipeline server or a Bot Framework deserialiser, a flow's
+user-defined context, settings merged and rebuilt, a JSON Schema to check (6 debatable, 1 false,
+beside 7 true that hand the body to a helper or merge it into stored data).
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ VALIDATORS = frozenset(
         "validate_json", "validate",
     }
 )  # fmt: skip
+# Calls that copy a mapping: reading keys from the copy reads the body's.
+COPIES = frozenset({"dict", "copy.copy", "copy.deepcopy"})
 # Calls that take `**data` without validating it.
 PLAIN_UNPACKS = frozenset({"dict", "print"})
 REQUEST_CLASSES = frozenset({"fastapi.Request", "fastapi.requests.Request", "starlette.requests.Request"})
@@ -77,7 +86,10 @@ class UnvalidatedRequestBody(FileRule):
         code="LG703",
         name="unvalidated-request-body",
         severity=Severity.ERROR,
-        summary="A route handler takes its request body unvalidated (`dict`, `Any`, `request.json()`)",
+        summary=(
+            "A route handler reads keys from a request body that no model validates "
+            "(`dict`, `request.json()`)"
+        ),
         layers=PRESET_LAYER_NAMES,
         calls=ROUTE_CALLS | READS | VALIDATORS,
     )
@@ -89,12 +101,17 @@ class UnvalidatedRequestBody(FileRule):
             name = handler.function.name
             index = next(i for i, function in enumerate(facts.functions) if function is handler.function)
             checked = HandChecked.of(facts, index)
+            key_reads = [read for read in facts.key_reads if read.function == index]
             for param in handler.function.params:
                 free_form = unvalidated_body_type(param, facts, view)
-                if free_form is not None and not checked.names(param.name):
+                if free_form is None or checked.names(param.name):
+                    continue
+                read = next((read for read in key_reads if reads_from_name(read.receiver, param.name)), None)
+                if read is not None:
                     message = (
-                        f"Route handler `{name}` takes its request body `{param.name}` as "
-                        f"`{free_form}`, which FastAPI does not validate: declare a Pydantic model"
+                        f"Route handler `{name}` reads keys (`{read.text}`) from its request body "
+                        f"`{param.name}`, typed `{free_form}`, which FastAPI does not validate: "
+                        "declare a Pydantic model with those fields"
                     )
                     yield self.finding(facts, param.span, message)
             reads = request_reads(facts, index, view)
@@ -103,10 +120,13 @@ class UnvalidatedRequestBody(FileRule):
             if any(takes_body_model(param, facts, view) for param in handler.function.params):
                 continue  # FastAPI validated the body already: a second read sees the same content
             for call in reads:
-                if call.method in BODY_READS and not checked.holds(call.call):
+                if call.method not in BODY_READS or checked.holds(call.call):
+                    continue
+                read = next((read for read in key_reads if reads_from_call(read.receiver, call.call)), None)
+                if read is not None:
                     message = (
-                        f"Route handler `{name}` reads the request body with `{call.call.text}`, "
-                        "unvalidated: take it as a Pydantic model parameter"
+                        f"Route handler `{name}` reads keys (`{read.text}`) from `{call.call.text}`, "
+                        "unvalidated: take the request body as a Pydantic model parameter"
                     )
                     yield self.finding(facts, call.call.span, message)
 
@@ -154,6 +174,32 @@ def _is_read(value: ExprFact, read: ExprFact) -> bool:
     if value.kind == "await" and value.args:
         value = value.args[0]
     return value.span == read.span
+
+
+def reads_from_name(receiver: ExprFact, name: str) -> bool:
+    """`receiver` holds what the parameter `name` holds: the parameter itself, an alias of it, a
+    loop variable over it, or a copy of it alone (`{**name}`, `dict(name)`, `name.copy()`)."""
+    if receiver.kind != "name" or (receiver.text != name and receiver.assigned is None):
+        return False
+    value = receiver.assigned
+    if value is None:
+        return True
+    if value.kind == "name":
+        return value.text == name
+    if value.kind == "dict":  # `{**name, "k": v}`; not a merge `{**stored, **name}`
+        text = "".join(value.text.split())
+        return text.startswith((f"{{**{name},", f"{{**{name}}}")) and text.count("**") == 1
+    if value.kind == "call" and value.qualified in COPIES:
+        return bool(value.args) and value.args[0].kind == "name" and value.args[0].text == name
+    return value.kind == "call" and value.qualified == f"{name}.copy"
+
+
+def reads_from_call(receiver: ExprFact, read: ExprFact) -> bool:
+    """`receiver` is the value of this read: `(await request.json())["k"]`, or a name assigned
+    from it (`data = await request.json()`)."""
+    return _is_read(receiver, read) or (
+        receiver.kind == "name" and receiver.assigned is not None and _is_read(receiver.assigned, read)
+    )
 
 
 @dataclass(frozen=True)

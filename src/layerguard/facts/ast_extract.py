@@ -14,6 +14,7 @@ from layerguard.facts.complexity import function_complexity
 from layerguard.facts.summarize import ImportNames, Summarizer, dotted_name, string_template
 from layerguard.model import (
     DSN_RE,
+    TEXT_LIMIT,
     AssignmentFact,
     CallFact,
     CallFilter,
@@ -24,6 +25,7 @@ from layerguard.model import (
     FunctionFact,
     HandlerFact,
     ImportFact,
+    KeyReadFact,
     NoqaDirective,
     OpenedFact,
     ParamFact,
@@ -41,6 +43,9 @@ ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 TYPE_ALIAS_MARKERS = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
 GENERIC_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
 BUILTIN_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
+FINAL = frozenset({"typing.Final", "typing_extensions.Final"})
+# Mapping methods that read one key (`KeyReadFact`).
+KEY_READ_METHODS = frozenset({"get", "pop", "setdefault"})
 # FastAPI's dependency markers: a bare one (`Depends()`) makes FastAPI call the annotated class.
 DEPENDENCY_MARKERS = frozenset(
     {"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security", "fastapi.params.Security"}
@@ -169,6 +174,7 @@ class FactExtractor(ast.NodeVisitor):
         self.assignments: list[AssignmentFact] = []
         self.dsn_strings: list[StringFact] = []
         self.unpacked: list[UnpackFact] = []
+        self.key_reads: list[KeyReadFact] = []
         self.opened: list[OpenedFact] = []
         self.yielded: list[YieldFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
@@ -534,8 +540,9 @@ class FactExtractor(ast.NodeVisitor):
         if value is not None:
             frame.values[name] = value
             self._record_opened(value)
-        if annotation is not None:
-            frame.types[name] = annotation
+        declared = self._unwrap_final(annotation) if annotation is not None else None
+        if declared is not None:
+            frame.types[name] = declared
         elif isinstance(value, ast.Call):
             frame.types[name] = value
         if len(self.frames) == 1 and not self.class_scopes:
@@ -547,6 +554,14 @@ class FactExtractor(ast.NodeVisitor):
                     span=self.lines.span(target),
                 )
             )
+
+    def _unwrap_final(self, annotation: ast.expr) -> ast.expr | None:
+        """The type an annotation declares: `T` for `Final[T]`, nothing for a bare `Final` (the
+        value says what it is: `router: Final = APIRouter()`), else the annotation itself."""
+        node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        if self.names.qualify(dotted_name(node) or "") not in FINAL:
+            return annotation
+        return annotation.slice if isinstance(annotation, ast.Subscript) else None
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
@@ -689,6 +704,9 @@ class FactExtractor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self._record_call(node)
         self._record_unpacked(node)
+        func = node.func
+        if type(func) is ast.Attribute and func.attr in KEY_READ_METHODS and node.args:
+            self._record_key_read(node, func.value, node.args[0])
         callee = dotted_name(node.func)
         if callee is None:
             # A name that is only called, or whose method is called (`router.get(...)`), is not
@@ -797,6 +815,24 @@ class FactExtractor(ast.NodeVisitor):
                 qualified = self.names.qualify(callee) if callee else ""
                 self.unpacked.append(UnpackFact(self.summarize(keyword.value), qualified, function))
 
+    def _record_key_read(self, node: ast.expr, receiver: ast.expr, key: ast.expr) -> None:
+        """`x["k"]`, `x.get("k")`, `"k" in x`: a constant key read from a name or an awaited call."""
+        function = self.frames[-1].function
+        if (
+            function is None
+            or type(key) is not ast.Constant
+            or not isinstance(key.value, str)
+            or not (type(receiver) is ast.Name or type(receiver) is ast.Await)
+        ):
+            return
+        text = (self._text(node) or "")[:TEXT_LIMIT]
+        self.key_reads.append(KeyReadFact(self.summarize(receiver), key.value, text, function))
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self.generic_visit(node)
+        if len(node.ops) == 1 and type(node.ops[0]) in (ast.In, ast.NotIn):
+            self._record_key_read(node, node.comparators[0], node.left)
+
     def _receiver_type(self, callee: str) -> ExprFact | None:
         """The declared type of `x` in `x.m()` or `self.x.m()`, when this file states it."""
         receiver, _, _ = callee.rpartition(".")
@@ -843,6 +879,8 @@ class FactExtractor(ast.NodeVisitor):
         self.context = outer
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
+        if type(node.ctx) is ast.Load and type(node.slice) is ast.Constant:
+            self._record_key_read(node, node.value, node.slice)
         kind = self._typing_pep604_kind(node.value)
         if kind is not None:
             self._record_typing_subscript(node, kind)
@@ -934,6 +972,7 @@ class FactExtractor(ast.NodeVisitor):
             assignments=tuple(self.assignments),
             dsn_strings=tuple(self.dsn_strings),
             unpacked=tuple(self.unpacked),
+            key_reads=tuple(self.key_reads),
             opened=tuple(self.opened),
             yielded=tuple(self.yielded),
             value_names=self._module_value_names(),

@@ -60,6 +60,49 @@ def test_route_handlers_by_decorator_and_add_api_route() -> None:
     assert registration_keyword(handlers[1], "status_code").value == 204  # type: ignore[union-attr]
 
 
+def test_routers_annotated_final_are_routers() -> None:
+    """litellm declares its 113 routers `router: Final = APIRouter()`: `Final` says the name is
+    never rebound, the value (or `Final[T]`'s `T`) says what it is."""
+    facts = facts_of(
+        """\
+        from typing import Final
+
+        import typing_extensions
+        from fastapi import APIRouter
+
+        from app.api import shared
+
+        router: Final = APIRouter()
+        typed: Final[APIRouter] = make()
+        wrapped: typing_extensions.Final = APIRouter(prefix="/w")
+        limit: Final = 10
+
+        @router.get("/a")
+        async def a(): ...
+        @typed.post("/b")
+        async def b(): ...
+        @wrapped.put("/c")
+        async def c(): ...
+        @shared.router.delete("/d")
+        async def d(): ...
+        @limit.get("/e")
+        async def not_a_route(): ...
+        """,
+        "app.api.items",
+    )
+    shared = facts_of(
+        "from typing import Final\nfrom fastapi import APIRouter\nrouter: Final = APIRouter()\n",
+        "app.api.shared",
+    )
+    handlers = find_route_handlers(facts, Symbols((facts, shared)))
+    assert [(h.function.name, h.router) for h in handlers] == [
+        ("a", "router"),
+        ("b", "typed"),
+        ("c", "wrapped"),
+        ("d", "shared.router"),
+    ]
+
+
 def test_symbols_follow_reexports_and_inheritance() -> None:
     base = facts_of(
         "from pydantic import BaseModel\nclass Envelope(BaseModel):\n    code: int\n", "app.schemas.base"

@@ -378,3 +378,35 @@ def test_names_unpacked_into_calls_are_recorded_with_their_value() -> None:
     assert unpacked == [("form_data", "app.schemas.Item", 0), ("data", "build", 0)]
     data = facts.unpacked[1].value.assigned
     assert data is not None and data.kind == "await" and data.args[0].text == "request.json()"
+
+
+def test_constant_keys_read_from_names_are_recorded_with_the_receivers_value() -> None:
+    facts = facts_of(
+        """\
+        async def handler(request, form_data: dict) -> None:
+            form_data["model"]
+            form_data.get("chat_id", None)
+            data = await request.json()
+            data.pop("email")
+            "stream" in data
+            (await request.json()).setdefault("k", 1)
+            form_data["params"] = {}
+            form_data[key]
+            form_data.get(key)
+            self.body["x"]
+            del form_data["gone"]
+
+        settings["module_level"]
+        """
+    )
+    reads = [(r.receiver.text, r.key, r.text, r.function) for r in facts.key_reads]
+    assert reads == [
+        ("form_data", "model", 'form_data["model"]', 0),
+        ("form_data", "chat_id", 'form_data.get("chat_id", None)', 0),
+        ("data", "email", 'data.pop("email")', 0),
+        ("data", "stream", '"stream" in data', 0),
+        ("await request.json()", "k", '(await request.json()).setdefault("k", 1)', 0),
+    ]
+    assigned = facts.key_reads[2].receiver.assigned
+    assert assigned is not None and assigned.kind == "await" and assigned.args[0].text == "request.json()"
+    assert facts.key_reads[0].receiver.assigned is None
