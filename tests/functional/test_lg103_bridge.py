@@ -49,6 +49,7 @@ def test_every_case_is_tested() -> None:
         "deferred_import_in_get_db",
         "many_endpoints_one_helper",
         "reached_only_by_allowed_layers",
+        "reacher_imports_the_layer_itself",
         "type_checking_import_counted",
         "type_checking_import_ignored",
         "wiring_on_the_chain",
@@ -71,6 +72,19 @@ def test_one_finding_for_many_endpoints_with_their_count(project: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("project", ["reacher_imports_the_layer_itself"], indirect=True)
+def test_an_endpoint_importing_the_model_itself_is_no_reacher_of_a_model_bridge(project: Path) -> None:
+    # users.py imports `User` itself and profile.py names it for an injected dependency: of the
+    # three endpoints importing app.core.settings only items.py reaches the model through it, and
+    # app.core.formatting, reached by users.py alone, is no bridge. The repository bridge stays.
+    messages = {f["path"]: f["message"] for f in lg103(project)}
+    assert set(messages) == {"app/core/settings.py", "app/core/lookups.py"}
+    assert messages["app/core/settings.py"].endswith(
+        "1 endpoint module reaches it through this module (e.g. app.api.items -> app.core.settings -> app.models.User)"
+    )
+    assert "app.api.users -> app.core.lookups" in messages["app/core/lookups.py"]
+
+
 @pytest.mark.parametrize("project", ["chain_through_two_unlayered"], indirect=True)
 def test_the_example_chain_runs_through_both_unlayered_modules(project: Path) -> None:
     [finding] = lg103(project)
@@ -78,6 +92,19 @@ def test_the_example_chain_runs_through_both_unlayered_modules(project: Path) ->
         "1 endpoint module reaches it through this module (e.g. app.api.users -> app.core.auth -> "
         "app.utils.loading -> app.repositories.UserRepository)"
     )
+
+
+@pytest.mark.parametrize("project", ["reacher_imports_the_layer_itself"], indirect=True)
+def test_an_endpoint_importing_the_model_itself_is_no_reacher_of_a_model_bridge(project: Path) -> None:
+    # users.py imports `User` itself and profile.py names it for an injected dependency: of the
+    # three endpoints importing app.core.settings only items.py reaches the model through it, and
+    # app.core.formatting, reached by users.py alone, is no bridge. The repository bridge stays.
+    messages = {f["path"]: f["message"] for f in lg103(project)}
+    assert set(messages) == {"app/core/settings.py", "app/core/lookups.py"}
+    assert messages["app/core/settings.py"].endswith(
+        "1 endpoint module reaches it through this module (e.g. app.api.items -> app.core.settings -> app.models.User)"
+    )
+    assert "app.api.users -> app.core.lookups" in messages["app/core/lookups.py"]
 
 
 @pytest.mark.parametrize("project", ["chain_through_two_unlayered"], indirect=True)

@@ -11,7 +11,8 @@ from layerguard.checks.base import ProjectRule
 from layerguard.checks.layer_imports import counted_edges, counted_names, edge_layers, forbids, imported_name
 from layerguard.graph import ImportEdge
 from layerguard.model import AssignmentFact, Finding, RuleMeta, Severity
-from layerguard.symbol_kinds import CONSTANT, ENUM, EXCEPTION, NEWTYPE, TYPEVAR
+from layerguard.presets import MODEL, SCHEMA
+from layerguard.symbol_kinds import CONSTANT, ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
 from layerguard.symbols import Symbol
 
 if TYPE_CHECKING:
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
 # repos.user` is one. On the real apps of issue 13, longer chains ran through a whole SDK or an
 # app-wide service locator, and the bridge they named was no line a maintainer would change.
 MAX_BRIDGE_DEPTH = 2
+
+# A layered module that itself imports one of these layers does not reach it *through* a helper:
+# its own import is the dependency (an LG101/LG102 of its own when forbidden), and the helper
+# adds none. On the real apps of issue 13 most LG103 into the model and schema layers came from
+# routes that imported the same tables or schemas themselves; fixing the helper changed nothing.
+# A service or repository reached through a helper is still a bridge to remove: a route that
+# imports a repository and also reaches one through `core.deps` has two paths to cut.
+OWN_IMPORT_COVERS = (MODEL, SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,20 @@ def _is_plain_value(kind: str | None, symbol: Symbol | None) -> bool:
     return value is not None and value.kind in ("string", "number", "none")
 
 
+def own_layers(project: ProjectView, edge: ImportEdge) -> set[str]:
+    """The layers `edge` itself brings into its importer: those `edge_layers` counts, and the
+    layer of an ORM class named only to type an injected dependency (which LG102 leaves out, but
+    which shows the importer already depends on the model layer)."""
+    layers = {layer for layer, _ in edge_layers(project, edge)}
+    for fact in counted_names(project, edge):
+        name = imported_name(edge, fact)
+        if fact.injected_only and name is not None:
+            imported = project.layers.imported_name(edge.imported, name)
+            if imported.kind == TABLE and imported.layer is not None:
+                layers.add(imported.layer)
+    return layers
+
+
 def is_reexport_hub(facts: FileFacts) -> bool:
     """A package `__init__` that only imports (and may set `__all__` or other dunders): it adds
     no code of its own, so it is never the bridge to fix, and a chain through it is no longer
@@ -107,6 +130,12 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
     passable_importers: dict[str, set[str]] = {}  # passable module -> its passable importers
     successors: dict[str, list[str]] = {}  # passable module -> the passable modules it imports
     outgoing: dict[str, list[ImportEdge]] = {}  # passable module -> its imports
+    own: dict[str, set[str]] = {}  # layered module -> the covering layers it imports itself
+    for edge in counted_edges(project):
+        if layers.layer_of(edge.importer.module) is not None:
+            covered = own_layers(project, edge).intersection(OWN_IMPORT_COVERS)
+            if covered:
+                own.setdefault(edge.importer.module, set()).update(covered)
     for edge in edges:
         importer, imported = edge.importer.module, edge.imported
         if passable(importer):
@@ -124,6 +153,10 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
             successors.setdefault(importer, []).append(imported)
     hubs = {facts.module for facts in project.files if is_reexport_hub(facts)}
     reach = _propagate(reach, successors, hubs)
+    own_bits: dict[str, int] = {}  # covering layer -> the layered modules that import it themselves
+    for importer, index in bit.items():
+        for layer in own.get(importer, ()):
+            own_bits[layer] = own_bits.get(layer, 0) | 1 << index
 
     for facts in sorted(project.files, key=lambda f: f.module):
         module = facts.module
@@ -137,19 +170,19 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
             for forbidden_layer, name in edge_layers(project, edge):
                 if forbidden_layer in seen:
                     continue
+                seen.add(forbidden_layer)
+                reaching = reach[module] & ~own_bits.get(forbidden_layer, 0)
                 importer_layers = tuple(
                     layer.name
                     for layer in project.config.layers
-                    if reach[module] & layer_bits.get(layer.name, 0)
-                    and forbids(project, layer.name, forbidden_layer)
+                    if reaching & layer_bits.get(layer.name, 0) and forbids(project, layer.name, forbidden_layer)
                 )
                 if not importer_layers:
-                    continue
-                seen.add(forbidden_layer)
+                    continue  # no reacher, or every one imports that layer itself
                 mask = 0
                 for layer in importer_layers:
                     mask |= layer_bits[layer]
-                reachers = reach[module] & mask
+                reachers = reaching & mask
 
                 def is_start(candidate: str, reachers: int = reachers) -> bool:
                     return bool(reachers >> bit[candidate] & 1)
