@@ -61,9 +61,15 @@ GRAPH_CODES = ("LG101", "LG102", "LG103", "LG106", "LG804")
 # `_internal.concurrency.api`/`services` (named like layers, no HTTP or business layer) and to
 # `settings.models.server`. The 13 `DagBagDep` LG102 stay: `DBDagBag` is a data-access class
 # of the model package, not an ORM table, and an injected one counts as a repository would.
+# Issue 13 (2026-12-06): a module importing the model layer itself reaches no model bridge. Lost,
+# each read: airflow LG103 44 -> 29, fifteen bridges whose every reacher imports the same tables
+# itself (`utils/db.py`: 49 routes, each with its own `airflow.models` import; `common/db/*`,
+# `common/partition_helpers`, `state/metastore`, `datamodels/hitl`, `assets/manager` …); prefect
+# 9 -> 8, `utilities/worker_channel`, reached only by `api/workers.py`, which imports `WorkPool`
+# itself (under TYPE_CHECKING). The 29 left name fewer reachers (`core_api/security` 46 -> 10).
 EXPECTED = {
-    AIRFLOW: {"LG101": 1, "LG102": 129, "LG103": 44, "LG104": 183, "LG105": 58, "LG106": 1},
-    PREFECT: {"LG101": 1, "LG102": 3, "LG103": 9, "LG105": 34, "LG106": 3},
+    AIRFLOW: {"LG101": 1, "LG102": 129, "LG103": 29, "LG104": 183, "LG105": 58, "LG106": 1},
+    PREFECT: {"LG101": 1, "LG102": 3, "LG103": 8, "LG105": 34, "LG106": 3},
     LNBITS: {"LG101": 3, "LG102": 11, "LG103": 6, "LG105": 54, "LG106": 1},
 }
 PACKAGES = {AIRFLOW: "airflow", PREFECT: "prefect", LNBITS: "lnbits"}
