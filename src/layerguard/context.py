@@ -18,6 +18,7 @@ from layerguard.model import AssignmentFact, ClassFact, Config, ExprFact, FileFa
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
     ANNOTATED,
+    DATA_CLASS,
     NEUTRAL_KINDS,
     ORM_BASE,
     PYDANTIC,
@@ -277,7 +278,9 @@ class ProjectLayerMap(LayerMap):
             # `class Hero(HeroBase, table=True)`) is the tables' own base: model, as a
             # declarative base is.
             layer = MODEL if defined_in is not None and self.config.layer(MODEL) is not None else defined_in
-        elif kind == PYDANTIC:
+        elif kind in (PYDANTIC, DATA_CLASS):
+            # A data class is a payload as a Pydantic model is (issue 13: the dataclasses beside
+            # the tables of a `models.py`), whatever module of a layer holds it.
             layer = SCHEMA if defined_in is not None and self.config.layer(SCHEMA) is not None else defined_in
         else:
             layer = defined_in if module_layer is not None else None

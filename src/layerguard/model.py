@@ -433,6 +433,7 @@ class ClassFact:
     # `self.x` -> its declared type, from `__init__` (`self.x: T`, `self.x = param: T`, `self.x = C()`),
     # for attributes without a class-level annotation: subclasses' methods use them (LG302/LG305).
     init_attributes: tuple[tuple[str, ExprFact], ...] = ()
+    decorators: tuple[ExprFact, ...] = ()  # `@dataclass(frozen=True)`: a data class (symbol_kinds)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ is a model module when it defines ORM classes). Pure: facts and `Symbols` only.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 
 from layerguard.model import AssignmentFact, ClassFact, ExprFact, FieldFact, FileFacts, FunctionFact
 from layerguard.symbols import Symbol, Symbols
@@ -51,6 +52,24 @@ ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
 )
 PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+# A data class is made by one of these decorators or derives from one of these bases.
+DATA_CLASS_DECORATORS = frozenset(
+    {
+        "dataclasses.dataclass",
+        "pydantic.dataclasses.dataclass",
+        "attr.s",
+        "attr.attrs",
+        "attr.define",
+        "attr.frozen",
+        "attr.mutable",
+        "attrs.define",
+        "attrs.frozen",
+        "attrs.mutable",
+    }
+)
+DATA_CLASS_BASES = frozenset(
+    f"{module}.{name}" for module in ("typing", "typing_extensions") for name in ("NamedTuple", "TypedDict")
+)
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 MAPPED = frozenset({"sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"})
 # What a mapped class (or an ORM mixin, which has no table of its own) assigns to its attributes.
@@ -68,6 +87,7 @@ BUILTIN_EXCEPTIONS = frozenset(
 TABLE = "orm-table"  # a mapped class with a table, or a `Table(...)`
 ORM_BASE = "orm-base"  # a declarative base: `class Base(DeclarativeBase)`, `Base = declarative_base()`
 PYDANTIC = "pydantic"  # a Pydantic model or a non-table SQLModel (settings excepted)
+DATA_CLASS = "data-class"  # a dataclass, attrs class, NamedTuple or TypedDict of fields only
 ENUM = "enum"
 CONSTANT = "constant"
 TYPE_ALIAS = "type-alias"
@@ -103,6 +123,8 @@ def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
         return ORM_BASE
     if is_pydantic_model(cls, facts, symbols):
         return PYDANTIC
+    if is_data_class(cls, facts, outside):
+        return DATA_CLASS
     if any(name in ENUM_BASES for name in outside):
         return ENUM
     if any(name in PROTOCOL_BASES for name in outside):
@@ -110,6 +132,27 @@ def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
     if any(_is_exception_name(name) for name in outside):
         return EXCEPTION
     return CLASS
+
+
+def is_data_class(cls: ClassFact, facts: FileFacts, outside: Mapping[str, str]) -> bool:
+    """A carrier of fields (issue 13: the dataclasses beside the tables of a `models.py` are no
+    model): `@dataclass`, an attrs class, a `NamedTuple` or a `TypedDict`, with no methods but
+    dunders and properties. One with other methods may be logic (a sync repository declared as a
+    dataclass) and stays a plain class of its module's layer."""
+    made = any((d.qualified or "") in DATA_CLASS_DECORATORS for d in cls.decorators) or any(
+        name in DATA_CLASS_BASES for name in outside
+    )
+    if not made:
+        return False
+    for function in facts.functions:
+        if function.class_name != cls.name or not function.qualname.startswith(cls.qualname + "."):
+            continue
+        if function.qualname.count(".") != cls.qualname.count(".") + 1:
+            continue  # nested in a method
+        dunder = function.name.startswith("__") and function.name.endswith("__")
+        if not dunder and not any((d.qualified or d.text).endswith("property") for d in function.decorators):
+            return False
+    return True
 
 
 def assignment_kind(assignment: AssignmentFact, facts: FileFacts, symbols: Symbols) -> str:
@@ -246,6 +289,7 @@ KIND_NOUNS = {
     TABLE: "ORM class",
     ORM_BASE: "declarative base",
     PYDANTIC: "Pydantic model",
+    DATA_CLASS: "data class",
     ENUM: "enum",
     CONSTANT: "constant",
     TYPE_ALIAS: "type alias",

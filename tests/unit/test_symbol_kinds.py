@@ -12,6 +12,7 @@ from layerguard.facts.parse import parse_file
 from layerguard.model import ClassFact, FileFacts
 from layerguard.symbol_kinds import (
     CLASS,
+    DATA_CLASS,
     PROTOCOL,
     TABLE,
     alias_targets,
@@ -90,3 +91,44 @@ def test_an_alias_stands_for_its_type_not_annotated_metadata(alias: str, targets
     [assignment] = [a for a in facts.assignments if a.name == "X"]
     assert assignment.value is not None
     assert alias_targets(assignment.value) == targets
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import dataclasses\n@dataclasses.dataclass\nclass C:\n    x: int\n", DATA_CLASS),
+        ("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass C:\n    x: int\n", DATA_CLASS),
+        ("import attrs\n@attrs.define\nclass C:\n    x: int\n", DATA_CLASS),
+        ("import attr\n@attr.s(auto_attribs=True)\nclass C:\n    x: int\n", DATA_CLASS),
+        ("from pydantic.dataclasses import dataclass\n@dataclass\nclass C:\n    x: int\n", DATA_CLASS),
+        ("from typing import NamedTuple\nclass C(NamedTuple):\n    x: int\n", DATA_CLASS),
+        ("from typing_extensions import TypedDict\nclass C(TypedDict):\n    x: int\n", DATA_CLASS),
+        # Dunders and properties keep it a carrier of fields.
+        (
+            "from dataclasses import dataclass\n@dataclass\nclass C:\n    x: int\n"
+            "    def __post_init__(self) -> None: ...\n"
+            "    @property\n    def y(self) -> int:\n        return self.x\n",
+            DATA_CLASS,
+        ),
+        # Any other method may be logic (a sync repository declared as a dataclass).
+        (
+            "from dataclasses import dataclass\n@dataclass\nclass C:\n    x: int\n"
+            "    def load(self) -> int:\n        return 1\n",
+            CLASS,
+        ),
+        ("class C:\n    x: int\n", CLASS),
+        ("def dataclass(c): return c\n@dataclass\nclass C:\n    x: int\n", CLASS),
+    ],
+)
+def test_data_classes_are_carriers_of_fields(source: str, expected: str) -> None:
+    """Issue 13, pattern 1: the dataclasses beside a `models.py`'s tables are payloads."""
+    facts, symbols = module(source)
+    assert class_kind(cls(facts, "C"), facts, symbols) == expected
+
+
+def test_a_method_of_a_nested_class_does_not_count_for_the_outer_one() -> None:
+    facts, symbols = module(
+        "from dataclasses import dataclass\n@dataclass\nclass C:\n    x: int\n"
+        "    class Inner:\n        def load(self) -> int:\n            return 1\n"
+    )
+    assert class_kind(cls(facts, "C"), facts, symbols) == DATA_CLASS

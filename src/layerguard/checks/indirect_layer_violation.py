@@ -130,12 +130,6 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
     passable_importers: dict[str, set[str]] = {}  # passable module -> its passable importers
     successors: dict[str, list[str]] = {}  # passable module -> the passable modules it imports
     outgoing: dict[str, list[ImportEdge]] = {}  # passable module -> its imports
-    own: dict[str, set[str]] = {}  # layered module -> the covering layers it imports itself
-    for edge in counted_edges(project):
-        if layers.layer_of(edge.importer.module) is not None:
-            covered = own_layers(project, edge).intersection(OWN_IMPORT_COVERS)
-            if covered:
-                own.setdefault(edge.importer.module, set()).update(covered)
     for edge in edges:
         importer, imported = edge.importer.module, edge.imported
         if passable(importer):
@@ -153,10 +147,7 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
             successors.setdefault(importer, []).append(imported)
     hubs = {facts.module for facts in project.files if is_reexport_hub(facts)}
     reach = _propagate(reach, successors, hubs)
-    own_bits: dict[str, int] = {}  # covering layer -> the layered modules that import it themselves
-    for importer, index in bit.items():
-        for layer in own.get(importer, ()):
-            own_bits[layer] = own_bits.get(layer, 0) | 1 << index
+    own_bits = _own_import_bits(project, bit)
 
     for facts in sorted(project.files, key=lambda f: f.module):
         module = facts.module
@@ -175,7 +166,8 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                 importer_layers = tuple(
                     layer.name
                     for layer in project.config.layers
-                    if reaching & layer_bits.get(layer.name, 0) and forbids(project, layer.name, forbidden_layer)
+                    if reaching & layer_bits.get(layer.name, 0)
+                    and forbids(project, layer.name, forbidden_layer)
                 )
                 if not importer_layers:
                     continue  # no reacher, or every one imports that layer itself
@@ -191,6 +183,20 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                 yield Bridge(
                     edge, forbidden_layer, name, importer_layers, reachers.bit_count(), (*path, edge.imported)
                 )
+
+
+def _own_import_bits(project: ProjectView, bit: dict[str, int]) -> dict[str, int]:
+    """Per layer of `OWN_IMPORT_COVERS`, the mask of the layered modules (by their `bit`) that
+    import that layer themselves, deferred or type-only imports included: LG101/LG102 count
+    those as theirs."""
+    own_bits: dict[str, int] = {}
+    for edge in counted_edges(project):
+        index = bit.get(edge.importer.module)
+        if index is None:
+            continue
+        for layer in own_layers(project, edge).intersection(OWN_IMPORT_COVERS):
+            own_bits[layer] = own_bits.get(layer, 0) | 1 << index
+    return own_bits
 
 
 def _propagate(direct: dict[str, int], successors: dict[str, list[str]], hubs: set[str]) -> dict[str, int]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from layerguard.graph import ImportEdge, absolute_module
 from layerguard.model import ImportFact, Span
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import KIND_NOUNS, PYDANTIC, TABLE, kind_noun
+from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE, kind_noun
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -45,7 +45,7 @@ def _noun(layer: str, kind: str, noun: str) -> str:
     """`model class`, `schema class`, `repository function`: what was imported, with its layer."""
     if layer == MODEL and kind == TABLE:
         return "model class" if noun == KIND_NOUNS[TABLE] else "model table"
-    if layer == SCHEMA and kind == PYDANTIC:
+    if layer == SCHEMA and kind in (PYDANTIC, DATA_CLASS):
         return "schema class"
     return f"{layer} {noun}"
 

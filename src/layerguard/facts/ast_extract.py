@@ -455,6 +455,7 @@ class FactExtractor(ast.NodeVisitor):
                 for name, declared in scope.attribute_types.items()
                 if name not in class_annotated
             ),
+            decorators=tuple(self.summarize(d) for d in node.decorator_list),
         )
 
     def _fields(self, body: list[ast.stmt]) -> Iterator[FieldFact]:
