@@ -161,16 +161,18 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
             for forbidden_layer, name in edge_layers(project, edge):
                 if forbidden_layer in seen:
                     continue
-                seen.add(forbidden_layer)
                 reaching = reach[module] & ~own_bits.get(forbidden_layer, 0)
+                home = _home_layer(project, edge, name)
                 importer_layers = tuple(
                     layer.name
                     for layer in project.config.layers
                     if reaching & layer_bits.get(layer.name, 0)
+                    and layer.name != home
                     and forbids(project, layer.name, forbidden_layer)
                 )
                 if not importer_layers:
                     continue  # no reacher, or every one imports that layer itself
+                seen.add(forbidden_layer)
                 mask = 0
                 for layer in importer_layers:
                     mask |= layer_bits[layer]
@@ -183,6 +185,16 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                 yield Bridge(
                     edge, forbidden_layer, name, importer_layers, reachers.bit_count(), (*path, edge.imported)
                 )
+
+
+def _home_layer(project: ProjectView, edge: ImportEdge, name: str | None) -> str | None:
+    """The layer of the module defining the imported name: a model module reaching the
+    `NamedTuple` or Pydantic class of a model module through a helper stays in its own layer, as
+    LG101/LG102 let a mixed model module use another's payloads (airflow's `CallbackKey`)."""
+    if name is None:
+        return None
+    defined_in = project.layers.imported_name(edge.imported, name).defined_in
+    return project.layers.layer_of(defined_in) if defined_in else None
 
 
 def _own_import_bits(project: ProjectView, bit: dict[str, int]) -> dict[str, int]:

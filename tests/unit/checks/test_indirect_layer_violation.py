@@ -244,3 +244,23 @@ def test_a_reexport_package_is_no_bridge_and_no_step_of_a_chain(tmp_path: Path) 
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/checks.py", 1, 1, "LG103")]
     files["app/policies/__init__.py"] += "from app.models.User import User\n"
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/checks.py", 1, 1, "LG103")]
+
+
+def test_a_model_module_reaching_a_payload_of_a_model_module_is_no_bridge(tmp_path: Path) -> None:
+    """airflow's `models.callback` reaches its own `CallbackKey` (a NamedTuple: schema as a
+    payload) through `executors.workloads`: a payload of a model module is the model layer's own,
+    as LG101/LG102 let a mixed model module use another's. One of a schema module is not."""
+    files = {
+        "app/models/Callback.py": (
+            "from typing import NamedTuple\n\nfrom app.core import keys\n\n"
+            "class CallbackKey(NamedTuple):\n    id: int\n\n"
+            "class Callback:\n    __tablename__ = 'callbacks'\n"
+        ),
+        "app/schemas/Payload.py": "from pydantic import BaseModel\n\nclass Payload(BaseModel):\n    id: int\n",
+        "app/core/keys.py": (
+            "from app.models.Callback import CallbackKey\n"
+            "from app.schemas.Payload import Payload\n\n"
+            "def key(payload: Payload) -> CallbackKey:\n    return CallbackKey(payload.id)\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG103"]) == [("app/core/keys.py", 2, 1, "LG103")]
