@@ -256,7 +256,9 @@ def test_a_model_module_reaching_a_payload_of_a_model_module_is_no_bridge(tmp_pa
             "class CallbackKey(NamedTuple):\n    id: int\n\n"
             "class Callback:\n    __tablename__ = 'callbacks'\n"
         ),
-        "app/schemas/Payload.py": "from pydantic import BaseModel\n\nclass Payload(BaseModel):\n    id: int\n",
+        "app/schemas/Payload.py": (
+            "from pydantic import BaseModel\n\nclass Payload(BaseModel):\n    id: int\n"
+        ),
         "app/core/keys.py": (
             "from app.models.Callback import CallbackKey\n"
             "from app.schemas.Payload import Payload\n\n"
