@@ -107,9 +107,21 @@ def edge_layers(project: ProjectView, edge: ImportEdge) -> tuple[tuple[str, str 
                 # Defined in a module of the importer's own layer: a mixed model module using
                 # another's Pydantic class (the SQLModel idiom) stays in its layer.
                 layer = importer_layer
+            elif importer_layer == MODEL and layer == SCHEMA and defined_in and _beside(edge, defined_in):
+                # A payload of the tables' own package (phoenix's `db/types/` Pydantic column
+                # types under `db/models.py`): the tables' own, not an upward import. DTOs of
+                # another package (zenml's `zenml.models` in `zen_stores/schemas`) still are.
+                layer = importer_layer
         if layer is not None:
             found[(layer, name)] = None
     return tuple(found)
+
+
+def _beside(edge: ImportEdge, defined_in: str) -> bool:
+    """`defined_in` lies in the package of the importing module (or below it)."""
+    importer = edge.importer
+    package = importer.module if importer.is_package else importer.module.rpartition(".")[0]
+    return bool(package) and defined_in.startswith(package + ".")
 
 
 def imported_name(edge: ImportEdge, fact: ImportFact) -> str | None:

@@ -316,3 +316,25 @@ def test_a_name_a_module_neither_defines_nor_imports_still_brings_in_its_layer(t
         "app/api/v1/endpoints/users.py": "from app.repositories.store import Anything\n",
     }
     assert lint(tmp_path, files, ["LG102"]) == [("app/api/v1/endpoints/users.py", 1, 1, "LG102")]
+
+
+PYDANTIC_MODULE = "from pydantic import BaseModel\n\nclass {name}(BaseModel):\n    x: int\n"
+SCHEMA_TYPES = '[tool.layerguard.layers.schema]\nmodules = ["app.db.types.**", "app.schemas.**"]\n'
+
+
+def test_a_model_module_may_use_the_payloads_of_its_own_package(tmp_path: Path) -> None:
+    """phoenix's `db/models.py` types JSON columns with the Pydantic classes of `db/types/`:
+    the tables' own payloads, not an upward import. A schema of another package still is."""
+    files = {
+        "app/db/__init__.py": "",
+        "app/db/types/__init__.py": "",
+        "app/db/types/evaluators.py": PYDANTIC_MODULE.format(name="InputMapping"),
+        "app/schemas/__init__.py": "",
+        "app/schemas/UserRead.py": PYDANTIC_MODULE.format(name="UserRead"),
+        "app/db/models.py": (
+            "from app.db.types.evaluators import InputMapping\n"
+            "from app.schemas.UserRead import UserRead\n\n"
+            "class Evaluator:\n    __tablename__ = 'evaluators'\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG101"], SCHEMA_TYPES) == [("app/db/models.py", 2, 1, "LG101")]
