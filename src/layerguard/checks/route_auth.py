@@ -4,17 +4,18 @@ A route is guarded when one of its dependencies is, or depends on, a configured
 `auth-dependencies` callable or a `fastapi.security` scheme (auth_dependencies.py): the
 handler's parameters (`Depends`, `Security`, `Annotated` aliases from any module), the
 decorator's `dependencies=`, its router's `APIRouter(dependencies=)`, every
-`include_router(..., dependencies=)` on the way to the app, and the app's
+`include_router(..., dependencies=)` on the way to the app (in a loop over a literal list of
+routers too, and of a router a project factory made and returned), and the app's
 `FastAPI(dependencies=)`. `public-routes` globs exempt a route by its path, the prefixes of its
 routers and `include_router` calls included.
 
 Precision first: a route is reported only when all of that is known and none authenticates. A
 router that reaches the app other than through `include_router` calls layerguard can follow
-(built in a loop, passed to a helper, included from a list), a `dependencies=` that is not a
-literal list, a router made by a project factory or a subclass with its own `__init__`, a
-dependency whose name resolves to nothing: no finding. Websocket, HEAD and OPTIONS routes and
-methods of class-based views are left out (they authenticate in ways a decorator does not show,
-or send no body).
+(passed to a helper, included from a list imported or computed), a `dependencies=` that is not a
+literal list, a router made by a factory with more than one `return` or by a subclass with its
+own `__init__`, a dependency whose name resolves to nothing: no finding. Websocket, HEAD and
+OPTIONS routes and methods of class-based views are left out (they authenticate in ways a
+decorator does not show, or send no body).
 
 On ten real apps nearly every unguarded route was public on purpose, so two more narrowings
 keep only likely omissions: the handler must get something injected (a route taking nothing is
