@@ -509,3 +509,24 @@ def test_routers_made_and_returned_by_a_factory_are_followed() -> None:
             """,
         }
     )
+
+
+def test_a_loop_at_module_level_is_followed() -> None:
+    marked = "  # error: [LG905]"
+    check(
+        {
+            "app/api/routes.py": routers(users=marked, teams=marked),
+            "app/main.py": """\
+            from fastapi import Depends, FastAPI
+
+            from app.api import routes
+            from app.deps import get_current_user
+
+            app = FastAPI()
+            for router in [routes.users, routes.teams]:
+                app.include_router(router, prefix="/v1")
+            for router in (routes.local_like,):
+                app.include_router(router, dependencies=[Depends(get_current_user)])
+            """,
+        }
+    )
