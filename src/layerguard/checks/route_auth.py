@@ -280,7 +280,9 @@ class RouterGraph:
         if index is None or len(returns) != 1:
             return None
         value = returns[0].value
-        if value is None or value.assigned is None:
+        # What the name last holds is an `APIRouter(...)` itself: not `router = wrap(router)`,
+        # whose routes were registered on another object.
+        if value is None or value.assigned is None or self._plain_router(value.assigned, where) is None:
             return None
         return self._local(where, index, value.text, value.assigned)
 

@@ -427,7 +427,8 @@ def test_a_loop_over_what_is_not_a_literal_list_here_is_not_followed() -> None:
 
 def test_routers_made_and_returned_by_a_factory_are_followed() -> None:
     """`include_router(build())` and `r = build(); include_router(r)`: the router the factory
-    made and returned, with its routes; a factory with another `return` is not followed."""
+    made and returned, with its routes; a factory with another `return`, or whose name last
+    holds something else (`router = wrap(router)`), is not followed."""
     check(
         {
             "app/api/factories.py": """\
@@ -492,6 +493,25 @@ def test_routers_made_and_returned_by_a_factory_are_followed() -> None:
                 if flag:
                     return router
                 return APIRouter()
+
+
+            def wrap(router: APIRouter) -> APIRouter:
+                return router
+
+
+            def build_wrapped() -> APIRouter:
+                router = APIRouter(prefix="/wrapped")
+
+                @router.get("/")
+                async def wrapped_list(db: DB) -> int:
+                    return 1
+
+                @router.get("/mine")
+                async def wrapped_mine(db: DB, user: User) -> int:
+                    return user
+
+                router = wrap(router)
+                return router
             """,
             "app/main.py": """\
             from fastapi import Depends, FastAPI
@@ -506,6 +526,7 @@ def test_routers_made_and_returned_by_a_factory_are_followed() -> None:
             app.include_router(named)
             app.include_router(factories.build_guarded(), dependencies=[Depends(get_current_user)])
             app.include_router(factories.build_either(True))
+            app.include_router(factories.build_wrapped())
             """,
         }
     )
