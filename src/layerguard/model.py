@@ -409,6 +409,17 @@ class YieldFact:
 
 
 @dataclass(frozen=True)
+class ReturnFact:
+    """A `return` inside a function: what a router factory gives back (LG905 follows
+    `app.include_router(build_router())` to the router `build_router` made and returned)."""
+
+    function: int  # index in `functions` of the innermost enclosing def
+    # A returned plain name, with the value the function last assigned to it; None for a bare
+    # `return` or any other expression.
+    value: ExprFact | None
+
+
+@dataclass(frozen=True)
 class FieldFact:
     """A class-level annotated name (`id: int = 0`) or plain assignment (`x = 1`)."""
 
@@ -498,6 +509,7 @@ class FileFacts:
     key_reads: tuple[KeyReadFact, ...] = ()
     opened: tuple[OpenedFact, ...] = ()
     yielded: tuple[YieldFact, ...] = ()
+    returns: tuple[ReturnFact, ...] = ()
     # Imported and module-level names (qualified, with the attributes read: `app.api.users.router`)
     # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
     # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.

@@ -43,6 +43,22 @@ auth dependency from open-webui and checks that the route is reported, with its 
    the rule does not follow. Precision on real unguarded routes is still not shown: no app
    audited so far has one the rule can see.
 
+6. Issue 15's third audit: `include_router` in loops over literal lists and router factories are
+   followed now (the fixtures; argilla-server's loop and cognee's factories on real code, the
+   tests below). Still no finding, each with its maintainers' `auth-dependencies`: argilla-server
+   2.8.0, cognee 1.6.5, gpustack 2.3.0, feast 0.67.0 (factories, but its app authenticates as a
+   whole), agno 3.1.10 (lists built at runtime), ethyca-fides 2.86.2 (routers passed as a
+   parameter), lightrag-hku 1.5.7 (its factories' guard is a local `combined_auth`, unknown),
+   docling-serve 1.38.2, opal-server 0.9.9, and older releases of audited apps: open-webui 0.3.0,
+   0.3.35 and 0.5.20, lnbits 0.12.12, dstack 0.18.10, apache-airflow-core 3.0.0, zenml 0.60.0.
+   langflow-base 0.0.97, two years before LANGFLOW, gives 14: 9 true (guards its maintainers
+   added later), 3 false (sign-up, the store's public `check/` and `tags`: `public-routes`
+   material), 2 debatable (the profile pictures): 64 % true, 79 % not false, short of the 95 %
+   aim. The rule finds real omissions where they exist; its false findings are deliberately
+   public routes on routers that guard others one by one, which only `public-routes` can tell.
+   Not followed yet: `for m in (users, items): app.include_router(m.router)` (what `m` holds is
+   not in the facts of `m.router`).
+
 Tried and left out: counting a router as meant to be guarded when a router included beside it is
 guarded as a whole brought back dstack's nine gateway routes (0 true), so only routers that guard
 some of their own routes count.
@@ -70,6 +86,9 @@ ARGILLA = ("argilla-server", "2.8.0")
 OPEN_WEBUI = ("open-webui", "0.12.4")
 ZENML = ("zenml", "0.98.0")
 LITELLM = ("litellm", "1.110.2")  # its proxy server: 822 route handlers
+COGNEE = ("cognee", "1.6.5")  # its API routers are made by factories: `get_add_router()`
+# Two years older than LANGFLOW (2024-08): routes guarded one by one, some guards missing then.
+LANGFLOW_OLD = ("langflow-base", "0.0.97")
 
 # What each app's auth module says authenticates: the maintainers' own dependency names.
 AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -87,6 +106,9 @@ AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
         "LightKeyChecker",
     ),
     ARGILLA: ("get_current_user",),  # argilla_server/security/authentication
+    # cognee/modules/users/methods/get_authenticated_user.py (and its websocket twin); Slack's
+    # signature check
+    COGNEE: ("get_authenticated_user", "get_authenticated_websocket_user", "verify_slack_request"),
     SKYVERN: (  # skyvern/forge/sdk/services/org_auth_service.py
         "get_current_caller_context", "get_current_org", "get_current_org_with_api_key",
         "get_current_org_for_credential_routes", "get_current_org_with_api_token",
@@ -109,31 +131,40 @@ AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
         "get_webhook_user", "get_current_user_mcp", "get_current_active_user_mcp",
     ),
 }  # fmt: skip
+AUTH_DEPENDENCIES[LANGFLOW_OLD] = AUTH_DEPENDENCIES[LANGFLOW]
 
 # (LG905 with the default `public-routes`, LG905 with `public-routes = []`, LG906)
 PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
     DSTACK: (0, 0, 0),
     PHOENIX: (0, 0, 0),
     LNBITS: (0, 0, 0),
-    ARGILLA: (0, 0, 0),  # its routers are included in a loop over a list: not followed
+    ARGILLA: (0, 0, 0),  # its routers are included in a loop over a list (followed since issue 15)
+    COGNEE: (0, 0, 0),  # router factories, followed since issue 15
     SKYVERN: (0, 0, 0),
     OPEN_WEBUI: (0, 8, 0),  # sign-in, sign-up, LDAP, OAuth and OIDC logout routes: the default globs
     ZENML: (0, 0, 0),
     AIRFLOW: (0, 0, 0),
     CHAINLIT: (0, 0, 0),
     LANGFLOW: (2, 8, 0),  # the two profile-picture routes, debatable; public flows, `.well-known`
+    LANGFLOW_OLD: (14, 14, 0),  # 9 true, 3 false, 2 debatable: test_an_older_langflow_...
 }
 
 
-def lg_counts(root: Path, app: tuple[str, str], **settings: object) -> tuple[int, int]:
-    config = Config(
+def auth_config(root: Path, app: tuple[str, str] | None, *codes: str, **settings: object) -> Config:
+    """The run's `Config`: `codes` selected (LG905 by default), the app's `auth-dependencies`
+    (none for `app=None`), and any other setting (`public_routes=()`)."""
+    return Config(
         root=root,
-        select=("LG905", "LG906"),
+        select=codes or ("LG905",),
         exclude=DEFAULT_EXCLUDE,
         respect_gitignore=False,
-        auth_dependencies=AUTH_DEPENDENCIES[app],
+        auth_dependencies=AUTH_DEPENDENCIES[app] if app is not None else (),
         **settings,  # type: ignore[arg-type]
     )
+
+
+def lg_counts(root: Path, app: tuple[str, str], **settings: object) -> tuple[int, int]:
+    config = auth_config(root, app, "LG905", "LG906", **settings)
     report = check([root], config=config, cache=False)
     assert not [f for f in report.findings if f.code in ("LG000", "LG001")]
     counts = Counter(f.code for f in report.findings)
@@ -152,13 +183,7 @@ def test_route_auth_counts_on_real_apps(
 
 def test_the_judged_findings_are_where_the_notes_say(real_project: Callable[[str, str], Path]) -> None:
     root = real_project(*LANGFLOW)
-    config = Config(
-        root=root,
-        select=("LG905",),
-        exclude=DEFAULT_EXCLUDE,
-        respect_gitignore=False,
-        auth_dependencies=AUTH_DEPENDENCIES[LANGFLOW],
-    )
+    config = auth_config(root, LANGFLOW)
     found = sorted(
         (f.path.relative_to(root).as_posix(), f.message.split("`")[3])
         for f in check([root], config=config).findings
@@ -171,7 +196,7 @@ def test_the_judged_findings_are_where_the_notes_say(real_project: Callable[[str
 
 def test_off_until_auth_dependencies_is_set(real_project: Callable[[str, str], Path]) -> None:
     root = real_project(*LANGFLOW)
-    config = Config(root=root, select=("LG905",), exclude=DEFAULT_EXCLUDE, respect_gitignore=False)
+    config = auth_config(root, None)
     assert check([root], config=config, cache=False).findings == ()
 
 
@@ -184,13 +209,7 @@ def test_a_forgotten_auth_dependency_on_real_code_is_found(real_project: Callabl
     text = notes.read_text(encoding="utf-8")
     guarded = "    page: Optional[int] = None,\n    user=Depends(get_verified_user),\n"
     assert text.count(guarded) == 1
-    config = Config(
-        root=root,
-        select=("LG905",),
-        exclude=DEFAULT_EXCLUDE,
-        respect_gitignore=False,
-        auth_dependencies=AUTH_DEPENDENCIES[OPEN_WEBUI],
-    )
+    config = auth_config(root, OPEN_WEBUI)
     edited = text.replace(guarded, "    page: Optional[int] = None,\n    user=None,\n").encode()
     report = check([notes], config=config, sources={notes: edited}, cache=False)
     assert [f.message.split("`")[1] for f in report.findings] == ["GET /api/v1/notes/"]
@@ -201,13 +220,7 @@ def test_litellm_guards_every_route_the_rule_can_follow(real_project: Callable[[
     (an editor buffer, nothing written), that route is reported. Before routers annotated
     `Final` were recognised, the route was not seen at all."""
     root = real_project(*LITELLM)
-    config = Config(
-        root=root,
-        select=("LG905",),
-        exclude=DEFAULT_EXCLUDE,
-        respect_gitignore=False,
-        auth_dependencies=AUTH_DEPENDENCIES[LITELLM],
-    )
+    config = auth_config(root, LITELLM)
     report = check([root], config=config, cache=False)
     assert not [f for f in report.findings if f.code in ("LG000", "LG001")]
     assert [f for f in report.findings if f.code == "LG905"] == []
@@ -218,3 +231,81 @@ def test_litellm_guards_every_route_the_rule_can_follow(real_project: Callable[[
     edited = text.replace(guard, "    deprecation_date: date,\n", 1).encode()
     report = check([alerts], config=config, sources={alerts: edited}, cache=False)
     assert [f.message.split("`")[1] for f in report.findings] == ["GET /alerting/model-deprecations/state"]
+
+
+def test_an_older_langflow_has_the_unguarded_routes_its_maintainers_guarded_later(
+    real_project: Callable[[str, str], Path],
+) -> None:
+    """langflow-base 0.0.97 (2024-08), the same `auth-dependencies` as 1.13.0: every finding read
+    in its code and judged against 1.13.0, where the maintainers added the guards that were
+    missing. True (9): the monitor routes that read and delete any flow's messages, vertex builds
+    and transactions (beside `delete_messages` and `update_message` on the same router, which
+    take `get_current_active_user`; 1.13.0 guards all five); `download_file` and
+    `download_image` (1.13.0 takes `Depends(get_flow)`, which checks the current user owns the
+    flow); the two flow-build routes (1.13.0 takes `CurrentActiveUser`). False (3): sign-up
+    (`POST /users/`, open on purpose; 1.13.0 takes `get_current_user_optional`), and the store's
+    `check/` and `tags`, public in 1.13.0 too; `public-routes` is the place for them. Debatable
+    (2): the profile pictures, as in 1.13.0."""
+    root = real_project(*LANGFLOW_OLD)
+    found = sorted(
+        (f.path.relative_to(root).as_posix(), f.message.split("`")[3])
+        for f in check([root], config=auth_config(root, LANGFLOW_OLD), cache=False).findings
+    )
+    true = [
+        ("langflow/api/v1/chat.py", "build_vertex_stream"),
+        ("langflow/api/v1/chat.py", "retrieve_vertices_order"),
+        ("langflow/api/v1/files.py", "download_file"),
+        ("langflow/api/v1/files.py", "download_image"),
+        ("langflow/api/v1/monitor.py", "delete_messages_session"),
+        ("langflow/api/v1/monitor.py", "delete_vertex_builds"),
+        ("langflow/api/v1/monitor.py", "get_messages"),
+        ("langflow/api/v1/monitor.py", "get_transactions"),
+        ("langflow/api/v1/monitor.py", "get_vertex_builds"),
+    ]
+    false = [
+        ("langflow/api/v1/store.py", "check_if_store_is_enabled"),
+        ("langflow/api/v1/store.py", "get_tags"),
+        ("langflow/api/v1/users.py", "add_user"),
+    ]
+    debatable = [
+        ("langflow/api/v1/files.py", "download_profile_picture"),
+        ("langflow/api/v1/files.py", "list_profile_pictures"),
+    ]
+    assert found == sorted(true + false + debatable)
+
+
+def test_routers_included_in_a_loop_are_followed_on_real_code(
+    real_project: Callable[[str, str], Path],
+) -> None:
+    """argilla-server includes its 16 v1 routers with `for router in [...]: api_v1.include_router(router)`:
+    with `Security(auth.get_current_user)` dropped from `GET /users/{user_id}` (an editor buffer),
+    that route is reported; before issue 15 the loop was not followed and nothing was."""
+    root = real_project(*ARGILLA)
+    users = root / "argilla_server" / "api" / "handlers" / "v1" / "users.py"
+    text = users.read_text(encoding="utf-8")
+    body = "):\n    await authorize(current_user, UserPolicy.get)\n"
+    guard = "    user_id: UUID,\n    current_user: User = Security(auth.get_current_user),\n" + body
+    assert text.count(guard) == 1
+    edited = text.replace(guard, "    user_id: UUID,\n" + body).encode()
+    report = check([users], config=auth_config(root, ARGILLA), sources={users: edited}, cache=False)
+    assert [f.message.split("`")[1] for f in report.findings] == ["GET /users/{user_id}"]
+
+
+def test_router_factories_are_followed_on_real_code(real_project: Callable[[str, str], Path]) -> None:
+    """cognee includes `get_datasets_router()` (a function that makes an `APIRouter`, registers
+    its routes on it and returns it) under `/api/v1/datasets`: with `create_new_dataset`'s
+    `Depends(get_authenticated_user)` swapped for the user database (an editor buffer), that
+    route is reported with its full path."""
+    root = real_project(*COGNEE)
+    datasets = root / "cognee" / "api" / "v1" / "datasets" / "routers" / "get_datasets_router.py"
+    text = datasets.read_text(encoding="utf-8")
+    payload = "        dataset_data: DatasetCreationPayload,\n"
+    guard = payload + "        user: User = Depends(get_authenticated_user),\n"
+    assert text.count(guard) == 1
+    edited = "from cognee.modules.users.get_user_db import get_user_db\n" + text.replace(
+        guard, payload + "        user_db=Depends(get_user_db),\n"
+    )
+    report = check(
+        [datasets], config=auth_config(root, COGNEE), sources={datasets: edited.encode()}, cache=False
+    )
+    assert [f.message.split("`")[1] for f in report.findings] == ["POST /api/v1/datasets"]

@@ -4,17 +4,18 @@ A route is guarded when one of its dependencies is, or depends on, a configured
 `auth-dependencies` callable or a `fastapi.security` scheme (auth_dependencies.py): the
 handler's parameters (`Depends`, `Security`, `Annotated` aliases from any module), the
 decorator's `dependencies=`, its router's `APIRouter(dependencies=)`, every
-`include_router(..., dependencies=)` on the way to the app, and the app's
+`include_router(..., dependencies=)` on the way to the app (in a loop over a literal list of
+routers too, and of a router a project factory made and returned), and the app's
 `FastAPI(dependencies=)`. `public-routes` globs exempt a route by its path, the prefixes of its
 routers and `include_router` calls included.
 
 Precision first: a route is reported only when all of that is known and none authenticates. A
 router that reaches the app other than through `include_router` calls layerguard can follow
-(built in a loop, passed to a helper, included from a list), a `dependencies=` that is not a
-literal list, a router made by a project factory or a subclass with its own `__init__`, a
-dependency whose name resolves to nothing: no finding. Websocket, HEAD and OPTIONS routes and
-methods of class-based views are left out (they authenticate in ways a decorator does not show,
-or send no body).
+(passed to a helper, included from a list imported or computed), a `dependencies=` that is not a
+literal list, a router made by a factory with more than one `return` or by a subclass with its
+own `__init__`, a dependency whose name resolves to nothing: no finding. Websocket, HEAD and
+OPTIONS routes and methods of class-based views are left out (they authenticate in ways a
+decorator does not show, or send no body).
 
 On ten real apps nearly every unguarded route was public on purpose, so two more narrowings
 keep only likely omissions: the handler must get something injected (a route taking nothing is
@@ -233,13 +234,57 @@ class RouterGraph:
                 child = dict(call.call.keywords).get("router") or (
                     call.call.args[0] if call.call.args else None
                 )
-                key = self._child_key(child, call.function, facts) if child is not None else None
-                if key is not None:
+                keys = self._child_keys(child, call.function, facts) if child is not None else []
+                if keys:
                     parent = self._parent_key(
                         call.callee.rpartition(".")[0], call.function, call.receiver_type, facts
                     )
-                    found.setdefault(key, []).append(Inclusion(parent, call.call, facts))
+                    for key in keys:
+                        found.setdefault(key, []).append(Inclusion(parent, call.call, facts))
         return found
+
+    def _child_keys(self, child: ExprFact, scope: int | None, facts: FileFacts) -> list[RouterKey]:
+        """The routers an `include_router` call includes: one, or each router of a literal list
+        or tuple a loop goes over (`for r in [users.router, items.router]: app.include_router(r)`,
+        the list written in the loop or bound to a name in the function or module)."""
+        assigned = child.assigned if child.kind == "name" and "." not in child.text else None
+        if assigned is not None and assigned.kind in ("list", "tuple"):
+            keys = [
+                self._module_router(element.qualified or element.text, facts)
+                for element in assigned.args
+                # A bare name in a function may be a local variable the summary does not follow.
+                if element.kind == "name"
+                and (scope is None or "." in element.text or element.qualified != element.text)
+            ]
+            return [key for key in keys if key is not None]
+        if child.kind == "call":
+            made = self._factory_router(child, facts)
+            return [made] if made is not None else []
+        if assigned is not None and assigned.kind == "call" and self._plain_router(assigned, facts) is None:
+            # `router = build_router(); app.include_router(router)`
+            made = self._factory_router(assigned, facts)
+            if made is not None:
+                return [made]
+        key = self._child_key(child, scope, facts)
+        return [key] if key is not None else []
+
+    def _factory_router(self, call: ExprFact, facts: FileFacts) -> RouterKey | None:
+        """`include_router(build_router())`: the router a project function makes and returns
+        (`router = APIRouter(...); ...; return router`), when it has that one `return` only."""
+        found = resolve(self.project.symbols, call.qualified, facts) if call.qualified else None
+        if found is None or not isinstance(found[0], FunctionFact):
+            return None
+        function, where = found
+        index = next((i for i, defined in enumerate(where.functions) if defined is function), None)
+        returns = [fact for fact in where.returns if fact.function == index]
+        if index is None or len(returns) != 1:
+            return None
+        value = returns[0].value
+        # What the name last holds is an `APIRouter(...)` itself: not `router = wrap(router)`,
+        # whose routes were registered on another object.
+        if value is None or value.assigned is None or self._plain_router(value.assigned, where) is None:
+            return None
+        return self._local(where, index, value.text, value.assigned)
 
     def _child_key(self, child: ExprFact, scope: int | None, facts: FileFacts) -> RouterKey | None:
         if child.kind != "name":

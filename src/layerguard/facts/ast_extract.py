@@ -30,6 +30,7 @@ from layerguard.model import (
     OpenedFact,
     ParamFact,
     RaiseFact,
+    ReturnFact,
     Span,
     StringFact,
     TypingSubscriptFact,
@@ -177,6 +178,7 @@ class FactExtractor(ast.NodeVisitor):
         self.key_reads: list[KeyReadFact] = []
         self.opened: list[OpenedFact] = []
         self.yielded: list[YieldFact] = []
+        self.returns: list[ReturnFact] = []
         self.value_names: set[str] = set()  # dotted names used as values, as written
         # The first segment of every dotted name used as a type only, and of every other use.
         self.type_heads: set[str] = set()
@@ -629,6 +631,13 @@ class FactExtractor(ast.NodeVisitor):
         caught = tuple(self.names.qualify(dotted_name(c) or "") for c in classes)
         return tuple(HandlerFact(name, caught) if h.name == name else h for h in handlers)
 
+    def visit_Return(self, node: ast.Return) -> None:
+        self.generic_visit(node)
+        function = self.frames[-1].function
+        if function is not None:
+            value = self.summarize(node.value) if isinstance(node.value, ast.Name) else None
+            self.returns.append(ReturnFact(function, value))
+
     def visit_Raise(self, node: ast.Raise) -> None:
         exception = self.summarize(node.exc) if node.exc is not None else None
         self.raises.append(RaiseFact(exception, self.frames[-1].function, self.lines.span(node)))
@@ -976,6 +985,7 @@ class FactExtractor(ast.NodeVisitor):
             key_reads=tuple(self.key_reads),
             opened=tuple(self.opened),
             yielded=tuple(self.yielded),
+            returns=tuple(self.returns),
             value_names=self._module_value_names(),
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),

@@ -314,3 +314,240 @@ def test_a_subclass_of_a_configured_class_authenticates() -> None:
         },
         config='auth-dependencies = ["app.guards.Guard"]\n',
     )
+
+
+ROUTERS = """\
+from fastapi import APIRouter
+
+from app.deps import DB, User
+
+users = APIRouter(prefix="/users")
+teams = APIRouter(prefix="/teams")
+local_like = APIRouter(prefix="/local")
+
+
+@users.get("/")
+async def list_users(db: DB) -> int:{users}
+    return 1
+
+
+@users.get("/me")
+async def me(db: DB, user: User) -> int:
+    return user
+
+
+@teams.get("/")
+async def list_teams(db: DB) -> int:{teams}
+    return 1
+
+
+@teams.get("/mine")
+async def my_teams(db: DB, user: User) -> int:
+    return user
+
+
+@local_like.get("/")
+async def list_local(db: DB) -> int:
+    return 1
+
+
+@local_like.get("/mine")
+async def my_local(db: DB, user: User) -> int:
+    return user
+"""
+
+
+def routers(users: str = "", teams: str = "") -> str:
+    return ROUTERS.format(users=users, teams=teams)
+
+
+def test_routers_included_in_a_loop_over_a_literal_list_are_followed() -> None:
+    """The loop's list or tuple, written in it or bound to a name in the function or module:
+    each router gets the call's prefix and dependencies."""
+    marked = "  # error: [LG905]"
+    check(
+        {
+            "app/api/routes.py": routers(users=marked, teams=marked),
+            "app/main.py": """\
+            from fastapi import Depends, FastAPI
+
+            from app.api import routes
+            from app.deps import get_current_user
+
+            OPEN = (routes.users,)
+
+
+            def create_app() -> FastAPI:
+                app = FastAPI()
+                guarded = [routes.local_like]
+                for router in OPEN:
+                    app.include_router(router, prefix="/v1")
+                for router in [routes.teams]:
+                    app.include_router(router)
+                for router in guarded:
+                    app.include_router(router, dependencies=[Depends(get_current_user)])
+                return app
+            """,
+        }
+    )
+
+
+def test_a_loop_over_what_is_not_a_literal_list_here_is_not_followed() -> None:
+    """A list imported from another module (also used there), a parameter, or a bare name in
+    the list that may be a local variable: where those routers are served is unknown."""
+    check(
+        {
+            "app/api/routes.py": routers(),
+            "app/api/registry.py": """\
+            from app.api import routes
+
+            ROUTERS = [routes.users]
+            """,
+            "app/main.py": """\
+            from fastapi import FastAPI
+
+            from app.api import routes
+            from app.api.registry import ROUTERS
+
+
+            def create_app(extra: list[object]) -> FastAPI:
+                app = FastAPI()
+                for router in ROUTERS:
+                    app.include_router(router)
+                for router in extra:
+                    app.include_router(router)
+                teams = routes.teams
+                for router in [teams]:
+                    app.include_router(router)
+                return app
+            """,
+        }
+    )
+
+
+def test_routers_made_and_returned_by_a_factory_are_followed() -> None:
+    """`include_router(build())` and `r = build(); include_router(r)`: the router the factory
+    made and returned, with its routes; a factory with another `return`, or whose name last
+    holds something else (`router = wrap(router)`), is not followed."""
+    check(
+        {
+            "app/api/factories.py": """\
+            from fastapi import APIRouter
+
+            from app.deps import DB, User
+
+
+            def build_open() -> APIRouter:
+                router = APIRouter(prefix="/open")
+
+                @router.get("/")
+                async def open_list(db: DB) -> int:  # error: [LG905]
+                    return 1
+
+                @router.get("/mine")
+                async def open_mine(db: DB, user: User) -> int:
+                    return user
+
+                return router
+
+
+            def build_named() -> APIRouter:
+                router = APIRouter(prefix="/named")
+
+                @router.get("/")
+                async def named_list(db: DB) -> int:  # error: [LG905]
+                    return 1
+
+                @router.get("/mine")
+                async def named_mine(db: DB, user: User) -> int:
+                    return user
+
+                return router
+
+
+            def build_guarded() -> APIRouter:
+                router = APIRouter(prefix="/guarded")
+
+                @router.get("/")
+                async def guarded_list(db: DB) -> int:
+                    return 1
+
+                @router.get("/mine")
+                async def guarded_mine(db: DB, user: User) -> int:
+                    return user
+
+                return router
+
+
+            def build_either(flag: bool) -> APIRouter:
+                router = APIRouter(prefix="/either")
+
+                @router.get("/")
+                async def either_list(db: DB) -> int:
+                    return 1
+
+                @router.get("/mine")
+                async def either_mine(db: DB, user: User) -> int:
+                    return user
+
+                if flag:
+                    return router
+                return APIRouter()
+
+
+            def wrap(router: APIRouter) -> APIRouter:
+                return router
+
+
+            def build_wrapped() -> APIRouter:
+                router = APIRouter(prefix="/wrapped")
+
+                @router.get("/")
+                async def wrapped_list(db: DB) -> int:
+                    return 1
+
+                @router.get("/mine")
+                async def wrapped_mine(db: DB, user: User) -> int:
+                    return user
+
+                router = wrap(router)
+                return router
+            """,
+            "app/main.py": """\
+            from fastapi import Depends, FastAPI
+
+            from app.api import factories
+            from app.api.factories import build_named
+            from app.deps import get_current_user
+
+            app = FastAPI()
+            app.include_router(factories.build_open(), prefix="/v1")
+            named = build_named()
+            app.include_router(named)
+            app.include_router(factories.build_guarded(), dependencies=[Depends(get_current_user)])
+            app.include_router(factories.build_either(True))
+            app.include_router(factories.build_wrapped())
+            """,
+        }
+    )
+
+
+def test_a_loop_at_module_level_is_followed() -> None:
+    marked = "  # error: [LG905]"
+    check(
+        {
+            "app/api/routes.py": routers(users=marked, teams=marked),
+            "app/main.py": """\
+            from fastapi import Depends, FastAPI
+
+            from app.api import routes
+            from app.deps import get_current_user
+
+            app = FastAPI()
+            for router in [routes.users, routes.teams]:
+                app.include_router(router, prefix="/v1")
+            for router in (routes.local_like,):
+                app.include_router(router, dependencies=[Depends(get_current_user)])
+            """,
+        }
+    )
