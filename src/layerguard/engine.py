@@ -379,8 +379,7 @@ class Workspace:
         if len(changed) != len(gone) or len(changed) > MAX_CHANGED_FILES_REUSED:
             return None  # a file added or removed changes module names: never the same facts
         before = cache.lookup(sorted(gone), keep=False)
-        recorded = cache.recorded_findings(closest.run_key)
-        if recorded is None or any(facts is None for facts in before):
+        if any(facts is None for facts in before):
             return None
         # The cache is not written when the findings are reused: it keeps the facts they were
         # computed from, for the next edit to compare with, and rewriting it (20 MB for
@@ -388,7 +387,9 @@ class Workspace:
         after = self._facts_of([job for job, _ in changed], cache, save=False)
         if {f.path: f for f in before if f is not None} != {f.path: f for f in after}:
             return None
-        return recorded
+        # Read only now: when the facts differ (any code edit) the record cannot be reused,
+        # and reading it (every finding of the project, unpickled) would be wasted.
+        return cache.recorded_findings(closest.run_key)
 
     def _narrow_findings(self, paths: Sequence[Path]) -> tuple[tuple[Finding, ...], int]:
         checked, jobs = self._parse_jobs(paths)

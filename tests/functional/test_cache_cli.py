@@ -225,6 +225,9 @@ EDITS: list[tuple[str, str, Callable[[str], str]]] = [
     ("comment edited", SERVICE, lambda text: text.replace("UserService:", "UserService:  # edited")),
     ("users.py as it was", USERS, original(USERS)),
     ("service as it was", SERVICE, original(SERVICE)),
+    ("service class renamed: the answers its importers' rules got change", SERVICE, lambda text: text.replace(
+        "class UserService:", "class UserServiceRenamed:")),
+    ("service as it was again", SERVICE, original(SERVICE)),
 ]  # fmt: skip
 
 
@@ -239,4 +242,5 @@ def test_each_edit_gives_the_findings_of_a_run_without_cache(app: Path, env: dic
         assert outputs[-1] == checked(app, env, "--no-cache"), name
     assert outputs[1] == outputs[0]  # the comment changed nothing
     assert outputs[5] == outputs[4]
-    assert len(set(outputs)) == 5  # every other edit changed the findings
+    assert outputs[9] == outputs[7]
+    assert len(set(outputs)) == 6  # every other edit changed the findings

@@ -60,6 +60,16 @@ def test_recorded_lookups_replay_until_an_answer_changes() -> None:
     assert not answers_unchanged(Symbols(facts_of(gone)), lookups, describe)
 
 
+def test_a_lookup_asked_again_is_recorded_once() -> None:
+    """File rules ask the same names many times; a later run replays each recorded lookup."""
+    recorder = RecordingSymbols(Symbols(facts_of(FILES)), describe)
+    first = recorder.resolve("app.models.User")
+    recorded = list(recorder.lookups)
+    assert recorder.resolve("app.models.User") == first
+    assert recorder.lookups == recorded
+    assert len(set(recorded)) == len(recorded)
+
+
 @pytest.mark.parametrize("table", ["modules", "top_level_names", "definitions", "reexports"])
 def test_a_recorder_refuses_unrecorded_reads(table: str) -> None:
     """A rule reading a whole table would depend on lookups nobody recorded."""
