@@ -86,6 +86,17 @@ def test_an_endpoint_importing_the_model_itself_is_no_reacher_of_a_model_bridge(
     assert "app.api.users -> app.core.lookups" in messages["app/core/lookups.py"]
 
 
+@pytest.mark.parametrize("project", ["type_checking_import_counted"], indirect=True)
+def test_a_bridge_reached_only_through_type_only_imports_says_so(project: Path) -> None:
+    # Counted (SPEC §2's default), and the message tells the user why and which setting drops it.
+    [finding] = lg103(project)
+    assert finding["message"].endswith(
+        "(e.g. app.api.users -> app.core.typing_helpers -> app.repositories.UserRepository); only "
+        "through imports under `if TYPE_CHECKING:` or used only as types, which "
+        '`type-checking-imports = "ignore"` leaves out'
+    )
+
+
 @pytest.mark.parametrize("project", ["chain_through_two_unlayered"], indirect=True)
 def test_the_example_chain_runs_through_both_unlayered_modules(project: Path) -> None:
     [finding] = lg103(project)

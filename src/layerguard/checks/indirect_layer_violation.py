@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
-from layerguard.checks.layer_imports import counted_edges, counted_names, edge_layers, forbids, imported_name
+from layerguard.checks.layer_imports import (
+    counted_edges,
+    counted_names,
+    edge_layers,
+    forbids,
+    imported_name,
+    is_type_only,
+)
 from layerguard.graph import ImportEdge
 from layerguard.model import AssignmentFact, Finding, RuleMeta, Severity
 from layerguard.presets import MODEL, SCHEMA
@@ -47,6 +54,9 @@ class Bridge:
     importer_layers: tuple[str, ...]  # in layer-table order
     reachers: int
     chain: tuple[str, ...]
+    # No reacher gets there through imports that run (only `if TYPE_CHECKING:` ones or names used
+    # only as types, counted under `type-checking-imports = "count"`, SPEC §2's default).
+    type_only: bool = False
 
     @property
     def module(self) -> str:
@@ -61,6 +71,12 @@ def carries_chain(edge: ImportEdge) -> bool:
     annotations) are left out before, by `counted_edges`, when `type-checking-imports =
     "ignore"` asks for it."""
     return not edge.fact.deferred
+
+
+def runs_at_import(project: ProjectView, edge: ImportEdge) -> bool:
+    """Some name the import counts is needed at run time (not under `if TYPE_CHECKING:`, not
+    used only as a type)."""
+    return any(not is_type_only(fact) for fact in counted_names(project, edge))
 
 
 def imports_only_plain_values(project: ProjectView, edge: ImportEdge) -> bool:
@@ -112,61 +128,83 @@ def is_reexport_hub(facts: FileFacts) -> bool:
     )
 
 
-def bridges(project: ProjectView) -> Iterator[Bridge]:
-    """One bridge per (checked unlayered module, forbidden layer), in module order: a module
-    that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, and that is
-    no re-export hub."""
+@dataclass
+class _Reach:
+    """Who reaches each passable (unlayered, non-wiring) module. Bit i of a mask stands for the
+    i-th layered module that imports a passable one."""
+
+    bit: dict[str, int] = field(default_factory=dict)
+    layer_bits: dict[str, int] = field(default_factory=dict)  # layer -> its modules' bits
+    reach: dict[str, int] = field(default_factory=dict)  # passable module -> who reaches it
+    runtime: dict[str, int] = field(default_factory=dict)  # the same by imports that run
+    layered_importers: dict[str, set[str]] = field(default_factory=dict)
+    passable_importers: dict[str, set[str]] = field(default_factory=dict)
+    outgoing: dict[str, list[ImportEdge]] = field(default_factory=dict)  # passable -> its imports
+    hubs: set[str] = field(default_factory=set)
+
+
+def _reach(project: ProjectView) -> _Reach:
     layers = project.layers
 
     def passable(module: str) -> bool:
         return layers.layer_of(module) is None and not layers.is_wiring(module)
 
-    edges = [edge for edge in counted_edges(project) if carries_chain(edge)]
-    # Bit i of a mask stands for the i-th layered module that imports a passable one.
-    bit: dict[str, int] = {}
-    layer_bits: dict[str, int] = {}
-    reach: dict[str, int] = {}  # passable module -> the layered modules that reach it
-    layered_importers: dict[str, set[str]] = {}  # passable module -> its layered importers
-    passable_importers: dict[str, set[str]] = {}  # passable module -> its passable importers
+    found = _Reach(hubs={facts.module for facts in project.files if is_reexport_hub(facts)})
+    direct: dict[str, int] = {}
+    runtime_direct: dict[str, int] = {}
     successors: dict[str, list[str]] = {}  # passable module -> the passable modules it imports
-    outgoing: dict[str, list[ImportEdge]] = {}  # passable module -> its imports
-    for edge in edges:
+    runtime_successors: dict[str, list[str]] = {}
+    for edge in counted_edges(project):
+        if not carries_chain(edge):
+            continue
         importer, imported = edge.importer.module, edge.imported
+        runs = runs_at_import(project, edge)
         if passable(importer):
-            outgoing.setdefault(importer, []).append(edge)
+            found.outgoing.setdefault(importer, []).append(edge)
         if not passable(imported) or imports_only_plain_values(project, edge):
             continue
         importer_layer = layers.layer_of(importer)
         if importer_layer is not None:
-            index = bit.setdefault(importer, len(bit))
-            layer_bits[importer_layer] = layer_bits.get(importer_layer, 0) | 1 << index
-            reach[imported] = reach.get(imported, 0) | 1 << index
-            layered_importers.setdefault(imported, set()).add(importer)
+            index = found.bit.setdefault(importer, len(found.bit))
+            found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
+            direct[imported] = direct.get(imported, 0) | 1 << index
+            if runs:
+                runtime_direct[imported] = runtime_direct.get(imported, 0) | 1 << index
+            found.layered_importers.setdefault(imported, set()).add(importer)
         elif passable(importer):
-            passable_importers.setdefault(imported, set()).add(importer)
+            found.passable_importers.setdefault(imported, set()).add(importer)
             successors.setdefault(importer, []).append(imported)
-    hubs = {facts.module for facts in project.files if is_reexport_hub(facts)}
-    reach = _propagate(reach, successors, hubs)
-    own_bits = _own_import_bits(project, bit)
+            if runs:
+                runtime_successors.setdefault(importer, []).append(imported)
+    found.reach = _propagate(direct, successors, found.hubs)
+    found.runtime = _propagate(runtime_direct, runtime_successors, found.hubs)
+    return found
 
+
+def bridges(project: ProjectView) -> Iterator[Bridge]:
+    """One bridge per (checked unlayered module, forbidden layer), in module order: a module
+    that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, and that is
+    no re-export hub."""
+    graph = _reach(project)
+    own_bits = _own_import_bits(project, graph.bit)
     for facts in sorted(project.files, key=lambda f: f.module):
         module = facts.module
-        if not reach.get(module) or not project.is_checked(facts) or module in hubs:
+        if not graph.reach.get(module) or not project.is_checked(facts) or module in graph.hubs:
             continue
         seen: set[str] = set()
         ordered = sorted(
-            outgoing.get(module, ()), key=lambda e: (e.fact.statement.line, e.fact.statement.column)
+            graph.outgoing.get(module, ()), key=lambda e: (e.fact.statement.line, e.fact.statement.column)
         )
         for edge in ordered:
             for forbidden_layer, name in edge_layers(project, edge):
                 if forbidden_layer in seen:
                     continue
-                reaching = reach[module] & ~own_bits.get(forbidden_layer, 0)
+                reaching = graph.reach[module] & ~own_bits.get(forbidden_layer, 0)
                 home = _home_layer(project, edge, name)
                 importer_layers = tuple(
                     layer.name
                     for layer in project.config.layers
-                    if reaching & layer_bits.get(layer.name, 0)
+                    if reaching & graph.layer_bits.get(layer.name, 0)
                     and layer.name != home
                     and forbids(project, layer.name, forbidden_layer)
                 )
@@ -175,15 +213,22 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                 seen.add(forbidden_layer)
                 mask = 0
                 for layer in importer_layers:
-                    mask |= layer_bits[layer]
+                    mask |= graph.layer_bits[layer]
                 reachers = reaching & mask
 
                 def is_start(candidate: str, reachers: int = reachers) -> bool:
-                    return bool(reachers >> bit[candidate] & 1)
+                    return bool(reachers >> graph.bit[candidate] & 1)
 
-                path = _shortest_path(module, is_start, layered_importers, passable_importers)
+                path = _shortest_path(module, is_start, graph.layered_importers, graph.passable_importers)
+                runs = runs_at_import(project, edge) and graph.runtime.get(module, 0) & reachers
                 yield Bridge(
-                    edge, forbidden_layer, name, importer_layers, reachers.bit_count(), (*path, edge.imported)
+                    edge,
+                    forbidden_layer,
+                    name,
+                    importer_layers,
+                    reachers.bit_count(),
+                    (*path, edge.imported),
+                    type_only=not runs,
                 )
 
 
@@ -304,4 +349,10 @@ def describe(bridge: Bridge) -> str:
         f"Indirect layer violation: unlayered `{bridge.module}` imports {what}, which {importers} "
         f"modules may not import; {bridge.reachers} {importers} module{plural} {verb} it through "
         f"this module (e.g. {' -> '.join(bridge.chain)})"
+        + (
+            "; only through imports under `if TYPE_CHECKING:` or used only as types, which "
+            '`type-checking-imports = "ignore"` leaves out'
+            if bridge.type_only
+            else ""
+        )
     )

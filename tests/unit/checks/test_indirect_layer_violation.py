@@ -266,3 +266,25 @@ def test_a_model_module_reaching_a_payload_of_a_model_module_is_no_bridge(tmp_pa
         ),
     }
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/keys.py", 2, 1, "LG103")]
+
+
+def test_a_chain_with_one_type_only_step_is_type_only_and_a_runtime_one_is_not(tmp_path: Path) -> None:
+    """The bridge's own import runs, but the route reaches the bridge only through an import
+    under `if TYPE_CHECKING:`: type-only. A second route importing it at run time makes it not."""
+    helper = (
+        "from app.repositories.UserRepository import UserRepository\n\n"
+        "def load():\n    return UserRepository\n"
+    )
+    typed = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from app.core.helpers import load\n"
+    files = {**BASE, "app/core/helpers.py": helper, ENDPOINT: typed}
+    [message] = messages_after(tmp_path, files)
+    assert message.endswith('which `type-checking-imports = "ignore"` leaves out')
+    files["app/api/v1/endpoints/items.py"] = "from app.core.helpers import load\n"
+    [message] = messages_after(tmp_path, files)
+    assert "only through imports under" not in message
+    assert "2 endpoint modules reach it" in message
+
+
+def messages_after(root: Path, files: dict[str, str]) -> list[str]:
+    lint(root, files, ["LG103"])
+    return messages(root)
