@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -912,9 +912,10 @@ def _orchestrating(
     roles: dict[str, str],
     evidence: dict[str, str],
     imported: dict[str, set[str]],
-) -> list[FileFacts]:
+) -> Iterator[FileFacts]:
     """Unlayered modules that endpoint modules import and that import service modules and model
-    or repository modules."""
+    or repository modules. A generator: a module the caller makes a service as it comes counts
+    as one for the modules after it (open-webui's `utils/oauth.py` calls `utils/auth.py`)."""
     layers = project.glob_layers
     endpoint_imports = {
         m
@@ -922,7 +923,6 @@ def _orchestrating(
         if _content_layer(module, roles, layers) == ENDPOINT
         for m in found
     }
-    found = []
     for facts in parsed:
         module = facts.module
         if module not in endpoint_imports or facts.is_package or layers.is_wiring(module):
@@ -934,8 +934,7 @@ def _orchestrating(
             continue
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
         if SERVICE in reached and reached & {MODEL, REPOSITORY}:
-            found.append(facts)
-    return found
+            yield facts
 
 
 def _mostly_pydantic(facts: FileFacts, project: ProjectView) -> bool:

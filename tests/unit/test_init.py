@@ -908,7 +908,10 @@ def test_settings_named_dtos_and_a_dict_subclass_do_not_stop_a_schema_module(tmp
     stays a schema module beside `class ServiceConnectorConfiguration(Dict[str, Any])`. A
     `BaseSettings` module, or one of plain `BaseModel`s named settings, is still configuration."""
     base = "from pydantic import BaseModel\n\n\nclass BaseUpdate(BaseModel):\n    pass\n"
-    dtos = "from app.models.base_dto import BaseUpdate\n\n\nclass ServerSettingsUpdate(BaseUpdate):\n    name: str\n"
+    dtos = (
+        "from app.models.base_dto import BaseUpdate\n\n\n"
+        "class ServerSettingsUpdate(BaseUpdate):\n    name: str\n"
+    )
     connector = (
         "from typing import Any, Dict\n\nfrom app.models.base_dto import BaseUpdate\n\n\n"
         "class ConnectorConfiguration(Dict[str, Any]):\n    pass\n\n\n"
@@ -938,3 +941,23 @@ def test_settings_named_dtos_and_a_dict_subclass_do_not_stop_a_schema_module(tmp
         assert f'"{schema}",  # Pydantic models, defines no ORM class' in section
     for config in ("app.models.env_settings", "app.models.ui_settings", "app.models.run_config"):
         assert f'"{config}",' not in section
+
+
+def test_a_module_orchestrating_an_orchestrating_module_is_a_service_too(tmp_path: Path) -> None:
+    """open-webui's `utils/oauth.py` calls `utils/auth.py`, which the routes call and which calls
+    services and models: both are the service layer, the second through the first."""
+    auth = "from app.models.items import Item\nfrom app.services.items import ItemsService\n"
+    oauth = "from app.models.items import Item\nfrom app.utils.auth import ItemsService\n"
+    routes = ROUTES.replace(
+        "\n", "\n    from app.utils.auth import Item\n    from app.utils.oauth import Item\n", 1
+    )
+    files = _data_app(
+        {
+            "app/utils/__init__.py": "",
+            "app/utils/auth.py": auth,
+            "app/utils/oauth.py": oauth,
+            "app/routes/items.py": routes,
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.utils.**",  # 2 modules with endpoints call it; it calls services and models or' in section
