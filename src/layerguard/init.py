@@ -1916,7 +1916,7 @@ def _unsure(
     if mixed_logic:
         found.append(
             Unsure(
-                f"{_count(list(mixed_logic), 'module')} mix Pydantic models with the logic that runs them "
+                f"{_count(list(mixed_logic), 'module')} with Pydantic models and the logic that runs them "
                 f"({_shown(list(mixed_logic))}; {ORCHESTRATES}): neither schema nor service, left "
                 "unlayered.",
                 "To make one a service module: add it to [tool.layerguard.layers.service] modules, "

@@ -792,7 +792,7 @@ def test_a_module_of_mostly_pydantic_models_that_orchestrates_is_left_unlayered(
     section = render(detect(write(tmp_path, files)))
     assert '"app.workflow.models.block",' not in section
     assert (
-        "unsure: 1 module mix Pydantic models with the logic that runs them (app.workflow.models.block; "
+        "unsure: 1 module with Pydantic models and the logic that runs them (app.workflow.models.block; "
         "endpoints call it; it calls services and models or repositories): neither schema nor service, "
         "left unlayered. To make one a service module: add it to [tool.layerguard.layers.service] "
         'modules, e.g. "app.workflow.models.block".'
