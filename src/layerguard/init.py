@@ -147,7 +147,8 @@ SCRIPT_FOLDERS = frozenset(
 )  # fmt: skip
 # Names of configuration modules: their Pydantic models are settings-like, not API schemas.
 CONFIG_NAMES = ("config", "settings", "conf")
-# Classes of a Pydantic settings module (a config module named otherwise is still one).
+# Bases of Pydantic settings classes: a config-named module with a class deriving from one is
+# configuration, whatever else its classes derive from.
 SETTINGS_BASES = frozenset(
     {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
 )
@@ -1256,7 +1257,7 @@ def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap)
     return any(layers.layer_of(m) in (SERVICE, ENDPOINT) for m in imported.get(module, ()))
 
 
-def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
+def _is_schema_module(facts: FileFacts, project: ProjectView, *, named_config_may_be: bool = True) -> bool:
     """Its module-level classes are Pydantic models (enums beside them), and it is no
     configuration module: the schema layer whatever its folder is called. Not a module of logic
     that also declares its payloads (skyvern's workflow blocks and copilot modules): one with a
@@ -1264,7 +1265,7 @@ def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
     with more public functions than classes. A subclass of a builtin container beside the models
     does not stop it (zenml's `ServiceConnectorConfiguration(Dict[str, Any])`)."""
     classes = [c for c in facts.classes if c.module_level]
-    if _is_config_module(facts, project, classes):
+    if _is_config_module(facts, project, classes, may_be_schema=named_config_may_be):
         return False
     kinds = {
         class_kind(c, facts, project.symbols)
@@ -1284,15 +1285,20 @@ def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
     return not doing and methods < len(classes) and len(public) <= len(classes)
 
 
-def _is_config_module(facts: FileFacts, project: ProjectView, classes: list[ClassFact]) -> bool:
+def _is_config_module(
+    facts: FileFacts, project: ProjectView, classes: list[ClassFact], *, may_be_schema: bool = True
+) -> bool:
     """Named as configuration (`settings`, `config`), unless each of its Pydantic classes derives
     from a class of another schema module and none from `BaseSettings`: zenml's
     `models/v2/core/server_settings.py` holds the request and response models of the
     server-settings endpoints, built on `BaseUpdate` and `BaseResponse` of the schema module
     `models/v2/base/base.py`. (phoenix's `db/types/experiment_config.py`, built on a base beside
-    other classes, stays configuration.)"""
+    other classes, stays configuration.) Without `may_be_schema`, the name alone decides: the
+    base's module is judged so, which ends the recursion."""
     if not any(word in facts.module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
         return False
+    if not may_be_schema:
+        return True
     symbols = project.symbols
     models = [c for c in classes if class_kind(c, facts, symbols) == PYDANTIC]
     if not models or any(SETTINGS_BASES.intersection(symbols.outside_ancestors(c, facts)) for c in classes):
@@ -1304,7 +1310,7 @@ def _derives_from_schema(cls: ClassFact, facts: FileFacts, project: ProjectView)
     """Its nearest project ancestor in another module is in a schema module."""
     for found in project.symbols.ancestors(cls, facts):
         if isinstance(found, tuple) and found[1].module != facts.module:
-            return _is_schema_module(found[1], project)
+            return _is_schema_module(found[1], project, named_config_may_be=False)
     return False
 
 

@@ -961,3 +961,20 @@ def test_a_module_orchestrating_an_orchestrating_module_is_a_service_too(tmp_pat
     )
     section = render(detect(write(tmp_path, files)))
     assert '"app.utils.**",  # 2 modules with endpoints call it; it calls services and models or' in section
+
+
+def test_config_named_modules_deriving_from_each_other_end(tmp_path: Path) -> None:
+    """Two settings-named modules whose classes derive from each other's: the base's module is
+    judged by its name alone, so the check ends (configuration, not schema)."""
+    files = {
+        "app/__init__.py": "",
+        "app/db/__init__.py": "",
+        "app/db/base.py": BASE,
+        "app/db/items.py": TABLE.format(base="app.db.base", name="Item", table="items"),
+        "app/models/__init__.py": "",
+        "app/models/a_settings.py": "from pydantic import BaseModel\n\n"
+        "from app.models.b_settings import B\n\n\nclass A(B):\n    pass\n\n\nclass C(BaseModel):\n    pass\n",
+        "app/models/b_settings.py": "from app.models.a_settings import C\n\n\nclass B(C):\n    pass\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.models.a_settings",' not in section and '"app.models.b_settings",' not in section
