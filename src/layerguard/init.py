@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -47,7 +47,7 @@ from layerguard.context import LayerMap, ProjectView
 from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches, path_glob_matches
-from layerguard.model import Config, ExprFact, FileFacts, FunctionFact, Layer
+from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
     ENUM,
@@ -147,6 +147,24 @@ SCRIPT_FOLDERS = frozenset(
 )  # fmt: skip
 # Names of configuration modules: their Pydantic models are settings-like, not API schemas.
 CONFIG_NAMES = ("config", "settings", "conf")
+# Bases of Pydantic settings classes: a config-named module with a class deriving from one is
+# configuration, whatever else its classes derive from.
+SETTINGS_BASES = frozenset(
+    {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
+)
+# A subclass of a builtin container beside a module's Pydantic models (zenml's
+# `class ServiceConnectorConfiguration(Dict[str, Any])`) is a payload type, not logic.
+CONTAINER_BASES = frozenset(
+    {"dict", "list", "set", "frozenset", "tuple", "collections.UserDict", "collections.UserList"}
+    | {f"typing.{name}" for name in ("Dict", "List", "Set", "FrozenSet", "Tuple")}
+)
+# The per-request context of a Strawberry GraphQL API: built for each request from the data
+# loaders and the session factory, it composes the layers (phoenix's `server/api/context.py`).
+GRAPHQL_CONTEXTS = frozenset({"strawberry.fastapi.BaseContext", "strawberry.fastapi.context.BaseContext"})
+GRAPHQL_CONTEXT = "builds the per-request GraphQL context"
+# Job-queue libraries: a module importing one enqueues background work, which data access does not.
+JOB_QUEUES = frozenset({"rq", "celery", "arq", "dramatiq", "huey", "taskiq"})
+STARTUP_QUERIES = "queries the database, serves nothing and no endpoint imports it (a start-up job)"
 
 
 class InitError(Exception):
@@ -233,6 +251,7 @@ class Detection:
     narrowed: dict[str, Narrowing] = field(default_factory=dict)
     api_schemas: tuple[str, ...] = ()  # wiring that assembles the API schema, not the app
     locators: tuple[str, ...] = ()  # wiring that holds the app's service instances
+    contexts: tuple[str, ...] = ()  # wiring that builds the per-request GraphQL context
     auth: tuple[str, ...] = ()  # Depends() providers that look like authentication (LG905)
 
 
@@ -293,6 +312,7 @@ def detect(root: Path) -> Detection:
     parsed = [facts for facts in project.files if facts.parse_error is None]
     sides = side_packages(root, project, parsed)
     roles, evidence = content_roles(project, parsed, sides)
+    mixed_logic = _mixed_logic(project, parsed, roles, evidence)
     app_roots = tuple(sorted(m for m, role in roles.items() if role == WIRING_ROLE))
     config = replace(config, wiring=config.wiring + app_roots)
     project = ProjectView(config, kept, frozenset())
@@ -338,10 +358,11 @@ def detect(root: Path) -> Detection:
         excludes=excludes,
         app_roots=app_roots,
         mixed=_mixed_modules(final, parsed),
-        unsure=_side_unsure(sides) + _unsure(final, parsed, roles, evidence),
+        unsure=_side_unsure(sides) + _unsure(final, parsed, roles, evidence, mixed_logic),
         narrowed=narrowed,
         api_schemas=tuple(m for m in app_roots if evidence.get(m) == API_SCHEMA),
         locators=tuple(m for m in app_roots if evidence.get(m) == SERVICE_LOCATOR),
+        contexts=tuple(m for m in app_roots if evidence.get(m) == GRAPHQL_CONTEXT),
         auth=auth_candidates(parsed, project.symbols),
     )
 
@@ -534,6 +555,7 @@ def content_roles(
             placed is None
             and (_queries_sessions(facts, project) or _queries_in_methods(facts, project))
             and not _imports_upper(module, imported, layers)
+            and not _enqueues_jobs(facts)
         ):
             # A store class that also makes its engine (zenml's `SqlZenStore`) is data access first.
             roles[module], evidence[module] = REPOSITORY, _data_access_evidence(facts, project)
@@ -541,7 +563,7 @@ def content_roles(
     placed_of = _placement(layers, nouns)
     _helpers_follow_tables(project, parsed, roles, evidence)
     _packages_follow(project, parsed, roles, evidence, placed_of, SCHEMA)
-    _contradicted_endpoints(project, parsed, roles, evidence, placed_of)
+    _contradicted_endpoints(project, parsed, roles, evidence, placed_of, imported)
     _contradicted_models(project, parsed, roles, evidence, placed_of)
     _contradicted_repositories(project, parsed, roles, evidence, placed_of)
     _contradicted_services(project, parsed, roles, evidence, imported, placed_of)
@@ -603,11 +625,23 @@ def _contradicted_endpoints(
     roles: dict[str, str],
     evidence: dict[str, str],
     placed_of: Callable[[str], str | None],
+    imported: dict[str, set[str]],
 ) -> None:
     """Packages (or modules) an endpoint glob takes with nothing in them that serves the API
     (dstack's client SDK `dstack/api`, phoenix's `api/dataloaders`, argilla's `api/policies`):
     data access when three in four of their modules build queries, else left out. A module
-    directly in a folder that serves (a helper beside the routers) stays."""
+    directly in a folder that serves (a helper beside the routers) stays, unless it builds
+    queries and nothing that serves or that an endpoint glob takes imports it (phoenix's
+    `api/builtin_evaluator_sync.py`, run at start-up): a job, not HTTP-facing, left out. A
+    Strawberry GraphQL context (phoenix's `api/context.py`, a `BaseContext` building the data
+    loaders for each request) composes the layers: wiring."""
+    serving_modules = {facts.module for facts in parsed if _serves(facts, project)}
+    endpoint_imports = {
+        m
+        for module, found in imported.items()
+        if module in serving_modules or placed_of(module) == ENDPOINT
+        for m in found
+    }
     serving: set[str] = set()
     for facts in parsed:
         if _serves(facts, project):
@@ -617,6 +651,9 @@ def _contradicted_endpoints(
     for facts in parsed:
         module = facts.module
         if module in roles or placed_of(module) != ENDPOINT:
+            continue
+        if module not in serving_modules and _is_graphql_context(facts, project):
+            roles[module], evidence[module] = WIRING_ROLE, GRAPHQL_CONTEXT
             continue
         if not facts.is_package and module not in serving and _is_schema_module(facts, project):
             # `routers/v1/models.py` of Pydantic request and response models.
@@ -632,6 +669,13 @@ def _contradicted_endpoints(
             places = [module]
         place = next((p for p in places if p not in serving), None)
         if place is None:
+            if (
+                not facts.is_package
+                and module not in serving
+                and module not in endpoint_imports
+                and _builds_queries(facts, project)
+            ):
+                roles[module], evidence[module] = LEFT_OUT_ROLE, STARTUP_QUERIES
             continue
         if place not in decided:
             code = [f for f in _package_members(place, project) if not f.is_package]
@@ -642,6 +686,20 @@ def _contradicted_endpoints(
                 else (LEFT_OUT_ROLE, f"{place}: {NO_ROUTES}")
             )
         roles[module], evidence[module] = decided[place]
+
+
+def _is_graphql_context(facts: FileFacts, project: ProjectView) -> bool:
+    """A module-level class derives from Strawberry's FastAPI `BaseContext`."""
+    return any(
+        c.module_level and GRAPHQL_CONTEXTS.intersection(project.symbols.outside_ancestors(c, facts))
+        for c in facts.classes
+    )
+
+
+def _enqueues_jobs(facts: FileFacts) -> bool:
+    """It imports a job-queue library (argilla's `webhooks/v1/records.py` returns the rq jobs
+    that notify a webhook): it builds and enqueues work, which is service work, not data access."""
+    return any(i.level == 0 and i.module.split(".")[0] in JOB_QUEUES for i in facts.imports)
 
 
 def _builds_queries(facts: FileFacts, project: ProjectView) -> bool:
@@ -840,7 +898,25 @@ def _orchestrating_services(
     an unlayered module that endpoint modules import and that imports both service modules and
     model or repository modules orchestrates them, as a service does. Left unlayered, every
     endpoint reaching the models through it would be an LG103 bridge whose fix is this line of
-    configuration, not the code (issue 13)."""
+    configuration, not the code (issue 13). Not a module of mostly Pydantic models (skyvern's
+    `workflow/models/block.py`: the Block hierarchy with each block's `execute()`): as a service,
+    the schema modules typing fields with its classes would be LG101; it stays unlayered, named
+    in an unsure line (`_mixed_logic`)."""
+    for facts in _orchestrating(project, parsed, roles, evidence, imported):
+        if not _mostly_pydantic(facts, project):
+            roles[facts.module], evidence[facts.module] = SERVICE, ORCHESTRATES
+
+
+def _orchestrating(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> Iterator[FileFacts]:
+    """Unlayered modules that endpoint modules import and that import service modules and model
+    or repository modules. A generator: a module the caller makes a service as it comes counts
+    as one for the modules after it (open-webui's `utils/oauth.py` calls `utils/auth.py`)."""
     layers = project.glob_layers
     endpoint_imports = {
         m
@@ -859,7 +935,22 @@ def _orchestrating_services(
             continue
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
         if SERVICE in reached and reached & {MODEL, REPOSITORY}:
-            roles[module], evidence[module] = SERVICE, ORCHESTRATES
+            yield facts
+
+
+def _mostly_pydantic(facts: FileFacts, project: ProjectView) -> bool:
+    """More than half of its module-level classes are Pydantic models."""
+    classes = [c for c in facts.classes if c.module_level]
+    models = sum(1 for c in classes if class_kind(c, facts, project.symbols) == PYDANTIC)
+    return 2 * models > len(classes)
+
+
+def _mixed_logic(
+    project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
+) -> tuple[str, ...]:
+    """The modules `_orchestrating_services` passed over for holding mostly Pydantic models."""
+    found = _orchestrating(project, parsed, roles, evidence, _imported_modules(project))
+    return tuple(facts.module for facts in found if _mostly_pydantic(facts, project))
 
 
 def _held_and_built(
@@ -905,8 +996,12 @@ def _query_builders(
         if module in roles and not evidence[module].endswith(NO_ROUTES):
             continue  # left out as no layer's content (a client SDK, a side package): stays out
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
+        # A module running a start-up job (phoenix's `db/facilitator.py` runs the built-in
+        # evaluator sync left out of its endpoint folder) is start-up work itself.
+        runs_job = any(evidence.get(m) == STARTUP_QUERIES for m in imported.get(module, ()))
         if (
             reached & {SERVICE, ENDPOINT}
+            or runs_job
             or _is_schema_module(facts, project)
             or _above_data_access(facts, project, roles)
         ):
@@ -918,11 +1013,13 @@ def _query_builders(
 
 
 def _above_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
-    """It speaks HTTP (imports fastapi or starlette: `HTTPException`), its public functions take
-    no argument, or it opens its own sessions (`async with SessionLocal() as session`): a job, an
-    auth helper or a service that runs queries, not the data access such code calls (dstack's
-    scheduled tasks, open-webui's mfa)."""
+    """It speaks HTTP (imports fastapi or starlette: `HTTPException`), enqueues jobs, its public
+    functions take no argument, or it opens its own sessions (`async with SessionLocal() as
+    session`): a job, an auth helper or a service that runs queries, not the data access such
+    code calls (dstack's scheduled tasks, open-webui's mfa, argilla's webhook events)."""
     if any(i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES for i in facts.imports):
+        return True
+    if _enqueues_jobs(facts):
         return True
     public = [
         f for f in facts.functions if f.class_name is None and not f.nested and not f.name.startswith("_")
@@ -1160,16 +1257,22 @@ def _imports_upper(module: str, imported: dict[str, set[str]], layers: LayerMap)
     return any(layers.layer_of(m) in (SERVICE, ENDPOINT) for m in imported.get(module, ()))
 
 
-def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
+def _is_schema_module(facts: FileFacts, project: ProjectView, *, named_config_may_be: bool = True) -> bool:
     """Its module-level classes are Pydantic models (enums beside them), and it is no
     configuration module: the schema layer whatever its folder is called. Not a module of logic
     that also declares its payloads (skyvern's workflow blocks and copilot modules): one with a
     module-level `async def` or as many async methods as classes (I/O: a block's `execute`), or
-    with more public functions than classes."""
-    if any(word in facts.module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
-        return False
+    with more public functions than classes. A subclass of a builtin container beside the models
+    does not stop it (zenml's `ServiceConnectorConfiguration(Dict[str, Any])`)."""
     classes = [c for c in facts.classes if c.module_level]
-    kinds = {class_kind(c, facts, project.symbols) for c in classes}
+    if _is_config_module(facts, project, classes, may_be_schema=named_config_may_be):
+        return False
+    kinds = {
+        class_kind(c, facts, project.symbols)
+        for c in classes
+        if not (ancestors := project.symbols.outside_ancestors(c, facts))
+        or not set(ancestors) <= CONTAINER_BASES
+    }
     if not (PYDANTIC in kinds and kinds <= {PYDANTIC, ENUM}):
         return False
     public = [
@@ -1180,6 +1283,35 @@ def _is_schema_module(facts: FileFacts, project: ProjectView) -> bool:
     methods = sum(1 for f in facts.functions if f.is_async and f.class_name is not None and not f.nested)
     doing = any(f.is_async and f.class_name is None and not f.nested for f in facts.functions)
     return not doing and methods < len(classes) and len(public) <= len(classes)
+
+
+def _is_config_module(
+    facts: FileFacts, project: ProjectView, classes: list[ClassFact], *, may_be_schema: bool = True
+) -> bool:
+    """Named as configuration (`settings`, `config`), unless each of its Pydantic classes derives
+    from a class of another schema module and none from `BaseSettings`: zenml's
+    `models/v2/core/server_settings.py` holds the request and response models of the
+    server-settings endpoints, built on `BaseUpdate` and `BaseResponse` of the schema module
+    `models/v2/base/base.py`. (phoenix's `db/types/experiment_config.py`, built on a base beside
+    other classes, stays configuration.) Without `may_be_schema`, the name alone decides: the
+    base's module is judged so, which ends the recursion."""
+    if not any(word in facts.module.rpartition(".")[2].lower() for word in CONFIG_NAMES):
+        return False
+    if not may_be_schema:
+        return True
+    symbols = project.symbols
+    models = [c for c in classes if class_kind(c, facts, symbols) == PYDANTIC]
+    if not models or any(SETTINGS_BASES.intersection(symbols.outside_ancestors(c, facts)) for c in classes):
+        return True
+    return not all(_derives_from_schema(c, facts, project) for c in models)
+
+
+def _derives_from_schema(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
+    """Its nearest project ancestor in another module is in a schema module."""
+    for found in project.symbols.ancestors(cls, facts):
+        if isinstance(found, tuple) and found[1].module != facts.module:
+            return _is_schema_module(found[1], project, named_config_may_be=False)
+    return False
 
 
 def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]) -> list[str]:
@@ -1723,7 +1855,11 @@ def _side_unsure(sides: tuple[SidePackage, ...]) -> tuple[Unsure, ...]:
 
 
 def _unsure(
-    project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    mixed_logic: tuple[str, ...] = (),
 ) -> tuple[Unsure, ...]:
     """Placements content does not confirm, grouped, each group with the line that changes one."""
     layers = project.glob_layers
@@ -1781,6 +1917,16 @@ def _unsure(
                 "schema).",
                 "To make one a model module: add it to [tool.layerguard.layers.model] modules, e.g. "
                 f'"{no_orm[0]}"',
+            )
+        )
+    if mixed_logic:
+        found.append(
+            Unsure(
+                f"{_count(list(mixed_logic), 'module')} with Pydantic models and the logic that runs them "
+                f"({_shown(list(mixed_logic))}; {ORCHESTRATES}): neither schema nor service, left "
+                "unlayered.",
+                "To make one a service module: add it to [tool.layerguard.layers.service] modules, "
+                f'e.g. "{mixed_logic[0]}"',
             )
         )
     if pydantic_beside:
@@ -1899,7 +2045,7 @@ def render(detection: Detection) -> str:
     lines += _provider_lines(detection.providers)
     lines += _auth_lines(detection.auth)
     lines += _exclude_lines(detection.excludes)
-    lines += _wiring_lines(detection.app_roots, detection.api_schemas, detection.locators)
+    lines += _wiring_lines(detection.app_roots, detection.api_schemas, detection.locators, detection.contexts)
     lines += _mixed_lines(detection.mixed)
     lines += _unsure_lines(detection.unsure)
     for layer in LAYER_NAMES:
@@ -2094,14 +2240,18 @@ def _exclude_lines(excludes: tuple[Exclude, ...]) -> list[str]:
 
 
 def _wiring_lines(
-    app_roots: tuple[str, ...], api_schemas: tuple[str, ...] = (), locators: tuple[str, ...] = ()
+    app_roots: tuple[str, ...],
+    api_schemas: tuple[str, ...] = (),
+    locators: tuple[str, ...] = (),
+    contexts: tuple[str, ...] = (),
 ) -> list[str]:
     if not app_roots:
         return []
-    factories = [m for m in app_roots if m not in api_schemas and m not in locators]
+    factories = [m for m in app_roots if m not in (*api_schemas, *locators, *contexts)]
     said = [f"{_shown(factories)} {APP_ROOT}"] if factories else []
     said += [f"{_shown(list(api_schemas))} {API_SCHEMA}"] if api_schemas else []
     said += [f"{_shown(list(locators))} {SERVICE_LOCATOR}"] if locators else []
+    said += [f"{_shown(list(contexts))} {GRAPHQL_CONTEXT}"] if contexts else []
     lines = [
         "#",
         *_comment(

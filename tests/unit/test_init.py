@@ -746,8 +746,9 @@ def test_a_service_locator_is_wiring(tmp_path: Path) -> None:
 
 
 def test_logic_left_out_of_a_models_folder_can_orchestrate_services(tmp_path: Path) -> None:
-    """skyvern's `workflow/models/block.py`: no ORM class, so no model module; the routes call it
-    and it calls services and repositories: the service layer, not an LG103 bridge (issue 13)."""
+    """Logic in a models folder (a plain `Block` class): no ORM class, so no model module; the
+    routes call it and it calls services and repositories: the service layer, not an LG103
+    bridge (issue 13). skyvern's real `block.py` is mostly Pydantic models: see below."""
     block = (
         "from app.repositories.item import ItemRepository\nfrom app.services.items import ItemsService\n\n\n"
         "class Block:\n    async def execute(self) -> None:\n"
@@ -767,3 +768,213 @@ def test_logic_left_out_of_a_models_folder_can_orchestrate_services(tmp_path: Pa
         '"app.workflow.models.block",  # endpoints call it; it calls services and models or repositories'
         in section
     )
+
+
+def test_a_module_of_mostly_pydantic_models_that_orchestrates_is_left_unlayered(tmp_path: Path) -> None:
+    """skyvern's `workflow/models/block.py`: the Pydantic Block hierarchy, each block's
+    `execute()` calling services and repositories. As a service, the schema modules typing
+    fields with Block classes were LG101; it stays unlayered, named in an unsure line."""
+    block = (
+        "from pydantic import BaseModel\n\nfrom app.repositories.item import ItemRepository\n"
+        "from app.services.items import ItemsService\n\n\nclass Block(BaseModel):\n    label: str\n\n"
+        "    def execute(self) -> None:\n        ItemsService()\n        ItemRepository()\n\n\n"
+        "class EmailBlock(Block):\n    to: str\n\n\nclass Runner:\n    pass\n"
+    )
+    routes = ROUTES.replace("\n", "\n    from app.workflow.models.block import Block\n", 1)
+    files = _data_app(
+        {
+            "app/workflow/__init__.py": "",
+            "app/workflow/models/__init__.py": "",
+            "app/workflow/models/block.py": block,
+            "app/routes/items.py": routes,
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.workflow.models.block",' not in section
+    assert (
+        "unsure: 1 module with Pydantic models and the logic that runs them (app.workflow.models.block; "
+        "endpoints call it; it calls services and models or repositories): neither schema nor service, "
+        "left unlayered. To make one a service module: add it to [tool.layerguard.layers.service] "
+        'modules, e.g. "app.workflow.models.block".'
+    ) in prose(section)
+
+
+STRAWBERRY_CONTEXT = """\
+    from dataclasses import dataclass
+
+    from strawberry.fastapi import BaseContext
+
+    from app.api.dataloaders.items import ItemLoader
+
+
+    @dataclass
+    class Context(BaseContext):
+        loader: ItemLoader
+    """
+STARTUP_SYNC = """\
+    from sqlalchemy import delete, select
+
+    from app.models.items import Item
+
+
+    async def sync_builtin_items(db) -> None:
+        async with db() as session:
+            await session.execute(delete(Item))
+            await session.execute(select(Item))
+    """
+
+
+FACILITATOR = """\
+    from sqlalchemy import select
+
+    from app.api.builtin_sync import sync_builtin_items
+    from app.models.items import Item
+
+
+    async def facilitate(db) -> None:
+        await sync_builtin_items(db)
+        select(Item)
+    """
+
+
+def test_a_graphql_context_and_a_start_up_job_beside_the_routers_are_no_endpoint(tmp_path: Path) -> None:
+    """phoenix's `server/api/context.py` (a Strawberry `BaseContext` building the data loaders
+    each request: composition, so wiring) and `server/api/builtin_evaluator_sync.py` (a start-up
+    job writing to the DB, imported by the DB setup, by no endpoint): no endpoint modules. A
+    helper beside the routers that the routes import, queries or not, stays; the module running
+    the start-up job (phoenix's `db/facilitator.py`) is start-up work too, no repository."""
+    helper = "from sqlalchemy import select\n\nfrom app.models.items import Item\n\nQUERY = select(Item)\n"
+    routes = ROUTES.replace("\n", "\n    from app.api.utils import QUERY\n", 1)
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/db/__init__.py": "",
+        "app/db/facilitator.py": FACILITATOR,
+        "app/api/__init__.py": "",
+        "app/api/context.py": STRAWBERRY_CONTEXT,
+        "app/api/builtin_sync.py": STARTUP_SYNC,
+        "app/api/utils.py": helper,
+        "app/api/exceptions.py": "class NotFound(Exception):\n    pass\n",
+        "app/api/routers/__init__.py": "",
+        "app/api/routers/items.py": routes,
+        "app/api/dataloaders/__init__.py": "",
+        "app/api/dataloaders/items.py": "class ItemLoader:\n    pass\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    said = prose(section)
+    assert "app.api.context builds the per-request GraphQL context" in said
+    assert '"app.api.context"' in section.split("wiring = [", 1)[1].split("]", 1)[0]
+    assert (
+        "left out: queries the database, serves nothing and no endpoint imports it (a start-up job): "
+        "app.api.builtin_sync"
+    ) in said
+    assert '"app.api.builtin_sync",' not in section
+    assert '"app.db.facilitator",' not in section
+    for kept in ("app.api.utils", "app.api.exceptions"):
+        assert f'"{kept}",  # what **.api.** rightly takes' in section
+
+
+def test_query_functions_that_enqueue_jobs_are_no_data_access(tmp_path: Path) -> None:
+    """argilla's `webhooks/v1/records.py`: it queries the session it takes to build a webhook
+    event, then enqueues the rq jobs that deliver it: service work, not the repository layer.
+    The same functions without the job queue are data access."""
+    queries = (
+        "{extra}from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.models.items import Item\n\n\n"
+        "async def notify_item_event(db: AsyncSession, item_id: int) -> list[Job]:\n"
+        "    item = (await db.execute(select(Item).where(Item.id == item_id))).scalar_one()\n"
+        "    return [item]\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/webhooks/__init__.py": "",
+        "app/webhooks/items.py": queries.format(extra="from rq.job import Job\n"),
+        "app/store/__init__.py": "",
+        "app/store/items.py": queries.format(extra="from typing import Any as Job\n"),
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.store.items",  # functions that query the DB session they take' in section
+    assert '"app.webhooks.items"' not in section
+
+
+def test_settings_named_dtos_and_a_dict_subclass_do_not_stop_a_schema_module(tmp_path: Path) -> None:
+    """zenml's `models/v2/core/server_settings.py` (request and response models built on the
+    project's `BaseUpdate`) is no configuration module for its name, and `service_connector.py`
+    stays a schema module beside `class ServiceConnectorConfiguration(Dict[str, Any])`. A
+    `BaseSettings` module, or one of plain `BaseModel`s named settings, is still configuration."""
+    base = "from pydantic import BaseModel\n\n\nclass BaseUpdate(BaseModel):\n    pass\n"
+    dtos = (
+        "from app.models.base_dto import BaseUpdate\n\n\n"
+        "class ServerSettingsUpdate(BaseUpdate):\n    name: str\n"
+    )
+    connector = (
+        "from typing import Any, Dict\n\nfrom app.models.base_dto import BaseUpdate\n\n\n"
+        "class ConnectorConfiguration(Dict[str, Any]):\n    pass\n\n\n"
+        "class ConnectorUpdate(BaseUpdate):\n    name: str\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/db/__init__.py": "",
+        "app/db/base.py": BASE,
+        "app/db/items.py": TABLE.format(base="app.db.base", name="Item", table="items"),
+        "app/models/__init__.py": "",
+        "app/models/base_dto.py": base,
+        "app/models/server_settings.py": dtos,
+        "app/models/connector.py": connector,
+        "app/models/env_settings.py": "from pydantic_settings import BaseSettings\n\n\n"
+        "class EnvSettings(BaseSettings):\n    debug: bool = False\n",
+        "app/models/ui_settings.py": "from pydantic import BaseModel\n\n\nclass UiSettings(BaseModel):\n"
+        "    theme: str\n",
+        # phoenix's `db/types/experiment_config.py`: built on a base beside a plain class.
+        "app/models/helper_types.py": "from pydantic import BaseModel\n\n\nclass DBBaseModel(BaseModel):\n"
+        "    pass\n\n\nclass Cache:\n    pass\n",
+        "app/models/run_config.py": "from app.models.helper_types import DBBaseModel\n\n\n"
+        "class RunConfig(DBBaseModel):\n    name: str\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    for schema in ("app.models.server_settings", "app.models.connector"):
+        assert f'"{schema}",  # Pydantic models, defines no ORM class' in section
+    for config in ("app.models.env_settings", "app.models.ui_settings", "app.models.run_config"):
+        assert f'"{config}",' not in section
+
+
+def test_a_module_orchestrating_an_orchestrating_module_is_a_service_too(tmp_path: Path) -> None:
+    """open-webui's `utils/oauth.py` calls `utils/auth.py`, which the routes call and which calls
+    services and models: both are the service layer, the second through the first."""
+    auth = "from app.models.items import Item\nfrom app.services.items import ItemsService\n"
+    oauth = "from app.models.items import Item\nfrom app.utils.auth import ItemsService\n"
+    routes = ROUTES.replace(
+        "\n", "\n    from app.utils.auth import Item\n    from app.utils.oauth import Item\n", 1
+    )
+    files = _data_app(
+        {
+            "app/utils/__init__.py": "",
+            "app/utils/auth.py": auth,
+            "app/utils/oauth.py": oauth,
+            "app/routes/items.py": routes,
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.utils.**",  # 2 modules with endpoints call it; it calls services and models or' in section
+
+
+def test_config_named_modules_deriving_from_each_other_end(tmp_path: Path) -> None:
+    """Two settings-named modules whose classes derive from each other's: the base's module is
+    judged by its name alone, so the check ends (configuration, not schema)."""
+    files = {
+        "app/__init__.py": "",
+        "app/db/__init__.py": "",
+        "app/db/base.py": BASE,
+        "app/db/items.py": TABLE.format(base="app.db.base", name="Item", table="items"),
+        "app/models/__init__.py": "",
+        "app/models/a_settings.py": "from pydantic import BaseModel\n\n"
+        "from app.models.b_settings import B\n\n\nclass A(B):\n    pass\n\n\nclass C(BaseModel):\n    pass\n",
+        "app/models/b_settings.py": "from app.models.a_settings import C\n\n\nclass B(C):\n    pass\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.models.a_settings",' not in section and '"app.models.b_settings",' not in section
