@@ -745,6 +745,19 @@ def test_a_service_locator_is_wiring(tmp_path: Path) -> None:
     assert "app.orchestrator" not in section, wiring
 
 
+def _block_app(block: str) -> dict[str, str]:
+    """The data app with `app/workflow/models/block.py` (no ORM class) that the routes import."""
+    routes = ROUTES.replace("\n", "\n    from app.workflow.models.block import Block\n", 1)
+    return _data_app(
+        {
+            "app/workflow/__init__.py": "",
+            "app/workflow/models/__init__.py": "",
+            "app/workflow/models/block.py": block,
+            "app/routes/items.py": routes,
+        }
+    )
+
+
 def test_logic_left_out_of_a_models_folder_can_orchestrate_services(tmp_path: Path) -> None:
     """Logic in a models folder (a plain `Block` class): no ORM class, so no model module; the
     routes call it and it calls services and repositories: the service layer, not an LG103
@@ -754,16 +767,7 @@ def test_logic_left_out_of_a_models_folder_can_orchestrate_services(tmp_path: Pa
         "class Block:\n    async def execute(self) -> None:\n"
         "        ItemsService()\n        ItemRepository()\n"
     )
-    routes = ROUTES.replace("\n", "\n    from app.workflow.models.block import Block\n", 1)
-    files = _data_app(
-        {
-            "app/workflow/__init__.py": "",
-            "app/workflow/models/__init__.py": "",
-            "app/workflow/models/block.py": block,
-            "app/routes/items.py": routes,
-        }
-    )
-    section = render(detect(write(tmp_path, files)))
+    section = render(detect(write(tmp_path, _block_app(block))))
     assert (
         '"app.workflow.models.block",  # endpoints call it; it calls services and models or repositories'
         in section
@@ -780,16 +784,7 @@ def test_a_module_of_mostly_pydantic_models_that_orchestrates_is_left_unlayered(
         "    def execute(self) -> None:\n        ItemsService()\n        ItemRepository()\n\n\n"
         "class EmailBlock(Block):\n    to: str\n\n\nclass Runner:\n    pass\n"
     )
-    routes = ROUTES.replace("\n", "\n    from app.workflow.models.block import Block\n", 1)
-    files = _data_app(
-        {
-            "app/workflow/__init__.py": "",
-            "app/workflow/models/__init__.py": "",
-            "app/workflow/models/block.py": block,
-            "app/routes/items.py": routes,
-        }
-    )
-    section = render(detect(write(tmp_path, files)))
+    section = render(detect(write(tmp_path, _block_app(block))))
     assert '"app.workflow.models.block",' not in section
     assert (
         "unsure: 1 module with Pydantic models and the logic that runs them (app.workflow.models.block; "
