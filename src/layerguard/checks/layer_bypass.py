@@ -28,4 +28,5 @@ class LayerBypass(ProjectRule):
                 may = ", ".join(allowed.may_import) if allowed and allowed.may_import else "no other layer"
                 what = violation.describe(project)
                 message = f"Layer bypass: {what}; {violation.importer_layer} may import {may}"
+                message += violation.type_only_note()
                 yield self.finding(violation.edge.importer, violation.span, message)

@@ -24,6 +24,9 @@ class ForbiddenImport:
     upward: bool
     # The imported name that brings the layer in, None when it is the module itself.
     name: str | None = None
+    # Every name of the statement that brings in a forbidden layer is type-only (`if
+    # TYPE_CHECKING:`, or used only as a type): counted by `type-checking-imports = "count"`.
+    type_only: bool = False
 
     @property
     def span(self) -> Span:
@@ -39,6 +42,17 @@ class ForbiddenImport:
         if found.defined_in != self.edge.imported:
             where += f" (defined in `{found.defined_in}`)"
         return f"{importer} imports {what} `{self.name}` from {where}"
+
+    def type_only_note(self) -> str:
+        """The message's tail for a type-only import, so a user sees why it counts and can choose."""
+        return f"; {TYPE_ONLY_NOTE}" if self.type_only else ""
+
+
+# Said of a finding that exists only because `type-checking-imports = "count"` (SPEC §3).
+TYPE_ONLY_NOTE = (
+    "only under `if TYPE_CHECKING:` or used only as a type, "
+    'which `type-checking-imports = "ignore"` leaves out'
+)
 
 
 def _noun(layer: str, kind: str, noun: str) -> str:
@@ -82,16 +96,19 @@ def is_upward(project: ProjectView, importer_layer: str, imported_layer: str) ->
     return project.layers.rank(imported_layer) < project.layers.rank(importer_layer)
 
 
-def edge_layers(project: ProjectView, edge: ImportEdge) -> tuple[tuple[str, str | None], ...]:
+def edge_layers(
+    project: ProjectView, edge: ImportEdge, names: tuple[ImportFact, ...] | None = None
+) -> tuple[tuple[str, str | None], ...]:
     """The layers of what `edge` brings in, as (layer, the imported name that brings it, or
-    None for the module itself), first name first; empty when it brings in no layer.
+    None for the module itself), first name first; empty when it brings in no layer. `names`
+    narrows the statement's counted names (default: all of them).
 
     `import m`, `from pkg import submodule`, `from m import *` and a name that resolves to no
     definition bring in the module's layer; any other name what it is (`ImportedName`)."""
     layers = project.layers
     importer_layer = layers.layer_of(edge.importer.module)
     found: dict[tuple[str, str | None], None] = {}
-    for fact in counted_names(project, edge):
+    for fact in counted_names(project, edge) if names is None else names:
         name = imported_name(edge, fact)
         if name is None:
             layer = layers.layer_of(edge.imported)
@@ -148,5 +165,13 @@ def forbidden_imports(project: ProjectView) -> Iterator[ForbiddenImport]:
         for imported_layer, name in edge_layers(project, edge):
             if forbids(project, importer_layer, imported_layer):
                 upward = is_upward(project, importer_layer, imported_layer)
-                yield ForbiddenImport(edge, importer_layer, imported_layer, upward, name)
+                type_only = not _forbidden_at_run_time(project, edge, importer_layer)
+                yield ForbiddenImport(edge, importer_layer, imported_layer, upward, name, type_only)
                 break
+
+
+def _forbidden_at_run_time(project: ProjectView, edge: ImportEdge, importer_layer: str) -> bool:
+    """Some name of `edge` that runs (not type-only) brings in a layer `importer_layer` may not
+    import."""
+    runtime = tuple(fact for fact in counted_names(project, edge) if not is_type_only(fact))
+    return any(forbids(project, importer_layer, layer) for layer, _ in edge_layers(project, edge, runtime))

@@ -25,4 +25,5 @@ class UpwardImport(ProjectRule):
         for violation in forbidden_imports(project):
             if violation.upward:
                 message = f"Upward import: {violation.describe(project)}, a higher layer"
+                message += violation.type_only_note()
                 yield self.finding(violation.edge.importer, violation.span, message)

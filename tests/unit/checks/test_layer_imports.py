@@ -79,6 +79,38 @@ def test_type_checking_imports_count_unless_ignored(tmp_path: Path) -> None:
     assert lint(tmp_path, files, ["LG101"], 'type-checking-imports = "count"\n') == [(SERVICE, 3, 5, "LG101")]
 
 
+TYPE_ONLY_TAIL = (
+    "only under `if TYPE_CHECKING:` or used only as a type, "
+    'which `type-checking-imports = "ignore"` leaves out'
+)
+
+
+def test_a_type_only_import_says_so_in_its_message(tmp_path: Path) -> None:
+    """skyvern's route importing `WorkflowScriptModel` under `if TYPE_CHECKING:`, phoenix's
+    `models.UserRole` used only in a parameter annotation: counted by default (SPEC §3), and the
+    message tells the user why and which setting leaves them out (issue 13 audit, pattern A)."""
+    under_type_checking = "if TYPE_CHECKING:\n    from app.api.v1.endpoints import orders\n"
+    files = {
+        **BASE,
+        SERVICE: "from typing import TYPE_CHECKING\n" + under_type_checking,
+        ROUTE: "from app.models.Order import Order\ndef count(order: Order) -> int:\n    return 1\n",
+    }
+    lint(tmp_path, files, ["LG101", "LG102"])
+    messages = {f.code: f.message for f in check([tmp_path], select=["LG1"], cache=False).findings}
+    assert messages["LG101"].endswith(f"a higher layer; {TYPE_ONLY_TAIL}")
+    assert messages["LG102"].endswith(f"may import service, schema; {TYPE_ONLY_TAIL}")
+
+
+def test_an_import_that_runs_carries_no_type_only_note(tmp_path: Path) -> None:
+    """One name of the statement used at run time makes the whole statement a run-time import."""
+    tables = "class Order:\n    __tablename__ = 'o'\nclass Line:\n    __tablename__ = 'l'\n"
+    route = "from app.models.Order import Line, Order\ndef count(order: Order) -> int:\n    return Line.x\n"
+    files = {**BASE, "app/models/Order.py": tables, ROUTE: route}
+    assert lint(tmp_path, files, ["LG102"]) == [(ROUTE, 1, 1, "LG102")]
+    [finding] = check([tmp_path], select=["LG102"], cache=False).findings
+    assert TYPE_ONLY_TAIL not in finding.message
+
+
 ROUTE = "app/api/v1/endpoints/users.py"
 ROUTE_HEAD = (
     "from typing import Annotated, Callable, TypeAlias, cast\nfrom fastapi import APIRouter, Depends\n"
