@@ -1,0 +1,202 @@
+"""PEP 695 syntax (`type X = V`, `def f[T]()`, `class C[T]:`) on an `ast` that predates it
+(Python 3.10, 3.11), without libcst.
+
+libcst parses a file about 20× slower than `ast` (bench/README.md, "The libcst fallback"), and
+in a code base written for 3.12+ most files an older `ast` rejects fail only on these
+statements. Such a file is rewritten in place — same lines, same columns — into source that
+`ast` parses: `type` becomes `_=0;` (so `type X = V` reads `_=0; X = V`) and a type-parameter
+list becomes spaces. The tree then gets the shape `cst_to_ast` gives these statements on such
+an `ast`: `type X = V` is an `Assign` at the statement's position, type parameters are dropped.
+Anything else (PEP 701 f-strings, a parameter list over several lines, source `tokenize` cannot
+read) returns None, and libcst parses the file as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import keyword
+import tokenize
+from collections.abc import Sequence
+from tokenize import TokenInfo
+
+# With `ast.TypeAlias` (3.12+) `ast.parse` reads PEP 695 itself.
+NEEDED = not hasattr(ast, "TypeAlias")
+
+_FILLER = "_=0;"  # as long as `type`: `type X = V` -> `_=0; X = V`
+_STATEMENT_START = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING})
+_SKIPPED = frozenset({tokenize.NL, tokenize.COMMENT})
+
+
+def parse_type_params(source: str, filename: str) -> ast.Module | None:
+    """The tree of `source` read as a Python that knows PEP 695, or None when the file needs
+    more than that (or is not valid)."""
+    if not NEEDED or ("type" not in source and "[" not in source):
+        return None
+    lines = io.StringIO(source).readlines()  # as tokenize splits them
+    try:
+        tokens = [t for t in tokenize.generate_tokens(iter(lines).__next__) if t.type not in _SKIPPED]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    edits = _edits(tokens)
+    if edits is None or not edits:
+        return None
+    aliases: list[tuple[int, int]] = []
+    for (row, start, end), is_alias in edits:
+        line = lines[row - 1]
+        fill = _FILLER if is_alias else " " * (end - start)
+        lines[row - 1] = line[:start] + fill + line[end:]
+        if is_alias:
+            aliases.append((row, len(line[:start].encode("utf-8"))))
+    try:
+        tree = ast.parse("".join(lines), filename=filename)
+    except (SyntaxError, ValueError):
+        return None
+    return tree if _restore_aliases(tree, aliases) else None
+
+
+Span = tuple[int, int, int]  # (row, first column, column after) on one line
+
+
+def _edits(tokens: Sequence[TokenInfo]) -> list[tuple[Span, bool]] | None:
+    """What to rewrite: (span, True) for a `type` keyword, (span, False) for a type-parameter
+    list; None when a PEP 695 statement cannot be rewritten in place."""
+    edits: list[tuple[Span, bool]] = []
+    for index, token in enumerate(tokens):
+        if token.type != tokenize.NAME or index + 2 >= len(tokens):
+            continue
+        name, after = tokens[index + 1], tokens[index + 2]
+        if name.type != tokenize.NAME or keyword.iskeyword(name.string):
+            continue
+        if token.string in ("def", "class") and after.string == "[":
+            params = _type_params(tokens, index + 2)
+            if params is None:
+                return None
+            edits.append((params, False))
+        elif token.string == "type" and _starts_statement(tokens, index) and after.string in ("=", "["):
+            edits.append(((token.start[0], token.start[1], token.end[1]), True))
+            if after.string == "[":
+                params = _type_params(tokens, index + 2)
+                if params is None:
+                    return None
+                edits.append((params, False))
+    return edits
+
+
+def _starts_statement(tokens: Sequence[TokenInfo], index: int) -> bool:
+    if index == 0:
+        return True
+    before = tokens[index - 1]
+    return before.type in _STATEMENT_START or (before.type == tokenize.OP and before.string == ";")
+
+
+def _type_params(tokens: Sequence[TokenInfo], opening: int) -> Span | None:
+    """The span of the bracketed type-parameter list starting at `tokens[opening]` (`[`), when
+    it is on one line and each parameter is well formed (`T`, `T: bound`, `*Ts`, `**P`, each
+    with an optional `= default`)."""
+    depth = 0
+    for closing in range(opening, len(tokens)):
+        text = tokens[closing].string if tokens[closing].type == tokenize.OP else ""
+        depth += text in ("(", "[", "{")
+        depth -= text in (")", "]", "}")
+        if depth == 0:
+            break
+    else:
+        return None
+    first, last = tokens[opening], tokens[closing]
+    if first.start[0] != last.end[0] or not _well_formed(tokens[opening + 1 : closing], first.line):
+        return None
+    return first.start[0], first.start[1], last.end[1]
+
+
+def _well_formed(inner: Sequence[TokenInfo], line: str) -> bool:
+    params: list[list[TokenInfo]] = [[]]
+    depth = 0
+    for token in inner:
+        if token.type == tokenize.OP and token.string in ("(", "[", "{"):
+            depth += 1
+        elif token.type == tokenize.OP and token.string in (")", "]", "}"):
+            depth -= 1
+        if depth == 0 and token.type == tokenize.OP and token.string == ",":
+            params.append([])
+        else:
+            params[-1].append(token)
+    if not params[-1] and len(params) > 1:
+        params.pop()  # a trailing comma
+    return all(_param(param, line) for param in params)
+
+
+def _param(tokens: list[TokenInfo], line: str) -> bool:
+    stars = tokens[0].string if tokens and tokens[0].string in ("*", "**") else ""
+    rest = tokens[1:] if stars else tokens
+    if not rest or rest[0].type != tokenize.NAME or keyword.iskeyword(rest[0].string):
+        return False
+    tail = rest[1:]
+    parts = _split_top(tail, ("=",))
+    bound, default = parts[0], parts[1] if len(parts) > 1 else None
+    if len(parts) > 2 or (default is not None and not _expression(default, line)):
+        return False
+    if not bound:
+        return True
+    return not stars and bound[0].string == ":" and _expression(bound[1:], line)
+
+
+def _split_top(tokens: list[TokenInfo], separators: tuple[str, ...]) -> list[list[TokenInfo]]:
+    """`tokens` split at the separators outside brackets (dropping them)."""
+    parts: list[list[TokenInfo]] = [[]]
+    depth = 0
+    for token in tokens:
+        text = token.string if token.type == tokenize.OP else ""
+        depth += text in ("(", "[", "{")
+        depth -= text in (")", "]", "}")
+        if depth == 0 and text in separators:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def _expression(tokens: list[TokenInfo], line: str) -> bool:
+    if not tokens:
+        return False
+    text = line[tokens[0].start[1] : tokens[-1].end[1]]
+    try:
+        ast.parse(f"({text})", mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _restore_aliases(tree: ast.Module, aliases: list[tuple[int, int]]) -> bool:
+    """Drop each `_=0` the rewrite put at (line, UTF-8 column) and start the `X = V` after it
+    there, as `cst_to_ast` places `type X = V`. False if one is not found as written."""
+    wanted = set(aliases)
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if not isinstance(body, list):
+                continue
+            index = 0
+            while index < len(body):
+                statement = body[index]
+                where = (getattr(statement, "lineno", 0), getattr(statement, "col_offset", -1))
+                if where in wanted and _is_filler(statement) and index + 1 < len(body):
+                    alias = body[index + 1]
+                    if not (isinstance(alias, ast.Assign) and len(alias.targets) == 1):
+                        return False
+                    alias.lineno, alias.col_offset = where
+                    del body[index]
+                    wanted.discard(where)
+                index += 1
+    return not wanted
+
+
+def _is_filler(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+        and statement.targets[0].id == "_"
+        and isinstance(statement.value, ast.Constant)
+        and statement.value.value == 0
+    )
