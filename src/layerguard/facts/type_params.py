@@ -110,17 +110,7 @@ def _type_params(tokens: Sequence[TokenInfo], opening: int) -> Span | None:
 
 
 def _well_formed(inner: Sequence[TokenInfo], line: str) -> bool:
-    params: list[list[TokenInfo]] = [[]]
-    depth = 0
-    for token in inner:
-        if token.type == tokenize.OP and token.string in ("(", "[", "{"):
-            depth += 1
-        elif token.type == tokenize.OP and token.string in (")", "]", "}"):
-            depth -= 1
-        if depth == 0 and token.type == tokenize.OP and token.string == ",":
-            params.append([])
-        else:
-            params[-1].append(token)
+    params = _split_top(list(inner), (",",))
     if not params[-1] and len(params) > 1:
         params.pop()  # a trailing comma
     return all(_param(param, line) for param in params)
@@ -131,8 +121,7 @@ def _param(tokens: list[TokenInfo], line: str) -> bool:
     rest = tokens[1:] if stars else tokens
     if not rest or rest[0].type != tokenize.NAME or keyword.iskeyword(rest[0].string):
         return False
-    tail = rest[1:]
-    parts = _split_top(tail, ("=",))
+    parts = _split_top(rest[1:], ("=",))
     bound, default = parts[0], parts[1] if len(parts) > 1 else None
     if len(parts) > 2 or (default is not None and not _expression(default, line)):
         return False
