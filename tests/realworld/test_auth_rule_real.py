@@ -65,7 +65,11 @@ auth dependency from open-webui and checks that the route is reported, with its 
    44, 66 % true), and no finding on invokeai 6.14.2 (its open routes take nothing injected),
    fief-server 0.25.0, gpustack 0.4.0, litellm 1.53.1, chainlit 1.0.0, arize-phoenix 5.0.0 (its
    first release with authentication), fschat 0.2.36 (handlers take nothing injected) and
-   datajunction-server 0.0.272 (`SecureAPIRouter` defines `__init__`: unknown). Not pinned:
+   datajunction-server 0.0.272 (`SecureAPIRouter` defines `__init__`: unknown). cognee 0.1.22
+   gives none but has two true omissions: its permissions router (grant a permission to a
+   group, add a user to a group; guarded in 1.6.5) guards none of its routes, which the rule
+   leaves alone: that narrowing (step 4) removed 3 false findings on langflow and 6 debatable
+   on dstack and, as far as audited, no true one until this release. Not pinned:
    openhands-ai 1.11.0, 0 findings (`dependencies=get_dependencies()` is computed: unknown), needs
    Python 3.12 to download. Not for this rule: khoj 1.42.10 authenticates with Starlette's
    `@requires` decorator, not a dependency; the mlrun 1.12.1 wheel holds no server. Every false
@@ -116,6 +120,9 @@ CHAINLIT_OLD = ("chainlit", "1.0.0")
 PHOENIX_AUTH_FIRST = ("arize-phoenix", "5.0.0")  # the release that brought authentication
 FASTCHAT = ("fschat", "0.2.36")  # its OpenAI-compatible server: `dependencies=[Depends(check_api_key)]`
 DATAJUNCTION = ("datajunction-server", "0.0.272")  # `SecureAPIRouter` has its own `__init__`: unknown
+# Its permissions router guards none of its two routes (granting permissions, adding users to
+# groups): forgotten (1.6.5 guards them), but left alone as routers that guard nothing are.
+COGNEE_OLD = ("cognee", "0.1.22")
 
 # What each app's auth module says authenticates: the maintainers' own dependency names.
 AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -179,6 +186,7 @@ AUTH_DEPENDENCIES.update({
     FASTCHAT: ("check_api_key",),  # fastchat/serve/openai_api_server.py
     # datajunction_server/utils.py and internal/access/: the user, the checks built on it, the bearer
     DATAJUNCTION: ("get_current_user", "get_access_checker", "get_auth_context", "DJHTTPBearer"),
+    COGNEE_OLD: AUTH_DEPENDENCIES[COGNEE],
 })  # fmt: skip
 
 # (LG905 with the default `public-routes`, LG905 with `public-routes = []`, LG906)
@@ -208,6 +216,7 @@ PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
     PHOENIX_AUTH_FIRST: (0, 0, 0),
     FASTCHAT: (0, 0, 0),  # its handlers take nothing injected
     DATAJUNCTION: (0, 0, 0),
+    COGNEE_OLD: (0, 0, 0),  # two true omissions missed: see COGNEE_OLD
 }
 
 
