@@ -59,6 +59,25 @@ auth dependency from open-webui and checks that the route is reported, with its 
    Not followed yet: `for m in (users, items): app.include_router(m.router)` (what `m` holds is
    not in the facts of `m.router`).
 
+7. Issue 15's fourth audit (2026-12-06), looking for apps where the rule fires: four more
+   langflow-base releases (0.0.50, 0.1.0, 0.5.1, 0.9.0: 7, 8, 11 and 4 findings, judged in
+   test_langflow_releases_findings_as_judged; with 0.0.97, 29 true / 11 false / 4 debatable of
+   44, 66 % true), and no finding on invokeai 6.14.2 (its open routes take nothing injected),
+   fief-server 0.25.0, gpustack 0.4.0, litellm 1.53.1, chainlit 1.0.0, arize-phoenix 5.0.0 (its
+   first release with authentication), fschat 0.2.36 (handlers take nothing injected) and
+   datajunction-server 0.0.272 (`SecureAPIRouter` defines `__init__`: unknown). cognee 0.1.22
+   gives none but has two true omissions: its permissions router (grant a permission to a
+   group, add a user to a group; guarded in 1.6.5) guards none of its routes, which the rule
+   leaves alone: that narrowing (step 4) removed 3 false findings on langflow and 6 debatable
+   on dstack and, as far as audited, no true one until this release. Not pinned:
+   openhands-ai 1.11.0, 0 findings (`dependencies=get_dependencies()` is computed: unknown), needs
+   Python 3.12 to download. Not for this rule: khoj 1.42.10 authenticates with Starlette's
+   `@requires` decorator, not a dependency; the mlrun 1.12.1 wheel holds no server. Every false
+   finding is a route public on purpose on a router that guards its others one by one; what
+   marks it public (an optional-user dependency, injecting nothing) appears only in later
+   releases, so users exempt such routes (`extend-public-routes`, `# noqa: LG905`: the card,
+   and test_routes_public_on_purpose_are_exempted_as_the_card_says).
+
 Tried and left out: counting a router as meant to be guarded when a router included beside it is
 guarded as a whole brought back dstack's nine gateway routes (0 true), so only routers that guard
 some of their own routes count.
@@ -73,7 +92,8 @@ from pathlib import Path
 import pytest
 
 from layerguard.api import check
-from layerguard.config import DEFAULT_EXCLUDE
+from layerguard.checks import ALL_METAS
+from layerguard.config import DEFAULT_EXCLUDE, load_config_text
 from layerguard.model import Config
 
 from .conftest import AIRFLOW, CHAINLIT, DSTACK, LANGFLOW, LNBITS
@@ -89,6 +109,20 @@ LITELLM = ("litellm", "1.110.2")  # its proxy server: 822 route handlers
 COGNEE = ("cognee", "1.6.5")  # its API routers are made by factories: `get_add_router()`
 # Two years older than LANGFLOW (2024-08): routes guarded one by one, some guards missing then.
 LANGFLOW_OLD = ("langflow-base", "0.0.97")
+# Issue 15's fourth audit: more langflow releases (the one app whose findings are known), and
+# apps (or older releases of audited ones) with an auth dependency, chosen to find unguarded routes.
+LANGFLOW_RELEASES = tuple(("langflow-base", version) for version in ("0.0.50", "0.1.0", "0.5.1", "0.9.0"))
+INVOKEAI = ("invokeai", "6.14.2")  # multi-user mode: `CurrentUserOrDefault` on every route
+FIEF_OLD = ("fief-server", "0.25.0")
+GPUSTACK_OLD = ("gpustack", "0.4.0")
+LITELLM_OLD = ("litellm", "1.53.1")
+CHAINLIT_OLD = ("chainlit", "1.0.0")
+PHOENIX_AUTH_FIRST = ("arize-phoenix", "5.0.0")  # the release that brought authentication
+FASTCHAT = ("fschat", "0.2.36")  # its OpenAI-compatible server: `dependencies=[Depends(check_api_key)]`
+DATAJUNCTION = ("datajunction-server", "0.0.272")  # `SecureAPIRouter` has its own `__init__`: unknown
+# Its permissions router guards none of its two routes (granting permissions, adding users to
+# groups): forgotten (1.6.5 guards them), but left alone as routers that guard nothing are.
+COGNEE_OLD = ("cognee", "0.1.22")
 
 # What each app's auth module says authenticates: the maintainers' own dependency names.
 AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -132,6 +166,28 @@ AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
     ),
 }  # fmt: skip
 AUTH_DEPENDENCIES[LANGFLOW_OLD] = AUTH_DEPENDENCIES[LANGFLOW]
+for _release in LANGFLOW_RELEASES:
+    AUTH_DEPENDENCIES[_release] = AUTH_DEPENDENCIES[LANGFLOW]
+AUTH_DEPENDENCIES.update({
+    # invokeai/app/api/auth_dependencies.py: the `..._or_default` ones reject a request in multi-user mode
+    INVOKEAI: (
+        "get_current_user", "get_current_user_or_default", "get_current_media_user_or_default",
+        "require_admin", "require_admin_or_default",
+    ),
+    FIEF_OLD: (  # fief/dependencies/: admin session and API key, user session, client authentication
+        "is_authenticated_admin_session", "is_authenticated_admin_api", "get_admin_session_token",
+        "current_active_user", "get_user_from_session_token", "authenticate_client", "get_login_session",
+        "get_session_token",
+    ),
+    GPUSTACK_OLD: ("get_current_user", "get_admin_user"),  # gpustack/server/auth.py
+    LITELLM_OLD: ("user_api_key_auth", "user_api_key_auth_websocket"),  # litellm/proxy/auth/
+    CHAINLIT_OLD: ("get_current_user",),  # chainlit/auth.py
+    PHOENIX_AUTH_FIRST: ("is_authenticated",),  # phoenix/server/bearer_auth.py
+    FASTCHAT: ("check_api_key",),  # fastchat/serve/openai_api_server.py
+    # datajunction_server/utils.py and internal/access/: the user, the checks built on it, the bearer
+    DATAJUNCTION: ("get_current_user", "get_access_checker", "get_auth_context", "DJHTTPBearer"),
+    COGNEE_OLD: AUTH_DEPENDENCIES[COGNEE],
+})  # fmt: skip
 
 # (LG905 with the default `public-routes`, LG905 with `public-routes = []`, LG906)
 PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
@@ -147,6 +203,20 @@ PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
     CHAINLIT: (0, 0, 0),
     LANGFLOW: (2, 8, 0),  # the two profile-picture routes, debatable; public flows, `.well-known`
     LANGFLOW_OLD: (14, 14, 0),  # 9 true, 3 false, 2 debatable: test_an_older_langflow_...
+    # Issue 15's fourth audit; langflow's releases are judged in test_langflow_releases_...
+    LANGFLOW_RELEASES[0]: (7, 7, 0),
+    LANGFLOW_RELEASES[1]: (8, 8, 0),
+    LANGFLOW_RELEASES[2]: (11, 13, 0),  # `build_public_tmp`, `public_flow`: `**/*public*`
+    LANGFLOW_RELEASES[3]: (4, 8, 0),  # public flow builds (events, cancel, read), a webhook
+    INVOKEAI: (0, 0, 0),  # its few open routes (model and workflow images) take nothing injected
+    FIEF_OLD: (0, 2, 0),  # the dashboard's `/auth/login` and `/auth/callback`: the default globs
+    GPUSTACK_OLD: (0, 1, 0),  # `POST /auth/login`
+    LITELLM_OLD: (0, 0, 0),
+    CHAINLIT_OLD: (0, 0, 0),
+    PHOENIX_AUTH_FIRST: (0, 0, 0),
+    FASTCHAT: (0, 0, 0),  # its handlers take nothing injected
+    DATAJUNCTION: (0, 0, 0),
+    COGNEE_OLD: (0, 0, 0),  # two true omissions missed: see COGNEE_OLD
 }
 
 
@@ -309,3 +379,84 @@ def test_router_factories_are_followed_on_real_code(real_project: Callable[[str,
         [datasets], config=auth_config(root, COGNEE), sources={datasets: edited.encode()}, cache=False
     )
     assert [f.message.split("`")[1] for f in report.findings] == ["POST /api/v1/datasets"]
+
+
+# Each langflow release's findings as judged (read in its code, and against 1.13.0, where the
+# maintainers later guarded what was missing): (true, false, debatable), by handler name.
+LANGFLOW_JUDGED: dict[tuple[str, str], tuple[set[str], set[str], set[str]]] = {
+    LANGFLOW_RELEASES[0]: (
+        {"retrieve_vertices_order", "build_vertex_stream", "download_file", "download_image"},
+        {"check_if_store_is_enabled", "get_tags", "add_user"},
+        set(),
+    ),
+    LANGFLOW_RELEASES[1]: (
+        {
+            "retrieve_vertices_order", "download_file", "get_vertex_builds", "delete_vertex_builds",
+            "get_messages", "delete_messages_session", "get_transactions",
+        },
+        {"add_user"},
+        set(),
+    ),
+    LANGFLOW_RELEASES[2]: (
+        {
+            "retrieve_vertices_order", "get_build_events", "cancel_build", "download_file",
+            "get_vertex_builds", "delete_vertex_builds", "get_messages", "delete_messages_session",
+            "get_transactions",
+        },
+        {"read_basic_examples", "add_user"},
+        set(),
+    ),
+    LANGFLOW_RELEASES[3]: (
+        set(),
+        {"read_basic_examples", "add_user"},
+        {"download_profile_picture", "list_profile_pictures"},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("release", LANGFLOW_RELEASES, ids=lambda app: app[1])
+def test_langflow_releases_findings_as_judged(
+    release: tuple[str, str], real_project: Callable[[str, str], Path]
+) -> None:
+    """langflow-base across a year and a half of releases, langflow's `auth-dependencies`.
+    True: the build routes (1.13.0 takes `CurrentActiveUser`; `get_build_events` and
+    `cancel_build` check that the job is the caller's), `download_file`/`download_image`
+    (1.13.0 checks the flow is the caller's), the monitor routes. False: sign-up
+    (`POST /users/`, 1.13.0 takes `get_current_user_optional`), the store's `check/` and `tags`
+    (public in 1.13.0 too, which injects nothing there), `read_basic_examples` (the bundled
+    starter flows; 1.13.0 takes an optional user). Debatable: the bundled profile pictures.
+    Over the five releases with 0.0.97: 29 true, 11 false, 4 debatable of 44."""
+    root = real_project(*release)
+    found = Counter(
+        f.message.split("`")[3]
+        for f in check([root], config=auth_config(root, release), cache=False).findings
+    )
+    true, false, debatable = LANGFLOW_JUDGED[release]
+    assert set(found) == true | false | debatable
+    assert sum(found.values()) == len(true) + len(false) + len(debatable)
+
+
+def test_routes_public_on_purpose_are_exempted_as_the_card_says(
+    real_project: Callable[[str, str], Path],
+) -> None:
+    """The card's advice on langflow-base 0.0.97's three false findings: `extend-public-routes`
+    for the store's two paths, `# noqa: LG905` on sign-up's `def` (a glob on `/api/v1/users/`
+    would exempt every method there). The 9 true and 2 debatable findings stay."""
+    root = real_project(*LANGFLOW_OLD)
+    entries = ", ".join(f'"{name}"' for name in AUTH_DEPENDENCIES[LANGFLOW_OLD])
+    config = load_config_text(
+        "[tool.layerguard]\n"
+        'select = ["LG905"]\n'
+        f"auth-dependencies = [{entries}]\n"
+        'extend-public-routes = ["/api/v1/store/check/", "/api/v1/store/tags"]\n',
+        root=root,
+        rules=ALL_METAS,
+    )
+    users = root / "langflow" / "api" / "v1" / "users.py"
+    text = users.read_text(encoding="utf-8")
+    assert text.count("\ndef add_user(\n") == 1
+    edited = text.replace("\ndef add_user(\n", "\ndef add_user(  # noqa: LG905 - sign-up is open\n")
+    report = check([root], config=config, sources={users: edited.encode()}, cache=False)
+    names = sorted(f.message.split("`")[3] for f in report.findings)
+    assert len(names) == 11
+    assert not {"check_if_store_is_enabled", "get_tags", "add_user"} & set(names)
