@@ -209,10 +209,10 @@ modules = [
 [tool.layerguard.layers.repository]
 modules = [
     "**.repositories.**", "**.repository", "**.repos.**", "**.crud.**",
-    "prefect.server.api.run_history",  # builds SQLAlchemy queries over the model layer, though named as \
-endpoint
     "prefect.server.database.query_components",  # classes whose methods query a DB session
     "prefect.server.events.storage.database",  # functions that query the DB session they take
+    "prefect.server.api.run_history",  # builds SQLAlchemy queries over the model layer, though named as \
+endpoint
     "prefect.server.events.models.**",  # 3 modules with functions taking a DB session, though named as model
     "prefect.server.models.**",  # 24 modules with functions taking a DB session, though named as model
 ]
