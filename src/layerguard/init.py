@@ -1973,9 +1973,10 @@ def _unsure(
     if beside_routes:
         found.append(
             Unsure(
-                f"{_count(beside_routes, 'module')} beside the routes take a DB session and build "
-                f"queries ({_shown(beside_routes)}): no endpoint module, and no repository module "
-                "either (each imports endpoint modules or opens its own sessions): left unlayered.",
+                f"{_count(beside_routes, 'module')} beside the routes with functions taking a DB "
+                f"session and building queries ({_shown(beside_routes)}): no endpoint modules, and "
+                "no repository modules either (each imports endpoint modules or opens its own "
+                "sessions): left unlayered.",
                 "To make one a service module: add it to [tool.layerguard.layers.service] modules, "
                 f'e.g. "{beside_routes[0]}"',
             )

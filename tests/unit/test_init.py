@@ -1011,7 +1011,10 @@ def test_data_access_beside_the_routes_is_no_endpoint_module(tmp_path: Path) -> 
     said = prose(section)
     assert '"app.api.tags",  # builds queries over the model layer; repository modules import it' in section
     assert '"app.api.evaluators"' not in section.split("[tool.layerguard.layers.service]")[0].split("\n#")[-1]
-    assert "1 module beside the routes take a DB session and build queries (app.api.evaluators)" in said
+    assert (
+        "1 module beside the routes with functions taking a DB session and building queries "
+        "(app.api.evaluators): no endpoint modules"
+    ) in said
     assert 'add it to [tool.layerguard.layers.service] modules, e.g. "app.api.evaluators"' in said
     assert '"app.api.http_helpers",  # what **.api.** rightly takes' in section
     assert '"app.api.evaluators",  # what **.api.** rightly takes' not in section
