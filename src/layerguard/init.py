@@ -119,6 +119,7 @@ SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over mod
 MIN_METHOD_QUERIES = 5
 METHOD_QUERIES = "classes whose methods query a DB session"
 ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
+SERVICES_ORCHESTRATE = "services call it; it calls services and models or repositories"
 QUERY_BUILDING = "builds SQLAlchemy queries over the model layer"
 REPOSITORY_FACADE = "a class holding instances of repository classes"
 SERVICE_LOCATOR = "holds the app's service and repository instances (a service locator)"
@@ -165,6 +166,10 @@ GRAPHQL_CONTEXT = "builds the per-request GraphQL context"
 # Job-queue libraries: a module importing one enqueues background work, which data access does not.
 JOB_QUEUES = frozenset({"rq", "celery", "arq", "dramatiq", "huey", "taskiq"})
 STARTUP_QUERIES = "queries the database, serves nothing and no endpoint imports it (a start-up job)"
+# A helper beside the routes whose functions take a DB session and that builds queries: data
+# access the routes call, not an endpoint (ends with NO_ROUTES: later content checks place it).
+QUERIES_BESIDE_ROUTES = f"takes a DB session and builds queries; {NO_ROUTES}"
+DATA_ACCESS_HELPER = "builds queries over the model layer; repository modules import it"
 
 
 class InitError(Exception):
@@ -632,7 +637,10 @@ def _contradicted_endpoints(
     data access when three in four of their modules build queries, else left out. A module
     directly in a folder that serves (a helper beside the routers) stays, unless it builds
     queries and nothing that serves or that an endpoint glob takes imports it (phoenix's
-    `api/builtin_evaluator_sync.py`, run at start-up): a job, not HTTP-facing, left out. A
+    `api/builtin_evaluator_sync.py`, run at start-up): a job, not HTTP-facing, left out; or unless
+    its functions take a DB session and it builds queries, speaking no HTTP (phoenix's
+    `api/experiment_tags.py` upserts tag rows for the routes that import it): data access the
+    routes call, left out for the content checks after this one (`_query_builders`). A
     Strawberry GraphQL context (phoenix's `api/context.py`, a `BaseContext` building the data
     loaders for each request) composes the layers: wiring."""
     serving_modules = {facts.module for facts in parsed if _serves(facts, project)}
@@ -669,13 +677,12 @@ def _contradicted_endpoints(
             places = [module]
         place = next((p for p in places if p not in serving), None)
         if place is None:
-            if (
-                not facts.is_package
-                and module not in serving
-                and module not in endpoint_imports
-                and _builds_queries(facts, project)
-            ):
+            if facts.is_package or module in serving or not _builds_queries(facts, project):
+                continue
+            if module not in endpoint_imports:
                 roles[module], evidence[module] = LEFT_OUT_ROLE, STARTUP_QUERIES
+            elif _takes_sessions(facts, project) and not _imports_http(facts):
+                roles[module], evidence[module] = LEFT_OUT_ROLE, f"{module}: {QUERIES_BESIDE_ROUTES}"
             continue
         if place not in decided:
             code = [f for f in _package_members(place, project) if not f.is_package]
@@ -895,16 +902,20 @@ def _orchestrating_services(
     imported: dict[str, set[str]],
 ) -> None:
     """Business logic beside the service layer (argilla's `bulk/`, `use_cases/`, `validators/`):
-    an unlayered module that endpoint modules import and that imports both service modules and
-    model or repository modules orchestrates them, as a service does. Left unlayered, every
+    an unlayered module that endpoint or service modules import and that imports both service
+    modules and model or repository modules orchestrates them, as a service does. Left unlayered, every
     endpoint reaching the models through it would be an LG103 bridge whose fix is this line of
     configuration, not the code (issue 13). Not a module of mostly Pydantic models (skyvern's
     `workflow/models/block.py`: the Block hierarchy with each block's `execute()`): as a service,
     the schema modules typing fields with its classes would be LG101; it stays unlayered, named
     in an unsure line (`_mixed_logic`)."""
+    importers = _importers(imported)
     for facts in _orchestrating(project, parsed, roles, evidence, imported):
-        if not _mostly_pydantic(facts, project):
-            roles[facts.module], evidence[facts.module] = SERVICE, ORCHESTRATES
+        if _mostly_pydantic(facts, project):
+            continue
+        above = _importer_layers(facts.module, importers, project, roles)
+        why = ORCHESTRATES if ENDPOINT in above else SERVICES_ORCHESTRATE
+        roles[facts.module], evidence[facts.module] = SERVICE, why
 
 
 def _orchestrating(
@@ -914,19 +925,18 @@ def _orchestrating(
     evidence: dict[str, str],
     imported: dict[str, set[str]],
 ) -> Iterator[FileFacts]:
-    """Unlayered modules that endpoint modules import and that import service modules and model
-    or repository modules. A generator: a module the caller makes a service as it comes counts
-    as one for the modules after it (open-webui's `utils/oauth.py` calls `utils/auth.py`)."""
+    """Unlayered modules that endpoint or service modules import and that import service modules
+    and model or repository modules (skyvern's `workflow/context_manager.py`, which services
+    import, resolves credentials through its Bitwarden service). A generator: a module the caller
+    makes a service as it comes counts as one for the modules after it (open-webui's
+    `utils/oauth.py` calls `utils/auth.py`)."""
     layers = project.glob_layers
-    endpoint_imports = {
-        m
-        for module, found in imported.items()
-        if _content_layer(module, roles, layers) == ENDPOINT
-        for m in found
-    }
+    importers = _importers(imported)
     for facts in parsed:
         module = facts.module
-        if module not in endpoint_imports or facts.is_package or layers.is_wiring(module):
+        if facts.is_package or layers.is_wiring(module):
+            continue
+        if not _importer_layers(module, importers, project, roles) & {ENDPOINT, SERVICE}:
             continue
         # Left out of a models folder for holding no ORM class (skyvern's workflow blocks under
         # `workflow/models/`): as unlayered as a module no glob takes.
@@ -936,6 +946,22 @@ def _orchestrating(
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
         if SERVICE in reached and reached & {MODEL, REPOSITORY}:
             yield facts
+
+
+def _importer_layers(
+    module: str, importers: dict[str, set[str]], project: ProjectView, roles: dict[str, str]
+) -> set[str | None]:
+    """The content layers of the modules importing `module` (None for an unlayered one)."""
+    return {_content_layer(m, roles, project.glob_layers) for m in importers.get(module, ())}
+
+
+def _importers(imported: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Module -> the modules importing it."""
+    importers: dict[str, set[str]] = {}
+    for module, found in imported.items():
+        for m in found:
+            importers.setdefault(m, set()).add(module)
+    return importers
 
 
 def _mostly_pydantic(facts: FileFacts, project: ProjectView) -> bool:
@@ -966,6 +992,9 @@ def _held_and_built(
     _services_by_content(project, parsed, roles, evidence, imported)
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _query_builders(project, parsed, roles, evidence, imported)
+    # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
+    # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
+    _orchestrating_services(project, parsed, roles, evidence, imported)
     _service_locators(project, parsed, roles, evidence)
 
 
@@ -979,12 +1008,15 @@ def _query_builders(
     """Data access that no folder name gives away (phoenix's `db/trace_aggregates.py`, its
     `api/helpers` and trace DSL; skyvern's `AgentDB`): an unlayered module, or one a content
     check left out of the endpoint layer, that imports no service or endpoint module, and that
-    imports the model layer but no repository module (prefect's orchestration policies call its
-    data access: above it) and builds SQLAlchemy queries (imports `select`/`insert`/`update`/
+    imports the model layer and builds SQLAlchemy queries (imports `select`/`insert`/`update`/
     `delete`, or queries the sessions its functions take), or holds instances of at least
     `MIN_FACADE_REPOSITORIES` repository classes. Left unlayered, each is an LG103 bridge from
-    the routes to the models whose fix is this line of configuration, not the code (issue 13)."""
+    the routes to the models whose fix is this line of configuration, not the code (issue 13).
+    One that also imports a repository module is data access only when repository modules import
+    it and no service module does (`_called_by_data_access`): prefect's orchestration policies,
+    which services import, call its data access and may be above it."""
     layers = project.glob_layers
+    importers = _importers(imported)
     for facts in parsed:
         module = facts.module
         if facts.is_package or layers.is_wiring(module) or find_route_handlers(facts, project.symbols):
@@ -1006,10 +1038,26 @@ def _query_builders(
             or _above_data_access(facts, project, roles)
         ):
             continue
-        if MODEL in reached and REPOSITORY not in reached and _builds_queries(facts, project):
-            roles[module], evidence[module] = REPOSITORY, QUERY_BUILDING
+        if MODEL in reached and _builds_queries(facts, project):
+            if REPOSITORY not in reached:
+                roles[module], evidence[module] = REPOSITORY, QUERY_BUILDING
+            elif _called_by_data_access(_importer_layers(module, importers, project, roles)):
+                roles[module], evidence[module] = REPOSITORY, DATA_ACCESS_HELPER
         elif _held_layers(facts, project, roles).count(REPOSITORY) >= MIN_FACADE_REPOSITORIES:
             roles[module], evidence[module] = REPOSITORY, REPOSITORY_FACADE
+
+
+def _called_by_data_access(importers: set[str | None]) -> bool:
+    """Repository modules import it and no service module does (the importers' layers): below
+    data access whatever else it is (phoenix's `api/experiment_tags.py`, imported by a data
+    loader), where any layer above the repository would make the repository's import an upward
+    one."""
+    return REPOSITORY in importers and SERVICE not in importers
+
+
+def _imports_http(facts: FileFacts) -> bool:
+    """It imports fastapi or starlette (`HTTPException`, `Request`): it speaks HTTP."""
+    return any(i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES for i in facts.imports)
 
 
 def _above_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
@@ -1017,7 +1065,7 @@ def _above_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, 
     functions take no argument, or it opens its own sessions (`async with SessionLocal() as
     session`): a job, an auth helper or a service that runs queries, not the data access such
     code calls (dstack's scheduled tasks, open-webui's mfa, argilla's webhook events)."""
-    if any(i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES for i in facts.imports):
+    if _imports_http(facts):
         return True
     if _enqueues_jobs(facts):
         return True
@@ -1917,6 +1965,20 @@ def _unsure(
                 "schema).",
                 "To make one a model module: add it to [tool.layerguard.layers.model] modules, e.g. "
                 f'"{no_orm[0]}"',
+            )
+        )
+    beside_routes = sorted(
+        m for m, why in evidence.items() if why.endswith(QUERIES_BESIDE_ROUTES) and roles[m] == LEFT_OUT_ROLE
+    )
+    if beside_routes:
+        found.append(
+            Unsure(
+                f"{_count(beside_routes, 'module')} beside the routes with functions taking a DB "
+                f"session and building queries ({_shown(beside_routes)}): no endpoint modules, and "
+                "no repository modules either (each imports endpoint modules or opens its own "
+                "sessions): left unlayered.",
+                "To make one a service module: add it to [tool.layerguard.layers.service] modules, "
+                f'e.g. "{beside_routes[0]}"',
             )
         )
     if mixed_logic:

@@ -973,3 +973,85 @@ def test_config_named_modules_deriving_from_each_other_end(tmp_path: Path) -> No
     }
     section = render(detect(write(tmp_path, files)))
     assert '"app.models.a_settings",' not in section and '"app.models.b_settings",' not in section
+
+
+def test_data_access_beside_the_routes_is_no_endpoint_module(tmp_path: Path) -> None:
+    """phoenix's `server/api/experiment_tags.py` and `evaluators.py` (issue 13, audit pattern G):
+    helpers directly in the API folder, imported by the routes, whose functions take a DB session
+    and that build queries. No endpoint modules: the one a repository (a data loader) imports is
+    repository, also though it imports a repository module itself; the one importing an endpoint
+    module is left unlayered with an unsure line. A helper speaking HTTP stays an endpoint."""
+    writes = (
+        "{extra}from sqlalchemy import delete\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.models.items import Item\n\n\n"
+        "async def remove_item(session: AsyncSession, item_id: int) -> None:\n"
+        "    await session.execute(delete(Item).where(Item.id == item_id))\n"
+    )
+    imports = "\n    from app.api.tags import remove_item\n    from app.api.evaluators import remove_item\n"
+    files = {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/base.py": BASE,
+        "app/models/items.py": TABLE.format(base="app.models.base", name="Item", table="items"),
+        "app/db/__init__.py": "",
+        "app/db/helpers.py": writes.format(extra="").replace("remove_item", "drop_item"),
+        "app/api/__init__.py": "",
+        "app/api/exceptions.py": "class NotFound(Exception):\n    pass\n",
+        "app/api/tags.py": writes.format(extra="from app.db.helpers import drop_item\n"),
+        "app/api/evaluators.py": writes.format(extra="from app.api.exceptions import NotFound\n"),
+        "app/api/http_helpers.py": writes.format(extra="from fastapi import HTTPException\n"),
+        "app/api/routers/__init__.py": "",
+        "app/api/routers/items.py": ROUTES.replace(
+            "\n", imports + "    from app.api.http_helpers import remove_item\n", 1
+        ),
+        "app/repositories/__init__.py": "",
+        "app/repositories/tags.py": "from app.api.tags import remove_item\nfrom app.models import items\n",
+    }
+    section = render(detect(write(tmp_path, files)))
+    said = prose(section)
+    assert '"app.api.tags",  # builds queries over the model layer; repository modules import it' in section
+    assert '"app.api.evaluators"' not in section.split("[tool.layerguard.layers.service]")[0].split("\n#")[-1]
+    assert (
+        "1 module beside the routes with functions taking a DB session and building queries "
+        "(app.api.evaluators): no endpoint modules"
+    ) in said
+    assert 'add it to [tool.layerguard.layers.service] modules, e.g. "app.api.evaluators"' in said
+    assert '"app.api.http_helpers",  # what **.api.** rightly takes' in section
+    assert '"app.api.evaluators",  # what **.api.** rightly takes' not in section
+
+
+def test_what_services_call_and_what_calls_found_data_access_is_orchestration(tmp_path: Path) -> None:
+    """skyvern's `workflow/context_manager.py` (services import it; it calls a service and the
+    data access) and `forge/agent_functions.py` (the routes import it; it calls services and the
+    `AgentDB` facade, data access found by the repositories it holds): both service. A helper
+    that services import and that reaches no service stays unlayered."""
+    facade = (
+        "from app.repositories.item import ItemRepository\nfrom app.repositories.tag import TagRepository\n"
+        "from app.repositories.note import NoteRepository\n\n\nclass AppDB:\n"
+        "    def __init__(self) -> None:\n        self.items = ItemRepository()\n"
+        "        self.tags = TagRepository()\n        self.notes = NoteRepository()\n"
+    )
+    files = _data_app(
+        {
+            "app/db/__init__.py": "",
+            "app/db/app_db.py": facade,
+            "app/workflow/__init__.py": "",
+            "app/workflow/context.py": (
+                "from app.repositories.item import ItemRepository\n"
+                "from app.services.items import ItemsService\n"
+            ),
+            "app/workflow/labels.py": "from app.repositories.item import ItemRepository\n",
+            "app/services/runs.py": (
+                "from app.workflow.context import ItemsService\n"
+                "from app.workflow.labels import ItemRepository\n"
+            ),
+            "app/hooks.py": "from app.db.app_db import AppDB\nfrom app.services.items import ItemsService\n",
+            "app/routes/items.py": ROUTES.replace("\n", "\n    from app.hooks import AppDB\n", 1),
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert (
+        '"app.workflow.context",  # services call it; it calls services and models or repositories' in section
+    )
+    assert '"app.hooks",  # endpoints call it; it calls services and models or repositories' in section
+    assert '"app.workflow.labels"' not in section
