@@ -30,6 +30,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", nargs="+", metavar="CODE", help="run only these project rules")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    known = {rule.meta.code for rule in ALL_RULES if isinstance(rule, ProjectRule)}
+    unknown = sorted(set(args.only or ()) - known)
+    if unknown:
+        parser.error(f"not project rules: {', '.join(unknown)} (project rules: {', '.join(sorted(known))})")
     root = args.root.resolve()
     config = api.load_config([root])
     rules = [

@@ -1975,8 +1975,8 @@ def _unsure(
             Unsure(
                 f"{_count(beside_routes, 'module')} beside the routes with functions taking a DB "
                 f"session and building queries ({_shown(beside_routes)}): no endpoint modules, and "
-                "no repository modules either (each imports endpoint modules or opens its own "
-                "sessions): left unlayered.",
+                "not ones the data-access check could place as repository modules either: left "
+                "unlayered.",
                 "To make one a service module: add it to [tool.layerguard.layers.service] modules, "
                 f'e.g. "{beside_routes[0]}"',
             )

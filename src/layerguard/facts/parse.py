@@ -118,10 +118,15 @@ def parse_source(source: str, filename: str, *, libcst_fallback: bool = True) ->
         ast_error = error
     except (RecursionError, MemoryError):
         raise UnparsableFile("too deeply nested for the parser") from None
+    except ValueError as error:
+        # A lone surrogate decoded from `raw_unicode_escape` source: no parser reads it.
+        raise UnparsableFile(f"cannot parse: {error}", reproducible=True) from None
     # PEP 695 alone (`type X = V`, `def f[T]`) on 3.10/3.11: rewritten in place for `ast`, 20×
     # cheaper than libcst.
     try:
-        tree = parse_type_params(source, filename)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = parse_type_params(source, filename)
     except (RecursionError, MemoryError):
         tree = None
     if tree is not None:

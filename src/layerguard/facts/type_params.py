@@ -24,7 +24,7 @@ from tokenize import TokenInfo
 NEEDED = not hasattr(ast, "TypeAlias")
 
 _FILLER = "_=0;"  # as long as `type`: `type X = V` -> `_=0; X = V`
-_STATEMENT_START = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING})
+_STATEMENT_START = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT})
 _SKIPPED = frozenset({tokenize.NL, tokenize.COMMENT})
 
 
@@ -42,9 +42,12 @@ def parse_type_params(source: str, filename: str) -> ast.Module | None:
     if edits is None or not edits:
         return None
     aliases: list[tuple[int, int]] = []
-    for (row, start, end), is_alias in edits:
+    # Right to left, so that a span's columns still hold when it is rewritten: a parameter list
+    # becomes as many spaces as it has UTF-8 bytes (`ast` columns count bytes), which may be
+    # more characters than it had.
+    for (row, start, end), is_alias in sorted(edits, reverse=True):
         line = lines[row - 1]
-        fill = _FILLER if is_alias else " " * (end - start)
+        fill = _FILLER if is_alias else " " * len(line[start:end].encode("utf-8"))
         lines[row - 1] = line[:start] + fill + line[end:]
         if is_alias:
             aliases.append((row, len(line[:start].encode("utf-8"))))
@@ -52,7 +55,7 @@ def parse_type_params(source: str, filename: str) -> ast.Module | None:
         tree = ast.parse("".join(lines), filename=filename)
     except (SyntaxError, ValueError):
         return None
-    return tree if _restore_aliases(tree, aliases) else None
+    return tree if _restore_aliases(tree, aliases, lines) else None
 
 
 Span = tuple[int, int, int]  # (row, first column, column after) on one line
@@ -150,15 +153,17 @@ def _expression(tokens: list[TokenInfo], line: str) -> bool:
         return False
     text = line[tokens[0].start[1] : tokens[-1].end[1]]
     try:
-        ast.parse(f"({text})", mode="eval")
+        # Not in brackets: `(x := 1)`, `(a for a in b)` and `(yield)` are no bound or default.
+        ast.parse(text, mode="eval")
     except (SyntaxError, ValueError):
         return False
     return True
 
 
-def _restore_aliases(tree: ast.Module, aliases: list[tuple[int, int]]) -> bool:
+def _restore_aliases(tree: ast.Module, aliases: list[tuple[int, int]], lines: list[str]) -> bool:
     """Drop each `_=0` the rewrite put at (line, UTF-8 column) and start the `X = V` after it
-    there, as `cst_to_ast` places `type X = V`. False if one is not found as written."""
+    there, as `cst_to_ast` places `type X = V`. False if one is not found as written, or what
+    follows it is an assignment no `type` statement can be (`type X.y = 1`, `type X = 1, 2`)."""
     wanted = set(aliases)
     for node in ast.walk(tree):
         for field in ("body", "orelse", "finalbody"):
@@ -171,13 +176,31 @@ def _restore_aliases(tree: ast.Module, aliases: list[tuple[int, int]]) -> bool:
                 where = (getattr(statement, "lineno", 0), getattr(statement, "col_offset", -1))
                 if where in wanted and _is_filler(statement) and index + 1 < len(body):
                     alias = body[index + 1]
-                    if not (isinstance(alias, ast.Assign) and len(alias.targets) == 1):
+                    if not _is_alias(alias, lines):
                         return False
                     alias.lineno, alias.col_offset = where
                     del body[index]
                     wanted.discard(where)
                 index += 1
     return not wanted
+
+
+def _is_alias(statement: ast.stmt, lines: list[str]) -> bool:
+    """`X = V` where `V` is what the grammar allows after `type X =`: an expression, so no
+    starred value, no `yield`, and a tuple only in brackets."""
+    if not (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        return False
+    value = statement.value
+    if isinstance(value, (ast.Starred, ast.Yield, ast.YieldFrom)):
+        return False
+    if isinstance(value, ast.Tuple):  # its position includes its brackets when it has them
+        line = lines[value.lineno - 1].encode("utf-8")
+        return line[value.col_offset : value.col_offset + 1] == b"("
+    return True
 
 
 def _is_filler(statement: ast.stmt) -> bool:
