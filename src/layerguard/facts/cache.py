@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layerguard import files
+from layerguard.facts.stored import pickle_facts
 from layerguard.files import write_atomically
 from layerguard.model import Config, FileFacts, Finding
 from layerguard.version import __version__
@@ -460,7 +461,7 @@ class FactsCache:
         `pickled`: the same facts already pickled (by a worker), stored as they are."""
         if is_reproducible(facts):
             self.used[key] = (
-                pickled if pickled is not None else pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+                pickled if pickled is not None else pickle_facts(facts)
             )
             self.changed = True
 
