@@ -460,9 +460,7 @@ class FactsCache:
         """Remember freshly parsed facts, unless parsing them again could turn out otherwise.
         `pickled`: the same facts already pickled (by a worker), stored as they are."""
         if is_reproducible(facts):
-            self.used[key] = (
-                pickled if pickled is not None else pickle_facts(facts)
-            )
+            self.used[key] = pickled if pickled is not None else pickle_facts(facts)
             self.changed = True
 
     def save(self) -> None:
