@@ -6,7 +6,9 @@ graph, the symbol tables, route handlers, `Depends()` providers, envelopes) and 
 stage, none of which reads these fields; only the file rules do, and they run on the changed
 files alone (the others' findings are replayed, `engine.FileFindingsMemo`). On prefect they are
 17 % of the unpickling (0.08 of 0.45 s, bench/README.md, "Fourth pass"). A field read anyway
-unpickles them: the deferral can cost time, never change an answer.
+unpickles them: the deferral can cost time, never change an answer. The deferred bytes are
+part of the entry they came in (a signed cache entry, or a worker's answer in this run), and the
+cache key covers this module and the model, so they are as trusted as the rest of the facts.
 """
 
 from __future__ import annotations
