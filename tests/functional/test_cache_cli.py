@@ -244,3 +244,45 @@ def test_each_edit_gives_the_findings_of_a_run_without_cache(app: Path, env: dic
     assert outputs[5] == outputs[4]
     assert outputs[9] == outputs[7]
     assert len(set(outputs)) == 6  # every other edit changed the findings
+
+
+MODEL = "app/models/User.py"
+ROUTER = "app/api/v1/router.py"
+ORDERS = "app/api/v1/endpoints/orders.py"
+PYDANTIC_USER = "from pydantic import BaseModel\n\n\nclass User(BaseModel):\n    id: int\n"
+
+
+def lines_in(output: str, relative: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(relative + ":")]
+
+
+def test_an_edit_changes_the_findings_of_other_files_as_a_run_without_cache(
+    app: Path, env: dict[str, str]
+) -> None:
+    """Edits whose findings land in files that did not change, each after a warm run: the cached
+    run (the other files' facts, their file findings replayed) must see them."""
+    before = checked(app, env, "--format", "concise")
+    assert any(" LG102 " in line for line in lines_in(before, USERS))
+    assert not lines_in(before, ORDERS)
+
+    # The model module's class becomes a Pydantic model: what its importer brings in moves from
+    # the model layer to the schema layer, and the endpoint's LG102 and LG704 on it go.
+    (app / MODEL).write_text(PYDANTIC_USER)
+    moved = checked(app, env, "--format", "concise")
+    assert moved == checked(app, env, "--format", "concise", "--no-cache")
+    assert not any("`app.models.User`" in line or " LG704 " in line for line in lines_in(moved, USERS))
+    assert any("`app.models.User`" in line for line in lines_in(before, USERS))
+
+    # The router registration of `orders` is removed: LG804 in the endpoint module.
+    router = app / ROUTER
+    router.write_text(
+        "".join(line for line in router.read_text().splitlines(True) if "orders.router" not in line)
+    )
+    unregistered = checked(app, env, "--format", "concise")
+    assert unregistered == checked(app, env, "--format", "concise", "--no-cache")
+    assert [line.split()[1] for line in lines_in(unregistered, ORDERS)] == ["LG804"]
+
+    # Both as they were: the first run's findings again.
+    shutil.copy(FIXTURES / "fortress_app" / MODEL, app / MODEL)
+    shutil.copy(FIXTURES / "fortress_app" / ROUTER, router)
+    assert checked(app, env, "--format", "concise") == before

@@ -44,7 +44,9 @@ and unpickles each entry it uses; a run with misses keeps the entries it used (o
 out), re-pickling nothing: workers send facts pickled, and those bytes are stored as they are.
 A few new entries go to a small file beside it (`added-facts-<cache key>.pickle`), so one edit
 does not rewrite the whole cache; the facts file is written whole again once they, and its
-unused entries, are an eighth of it.
+unused entries, are an eighth of it. One file's entry keeps the fields that only file rules read
+pickled apart, unpickled when first read (`facts.stored`): after one edit, the other files'
+facts are unpickled for the project rules, which never read those fields.
 
 Safety: files are written to a temporary file in the same folder and moved into place with
 `os.replace`, so a concurrent reader sees the old file or the new one, never half of one.
@@ -72,6 +74,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layerguard import files
+from layerguard.facts.stored import pickle_facts
 from layerguard.files import write_atomically
 from layerguard.model import Config, FileFacts, Finding
 from layerguard.version import __version__
@@ -459,9 +462,7 @@ class FactsCache:
         """Remember freshly parsed facts, unless parsing them again could turn out otherwise.
         `pickled`: the same facts already pickled (by a worker), stored as they are."""
         if is_reproducible(facts):
-            self.used[key] = (
-                pickled if pickled is not None else pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
-            )
+            self.used[key] = pickled if pickled is not None else pickle_facts(facts)
             self.changed = True
 
     def save(self) -> None:

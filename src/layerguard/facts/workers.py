@@ -80,6 +80,7 @@ from typing import NamedTuple
 
 from layerguard.facts.jobs import ParseJob
 from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
+from layerguard.facts.stored import pickle_facts
 from layerguard.model import INTERNAL_ERROR, FileFacts, Span, make_finding
 
 # Below this many files, parse in process (see the crossover in the module docstring).
@@ -516,7 +517,7 @@ def _pickled_or_report(job: ParseJob, facts: FileFacts) -> bytes:
 
 
 def _pickle(facts: FileFacts) -> bytes:
-    return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle_facts(facts)
 
 
 def _parse_or_report(job: ParseJob, import_libcst: Callable[[], None]) -> tuple[FileFacts, float]:

@@ -1,0 +1,79 @@
+"""Facts as the cache stores them: the fields only file rules read stay pickled until read,
+and the facts are equal to (and pickle as) the plain facts they were made from."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+import textwrap
+from pathlib import Path
+
+from layerguard.facts.parse import parse_file
+from layerguard.facts.stored import DEFERRED_FIELDS, DeferredFileFacts, pickle_facts
+from layerguard.model import FileFacts
+
+SOURCE = textwrap.dedent(
+    """\
+    from typing import Optional
+
+    import requests
+    from sqlalchemy import text
+
+    DSN = "postgresql://u@h/db"
+
+
+    async def handler(session, payload: dict) -> Optional[int]:
+        requests.get("https://example.com")
+        with open("x") as f:
+            f.read()
+        value = payload["key"]
+        if not value:
+            raise ValueError(value)
+        await session.execute(text(f"SELECT {value}"))
+        yield value
+        return 1
+    """
+).encode()
+
+
+def facts() -> FileFacts:
+    return parse_file(Path("/p/app/services/thing.py"), "app.services.thing", False, SOURCE)
+
+
+def test_every_deferred_field_is_a_field_and_the_example_fills_them() -> None:
+    names = {field.name for field in dataclasses.fields(FileFacts)}
+    assert set(DEFERRED_FIELDS) <= names
+    plain = facts()
+    empty = [name for name in DEFERRED_FIELDS if not getattr(plain, name)]
+    assert empty == ["unpacked", "yielded"]
+
+
+def test_deferred_fields_are_unpickled_on_first_read_and_equal_the_plain_facts() -> None:
+    plain = facts()
+    stored = pickle.loads(pickle_facts(plain))
+    assert isinstance(stored, DeferredFileFacts)
+    assert stored.__dict__.keys().isdisjoint(DEFERRED_FIELDS)  # not unpickled yet
+    assert stored.module == plain.module and stored.functions == plain.functions
+    assert stored.__dict__.keys().isdisjoint(DEFERRED_FIELDS)  # eager fields read: still not
+    assert stored.raises == plain.raises
+    assert set(DEFERRED_FIELDS) <= stored.__dict__.keys()  # one read unpickles them all
+    for name in DEFERRED_FIELDS:
+        assert getattr(stored, name) == getattr(plain, name), name
+
+
+def test_stored_facts_compare_hash_and_pickle_as_the_plain_facts() -> None:
+    plain = facts()
+    pickled = pickle_facts(plain)
+    for stored in (pickle.loads(pickled), pickle.loads(pickled)):  # before and after a read
+        assert stored == plain and plain == stored
+        assert (stored != plain) is False
+        assert hash(stored) == hash(plain)
+        assert {stored.path: stored} == {plain.path: plain}
+        again = pickle.loads(pickle.dumps(stored))
+        assert type(again) is FileFacts and again == plain
+        assert copy.copy(stored) == plain
+        assert stored.returns == plain.returns  # the second round: after a deferred field was read
+    other = dataclasses.replace(plain, module="app.services.other")
+    assert pickle.loads(pickled) != other and other != pickle.loads(pickled)
+    assert dataclasses.replace(pickle.loads(pickled), module="app.services.other") == other
