@@ -77,6 +77,16 @@ auth dependency from open-webui and checks that the route is reported, with its 
    marks it public (an optional-user dependency, injecting nothing) appears only in later
    releases, so users exempt such routes (`extend-public-routes`, `# noqa: LG905`: the card,
    and test_routes_public_on_purpose_are_exempted_as_the_card_says).
+8. Issue 15's fifth audit (2026-12-06, ~40 more apps and releases): findings in two. infrahub-server
+   1.0.1 (and 1.1.0): 4, all true — the schema routes, guarded from 1.1.3 on (the last test).
+   mcp-contextforge-gateway 0.9.0: 1, false — a handler that authenticates in its body. 0
+   findings with each app's rejecting providers: freqtrade, fastapi-admin, dbgpt 0.8.2,
+   autogenstudio, cheshire-cat-ai, suzieq, skyvern 0.1.55/0.2.0/1.0.10, lmdeploy, labelu,
+   fractal-server, keephq, ralph-malph, nekro-agent and others (issue 15's note lists them).
+   governor-web 0.7.33 gives 5 false (password reset and invitation routes) only when a provider
+   that returns None instead of rejecting (`get_active_session`) is configured as auth, which
+   the maintainers' config would not do. Misses: contextforge's `GET /oauth/status/{id}` (the
+   default `**/oauth*` glob), routers that guard none of their routes.
 
 Tried and left out: counting a router as meant to be guarded when a router included beside it is
 guarded as a whole brought back dstack's nine gateway routes (0 true), so only routers that guard
@@ -123,6 +133,14 @@ DATAJUNCTION = ("datajunction-server", "0.0.272")  # `SecureAPIRouter` has its o
 # Its permissions router guards none of its two routes (granting permissions, adding users to
 # groups): forgotten (1.6.5 guards them), but left alone as routers that guard nothing are.
 COGNEE_OLD = ("cognee", "0.1.22")
+# Issue 15's fifth audit: the four schema routes of `infrahub/api/schema.py` inject the branch but
+# not `get_current_user`, which enforces `allow_anonymous_access = false`, on a router whose other
+# routes take it: true omissions, guarded from 1.1.3 on (1.1.10 below gives none).
+INFRAHUB_OLD = ("infrahub-server", "1.0.1")
+INFRAHUB = ("infrahub-server", "1.1.10")
+# One false finding: `POST /admin/change-password-required` authenticates in its body (reads the
+# `jwt_token` cookie and calls `get_current_user(...)`), which no dependency shows.
+CONTEXTFORGE = ("mcp-contextforge-gateway", "0.9.0")
 
 # What each app's auth module says authenticates: the maintainers' own dependency names.
 AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -187,6 +205,12 @@ AUTH_DEPENDENCIES.update({
     # datajunction_server/utils.py and internal/access/: the user, the checks built on it, the bearer
     DATAJUNCTION: ("get_current_user", "get_access_checker", "get_auth_context", "DJHTTPBearer"),
     COGNEE_OLD: AUTH_DEPENDENCIES[COGNEE],
+    INFRAHUB_OLD: ("get_current_user",),  # infrahub/api/dependencies.py
+    INFRAHUB: ("get_current_user",),
+    CONTEXTFORGE: (  # mcpgateway/utils/verify_credentials.py, mcpgateway/auth.py, rbac
+        "require_auth", "require_basic_auth", "require_auth_override", "require_admin_auth",
+        "get_current_user", "get_current_user_with_permissions",
+    ),
 })  # fmt: skip
 
 # (LG905 with the default `public-routes`, LG905 with `public-routes = []`, LG906)
@@ -217,6 +241,9 @@ PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
     FASTCHAT: (0, 0, 0),  # its handlers take nothing injected
     DATAJUNCTION: (0, 0, 0),
     COGNEE_OLD: (0, 0, 0),  # two true omissions missed: see COGNEE_OLD
+    INFRAHUB_OLD: (4, 5, 0),  # the four schema routes, true: test_infrahub_...
+    INFRAHUB: (0, 1, 0),
+    CONTEXTFORGE: (1, 9, 0),  # false: see CONTEXTFORGE
 }
 
 
@@ -460,3 +487,26 @@ def test_routes_public_on_purpose_are_exempted_as_the_card_says(
     names = sorted(f.message.split("`")[3] for f in report.findings)
     assert len(names) == 11
     assert not {"check_if_store_is_enabled", "get_tags", "add_user"} & set(names)
+
+
+def test_infrahub_schema_routes_its_maintainers_guarded_later(
+    real_project: Callable[[str, str], Path],
+) -> None:
+    """infrahub-server 1.0.1: `GET /api/schema`, `/api/schema/summary`, `/api/schema/{kind}` and
+    `/api/schema/json_schema/{kind}` take no `get_current_user`, so anonymous users read the
+    schema even with anonymous access off; 1.1.3 added the guard to all four (1.1.10 here)."""
+    reported = {}
+    for app in (INFRAHUB_OLD, INFRAHUB):
+        root = real_project(*app)
+        reported[app] = sorted(
+            (f.path.relative_to(root).as_posix(), f.message.split("`")[3])
+            for f in check([root], config=auth_config(root, app), cache=False).findings
+        )
+    schema = "infrahub/api/schema.py"
+    assert reported[INFRAHUB_OLD] == [
+        (schema, "get_json_schema_by_kind"),
+        (schema, "get_schema"),
+        (schema, "get_schema_by_kind"),
+        (schema, "get_schema_summary"),
+    ]
+    assert reported[INFRAHUB] == []
