@@ -36,7 +36,7 @@ def parse_type_params(source: str, filename: str) -> ast.Module | None:
     lines = io.StringIO(source).readlines()  # as tokenize splits them
     try:
         tokens = [t for t in tokenize.generate_tokens(iter(lines).__next__) if t.type not in _SKIPPED]
-    except (tokenize.TokenError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError, ValueError):  # as the noqa scan in ast_extract
         return None
     edits = _edits(tokens)
     if edits is None or not edits:
