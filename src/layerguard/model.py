@@ -169,7 +169,10 @@ class Config:
         "**/refresh",
         "**/auth",  # the rest of a login flow (/auth/callback, /auths/ldap) where unguarded
         "**/auths",
-        "**/oauth*",
+        # An OAuth flow's steps (the browser's way out and back); not the rest under `/oauth`
+        # (a gateway's `/oauth/status/{id}` shows what it holds).
+        "**/oauth*/**/authorize*",
+        "**/oauth*/**/callback*",
         "**/*public*",  # said so in the path: /public, /public_flow, /build_public_tmp
         "**/*webhook*",  # called by other services, which sign their requests
     )

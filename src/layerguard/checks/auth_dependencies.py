@@ -247,6 +247,18 @@ class AuthDependencies:
             return any_auth(self._parameters(f.params, where, depth - 1) for f in inner)
         return None
 
+    def called_directly(self, callee: str, facts: FileFacts) -> bool:
+        """A handler's body calls `callee` itself (`user = await get_current_user(creds, db)`):
+        a configured function, not a class (calling `ProjectMember()` only builds the guard).
+        Its own `Depends()` parameters do not run then, so only a configured name counts."""
+        found = resolve(self.symbols, callee, facts)
+        if found is None:
+            return self._configured(callee, facts)
+        symbol, where = found
+        return isinstance(symbol, FunctionFact) and (
+            self._configured(callee, facts) or matches_setting(f"{where.module}.{symbol.name}", self.entries)
+        )
+
     def _looks_like_auth(self, name: str) -> bool:
         """A provider named for authentication that is not configured (`get_current_user_optional`,
         `verify_project_auth`): it may well authenticate, so precision first does not judge it."""

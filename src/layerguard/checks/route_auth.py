@@ -127,7 +127,7 @@ class RouterGraph:
         if handler.method in UNCHECKED_METHODS or function.class_name is not None:
             return None
         own = any_auth([self.auth.parameters(function.params, facts), self._registration(handler, facts)])
-        if own is not False or not self._injects(handler, facts):
+        if own is not False or not self._injects(handler, facts) or self._authenticates_in_body(handler, facts):
             return None
         key = self._handler_router(handler, facts)
         if key is None or key not in self.guarding_routers:
@@ -165,6 +165,16 @@ class RouterGraph:
         symbols = self.project.symbols
         return any(
             True for param in handler.function.params for _ in parameter_providers(param, facts, symbols)
+        )
+
+    def _authenticates_in_body(self, handler: RouteHandler, facts: FileFacts) -> bool:
+        """The handler calls a configured auth callable itself and keeps what it returns
+        (`user = await get_current_user(credentials, db)`, after reading the token from a
+        cookie): no dependency shows that guard, but the body has it."""
+        index = next((i for i, f in enumerate(facts.functions) if f is handler.function), None)
+        return any(
+            opened.function == index and self.auth.called_directly(_callee(opened.call), facts)
+            for opened in facts.opened
         )
 
     def _registration(self, handler: RouteHandler, facts: FileFacts) -> Verdict:
@@ -415,6 +425,11 @@ class RouterGraph:
         if any(_defines(where, cls.qualname, "__init__") for cls, where in classes):
             return None
         return router_class(call.qualified, facts, symbols)
+
+
+def _callee(call: ExprFact) -> str:
+    """`auth.verify` for the call `auth.verify(token)`, through the file's imports."""
+    return call.qualified or call.text.split("(", 1)[0].strip()
 
 
 def _defines(facts: FileFacts, class_qualname: str, method: str) -> bool:
