@@ -161,7 +161,7 @@ class Config:
         "**/openapi*",
         "**/.well-known",  # discovery documents, public by their specs
         "**/*login*",  # signing in, out and up, and refreshing a token: public by nature
-        "**/logout*",
+        "**/*logout*",  # an OIDC back-channel logout too
         "**/signin*",
         "**/signout*",
         "**/signup*",
