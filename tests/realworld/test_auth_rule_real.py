@@ -87,6 +87,18 @@ auth dependency from open-webui and checks that the route is reported, with its 
    that returns None instead of rejecting (`get_active_session`) is configured as auth, which
    the maintainers' config would not do. Misses: contextforge's `GET /oauth/status/{id}` (the
    default `**/oauth*` glob), routers that guard none of their routes.
+9. Issue 15's sixth audit (2026-12-06). A handler that calls a configured auth function in its
+   body and keeps the result is guarded: contextforge 0.9.0's false finding goes, and nothing
+   else changes on the ~65 apps and releases of the fifth audit or the pins here. The default
+   `public-routes` keep an OAuth flow's `authorize` and `callback` steps public instead of all
+   under `/oauth`, and every logout (`**/*logout*`): contextforge 0.8.0 and 0.9.0 report `GET
+   /oauth/status/{gateway_id}` (true, guarded in 1.0.0), langflow 1.13.0 reports its OAuth
+   flow's `browser` step (false), open-webui's back-channel logout stays public. Four more
+   langflow-base releases (0.2.0, 0.3.0, 0.7.3, 0.11.6: 11, 11, 4 and 3 findings, 19 true /
+   6 false / 4 debatable) and infrahub-server 1.1.2 (the four schema routes, true). Every
+   release pinned here, by finding: 58 true, 18 false, 10 debatable of 86 (67 % true, 79 % not
+   false); the false ones are all routes public on purpose that no code marks (sign-up, the
+   bundled starter flows, the store's flags, an OAuth handover step).
 
 Tried and left out: counting a router as meant to be guarded when a router included beside it is
 guarded as a whole brought back dstack's nine gateway routes (0 true), so only routers that guard
@@ -121,7 +133,11 @@ COGNEE = ("cognee", "1.6.5")  # its API routers are made by factories: `get_add_
 LANGFLOW_OLD = ("langflow-base", "0.0.97")
 # Issue 15's fourth audit: more langflow releases (the one app whose findings are known), and
 # apps (or older releases of audited ones) with an auth dependency, chosen to find unguarded routes.
-LANGFLOW_RELEASES = tuple(("langflow-base", version) for version in ("0.0.50", "0.1.0", "0.5.1", "0.9.0"))
+# Issue 15's sixth audit adds the last four: the releases between those audited before.
+LANGFLOW_RELEASES = tuple(
+    ("langflow-base", version)
+    for version in ("0.0.50", "0.1.0", "0.5.1", "0.9.0", "0.2.0", "0.3.0", "0.7.3", "0.11.6")
+)
 INVOKEAI = ("invokeai", "6.14.2")  # multi-user mode: `CurrentUserOrDefault` on every route
 FIEF_OLD = ("fief-server", "0.25.0")
 GPUSTACK_OLD = ("gpustack", "0.4.0")
@@ -137,10 +153,15 @@ COGNEE_OLD = ("cognee", "0.1.22")
 # not `get_current_user`, which enforces `allow_anonymous_access = false`, on a router whose other
 # routes take it: true omissions, guarded from 1.1.3 on (1.1.10 below gives none).
 INFRAHUB_OLD = ("infrahub-server", "1.0.1")
+INFRAHUB_LAST_OPEN = ("infrahub-server", "1.1.2")  # issue 15's sixth audit: the release before 1.1.3
 INFRAHUB = ("infrahub-server", "1.1.10")
-# One false finding: `POST /admin/change-password-required` authenticates in its body (reads the
-# `jwt_token` cookie and calls `get_current_user(...)`), which no dependency shows.
+# `GET /oauth/status/{gateway_id}` tells anyone a gateway's OAuth setup (true; guarded in 1.0.0),
+# hidden by a default `**/oauth*` glob before issue 15's sixth audit. `POST
+# /admin/change-password-required` authenticates in its body (reads the `jwt_token` cookie and
+# calls `get_current_user(...)`): not reported since that audit, reported (false) before.
 CONTEXTFORGE = ("mcp-contextforge-gateway", "0.9.0")
+CONTEXTFORGE_OLD = ("mcp-contextforge-gateway", "0.8.0")  # the status route, true, as in 0.9.0
+CONTEXTFORGE_FIXED = ("mcp-contextforge-gateway", "1.0.0")  # the release that guarded it
 
 # What each app's auth module says authenticates: the maintainers' own dependency names.
 AUTH_DEPENDENCIES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -207,11 +228,13 @@ AUTH_DEPENDENCIES.update({
     COGNEE_OLD: AUTH_DEPENDENCIES[COGNEE],
     INFRAHUB_OLD: ("get_current_user",),  # infrahub/api/dependencies.py
     INFRAHUB: ("get_current_user",),
+    INFRAHUB_LAST_OPEN: ("get_current_user",),
     CONTEXTFORGE: (  # mcpgateway/utils/verify_credentials.py, mcpgateway/auth.py, rbac
         "require_auth", "require_basic_auth", "require_auth_override", "require_admin_auth",
         "get_current_user", "get_current_user_with_permissions",
     ),
 })  # fmt: skip
+AUTH_DEPENDENCIES[CONTEXTFORGE_OLD] = AUTH_DEPENDENCIES[CONTEXTFORGE_FIXED] = AUTH_DEPENDENCIES[CONTEXTFORGE]
 
 # (LG905 with the default `public-routes`, LG905 with `public-routes = []`, LG906)
 PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
@@ -225,7 +248,8 @@ PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
     ZENML: (0, 0, 0),
     AIRFLOW: (0, 0, 0),
     CHAINLIT: (0, 0, 0),
-    LANGFLOW: (2, 8, 0),  # the two profile-picture routes, debatable; public flows, `.well-known`
+    # The two profile-picture routes, debatable, and an OAuth flow step, false; public flows, `.well-known`
+    LANGFLOW: (3, 8, 0),
     LANGFLOW_OLD: (14, 14, 0),  # 9 true, 3 false, 2 debatable: test_an_older_langflow_...
     # Issue 15's fourth audit; langflow's releases are judged in test_langflow_releases_...
     LANGFLOW_RELEASES[0]: (7, 7, 0),
@@ -243,7 +267,15 @@ PINNED: dict[tuple[str, str], tuple[int, int, int]] = {
     COGNEE_OLD: (0, 0, 0),  # two true omissions missed: see COGNEE_OLD
     INFRAHUB_OLD: (4, 5, 0),  # the four schema routes, true: test_infrahub_...
     INFRAHUB: (0, 1, 0),
-    CONTEXTFORGE: (1, 9, 0),  # false: see CONTEXTFORGE
+    CONTEXTFORGE: (1, 8, 0),  # true: see CONTEXTFORGE
+    # Issue 15's sixth audit
+    INFRAHUB_LAST_OPEN: (4, 5, 0),  # the four schema routes again, true
+    CONTEXTFORGE_OLD: (1, 8, 0),  # the status route, true
+    CONTEXTFORGE_FIXED: (0, 11, 0),  # sign-in, password reset and SSO flows: the default globs
+    LANGFLOW_RELEASES[4]: (11, 11, 0),
+    LANGFLOW_RELEASES[5]: (11, 13, 0),
+    LANGFLOW_RELEASES[6]: (4, 6, 0),
+    LANGFLOW_RELEASES[7]: (3, 7, 0),
 }
 
 
@@ -279,6 +311,10 @@ def test_route_auth_counts_on_real_apps(
 
 
 def test_the_judged_findings_are_where_the_notes_say(real_project: Callable[[str, str], Path]) -> None:
+    """The two profile-picture routes (debatable) and, since the default `public-routes` keep
+    only an OAuth flow's `authorize` and `callback` steps public (issue 15's sixth audit),
+    `GET /api/v1/connections/oauth/{provider}/browser`: a step of the flow too, the browser
+    handed over with one-time nonces, public on purpose (false)."""
     root = real_project(*LANGFLOW)
     config = auth_config(root, LANGFLOW)
     found = sorted(
@@ -286,6 +322,7 @@ def test_the_judged_findings_are_where_the_notes_say(real_project: Callable[[str
         for f in check([root], config=config).findings
     )
     assert found == [
+        ("langflow/api/v1/connections.py", "bind_connection_oauth_browser"),
         ("langflow/api/v1/files.py", "download_profile_picture"),
         ("langflow/api/v1/files.py", "list_profile_pictures"),
     ]
@@ -438,6 +475,37 @@ LANGFLOW_JUDGED: dict[tuple[str, str], tuple[set[str], set[str], set[str]]] = {
         {"read_basic_examples", "add_user"},
         {"download_profile_picture", "list_profile_pictures"},
     ),
+    # Issue 15's sixth audit: 0.2.0 and 0.3.0 have 0.5.1's findings, the same code; 0.7.3's
+    # `download_image` takes the flow id and no user (1.13.0 resolves the flow through
+    # `get_flow`, "so image access requires authentication and owner match").
+    LANGFLOW_RELEASES[4]: (
+        {
+            "retrieve_vertices_order", "get_build_events", "cancel_build", "download_file",
+            "get_vertex_builds", "delete_vertex_builds", "get_messages", "delete_messages_session",
+            "get_transactions",
+        },
+        {"read_basic_examples", "add_user"},
+        set(),
+    ),
+    LANGFLOW_RELEASES[5]: (
+        {
+            "retrieve_vertices_order", "get_build_events", "cancel_build", "download_file",
+            "get_vertex_builds", "delete_vertex_builds", "get_messages", "delete_messages_session",
+            "get_transactions",
+        },
+        {"read_basic_examples", "add_user"},
+        set(),
+    ),
+    LANGFLOW_RELEASES[6]: (
+        {"download_image"},
+        {"read_basic_examples"},
+        {"download_profile_picture", "list_profile_pictures"},
+    ),
+    LANGFLOW_RELEASES[7]: (
+        set(),
+        {"read_basic_examples"},
+        {"download_profile_picture", "list_profile_pictures"},
+    ),
 }  # fmt: skip
 
 
@@ -452,7 +520,8 @@ def test_langflow_releases_findings_as_judged(
     (`POST /users/`, 1.13.0 takes `get_current_user_optional`), the store's `check/` and `tags`
     (public in 1.13.0 too, which injects nothing there), `read_basic_examples` (the bundled
     starter flows; 1.13.0 takes an optional user). Debatable: the bundled profile pictures.
-    Over the five releases with 0.0.97: 29 true, 11 false, 4 debatable of 44."""
+    Over the five releases with 0.0.97: 29 true, 11 false, 4 debatable of 44; with the four of
+    issue 15's sixth audit (0.2.0, 0.3.0, 0.7.3, 0.11.6): 48 true, 17 false, 8 debatable of 73."""
     root = real_project(*release)
     found = Counter(
         f.message.split("`")[3]
@@ -494,19 +563,48 @@ def test_infrahub_schema_routes_its_maintainers_guarded_later(
 ) -> None:
     """infrahub-server 1.0.1: `GET /api/schema`, `/api/schema/summary`, `/api/schema/{kind}` and
     `/api/schema/json_schema/{kind}` take no `get_current_user`, so anonymous users read the
-    schema even with anonymous access off; 1.1.3 added the guard to all four (1.1.10 here)."""
+    schema even with anonymous access off; 1.1.3 added the guard to all four (1.1.10 here).
+    1.1.2, the last release before the fix, has the same four (issue 15's sixth audit)."""
     reported = {}
-    for app in (INFRAHUB_OLD, INFRAHUB):
+    for app in (INFRAHUB_OLD, INFRAHUB_LAST_OPEN, INFRAHUB):
         root = real_project(*app)
         reported[app] = sorted(
             (f.path.relative_to(root).as_posix(), f.message.split("`")[3])
             for f in check([root], config=auth_config(root, app), cache=False).findings
         )
     schema = "infrahub/api/schema.py"
-    assert reported[INFRAHUB_OLD] == [
-        (schema, "get_json_schema_by_kind"),
-        (schema, "get_schema"),
-        (schema, "get_schema_by_kind"),
-        (schema, "get_schema_summary"),
-    ]
+    for app in (INFRAHUB_OLD, INFRAHUB_LAST_OPEN):
+        assert reported[app] == [
+            (schema, "get_json_schema_by_kind"),
+            (schema, "get_schema"),
+            (schema, "get_schema_by_kind"),
+            (schema, "get_schema_summary"),
+        ]
     assert reported[INFRAHUB] == []
+
+
+def test_contextforge_oauth_status_is_checked_and_body_authentication_counts(
+    real_project: Callable[[str, str], Path],
+) -> None:
+    """mcp-contextforge-gateway 0.8.0 and 0.9.0: `GET /oauth/status/{gateway_id}` injects the
+    session only, on a router whose other routes take `get_current_user_with_permissions`: it
+    tells anyone whether a gateway has OAuth set up and with what grant type and scopes; 1.0.0
+    guards it. Before issue 15's sixth audit the default `**/oauth*` glob hid it. 0.9.0's
+    `POST /admin/change-password-required` reads the `jwt_token` cookie and calls
+    `get_current_user(credentials, db, request)` in its body: authenticated, not reported."""
+    for app, expected in (
+        (CONTEXTFORGE_OLD, ["GET /oauth/status/{gateway_id}"]),
+        (CONTEXTFORGE, ["GET /oauth/status/{gateway_id}"]),
+        (CONTEXTFORGE_FIXED, []),
+    ):
+        root = real_project(*app)
+        report = check([root], config=auth_config(root, app), cache=False)
+        assert [f.message.split("`")[1] for f in report.findings] == expected, app
+    root = real_project(*CONTEXTFORGE)
+    admin = root / "mcpgateway" / "admin.py"
+    text = admin.read_text(encoding="utf-8")
+    body_auth = "            current_user = await get_current_user(credentials, db, request)\n"
+    assert text.count(body_auth) == 1
+    edited = text.replace(body_auth, "            current_user = None\n").encode()
+    report = check([admin], config=auth_config(root, CONTEXTFORGE), sources={admin: edited}, cache=False)
+    assert [f.message.split("`")[1] for f in report.findings] == ["POST /admin/change-password-required"]

@@ -7,7 +7,9 @@ decorator's `dependencies=`, its router's `APIRouter(dependencies=)`, every
 `include_router(..., dependencies=)` on the way to the app (in a loop over a literal list of
 routers too, and of a router a project factory made and returned), and the app's
 `FastAPI(dependencies=)`. `public-routes` globs exempt a route by its path, the prefixes of its
-routers and `include_router` calls included.
+routers and `include_router` calls included. A handler that calls a configured auth function
+in its own body and keeps the result (`user = await get_current_user(credentials, db)`) is
+guarded too.
 
 Precision first: a route is reported only when all of that is known and none authenticates. A
 router that reaches the app other than through `include_router` calls layerguard can follow
