@@ -129,7 +129,9 @@ class RouterGraph:
         if handler.method in UNCHECKED_METHODS or function.class_name is not None:
             return None
         own = any_auth([self.auth.parameters(function.params, facts), self._registration(handler, facts)])
-        if own is not False or not self._injects(handler, facts) or self._authenticates_in_body(handler, facts):
+        if own is not False or not self._injects(handler, facts):
+            return None
+        if self._authenticates_in_body(handler, facts):
             return None
         key = self._handler_router(handler, facts)
         if key is None or key not in self.guarding_routers:
