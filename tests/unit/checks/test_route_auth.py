@@ -551,3 +551,54 @@ def test_a_loop_at_module_level_is_followed() -> None:
             """,
         }
     )
+
+
+def test_a_handler_that_calls_a_configured_function_in_its_body_is_guarded() -> None:
+    """The call counts under a module alias too; one in a function nested in the handler, which
+    may never run, or a result the handler drops does not."""
+    check(
+        {
+            "app/api/items.py": """\
+            from fastapi import APIRouter, Request
+
+            from app import deps as auth
+            from app.deps import DB, User
+
+            router = APIRouter(prefix="/items")
+
+
+            @router.post("/restore")
+            async def restore(request: Request, db: DB) -> int:
+                user = await auth.get_current_user(None)
+                return user
+
+
+            @router.post("/later")
+            async def later(db: DB) -> int:  # error: [LG905]
+                async def check() -> int:
+                    user = await auth.get_current_user(None)
+                    return user
+
+                return 1
+
+
+            @router.post("/dropped")
+            async def dropped(db: DB) -> int:  # error: [LG905]
+                await auth.get_current_user(None)
+                return 1
+
+
+            @router.get("/mine")
+            async def mine(db: DB, user: User) -> int:
+                return user
+            """,
+            "app/main.py": """\
+            from fastapi import FastAPI
+
+            from app.api import items
+
+            app = FastAPI()
+            app.include_router(items.router)
+            """,
+        }
+    )
