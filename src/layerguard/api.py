@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,7 @@ def check(
         )
     elif select is not None or ignore is not None:
         config = with_command_line_selectors(config, select, ignore, rules=ALL_METAS)
+    config = absolute_root(config)
     # The Workspace keeps every file's facts: paused until it is gone, the collector never walks
     # them (one edit on prefect: 0.3 s).
     with collector_paused():
@@ -89,6 +91,15 @@ def check(
     return report
 
 
+def absolute_root(config: Config) -> Config:
+    """`config` with its root made absolute, as `load_config` makes it: the paths checked are
+    made absolute, and a relative root matched none of them (a hand-built `Config(root=Path("app"))`
+    lost the project rules' findings that need the file's module, e.g. LG704 and LG905)."""
+    if config.root.is_absolute():
+        return config
+    return replace(config, root=Path(os.path.abspath(config.root)))
+
+
 def load_project(
     config: Config,
     paths: Sequence[Path],
@@ -98,7 +109,7 @@ def load_project(
     use_cache: bool = True,
 ) -> ProjectView:
     """Every project file's facts (the graph needs them all), and which of them `paths` name."""
-    workspace = Workspace(config, jobs=jobs, cache=use_cache)
+    workspace = Workspace(absolute_root(config), jobs=jobs, cache=use_cache)
     for path, data in (sources or {}).items():
         workspace.update(path, data)
     return workspace.project(paths)
@@ -109,4 +120,4 @@ def record_baseline(
 ) -> tuple[Baseline, Report]:
     """Today's findings in `paths` as a baseline (`layerguard baseline`), and their report."""
     with collector_paused():
-        return Workspace(config, jobs=jobs, cache=cache).recorded_baseline(paths)
+        return Workspace(absolute_root(config), jobs=jobs, cache=cache).recorded_baseline(paths)

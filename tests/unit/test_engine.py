@@ -4,6 +4,7 @@ only the edited file, and gives the findings a fresh run gives."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,23 @@ def test_a_rule_timeout_that_was_swallowed_is_raised_again() -> None:
             clock.run(rule_that_loses_the_first_timeout)  # type: ignore[arg-type]
     assert time.monotonic() - started < 2
     assert clock.stopped == 1
+
+
+def test_a_hand_built_config_with_a_relative_root_gives_the_findings_of_its_absolute_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `check()` makes the paths absolute; a relative `Config.root` then named no file's module,
+    # and the project rules that need it (LG704, LG905) reported nothing.
+    fixtures = Path(__file__).parents[1] / "fixtures"
+    monkeypatch.chdir(fixtures)
+    relative = Path("security_rules/route_auth")
+    configured = load_config([relative.resolve()])
+    by_root = {
+        root: [
+            (f.path, f.line, f.code)
+            for f in check([relative], config=replace(configured, root=root), cache=False).findings
+        ]
+        for root in (relative, relative.resolve())
+    }
+    assert by_root[relative] == by_root[relative.resolve()]
+    assert any(code == "LG905" for _, _, code in by_root[relative])
