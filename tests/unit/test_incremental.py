@@ -307,6 +307,10 @@ def test_stored_parts_of_another_shape_are_ignored(config: Config) -> None:
     assert editing.reused == len(fortress_sources()) - 1
 
 
+PYDANTIC_COMMON = "from pydantic import BaseModel\n\n\nclass Common(BaseModel):\n    pass\n"
+EXTRA = "from app.models.common import Common\n\n\nclass Extra(Common):\n    id: int\n"
+
+
 def test_a_base_class_changed_in_another_process_changes_the_kind_of_its_subclasses(config: Config) -> None:
     """`Extra`'s module is unchanged, and its stored kinds hold no reference to its base class's
     file: only the names they looked up say they no longer hold."""
