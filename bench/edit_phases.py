@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from layerguard import api, cli, engine
+from layerguard import api, cli, engine, incremental
 from layerguard.checks import ALL_RULES, ProjectRule
 from layerguard.facts import cache
 
@@ -62,8 +62,16 @@ def main() -> None:
         if isinstance(rule, ProjectRule):
             timed(rule, "check_project", f"project rule {rule.meta.code}", consume=True)
     timed(cache.FactsCache, "record_findings", "run recorded")
-    os.chdir(args.root)
-    target = args.root / args.file
+    # The stored project parts (issue 16, fifth pass): absent from older versions.
+    if hasattr(cache.FactsCache, "project_parts"):
+        timed(cache.FactsCache, "project_parts", "project parts read (verified, unpickled)")
+        timed(cache.FactsCache, "store_project_parts", "project parts written")
+        timed(incremental.FileMemo, "resume", "project parts resumed (what the edit invalidates)")
+        timed(incremental.FileMemo, "stored_state", "project parts pickled")
+        timed(incremental.FileMemo, "_stored_results", "project parts unpickled (file by file)")
+    root = args.root.resolve()
+    os.chdir(root)
+    target = root / args.file
     original = target.read_bytes()
     rows: list[dict[str, float]] = []
     try:

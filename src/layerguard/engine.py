@@ -336,14 +336,23 @@ class Workspace:
             facts = self._facts_of(jobs, cache)
             entry_keys = {job.path: key for job, key in zip(jobs, keys, strict=True) if key is not None}
             every_file = frozenset(job.path for job in jobs)
-            project = ProjectView(self.config, tuple(facts), every_file)
+            rules = rules_key(self.config)
+            # The project tables' per-file parts the last run stored: after one edit, only the
+            # parts it invalidates are computed again (`incremental`).
+            parts = FileMemo()
+            parts.resume(facts, entry_keys, cache.project_parts(rules))
+            project = MemoProjectView(self.config, tuple(facts), every_file, parts)
             memo = FileFindingsMemo(cache, self.config, entry_keys)
             everything, _ = self._run(project, memo)
             cache.save_file_findings()
             # A run with a file whose facts depend on the machine (a parse that timed out) or a
             # rule stopped for taking too long is not recorded: the next run must try again.
-            if run is not None and memo.reproducible and all(is_reproducible(f) for f in facts):
-                cache.record_findings(run, everything, rules_key(self.config), known)
+            if memo.reproducible and all(is_reproducible(f) for f in facts):
+                state = parts.stored_state(entry_keys)
+                if state is not None:
+                    cache.store_project_parts(rules, state)
+                if run is not None:
+                    cache.record_findings(run, everything, rules, known)
         wanted = frozenset(checked)
         if len(wanted) < len(jobs) and any(f.code == INTERNAL_ERROR.code for f in everything):
             # A project rule's crash is reported on the first file checked, which narrowing

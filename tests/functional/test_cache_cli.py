@@ -146,7 +146,7 @@ def test_no_cache_does_not_read_a_cache(app: Path, env: dict[str, str]) -> None:
     assert cache.read_bytes() == b"garbage"
 
 
-@pytest.mark.parametrize("kind", ["facts", "findings", "file-findings"])
+@pytest.mark.parametrize("kind", ["facts", "findings", "file-findings", "parts"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(app: Path, env: dict[str, str], kind: str) -> None:
     expected = checked(app, env, "--format", "concise")
     [cache] = cache_files(app, kind)
@@ -286,3 +286,38 @@ def test_an_edit_changes_the_findings_of_other_files_as_a_run_without_cache(
     shutil.copy(FIXTURES / "fortress_app" / MODEL, app / MODEL)
     shutil.copy(FIXTURES / "fortress_app" / ROUTER, router)
     assert checked(app, env, "--format", "concise") == before
+
+
+def test_stored_project_parts_follow_edits_in_other_files_as_a_run_without_cache(
+    app: Path, env: dict[str, str]
+) -> None:
+    """The project tables' per-file parts stored by one run (`parts-*.pickle`) and resumed by
+    the next: an edit in one file changes findings in files whose stored parts looked it up."""
+    (app / "app/models/common.py").write_text(
+        "from pydantic import BaseModel\n\n\nclass Common(BaseModel):\n    pass\n"
+    )
+    (app / "app/models/Extra.py").write_text(
+        "from app.models.common import Common\n\n\nclass Extra(Common):\n    id: int\n"
+    )
+    users = app / USERS
+    users.write_text("from app.models.Extra import Extra\n" + users.read_text())
+    before = checked(app, env, "--format", "concise")
+    assert [part.stat().st_size > 0 for part in cache_files(app, "parts")] == [True]
+    assert not any(line.startswith(f"{USERS}:1:") for line in lines_in(before, USERS))
+
+    # `Extra`'s base class becomes an ORM base in its own file: `Extra` is a model class, and the
+    # endpoint importing it bypasses the service layer.
+    (app / "app/models/common.py").write_text(
+        "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Common(DeclarativeBase):\n    pass\n"
+    )
+    orm = checked(app, env, "--format", "concise")
+    assert orm == checked(app, env, "--format", "concise", "--no-cache")
+    assert any(line.startswith(f"{USERS}:1:") and " LG102 " in line for line in lines_in(orm, USERS))
+
+    # The response schema is renamed: the handlers that name it no longer respond with it.
+    schema = app / "app/schemas/UserSchema.py"
+    assert any(" LG702 " in line for line in lines_in(orm, "app/schemas/UserSchema.py"))
+    schema.write_text(schema.read_text().replace("class UserResponse(", "class UserPublic("))
+    renamed = checked(app, env, "--format", "concise")
+    assert renamed == checked(app, env, "--format", "concise", "--no-cache")
+    assert not any(" LG702 " in line for line in lines_in(renamed, "app/schemas/UserSchema.py"))

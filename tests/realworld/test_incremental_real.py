@@ -1,6 +1,7 @@
-"""The language server's narrow checks on a real application: after each edit, the findings of a
-long-lived Workspace (which keeps each file's parts of the project tables, `incremental`) equal a
-fresh run's on the same files."""
+"""Incremental checks on a real application: after each edit, the findings of the language
+server's long-lived Workspace (which keeps each file's parts of the project tables,
+`incremental`), and of a CLI run that resumes the parts the previous run stored in the cache,
+equal a run without cache on the same files."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from layerguard.checks.secret_in_response import response_schemas
 from layerguard.checks.unregistered_router import used_as_values
 from layerguard.context import ProjectView
 from layerguard.engine import Workspace, collector_paused
-from layerguard.incremental import MemoProjectView
+from layerguard.facts.cache import FactsCache, rules_key
+from layerguard.incremental import FileMemo, MemoProjectView
 
 from .conftest import LNBITS
 
@@ -56,7 +58,7 @@ def test_narrow_checks_after_edits_equal_fresh_runs_on_a_real_app(
             path.write_text(text, encoding="utf-8")
             editor.update(path, text)
             narrow = editor.check([root], narrow=True).findings
-            fresh = Workspace(config).check([root]).findings
+            fresh = Workspace(config, cache=False).check([root]).findings
             assert narrow == fresh, path
             # The tables assembled from the kept parts are the ones built from scratch, also
             # where no finding shows the difference.
@@ -64,6 +66,43 @@ def test_narrow_checks_after_edits_equal_fresh_runs_on_a_real_app(
             kept = MemoProjectView(config, facts, frozenset(), editor._memo)
             plain = ProjectView(config, facts, frozenset())
             assert tables(kept) == tables(plain), path
+
+
+@pytest.mark.slow
+def test_cli_runs_resuming_stored_parts_after_edits_equal_runs_without_cache(
+    real_project: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "lnbits"
+    shutil.copytree(real_project(*LNBITS), root)
+    (root / "layerguard.toml").write_text("")
+    monkeypatch.chdir(root)
+    config = load_config([root])
+    files = sorted(root.rglob("*.py"))
+    packages = [path for path in files if path.name == "__init__.py" and path.stat().st_size > 0]
+    chosen = random.Random(61).sample(files, 16) + packages[:4]
+    reused = []
+    with collector_paused():
+        Workspace(config).check([root])  # stores every file's parts
+        for number, path in enumerate(chosen):
+            path.write_text(edited(path.read_text(encoding="utf-8"), number), encoding="utf-8")
+            # The tables assembled from the stored parts (as the next run resumes them) are the
+            # ones built from scratch, also where no finding shows the difference.
+            workspace = Workspace(config)
+            _, jobs = workspace._parse_jobs([root])
+            cache = FactsCache.open(root)
+            assert cache is not None
+            facts = tuple(workspace._facts_of(jobs, cache, save=False))
+            keys = {job.path: key for job in jobs if (key := workspace._keys[job.path]) is not None}
+            memo = FileMemo()
+            memo.resume(facts, keys, cache.project_parts(rules_key(config)))
+            assert tables(MemoProjectView(config, facts, frozenset(), memo)) == tables(
+                ProjectView(config, facts, frozenset())
+            ), path
+            reused.append(len(memo._unchanged))
+            cached = Workspace(config).check([root]).findings
+            assert cached == Workspace(config, cache=False).check([root]).findings, path
+    # The stored parts were used, not computed again (an edit near a star import drops them all).
+    assert sorted(reused)[len(reused) // 2] > len(files) // 2, reused
 
 
 def tables(view: ProjectView) -> tuple[object, ...]:

@@ -4,6 +4,7 @@ other files: through imports, the layers modules get by content, routers and res
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -12,9 +13,11 @@ import pytest
 
 import layerguard.engine
 from layerguard.api import load_config
+from layerguard.context import ProjectView
 from layerguard.engine import Workspace
 from layerguard.facts.jobs import ParseJob
 from layerguard.facts.workers import ParsedFile
+from layerguard.incremental import FileMemo, MemoProjectView
 from layerguard.model import Config, Finding
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "fortress_app"
@@ -207,3 +210,149 @@ def test_what_a_star_import_binds_follows_edits_of_either_file(config: Config) -
     assert editing.edit(USER_MODEL, text) == editing.first
     emptied = editing.edit("app/models/tables.py", "")
     assert not any("model class `User`" in f.message for f in emptied if f.path == ROOT / USERS)
+
+
+# --- Between processes: the parts a CLI run stores in the cache and the next one resumes. ---
+
+
+class StoredEditing:
+    """Each check is a new process: fresh facts (new objects), the parts the previous check
+    stored (pickled, as the cache holds them) resumed; its findings must equal a run without."""
+
+    def __init__(self, config: Config, sources: dict[str, str]) -> None:
+        self.config = config
+        self.sources = dict(sources)
+        self.state: object = None
+        self.reused = 0  # files whose stored parts the last check unpickled
+        self.first = self.check()
+
+    def check(self) -> list[Finding]:
+        workspace = Workspace.in_memory(self.config, self.sources)
+        checked, jobs = workspace._parse_jobs([ROOT])
+        facts = tuple(workspace._facts_of(jobs, None))
+        keys = {path: key for path, key in workspace._keys.items() if key is not None}
+        memo = FileMemo()
+        memo.resume(facts, keys, self.state)
+        resumed, _ = workspace._run(MemoProjectView(self.config, facts, frozenset(checked), memo))
+        fresh, _ = workspace._run(ProjectView(self.config, facts, frozenset(checked)))
+        assert resumed == fresh
+        self.reused = len(memo._unchanged)
+        self.state = pickle.loads(pickle.dumps(memo.stored_state(keys)))
+        return list(resumed)
+
+    def replaced(self, name: str, old: str, new: str) -> list[Finding]:
+        assert old in self.sources[name]
+        self.sources[name] = self.sources[name].replace(old, new)
+        return self.check()
+
+
+def test_stored_parts_are_reused_by_the_next_process(config: Config) -> None:
+    editing = StoredEditing(config, fortress_sources())
+    assert editing.reused == 0  # nothing stored yet
+    assert editing.check() == editing.first
+    assert editing.reused == len(fortress_sources())  # every file's parts, none computed again
+
+
+def test_stored_parts_refer_to_the_facts_of_this_process(config: Config) -> None:
+    editing = StoredEditing(config, fortress_sources())
+    workspace = Workspace.in_memory(config, editing.sources)
+    checked, jobs = workspace._parse_jobs([ROOT])
+    facts = tuple(workspace._facts_of(jobs, None))
+    keys = {path: key for path, key in workspace._keys.items() if key is not None}
+    memo = FileMemo()
+    memo.resume(facts, keys, editing.state)
+    view = MemoProjectView(config, facts, frozenset(checked), memo)
+    by_path = {f.path: f for f in facts}
+    for name, (symbol, where) in view.symbols.definitions.items():
+        assert where is by_path[where.path], name
+        assert any(symbol is item for item in (*where.classes, *where.functions, *where.assignments)), name
+
+
+def test_an_orm_class_removed_in_another_process_changes_layers_in_its_importers(config: Config) -> None:
+    editing = StoredEditing(config, fortress_sources())
+    assert any(f.path == ROOT / USERS and "model class `User`" in f.message for f in editing.first)
+    editing.sources[USER_MODEL] = "class User:\n    pass\n"
+    after = editing.check()
+    assert not any(f.path == ROOT / USERS and "model class `User`" in f.message for f in after)
+
+
+def test_a_registration_removed_in_another_process_reports_lg804(config: Config) -> None:
+    editing = StoredEditing(config, fortress_sources())
+    registration = 'api_router.include_router(users.router, prefix="/users", tags=["users"])\n'
+    assert found(editing.replaced("app/api/v1/router.py", registration, ""), USERS, "LG804") == [11]
+
+
+def test_a_response_schema_renamed_in_another_process(config: Config) -> None:
+    editing = StoredEditing(config, fortress_sources())
+    schema = "app/schemas/UserSchema.py"
+    assert found(editing.first, schema, "LG702") != []
+    assert found(editing.replaced(schema, "class UserResponse(", "class UserPublic("), schema, "LG702") == []
+
+
+def test_stored_parts_of_another_shape_are_ignored(config: Config) -> None:
+    editing = StoredEditing(config, fortress_sources())
+    good = editing.state
+    assert isinstance(good, tuple)
+    for state in (None, "garbage", (), good[:3], (99, *good[1:]), (*good[:3], {b"k": ("not", "parts")})):
+        editing.state = state
+        assert editing.check() == editing.first
+        assert editing.reused == 0
+    # Damaged pickled parts: that file's parts are computed again, the rest reused.
+    entries = dict(good[3])
+    damaged_key = next(iter(entries))
+    names, stars, looked, _ = entries[damaged_key]
+    entries[damaged_key] = (names, stars, looked, b"\x80\x05garbage")
+    editing.state = (*good[:3], entries)
+    assert editing.check() == editing.first
+    assert editing.reused == len(fortress_sources()) - 1
+
+
+PYDANTIC_COMMON = "from pydantic import BaseModel\n\n\nclass Common(BaseModel):\n    pass\n"
+EXTRA = "from app.models.common import Common\n\n\nclass Extra(Common):\n    id: int\n"
+
+
+def test_a_base_class_changed_in_another_process_changes_the_kind_of_its_subclasses(config: Config) -> None:
+    """`Extra`'s module is unchanged, and its stored kinds hold no reference to its base class's
+    file: only the names they looked up say they no longer hold."""
+    sources = fortress_sources()
+    sources["app/models/common.py"] = (
+        "from pydantic import BaseModel\n\n\nclass Common(BaseModel):\n    pass\n"
+    )
+    sources["app/models/Extra.py"] = (
+        "from app.models.common import Common\n\n\nclass Extra(Common):\n    id: int\n"
+    )
+    sources[USERS] = "from app.models.Extra import Extra\n" + sources[USERS]
+    editing = StoredEditing(config, sources)
+    assert found(editing.first, USERS, "LG102") == [7, 8]  # a Pydantic class: no model imported
+    after = editing.replaced(
+        "app/models/common.py",
+        "from pydantic import BaseModel\n\n\nclass Common(BaseModel):",
+        "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Common(DeclarativeBase):",
+    )
+    assert found(after, USERS, "LG102") == [1, 7, 8]  # `Extra` is an ORM class now
+    assert editing.reused == len(sources) - 2  # all but the edited file and `Extra`'s, which looked it up
+
+
+ORM_COMMON = "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Common(DeclarativeBase):\n    pass\n"
+NO_COMMON = "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Other(DeclarativeBase):\n    pass\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "lines_before", "lines_after"),
+    [(ORM_COMMON, NO_COMMON, [1, 7, 8], [7, 8]), (NO_COMMON, ORM_COMMON, [7, 8], [1, 7, 8])],
+    ids=["a name the edit removes", "a name the edit adds"],
+)
+def test_stored_parts_that_looked_up_a_name_the_edit_removes_or_adds(
+    config: Config, before: str, after: str, lines_before: list[int], lines_after: list[int]
+) -> None:
+    """Names from both sides of the edit invalidate stored parts: `Extra`'s kinds looked up
+    `Common`, which the edited file defined before or defines after."""
+    sources = fortress_sources()
+    sources["app/models/common.py"] = before
+    sources["app/models/Extra.py"] = (
+        "from app.models.common import Common\n\n\nclass Extra(Common):\n    id: int\n"
+    )
+    sources[USERS] = "from app.models.Extra import Extra\n" + sources[USERS]
+    editing = StoredEditing(config, sources)
+    assert found(editing.first, USERS, "LG102") == lines_before
+    assert found(editing.replaced("app/models/common.py", before, after), USERS, "LG102") == lines_after

@@ -15,6 +15,9 @@ It holds three things, in `.layerguard_cache/` under the project root:
   changed files have the same facts as in one of them (a comment edited) takes its findings,
   loading only the changed files' facts (`engine.Workspace._recorded_run_findings`); any other
   change falls back to the facts.
+* Each file's parts of the project rules' tables (`parts-<cache key>.pickle`), as the last run
+  that computed them left them (`incremental.FileMemo.stored_state`), under its `rules_key`:
+  a one-edit run computes only the parts the edit invalidates.
 * The file rules' findings per file (`file-findings-<cache key>.pickle`, and
   `added-file-findings-...` as for facts below), with every lookup
   those rules made in other files (`symbols.RecordingSymbols`); `api.FileFindingsMemo` reuses
@@ -306,6 +309,7 @@ class FactsCache:
         self.added_file_findings_file = folder / f"added-file-findings-{key}.pickle"
         self._file_findings_base: dict[bytes, bytes] = {}
         self.runs_file = folder / f"runs-{key}.pickle"
+        self.parts_file = folder / f"parts-{key}.pickle"
         self.mac_key = mac_key
         self._stored: dict[bytes, bytes] | None = None  # read when first needed
         self.used: dict[bytes, bytes] = {}  # what this run looked up or parsed: what `save` keeps
@@ -412,6 +416,15 @@ class FactsCache:
         runs[run] = pickle.dumps((rules, b"".join(entry_keys)), protocol=pickle.HIGHEST_PROTOCOL)
         self._write(self.runs_file, dict(list(runs.items())[-RECENT_RUNS:]))
 
+    def project_parts(self, rules: bytes) -> object:
+        """The project tables' per-file parts the last run stored with this `rules_key`, as it
+        stored them (the reader checks their shape), or None."""
+        return _unpickled(self._read(self.parts_file).get(rules))
+
+    def store_project_parts(self, rules: bytes, parts: object) -> None:
+        """Keep one run's parts, for the next run with the same `rules_key`."""
+        self._write(self.parts_file, {rules: pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)})
+
     @property
     def stored_file_findings(self) -> dict[bytes, bytes]:
         """File key -> pickled (findings, lookups) of the file rules on one file."""
@@ -511,6 +524,7 @@ class FactsCache:
             ("added-file-findings", self.added_file_findings_file),
             ("file-findings", self.file_findings_file),
             ("runs", self.runs_file),
+            ("parts", self.parts_file),
         ):
             others = [path for path in self.folder.glob(f"{kind}-*.pickle") if path != current]
             others.sort(key=_modified, reverse=True)
