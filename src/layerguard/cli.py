@@ -489,7 +489,7 @@ def init(args: argparse.Namespace) -> int:
 
 def server(args: argparse.Namespace) -> int:
     """Run the language server (LSP over stdio) for editors: diagnostics, code actions, hover."""
-    from layerguard.integrations.lsp import serve
+    from layerguard.integrations.lsp_start import serve
 
     serve()
     return EXIT_CLEAN
