@@ -6,11 +6,11 @@ rules), so they can be tested on facts built in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Set
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import NoReturn, TypeVar, cast
+from typing import TypeVar
 
 from layerguard.globs import module_glob_matches
 from layerguard.graph import ImportEdge, absolute_module, resolve_imports
@@ -99,66 +99,14 @@ class ProjectLayerMap(LayerMap):
     it holds Pydantic models, else unlayered; a module whose public functions all serve as
     `Depends()` providers is wiring. Also the layer each imported name brings in."""
 
-    def __init__(
-        self,
-        config: Config,
-        modules: Mapping[str, FileFacts],
-        symbols: Symbols,
-        kept: KeptLayerAnswers | None = None,
-    ) -> None:
+    def __init__(self, config: Config, modules: Mapping[str, FileFacts], symbols: Symbols) -> None:
         super().__init__(config)
         self.modules = modules
-        self.kept = kept
-        self._reads: list[_Reads] = []  # what each answer being computed has read, innermost last
-        self.symbols = symbols if kept is None else _ReadingSymbols(symbols, self._reads)
-        self._tables_compared = False
+        self.symbols = symbols
         self._imported: dict[tuple[str, str], ImportedName] = {}
         self._orm: dict[str, bool] = {}
         self._pydantic: dict[str, bool] = {}
         self._alias_depth = 0  # how many type aliases `_aliased_layer` is following now
-
-    # With `kept`, every answer below is kept between checks (see `KeptLayerAnswers`).
-
-    def layer_of(self, module: str) -> str | None:
-        if self.kept is None:
-            return super().layer_of(module)
-        return self._answer("layer", module, lambda: self._layer_of(module))
-
-    def is_wiring(self, module: str) -> bool:
-        if self.kept is None:
-            return super().is_wiring(module)
-        return self._answer("wiring", module, lambda: self._is_wiring(module))
-
-    def _answer(self, what: str, key: object, compute: Callable[[], T], *, keep: bool = True) -> T:
-        """`compute()`, or its answer kept from an earlier check while what it read holds."""
-        kept = self.kept
-        assert kept is not None
-        if not self._tables_compared:
-            self._tables_compared = True
-            kept.compare_tables((self.provider_modules, self.table_bases))
-        found = kept.answers.get((what, key))
-        if found is not None:
-            self._read(found[1], found[2])
-            return cast("T", found[0])
-        self._reads.append(_Reads())
-        try:
-            value = compute()
-        finally:
-            reads = self._reads.pop()
-        self._read(reads.names, reads.modules)
-        if keep:
-            kept.answers[what, key] = (value, frozenset(reads.names), frozenset(reads.modules))
-        return value
-
-    def _read(self, names: Iterable[str], modules: Iterable[str]) -> None:
-        """The answer being computed read these names and these modules' facts."""
-        if self._reads:
-            self._reads[-1].names.update(names)
-            self._reads[-1].modules.update(modules)
-
-    def _kind(self, symbol: Symbol, facts: FileFacts) -> str:
-        self._read((), (facts.module,))  # a file's kinds look names up: kept with its parts
-        return self.kind_of(symbol, facts)
 
     def _is_wiring(self, module: str) -> bool:
         return super()._is_wiring(module) or module in self.provider_modules
@@ -184,16 +132,12 @@ class ProjectLayerMap(LayerMap):
     def holds_orm(self, module: str) -> bool:
         """The module (a package: or a module below it) defines or re-exports an ORM class, a
         `Table(...)` or a declarative base."""
-        if self.kept is not None:
-            return self._answer("orm", module, lambda: self._holds(module, self._is_orm))
         if module not in self._orm:
             self._orm[module] = self._holds(module, self._is_orm)
         return self._orm[module]
 
     def holds_pydantic(self, module: str) -> bool:
         """The module (a package: or a module below it) defines or re-exports a Pydantic model."""
-        if self.kept is not None:
-            return self._answer("pydantic", module, lambda: self._holds(module, self._is_pydantic))
         if module not in self._pydantic:
             self._pydantic[module] = self._holds(module, self._is_pydantic)
         return self._pydantic[module]
@@ -207,7 +151,7 @@ class ProjectLayerMap(LayerMap):
         )
 
     def _is_pydantic(self, symbol: Symbol, facts: FileFacts) -> bool:
-        return self._kind(symbol, facts) == PYDANTIC
+        return self.kind_of(symbol, facts) == PYDANTIC
 
     def _holds(self, module: str, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
         facts = self.modules[module]
@@ -215,7 +159,6 @@ class ProjectLayerMap(LayerMap):
         if facts.is_package:
             prefix = module + "."
             below += [other for name, other in self.modules.items() if name.startswith(prefix)]
-        self._read((), {facts.module for facts in below})
         return any(self._defines(facts, wanted) or self._reexports(facts, wanted) for facts in below)
 
     def _defines(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
@@ -234,7 +177,6 @@ class ProjectLayerMap(LayerMap):
             if exported is not None and (fact.alias or fact.name) not in exported:
                 continue
             if fact.name == "*":
-                self._read((), (base,))
                 star = self.modules.get(base)
                 if star is not None and self._defines(star, wanted):
                     return True
@@ -282,17 +224,9 @@ class ProjectLayerMap(LayerMap):
         if any(_is_route_decorator(decorator) for f in functions for decorator in f.decorators):
             return False
         classes = (c for c in facts.classes if c.module_level and not c.name.startswith("_"))
-        return all(self._kind(c, facts) in NEUTRAL_KINDS for c in classes)
+        return all(self.kind_of(c, facts) in NEUTRAL_KINDS for c in classes)
 
     def imported_name(self, module: str, name: str) -> ImportedName:
-        if self.kept is not None:
-            # A name met inside an alias chain may be cut short there: not kept.
-            return self._answer(
-                "imported",
-                (module, name),
-                lambda: self._imported_name(module, name),
-                keep=not self._alias_depth,
-            )
         key = (module, name)
         found = self._imported.get(key)
         if found is None:
@@ -317,7 +251,7 @@ class ProjectLayerMap(LayerMap):
             # third party's, not the module's layer.
             return ImportedName(None if self._bound_outside(f"{module}.{name}") else module_layer)
         symbol, where = found
-        kind = self._kind(symbol, where)
+        kind = self.kind_of(symbol, where)
         if isinstance(symbol, ClassFact) and is_session_class(symbol, where, self.symbols):
             # zenml's `class Session(SqlModelSession)` beside its store: the session type every
             # layer is handed, as SQLModel's own `Session` is, not the store's layer.
@@ -382,85 +316,6 @@ class ProjectLayerMap(LayerMap):
             return None
         finally:
             self._alias_depth -= 1
-
-
-@dataclass
-class _Reads:
-    """What one answer of the layer map read: names looked up, modules whose facts it read."""
-
-    names: set[str] = field(default_factory=set)
-    modules: set[str] = field(default_factory=set)
-
-
-class KeptLayerAnswers:
-    """The project layer map's answers (`layer_of`, `is_wiring`, `holds_orm`, `holds_pydantic`,
-    `imported_name`) kept between narrow checks, each with the names it looked up (through
-    answers it asked for too) and the modules whose facts it read. `incremental.FileMemo`
-    invalidates them as it does each file's parts: an edit drops the answers that looked up a
-    name the edited file defines or re-exports (before or after), or read its facts or those of
-    a file whose parts it made stale; new module names or a star import involved drop them
-    all, and so does a change in the project-wide tables every answer may read (the `Depends()`
-    providers' modules, the ORM tables' bases)."""
-
-    def __init__(self) -> None:
-        self.answers: dict[tuple[str, object], tuple[object, frozenset[str], frozenset[str]]] = {}
-        self._tables: object = None
-
-    def clear(self) -> None:
-        self.answers.clear()
-        self._tables = None
-
-    def drop(self, names: Set[str], modules: Set[str]) -> None:
-        """Drop the answers that looked up one of `names` or read one of `modules`' facts."""
-        if names or modules:
-            self.answers = {
-                key: found
-                for key, found in self.answers.items()
-                if names.isdisjoint(found[1]) and modules.isdisjoint(found[2])
-            }
-
-    def compare_tables(self, tables: object) -> None:
-        """The project-wide tables of this check: different from the last check's, nothing holds."""
-        if tables != self._tables:
-            self.answers.clear()
-            self._tables = tables
-
-
-class _ReadingSymbols(Symbols):
-    """`symbols` whose every lookup is noted in the layer map's innermost answer being computed."""
-
-    def __init__(self, symbols: Symbols, reads: list[_Reads]) -> None:
-        self.symbols = symbols
-        self.files = symbols.files
-        self.reads = reads
-
-    def _note(self, name: str) -> None:
-        if self.reads:
-            self.reads[-1].names.add(name)
-
-    def definition(self, name: str) -> tuple[Symbol, FileFacts] | None:
-        self._note(name)
-        return self.symbols.definition(name)
-
-    def reexport(self, name: str) -> str | None:
-        self._note(name)
-        return self.symbols.reexport(name)
-
-    def is_top_level(self, segment: str) -> bool:
-        self._note(segment)
-        return self.symbols.is_top_level(segment)
-
-    def has_module(self, name: str) -> bool:
-        self._note(name)
-        return self.symbols.has_module(name)
-
-    def _unrecorded(self) -> NoReturn:
-        raise AttributeError("the layer map looks names up through the recorded lookups only")
-
-    modules = property(_unrecorded)
-    top_level_names = property(_unrecorded)
-    definitions = property(_unrecorded)
-    reexports = property(_unrecorded)
 
 
 def module_definitions(facts: FileFacts) -> Iterator[Symbol]:

@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar, cast
 
-from layerguard.context import KeptLayerAnswers, ProjectLayerMap, ProjectView, module_definitions
+from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
 from layerguard.graph import ImportEdge, file_imports
 from layerguard.model import Config, FileFacts
 from layerguard.symbol_kinds import symbol_kind
@@ -59,7 +59,6 @@ class FileMemo:
         self._entries: dict[int, tuple[FileFacts, dict[str, object]]] = {}
         self._files: dict[Path, FileFacts] = {}  # the files of the last view
         self._modules: frozenset[str] = frozenset()
-        self.layers = KeptLayerAnswers()  # the layer map's answers, invalidated with the parts
 
     def of(self, what: str, facts: FileFacts, compute: Callable[[FileFacts], T]) -> T:
         """`compute(facts)`, which reads those facts alone."""
@@ -97,7 +96,6 @@ class FileMemo:
         modules = frozenset(facts.module for facts in current.values())
         if modules != self._modules:
             self._entries.clear()
-            self.layers.clear()
         else:
             changed: set[str] = set()
             changed_files: list[FileFacts] = []
@@ -113,13 +111,11 @@ class FileMemo:
                 changed_files, [*current.values(), *self._files.values()]
             ):
                 self._entries.clear()  # what `import *` binds comes from another file: rare, start over
-                self.layers.clear()
             live = {id(facts) for facts in current.values()}
             for key in [key for key in self._entries if key not in live]:
                 del self._entries[key]
-            stale_files = {facts.module for facts in changed_files}
             if changed:
-                for facts, results in self._entries.values():
+                for _, results in self._entries.values():
                     stale = [
                         what
                         for what, found in results.items()
@@ -127,9 +123,6 @@ class FileMemo:
                     ]
                     for what in stale:
                         del results[what]
-                    if stale:
-                        stale_files.add(facts.module)
-            self.layers.drop(changed, stale_files)
         self._files = current
         self._modules = modules
 
@@ -211,7 +204,7 @@ class MemoProjectLayerMap(ProjectLayerMap):
     def __init__(
         self, config: Config, modules: Mapping[str, FileFacts], symbols: Symbols, memo: FileMemo
     ) -> None:
-        super().__init__(config, modules, symbols, memo.layers)
+        super().__init__(config, modules, symbols)
         self.memo = memo
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:

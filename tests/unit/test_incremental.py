@@ -207,15 +207,3 @@ def test_what_a_star_import_binds_follows_edits_of_either_file(config: Config) -
     assert editing.edit(USER_MODEL, text) == editing.first
     emptied = editing.edit("app/models/tables.py", "")
     assert not any("model class `User`" in f.message for f in emptied if f.path == ROOT / USERS)
-
-
-def test_a_package_re_exporting_another_definition_changes_what_importers_bring_in(config: Config) -> None:
-    """The layer map's answers kept between checks are dropped by the names they looked up:
-    here the package's re-export changes, and no module whose facts the answer read."""
-    schemas, repository = "app/schemas/__init__.py", "app/repositories/UserRepository.py"
-    editing = Editing(config, fortress_sources())
-    editing.edit(schemas, "from app.schemas.UserSchema import UserCreate as Payload\n")
-    before = editing.edit(repository, "from app.schemas import Payload\n" + editing.sources[repository])
-    assert found(before, repository, "LG101") == []
-    after = editing.edit(schemas, "from app.services.UserService import UserService as Payload\n")
-    assert found(after, repository, "LG101") == [1]
