@@ -36,17 +36,15 @@ _SEVERITIES = {Severity.ERROR: 1, Severity.WARNING: 2}  # LSP's DiagnosticSeveri
 _INCREMENTAL_SYNC = 2  # LSP's TextDocumentSyncKind.Incremental, pygls's default
 
 
-def serve() -> None:
-    """Run the server on stdin/stdout until the client says exit. The protocol gets its own
-    copy of stdout, which pygls closes at the end; `print` goes to stderr, where a stray line
-    cannot break the protocol."""
+def answer_first() -> FirstAnswer:
+    """Answer the first messages on stdin/stdout (`layerguard server` then hands over to
+    `lsp.serve_after_start`). The protocol gets its own copy of stdout, which pygls closes at
+    the end; `print` goes to stderr, where a stray line cannot break the protocol."""
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr
     start = FirstAnswer(sys.stdin.buffer, protocol_out)
     start.run()
-    from layerguard.integrations.lsp import serve_after_start
-
-    serve_after_start(start)
+    return start
 
 
 @dataclass
