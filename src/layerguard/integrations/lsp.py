@@ -4,7 +4,7 @@ One `Workspace` per project, kept in memory: an edit updates that file's text an
 project's open files, so the importer of an edited module gets its new findings too. Findings
 are the CLI's for the same content (the same engine and suppression stage); this module only
 translates them: positions to the client's units, fixes and `# noqa` into code actions, rule
-cards into hovers.
+cards into hovers. `lsp_start` answers the first messages before this module (and pygls) loads.
 """
 
 from __future__ import annotations
