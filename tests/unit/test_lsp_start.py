@@ -16,7 +16,7 @@ from pytest_lsp import client_capabilities
 
 from layerguard.api import check
 from layerguard.integrations.lsp import build_server, diagnostic
-from layerguard.integrations.lsp_start import FirstAnswer, diagnostic_json, initialize_result
+from layerguard.integrations.lsp_start import FirstAnswer, diagnostic_json, initialize_result, local_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SERVER = build_server()
@@ -144,3 +144,19 @@ def test_a_broken_configuration_leaves_the_open_to_the_server(app: Path) -> None
     start.run()
     assert [m.get("id") for m in written(out.getvalue())] == [1]  # initialize only
     assert start.project is None
+
+
+@pytest.mark.parametrize(
+    "uri", ["file:///tmp/a%20b/c.py", "file:///tmp/%C3%A9/x.py", "file:///tmp/x.py", "untitled:Untitled-1"]
+)
+def test_a_documents_path_is_the_servers(uri: str) -> None:
+    from pygls.workspace import Workspace
+
+    from layerguard.integrations.lsp import document_path
+
+    server = build_server()
+    server.protocol._workspace = Workspace(None)
+    server.workspace.put_text_document(
+        types.TextDocumentItem(uri=uri, language_id="python", version=1, text="")
+    )
+    assert local_path(uri) == document_path(server, uri)

@@ -144,7 +144,11 @@ class FirstAnswer:
             return  # the server shows the message, once
         workspace = Workspace(config)
         workspace.update(path, text.encode("utf-8", "surrogatepass"))
-        findings = tuple(f for f in workspace.check([path], narrow=False).findings if f.path == path)
+        try:
+            report = workspace.check([path], narrow=False)
+        except Exception:  # the server checks the file again and reports what failed as always
+            return
+        findings = tuple(f for f in report.findings if f.path == path)
         lines = source_lines(text)
         diagnostics = [diagnostic_json(finding, lines, encoding) for finding in findings]
         self._send(
