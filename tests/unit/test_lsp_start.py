@@ -60,6 +60,7 @@ def test_the_fixed_capabilities_equal_pyglss(name: str) -> None:
 
 def test_capabilities_it_cannot_read_are_left_to_pygls() -> None:
     assert initialize_result({"capabilities": {"general": {"positionEncodings": "utf-8"}}}) is None
+    assert initialize_result({"capabilities": {"general": {"positionEncodings": [8]}}}) is None
     assert initialize_result({"capabilities": []}) is None
     assert initialize_result(None) is None
 

@@ -190,6 +190,8 @@ def initialize_result(params: object) -> dict[str, Any] | None:
     will_save_wait_until = _field(synchronization, "willSaveWaitUntil", bool)
     if None in (general, synchronization, encodings, will_save, will_save_wait_until):
         return None
+    if isinstance(encodings, list) and not all(isinstance(kind, str) for kind in encodings):
+        return None
     text_document_sync: dict[str, Any] = {"openClose": True, "change": _INCREMENTAL_SYNC}
     # pygls: `client says willSave and the server handles it`, False when the client says
     # anything, absent when it says nothing.
