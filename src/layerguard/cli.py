@@ -489,9 +489,14 @@ def init(args: argparse.Namespace) -> int:
 
 def server(args: argparse.Namespace) -> int:
     """Run the language server (LSP over stdio) for editors: diagnostics, code actions, hover."""
-    from layerguard.integrations.lsp import serve
+    from layerguard.integrations.lsp_start import answer_first
 
-    serve()
+    # Answered before pygls loads (a warm start-up as fast as a warm CLI run); pygls then
+    # takes over with every message read so far.
+    start = answer_first()
+    from layerguard.integrations.lsp import serve_after_start
+
+    serve_after_start(start)
     return EXIT_CLEAN
 
 

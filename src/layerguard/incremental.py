@@ -150,7 +150,9 @@ class FileMemo:
                 self._pending.clear()
                 self._unchanged.clear()
             if changed_files and _touches_a_star_import(
-                changed_files, [*current.values(), *self._files.values()]
+                changed_files,
+                [*current.values(), *self._files.values()],
+                lambda facts: self.of("star-sources", facts, star_sources),
             ):
                 self._entries.clear()  # what `import *` binds comes from another file: rare, start over
             live = {id(facts) for facts in current.values()}
@@ -354,11 +356,14 @@ class _PartsUnpickler(pickle.Unpickler):
         return getattr(facts, name)[position]
 
 
-def _touches_a_star_import(changed: list[FileFacts], files: list[FileFacts]) -> bool:
-    """A changed file imports `*`, or some file imports `*` from a changed module."""
+def _touches_a_star_import(
+    changed: list[FileFacts], files: list[FileFacts], sources: Callable[[FileFacts], Iterable[str]]
+) -> bool:
+    """A changed file imports `*`, or some file imports `*` from a changed module (`sources`:
+    `star_sources`, kept per file: asked of every file at every edit, 0.1 s on 10,000 files)."""
     modules = {facts.module for facts in changed}
-    return any(star_sources(facts) for facts in changed) or any(
-        not modules.isdisjoint(star_sources(facts)) for facts in files
+    return any(sources(facts) for facts in changed) or any(
+        not modules.isdisjoint(sources(facts)) for facts in files
     )
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -394,3 +396,100 @@ def test_noqa_goes_after_a_multi_line_statement_and_merges_into_one_there() -> N
     assert noqa_edit("import y  # noqa\n", finding_at(1)) is None  # a bare noqa silences all
     plain = noqa_edit("import y   \n", finding_at(1))
     assert plain is not None and (plain.column, plain.content) == (8, "  # noqa: LG101")
+
+
+# --- The start-up (`lsp_start`): the first answers come before pygls loads. ---
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def uninitialized(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_the_first_answers_are_pyglss_and_the_opened_file_goes_on_being_served(
+    uninitialized: LanguageClient, app: Path
+) -> None:
+    """pytest-lsp's client against the start-up path: `initialize` answered with the
+    capabilities pygls computes, the first diagnostics the CLI's, then edits, code actions and
+    hovers on that file served by pygls as usual."""
+    from tests.unit.test_lsp_start import pygls_initialize_result
+
+    lsp_client = uninitialized
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=NEOVIM, root_uri=app.as_uri())
+    )
+    expected = pygls_initialize_result(lsp_client.protocol._converter.unstructure(NEOVIM))
+    assert lsp_client.protocol._converter.unstructure(result) == expected
+    editor = Editor(lsp_client)
+    path = (app / "app/services/UserService.py").resolve()
+    first = await editor.open(path)
+    assert shown(first, path.read_text(), ENCODING) == cli_findings(app)[path]
+    hover = await lsp_client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(path.as_uri()), first[0].range.start)
+    )
+    assert hover is not None
+    lsp_client.diagnostics.pop(path.as_uri(), None)
+    editor.change(path, path.read_text() + "\nimport app.api.v1.endpoints.users\n")
+    edited = await diagnostics_of(lsp_client, path.as_uri())
+    assert codes(edited) == sorted([*codes(first), "LG101"])
+
+
+def test_the_server_answers_initialize_once_and_publishes_the_opened_file_once(app: Path) -> None:
+    """Over raw stdio, every message counted: pygls, handed the messages already answered,
+    sends no second `initialize` result and no second diagnostics for the opened version."""
+    path = (app / "app/services/UserService.py").resolve()
+    uri = path.as_uri()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "layerguard", "server"],
+        cwd=app,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    received: list[dict[str, Any]] = []
+
+    def send(payload: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **payload}).encode()
+        server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)  # type: ignore[union-attr]
+        server.stdin.flush()  # type: ignore[union-attr]
+
+    def until(accept: Any) -> None:
+        while not received or not accept(received[-1]):
+            length = 0
+            while (header := server.stdout.readline()) not in (b"\r\n", b""):  # type: ignore[union-attr]
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            assert header, "the server closed its output"
+            received.append(json.loads(server.stdout.read(length)))  # type: ignore[union-attr]
+
+    def publishes(version: int) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in received
+            if m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == uri
+            and m["params"].get("version") == version
+        ]
+
+    try:
+        send({"id": 1, "method": "initialize", "params": {"capabilities": {}, "rootUri": app.as_uri()}})
+        until(lambda m: m.get("id") == 1)
+        send({"method": "initialized", "params": {}})
+        item = {"uri": uri, "languageId": "python", "version": 1, "text": path.read_text()}
+        send({"method": "textDocument/didOpen", "params": {"textDocument": item}})
+        until(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        changed = {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": item["text"]}]}
+        send({"method": "textDocument/didChange", "params": changed})
+        until(lambda m: bool(publishes(2)))
+        send({"id": 2, "method": "shutdown"})
+        until(lambda m: m.get("id") == 2)
+        send({"method": "exit"})
+        server.wait(timeout=WAIT)
+    finally:
+        server.kill()
+    assert [m["id"] for m in received if "result" in m or "error" in m] == [1, 2]
+    assert len(publishes(1)) == 1
+    assert publishes(1)[0]["params"]["diagnostics"] == publishes(2)[0]["params"]["diagnostics"]

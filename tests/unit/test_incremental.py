@@ -18,7 +18,7 @@ from layerguard.engine import Workspace
 from layerguard.facts.jobs import ParseJob
 from layerguard.facts.workers import ParsedFile
 from layerguard.incremental import FileMemo, MemoProjectView
-from layerguard.model import Config, Finding
+from layerguard.model import Config, FileFacts, Finding
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "fortress_app"
 ROOT = Path("/project")
@@ -210,6 +210,28 @@ def test_what_a_star_import_binds_follows_edits_of_either_file(config: Config) -
     assert editing.edit(USER_MODEL, text) == editing.first
     emptied = editing.edit("app/models/tables.py", "")
     assert not any("model class `User`" in f.message for f in emptied if f.path == ROOT / USERS)
+
+
+def test_an_edit_reads_the_star_imports_of_the_edited_file_only(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which modules a file imports `*` from is kept with its parts: asked of every file at
+    # every edit, it cost 0.1 s an edit on 10,000 files.
+    import layerguard.incremental
+
+    read: list[Path] = []
+    real = layerguard.incremental.star_sources
+
+    def star_sources(facts: FileFacts) -> list[str]:
+        read.append(facts.path)
+        return real(facts)
+
+    monkeypatch.setattr(layerguard.incremental, "star_sources", star_sources)
+    editing = Editing(config, fortress_sources())
+    editing.replaced(USER_MODEL, "class User(", "class Person(")  # the first edit reads them all
+    read.clear()
+    editing.replaced(USER_MODEL, "class Person(", "class User(")
+    assert set(read) == {ROOT / USER_MODEL}
 
 
 # --- Between processes: the parts a CLI run stores in the cache and the next one resumes. ---

@@ -4,7 +4,7 @@ One `Workspace` per project, kept in memory: an edit updates that file's text an
 project's open files, so the importer of an edited module gets its new findings too. Findings
 are the CLI's for the same content (the same engine and suppression stage); this module only
 translates them: positions to the client's units, fixes and `# noqa` into code actions, rule
-cards into hovers.
+cards into hovers. `lsp_start` answers the first messages before this module (and pygls) loads.
 """
 
 from __future__ import annotations
@@ -19,25 +19,33 @@ import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from layerguard.api import load_config
 from layerguard.cards import card_path, card_text
 from layerguard.config import LAYERGUARD_TOML, PYPROJECT, ConfigError, find_project_root
 from layerguard.engine import Workspace, collector_paused
 from layerguard.facts.ast_extract import NOQA_RE
+from layerguard.integrations.lsp_start import (
+    CONFIG_FILES,
+    SOURCE,
+    FirstAnswer,
+    client_column,
+    settings_stamp,
+    source_lines,
+)
 from layerguard.model import Config, Edit, Finding, Severity
 from layerguard.version import __version__
 
-SOURCE = "layerguard"
-CONFIG_FILES = (PYPROJECT, LAYERGUARD_TOML)
+__all__ = ["client_column", "source_lines"]
 # A change typed while a check runs is read when it ends and joins the next check: edits made
 # faster than layerguard checks coalesce without a timer. A client may ask for a delay on top
 # (`initializationOptions: {"debounceMs": 50}`).
 DEFAULT_DEBOUNCE_SECONDS = 0.0
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -58,13 +66,34 @@ class Project:
     # Opened or edited since the last check: published even when their findings are the same,
     # so the client knows they are current for the buffer's new version.
     touched: set[Path] = field(default_factory=set)
+    # Open files whose findings for their opened text were published before pygls started
+    # (`lsp_start`): the didOpen pygls is then handed changes nothing.
+    answered: set[Path] = field(default_factory=set)
+
+
+class LayerguardProtocol(LanguageServerProtocol):
+    """pygls's protocol, minus the answers to requests `lsp_start` answered before it loaded."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answered: set[str | int] = set()
+
+    def _send_response(
+        self, msg_id: str | int, result: Any | None = None, error: types.ResponseError | None = None
+    ) -> None:
+        if msg_id in self.answered:
+            self.answered.discard(msg_id)
+            if error is not None:  # the first answer said otherwise: say so where it can be read
+                sys.stderr.write(f"layerguard: the server's own answer to request {msg_id}: {error}\n")
+            return
+        super()._send_response(msg_id, result, error)
 
 
 class LayerguardServer(LanguageServer):
     """The server's state: projects by root, open documents by path, pending checks."""
 
     def __init__(self) -> None:
-        super().__init__(SOURCE, __version__)
+        super().__init__(SOURCE, __version__, protocol_cls=LayerguardProtocol)
         self.projects: dict[Path, Project] = {}
         self.open_paths: dict[Path, str] = {}  # path -> uri of every open Python document
         self.debounce = DEFAULT_DEBOUNCE_SECONDS
@@ -120,6 +149,11 @@ class LayerguardServer(LanguageServer):
 
     def open_document(self, path: Path) -> None:
         """Give the project the editor's text of `path` and check it now."""
+        project = self.project_for(path)
+        if path in project.answered:
+            project.answered.discard(path)
+            self._start_warm_up(project)
+            return
         self.check_project(self.give_text(path))
 
     def give_text(self, path: Path) -> Project:
@@ -202,6 +236,9 @@ class LayerguardServer(LanguageServer):
                 project.published[path] = found
                 self._publish(path, found)
         project.touched.clear()
+        self._start_warm_up(project)
+
+    def _start_warm_up(self, project: Project) -> None:
         if project.workspace is not None and not project.warmed:
             project.warmed = True
             asyncio.get_running_loop().call_soon(self._warm_up, project)
@@ -262,35 +299,7 @@ class LayerguardServer(LanguageServer):
         ]
 
 
-def settings_stamp(root: Path) -> tuple[tuple[int, int] | None, ...]:
-    """The modification time and size of each settings file in `root` (None: none there)."""
-    stamps: list[tuple[int, int] | None] = []
-    for name in CONFIG_FILES:
-        try:
-            status = (root / name).stat()
-        except OSError:
-            stamps.append(None)
-        else:
-            stamps.append((status.st_mtime_ns, status.st_size))
-    return tuple(stamps)
-
-
 # --- Translating findings. ---
-
-
-def source_lines(text: str) -> list[str]:
-    """The lines of `text` as Python and LSP count them: only CR, LF and CRLF end a line."""
-    return _LINE_BREAK.split(text)
-
-
-def client_column(line: str, column: int, encoding: str) -> int:
-    """A code-point column of `line` in the client's position encoding (UTF-16 by default)."""
-    prefix = line[:column]
-    if encoding == types.PositionEncodingKind.Utf32:
-        return len(prefix)
-    if encoding == types.PositionEncodingKind.Utf8:
-        return len(prefix.encode("utf-8", "surrogatepass"))
-    return len(prefix) + sum(1 for char in prefix if ord(char) > 0xFFFF)
 
 
 def client_position(lines: Sequence[str], line: int, column: int, encoding: str) -> types.Position:
@@ -515,10 +524,18 @@ def build_server() -> LayerguardServer:
     return server
 
 
-def serve() -> None:
-    """Run the server on stdin/stdout until the client says exit. The protocol gets its own
-    copy of stdout, which pygls closes at the end; `print` goes to stderr, where a stray line
-    cannot break the protocol."""
-    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr
-    build_server().start_io(sys.stdin.buffer, protocol_out)
+def serve_after_start(start: FirstAnswer) -> None:
+    """Run the server once `lsp_start` has answered what it could: pygls reads the messages it
+    read, keeps quiet about the requests it answered, and keeps the project it checked."""
+    server = build_server()
+    cast(LayerguardProtocol, server.protocol).answered = set(start.answered)
+    first = start.project
+    if first is not None:
+        server.projects[first.root] = Project(
+            first.root,
+            first.workspace,
+            first.settings,
+            published={first.path: first.findings},
+            answered={first.path},
+        )
+    server.start_io(cast(BinaryIO, start.replay()), start.stdout)
