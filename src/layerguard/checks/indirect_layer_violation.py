@@ -282,27 +282,16 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
             graph.outgoing.get(module, ()), key=lambda e: (e.fact.statement.line, e.fact.statement.column)
         )
         for edge in ordered:
-            for forbidden_layer, name in edge_layers(project, edge):
+            for forbidden_layer, names in _layer_names(project, edge).items():
                 if forbidden_layer in seen:
                     continue
-                reaching = graph.reaching(edge, name) & ~own_bits.get(forbidden_layer, 0)
-                home = _home_layer(project, edge, name)
-                importer_layers = tuple(
-                    layer.name
-                    for layer in project.config.layers
-                    if reaching & graph.layer_bits.get(layer.name, 0)
-                    and layer.name != home
-                    and forbids(project, layer.name, forbidden_layer)
-                )
-                if not importer_layers:
+                found = _reached_by(project, graph, edge, forbidden_layer, names, own_bits)
+                if found is None:
                     continue  # no reacher, or every one imports that layer itself
                 seen.add(forbidden_layer)
-                mask = 0
-                for layer in importer_layers:
-                    mask |= graph.layer_bits[layer]
-                reachers = reaching & mask
+                name, importer_layers, reachers = found
                 path = _shortest_path(graph, edge, name, reachers)
-                runs = graph.reaching(edge, name, runtime=True) & reachers
+                runs = any(graph.reaching(edge, other, runtime=True) & reachers for other in names)
                 yield Bridge(
                     edge,
                     forbidden_layer,
@@ -312,6 +301,43 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                     (*path, edge.imported),
                     type_only=not runs,
                 )
+
+
+def _layer_names(project: ProjectView, edge: ImportEdge) -> dict[str, list[str | None]]:
+    """The names of `edge`'s statement that bring in each layer, first name first."""
+    found: dict[str, list[str | None]] = {}
+    for layer, name in edge_layers(project, edge):
+        found.setdefault(layer, []).append(name)
+    return found
+
+
+def _reached_by(
+    project: ProjectView,
+    graph: _Reach,
+    edge: ImportEdge,
+    forbidden_layer: str,
+    names: list[str | None],
+    own_bits: dict[str, int],
+) -> tuple[str | None, tuple[str, ...], int] | None:
+    """Who reaches the bridge needing one of `names` (each a name of `edge` bringing in
+    `forbidden_layer`) from a layer that may not import it: the first such name, the importer
+    layers, and the reachers' mask; None when there is none. A chain needing `num_traces_by_session`
+    counts for the statement that also brings in `SessionAggregate` first."""
+    first: str | None = None
+    layers: set[str] = set()
+    reachers = 0
+    for name in names:
+        reaching = graph.reaching(edge, name) & ~own_bits.get(forbidden_layer, 0)
+        home = _home_layer(project, edge, name)
+        for layer in project.config.layers:
+            bits = reaching & graph.layer_bits.get(layer.name, 0)
+            if bits and layer.name != home and forbids(project, layer.name, forbidden_layer):
+                first = name if not reachers else first
+                layers.add(layer.name)
+                reachers |= bits
+    if not reachers:
+        return None
+    return first, tuple(layer.name for layer in project.config.layers if layer.name in layers), reachers
 
 
 def _home_layer(project: ProjectView, edge: ImportEdge, name: str | None) -> str | None:
