@@ -1123,8 +1123,8 @@ def _defined_names(stmt: ast.stmt) -> tuple[str, ...]:
         targets = stmt.targets
     elif isinstance(stmt, ast.AnnAssign):
         targets = [stmt.target]
-    elif type(stmt).__name__ == "TypeAlias":  # `type X = ...`, Python 3.12+
-        targets = [stmt.name]  # type: ignore[attr-defined]
+    elif isinstance(alias := getattr(stmt, "name", None), ast.Name):  # `type X = ...`, 3.12+
+        targets = [alias]
     else:
         return ("",)
     names: list[str] = []
