@@ -188,8 +188,9 @@ class FactExtractor(ast.NodeVisitor):
         self.alias_heads: dict[str, set[str]] = {}  # module-level type alias -> names its value uses
         # The module-level names whose code is being visited ("" for other top-level code), and
         # per such name the heads its code uses at run time and as types (`DefinitionFact`).
-        self.owners: tuple[str, ...] = ()
         self.owner_uses: dict[str, tuple[set[str], set[str]]] = {}
+        self.owner_sets: list[tuple[set[str], set[str]]] = []  # the current names' entries
+        self.owned_statement: ast.stmt | None = None  # the top-level statement `visit` dispatches
         self.statement_ranges: list[tuple[int, int]] = []
 
     # --- helpers for the summarizer ---------------------------------------------------
@@ -213,18 +214,11 @@ class FactExtractor(ast.NodeVisitor):
     # --- statements -------------------------------------------------------------------
 
     def visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.stmt):
+        if isinstance(node, ast.stmt) and node is not self.owned_statement:
             self._record_statement(node)
             if not self.qualname:
-                outer, self.owners = self.owners, _defined_names(node)
-                for owner in self.owners:
-                    self.owner_uses.setdefault(owner, (set(), set()))
-                self._dispatch(node)
-                self.owners = outer
+                self._visit_module_statement(node)
                 return
-        self._dispatch(node)
-
-    def _dispatch(self, node: ast.AST) -> None:
         kind = node.__class__
         try:
             name = _VISITOR_NAMES[kind]
@@ -236,6 +230,16 @@ class FactExtractor(ast.NodeVisitor):
             self.generic_visit(node)
         else:
             getattr(self, name)(node)
+
+    def _visit_module_statement(self, node: ast.stmt) -> None:
+        """Visit a top-level statement (or one inside a top-level `if`/`try` …) with the names it
+        binds as the owners of what its code uses (`DefinitionFact`)."""
+        outer, outer_statement = self.owner_sets, self.owned_statement
+        uses = self.owner_uses
+        self.owner_sets = [uses.setdefault(owner, (set(), set())) for owner in _defined_names(node)]
+        self.owned_statement = node
+        self.visit(node)
+        self.owner_sets, self.owned_statement = outer, outer_statement
 
     def generic_visit(self, node: ast.AST) -> None:
         """`ast.NodeVisitor.generic_visit` without the expression contexts (`Load`, `Store`):
@@ -685,11 +689,11 @@ class FactExtractor(ast.NodeVisitor):
             self.injected_heads.add(head)
         else:
             (self.type_heads if self.context.type_use else self.runtime_heads).add(head)
-        self._record_owner_uses((head,), self.context.type_use)
+        for uses in self.owner_sets:
+            uses[self.context.type_use].add(head)  # [0]: at run time, [1]: as a type
 
     def _record_owner_uses(self, heads: Iterable[str], type_use: bool) -> None:
-        for owner in self.owners:
-            uses = self.owner_uses.setdefault(owner, (set(), set()))
+        for uses in self.owner_sets:
             uses[type_use].update(heads)
 
     # --- expressions ------------------------------------------------------------------
