@@ -247,6 +247,13 @@ class ImportFact:
     # only as a type): the value is what the dependency returns, handed over by FastAPI.
     injected_only: bool = False
 
+    @property
+    def bound_name(self) -> str | None:
+        """The local name the import binds: `import a.b` binds `a`; None for `from m import *`."""
+        if self.name == "*":
+            return None
+        return self.alias or self.name or self.module.partition(".")[0]
+
 
 @dataclass(frozen=True)
 class TypingSubscriptFact:
@@ -494,6 +501,18 @@ class NoqaDirective:
 
 
 @dataclass(frozen=True)
+class DefinitionFact:
+    """A module-level name the file binds by `def`, `class` or assignment ("" for the module's
+    other top-level code, which runs whatever name an importer takes), and the module-level names
+    (imported or defined) its code uses: decorators, bases, defaults, annotations and bodies.
+    LG103 follows a chain through a module only along the names an importer takes from it."""
+
+    name: str
+    uses: tuple[str, ...]  # used at run time
+    type_uses: tuple[str, ...] = ()  # used only as a type (annotations, `if TYPE_CHECKING:`)
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything the rules need from one file, extracted in one pass."""
 
@@ -517,6 +536,8 @@ class FileFacts:
     # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
     # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.
     value_names: tuple[str, ...] = ()
+    # Per module-level definition, the module-level names it uses (`DefinitionFact`).
+    definitions: tuple[DefinitionFact, ...] = ()
     # Line -> codes suppressed on that line; an empty tuple means a bare noqa comment.
     noqa: tuple[tuple[int, tuple[str, ...]], ...] = ()
     # The noqa comments naming codes, with their columns (LG002 reports and fixes them).

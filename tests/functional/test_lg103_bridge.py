@@ -46,6 +46,7 @@ def test_every_case_is_tested() -> None:
     assert set(CASES) == {
         "annotation_only_import",
         "chain_through_two_unlayered",
+        "chains_follow_names",
         "deferred_import_in_get_db",
         "many_endpoints_one_helper",
         "reached_only_by_allowed_layers",
@@ -63,12 +64,28 @@ def test_findings_are_exactly_the_markers(project: Path) -> None:
 
 @pytest.mark.parametrize("project", ["many_endpoints_one_helper"], indirect=True)
 def test_one_finding_for_many_endpoints_with_their_count(project: Path) -> None:
+    # Five endpoints import app.core.settings; users.py and teams.py take only `PAGE_SIZE`, which
+    # needs nothing of the model, so the chain follows the three that take `admin_model`.
     [finding] = lg103(project)
     assert finding["path"] == "app/core/settings.py"
     assert finding["message"] == (
         "Indirect layer violation: unlayered `app.core.settings` imports model `User` from "
-        "`app.models.User`, which endpoint modules may not import; 5 endpoint modules reach it through "
+        "`app.models.User`, which endpoint modules may not import; 3 endpoint modules reach it through "
         "this module (e.g. app.api.invoices -> app.core.settings -> app.models.User)"
+    )
+
+
+@pytest.mark.parametrize("project", ["chains_follow_names"], indirect=True)
+def test_a_chain_follows_the_names_an_importer_takes(project: Path) -> None:
+    # app.core.inserts holds a data class beside the class that uses the repository. users.py
+    # and labels.py take only `Precursor` (labels.py also `describe`, which needs only
+    # `Precursor`): no chain. admin.py takes `QueueInserter`, imports.py `insert_now`, which
+    # needs it: two endpoint modules reach the repository.
+    [finding] = lg103(project)
+    assert finding["path"] == "app/core/inserts.py"
+    assert finding["message"].endswith(
+        "2 endpoint modules reach it through this module "
+        "(e.g. app.api.admin -> app.core.inserts -> app.repositories.UserRepository)"
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from layerguard.checks.layer_imports import (
     is_type_only,
 )
 from layerguard.graph import ImportEdge
-from layerguard.model import AssignmentFact, Finding, RuleMeta, Severity
+from layerguard.model import AssignmentFact, Finding, ImportFact, RuleMeta, Severity
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import CONSTANT, ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
 from layerguard.symbols import Symbol
@@ -128,19 +128,103 @@ def is_reexport_hub(facts: FileFacts) -> bool:
     )
 
 
+# A chain node: a passable module and the name an importer takes from it; None for the whole
+# module (`import m`, `from pkg import m`, `from m import *`, a name it does not define).
+Node = tuple[str, str | None]
+
+
+class _NameUses:
+    """Inside one passable module, what each module-level name needs: the names it uses, and
+    theirs in turn; the module's other top-level code runs for every name (`DefinitionFact`)."""
+
+    def __init__(self, facts: FileFacts, with_types: bool) -> None:
+        self.uses = {d.name: d.uses + d.type_uses if with_types else d.uses for d in facts.definitions}
+        self.imported = {fact.bound_name for fact in facts.imports if not fact.deferred}
+        self.closures: dict[str | None, frozenset[str] | None] = {}
+
+    def closure(self, name: str | None) -> frozenset[str] | None:
+        """The module-level names `name` needs, itself included; None for all of them (the whole
+        module, or a name the module does not bind, which may come from anywhere)."""
+        if name in self.closures:
+            return self.closures[name]
+        found: frozenset[str] | None = None
+        if name is not None and (name in self.uses or name in self.imported):
+            seen = {name, *self.uses.get("", ())}
+            work = list(seen)
+            while work:
+                for used in self.uses.get(work.pop(), ()):
+                    if used not in seen:
+                        seen.add(used)
+                        work.append(used)
+            found = frozenset(seen)
+        self.closures[name] = found
+        return found
+
+
+def needs(closure: frozenset[str] | None, fact: ImportFact) -> bool:
+    """Whether code needing `closure` needs what `fact` binds (a star import: always)."""
+    return closure is None or fact.bound_name is None or fact.bound_name in closure
+
+
+@dataclass
+class _Graph:
+    """Chains by names, over passable (unlayered, non-wiring) modules; `runtime` marks the graph
+    of imports that run and names used at run time."""
+
+    project: ProjectView
+    runtime: bool
+    files: dict[str, FileFacts]
+    passable_edges: dict[str, list[ImportEdge]]  # passable module -> its carried passable imports
+    uses: dict[str, _NameUses] = field(default_factory=dict)
+
+    def names(self, edge: ImportEdge) -> tuple[ImportFact, ...]:
+        counted = counted_names(self.project, edge)
+        return tuple(f for f in counted if not is_type_only(f)) if self.runtime else counted
+
+    def closure(self, node: Node) -> frozenset[str] | None:
+        module, name = node
+        if module not in self.uses:
+            with_types = not self.runtime and self.project.config.type_checking_imports == "count"
+            self.uses[module] = _NameUses(self.files[module], with_types)
+        return self.uses[module].closure(name)
+
+    def successors(self, node: Node) -> Iterator[Node]:
+        closure = self.closure(node)
+        for edge in self.passable_edges.get(node[0], ()):
+            for fact in self.names(edge):
+                if needs(closure, fact):
+                    yield (edge.imported, imported_name(edge, fact))
+
+
 @dataclass
 class _Reach:
-    """Who reaches each passable (unlayered, non-wiring) module. Bit i of a mask stands for the
-    i-th layered module that imports a passable one."""
+    """Who reaches each chain node. Bit i of a mask stands for the i-th layered module that
+    imports a passable one."""
 
     bit: dict[str, int] = field(default_factory=dict)
     layer_bits: dict[str, int] = field(default_factory=dict)  # layer -> its modules' bits
-    reach: dict[str, int] = field(default_factory=dict)  # passable module -> who reaches it
-    runtime: dict[str, int] = field(default_factory=dict)  # the same by imports that run
-    layered_importers: dict[str, set[str]] = field(default_factory=dict)
-    passable_importers: dict[str, set[str]] = field(default_factory=dict)
+    reach: dict[Node, int] = field(default_factory=dict)  # node -> who reaches it
+    runtime: dict[Node, int] = field(default_factory=dict)  # the same by imports that run
+    nodes: dict[str, set[Node]] = field(default_factory=dict)  # module -> its reached nodes
+    starts: dict[Node, set[str]] = field(default_factory=dict)  # node -> layered importers
+    before: dict[Node, set[Node]] = field(default_factory=dict)  # node -> nodes leading to it
     outgoing: dict[str, list[ImportEdge]] = field(default_factory=dict)  # passable -> its imports
     hubs: set[str] = field(default_factory=set)
+    graph: _Graph | None = None
+    runtime_graph: _Graph | None = None
+
+    def reaching(self, edge: ImportEdge, name: str | None, runtime: bool = False) -> int:
+        """Who reaches the bridge `edge.importer` needing the names by which `edge` brings in
+        `name` (None: the module itself)."""
+        graph = self.runtime_graph if runtime else self.graph
+        reach = self.runtime if runtime else self.reach
+        assert graph is not None
+        facts = [f for f in graph.names(edge) if imported_name(edge, f) == name]
+        mask = 0
+        for node in self.nodes.get(edge.importer.module, ()):
+            if node in reach and any(needs(graph.closure(node), fact) for fact in facts):
+                mask |= reach[node]
+        return mask
 
 
 def _reach(project: ProjectView) -> _Reach:
@@ -150,15 +234,14 @@ def _reach(project: ProjectView) -> _Reach:
         return layers.layer_of(module) is None and not layers.is_wiring(module)
 
     found = _Reach(hubs={facts.module for facts in project.files if is_reexport_hub(facts)})
-    direct: dict[str, int] = {}
-    runtime_direct: dict[str, int] = {}
-    successors: dict[str, list[str]] = {}  # passable module -> the passable modules it imports
-    runtime_successors: dict[str, list[str]] = {}
+    files = {facts.module: facts for facts in project.files}
+    direct: dict[Node, int] = {}
+    runtime_direct: dict[Node, int] = {}
+    passable_edges: dict[str, list[ImportEdge]] = {}
     for edge in counted_edges(project):
         if not carries_chain(edge):
             continue
         importer, imported = edge.importer.module, edge.imported
-        runs = runs_at_import(project, edge)
         if passable(importer):
             found.outgoing.setdefault(importer, []).append(edge)
         if not passable(imported) or imports_only_plain_values(project, edge):
@@ -167,60 +250,48 @@ def _reach(project: ProjectView) -> _Reach:
         if importer_layer is not None:
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
-            direct[imported] = direct.get(imported, 0) | 1 << index
-            if runs:
-                runtime_direct[imported] = runtime_direct.get(imported, 0) | 1 << index
-            found.layered_importers.setdefault(imported, set()).add(importer)
+            for fact in counted_names(project, edge):
+                node = (imported, imported_name(edge, fact))
+                direct[node] = direct.get(node, 0) | 1 << index
+                if not is_type_only(fact):
+                    runtime_direct[node] = runtime_direct.get(node, 0) | 1 << index
+                found.starts.setdefault(node, set()).add(importer)
         elif passable(importer):
-            found.passable_importers.setdefault(imported, set()).add(importer)
-            successors.setdefault(importer, []).append(imported)
-            if runs:
-                runtime_successors.setdefault(importer, []).append(imported)
-    found.reach = _propagate(direct, successors, found.hubs)
-    found.runtime = _propagate(runtime_direct, runtime_successors, found.hubs)
+            passable_edges.setdefault(importer, []).append(edge)
+    found.graph = _Graph(project, False, files, passable_edges)
+    found.runtime_graph = _Graph(project, True, files, passable_edges)
+    found.reach = _propagate(direct, found.graph, found.hubs, found.before)
+    found.runtime = _propagate(runtime_direct, found.runtime_graph, found.hubs, {})
+    for node in found.reach:
+        found.nodes.setdefault(node[0], set()).add(node)
     return found
 
 
 def bridges(project: ProjectView) -> Iterator[Bridge]:
     """One bridge per (checked unlayered module, forbidden layer), in module order: a module
-    that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, and that is
-    no re-export hub."""
+    that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, needing
+    the names it binds by the import, and that is no re-export hub."""
     graph = _reach(project)
     own_bits = _own_import_bits(project, graph.bit)
     for facts in sorted(project.files, key=lambda f: f.module):
         module = facts.module
-        if not graph.reach.get(module) or not project.is_checked(facts) or module in graph.hubs:
+        if module not in graph.nodes or not project.is_checked(facts) or module in graph.hubs:
             continue
         seen: set[str] = set()
         ordered = sorted(
             graph.outgoing.get(module, ()), key=lambda e: (e.fact.statement.line, e.fact.statement.column)
         )
         for edge in ordered:
-            for forbidden_layer, name in edge_layers(project, edge):
+            for forbidden_layer, names in _layer_names(project, edge).items():
                 if forbidden_layer in seen:
                     continue
-                reaching = graph.reach[module] & ~own_bits.get(forbidden_layer, 0)
-                home = _home_layer(project, edge, name)
-                importer_layers = tuple(
-                    layer.name
-                    for layer in project.config.layers
-                    if reaching & graph.layer_bits.get(layer.name, 0)
-                    and layer.name != home
-                    and forbids(project, layer.name, forbidden_layer)
-                )
-                if not importer_layers:
+                found = _reached_by(project, graph, edge, forbidden_layer, names, own_bits)
+                if found is None:
                     continue  # no reacher, or every one imports that layer itself
                 seen.add(forbidden_layer)
-                mask = 0
-                for layer in importer_layers:
-                    mask |= graph.layer_bits[layer]
-                reachers = reaching & mask
-
-                def is_start(candidate: str, reachers: int = reachers) -> bool:
-                    return bool(reachers >> graph.bit[candidate] & 1)
-
-                path = _shortest_path(module, is_start, graph.layered_importers, graph.passable_importers)
-                runs = runs_at_import(project, edge) and graph.runtime.get(module, 0) & reachers
+                name, importer_layers, reachers = found
+                path = _shortest_path(graph, edge, name, reachers)
+                runs = any(graph.reaching(edge, other, runtime=True) & reachers for other in names)
                 yield Bridge(
                     edge,
                     forbidden_layer,
@@ -230,6 +301,43 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                     (*path, edge.imported),
                     type_only=not runs,
                 )
+
+
+def _layer_names(project: ProjectView, edge: ImportEdge) -> dict[str, list[str | None]]:
+    """The names of `edge`'s statement that bring in each layer, first name first."""
+    found: dict[str, list[str | None]] = {}
+    for layer, name in edge_layers(project, edge):
+        found.setdefault(layer, []).append(name)
+    return found
+
+
+def _reached_by(
+    project: ProjectView,
+    graph: _Reach,
+    edge: ImportEdge,
+    forbidden_layer: str,
+    names: list[str | None],
+    own_bits: dict[str, int],
+) -> tuple[str | None, tuple[str, ...], int] | None:
+    """Who reaches the bridge needing one of `names` (each a name of `edge` bringing in
+    `forbidden_layer`) from a layer that may not import it: the first such name, the importer
+    layers, and the reachers' mask; None when there is none. A chain needing `num_traces_by_session`
+    counts for the statement that also brings in `SessionAggregate` first."""
+    first: str | None = None
+    layers: set[str] = set()
+    reachers = 0
+    for name in names:
+        reaching = graph.reaching(edge, name) & ~own_bits.get(forbidden_layer, 0)
+        home = _home_layer(project, edge, name)
+        for layer in project.config.layers:
+            bits = reaching & graph.layer_bits.get(layer.name, 0)
+            if bits and layer.name != home and forbids(project, layer.name, forbidden_layer):
+                first = name if not reachers else first
+                layers.add(layer.name)
+                reachers |= bits
+    if not reachers:
+        return None
+    return first, tuple(layer.name for layer in project.config.layers if layer.name in layers), reachers
 
 
 def _home_layer(project: ProjectView, edge: ImportEdge, name: str | None) -> str | None:
@@ -256,28 +364,31 @@ def _own_import_bits(project: ProjectView, bit: dict[str, int]) -> dict[str, int
     return own_bits
 
 
-def _propagate(direct: dict[str, int], successors: dict[str, list[str]], hubs: set[str]) -> dict[str, int]:
-    """Each passable module's reaching set: the layered modules that import it directly, spread
-    to the passable modules it imports while the chain holds at most `MAX_BRIDGE_DEPTH`
-    unlayered modules (a re-export hub counts none). Depth by depth, so each layered module
-    reaches a module first along its shallowest chain."""
-    reach: dict[str, int] = {}
-    levels: list[dict[str, int]] = [{} for _ in range(MAX_BRIDGE_DEPTH + 1)]
-    for module, mask in direct.items():
-        depth = 0 if module in hubs else 1
-        levels[depth][module] = levels[depth].get(module, 0) | mask
+def _propagate(
+    direct: dict[Node, int], graph: _Graph, hubs: set[str], before: dict[Node, set[Node]]
+) -> dict[Node, int]:
+    """Each chain node's reaching set: the layered modules that import its name directly, spread
+    along the names it needs while the chain holds at most `MAX_BRIDGE_DEPTH` unlayered modules
+    (a re-export hub counts none). Depth by depth, so each layered module reaches a node first
+    along its shallowest chain. `before` collects, per node, the nodes leading to it."""
+    reach: dict[Node, int] = {}
+    levels: list[dict[Node, int]] = [{} for _ in range(MAX_BRIDGE_DEPTH + 1)]
+    for node, mask in direct.items():
+        depth = 0 if node[0] in hubs else 1
+        levels[depth][node] = levels[depth].get(node, 0) | mask
     for depth, level in enumerate(levels):
-        work = deque(sorted(level))
+        work = deque(sorted(level, key=_node_key))
         while work:
-            module = work.popleft()
-            mask = level.pop(module, 0) & ~reach.get(module, 0)
+            node = work.popleft()
+            mask = level.pop(node, 0) & ~reach.get(node, 0)
             if not mask:
                 continue
-            reach[module] = reach.get(module, 0) | mask
-            for successor in successors.get(module, ()):
-                step = depth + (0 if successor in hubs else 1)
+            reach[node] = reach.get(node, 0) | mask
+            for successor in graph.successors(node):
+                step = depth + (0 if successor[0] in hubs else 1)
                 if step > MAX_BRIDGE_DEPTH:
                     continue
+                before.setdefault(successor, set()).add(node)
                 target = levels[step]
                 if step == depth and successor not in target:
                     work.append(successor)
@@ -285,39 +396,49 @@ def _propagate(direct: dict[str, int], successors: dict[str, list[str]], hubs: s
     return reach
 
 
-def _shortest_path(
-    bridge: str,
-    is_start: Callable[[str], bool],
-    layered_importers: dict[str, set[str]],
-    passable_importers: dict[str, set[str]],
-) -> tuple[str, ...]:
-    """The shortest chain from a layered module `is_start` accepts to `bridge` over passable
-    modules: a backward search, level by level in name order, so the example is the same on
-    every run; among starts at the same distance the first by name wins."""
-    after: dict[str, str] = {bridge: ""}  # module -> the next module on its way to the bridge
-    level = [bridge]
+def _node_key(node: Node) -> tuple[str, str]:
+    return (node[0], node[1] or "")
+
+
+def _shortest_path(graph: _Reach, edge: ImportEdge, name: str | None, reachers: int) -> tuple[str, ...]:
+    """The shortest chain from a layered module among `reachers` to the bridge `edge.importer`,
+    along the names that need `edge`'s import: a backward search, level by level in name order,
+    so the example is the same on every run; among starts at the same distance the first by
+    name wins."""
+    assert graph.graph is not None
+    facts = [f for f in graph.graph.names(edge) if imported_name(edge, f) == name]
+    level = sorted(
+        (
+            node
+            for node in graph.nodes.get(edge.importer.module, ())
+            if any(needs(graph.graph.closure(node), fact) for fact in facts)
+        ),
+        key=_node_key,
+    )
+    after: dict[Node, Node | None] = dict.fromkeys(level)  # node -> the next node to the bridge
     while level:
         found = sorted(
-            (start, module)
-            for module in level
-            for start in layered_importers.get(module, ())
-            if is_start(start)
+            (start, _node_key(node), node)
+            for node in level
+            for start in graph.starts.get(node, ())
+            if reachers >> graph.bit[start] & 1
         )
         if found:
-            start, module = found[0]
+            start, _, node = found[0]
             path = [start]
-            while module:
-                path.append(module)
-                module = after[module]
+            step: Node | None = node
+            while step is not None:
+                path.append(step[0])
+                step = after[step]
             return tuple(path)
-        following: list[str] = []
-        for module in level:
-            for importer in sorted(passable_importers.get(module, ())):
-                if importer not in after:
-                    after[importer] = module
-                    following.append(importer)
-        level = sorted(following)
-    return (bridge,)  # not reached: a bridge is reached by at least one start
+        following: list[Node] = []
+        for node in level:
+            for previous in sorted(graph.before.get(node, ()), key=_node_key):
+                if previous not in after:
+                    after[previous] = node
+                    following.append(previous)
+        level = sorted(following, key=_node_key)
+    return (edge.importer.module,)  # not reached: a bridge is reached by at least one start
 
 
 class IndirectLayerViolation(ProjectRule):

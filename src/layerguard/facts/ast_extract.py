@@ -6,7 +6,7 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from layerguard.model import (
     CallFact,
     CallFilter,
     ClassFact,
+    DefinitionFact,
     ExprFact,
     FieldFact,
     FileFacts,
@@ -185,6 +186,11 @@ class FactExtractor(ast.NodeVisitor):
         self.runtime_heads: set[str] = set()
         self.injected_heads: set[str] = set()  # type uses in the declared type of a dependency
         self.alias_heads: dict[str, set[str]] = {}  # module-level type alias -> names its value uses
+        # The module-level names whose code is being visited ("" for other top-level code), and
+        # per such name the heads its code uses at run time and as types (`DefinitionFact`).
+        self.owner_uses: dict[str, tuple[set[str], set[str]]] = {}
+        self.owner_sets: list[tuple[set[str], set[str]]] = []  # the current names' entries
+        self.owned_statement: ast.stmt | None = None  # the top-level statement `visit` dispatches
         self.statement_ranges: list[tuple[int, int]] = []
 
     # --- helpers for the summarizer ---------------------------------------------------
@@ -208,8 +214,11 @@ class FactExtractor(ast.NodeVisitor):
     # --- statements -------------------------------------------------------------------
 
     def visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.stmt):
+        if isinstance(node, ast.stmt) and node is not self.owned_statement:
             self._record_statement(node)
+            if not self.qualname:
+                self._visit_module_statement(node)
+                return
         kind = node.__class__
         try:
             name = _VISITOR_NAMES[kind]
@@ -221,6 +230,16 @@ class FactExtractor(ast.NodeVisitor):
             self.generic_visit(node)
         else:
             getattr(self, name)(node)
+
+    def _visit_module_statement(self, node: ast.stmt) -> None:
+        """Visit a top-level statement (or one inside a top-level `if`/`try` …) with the names it
+        binds as the owners of what its code uses (`DefinitionFact`)."""
+        outer, outer_statement = self.owner_sets, self.owned_statement
+        uses = self.owner_uses
+        self.owner_sets = [uses.setdefault(owner, (set(), set())) for owner in _defined_names(node)]
+        self.owned_statement = node
+        self.visit(node)
+        self.owner_sets, self.owned_statement = outer, outer_statement
 
     def generic_visit(self, node: ast.AST) -> None:
         """`ast.NodeVisitor.generic_visit` without the expression contexts (`Load`, `Store`):
@@ -670,6 +689,12 @@ class FactExtractor(ast.NodeVisitor):
             self.injected_heads.add(head)
         else:
             (self.type_heads if self.context.type_use else self.runtime_heads).add(head)
+        for uses in self.owner_sets:
+            uses[self.context.type_use].add(head)  # [0]: at run time, [1]: as a type
+
+    def _record_owner_uses(self, heads: Iterable[str], type_use: bool) -> None:
+        for uses in self.owner_sets:
+            uses[type_use].update(heads)
 
     # --- expressions ------------------------------------------------------------------
 
@@ -861,7 +886,9 @@ class FactExtractor(ast.NodeVisitor):
         """Parse a quoted annotation and visit it as typing-only code, positioned in the file."""
         if self.context.type_use:
             heads = self.injected_heads if self.context.injected else self.type_heads
-            heads.update(_string_annotation_heads(str(node.value)))
+            quoted = _string_annotation_heads(str(node.value))
+            heads.update(quoted)
+            self._record_owner_uses(quoted, True)
         segment = self.lines.segment(node)
         if segment is None or "\n" in segment:
             return
@@ -987,6 +1014,7 @@ class FactExtractor(ast.NodeVisitor):
             yielded=tuple(self.yielded),
             returns=tuple(self.returns),
             value_names=self._module_value_names(),
+            definitions=self._definitions(),
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),
             statement_ranges=tuple(sorted(self.statement_ranges)),
@@ -1012,6 +1040,20 @@ class FactExtractor(ast.NodeVisitor):
             if _bound_name(fact) in type_only
             else fact
             for fact in self.imports
+        )
+
+    def _definitions(self) -> tuple[DefinitionFact, ...]:
+        """`owner_uses` narrowed to the names bound at module level, each definition without
+        itself; a name used at run time somewhere in a definition is not also a type use. Every
+        defined name has an entry, so a name with none is not defined at module level."""
+        bound = {fact.bound_name for fact in self.imports if not fact.deferred} | self.owner_uses.keys()
+        return tuple(
+            DefinitionFact(
+                name,
+                tuple(sorted((runtime & bound) - {name, ""})),
+                tuple(sorted((types & bound) - runtime - {name, ""})),
+            )
+            for name, (runtime, types) in sorted(self.owner_uses.items())
         )
 
     def _module_value_names(self) -> tuple[str, ...]:
@@ -1070,10 +1112,42 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
 
 
 def _bound_name(fact: ImportFact) -> str | None:
-    """The local name an import binds: `import a.b` binds `a`; None for `from m import *`."""
-    if fact.name == "*":
-        return None
-    return fact.alias or fact.name or fact.module.partition(".")[0]
+    return fact.bound_name
+
+
+def _defined_names(stmt: ast.stmt) -> tuple[str, ...]:
+    """The module-level names a top-level statement binds by `def`, `class` or assignment to
+    names, whose code is theirs alone; ("",) for other code (it runs whatever an importer takes,
+    `app.state.x = ...` included); () for an import."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return (stmt.name,)
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return ()
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, ast.AnnAssign):
+        targets = [stmt.target]
+    elif isinstance(alias := getattr(stmt, "name", None), ast.Name):  # `type X = ...`, 3.12+
+        targets = [alias]
+    else:
+        return ("",)
+    names: list[str] = []
+    for target in targets:
+        if not _collect_target_names(target, names):
+            return ("",)
+    return tuple(names)
+
+
+def _collect_target_names(target: ast.expr, names: list[str]) -> bool:
+    """Add the names `target` binds (`a, (b, *c) = ...`); False when a part is no plain name."""
+    if isinstance(target, ast.Starred):
+        target = target.value
+    if isinstance(target, ast.Name):
+        names.append(target.id)
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_collect_target_names(element, names) for element in target.elts)
+    return False
 
 
 def _string_annotation_heads(text: str) -> set[str]:

@@ -288,3 +288,78 @@ def test_a_chain_with_one_type_only_step_is_type_only_and_a_runtime_one_is_not(t
 def messages_after(root: Path, files: dict[str, str]) -> list[str]:
     lint(root, files, ["LG103"])
     return messages(root)
+
+
+# --- chains follow the names an importer takes (symbol-level layering through a bridge) -----
+
+BRIDGE = "app/core/helpers.py"
+REPOSITORY_IMPORT = "from app.repositories.UserRepository import UserRepository\n"
+
+
+def bridge_findings(
+    tmp_path: Path, bridge: str, endpoint: str, **extra: str
+) -> list[tuple[str, int, int, str]]:
+    files = {**BASE, BRIDGE: bridge, ENDPOINT: endpoint, **extra}
+    return lint(tmp_path, files, ["LG103"])
+
+
+def test_a_name_that_does_not_need_the_bridges_import_carries_no_chain(tmp_path: Path) -> None:
+    bridge = REPOSITORY_IMPORT + "PAGE_SIZE = int('20')\n\ndef load():\n    return UserRepository()\n"
+    assert bridge_findings(tmp_path, bridge, "from app.core.helpers import PAGE_SIZE\n") == []
+
+
+def test_a_name_that_needs_it_through_another_definition_carries_the_chain(tmp_path: Path) -> None:
+    bridge = (
+        REPOSITORY_IMPORT
+        + "def _load():\n    return UserRepository()\n\ndef load_all():\n    return [_load()]\n"
+    )
+    endpoint = "from app.core.helpers import load_all\n"
+    assert bridge_findings(tmp_path, bridge, endpoint) == [(BRIDGE, 1, 1, "LG103")]
+
+
+def test_top_level_code_of_the_bridge_counts_for_every_name(tmp_path: Path) -> None:
+    bridge = REPOSITORY_IMPORT + "PAGE_SIZE = int('20')\nREGISTRY = []\nREGISTRY.append(UserRepository)\n"
+    endpoint = "from app.core.helpers import PAGE_SIZE\n"
+    assert bridge_findings(tmp_path, bridge, endpoint) == [(BRIDGE, 1, 1, "LG103")]
+
+
+def test_importing_the_bridge_module_takes_every_name(tmp_path: Path) -> None:
+    bridge = REPOSITORY_IMPORT + "PAGE_SIZE = int('20')\n\ndef load():\n    return UserRepository()\n"
+    endpoint = "from app.core import helpers\n\nSIZE = helpers.PAGE_SIZE\n"
+    assert bridge_findings(tmp_path, bridge, endpoint) == [(BRIDGE, 1, 1, "LG103")]
+
+
+def test_a_name_the_bridge_does_not_define_takes_every_name(tmp_path: Path) -> None:
+    # `PAGE_SIZE` may come from the star import: where it comes from is not known.
+    bridge = (
+        "from app.core.constants import *\n"
+        + REPOSITORY_IMPORT
+        + "def load():\n    return UserRepository()\n"
+    )
+    endpoint = "from app.core.helpers import PAGE_SIZE\n"
+    extra = {"app/core/constants.py": "LIMIT = 1\n"}
+    assert bridge_findings(tmp_path, bridge, endpoint, **extra) == [(BRIDGE, 2, 1, "LG103")]
+
+
+def test_a_chain_needs_the_names_at_every_step(tmp_path: Path) -> None:
+    first = (
+        "from app.utils.loading import load, PAGE_SIZE\n\n"
+        "def page() -> int:\n    return PAGE_SIZE\n\n"
+        "def fetch():\n    return load()\n"
+    )
+    loading = REPOSITORY_IMPORT + "PAGE_SIZE = int('20')\n\ndef load():\n    return UserRepository()\n"
+    extra = {"app/utils/loading.py": loading}
+    assert bridge_findings(tmp_path, first, "from app.core.helpers import page\n", **extra) == []
+    assert bridge_findings(tmp_path, first, "from app.core.helpers import fetch\n", **extra) == [
+        ("app/utils/loading.py", 1, 1, "LG103")
+    ]
+
+
+def test_with_type_checking_imports_ignored_a_name_used_only_as_a_type_carries_no_chain(
+    tmp_path: Path,
+) -> None:
+    bridge = REPOSITORY_IMPORT + "def describe(repository: UserRepository) -> str:\n    return 'user'\n"
+    endpoint = "from app.core.helpers import describe\n"
+    assert bridge_findings(tmp_path, bridge, endpoint) == [(BRIDGE, 1, 1, "LG103")]
+    (tmp_path / "pyproject.toml").write_text('[tool.layerguard]\ntype-checking-imports = "ignore"\n')
+    assert [f.code for f in check([tmp_path], select=["LG103"], cache=False).findings] == []

@@ -410,3 +410,71 @@ def test_constant_keys_read_from_names_are_recorded_with_the_receivers_value() -
     assigned = facts.key_reads[2].receiver.assigned
     assert assigned is not None and assigned.kind == "await" and assigned.args[0].text == "request.json()"
     assert facts.key_reads[0].receiver.assigned is None
+
+
+# --- module-level definitions and the names they use (LG103's chains by name) -------------
+
+
+DEFINITIONS_SOURCE = """
+    from __future__ import annotations
+
+    from typing import TYPE_CHECKING
+
+    from pydantic import BaseModel
+
+    from app.db import models
+    from app.repositories.UserRepository import UserRepository
+    from app.core.cache import cached, DEFAULT_TTL
+
+    if TYPE_CHECKING:
+        from app.core.context import RunContext
+
+
+    class Precursor(BaseModel):
+        user: models.User | None = None
+
+
+    class QueueInserter:
+        def __init__(self) -> None:
+            self.repository = UserRepository()
+
+        async def insert(self, item: Precursor, context: RunContext) -> None:
+            await self.repository.add(item)
+
+
+    @cached
+    def describe(item: "Precursor", ttl: int = DEFAULT_TTL) -> str:
+        return str(item)
+
+
+    A, (B, *C) = 1, (2, 3)
+    INSERTERS = {"queue": QueueInserter}
+    INSERTERS["describe"] = describe
+"""
+
+
+def test_each_module_level_definition_records_the_module_level_names_it_uses() -> None:
+    found = {d.name: (d.uses, d.type_uses) for d in facts_of(DEFINITIONS_SOURCE).definitions}
+    assert found == {
+        # Top-level code that defines no name (here the `if` test and the item assignment) runs
+        # for every name an importer takes.
+        "": (("INSERTERS", "TYPE_CHECKING", "describe"), ()),
+        # Bases run; a field annotation is a type use.
+        "Precursor": (("BaseModel",), ("models",)),
+        # Method bodies belong to their class; parameter annotations are type uses.
+        "QueueInserter": (("UserRepository",), ("Precursor", "RunContext")),
+        # Decorators and defaults run; a quoted annotation is a type use.
+        "describe": (("DEFAULT_TTL", "cached"), ("Precursor",)),
+        "A": ((), ()),
+        "B": ((), ()),
+        "C": ((), ()),
+        "INSERTERS": (("QueueInserter",), ()),
+    }
+
+
+def test_definitions_are_the_same_from_the_libcst_tree() -> None:
+    from layerguard.facts.cst_to_ast import parse_with_libcst
+
+    source = textwrap.dedent(DEFINITIONS_SOURCE)
+    from_cst = extract_facts(source, parse_with_libcst(source), Path("/p/x.py"), "app.services.x", False)
+    assert from_cst.definitions == facts_of(DEFINITIONS_SOURCE).definitions
