@@ -49,6 +49,7 @@ def test_every_case_is_tested() -> None:
         "chains_follow_names",
         "deferred_import_in_get_db",
         "many_endpoints_one_helper",
+        "names_through_registries_and_stubs",
         "reached_only_by_allowed_layers",
         "reacher_imports_the_layer_itself",
         "type_checking_import_counted",

@@ -234,14 +234,14 @@ def _reach(project: ProjectView) -> _Reach:
         return layers.layer_of(module) is None and not layers.is_wiring(module)
 
     found = _Reach(hubs={facts.module for facts in project.files if is_reexport_hub(facts)})
-    files = {facts.module: facts for facts in project.files}
+    files = module_files(project)
     direct: dict[Node, int] = {}
     runtime_direct: dict[Node, int] = {}
     passable_edges: dict[str, list[ImportEdge]] = {}
     for edge in counted_edges(project):
-        if not carries_chain(edge):
-            continue
         importer, imported = edge.importer.module, edge.imported
+        if not carries_chain(edge) or files[importer].path != edge.importer.path:
+            continue  # a deferred import, or one of a stub beside the module's source
         if passable(importer):
             found.outgoing.setdefault(importer, []).append(edge)
         if not passable(imported) or imports_only_plain_values(project, edge):
@@ -267,14 +267,24 @@ def _reach(project: ProjectView) -> _Reach:
     return found
 
 
+def module_files(project: ProjectView) -> dict[str, FileFacts]:
+    """Each module's file: its source rather than a `.pyi` stub beside it, whose bodiless
+    definitions and imports never run."""
+    files: dict[str, FileFacts] = {}
+    for facts in project.files:
+        if facts.module not in files or files[facts.module].path.suffix == ".pyi":
+            files[facts.module] = facts
+    return files
+
+
 def bridges(project: ProjectView) -> Iterator[Bridge]:
     """One bridge per (checked unlayered module, forbidden layer), in module order: a module
     that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, needing
     the names it binds by the import, and that is no re-export hub."""
     graph = _reach(project)
     own_bits = _own_import_bits(project, graph.bit)
-    for facts in sorted(project.files, key=lambda f: f.module):
-        module = facts.module
+    assert graph.graph is not None
+    for module, facts in sorted(graph.graph.files.items()):
         if module not in graph.nodes or not project.is_checked(facts) or module in graph.hubs:
             continue
         seen: set[str] = set()

@@ -190,7 +190,8 @@ class FactExtractor(ast.NodeVisitor):
         # per such name the heads its code uses at run time and as types (`DefinitionFact`).
         self.owner_uses: dict[str, tuple[set[str], set[str]]] = {}
         self.owner_sets: list[tuple[set[str], set[str]]] = []  # the current names' entries
-        self.owned_statement: ast.stmt | None = None  # the top-level statement `visit` dispatches
+        self.statement_globals: set[str] = set()  # `global` names in the current top-level code
+        self.registering: set[str] = set()  # module-level decorators that register (a registry)
         self.statement_ranges: list[tuple[int, int]] = []
 
     # --- helpers for the summarizer ---------------------------------------------------
@@ -214,11 +215,17 @@ class FactExtractor(ast.NodeVisitor):
     # --- statements -------------------------------------------------------------------
 
     def visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.stmt) and node is not self.owned_statement:
+        owners: tuple[str, ...] | None = None
+        if isinstance(node, ast.stmt):
             self._record_statement(node)
             if not self.qualname:
-                self._visit_module_statement(node)
-                return
+                # A top-level statement (or one inside a top-level `if`/`try` …): the names it
+                # binds own what its code uses (`DefinitionFact`). Set here rather than in a
+                # second method around `visit`, which would cost a long `elif` chain twice the
+                # frames (too deeply nested to analyse sooner).
+                owners = _defined_names(node, self.registering)
+                outer = self.owner_sets
+                self.owner_sets = [self.owner_uses.setdefault(owner, (set(), set())) for owner in owners]
         kind = node.__class__
         try:
             name = _VISITOR_NAMES[kind]
@@ -230,16 +237,21 @@ class FactExtractor(ast.NodeVisitor):
             self.generic_visit(node)
         else:
             getattr(self, name)(node)
+        if owners is not None:
+            self.owner_sets = outer
+            if self.statement_globals:
+                self._own_globals(owners)
 
-    def _visit_module_statement(self, node: ast.stmt) -> None:
-        """Visit a top-level statement (or one inside a top-level `if`/`try` …) with the names it
-        binds as the owners of what its code uses (`DefinitionFact`)."""
-        outer, outer_statement = self.owner_sets, self.owned_statement
-        uses = self.owner_uses
-        self.owner_sets = [uses.setdefault(owner, (set(), set())) for owner in _defined_names(node)]
-        self.owned_statement = node
-        self.visit(node)
-        self.owner_sets, self.owned_statement = outer, outer_statement
+    def visit_Global(self, node: ast.Global) -> None:
+        if self.qualname:
+            self.statement_globals.update(node.names)
+
+    def _own_globals(self, owners: tuple[str, ...]) -> None:
+        """`def init(): global REPO; REPO = UserRepository()`: what `REPO` holds comes from the
+        function's code, so `REPO` needs the function (and through it what the function uses)."""
+        for name in self.statement_globals:
+            self.owner_uses.setdefault(name, (set(), set()))[0].update(owners)
+        self.statement_globals.clear()
 
     def generic_visit(self, node: ast.AST) -> None:
         """`ast.NodeVisitor.generic_visit` without the expression contexts (`Load`, `Store`):
@@ -327,6 +339,8 @@ class FactExtractor(ast.NodeVisitor):
             self.visit(stmt)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if not self.qualname and _hands_back_its_argument(node):
+            self.registering.add(node.name)
         for decorator in node.decorator_list:
             self.visit(decorator)
         self._visit_arguments(node.args)
@@ -1115,11 +1129,14 @@ def _bound_name(fact: ImportFact) -> str | None:
     return fact.bound_name
 
 
-def _defined_names(stmt: ast.stmt) -> tuple[str, ...]:
+def _defined_names(stmt: ast.stmt, registering: set[str]) -> tuple[str, ...]:
     """The module-level names a top-level statement binds by `def`, `class` or assignment to
     names, whose code is theirs alone; ("",) for other code (it runs whatever an importer takes,
-    `app.state.x = ...` included); () for an import."""
+    `app.state.x = ...` included); () for an import. A definition decorated by one of the
+    module's `registering` decorators is other code as well: its code runs for every name."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if any(_decorator_name(decorator) in registering for decorator in stmt.decorator_list):
+            return (stmt.name, "")
         return (stmt.name,)
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         return ()
@@ -1136,6 +1153,24 @@ def _defined_names(stmt: ast.stmt) -> tuple[str, ...]:
         if not _collect_target_names(target, names):
             return ("",)
     return tuple(names)
+
+
+def _decorator_name(decorator: ast.expr) -> str | None:
+    """`register` for `@register` and `@register("save")`."""
+    return dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+
+
+def _hands_back_its_argument(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A decorator that returns what it decorates unchanged (`def register(fn): HANDLERS[...] =
+    fn; return fn`), or a factory of one: it is there for what it does with the function when
+    the module is imported (a registry), not to wrap it. Wrappers (`functools.wraps` and the
+    like) return a new function instead."""
+    first = function.args.posonlyargs[:1] or function.args.args[:1]
+    returned = {s.value.id for s in function.body if isinstance(s, ast.Return) and isinstance(s.value, ast.Name)}
+    if first and first[0].arg in returned:
+        return True
+    inner = [s for s in function.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return any(s.name in returned and _hands_back_its_argument(s) for s in inner)
 
 
 def _collect_target_names(target: ast.expr, names: list[str]) -> bool:

@@ -424,7 +424,8 @@ DEFINITIONS_SOURCE = """
 
     from app.db import models
     from app.repositories.UserRepository import UserRepository
-    from app.core.cache import cached, DEFAULT_TTL
+    from app.core.cache import DEFAULT_TTL, MAX_SIZE
+    from functools import lru_cache
 
     if TYPE_CHECKING:
         from app.core.context import RunContext
@@ -442,7 +443,7 @@ DEFINITIONS_SOURCE = """
             await self.repository.add(item)
 
 
-    @cached
+    @lru_cache(maxsize=MAX_SIZE)
     def describe(item: "Precursor", ttl: int = DEFAULT_TTL) -> str:
         return str(item)
 
@@ -464,11 +465,75 @@ def test_each_module_level_definition_records_the_module_level_names_it_uses() -
         # Method bodies belong to their class; parameter annotations are type uses.
         "QueueInserter": (("UserRepository",), ("Precursor", "RunContext")),
         # Decorators and defaults run; a quoted annotation is a type use.
-        "describe": (("DEFAULT_TTL", "cached"), ("Precursor",)),
+        "describe": (("DEFAULT_TTL", "MAX_SIZE", "lru_cache"), ("Precursor",)),
         "A": ((), ()),
         "B": ((), ()),
         "C": ((), ()),
         "INSERTERS": (("QueueInserter",), ()),
+    }
+
+
+REGISTERING_SOURCE = """
+    from functools import lru_cache
+
+    from app.core.retries import retried
+    from app.repositories.UserRepository import UserRepository
+
+    HANDLERS = {}
+    REPO = None
+
+
+    def register(fn):
+        HANDLERS[fn.__name__] = fn
+        return fn
+
+
+    def register_as(name):
+        def add(fn):
+            HANDLERS[name] = fn
+            return fn
+
+        return add
+
+
+    @register
+    async def save(user_id):
+        return await UserRepository().get(user_id)
+
+
+    @register_as("load")
+    async def load(user_id):
+        return await UserRepository().get(user_id)
+
+
+    @lru_cache
+    @retried
+    def settings_name():
+        return "users"
+
+
+    def init():
+        global REPO
+        REPO = UserRepository()
+"""
+
+
+def test_a_registering_decorator_runs_for_every_name_and_a_global_needs_its_setter() -> None:
+    # `register` and `register_as("load")` hand back what they decorate: they are there to store
+    # it (here in `HANDLERS`) when the module is imported, as top-level code would, so the code
+    # of `save` and `load` counts for every name. A decorator from elsewhere (`retried`) or the
+    # standard library's is taken for a wrapper. `init` sets `REPO`, so `REPO` needs `init`.
+    found = {d.name: (d.uses, d.type_uses) for d in facts_of(REGISTERING_SOURCE).definitions}
+    assert found == {
+        "": (("UserRepository", "register", "register_as"), ()),
+        "HANDLERS": ((), ()),
+        "register": (("HANDLERS",), ()),
+        "register_as": (("HANDLERS",), ()),
+        "save": (("UserRepository", "register"), ()),
+        "load": (("UserRepository", "register_as"), ()),
+        "settings_name": (("lru_cache", "retried"), ()),
+        "init": (("UserRepository",), ()),
+        "REPO": (("init",), ()),
     }
 
 

@@ -316,6 +316,16 @@ def test_recursion_in_ast_is_an_lg001_in_process(tmp_path: Path) -> None:
     )
 
 
+def test_a_long_module_level_elif_chain_is_analysed(tmp_path: Path) -> None:
+    # Each `elif` nests one level deeper; the owners of top-level code (`DefinitionFact`) once
+    # cost every level two more frames, and 197 branches were "too deeply nested to analyse".
+    branches = "".join(f'elif x == "{i}":\n    y = {i}\n' for i in range(1, 250))
+    source = f'import os\nx = os.environ.get("X")\nif x == "0":\n    y = 0\n{branches}'
+    chain = write(tmp_path, "chain.py", source)
+    [facts] = parse_files([chain], workers=1, timeout=TIMEOUT)
+    assert facts.parse_error is None and {d.name for d in facts.definitions} == {"", "x", "y"}
+
+
 def test_a_file_that_vanished_before_its_parse(tmp_path: Path) -> None:
     gone = ParseJob(tmp_path / "deleted after discovery.py", "gone", False, None)
     jobs, _ = pool_sized(tmp_path, gone)
