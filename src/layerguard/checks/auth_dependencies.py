@@ -253,7 +253,8 @@ class AuthDependencies:
         Its own `Depends()` parameters do not run then, so only a configured name counts."""
         found = resolve(self.symbols, callee, facts)
         if found is None:
-            return self._configured(callee, facts)
+            # Defined outside the project: a CapWords name is taken for a class (`AuthJWT()`).
+            return not callee.rpartition(".")[2][:1].isupper() and self._configured(callee, facts)
         symbol, where = found
         return isinstance(symbol, FunctionFact) and (
             self._configured(callee, facts) or matches_setting(f"{where.module}.{symbol.name}", self.entries)

@@ -602,3 +602,40 @@ def test_a_handler_that_calls_a_configured_function_in_its_body_is_guarded() -> 
             """,
         }
     )
+
+
+def test_building_a_configured_class_from_outside_the_project_in_the_body_guards_nothing() -> None:
+    """`AuthJWT()` (fastapi_jwt_auth, not in the project) only builds the guard, as calling a
+    project class does; taken as a `Depends()` parameter it guards."""
+    check(
+        {
+            "app/api/items.py": """\
+            from fastapi import APIRouter, Depends
+            from fastapi_jwt_auth import AuthJWT
+
+            from app.deps import DB
+
+            router = APIRouter(prefix="/items")
+
+
+            @router.get("/built")
+            async def built(db: DB) -> int:  # error: [LG905]
+                auth = AuthJWT()
+                return 1
+
+
+            @router.get("/taken")
+            async def taken(db: DB, authorize: AuthJWT = Depends()) -> int:
+                return 1
+            """,
+            "app/main.py": """\
+            from fastapi import FastAPI
+
+            from app.api import items
+
+            app = FastAPI()
+            app.include_router(items.router)
+            """,
+        },
+        config='auth-dependencies = ["get_current_user", "AuthJWT"]\n',
+    )
