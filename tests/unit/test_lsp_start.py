@@ -138,6 +138,17 @@ def test_another_first_message_leaves_everything_to_pygls(app: Path) -> None:
     assert start.replay().read(len(sent)) == sent
 
 
+@pytest.mark.parametrize("request_id", [[1], {"a": 1}, True, 1.5, None])
+def test_an_initialize_whose_id_is_no_integer_or_string_is_left_to_pygls(request_id: object) -> None:
+    # pygls answers such a request with an error; answering it here raised (an unhashable id).
+    sent = message({"id": request_id, "method": "initialize", "params": {"capabilities": {}}})
+    out = BytesIO()
+    start = FirstAnswer(BytesIO(sent), out)
+    start.run()
+    assert out.getvalue() == b"" and not start.answered
+    assert start.replay().read(len(sent)) == sent
+
+
 def test_a_broken_configuration_leaves_the_open_to_the_server(app: Path) -> None:
     (app / "pyproject.toml").write_text("[tool.layerguard]\nunknown-key = 1\n")
     out = BytesIO()

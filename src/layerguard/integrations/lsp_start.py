@@ -60,6 +60,12 @@ class FirstProject:
     findings: tuple[Finding, ...]
 
 
+def _is_request_id(value: object) -> bool:
+    """A JSON-RPC id as LSP allows it (an integer or a string); anything else is left to pygls,
+    which answers it with an error."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
 @dataclass
 class FirstAnswer:
     """Reads and answers the first messages; keeps their bytes for pygls."""
@@ -73,7 +79,7 @@ class FirstAnswer:
     def run(self) -> None:
         """Answer `initialize`, then, after `initialized`, the first opened file; stop at anything else."""
         request = self._next()
-        if request is None or request.get("method") != "initialize" or "id" not in request:
+        if request is None or request.get("method") != "initialize" or not _is_request_id(request.get("id")):
             return
         result = initialize_result(request.get("params"))
         if result is None:
