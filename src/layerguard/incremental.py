@@ -40,7 +40,7 @@ from typing import TypeVar, cast
 
 from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
 from layerguard.graph import ImportEdge, file_imports
-from layerguard.model import Config, FileFacts
+from layerguard.model import AssignmentFact, ClassFact, Config, FileFacts, FunctionFact, ImportFact
 from layerguard.symbol_kinds import symbol_kind
 from layerguard.symbols import (
     RecordingSymbols,
@@ -59,6 +59,7 @@ _PROCESS_ONLY = frozenset({"positions", "definitions"})
 # The fields of `FileFacts` whose items stored parts refer to by position (all read eagerly,
 # `facts.stored`): what the parts hold of the facts.
 _REFERENCED_FIELDS = ("classes", "functions", "assignments", "imports")
+_REFERENCED_ITEMS = (ClassFact, FunctionFact, AssignmentFact, ImportFact)
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ class FileMemo:
         after one edit, only the parts computed again are new. None when a file has no key."""
         if any(keys.get(path) is None for path in self._files):
             return None
-        references: dict[int, Reference] | None = None  # walks every file's facts: only if needed
+        references = _References(self._files, keys)
         ordered = _in_path_order(self._files)
         parts_keys: list[bytes] = []
         entries: dict[bytes, bytes] = {}
@@ -243,16 +244,15 @@ class FileMemo:
                 continue
             results = entry[1] if entry is not None and entry[0] is facts else {}
             storable = {what: found for what, found in results.items() if what not in _PROCESS_ONLY}
-            if references is None:
-                references = _references(self._files.values(), keys)
+            looked = frozenset(
+                name for found in storable.values() if isinstance(found, _Looked) for name in found.names
+            )
+            references.expect(facts, looked)
             try:
                 pickled = _pickled_by_reference(storable, references)
             except Exception:  # a part that cannot be pickled is computed again next time
                 parts_keys.append(b"")  # no entry
                 continue
-            looked = frozenset(
-                name for found in storable.values() if isinstance(found, _Looked) for name in found.names
-            )
             parts = StoredParts.made(_defined_names(self, facts), tuple(star_sources(facts)), looked, pickled)
             parts_keys.append(parts.key)
             entries[parts.key] = parts.entry
@@ -364,32 +364,66 @@ def _defined_names(memo: FileMemo, facts: FileFacts) -> frozenset[str]:
 Reference = tuple[str, str, bytes, str, int]
 
 
-def _references(files: Iterable[FileFacts], keys: Mapping[Path, bytes]) -> dict[int, Reference]:
-    """By identity, each file's facts and the items of its referenced fields, and how to find
-    them again in another process: (what, path, entry key, field, position)."""
-    found: dict[int, Reference] = {}
-    for facts in files:
-        path, key = str(facts.path), keys[facts.path]
-        found[id(facts)] = ("facts", path, key, "", 0)
+class _References:
+    """Where each fact of this run is, for another process: (what, path, entry key, field,
+    position). Every file's items are many (10,000 files: ~250,000, 0.12–0.16 s to map) and an
+    edit pickles a few files' parts, so a file's items are mapped when parts that may hold them
+    are about to be pickled (`expect`); a fact of any other file makes every file's be mapped
+    (pickled by value, it would come back as a copy, not as the next run's object)."""
+
+    def __init__(self, files: Mapping[Path, FileFacts], keys: Mapping[Path, bytes]) -> None:
+        self.files = files
+        self.keys = keys
+        self.by_module = {facts.module: facts for facts in files.values()}
+        self.found: dict[int, Reference] = {
+            id(facts): ("facts", str(path), keys[path], "", 0) for path, facts in files.items()
+        }
+        self.mapped: set[Path] = set()
+        self.complete = False
+
+    def expect(self, facts: FileFacts, names: Iterable[str]) -> None:
+        """Parts of `facts` that looked up `names` are next: map that file's items and those of
+        the modules the names are in (a definition's file)."""
+        self._map(facts)
+        for name in names:
+            module = name
+            while module and module not in self.by_module:
+                module = module.rpartition(".")[0]
+            if module:
+                self._map(self.by_module[module])
+
+    def get(self, obj: object) -> Reference | None:
+        found = self.found.get(id(obj))
+        if found is None and not self.complete and isinstance(obj, _REFERENCED_ITEMS):
+            self.complete = True
+            for facts in self.files.values():
+                self._map(facts)
+            found = self.found.get(id(obj))
+        return found
+
+    def _map(self, facts: FileFacts) -> None:
+        if facts.path in self.mapped:
+            return
+        self.mapped.add(facts.path)
+        path, key = str(facts.path), self.keys[facts.path]
         for name in _REFERENCED_FIELDS:
             for position, item in enumerate(getattr(facts, name)):
-                found[id(item)] = ("item", path, key, name, position)
-    return found
+                self.found[id(item)] = ("item", path, key, name, position)
 
 
 class _PartsPickler(pickle.Pickler):
-    """Pickles parts with every fact they hold replaced by where it is (`_references`): the
+    """Pickles parts with every fact they hold replaced by where it is (`_References`): the
     facts are in the cache already, and the next process must get the very same objects."""
 
-    def __init__(self, file: io.BytesIO, references: Mapping[int, Reference]) -> None:
+    def __init__(self, file: io.BytesIO, references: _References) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.references = references
 
     def persistent_id(self, obj: object) -> Reference | None:
-        return self.references.get(id(obj))
+        return self.references.get(obj)
 
 
-def _pickled_by_reference(parts: dict[str, object], references: Mapping[int, Reference]) -> bytes:
+def _pickled_by_reference(parts: dict[str, object], references: _References) -> bytes:
     buffer = io.BytesIO()
     _PartsPickler(buffer, references).dump(parts)
     return buffer.getvalue()

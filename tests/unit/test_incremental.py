@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import layerguard.engine
+from layerguard import incremental
 from layerguard.api import load_config
 from layerguard.context import ProjectView
 from layerguard.engine import Workspace
@@ -421,3 +422,55 @@ def test_stored_parts_that_looked_up_a_name_the_edit_removes_or_adds(
     editing = StoredEditing(config, sources)
     assert found(editing.first, USERS, "LG102") == lines_before
     assert found(editing.replaced("app/models/common.py", before, after), USERS, "LG102") == lines_after
+
+
+def test_stored_parts_are_those_pickled_with_every_file_mapped(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's facts are mapped for references only when parts that may hold them are pickled
+    (`_References.expect`): the stored parts are the bytes they are with every file mapped."""
+
+    def edited() -> list[object]:
+        editing = StoredEditing(config, fortress_sources())
+        stored = [editing.stored]
+        editing.replaced(USER_MODEL, "class User(", "class Person(")
+        stored.append(editing.stored)
+        editing.replaced("app/schemas/UserSchema.py", "class UserResponse(", "class UserPublic(")
+        return [*stored, editing.stored]
+
+    lazily = edited()
+    mapped_when_made = incremental._References.__init__
+
+    def mapping_everything(
+        references: incremental._References, files: dict[Path, FileFacts], keys: dict[Path, bytes]
+    ) -> None:
+        mapped_when_made(references, files, keys)
+        for facts in files.values():
+            references._map(facts)
+
+    monkeypatch.setattr(incremental._References, "__init__", mapping_everything)
+    assert lazily == edited()
+
+
+def test_a_fact_of_a_file_not_expected_is_still_referred_to(config: Config) -> None:
+    """Pickled by value, it would come back as a copy: every file is mapped instead."""
+    workspace = Workspace.in_memory(config, fortress_sources())
+    _, jobs = workspace._parse_jobs([ROOT])
+    facts = {f.path: f for f in workspace._facts_of(jobs, None)}
+    keys = {path: key for path, key in workspace._keys.items() if key is not None}
+    model, schema = facts[ROOT / USER_MODEL], facts[ROOT / "app/schemas/UserSchema.py"]
+    references = incremental._References(facts, keys)
+    references.expect(model, [])
+    assert references.get(model.classes[0]) == ("item", str(model.path), keys[model.path], "classes", 0)
+    assert not references.complete
+    last = len(schema.classes) - 1
+    assert references.get(schema.classes[-1]) == (
+        "item",
+        str(schema.path),
+        keys[schema.path],
+        "classes",
+        last,
+    )
+    assert references.complete
+    assert references.get(schema) == ("facts", str(schema.path), keys[schema.path], "", 0)
+    assert references.get("not a fact") is None
