@@ -20,11 +20,16 @@ module, import chains, inherited fields asked for by checked files) is computed 
 A CLI run starts with nothing in memory: it keeps the parts between processes in the cache
 (`FileMemo.stored_state`, `FileMemo.resume`), by each file's entry key. Stored parts refer to
 facts by file and position, never by value (`_PartsPickler`): a part holding a class of another
-file gets that very object back, or, when that file changed since, is not reused at all.
+file gets that very object back, or, when that file changed since, is not reused at all. Each
+file's parts are stored apart, keyed by a digest of their bytes, with a small index naming them:
+a run gives back the bytes of the parts it kept as it read them, so after one edit only the
+parts computed again are new and the cache writes only those and the index beside the parts
+file (`cache.FactsCache.store_project_parts`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,7 +40,7 @@ from typing import TypeVar, cast
 
 from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
 from layerguard.graph import ImportEdge, file_imports
-from layerguard.model import Config, FileFacts
+from layerguard.model import AssignmentFact, ClassFact, Config, FileFacts, FunctionFact, ImportFact
 from layerguard.symbol_kinds import symbol_kind
 from layerguard.symbols import (
     RecordingSymbols,
@@ -54,6 +59,7 @@ _PROCESS_ONLY = frozenset({"positions", "definitions"})
 # The fields of `FileFacts` whose items stored parts refer to by position (all read eagerly,
 # `facts.stored`): what the parts hold of the facts.
 _REFERENCED_FIELDS = ("classes", "functions", "assignments", "imports")
+_REFERENCED_ITEMS = (ClassFact, FunctionFact, AssignmentFact, ImportFact)
 
 
 @dataclass(frozen=True)
@@ -186,14 +192,20 @@ class FileMemo:
         self._modules = frozenset(facts.module for facts in files)
         self._referable = {str(path): (facts, keys[path]) for path, facts in current.items() if path in keys}
         stored = _stored_state(state)
-        if stored is None or stored.modules != self._modules or stored.files.keys() != current.keys():
+        ordered = _in_path_order(current)
+        if (
+            stored is None
+            or stored.modules != _digest(self._modules)
+            or stored.paths != _digest(str(path) for path, _ in ordered)
+            or len(stored.keys) != len(ordered)
+        ):
             return
         changed: set[str] = set()
         changed_modules: set[str] = set()
         unchanged: dict[Path, StoredParts] = {}
-        for path, facts in current.items():
-            key, old_key = keys.get(path), stored.files[path]
-            before = stored.entries.get(old_key)
+        for (path, facts), old_key, entry in zip(ordered, stored.keys, stored.parts, strict=True):
+            key = keys.get(path)
+            before = _stored_parts(entry, stored.entries.get(entry))
             if key is None:
                 return  # an unreadable file: its parts are not worth the care
             if key == old_key:
@@ -208,86 +220,138 @@ class FileMemo:
             return
         self._pending = {path: parts for path, parts in unchanged.items() if changed.isdisjoint(parts.looked)}
 
-    def stored_state(self, keys: Mapping[Path, bytes]) -> tuple[object, ...] | None:
-        """What `resume` takes in the next process: each file's parts, pickled by reference, with
-        the names they looked up and the names the file defines. None when a file has no key."""
+    def stored_state(
+        self, keys: Mapping[Path, bytes]
+    ) -> tuple[tuple[object, ...], dict[bytes, bytes]] | None:
+        """What `resume` takes in the next process: an index (digests of the module names and
+        of the paths; in path order, each file's entry key and the key of its parts' entry) and
+        the entries, each file's parts pickled by reference with the names they looked up and
+        the names the file defines, keyed by a digest of their bytes (`StoredParts`).
+        Parts resumed and still valid are the bytes read, neither pickled nor digested again:
+        after one edit, only the parts computed again are new. None when a file has no key."""
         if any(keys.get(path) is None for path in self._files):
             return None
-        references = _references(self._files.values(), keys)
-        entries: dict[bytes, StoredParts] = {}
-        for path, facts in self._files.items():
-            key = keys[path]
+        references = _References(self._files, keys)
+        ordered = _in_path_order(self._files)
+        parts_keys: list[bytes] = []
+        entries: dict[bytes, bytes] = {}
+        for path, facts in ordered:
             kept = self._unchanged.get(path) or self._pending.get(path)
             entry = self._entries.get(id(facts))
             if kept is not None and (entry is None or entry[0] is not facts or path in self._unchanged):
-                entries[key] = kept
+                parts_keys.append(kept.key)
+                entries[kept.key] = kept.entry
                 continue
             results = entry[1] if entry is not None and entry[0] is facts else {}
             storable = {what: found for what, found in results.items() if what not in _PROCESS_ONLY}
-            try:
-                pickled = _pickled_by_reference(storable, references)
-            except Exception:  # a part that cannot be pickled is computed again next time
-                continue
             looked = frozenset(
                 name for found in storable.values() if isinstance(found, _Looked) for name in found.names
             )
-            names = _defined_names(self, facts)
-            entries[key] = StoredParts(names, tuple(star_sources(facts)), looked, pickled)
-        return (
+            references.expect(facts, looked)
+            try:
+                pickled = _pickled_by_reference(storable, references)
+            except Exception:  # a part that cannot be pickled is computed again next time
+                parts_keys.append(b"")  # no entry
+                continue
+            parts = StoredParts.made(_defined_names(self, facts), tuple(star_sources(facts)), looked, pickled)
+            parts_keys.append(parts.key)
+            entries[parts.key] = parts.entry
+        index = (
             _STATE_VERSION,
-            self._modules,
-            {str(path): key for path, key in keys.items() if path in self._files},
-            {key: parts.as_tuple() for key, parts in entries.items()},
+            _digest(self._modules),
+            _digest(str(path) for path, _ in ordered),
+            tuple(keys[path] for path, _ in ordered),
+            tuple(parts_keys),
         )
+        return index, entries
 
 
-_STATE_VERSION = 1
+# 2: the index and each file's parts stored apart (1: the whole state as one pickle).
+_STATE_VERSION = 2
+# A parts entry's key: a digest of its bytes, never the length of a `rules_key` (20 bytes),
+# which keys the index in the same cache file.
+_PARTS_KEY_SIZE = 16
 
 
 @dataclass(frozen=True)
 class StoredParts:
     """One file's stored parts: the names it defines or re-exports, the modules it imports `*`
-    from, every name its parts looked up, and the parts pickled by reference."""
+    from, every name its parts looked up, and the parts pickled by reference; `entry`: all
+    four pickled, as the cache holds them, under `key`, a digest of `entry`."""
 
     names: frozenset[str]
     stars: tuple[str, ...]
     looked: frozenset[str]
     pickled: bytes
+    key: bytes
+    entry: bytes
 
-    def as_tuple(self) -> tuple[frozenset[str], tuple[str, ...], frozenset[str], bytes]:
-        return (self.names, self.stars, self.looked, self.pickled)
+    @classmethod
+    def made(
+        cls, names: frozenset[str], stars: tuple[str, ...], looked: frozenset[str], pickled: bytes
+    ) -> StoredParts:
+        entry = pickle.dumps((names, stars, looked, pickled), protocol=pickle.HIGHEST_PROTOCOL)
+        key = hashlib.blake2b(entry, digest_size=_PARTS_KEY_SIZE).digest()
+        return cls(names, stars, looked, pickled, key, entry)
 
 
 @dataclass(frozen=True)
 class _State:
-    modules: frozenset[str]
-    files: dict[Path, bytes]
-    entries: dict[bytes, StoredParts]
+    modules: bytes  # `_digest` of the module names
+    paths: bytes  # `_digest` of the paths
+    keys: tuple[bytes, ...]  # in path order: each file's entry key
+    parts: tuple[bytes, ...]  # and the key of its parts in `entries`
+    entries: Mapping[bytes, object]
+
+
+def _in_path_order(files: Mapping[Path, FileFacts]) -> list[tuple[Path, FileFacts]]:
+    return sorted(files.items(), key=lambda item: str(item[0]))
+
+
+def _digest(names: Iterable[str]) -> bytes:
+    """Of a set of module names or paths: the index names them by digest (they are most of its
+    size, and it is written at every edit)."""
+    text = "\0".join(sorted(names))
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
 def _stored_state(state: object) -> _State | None:
-    """`state` as `FileMemo.stored_state` made it, or None if it has any other shape."""
-    if not (isinstance(state, tuple) and len(state) == 4 and state[0] == _STATE_VERSION):
+    """`state` as `FileMemo.stored_state` made it (the cache's entries alongside), or None if
+    it has any other shape. The entries are checked as `resume` reads them (`_stored_parts`)."""
+    if not (isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], Mapping)):
         return None
-    _, modules, files, entries = state
-    if not (isinstance(modules, frozenset) and isinstance(files, dict) and isinstance(entries, dict)):
+    index, entries = state
+    if not (isinstance(index, tuple) and len(index) == 5 and index[0] == _STATE_VERSION):
         return None
-    if not all(isinstance(path, str) and isinstance(key, bytes) for path, key in files.items()):
+    _, modules, paths, keys, parts = index
+    if not (isinstance(modules, bytes) and isinstance(paths, bytes)):
         return None
-    parts: dict[bytes, StoredParts] = {}
-    for key, entry in entries.items():
-        if not (isinstance(entry, tuple) and len(entry) == 4):
-            return None
-        names, stars, looked, pickled = entry
-        if not (
-            isinstance(names, frozenset)
-            and isinstance(stars, tuple)
-            and isinstance(looked, frozenset)
-            and isinstance(pickled, bytes)
-        ):
-            return None
-        parts[key] = StoredParts(names, stars, looked, pickled)
-    return _State(modules, {Path(path): key for path, key in files.items()}, parts)
+    if not (isinstance(keys, tuple) and isinstance(parts, tuple) and len(keys) == len(parts)):
+        return None
+    if not all(isinstance(key, bytes) for key in (*keys, *parts)):
+        return None
+    return _State(modules, paths, keys, parts, entries)
+
+
+def _stored_parts(key: bytes, entry: object) -> StoredParts | None:
+    """One file's parts as the cache holds them, or None if missing or of any other shape."""
+    if not isinstance(entry, bytes):
+        return None
+    try:
+        parts = pickle.loads(entry)
+    except Exception:
+        return None
+    if not (isinstance(parts, tuple) and len(parts) == 4):
+        return None
+    names, stars, looked, pickled = parts
+    if not (
+        isinstance(names, frozenset)
+        and isinstance(stars, tuple)
+        and isinstance(looked, frozenset)
+        and isinstance(pickled, bytes)
+    ):
+        return None
+    return StoredParts(names, stars, looked, pickled, key, entry)
 
 
 def _defined_names(memo: FileMemo, facts: FileFacts) -> frozenset[str]:
@@ -300,32 +364,66 @@ def _defined_names(memo: FileMemo, facts: FileFacts) -> frozenset[str]:
 Reference = tuple[str, str, bytes, str, int]
 
 
-def _references(files: Iterable[FileFacts], keys: Mapping[Path, bytes]) -> dict[int, Reference]:
-    """By identity, each file's facts and the items of its referenced fields, and how to find
-    them again in another process: (what, path, entry key, field, position)."""
-    found: dict[int, Reference] = {}
-    for facts in files:
-        path, key = str(facts.path), keys[facts.path]
-        found[id(facts)] = ("facts", path, key, "", 0)
+class _References:
+    """Where each fact of this run is, for another process: (what, path, entry key, field,
+    position). Every file's items are many (10,000 files: ~250,000, 0.12–0.16 s to map) and an
+    edit pickles a few files' parts, so a file's items are mapped when parts that may hold them
+    are about to be pickled (`expect`); a fact of any other file makes every file's be mapped
+    (pickled by value, it would come back as a copy, not as the next run's object)."""
+
+    def __init__(self, files: Mapping[Path, FileFacts], keys: Mapping[Path, bytes]) -> None:
+        self.files = files
+        self.keys = keys
+        self.by_module = {facts.module: facts for facts in files.values()}
+        self.found: dict[int, Reference] = {
+            id(facts): ("facts", str(path), keys[path], "", 0) for path, facts in files.items()
+        }
+        self.mapped: set[Path] = set()
+        self.complete = False
+
+    def expect(self, facts: FileFacts, names: Iterable[str]) -> None:
+        """Parts of `facts` that looked up `names` are next: map that file's items and those of
+        the modules the names are in (a definition's file)."""
+        self._map(facts)
+        for name in names:
+            module = name
+            while module and module not in self.by_module:
+                module = module.rpartition(".")[0]
+            if module:
+                self._map(self.by_module[module])
+
+    def get(self, obj: object) -> Reference | None:
+        found = self.found.get(id(obj))
+        if found is None and not self.complete and isinstance(obj, _REFERENCED_ITEMS):
+            self.complete = True
+            for facts in self.files.values():
+                self._map(facts)
+            found = self.found.get(id(obj))
+        return found
+
+    def _map(self, facts: FileFacts) -> None:
+        if facts.path in self.mapped:
+            return
+        self.mapped.add(facts.path)
+        path, key = str(facts.path), self.keys[facts.path]
         for name in _REFERENCED_FIELDS:
             for position, item in enumerate(getattr(facts, name)):
-                found[id(item)] = ("item", path, key, name, position)
-    return found
+                self.found[id(item)] = ("item", path, key, name, position)
 
 
 class _PartsPickler(pickle.Pickler):
-    """Pickles parts with every fact they hold replaced by where it is (`_references`): the
+    """Pickles parts with every fact they hold replaced by where it is (`_References`): the
     facts are in the cache already, and the next process must get the very same objects."""
 
-    def __init__(self, file: io.BytesIO, references: Mapping[int, Reference]) -> None:
+    def __init__(self, file: io.BytesIO, references: _References) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.references = references
 
     def persistent_id(self, obj: object) -> Reference | None:
-        return self.references.get(id(obj))
+        return self.references.get(obj)
 
 
-def _pickled_by_reference(parts: dict[str, object], references: Mapping[int, Reference]) -> bytes:
+def _pickled_by_reference(parts: dict[str, object], references: _References) -> bytes:
     buffer = io.BytesIO()
     _PartsPickler(buffer, references).dump(parts)
     return buffer.getvalue()

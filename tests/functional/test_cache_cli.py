@@ -321,3 +321,83 @@ def test_stored_project_parts_follow_edits_in_other_files_as_a_run_without_cache
     renamed = checked(app, env, "--format", "concise")
     assert renamed == checked(app, env, "--format", "concise", "--no-cache")
     assert not any(" LG702 " in line for line in lines_in(renamed, "app/schemas/UserSchema.py"))
+
+
+def parts_files(app: Path) -> tuple[Path, Path]:
+    """The parts file and the small file of the entries added since it was written whole."""
+    [parts] = cache_files(app, "parts")
+    return parts, parts.with_name("added-" + parts.name)
+
+
+EXTRA_SERVICE = """from app.repositories.UserRepository import UserRepository
+from app.schemas.UserSchema import UserResponse
+
+
+class Extra{n}Service:
+    def __init__(self, repository: UserRepository) -> None:
+        self.repository = repository
+
+    async def find(self, user_id: int) -> UserResponse | None:
+        return await self.repository.get(user_id)
+"""
+
+
+def with_extra_services(app: Path, count: int = 60) -> list[Path]:
+    """Service modules added to the app: the index of every file's parts is then a small share
+    of the parts file, as in a real project (in the fixture alone, one edit outgrows it)."""
+    package = app / "app/services/extra"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    paths = [package / f"extra_{n}.py" for n in range(count)]
+    for n, path in enumerate(paths):
+        path.write_text(EXTRA_SERVICE.format(n=n))
+    return paths
+
+
+def test_an_edit_writes_only_the_parts_it_changed_until_they_are_merged(
+    app: Path, env: dict[str, str]
+) -> None:
+    """After an edit, the parts computed again (and the index of every file's parts) go to the
+    small file beside the parts file, which is not written again; once they outgrow their
+    share it is written whole. Every run's findings are those of a run without cache."""
+    extra = with_extra_services(app)
+    checked(app, env, "--format", "concise")
+    parts, added = parts_files(app)
+    whole = parts.read_bytes()
+    assert not added.exists()
+    schema = app / "app/schemas/UserSchema.py"
+    for number, path in enumerate([*extra[:2], schema, *extra[2:10]]):
+        if path == schema:  # every extra service looked its name up
+            path.write_text(path.read_text().replace("class UserResponse(", "class UserPublic("))
+        else:
+            path.write_text(path.read_text() + f"\nedited_{number} = {number}\n")
+        assert checked(app, env, "--format", "concise") == checked(
+            app, env, "--format", "concise", "--no-cache"
+        )
+        if parts.read_bytes() != whole:
+            break
+        assert added.exists(), number
+        assert added.stat().st_size < len(whole) // 8, number
+    assert number > 0
+    assert parts.read_bytes() != whole, "never written whole again"
+    assert not added.exists()
+    merged = parts.read_bytes()
+    extra[-1].write_text(extra[-1].read_text() + "\nedited = 1\n")
+    assert checked(app, env, "--format", "concise") == checked(app, env, "--format", "concise", "--no-cache")
+    assert (parts.read_bytes(), added.exists()) == (merged, True)
+
+
+def test_a_damaged_file_of_added_parts_is_ignored(app: Path, env: dict[str, str]) -> None:
+    extra = with_extra_services(app)
+    checked(app, env, "--format", "concise")
+    extra[0].write_text(extra[0].read_text() + "\nedited = 1\n")
+    expected = checked(app, env, "--format", "concise", "--no-cache")
+    assert checked(app, env, "--format", "concise") == expected
+    _, added = parts_files(app)
+    good = added.read_bytes()
+    for damaged in (good[: len(good) // 2], b"", os.urandom(len(good)), good[:-1] + b"\0"):
+        added.write_bytes(damaged)
+        forget_findings(app)
+        assert checked(app, env, "--format", "concise") == expected
+        assert added.read_bytes() != damaged  # written again
+    assert checked(app, env, "--format", "concise") == expected

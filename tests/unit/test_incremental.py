@@ -5,6 +5,7 @@ other files: through imports, the layers modules get by content, routers and res
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import layerguard.engine
+from layerguard import incremental
 from layerguard.api import load_config
 from layerguard.context import ProjectView
 from layerguard.engine import Workspace
@@ -259,7 +261,9 @@ class StoredEditing:
         fresh, _ = workspace._run(ProjectView(self.config, facts, frozenset(checked)))
         assert resumed == fresh
         self.reused = len(memo._unchanged)
-        self.state = pickle.loads(pickle.dumps(memo.stored_state(keys)))
+        self.given = self.state
+        self.stored = memo.stored_state(keys)
+        self.state = pickle.loads(pickle.dumps(self.stored))
         return list(resumed)
 
     def replaced(self, name: str, old: str, new: str) -> list[Finding]:
@@ -315,18 +319,58 @@ def test_stored_parts_of_another_shape_are_ignored(config: Config) -> None:
     editing = StoredEditing(config, fortress_sources())
     good = editing.state
     assert isinstance(good, tuple)
-    for state in (None, "garbage", (), good[:3], (99, *good[1:]), (*good[:3], {b"k": ("not", "parts")})):
+    index, entries = good
+    for state in (
+        None,
+        "garbage",
+        (),
+        (index,),
+        (index, "not a mapping"),
+        ((1, *index[1:]), entries),  # the layout before the index and the entries were apart
+        (index[:4], entries),
+        ((*index[:3], index[3][1:], index[4]), entries),
+        ((*index[:3], index[3], (*index[4][:-1], "key")), entries),
+        ((index[0], b"modules", *index[2:]), entries),
+        ((*index[:2], b"paths", *index[3:]), entries),
+    ):
         editing.state = state
         assert editing.check() == editing.first
         assert editing.reused == 0
-    # Damaged pickled parts: that file's parts are computed again, the rest reused.
-    entries = dict(good[3])
-    damaged_key = next(iter(entries))
-    names, stars, looked, _ = entries[damaged_key]
-    entries[damaged_key] = (names, stars, looked, b"\x80\x05garbage")
-    editing.state = (*good[:3], entries)
-    assert editing.check() == editing.first
-    assert editing.reused == len(fortress_sources()) - 1
+    # One file's entry missing, of another shape or damaged: that file's parts are computed
+    # again, the rest reused.
+    counts = Counter(index[4])
+    damaged_key = next(key for key in index[4] if counts[key] == 1)
+    names, stars, looked, _ = pickle.loads(entries[damaged_key])
+    for damaged in (
+        None,
+        b"garbage",
+        "not bytes",
+        pickle.dumps(("not", "parts")),
+        pickle.dumps((names, stars, looked, b"\x80\x05garbage")),
+    ):
+        changed = {key: entry for key, entry in entries.items() if key != damaged_key}
+        if damaged is not None:
+            changed[damaged_key] = damaged
+        editing.state = (index, changed)
+        assert editing.check() == editing.first
+        assert editing.reused == len(fortress_sources()) - 1, damaged
+
+
+def test_after_one_edit_only_the_parts_computed_again_are_new(config: Config) -> None:
+    """The next process is given the entries it read back, as the same bytes: no file's parts
+    but those the edit invalidated are pickled again, so the cache writes only those."""
+    editing = StoredEditing(config, fortress_sources())
+    editing.check()
+    editing.replaced(USER_MODEL, "class User(", "class Person(")
+    assert isinstance(editing.given, tuple)
+    assert editing.stored is not None
+    (_, entries), (new_index, new_entries) = editing.given, editing.stored
+    parts_keys = new_index[4]  # in path order
+    new = {path for path, key in zip(sorted(editing.sources), parts_keys, strict=True) if key not in entries}
+    assert USER_MODEL in new
+    assert len(new) == len(fortress_sources()) - editing.reused
+    assert len(new) < len(fortress_sources()) // 2
+    assert all(new_entries[key] is entries[key] for key in parts_keys if key in entries)
 
 
 PYDANTIC_COMMON = "from pydantic import BaseModel\n\n\nclass Common(BaseModel):\n    pass\n"
@@ -378,3 +422,55 @@ def test_stored_parts_that_looked_up_a_name_the_edit_removes_or_adds(
     editing = StoredEditing(config, sources)
     assert found(editing.first, USERS, "LG102") == lines_before
     assert found(editing.replaced("app/models/common.py", before, after), USERS, "LG102") == lines_after
+
+
+def test_stored_parts_are_those_pickled_with_every_file_mapped(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's facts are mapped for references only when parts that may hold them are pickled
+    (`_References.expect`): the stored parts are the bytes they are with every file mapped."""
+
+    def edited() -> list[object]:
+        editing = StoredEditing(config, fortress_sources())
+        stored = [editing.stored]
+        editing.replaced(USER_MODEL, "class User(", "class Person(")
+        stored.append(editing.stored)
+        editing.replaced("app/schemas/UserSchema.py", "class UserResponse(", "class UserPublic(")
+        return [*stored, editing.stored]
+
+    lazily = edited()
+    mapped_when_made = incremental._References.__init__
+
+    def mapping_everything(
+        references: incremental._References, files: dict[Path, FileFacts], keys: dict[Path, bytes]
+    ) -> None:
+        mapped_when_made(references, files, keys)
+        for facts in files.values():
+            references._map(facts)
+
+    monkeypatch.setattr(incremental._References, "__init__", mapping_everything)
+    assert lazily == edited()
+
+
+def test_a_fact_of_a_file_not_expected_is_still_referred_to(config: Config) -> None:
+    """Pickled by value, it would come back as a copy: every file is mapped instead."""
+    workspace = Workspace.in_memory(config, fortress_sources())
+    _, jobs = workspace._parse_jobs([ROOT])
+    facts = {f.path: f for f in workspace._facts_of(jobs, None)}
+    keys = {path: key for path, key in workspace._keys.items() if key is not None}
+    model, schema = facts[ROOT / USER_MODEL], facts[ROOT / "app/schemas/UserSchema.py"]
+    references = incremental._References(facts, keys)
+    references.expect(model, [])
+    assert references.get(model.classes[0]) == ("item", str(model.path), keys[model.path], "classes", 0)
+    assert not references.complete
+    last = len(schema.classes) - 1
+    assert references.get(schema.classes[-1]) == (
+        "item",
+        str(schema.path),
+        keys[schema.path],
+        "classes",
+        last,
+    )
+    assert references.complete
+    assert references.get(schema) == ("facts", str(schema.path), keys[schema.path], "", 0)
+    assert references.get("not a fact") is None

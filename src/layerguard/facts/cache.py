@@ -15,9 +15,12 @@ It holds three things, in `.layerguard_cache/` under the project root:
   changed files have the same facts as in one of them (a comment edited) takes its findings,
   loading only the changed files' facts (`engine.Workspace._recorded_run_findings`); any other
   change falls back to the facts.
-* Each file's parts of the project rules' tables (`parts-<cache key>.pickle`), as the last run
-  that computed them left them (`incremental.FileMemo.stored_state`), under its `rules_key`:
-  a one-edit run computes only the parts the edit invalidates.
+* Each file's parts of the project rules' tables (`parts-<cache key>.pickle`, and
+  `added-parts-...` as for facts below), as the last run that computed them left them
+  (`incremental.FileMemo.stored_state`): under its `rules_key`, an index naming each file's
+  entry key and the key of its parts' entry; each file's parts under a digest of their bytes.
+  A one-edit run computes only the parts the edit invalidates, and writes only those and the
+  index.
 * The file rules' findings per file (`file-findings-<cache key>.pickle`, and
   `added-file-findings-...` as for facts below), with every lookup
   those rules made in other files (`symbols.RecordingSymbols`); `api.FileFindingsMemo` reuses
@@ -49,7 +52,10 @@ A few new entries go to a small file beside it (`added-facts-<cache key>.pickle`
 does not rewrite the whole cache; the facts file is written whole again once they, and its
 unused entries, are an eighth of it. One file's entry keeps the fields that only file rules read
 pickled apart, unpickled when first read (`facts.stored`): after one edit, the other files'
-facts are unpickled for the project rules, which never read those fields.
+facts are unpickled for the project rules, which never read those fields. The file findings
+and the project parts are kept the same way; there an entry may change under the same key (a
+file's findings computed again, the parts' index): its new bytes count as added and its old
+ones as unused.
 
 Safety: files are written to a temporary file in the same folder and moved into place with
 `os.replace`, so a concurrent reader sees the old file or the new one, never half of one.
@@ -310,6 +316,8 @@ class FactsCache:
         self._file_findings_base: dict[bytes, bytes] = {}
         self.runs_file = folder / f"runs-{key}.pickle"
         self.parts_file = folder / f"parts-{key}.pickle"
+        self.added_parts_file = folder / f"added-parts-{key}.pickle"
+        self._parts_base: dict[bytes, bytes] = {}
         self.mac_key = mac_key
         self._stored: dict[bytes, bytes] | None = None  # read when first needed
         self.used: dict[bytes, bytes] = {}  # what this run looked up or parsed: what `save` keeps
@@ -416,14 +424,21 @@ class FactsCache:
         runs[run] = pickle.dumps((rules, b"".join(entry_keys)), protocol=pickle.HIGHEST_PROTOCOL)
         self._write(self.runs_file, dict(list(runs.items())[-RECENT_RUNS:]))
 
-    def project_parts(self, rules: bytes) -> object:
-        """The project tables' per-file parts the last run stored with this `rules_key`, as it
-        stored them (the reader checks their shape), or None."""
-        return _unpickled(self._read(self.parts_file).get(rules))
+    def project_parts(self, rules: bytes) -> tuple[object, dict[bytes, bytes]]:
+        """The project tables' per-file parts the last run stored with this `rules_key`: its
+        index, unpickled (or None), and every stored entry by key, pickled (the reader checks
+        the shape of both)."""
+        self._parts_base = self._read(self.parts_file)
+        stored = {**self._parts_base, **self._read(self.added_parts_file)}
+        return _unpickled(stored.get(rules)), stored
 
-    def store_project_parts(self, rules: bytes, parts: object) -> None:
-        """Keep one run's parts, for the next run with the same `rules_key`."""
-        self._write(self.parts_file, {rules: pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)})
+    def store_project_parts(self, rules: bytes, parts: tuple[object, dict[bytes, bytes]]) -> None:
+        """Keep one run's parts for the next run with the same `rules_key`: its index and the
+        entries it names (`FileMemo.stored_state`). The entries `project_parts` read and this
+        run kept are not written again while the new ones are a small share (`_write_layered`)."""
+        index, entries = parts
+        used = {**entries, rules: pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)}
+        self._write_layered(self.parts_file, self.added_parts_file, self._parts_base, used)
 
     @property
     def stored_file_findings(self) -> dict[bytes, bytes]:
@@ -494,9 +509,20 @@ class FactsCache:
         costs a write of its entry, not of the whole cache (facts: 20 MB for prefect, 246 MB
         for the 10,000-file tree), and the cache grows by at most that share before it is
         written whole again. A reader may combine a `file` and an `added_file` written by
-        different runs: entries are keyed by content, so any mix holds only right answers."""
-        added = {key: pickled for key, pickled in used.items() if key not in base}
-        unused = sum(len(pickled) for key, pickled in base.items() if key not in used)
+        different runs: entries are keyed by content, so any mix holds only right answers (the
+        parts' index, keyed by `rules_key`, names its entries by content). An entry whose bytes
+        differ from `file`'s under the same key is added, and `file`'s bytes count as unused."""
+        # `is` first: an entry kept is the very bytes object read from `file`.
+        added = {
+            key: pickled
+            for key, pickled in used.items()
+            if (old := base.get(key)) is not pickled and old != pickled
+        }
+        unused = sum(
+            len(pickled)
+            for key, pickled in base.items()
+            if (new := used.get(key)) is not pickled and new != pickled
+        )
         whole = sum(len(pickled) for pickled in base.values())
         if base and sum(map(len, added.values())) + unused <= whole // LAYERED_SHARE:
             self._write(added_file, added)
@@ -525,6 +551,7 @@ class FactsCache:
             ("file-findings", self.file_findings_file),
             ("runs", self.runs_file),
             ("parts", self.parts_file),
+            ("added-parts", self.added_parts_file),
         ):
             others = [path for path in self.folder.glob(f"{kind}-*.pickle") if path != current]
             others.sort(key=_modified, reverse=True)

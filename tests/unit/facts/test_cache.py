@@ -276,6 +276,66 @@ def test_one_changed_entry_is_written_beside_the_facts_file_until_they_drift_apa
     assert looked_up(tmp_path, [bytes([0]) * 20]) == [None]  # the old entry of an edited file is gone
 
 
+def test_project_parts_of_an_edit_are_written_beside_the_parts_file_until_they_drift_apart(
+    tmp_path: Path,
+) -> None:
+    """The parts' index changes under the same key at every edit, with one file's parts: both
+    go to the small file beside the parts file, the other files' parts are not written again,
+    and once the new entries and the parts file's unused ones are an eighth of it, it is
+    written whole with what the last run used."""
+    rules = b"r" * 20
+    entries = {bytes([n]) * 16: bytes([n]) * 1000 for n in range(32)}
+    cache = FactsCache.open(tmp_path)
+    assert cache is not None
+    cache.store_project_parts(rules, (("index", 0), dict(entries)))
+    parts_file = tmp_path / CACHE_DIR_NAME / f"parts-{cache_module.cache_key()}.pickle"
+    added = tmp_path / CACHE_DIR_NAME / f"added-parts-{cache_module.cache_key()}.pickle"
+    whole = parts_file.read_bytes()
+    assert not added.exists()
+    for edited in range(1, 6):
+        cache = FactsCache.open(tmp_path)
+        assert cache is not None
+        index, stored = cache.project_parts(rules)
+        assert index == ("index", edited - 1)
+        assert {key: stored[key] for key in entries} == entries
+        del entries[bytes([edited]) * 16]
+        entries[bytes([100 + edited]) * 16] = bytes([100 + edited]) * 1000
+        kept = {key: stored.get(key, value) for key, value in entries.items()}  # the bytes read
+        cache.store_project_parts(rules, (("index", edited), kept))
+        if parts_file.read_bytes() != whole:
+            break
+        assert added.exists()
+    # Two new entries of 1000 bytes and a new index, as many unused: more than 32 * 1000 / 8.
+    assert edited == 2
+    assert not added.exists()
+    cache = FactsCache.open(tmp_path)
+    assert cache is not None
+    index, stored = cache.project_parts(rules)
+    assert index == ("index", 2)
+    assert stored.keys() == {rules, *entries}  # the parts of the edited files' old contents are gone
+
+
+def test_a_file_findings_entry_computed_again_under_its_key_is_stored(tmp_path: Path) -> None:
+    """A file's findings are computed again under the same key when an answer from another
+    file changed: the new ones are written, not left out because the key was stored."""
+    keys = [bytes([n]) * 20 for n in range(32)]
+    cache = FactsCache.open(tmp_path)
+    assert cache is not None
+    for key in keys:
+        cache.store_file_findings(key, [], [])
+    cache.save_file_findings()
+    cache = FactsCache.open(tmp_path)
+    assert cache is not None
+    for key in keys:
+        assert cache.file_findings(key) == ((), ())
+    finding = Finding(tmp_path / "a.py", 1, 0, 1, 1, "LG101", "layer-import", Severity.ERROR, "m")
+    cache.store_file_findings(keys[0], [finding], [])
+    cache.save_file_findings()
+    cache = FactsCache.open(tmp_path)
+    assert cache is not None
+    assert cache.file_findings(keys[0]) == ((finding,), ())
+
+
 def test_an_unchanged_run_does_not_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = b"k" * 20
     stored(tmp_path, {key: facts_for(tmp_path / "a.py")})
