@@ -1166,7 +1166,9 @@ def _hands_back_its_argument(function: ast.FunctionDef | ast.AsyncFunctionDef) -
     the module is imported (a registry), not to wrap it. Wrappers (`functools.wraps` and the
     like) return a new function instead."""
     first = function.args.posonlyargs[:1] or function.args.args[:1]
-    returned = {s.value.id for s in function.body if isinstance(s, ast.Return) and isinstance(s.value, ast.Name)}
+    returned = {
+        s.value.id for s in function.body if isinstance(s, ast.Return) and isinstance(s.value, ast.Name)
+    }
     if first and first[0].arg in returned:
         return True
     inner = [s for s in function.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
