@@ -478,24 +478,6 @@ LANGFLOW_JUDGED: dict[tuple[str, str], tuple[set[str], set[str], set[str]]] = {
     # Issue 15's sixth audit: 0.2.0 and 0.3.0 have 0.5.1's findings, the same code; 0.7.3's
     # `download_image` takes the flow id and no user (1.13.0 resolves the flow through
     # `get_flow`, "so image access requires authentication and owner match").
-    LANGFLOW_RELEASES[4]: (
-        {
-            "retrieve_vertices_order", "get_build_events", "cancel_build", "download_file",
-            "get_vertex_builds", "delete_vertex_builds", "get_messages", "delete_messages_session",
-            "get_transactions",
-        },
-        {"read_basic_examples", "add_user"},
-        set(),
-    ),
-    LANGFLOW_RELEASES[5]: (
-        {
-            "retrieve_vertices_order", "get_build_events", "cancel_build", "download_file",
-            "get_vertex_builds", "delete_vertex_builds", "get_messages", "delete_messages_session",
-            "get_transactions",
-        },
-        {"read_basic_examples", "add_user"},
-        set(),
-    ),
     LANGFLOW_RELEASES[6]: (
         {"download_image"},
         {"read_basic_examples"},
@@ -507,6 +489,8 @@ LANGFLOW_JUDGED: dict[tuple[str, str], tuple[set[str], set[str], set[str]]] = {
         {"download_profile_picture", "list_profile_pictures"},
     ),
 }  # fmt: skip
+LANGFLOW_JUDGED[LANGFLOW_RELEASES[4]] = LANGFLOW_JUDGED[LANGFLOW_RELEASES[2]]  # 0.2.0: 0.5.1's code
+LANGFLOW_JUDGED[LANGFLOW_RELEASES[5]] = LANGFLOW_JUDGED[LANGFLOW_RELEASES[2]]  # 0.3.0: the same
 
 
 @pytest.mark.parametrize("release", LANGFLOW_RELEASES, ids=lambda app: app[1])
