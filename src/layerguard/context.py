@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from layerguard.globs import module_glob_matches
-from layerguard.graph import ImportEdge, absolute_module, resolve_imports
+from layerguard.graph import ImportEdge, absolute_module, module_files, resolve_imports
 from layerguard.model import AssignmentFact, ClassFact, Config, ExprFact, FileFacts, FunctionFact
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
@@ -410,7 +410,7 @@ class ProjectView:
 
     @cached_property
     def by_module(self) -> dict[str, FileFacts]:
-        return {facts.module: facts for facts in self.files}
+        return module_files(self.files)
 
     @cached_property
     def symbols(self) -> Symbols:

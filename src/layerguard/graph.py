@@ -28,6 +28,16 @@ class ImportEdge:
     names: tuple[ImportFact, ...] = ()
 
 
+def module_files(files: Iterable[FileFacts]) -> dict[str, FileFacts]:
+    """Each module's file: its source rather than a `.pyi` stub beside it, whose bodiless
+    definitions and imports never run."""
+    found: dict[str, FileFacts] = {}
+    for facts in files:
+        if facts.module not in found or found[facts.module].path.suffix == ".pyi":
+            found[facts.module] = facts
+    return found
+
+
 def resolve_imports(files: Iterable[FileFacts], modules: Mapping[str, FileFacts]) -> tuple[ImportEdge, ...]:
     """Every import of a project module (a key of `modules`) by one of `files`, in file and
     line order: one edge per statement and imported module."""

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
-from layerguard.graph import ImportEdge, file_imports
+from layerguard.graph import ImportEdge, file_imports, module_files
 from layerguard.model import AssignmentFact, ClassFact, Config, FileFacts, FunctionFact, ImportFact
 from layerguard.symbol_kinds import symbol_kind
 from layerguard.symbols import (
@@ -374,7 +374,7 @@ class _References:
     def __init__(self, files: Mapping[Path, FileFacts], keys: Mapping[Path, bytes]) -> None:
         self.files = files
         self.keys = keys
-        self.by_module = {facts.module: facts for facts in files.values()}
+        self.by_module = module_files(files.values())
         self.found: dict[int, Reference] = {
             id(facts): ("facts", str(path), keys[path], "", 0) for path, facts in files.items()
         }

@@ -47,6 +47,7 @@ from layerguard.context import LayerMap, ProjectView
 from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches, path_glob_matches
+from layerguard.graph import module_files
 from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
@@ -423,7 +424,7 @@ def side_packages(root: Path, project: ProjectView, parsed: list[FileFacts]) -> 
     typer; a folder of generated code (named `__generated__`/`generated`, or three in four of
     its modules headed "auto-generated"/"do not edit"); a `testing` folder that nothing outside
     it imports. The outermost of each."""
-    modules = {facts.module: facts for facts in parsed}
+    modules = module_files(parsed)
     folders = sorted(
         {f.module.rpartition(".")[0] for f in parsed if "." in f.module}, key=lambda m: (m.count("."), m)
     )

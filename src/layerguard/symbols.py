@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, NoReturn, TypeVar, cast
 
-from layerguard.graph import absolute_module
+from layerguard.graph import absolute_module, module_files
 from layerguard.model import AssignmentFact, ClassFact, FileFacts, FunctionFact
 
 Symbol = ClassFact | FunctionFact | AssignmentFact
@@ -31,7 +31,7 @@ class Symbols:
 
     @cached_property
     def modules(self) -> dict[str, FileFacts]:
-        return {facts.module: facts for facts in self.files}
+        return module_files(self.files)
 
     @cached_property
     def top_level_names(self) -> frozenset[str]:

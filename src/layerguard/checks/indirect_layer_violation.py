@@ -234,7 +234,7 @@ def _reach(project: ProjectView) -> _Reach:
         return layers.layer_of(module) is None and not layers.is_wiring(module)
 
     found = _Reach(hubs={facts.module for facts in project.files if is_reexport_hub(facts)})
-    files = module_files(project)
+    files = project.by_module
     direct: dict[Node, int] = {}
     runtime_direct: dict[Node, int] = {}
     passable_edges: dict[str, list[ImportEdge]] = {}
@@ -265,16 +265,6 @@ def _reach(project: ProjectView) -> _Reach:
     for node in found.reach:
         found.nodes.setdefault(node[0], set()).add(node)
     return found
-
-
-def module_files(project: ProjectView) -> dict[str, FileFacts]:
-    """Each module's file: its source rather than a `.pyi` stub beside it, whose bodiless
-    definitions and imports never run."""
-    files: dict[str, FileFacts] = {}
-    for facts in project.files:
-        if facts.module not in files or files[facts.module].path.suffix == ".pyi":
-            files[facts.module] = facts
-    return files
 
 
 def bridges(project: ProjectView) -> Iterator[Bridge]:

@@ -370,3 +370,22 @@ def test_a_model_module_may_use_the_payloads_of_its_own_package(tmp_path: Path) 
         ),
     }
     assert lint(tmp_path, files, ["LG101"], SCHEMA_TYPES) == [("app/db/models.py", 2, 1, "LG101")]
+
+
+def test_a_modules_source_decides_what_it_holds_not_a_stub_beside_it() -> None:
+    """`User.pyi` declares `User` without the ORM base its source gives it: the import is judged
+    by the source (an ORM table, LG102), whichever file comes first."""
+    from markers import findings_of
+
+    files = {
+        "app/models/User.py": (
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n"
+            "class Base(DeclarativeBase):\n    pass\n\n"
+            "class User(Base):\n    __tablename__ = 'users'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        ),
+        "app/models/User.pyi": "class Base: ...\n\nclass User(Base):\n    id: int\n",
+        "app/api/users.py": "from app.models.User import User\n\nUSER = User\n",
+    }
+    found = [(f.path.as_posix(), f.line, f.code) for f in findings_of(files, select=["LG101", "LG102"])]
+    assert found == [("app/api/users.py", 1, "LG102")]
