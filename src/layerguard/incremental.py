@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -149,7 +149,7 @@ class FileMemo:
                     for facts in (old, new):
                         if facts is not None:
                             changed_files.append(facts)
-                            changed.update(self.of("definitions", facts, file_definitions))
+                            changed.update(self.of("defined", facts, defined_names))
                             changed.update(self.of("reexports", facts, file_reexports))
             if changed_files:
                 # Stored parts were checked against the entry keys `resume` had: start over.
@@ -356,7 +356,7 @@ def _stored_parts(key: bytes, entry: object) -> StoredParts | None:
 
 def _defined_names(memo: FileMemo, facts: FileFacts) -> frozenset[str]:
     """The absolute names a file defines or re-exports: what its change may change for others."""
-    return frozenset(memo.of("definitions", facts, file_definitions)) | frozenset(
+    return frozenset(memo.of("defined", facts, defined_names)) | frozenset(
         memo.of("reexports", facts, file_reexports)
     )
 
@@ -519,11 +519,11 @@ class MemoSymbols(Symbols):
         self.memo = memo
 
     @cached_property
-    def definitions(self) -> dict[str, tuple[Symbol, FileFacts]]:
-        found: dict[str, tuple[Symbol, FileFacts]] = {}
-        for facts in self.files:
-            found.update(self.memo.of("definitions", facts, file_definitions))
-        return found
+    def definitions(self) -> Mapping[str, tuple[Symbol, FileFacts]]:
+        return _Definitions(self.files, self.memo)
+
+    def definition_file(self, name: str) -> FileFacts | None:
+        return cast("_Definitions", self.definitions).owner(name)
 
     @cached_property
     def reexports(self) -> dict[str, str]:
@@ -531,6 +531,48 @@ class MemoSymbols(Symbols):
         for facts in self.files:
             bound.update(self.memo.of("reexports", facts, file_reexports))
         return with_star_reexports(self.files, self.modules, bound, self.definitions)
+
+
+class _Definitions(Mapping[str, tuple[Symbol, FileFacts]]):
+    """`Symbols.definitions` assembled from each file's stored part "defined" (the names it
+    defines, in `file_definitions` order), so that a file's definitions are made from its facts
+    only when one of its names is looked up: after one edit most files' functions, classes and
+    assignments then stay pickled (`facts.stored`). Which file defines a name is decided as the
+    dict is, in file order: a later file's definition wins."""
+
+    def __init__(self, files: Sequence[FileFacts], memo: FileMemo) -> None:
+        self._memo = memo
+        self._owners: dict[str, FileFacts] = {}
+        for facts in files:
+            self._owners.update(dict.fromkeys(memo.of("defined", facts, defined_names), facts))
+
+    def __getitem__(self, name: str) -> tuple[Symbol, FileFacts]:
+        return self._memo.of("definitions", self._owners[name], file_definitions)[name]
+
+    def get(self, name: str, default: object = None) -> tuple[Symbol, FileFacts] | None:  # type: ignore[override]
+        facts = self._owners.get(name)
+        if facts is None:
+            return cast("tuple[Symbol, FileFacts] | None", default)
+        return self._memo.of("definitions", facts, file_definitions)[name]
+
+    def owner(self, name: str) -> FileFacts | None:
+        """The file defining `name`, its definitions left unmade."""
+        return self._owners.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._owners
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owners)
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+
+def defined_names(facts: FileFacts) -> tuple[str, ...]:
+    """The names `file_definitions` gives for the file, in its order: a part of its own, stored
+    between runs, so that `_Definitions` knows which file defines what without its facts."""
+    return tuple(file_definitions(facts))
 
 
 class MemoProjectLayerMap(ProjectLayerMap):

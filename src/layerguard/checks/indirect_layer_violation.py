@@ -17,13 +17,12 @@ from layerguard.checks.layer_imports import (
     is_type_only,
 )
 from layerguard.graph import ImportEdge
-from layerguard.model import AssignmentFact, Finding, ImportFact, RuleMeta, Severity
+from layerguard.model import Finding, ImportFact, RuleMeta, Severity
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import CONSTANT, ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
-from layerguard.symbols import Symbol
+from layerguard.symbol_kinds import ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
 
 if TYPE_CHECKING:
-    from layerguard.context import ProjectView
+    from layerguard.context import ImportedName, ProjectView
     from layerguard.model import FileFacts
 
 # A chain reports a bridge only when it passes through at most this many unlayered modules, the
@@ -89,16 +88,15 @@ def imports_only_plain_values(project: ProjectView, edge: ImportEdge) -> bool:
     for fact in counted_names(project, edge):
         name = imported_name(edge, fact)
         found = project.layers.imported_name(edge.imported, name) if name is not None else None
-        if found is None or found.layer is not None or not _is_plain_value(found.kind, found.symbol):
+        if found is None or found.layer is not None or not _is_plain_value(found):
             return False
     return True
 
 
-def _is_plain_value(kind: str | None, symbol: Symbol | None) -> bool:
-    if kind in (ENUM, EXCEPTION, NEWTYPE, TYPEVAR):
+def _is_plain_value(found: ImportedName) -> bool:
+    if found.kind in (ENUM, EXCEPTION, NEWTYPE, TYPEVAR):
         return True
-    value = symbol.value if kind == CONSTANT and isinstance(symbol, AssignmentFact) else None
-    return value is not None and value.kind in ("string", "number", "none")
+    return found.definition is not None and found.definition.literal  # a constant bound to a literal
 
 
 def own_layers(project: ProjectView, edge: ImportEdge) -> set[str]:

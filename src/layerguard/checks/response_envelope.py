@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
-from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.endpoint_handlers import project_route_handlers
 from layerguard.checks.responses import (
     effective_response_model,
     fields_with_inherited,
@@ -52,7 +52,7 @@ class ResponseEnvelope(ProjectRule):
             if not project.is_checked(facts):
                 continue
             # Layer-bound (SPEC §1): route handlers anywhere but in custom layers.
-            for handler in checked_route_handlers(facts, project.file_view):
+            for handler in project_route_handlers(facts, project):
                 problem = envelope_problem(handler, facts, project, envelopes)
                 if problem is not None:
                     name = handler.function.name

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from layerguard.checks.base import ProjectRule
-from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.endpoint_handlers import project_route_handlers
 from layerguard.checks.response_envelope import envelope_problem, find_envelopes, is_exempt
 from layerguard.checks.responses import (
     CONTAINERS,
@@ -63,7 +63,7 @@ class _ResponseRule(ProjectRule):
         for facts in project.files:
             if not project.is_checked(facts):
                 continue
-            for handler in checked_route_handlers(facts, project.file_view):
+            for handler in project_route_handlers(facts, project):
                 if is_exempt(handler, facts, project):
                     continue
                 if envelopes and envelope_problem(handler, facts, project, envelopes) is not None:
