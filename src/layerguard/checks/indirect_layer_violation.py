@@ -126,6 +126,10 @@ def is_reexport_hub(facts: FileFacts) -> bool:
     )
 
 
+def _is_reexport_hub(facts: FileFacts, _: object) -> bool:
+    return is_reexport_hub(facts)
+
+
 # A chain node: a passable module and the name an importer takes from it; None for the whole
 # module (`import m`, `from pkg import m`, `from m import *`, a name it does not define).
 Node = tuple[str, str | None]
@@ -231,7 +235,15 @@ def _reach(project: ProjectView) -> _Reach:
     def passable(module: str) -> bool:
         return layers.layer_of(module) is None and not layers.is_wiring(module)
 
-    found = _Reach(hubs={facts.module for facts in project.files if is_reexport_hub(facts)})
+    # A part of each package (kept between runs): after an edit, an unchanged package's
+    # functions, classes and assignments stay pickled (`facts.stored`).
+    found = _Reach(
+        hubs={
+            facts.module
+            for facts in project.files
+            if facts.is_package and project.per_file("re-export hub", facts, _is_reexport_hub)
+        }
+    )
     files = project.by_module
     direct: dict[Node, int] = {}
     runtime_direct: dict[Node, int] = {}
