@@ -99,14 +99,15 @@ class ImportedName:
 class DefinitionSummary:
     """What the layer map reads of one module-level definition, so that it can answer from a
     file's stored parts without its facts (`facts.stored` keeps a file's functions, classes and
-    assignments pickled until read): its kind (`symbol_kinds`), what a message calls it, whether
-    it is a class (`qualname`: a class's or function's name, "" for an assignment), an ORM
-    definition, a session class, a constant bound to a literal, and a type alias's value."""
+    assignments pickled until read): its name and kind (`symbol_kinds`), what a message calls
+    it, its qualname ("" for an assignment), whether it is a class or a function, an ORM
+    definition, a session class or a constant bound to a literal, and a type alias's value."""
 
     name: str
     kind: str
     noun: str
     qualname: str
+    is_class: bool
     is_function: bool
     orm: bool
     session_class: bool
@@ -264,10 +265,6 @@ class ProjectLayerMap(LayerMap):
         facts and names looked up in `symbols` only (a seam: `incremental` keeps it between edits)."""
         return compute(facts, self.symbols)
 
-    def kind_of(self, symbol: Symbol, facts: FileFacts) -> str:
-        """The kind of a module-level definition of `facts` (`symbol_kinds.symbol_kind`)."""
-        return symbol_kind(symbol, facts, self.symbols)
-
     def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
         functions = [f for f in facts.functions if not f.nested and f.class_name is None]
         public = [f for f in functions if not f.name.startswith("_")]
@@ -275,8 +272,9 @@ class ProjectLayerMap(LayerMap):
             return False
         if any(_is_route_decorator(decorator) for f in functions for decorator in f.decorators):
             return False
-        classes = (c for c in facts.classes if c.module_level and not c.name.startswith("_"))
-        return all(self.kind_of(c, facts) in NEUTRAL_KINDS for c in classes)
+        summaries = self.definition_table(facts).summaries
+        classes = (s for s in summaries if s.is_class and not s.name.startswith("_"))
+        return all(summary.kind in NEUTRAL_KINDS for summary in classes)
 
     def imported_name(self, module: str, name: str) -> ImportedName:
         key = (module, name)
@@ -398,6 +396,7 @@ def _summary(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> DefinitionSu
         kind=kind,
         noun=kind_noun(kind, symbol),
         qualname=getattr(symbol, "qualname", ""),
+        is_class=isinstance(symbol, ClassFact),
         is_function=isinstance(symbol, FunctionFact),
         orm=is_orm_definition(symbol, facts, symbols),
         session_class=isinstance(symbol, ClassFact) and is_session_class(symbol, facts, symbols),

@@ -38,10 +38,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar, cast
 
-from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
+from layerguard.context import ProjectLayerMap, ProjectView
 from layerguard.graph import ImportEdge, file_imports, module_files
 from layerguard.model import AssignmentFact, ClassFact, Config, FileFacts, FunctionFact, ImportFact
-from layerguard.symbol_kinds import symbol_kind
 from layerguard.symbols import (
     RecordingSymbols,
     Symbol,
@@ -53,11 +52,11 @@ from layerguard.symbols import (
 )
 
 T = TypeVar("T")
-# Parts never stored: keyed by object identity (valid in one process only), or quicker to
-# compute than to unpickle (`definitions`: 6 ms against 10 ms for prefect's 864 files).
-_PROCESS_ONLY = frozenset({"positions", "definitions"})
-# The fields of `FileFacts` whose items stored parts refer to by position (all read eagerly,
-# `facts.stored`): what the parts hold of the facts.
+# Parts never stored: a file's definitions are its facts' own objects, made when one of its
+# names is looked up (`_Definitions`); which names it defines is the stored part `defined`.
+_PROCESS_ONLY = frozenset({"definitions"})
+# The fields of `FileFacts` whose items stored parts refer to by position: what the parts hold
+# of the facts. Resolving a reference reads the field (`facts.stored` unpickles its group).
 _REFERENCED_FIELDS = ("classes", "functions", "assignments", "imports")
 _REFERENCED_ITEMS = (ClassFact, FunctionFact, AssignmentFact, ImportFact)
 
@@ -465,16 +464,6 @@ def _touches_a_star_import(
     )
 
 
-def file_kinds(facts: FileFacts, symbols: Symbols) -> tuple[str, ...]:
-    """The kind of each module-level definition of the file, in `module_definitions` order."""
-    return tuple(symbol_kind(symbol, facts, symbols) for symbol in module_definitions(facts))
-
-
-def definition_positions(facts: FileFacts) -> dict[int, int]:
-    """Each module-level definition's position in `module_definitions`, by its identity."""
-    return {id(symbol): position for position, symbol in enumerate(module_definitions(facts))}
-
-
 def _undescribed(facts: FileFacts) -> str:
     return ""  # `looking_up` keeps the names asked; the answers change only with `start`'s names
 
@@ -586,11 +575,3 @@ class MemoProjectLayerMap(ProjectLayerMap):
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         return self.memo.looking_up(what, facts, self.symbols, compute)
-
-    def kind_of(self, symbol: Symbol, facts: FileFacts) -> str:
-        # The kinds of all the file's module-level definitions at once, by identity: a layer
-        # map asks for a few hundred of them, and each follows base classes across files.
-        position = self.memo.of("positions", facts, definition_positions).get(id(symbol))
-        if position is None:
-            return symbol_kind(symbol, facts, self.symbols)
-        return self.per_file("kinds", facts, file_kinds)[position]
