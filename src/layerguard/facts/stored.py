@@ -7,7 +7,7 @@ files alone (the others' findings are replayed, `engine.FileFindingsMemo`), and 
 tables' per-file parts are stored between runs (`incremental`), so an unchanged file's
 functions, classes, calls and module-level assignments are read only where a rule looks one of
 its names up. Those four fields are three quarters of the unpickling (prefect: 0.28 of 0.30 s,
-bench/README.md, "Seventh pass"); each is a group of its own, so a lookup of a class does not
+bench/README.md, "Eighth pass"); each is a group of its own, so a lookup of a class does not
 unpickle the file's calls. A field read anyway unpickles its group: the deferral can cost time,
 never change an answer. The deferred bytes are part of the entry they came in (a signed cache
 entry, or a worker's answer in this run), and the cache key covers this module and the model,
