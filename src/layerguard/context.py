@@ -18,6 +18,7 @@ from layerguard.model import AssignmentFact, ClassFact, Config, ExprFact, FileFa
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
     ANNOTATED,
+    CONSTANT,
     DATA_CLASS,
     NEUTRAL_KINDS,
     ORM_BASE,
@@ -27,9 +28,10 @@ from layerguard.symbol_kinds import (
     alias_targets,
     is_orm_definition,
     is_session_class,
+    kind_noun,
     symbol_kind,
 )
-from layerguard.symbols import MAX_HOPS, Symbol, Symbols
+from layerguard.symbols import MAX_HOPS, Symbol, Symbols, file_definitions
 
 T = TypeVar("T")
 
@@ -85,12 +87,42 @@ class LayerMap:
 class ImportedName:
     """What `from module import name` brings in (SPEC §1, "What an import brings in"): the layer
     (None: none), the kind of the definition the name resolves to (None: a module, or a name
-    that resolves to no definition), and the module defining it."""
+    that resolves to no definition), the module defining it, and what `definition` says of it."""
 
     layer: str | None
     kind: str | None = None
-    symbol: Symbol | None = None
     defined_in: str | None = None
+    definition: DefinitionSummary | None = None
+
+
+@dataclass(frozen=True)
+class DefinitionSummary:
+    """What the layer map reads of one module-level definition, so that it can answer from a
+    file's stored parts without its facts (`facts.stored` keeps a file's functions, classes and
+    assignments pickled until read): its name and kind (`symbol_kinds`), what a message calls
+    it, its qualname ("" for an assignment), whether it is a class or a function, an ORM
+    definition, a session class or a constant bound to a literal, and a type alias's value."""
+
+    name: str
+    kind: str
+    noun: str
+    qualname: str
+    is_class: bool
+    is_function: bool
+    orm: bool
+    session_class: bool
+    literal: bool
+    alias: ExprFact | None
+
+
+@dataclass(frozen=True)
+class DefinitionTable:
+    """One file's `DefinitionSummary`s in `module_definitions` order, which of them each name
+    resolves to (`Symbols.definitions`: the later definition wins), and its `__all__` names."""
+
+    summaries: tuple[DefinitionSummary, ...]
+    by_name: Mapping[str, int]
+    all_names: frozenset[str]
 
 
 class ProjectLayerMap(LayerMap):
@@ -107,6 +139,7 @@ class ProjectLayerMap(LayerMap):
         self._orm: dict[str, bool] = {}
         self._pydantic: dict[str, bool] = {}
         self._alias_depth = 0  # how many type aliases `_aliased_layer` is following now
+        self._tables: dict[int, tuple[FileFacts, DefinitionTable]] = {}
 
     def _is_wiring(self, module: str) -> bool:
         return super()._is_wiring(module) or module in self.provider_modules
@@ -142,18 +175,38 @@ class ProjectLayerMap(LayerMap):
             self._pydantic[module] = self._holds(module, self._is_pydantic)
         return self._pydantic[module]
 
-    def _is_orm(self, symbol: Symbol, facts: FileFacts) -> bool:
+    def _is_orm(self, summary: DefinitionSummary, facts: FileFacts) -> bool:
         # The tables' own non-table base (`class BaseSchema(SQLModel)` under zenml's tables) is
         # model as an imported name, so its module is a model module too.
-        return (
-            is_orm_definition(symbol, facts, self.symbols)
-            or (facts.module, getattr(symbol, "qualname", "")) in self.table_bases
-        )
+        return summary.orm or (facts.module, summary.qualname) in self.table_bases
 
-    def _is_pydantic(self, symbol: Symbol, facts: FileFacts) -> bool:
-        return self.kind_of(symbol, facts) == PYDANTIC
+    def _is_pydantic(self, summary: DefinitionSummary, facts: FileFacts) -> bool:
+        return summary.kind == PYDANTIC
 
-    def _holds(self, module: str, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
+    def definition_table(self, facts: FileFacts) -> DefinitionTable:
+        """The file's `DefinitionTable`: a part of the file (`per_file`), remembered here too,
+        since a plain map computes its parts on every call."""
+        found = self._tables.get(id(facts))
+        if found is None or found[0] is not facts:
+            found = self._tables[id(facts)] = (
+                facts,
+                self.per_file("definitions table", facts, definition_table),
+            )
+        return found[1]
+
+    def resolve_summary(
+        self, qualified: str, facts: FileFacts | None = None
+    ) -> tuple[DefinitionSummary, FileFacts] | None:
+        """`Symbols.resolve`, answered with the definition's summary: the file defining it is
+        found without making its definitions."""
+        found = self.symbols.resolve_file(qualified, facts)
+        if found is None:
+            return None
+        name, where = found
+        table = self.definition_table(where)
+        return table.summaries[table.by_name[name[len(where.module) + 1 :]]], where
+
+    def _holds(self, module: str, wanted: Callable[[DefinitionSummary, FileFacts], bool]) -> bool:
         facts = self.modules[module]
         below = [facts]
         if facts.is_package:
@@ -161,15 +214,15 @@ class ProjectLayerMap(LayerMap):
             below += [other for name, other in self.modules.items() if name.startswith(prefix)]
         return any(self._defines(facts, wanted) or self._reexports(facts, wanted) for facts in below)
 
-    def _defines(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
-        return any(wanted(symbol, facts) for symbol in module_definitions(facts))
+    def _defines(self, facts: FileFacts, wanted: Callable[[DefinitionSummary, FileFacts], bool]) -> bool:
+        return any(wanted(summary, facts) for summary in self.definition_table(facts).summaries)
 
-    def _reexports(self, facts: FileFacts, wanted: Callable[[Symbol, FileFacts], bool]) -> bool:
+    def _reexports(self, facts: FileFacts, wanted: Callable[[DefinitionSummary, FileFacts], bool]) -> bool:
         """A name the module re-exports resolves to a wanted definition; `from m import *`
         counts when `m` itself defines one (star imports are not followed further). A package's
         imports are its re-exports; a plain module re-exports only what its `__all__` lists (a
         query module importing the table it queries is no model module)."""
-        exported = None if facts.is_package else _all_names(facts)
+        exported = None if facts.is_package else self.definition_table(facts).all_names
         for fact in facts.imports:
             base = absolute_module(facts, fact)
             if base is None or fact.name is None:
@@ -181,7 +234,7 @@ class ProjectLayerMap(LayerMap):
                 if star is not None and self._defines(star, wanted):
                     return True
                 continue
-            found = self.symbols.resolve(f"{base}.{fact.name}" if base else fact.name)
+            found = self.resolve_summary(f"{base}.{fact.name}" if base else fact.name)
             if found is not None and wanted(*found):
                 return True
         return False
@@ -212,10 +265,6 @@ class ProjectLayerMap(LayerMap):
         facts and names looked up in `symbols` only (a seam: `incremental` keeps it between edits)."""
         return compute(facts, self.symbols)
 
-    def kind_of(self, symbol: Symbol, facts: FileFacts) -> str:
-        """The kind of a module-level definition of `facts` (`symbol_kinds.symbol_kind`)."""
-        return symbol_kind(symbol, facts, self.symbols)
-
     def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
         functions = [f for f in facts.functions if not f.nested and f.class_name is None]
         public = [f for f in functions if not f.name.startswith("_")]
@@ -223,8 +272,9 @@ class ProjectLayerMap(LayerMap):
             return False
         if any(_is_route_decorator(decorator) for f in functions for decorator in f.decorators):
             return False
-        classes = (c for c in facts.classes if c.module_level and not c.name.startswith("_"))
-        return all(self.kind_of(c, facts) in NEUTRAL_KINDS for c in classes)
+        summaries = self.definition_table(facts).summaries
+        classes = (s for s in summaries if s.is_class and not s.name.startswith("_"))
+        return all(summary.kind in NEUTRAL_KINDS for summary in classes)
 
     def imported_name(self, module: str, name: str) -> ImportedName:
         key = (module, name)
@@ -245,26 +295,26 @@ class ProjectLayerMap(LayerMap):
         module_layer = self.layer_of(module)
         if self.is_wiring(module):
             return ImportedName(None)
-        found = self.symbols.resolve(f"{module}.{name}")
+        found = self.resolve_summary(f"{module}.{name}")
         if found is None:
             # A third party's name the module imports (`from sqlmodel import Session`) is the
             # third party's, not the module's layer.
             return ImportedName(None if self._bound_outside(f"{module}.{name}") else module_layer)
-        symbol, where = found
-        kind = self.kind_of(symbol, where)
-        if isinstance(symbol, ClassFact) and is_session_class(symbol, where, self.symbols):
+        summary, where = found
+        kind = summary.kind
+        if summary.session_class:
             # zenml's `class Session(SqlModelSession)` beside its store: the session type every
             # layer is handed, as SQLModel's own `Session` is, not the store's layer.
-            return ImportedName(None, kind, symbol, where.module)
-        if kind == TYPE_ALIAS and isinstance(symbol, AssignmentFact) and symbol.value is not None:
+            return ImportedName(None, kind, where.module, summary)
+        if kind == TYPE_ALIAS and summary.alias is not None:
             # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
             # what it stands for; an alias of nothing layered (`UserId = Annotated[int, ...]`)
             # is neutral.
-            aliased = self._aliased_layer(symbol.value, where)
+            aliased = self._aliased_layer(summary.alias, where)
             if aliased is not None:
-                return ImportedName(aliased, kind, symbol, where.module)
+                return ImportedName(aliased, kind, where.module, summary)
         if kind in self.config.neutral_kinds:
-            return ImportedName(None, kind, symbol, where.module)
+            return ImportedName(None, kind, where.module, summary)
         defined_in = self.layer_of(where.module)
         layer: str | None
         if not self.reads_kinds:
@@ -273,7 +323,7 @@ class ProjectLayerMap(LayerMap):
             layer = MODEL if self.config.layer(MODEL) is not None else defined_in
         elif kind == ORM_BASE:
             layer = MODEL if defined_in is not None and self.config.layer(MODEL) is not None else defined_in
-        elif kind == PYDANTIC and (where.module, getattr(symbol, "qualname", "")) in self.table_bases:
+        elif kind == PYDANTIC and (where.module, summary.qualname) in self.table_bases:
             # A non-table SQLModel that tables derive from (`class HeroBase(SQLModel)` under
             # `class Hero(HeroBase, table=True)`) is the tables' own base: model, as a
             # declarative base is.
@@ -284,7 +334,7 @@ class ProjectLayerMap(LayerMap):
             layer = SCHEMA if defined_in is not None and self.config.layer(SCHEMA) is not None else defined_in
         else:
             layer = defined_in if module_layer is not None else None
-        return ImportedName(layer, kind, symbol, where.module)
+        return ImportedName(layer, kind, where.module, summary)
 
     def _bound_outside(self, qualified: str) -> bool:
         """`module.Name` is bound, through the project's re-exports, to a name outside the project."""
@@ -307,8 +357,8 @@ class ProjectLayerMap(LayerMap):
         injected = value.qualified in ANNOTATED and any(value.providers)
         try:
             for target in alias_targets(value):
-                found = self.symbols.resolve(target, where)
-                if found is None or isinstance(found[0], FunctionFact):
+                found = self.resolve_summary(target, where)
+                if found is None or found[0].is_function:
                     continue
                 imported = self.imported_name(found[1].module, found[0].name)
                 if imported.layer is not None and not (injected and imported.kind == TABLE):
@@ -323,6 +373,36 @@ def module_definitions(facts: FileFacts) -> Iterator[Symbol]:
     yield from (c for c in facts.classes if c.module_level)
     yield from (f for f in facts.functions if not f.nested and f.class_name is None)
     yield from facts.assignments
+
+
+def definition_table(facts: FileFacts, symbols: Symbols) -> DefinitionTable:
+    """One file's part of the layer map's answers about names (`DefinitionTable`)."""
+    definitions = list(module_definitions(facts))
+    position = {id(symbol): index for index, symbol in enumerate(definitions)}
+    winners = {
+        name[len(facts.module) + 1 :]: position[id(symbol)]
+        for name, (symbol, _) in file_definitions(facts).items()
+    }
+    return DefinitionTable(
+        tuple(_summary(symbol, facts, symbols) for symbol in definitions), winners, _all_names(facts)
+    )
+
+
+def _summary(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> DefinitionSummary:
+    kind = symbol_kind(symbol, facts, symbols)
+    value = symbol.value if isinstance(symbol, AssignmentFact) else None
+    return DefinitionSummary(
+        name=symbol.name,
+        kind=kind,
+        noun=kind_noun(kind, symbol),
+        qualname=getattr(symbol, "qualname", ""),
+        is_class=isinstance(symbol, ClassFact),
+        is_function=isinstance(symbol, FunctionFact),
+        orm=is_orm_definition(symbol, facts, symbols),
+        session_class=isinstance(symbol, ClassFact) and is_session_class(symbol, facts, symbols),
+        literal=kind == CONSTANT and value is not None and value.kind in ("string", "number", "none"),
+        alias=value if kind == TYPE_ALIAS else None,
+    )
 
 
 def _all_names(facts: FileFacts) -> frozenset[str]:

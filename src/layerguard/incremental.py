@@ -32,16 +32,15 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar, cast
 
-from layerguard.context import ProjectLayerMap, ProjectView, module_definitions
+from layerguard.context import ProjectLayerMap, ProjectView
 from layerguard.graph import ImportEdge, file_imports, module_files
 from layerguard.model import AssignmentFact, ClassFact, Config, FileFacts, FunctionFact, ImportFact
-from layerguard.symbol_kinds import symbol_kind
 from layerguard.symbols import (
     RecordingSymbols,
     Symbol,
@@ -53,11 +52,11 @@ from layerguard.symbols import (
 )
 
 T = TypeVar("T")
-# Parts never stored: keyed by object identity (valid in one process only), or quicker to
-# compute than to unpickle (`definitions`: 6 ms against 10 ms for prefect's 864 files).
-_PROCESS_ONLY = frozenset({"positions", "definitions"})
-# The fields of `FileFacts` whose items stored parts refer to by position (all read eagerly,
-# `facts.stored`): what the parts hold of the facts.
+# Parts never stored: a file's definitions are its facts' own objects, made when one of its
+# names is looked up (`_Definitions`); which names it defines is the stored part `defined`.
+_PROCESS_ONLY = frozenset({"definitions"})
+# The fields of `FileFacts` whose items stored parts refer to by position: what the parts hold
+# of the facts. Resolving a reference reads the field (`facts.stored` unpickles its group).
 _REFERENCED_FIELDS = ("classes", "functions", "assignments", "imports")
 _REFERENCED_ITEMS = (ClassFact, FunctionFact, AssignmentFact, ImportFact)
 
@@ -149,7 +148,7 @@ class FileMemo:
                     for facts in (old, new):
                         if facts is not None:
                             changed_files.append(facts)
-                            changed.update(self.of("definitions", facts, file_definitions))
+                            changed.update(self.of("defined", facts, defined_names))
                             changed.update(self.of("reexports", facts, file_reexports))
             if changed_files:
                 # Stored parts were checked against the entry keys `resume` had: start over.
@@ -356,7 +355,7 @@ def _stored_parts(key: bytes, entry: object) -> StoredParts | None:
 
 def _defined_names(memo: FileMemo, facts: FileFacts) -> frozenset[str]:
     """The absolute names a file defines or re-exports: what its change may change for others."""
-    return frozenset(memo.of("definitions", facts, file_definitions)) | frozenset(
+    return frozenset(memo.of("defined", facts, defined_names)) | frozenset(
         memo.of("reexports", facts, file_reexports)
     )
 
@@ -465,16 +464,6 @@ def _touches_a_star_import(
     )
 
 
-def file_kinds(facts: FileFacts, symbols: Symbols) -> tuple[str, ...]:
-    """The kind of each module-level definition of the file, in `module_definitions` order."""
-    return tuple(symbol_kind(symbol, facts, symbols) for symbol in module_definitions(facts))
-
-
-def definition_positions(facts: FileFacts) -> dict[int, int]:
-    """Each module-level definition's position in `module_definitions`, by its identity."""
-    return {id(symbol): position for position, symbol in enumerate(module_definitions(facts))}
-
-
 def _undescribed(facts: FileFacts) -> str:
     return ""  # `looking_up` keeps the names asked; the answers change only with `start`'s names
 
@@ -519,11 +508,11 @@ class MemoSymbols(Symbols):
         self.memo = memo
 
     @cached_property
-    def definitions(self) -> dict[str, tuple[Symbol, FileFacts]]:
-        found: dict[str, tuple[Symbol, FileFacts]] = {}
-        for facts in self.files:
-            found.update(self.memo.of("definitions", facts, file_definitions))
-        return found
+    def definitions(self) -> Mapping[str, tuple[Symbol, FileFacts]]:
+        return _Definitions(self.files, self.memo)
+
+    def definition_file(self, name: str) -> FileFacts | None:
+        return cast("_Definitions", self.definitions).owner(name)
 
     @cached_property
     def reexports(self) -> dict[str, str]:
@@ -531,6 +520,48 @@ class MemoSymbols(Symbols):
         for facts in self.files:
             bound.update(self.memo.of("reexports", facts, file_reexports))
         return with_star_reexports(self.files, self.modules, bound, self.definitions)
+
+
+class _Definitions(Mapping[str, tuple[Symbol, FileFacts]]):
+    """`Symbols.definitions` assembled from each file's stored part "defined" (the names it
+    defines, in `file_definitions` order), so that a file's definitions are made from its facts
+    only when one of its names is looked up: after one edit most files' functions, classes and
+    assignments then stay pickled (`facts.stored`). Which file defines a name is decided as the
+    dict is, in file order: a later file's definition wins."""
+
+    def __init__(self, files: Sequence[FileFacts], memo: FileMemo) -> None:
+        self._memo = memo
+        self._owners: dict[str, FileFacts] = {}
+        for facts in files:
+            self._owners.update(dict.fromkeys(memo.of("defined", facts, defined_names), facts))
+
+    def __getitem__(self, name: str) -> tuple[Symbol, FileFacts]:
+        return self._memo.of("definitions", self._owners[name], file_definitions)[name]
+
+    def get(self, name: str, default: object = None) -> tuple[Symbol, FileFacts] | None:  # type: ignore[override]
+        facts = self._owners.get(name)
+        if facts is None:
+            return cast("tuple[Symbol, FileFacts] | None", default)
+        return self._memo.of("definitions", facts, file_definitions)[name]
+
+    def owner(self, name: str) -> FileFacts | None:
+        """The file defining `name`, its definitions left unmade."""
+        return self._owners.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._owners
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owners)
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+
+def defined_names(facts: FileFacts) -> tuple[str, ...]:
+    """The names `file_definitions` gives for the file, in its order: a part of its own, stored
+    between runs, so that `_Definitions` knows which file defines what without its facts."""
+    return tuple(file_definitions(facts))
 
 
 class MemoProjectLayerMap(ProjectLayerMap):
@@ -544,11 +575,3 @@ class MemoProjectLayerMap(ProjectLayerMap):
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         return self.memo.looking_up(what, facts, self.symbols, compute)
-
-    def kind_of(self, symbol: Symbol, facts: FileFacts) -> str:
-        # The kinds of all the file's module-level definitions at once, by identity: a layer
-        # map asks for a few hundred of them, and each follows base classes across files.
-        position = self.memo.of("positions", facts, definition_positions).get(id(symbol))
-        if position is None:
-            return symbol_kind(symbol, facts, self.symbols)
-        return self.per_file("kinds", facts, file_kinds)[position]

@@ -39,7 +39,7 @@ class Symbols:
         return frozenset(module.split(".", 1)[0] for module in self.modules)
 
     @cached_property
-    def definitions(self) -> dict[str, tuple[Symbol, FileFacts]]:
+    def definitions(self) -> Mapping[str, tuple[Symbol, FileFacts]]:
         """`module.Name` -> the module-level class, function or assignment defining it."""
         found: dict[str, tuple[Symbol, FileFacts]] = {}
         for facts in self.files:
@@ -68,6 +68,12 @@ class Symbols:
         """What `package.Name` is bound to by the package's imports, if anything."""
         return self.reexports.get(name)
 
+    def definition_file(self, name: str) -> FileFacts | None:
+        """The file `definition(name)` would answer with, without making the definition (a
+        replayed lookup needs the file only, `answers_unchanged`)."""
+        found = self.definitions.get(name)
+        return found[1] if found is not None else None
+
     def is_top_level(self, segment: str) -> bool:
         """A first module-name segment of this project (so a name starting with it is absolute)."""
         return segment in self.top_level_names
@@ -90,6 +96,20 @@ class Symbols:
             found = self.definition(name)
             if found is not None:
                 return found
+            forwarded = self.reexport(name)
+            if forwarded is None or forwarded == name:
+                return None
+            name = forwarded
+        return None
+
+    def resolve_file(self, qualified: str, facts: FileFacts | None = None) -> tuple[str, FileFacts] | None:
+        """`resolve`'s answer as the name of the definition and the file defining it, without
+        making the definition (`definition_file`)."""
+        name = self.qualify(qualified, facts) if facts is not None else qualified
+        for _ in range(MAX_HOPS):
+            defining = self.definition_file(name)
+            if defining is not None:
+                return name, defining
             forwarded = self.reexport(name)
             if forwarded is None or forwarded == name:
                 return None
@@ -346,6 +366,12 @@ class RecordingSymbols(Symbols):
             self._answers["definition", name] = self.describe(found[1]) if found is not None else None
         return found
 
+    def definition_file(self, name: str) -> FileFacts | None:
+        defining = self.symbols.definition_file(name)
+        if ("definition", name) not in self._answers:
+            self._answers["definition", name] = self.describe(defining) if defining is not None else None
+        return defining
+
     def reexport(self, name: str) -> str | None:
         forwarded = self.symbols.reexport(name)
         self._answers.setdefault(("reexport", name), forwarded)
@@ -380,8 +406,8 @@ def answers_unchanged(
     the `RecordingSymbols` that recorded them)."""
     for kind, name, answer in lookups:
         if kind == "definition":
-            found = symbols.definition(name)
-            now: str | bool | None = describe(found[1]) if found is not None else None
+            defining = symbols.definition_file(name)
+            now: str | bool | None = describe(defining) if defining is not None else None
         elif kind == "reexport":
             now = symbols.reexport(name)
         elif kind == "top-level":

@@ -401,3 +401,34 @@ def test_a_damaged_file_of_added_parts_is_ignored(app: Path, env: dict[str, str]
         assert checked(app, env, "--format", "concise") == expected
         assert added.read_bytes() != damaged  # written again
     assert checked(app, env, "--format", "concise") == expected
+
+
+def test_an_edit_leaves_the_unchanged_files_definitions_pickled(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After one edit, a run unpickles the functions, classes, calls and assignments only of the
+    files it needs them from (`facts.stored`): not of the services the edit does not touch,
+    whose stored parts answer for them. Findings are those of a run without cache."""
+    from layerguard import api
+    from layerguard.facts import stored
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    extra = with_extra_services(app)
+    api.check([app])  # the cache warmed, as by an earlier process
+    read: set[tuple[str, tuple[str, ...]]] = set()
+    load_group = stored.DeferredFileFacts._load_group
+
+    def counted(facts: stored.DeferredFileFacts, index: int) -> None:
+        if facts._deferred[index] is not None:
+            read.add((facts.path.name, stored.DEFERRED_GROUPS[index]))
+        load_group(facts, index)
+
+    monkeypatch.setattr(stored.DeferredFileFacts, "_load_group", counted)
+    extra[0].write_text(extra[0].read_text() + "\nedited = 1\n")
+    findings = api.check([app]).findings
+    untouched = {path.name for path in extra[1:]}
+    for group in (("functions",), ("classes",), ("calls",), ("assignments",)):
+        assert not {name for name, loaded in read if loaded == group} & untouched, group
+    assert read, "the edit run read no group at all: the counting is broken"
+    monkeypatch.setattr(stored.DeferredFileFacts, "_load_group", load_group)
+    assert findings == api.check([app], cache=False).findings

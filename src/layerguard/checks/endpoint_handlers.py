@@ -9,7 +9,8 @@ from layerguard.model import FileFacts
 from layerguard.presets import PRESET_LAYER_NAMES
 
 if TYPE_CHECKING:
-    from layerguard.context import FileView
+    from layerguard.context import FileView, ProjectView
+    from layerguard.symbols import Symbols
 
 
 def checked_route_handlers(facts: FileFacts, view: FileView) -> list[RouteHandler]:
@@ -19,3 +20,16 @@ def checked_route_handlers(facts: FileFacts, view: FileView) -> list[RouteHandle
     if layer is not None and layer not in PRESET_LAYER_NAMES:
         return []
     return find_route_handlers(facts, view.symbols)
+
+
+def project_route_handlers(facts: FileFacts, project: ProjectView) -> list[RouteHandler]:
+    """`checked_route_handlers` for a project rule, which asks it of every file: whether a file
+    has any is a part of its own (`ProjectView.per_file`, kept between runs), so after an edit
+    only the files with handlers are read again, not every file's functions and calls."""
+    if not project.per_file("has route handlers", facts, _has_route_handlers):
+        return []
+    return checked_route_handlers(facts, project.file_view)
+
+
+def _has_route_handlers(facts: FileFacts, symbols: Symbols) -> bool:
+    return bool(find_route_handlers(facts, symbols))

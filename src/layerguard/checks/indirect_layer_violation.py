@@ -17,13 +17,12 @@ from layerguard.checks.layer_imports import (
     is_type_only,
 )
 from layerguard.graph import ImportEdge
-from layerguard.model import AssignmentFact, Finding, ImportFact, RuleMeta, Severity
+from layerguard.model import Finding, ImportFact, RuleMeta, Severity
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import CONSTANT, ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
-from layerguard.symbols import Symbol
+from layerguard.symbol_kinds import ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
 
 if TYPE_CHECKING:
-    from layerguard.context import ProjectView
+    from layerguard.context import ImportedName, ProjectView
     from layerguard.model import FileFacts
 
 # A chain reports a bridge only when it passes through at most this many unlayered modules, the
@@ -89,16 +88,15 @@ def imports_only_plain_values(project: ProjectView, edge: ImportEdge) -> bool:
     for fact in counted_names(project, edge):
         name = imported_name(edge, fact)
         found = project.layers.imported_name(edge.imported, name) if name is not None else None
-        if found is None or found.layer is not None or not _is_plain_value(found.kind, found.symbol):
+        if found is None or found.layer is not None or not _is_plain_value(found):
             return False
     return True
 
 
-def _is_plain_value(kind: str | None, symbol: Symbol | None) -> bool:
-    if kind in (ENUM, EXCEPTION, NEWTYPE, TYPEVAR):
+def _is_plain_value(found: ImportedName) -> bool:
+    if found.kind in (ENUM, EXCEPTION, NEWTYPE, TYPEVAR):
         return True
-    value = symbol.value if kind == CONSTANT and isinstance(symbol, AssignmentFact) else None
-    return value is not None and value.kind in ("string", "number", "none")
+    return found.definition is not None and found.definition.literal  # a constant bound to a literal
 
 
 def own_layers(project: ProjectView, edge: ImportEdge) -> set[str]:
@@ -126,6 +124,10 @@ def is_reexport_hub(facts: FileFacts) -> bool:
         and not facts.classes
         and all(a.name.startswith("__") for a in facts.assignments)
     )
+
+
+def _is_reexport_hub(facts: FileFacts, _: object) -> bool:
+    return is_reexport_hub(facts)
 
 
 # A chain node: a passable module and the name an importer takes from it; None for the whole
@@ -233,7 +235,15 @@ def _reach(project: ProjectView) -> _Reach:
     def passable(module: str) -> bool:
         return layers.layer_of(module) is None and not layers.is_wiring(module)
 
-    found = _Reach(hubs={facts.module for facts in project.files if is_reexport_hub(facts)})
+    # A part of each package (kept between runs): after an edit, an unchanged package's
+    # functions, classes and assignments stay pickled (`facts.stored`).
+    found = _Reach(
+        hubs={
+            facts.module
+            for facts in project.files
+            if facts.is_package and project.per_file("re-export hub", facts, _is_reexport_hub)
+        }
+    )
     files = project.by_module
     direct: dict[Node, int] = {}
     runtime_direct: dict[Node, int] = {}

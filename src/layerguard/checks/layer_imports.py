@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from layerguard.graph import ImportEdge, absolute_module
 from layerguard.model import ImportFact, Span
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE, kind_noun
+from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -35,9 +35,9 @@ class ForbiddenImport:
     def describe(self, project: ProjectView) -> str:
         importer = f"{self.importer_layer} module `{self.edge.importer.module}`"
         found = project.layers.imported_name(self.edge.imported, self.name) if self.name else None
-        if found is None or found.kind is None or found.symbol is None:
+        if found is None or found.kind is None or found.definition is None:
             return f"{importer} imports {self.imported_layer} module `{self.edge.imported}`"
-        what = _noun(self.imported_layer, found.kind, kind_noun(found.kind, found.symbol))
+        what = _noun(self.imported_layer, found.kind, found.definition.noun)
         where = f"`{self.edge.imported}`"
         if found.defined_in != self.edge.imported:
             where += f" (defined in `{found.defined_in}`)"

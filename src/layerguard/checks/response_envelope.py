@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
-from layerguard.checks.endpoint_handlers import checked_route_handlers
+from layerguard.checks.endpoint_handlers import project_route_handlers
 from layerguard.checks.responses import (
     effective_response_model,
     fields_with_inherited,
@@ -52,7 +52,7 @@ class ResponseEnvelope(ProjectRule):
             if not project.is_checked(facts):
                 continue
             # Layer-bound (SPEC §1): route handlers anywhere but in custom layers.
-            for handler in checked_route_handlers(facts, project.file_view):
+            for handler in project_route_handlers(facts, project):
                 problem = envelope_problem(handler, facts, project, envelopes)
                 if problem is not None:
                     name = handler.function.name
@@ -89,7 +89,7 @@ def envelope_problem(
     handler: RouteHandler, facts: FileFacts, project: ProjectView, envelopes: dict[ClassKey, ClassFact]
 ) -> str | None:
     """Why the handler does not respond with the envelope; None when it does or is exempt."""
-    if is_exempt(handler, facts, project):
+    if is_exempt(handler, facts, project.symbols):
         return None
     model = effective_response_model(handler)
     if model is None:
@@ -103,7 +103,7 @@ def envelope_problem(
     return f"responds with `{spelled}` ({model.source}), not the envelope"
 
 
-def is_exempt(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> bool:
+def is_exempt(handler: RouteHandler, facts: FileFacts, symbols: Symbols) -> bool:
     """Websockets, 204 No Content, an explicit `response_class=`, or a `Response` returned."""
     if handler.method == "websocket" or registration_keyword(handler, "response_class") is not None:
         return True
@@ -111,7 +111,7 @@ def is_exempt(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> 
     if status is not None and is_no_content(status):
         return True
     returns = handler.function.returns
-    return returns is not None and is_response_subclass(returns, facts, project)
+    return returns is not None and is_response_subclass(returns, facts, symbols)
 
 
 def is_no_content(status: ExprFact) -> bool:

@@ -13,7 +13,7 @@ from layerguard.model import ClassFact, ExprFact, FieldFact, FileFacts
 from layerguard.symbols import MAX_HOPS, Symbols
 
 if TYPE_CHECKING:
-    from layerguard.context import ProjectView
+    pass
 
 RESPONSE_PACKAGES = frozenset({"fastapi", "starlette", "sse_starlette"})
 CLASS_VAR = frozenset({"typing.ClassVar", "typing_extensions.ClassVar", "ClassVar"})
@@ -52,14 +52,14 @@ def is_response_class_name(qualified: str | None) -> bool:
     return qualified.partition(".")[0] in RESPONSE_PACKAGES and qualified.endswith("Response")
 
 
-def is_response_subclass(expression: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
+def is_response_subclass(expression: ExprFact, facts: FileFacts, symbols: Symbols) -> bool:
     """The expression names a Starlette `Response` class, or a project class derived from one."""
     if is_response_class_name(expression.qualified):
         return True
-    found = project.symbols.resolve_class(expression.qualified or "", facts) if expression.qualified else None
+    found = symbols.resolve_class(expression.qualified or "", facts) if expression.qualified else None
     if found is None:
         return False
-    return any(is_response_class_name(name) for name in project.symbols.outside_ancestors(*found))
+    return any(is_response_class_name(name) for name in symbols.outside_ancestors(*found))
 
 
 def referenced_class(

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from layerguard.checks.base import ProjectRule
-from layerguard.checks.endpoint_handlers import checked_route_handlers
 from layerguard.checks.response_envelope import envelope_problem, find_envelopes, is_exempt
 from layerguard.checks.responses import (
     CONTAINERS,
@@ -25,11 +24,11 @@ from layerguard.checks.responses import (
     is_response_class_name,
     referenced_class,
 )
-from layerguard.checks.routes import ROUTE_CALLS, RouteHandler
-from layerguard.model import AssignmentFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
+from layerguard.checks.routes import ROUTE_CALLS, RouteHandler, find_route_handlers
+from layerguard.model import AssignmentFact, ExprFact, FileFacts, Finding, RuleMeta, Severity, Span
 from layerguard.presets import PRESET_LAYER_NAMES
 from layerguard.symbol_kinds import is_table_class
-from layerguard.symbols import MAX_HOPS
+from layerguard.symbols import MAX_HOPS, Symbols
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -63,16 +62,35 @@ class _ResponseRule(ProjectRule):
         for facts in project.files:
             if not project.is_checked(facts):
                 continue
-            for handler in checked_route_handlers(facts, project.file_view):
-                if is_exempt(handler, facts, project):
+            # Layer-bound (SPEC §1), as `checked_route_handlers`: not in modules of custom layers.
+            layer = project.layers.layer_of(facts.module)
+            if layer is not None and layer not in PRESET_LAYER_NAMES:
+                continue
+            # Each file's problems are a part of it (kept between runs): after an edit, only the
+            # files whose problems may have changed are read again.
+            problems = project.per_file("response problems", facts, file_response_problems)
+            handlers = find_route_handlers(facts, project.symbols) if problems and envelopes else []
+            for index, name, span, kind, phrase in problems:
+                if kind not in self.problems:
                     continue
-                if envelopes and envelope_problem(handler, facts, project, envelopes) is not None:
+                if envelopes and envelope_problem(handlers[index], facts, project, envelopes) is not None:
                     continue  # LG701 reports it
-                problem = response_problem(handler, facts, project)
-                if problem is not None and problem[0] in self.problems:
-                    name = handler.function.name
-                    message = f"Route handler `{name}` {problem[1]}: declare a Pydantic response model"
-                    yield self.finding(facts, handler.function.span, message)
+                message = f"Route handler `{name}` {phrase}: declare a Pydantic response model"
+                yield self.finding(facts, span, message)
+
+
+def file_response_problems(facts: FileFacts, symbols: Symbols) -> tuple[tuple[int, str, Span, str, str], ...]:
+    """One file's part of LG704/LG705: for each route handler not exempt whose response FastAPI
+    does not serialise through a schema, its position among the file's handlers, its name and
+    place, and the problem (kind, phrase)."""
+    found = []
+    for index, handler in enumerate(find_route_handlers(facts, symbols)):
+        if is_exempt(handler, facts, symbols):
+            continue
+        problem = response_problem(handler, facts, symbols)
+        if problem is not None:
+            found.append((index, handler.function.name, handler.function.span, *problem))
+    return tuple(found)
 
 
 class UnserialisedResponse(_ResponseRule):
@@ -101,23 +119,23 @@ class UndeclaredResponse(_ResponseRule):
     problems = frozenset({UNDECLARED, BARE_DICT})
 
 
-def response_problem(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> tuple[str, str] | None:
+def response_problem(handler: RouteHandler, facts: FileFacts, symbols: Symbols) -> tuple[str, str] | None:
     """What keeps FastAPI from serialising the handler's result through a schema, as (kind,
     phrase); None when nothing does."""
     model = effective_response_model(handler)
     if model is None:
-        if builds_response(handler, facts, project):
+        if builds_response(handler, facts, symbols):
             return None
         return UNDECLARED, "declares no response type (no `response_model=`, no return annotation)"
     if model.expression.kind == "none":
         return None
     spelled = " ".join(model.expression.text.split())
-    for member, where in members(model.expression, facts, project):
-        found = unserialised_member(member, where, project)
+    for member, where in members(model.expression, facts, symbols):
+        found = unserialised_member(member, where, symbols)
         if found is None:
             continue
         kind, what = found
-        if kind == ANY and builds_response(handler, facts, project):
+        if kind == ANY and builds_response(handler, facts, symbols):
             return None  # `-> Any` on a handler that returns a template, redirect or file
         if kind == ANY and _serialises_by_hand(handler, facts):
             return None
@@ -126,45 +144,45 @@ def response_problem(handler: RouteHandler, facts: FileFacts, project: ProjectVi
 
 
 def members(
-    expression: ExprFact, facts: FileFacts, project: ProjectView, hops: int = MAX_HOPS
+    expression: ExprFact, facts: FileFacts, symbols: Symbols, hops: int = MAX_HOPS
 ) -> Iterator[tuple[ExprFact, FileFacts]]:
     """The types a response is made of, with the file each is written in: itself, each member of
     a container or union, or those of the module-level alias it names (`UserRows = list[User]`)."""
     if hops <= 0:
         return
     container = expression.kind == "subscript" and expression.qualified in CONTAINERS
-    if (container and not _is_mapping(expression, facts, project)) or expression.kind == "binop":
+    if (container and not _is_mapping(expression, facts, symbols)) or expression.kind == "binop":
         for member in expression.args:
-            yield from members(member, facts, project, hops - 1)
+            yield from members(member, facts, symbols, hops - 1)
         return
     if expression.kind == "name" and expression.qualified:
-        found = project.symbols.resolve(expression.qualified, facts)
+        found = symbols.resolve(expression.qualified, facts)
         alias = found[0].value if found is not None and isinstance(found[0], AssignmentFact) else None
         if found is not None and alias is not None and alias.kind in ("subscript", "binop"):
-            yield from members(alias, found[1], project, hops - 1)
+            yield from members(alias, found[1], symbols, hops - 1)
             return
     yield expression, facts
 
 
-def unserialised_member(member: ExprFact, facts: FileFacts, project: ProjectView) -> tuple[str, str] | None:
-    name = project.symbols.canonical_name(member.qualified, facts) if member.qualified else None
+def unserialised_member(member: ExprFact, facts: FileFacts, symbols: Symbols) -> tuple[str, str] | None:
+    name = symbols.canonical_name(member.qualified, facts) if member.qualified else None
     if name in ANYTHING:
         return ANY, "which lets anything through"
-    if _is_mapping(member, facts, project):
+    if _is_mapping(member, facts, symbols):
         values = member.args[1:] if member.kind == "subscript" else ()
         if not values or any(v.qualified in ANYTHING for v in values):
             return BARE_DICT, "a bare dict"
         return None
-    found = referenced_class(member, facts, project.symbols)
-    if found is not None and is_table_class(found[0], found[1], project.symbols):
+    found = referenced_class(member, facts, symbols)
+    if found is not None and is_table_class(found[0], found[1], symbols):
         return ORM, f"the ORM class `{found[0].name}`, whose every column is sent"
     return None
 
 
-def _is_mapping(expression: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
+def _is_mapping(expression: ExprFact, facts: FileFacts, symbols: Symbols) -> bool:
     if not expression.qualified or expression.kind not in ("name", "subscript"):
         return False
-    return project.symbols.canonical_name(expression.qualified, facts) in MAPPINGS
+    return symbols.canonical_name(expression.qualified, facts) in MAPPINGS
 
 
 def _serialises_by_hand(handler: RouteHandler, facts: FileFacts) -> bool:
@@ -172,7 +190,7 @@ def _serialises_by_hand(handler: RouteHandler, facts: FileFacts) -> bool:
     return any(call.function == index and call.method in SERIALISING_CALLS for call in facts.calls)
 
 
-def builds_response(handler: RouteHandler, facts: FileFacts, project: ProjectView) -> bool:
+def builds_response(handler: RouteHandler, facts: FileFacts, symbols: Symbols) -> bool:
     """The handler calls a Starlette `Response` class (or `templates.TemplateResponse`)."""
     index = next(i for i, function in enumerate(facts.functions) if function is handler.function)
     for call in facts.calls:
@@ -180,7 +198,7 @@ def builds_response(handler: RouteHandler, facts: FileFacts, project: ProjectVie
             continue
         qualified = call.call.qualified or ""
         if call.method == "TemplateResponse" or is_response_class_name(
-            project.symbols.canonical_name(qualified, facts)
+            symbols.canonical_name(qualified, facts)
         ):
             return True
     return False

@@ -1,4 +1,4 @@
-"""Facts as the cache stores them: the fields only file rules read stay pickled until read,
+"""Facts as the cache stores them: the large fields stay pickled, a group at a time, until read,
 and the facts are equal to (and pickle as) the plain facts they were made from."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 from layerguard.facts.parse import parse_file
-from layerguard.facts.stored import DEFERRED_FIELDS, DeferredFileFacts, pickle_facts
+from layerguard.facts.stored import DEFERRED_FIELDS, DEFERRED_GROUPS, DeferredFileFacts, pickle_facts
 from layerguard.model import FileFacts
 
 SOURCE = textwrap.dedent(
@@ -21,6 +21,10 @@ SOURCE = textwrap.dedent(
     from sqlalchemy import text
 
     DSN = "postgresql://u@h/db"
+
+
+    class Thing:
+        pass
 
 
     async def handler(session, payload: dict) -> Optional[int]:
@@ -49,17 +53,45 @@ def test_every_deferred_field_is_a_field_and_the_example_fills_them() -> None:
     assert empty == ["unpacked", "yielded"]
 
 
-def test_deferred_fields_are_unpickled_on_first_read_and_equal_the_plain_facts() -> None:
+def test_deferred_fields_are_unpickled_a_group_at_a_time_on_first_read_and_equal_the_plain_facts() -> None:
     plain = facts()
     stored = pickle.loads(pickle_facts(plain))
     assert isinstance(stored, DeferredFileFacts)
     assert stored.__dict__.keys().isdisjoint(DEFERRED_FIELDS)  # not unpickled yet
-    assert stored.module == plain.module and stored.functions == plain.functions
+    assert stored.module == plain.module and stored.imports == plain.imports
     assert stored.__dict__.keys().isdisjoint(DEFERRED_FIELDS)  # eager fields read: still not
-    assert stored.raises == plain.raises
-    assert set(DEFERRED_FIELDS) <= stored.__dict__.keys()  # one read unpickles them all
+    loaded: set[str] = set()
+    for group in DEFERRED_GROUPS:
+        assert getattr(stored, group[-1]) == getattr(plain, group[-1])
+        loaded.update(group)
+        # One read unpickles its group, and no other.
+        assert stored.__dict__.keys() & set(DEFERRED_FIELDS) == loaded, group
     for name in DEFERRED_FIELDS:
         assert getattr(stored, name) == getattr(plain, name), name
+
+
+def test_the_groups_are_the_deferred_fields_each_once() -> None:
+    assert len(DEFERRED_FIELDS) == len(set(DEFERRED_FIELDS))
+    assert {"functions", "classes", "calls", "assignments"} <= set(DEFERRED_FIELDS)
+
+
+def test_facts_pickled_with_another_group_layout_are_refused() -> None:
+    """An entry written by a layout with other groups fails to unpickle (a cache miss, which
+    the cache turns into a parse), never facts with fields missing."""
+    from layerguard.facts import stored as module
+
+    pickled = pickle_facts(facts())
+    original = module.DEFERRED_GROUPS
+    try:
+        module.DEFERRED_GROUPS = (*original, ("noqa",))
+        try:
+            pickle.loads(pickled)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("facts of another layout were accepted")
+    finally:
+        module.DEFERRED_GROUPS = original
 
 
 def test_stored_facts_compare_hash_and_pickle_as_the_plain_facts() -> None:
