@@ -753,16 +753,22 @@ def _end_process(code: int | str | None) -> NoReturn:
     elif isinstance(code, int):
         status = code
     else:
-        with suppress(OSError, ValueError):
-            sys.stderr.write(f"{code}\n")
+        if sys.stderr is not None:
+            with suppress(OSError, ValueError):
+                sys.stderr.write(f"{code}\n")
         status = 1
-    try:
-        _flush_stdout()
-        sys.stderr.flush()
-    except OSError:
-        status = 120
-    except ValueError:  # a stream closed: Python leaves it alone at exit too
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # its descriptor was closed when the process started
+            continue
+        try:
+            stream.flush()
+        except OSError as error:
+            if stream is sys.stdout and isinstance(error, BrokenPipeError):
+                _discard_stdout()  # the rest of the output goes nowhere, as in `_write`
+            else:
+                status = 120
+        except ValueError:  # the stream is closed: Python leaves it alone at exit too
+            pass
     os._exit(status & 0xFF)
 
 

@@ -151,6 +151,30 @@ def test_output_and_exit_code_are_those_of_a_normal_python_exit(
     assert fast.stderr == reference.stderr
 
 
+@posix_only
+@pytest.mark.parametrize(
+    "folder, args, code", [("clean", ("check",), 0), ("app", ("check", "--format", "concise"), 1)]
+)
+def test_stderr_closed_from_the_start_ends_as_before(
+    folders: dict[str, Path], folder: str, args: tuple[str, ...], code: int
+) -> None:
+    """`layerguard check 2>&-`: Python has no stderr (`sys.stderr` is None); the flush before
+    `os._exit` skips it, as Python's own flush at exit does."""
+    fast, reference = (
+        subprocess.run(
+            ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, *command, *args],
+            cwd=folders[folder],
+            stdout=subprocess.PIPE,
+            env=user_env(),
+            timeout=TIMEOUT,
+            check=False,
+        )
+        for command in (["-m", "layerguard"], ["-c", REFERENCE])
+    )
+    assert fast.returncode == reference.returncode == code
+    assert fast.stdout == reference.stdout != b""
+
+
 def test_baseline_messages_on_stderr_are_unchanged(tmp_path: Path) -> None:
     app = shutil.copytree(APP, tmp_path / "app")
     assert run_both(("baseline", "b.json"), app)[0].returncode == 0
