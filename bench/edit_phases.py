@@ -50,7 +50,12 @@ def main() -> None:
     parser.add_argument("file", help="the file to edit, relative to root")
     parser.add_argument("--edits", type=int, default=5)
     args = parser.parse_args()
-    timed(api, "check", "api.check (Workspace.check, then the facts freed)")
+    # The CLI's check: `api.check` until issue 16's seventh pass, then `cli._checked` (which, in a
+    # process that goes on as this one, frees the Workspace as `api.check` does).
+    if hasattr(cli, "_checked"):
+        timed(cli, "_checked", "api.check (Workspace.check, then the facts freed)")
+    else:
+        timed(api, "check", "api.check (Workspace.check, then the facts freed)")
     timed(engine.Workspace, "check", "Workspace.check")
     timed(engine.Workspace, "_parse_jobs", "discovery, read and hash")
     timed(cache.FactsCache, "_read", "cache files read and verified")

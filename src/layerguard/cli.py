@@ -2,18 +2,24 @@
 
 argparse, not typer: typer 0.29 builds a pydantic TypeAdapter for every option on every run,
 ~140 ms of a 480 ms warm check of prefect (issue 6: a warm run within 2x lint-imports' 0.21 s).
+
+The process ends with `os._exit` once the command is done and its output flushed (`main`,
+`_end_process`): what the command built (a check's Workspace, every file's facts) is kept until
+then rather than freed object by object, and the interpreter's teardown is skipped.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import io
 import os
 import stat
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -41,6 +47,32 @@ DESCRIPTION = (
     "`layerguard explain CODE` for any finding."
 )
 EPILOG = f"Output formats (check --format): {', '.join(CHECK_FORMATS)}.\n{EXIT_CODES}"
+
+
+@dataclasses.dataclass
+class _ProcessEnd:
+    """How the process running the command ends. `main` sets `at_once`: the process is ended
+    with `os._exit` when the command is done, so what the command built is kept until then
+    (`kept`) instead of freed. `run` alone (the tests, bench scripts, any caller whose process
+    goes on) leaves it unset: nothing is kept and the process ends as its caller decides."""
+
+    at_once: bool = False
+    kept: list[object] = dataclasses.field(default_factory=list)
+
+
+_PROCESS_END = _ProcessEnd()
+
+
+def _keep_until_exit(*objects: object) -> None:
+    """Keep `objects` alive until `main` ends the process, when it will end it at once: freeing
+    them (a check's Workspace holds every file's facts, a few hundred thousand objects; one edit on
+    prefect: 0.08 s) is work ending the process makes pointless. They were built with the
+    collector paused, so they are all in its youngest generation, which its next collection would
+    walk whole: `gc.freeze` moves every object there is into the permanent generation, which no
+    collection walks. Does nothing in a process that goes on (`run` not called by `main`)."""
+    if _PROCESS_END.at_once:
+        _PROCESS_END.kept.extend(objects)
+        gc.freeze()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,11 +165,8 @@ def check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from layerguard.api import check as run_check
     from layerguard.api import load_config
-    from layerguard.progress import progress_on_terminal
     from layerguard.reporters import render
-    from layerguard.reporters.escapes import visible
 
     _refuse_flags_that_do_not_go_together(args)
     paths: list[Path] = args.paths
@@ -170,8 +199,7 @@ def _check(args: argparse.Namespace) -> int:
                 return fixing.exit_code or EXIT_CLEAN
             report = fixing.report
         else:
-            with progress_on_terminal(sys.stderr, visible(str(config.root))):
-                report = run_check(given, config=config, jobs=args.jobs, cache=not args.no_cache)
+            report = _checked(config, given, args)
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:
@@ -194,6 +222,21 @@ def _check(args: argparse.Namespace) -> int:
     if fixing is not None and fixing.output:  # --show-fixes
         (_write if args.format in ("text", "concise") and output is None else sys.stderr.write)(fixing.output)
     return _check_exit_code(report, args, given)
+
+
+def _checked(config: Config, given: Sequence[Path], args: argparse.Namespace) -> Report:
+    """`api.check`, its progress shown on a terminal, and its Workspace and report kept until
+    the process ends (`_keep_until_exit`)."""
+    from layerguard.api import check_keeping_workspace
+    from layerguard.progress import progress_on_terminal
+    from layerguard.reporters.escapes import visible
+
+    with progress_on_terminal(sys.stderr, visible(str(config.root))):
+        report, workspace = check_keeping_workspace(
+            given, config=config, jobs=args.jobs, cache=not args.no_cache
+        )
+    _keep_until_exit(workspace, report)
+    return report
 
 
 def _refuse_flags_that_do_not_go_together(args: argparse.Namespace) -> None:
@@ -424,6 +467,7 @@ def graph(args: argparse.Namespace) -> int:
         diagram = render(project, args.format, lambda found: workspace.baselined(found, absolute).findings)
     except ConfigError as error:
         _fail(str(error))
+    _keep_until_exit(workspace, project)
     _write(diagram)
     return EXIT_CLEAN
 
@@ -491,6 +535,9 @@ def server(args: argparse.Namespace) -> int:
     """Run the language server (LSP over stdio) for editors: diagnostics, code actions, hover."""
     from layerguard.integrations.lsp_start import answer_first
 
+    # A long-lived process: it ends as any Python program does (pygls's threads, its logging
+    # handlers and multiprocessing's clean-up run), not with `os._exit`.
+    _PROCESS_END.at_once = False
     # Answered before pygls loads (a warm start-up as fast as a warm CLI run); pygls then
     # takes over with every message read so far.
     start = answer_first()
@@ -667,8 +714,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main() -> NoReturn:
     """Console-script entry point: `run`, with what only a real process has (its standard
-    streams, Ctrl-C) handled so that no traceback reaches the user."""
+    streams, Ctrl-C) handled so that no traceback reaches the user; then the process ends at
+    once (`_end_process`)."""
     _tolerate_any_encoding()
+    _PROCESS_END.at_once = True
     try:
         try:
             code: int | str | None = run()
@@ -679,7 +728,48 @@ def main() -> NoReturn:
         # Parser processes are stopped on the way out (`facts.workers._Pool.run`).
         sys.stderr.write("layerguard: interrupted\n")
         code = EXIT_INTERRUPTED
-    raise SystemExit(code)
+    _end_process(code)
+
+
+def _end_process(code: int | str | None) -> NoReturn:
+    """End the process as `raise SystemExit(code)` would, without the interpreter's teardown:
+    its streams flushed, then `os._exit`. The teardown would free every object left (a check's
+    facts, kept alive by `_keep_until_exit`, and every module) and run the `atexit` handlers,
+    none of which has work left by now: parser and fix workers are stopped and joined before the
+    command returns (`facts.workers._Pool.run`, `fixes._run_child`), the cache and `--output`
+    are written and closed inside it, the progress line's thread is joined, and `rich` only
+    renders into a string. mypy ends the same way (`mypy/main.py`: `if options.fast_exit:
+    util.hard_exit(code)`, which flushes stdout and stderr, then calls `os._exit`).
+
+    The code is read as Python reads SystemExit's: None is 0, an int is itself (the system
+    keeps its low 8 bits, as it does for `exit`), anything else is printed on stderr and gives 1.
+    The streams are flushed as Python flushes them at exit, a broken pipe on stdout aside (the
+    rest of the output goes nowhere, as in `_write`): a flush that fails makes the code 120. A
+    process that must end the usual way (`server`) clears `_PROCESS_END.at_once`."""
+    if not _PROCESS_END.at_once:
+        raise SystemExit(code)
+    if code is None:
+        status = EXIT_CLEAN
+    elif isinstance(code, int):
+        status = code
+    else:
+        if sys.stderr is not None:
+            with suppress(OSError, ValueError):
+                sys.stderr.write(f"{code}\n")
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # its descriptor was closed when the process started
+            continue
+        try:
+            stream.flush()
+        except OSError as error:
+            if stream is sys.stdout and isinstance(error, BrokenPipeError):
+                _discard_stdout()  # the rest of the output goes nowhere, as in `_write`
+            else:
+                status = 120
+        except ValueError:  # the stream is closed: Python leaves it alone at exit too
+            pass
+    os._exit(status & 0xFF)
 
 
 def _tolerate_any_encoding() -> None:

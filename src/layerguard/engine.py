@@ -470,7 +470,8 @@ def collector_paused() -> Iterator[None]:
     run's facts). Facts are immutable and acyclic, so refcounting frees them; the cycles parsing
     leaves are collected file by file (`workers.parse_job`). Callers keep it paused until the
     facts are gone (`api.check`: the Workspace's lifetime; the CLI: the whole command), so the
-    first collection afterwards has little to walk."""
+    first collection afterwards has little to walk. The CLI never frees them: its process ends
+    with them alive, frozen out of the collector's sight (`cli._keep_until_exit`)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
