@@ -69,35 +69,6 @@ def check(
     number of parser processes (default: one per idle core); `cache=False` neither reads nor writes
     the facts cache. Raises `ConfigError` for a bad configuration.
     """
-    # The Workspace keeps every file's facts: paused until it is gone, the collector never walks
-    # them (one edit on prefect: 0.3 s).
-    with collector_paused():
-        report, workspace = check_keeping_workspace(
-            paths, config=config, config_file=config_file, select=select, ignore=ignore,
-            sources=sources, jobs=jobs, cache=cache,
-        )  # fmt: skip
-        del workspace  # its facts freed here, while the collector is still paused
-    return report
-
-
-def check_keeping_workspace(
-    paths: Sequence[str | Path] = (),
-    *,
-    config: Config | None = None,
-    config_file: str | Path | None = None,
-    select: Sequence[str] | None = None,
-    ignore: Sequence[str] | None = None,
-    sources: Mapping[Path, bytes] | None = None,
-    jobs: int | None = None,
-    cache: bool = True,
-) -> tuple[Report, Workspace]:
-    """`check`, and the Workspace that computed the report, with every file's facts in it.
-
-    For the CLI, whose process ends right after one check: freeing those facts one by one
-    (a few hundred thousand objects; one edit on prefect: 0.08 s) is work that ending the
-    process does anyway, so it keeps them until it ends (`cli._keep_until_exit`). Call it with
-    the collector paused (`engine.collector_paused`), as `check` does, for as long as the
-    Workspace is kept."""
     given = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
     if config is None:
         config = load_config(
@@ -108,11 +79,34 @@ def check_keeping_workspace(
         )
     elif select is not None or ignore is not None:
         config = with_command_line_selectors(config, select, ignore, rules=ALL_METAS)
-    config = absolute_root(config)
-    workspace = Workspace(config, jobs=jobs, cache=cache)
+    # The Workspace keeps every file's facts: paused until it is gone, the collector never walks
+    # them (one edit on prefect: 0.3 s).
+    with collector_paused():
+        report, workspace = check_keeping_workspace(config, given, sources=sources, jobs=jobs, cache=cache)
+        del workspace  # its facts freed here, while the collector is still paused
+    return report
+
+
+def check_keeping_workspace(
+    config: Config,
+    paths: Sequence[Path],
+    *,
+    sources: Mapping[Path, bytes] | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+) -> tuple[Report, Workspace]:
+    """`check` of absolute `paths` with a loaded `config`, and the Workspace that computed the
+    report, with every file's facts in it.
+
+    For the CLI, whose process ends right after one check: freeing those facts one by one
+    (a few hundred thousand objects; one edit on prefect: 0.08 s) is work that ending the
+    process does anyway, so it keeps them until it ends (`cli._keep_until_exit`). Call it with
+    the collector paused (`engine.collector_paused`), as `check` does, for as long as the
+    Workspace is kept."""
+    workspace = Workspace(absolute_root(config), jobs=jobs, cache=cache)
     for path, data in (sources or {}).items():
         workspace.update(path, data)
-    return workspace.check(given), workspace
+    return workspace.check(paths), workspace
 
 
 def absolute_root(config: Config) -> Config:

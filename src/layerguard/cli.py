@@ -232,9 +232,7 @@ def _checked(config: Config, given: Sequence[Path], args: argparse.Namespace) ->
     from layerguard.reporters.escapes import visible
 
     with progress_on_terminal(sys.stderr, visible(str(config.root))):
-        report, workspace = check_keeping_workspace(
-            given, config=config, jobs=args.jobs, cache=not args.no_cache
-        )
+        report, workspace = check_keeping_workspace(config, given, jobs=args.jobs, cache=not args.no_cache)
     _keep_until_exit(workspace, report)
     return report
 
