@@ -16,10 +16,15 @@ if TYPE_CHECKING:
 def checked_route_handlers(facts: FileFacts, view: FileView) -> list[RouteHandler]:
     """Route handlers in a module of a preset layer or of none: the endpoint rules are
     layer-bound (SPEC §1), so modules of custom layers are left to the graph rules."""
-    layer = view.layers.layer_of(facts.module)
-    if layer is not None and layer not in PRESET_LAYER_NAMES:
+    if not in_endpoint_rules_scope(facts, view):
         return []
     return find_route_handlers(facts, view.symbols)
+
+
+def in_endpoint_rules_scope(facts: FileFacts, view: FileView | ProjectView) -> bool:
+    """The module is in a preset layer or in none, where the endpoint rules look."""
+    layer = view.layers.layer_of(facts.module)
+    return layer is None or layer in PRESET_LAYER_NAMES
 
 
 def project_route_handlers(facts: FileFacts, project: ProjectView) -> list[RouteHandler]:

@@ -6,14 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 from layerguard.checks.routes import RouteHandler, registration_keyword
 from layerguard.model import ClassFact, ExprFact, FieldFact, FileFacts
 from layerguard.symbols import MAX_HOPS, Symbols
-
-if TYPE_CHECKING:
-    pass
 
 RESPONSE_PACKAGES = frozenset({"fastapi", "starlette", "sse_starlette"})
 CLASS_VAR = frozenset({"typing.ClassVar", "typing_extensions.ClassVar", "ClassVar"})

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from layerguard.checks.base import ProjectRule
+from layerguard.checks.endpoint_handlers import in_endpoint_rules_scope
 from layerguard.checks.response_envelope import envelope_problem, find_envelopes, is_exempt
 from layerguard.checks.responses import (
     CONTAINERS,
@@ -62,10 +63,8 @@ class _ResponseRule(ProjectRule):
         for facts in project.files:
             if not project.is_checked(facts):
                 continue
-            # Layer-bound (SPEC §1), as `checked_route_handlers`: not in modules of custom layers.
-            layer = project.layers.layer_of(facts.module)
-            if layer is not None and layer not in PRESET_LAYER_NAMES:
-                continue
+            if not in_endpoint_rules_scope(facts, project):
+                continue  # layer-bound (SPEC §1), as `checked_route_handlers`
             # Each file's problems are a part of it (kept between runs): after an edit, only the
             # files whose problems may have changed are read again.
             problems = project.per_file("response problems", facts, file_response_problems)
