@@ -199,22 +199,27 @@ def test_the_version_is_printed_whole() -> None:
 # --- the flush before os._exit -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [("--version",), ("--help",), ("check", "--help")])
-def test_output_argparse_leaves_in_the_buffer_reaches_a_file(tmp_path: Path, args: tuple[str, ...]) -> None:
-    """argparse prints --version and --help without flushing, and stdout redirected to a file is
-    block-buffered: without the flush before `os._exit` the file would be empty."""
-    expected = run_both(args, tmp_path)[1]
-    target = tmp_path / "out.txt"
+def run_into_file(args: tuple[str, ...], cwd: Path, target: Path) -> subprocess.CompletedProcess[bytes]:
+    """The real CLI with its stdout redirected to the file `target`, as a shell's `>` does."""
     with target.open("wb") as stdout:
-        process = subprocess.run(
+        return subprocess.run(
             [sys.executable, "-m", "layerguard", *args],
-            cwd=tmp_path,
+            cwd=cwd,
             stdout=stdout,
             stderr=subprocess.PIPE,
             env=user_env(),
             timeout=TIMEOUT,
             check=False,
         )
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("check", "--help")])
+def test_output_argparse_leaves_in_the_buffer_reaches_a_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """argparse prints --version and --help without flushing, and stdout redirected to a file is
+    block-buffered: without the flush before `os._exit` the file would be empty."""
+    expected = run_both(args, tmp_path)[1]
+    target = tmp_path / "out.txt"
+    process = run_into_file(args, tmp_path, target)
     assert process.returncode == expected.returncode == 0
     assert target.read_bytes() == expected.stdout != b""
 
@@ -238,16 +243,7 @@ def test_megabytes_of_findings_all_arrive_through_a_pipe_and_into_a_file(tmp_pat
     else:
         assert piped.stdout.decode().count(" LG401 ") == 4800
     target = tmp_path / "out"
-    with target.open("wb") as stdout:
-        to_file = subprocess.run(
-            [sys.executable, "-m", "layerguard", "check", "--format", fmt],
-            cwd=root,
-            stdout=stdout,
-            stderr=subprocess.PIPE,
-            env=user_env(),
-            timeout=TIMEOUT,
-            check=False,
-        )
+    to_file = run_into_file(("check", "--format", fmt), root, target)
     assert to_file.returncode == 1
     assert target.read_bytes() == piped.stdout
 
@@ -433,6 +429,7 @@ def test_the_library_check_frees_its_workspace(
 
 
 def test_check_keeping_workspace_gives_the_workspace_that_made_the_report(folders: dict[str, Path]) -> None:
-    report, workspace = api.check_keeping_workspace([folders["app"]])
+    config = api.load_config([folders["app"]])
+    report, workspace = api.check_keeping_workspace(config, [folders["app"]])
     assert report == api.check([folders["app"]])
     assert workspace.check([folders["app"]]) == report
