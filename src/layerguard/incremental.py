@@ -11,11 +11,13 @@ tables from the parts in file order, exactly as `ProjectView` computes them from
 
 Before each check, the parts whose answers may have changed are dropped: those of a file whose
 facts changed, and those that looked up a name that file defines or re-exports, before or
-after the edit (`ProjectView.per_file` says what a part may read). A file added or removed
-changes the module names and the first segments that make a name absolute: everything is
-dropped. After a typical edit, only the edited file's parts and those that looked up one of
-its names are computed again; everything that is not a per-file part (the layer of each
-module, import chains, inherited fields asked for by checked files) is computed again.
+after the edit (`ProjectView.per_file` says what a part may read); an index of the names each
+part looked up finds them, so that this costs what the edit changed, not the project's size. A
+file added or removed changes the module names and the first segments that make a name
+absolute: everything is dropped. After a typical edit, only the edited file's parts and those
+that looked up one of its names are computed again; everything that is not a per-file part
+(the layer of each module, import chains, inherited fields asked for by checked files) is
+computed again.
 
 A CLI run starts with nothing in memory: it keeps the parts between processes in the cache
 (`FileMemo.stored_state`, `FileMemo.resume`), by each file's entry key. Stored parts refer to
