@@ -253,6 +253,8 @@ class FileMemo:
                 self._drop_entry(key)
 
     def _drop_parts_that_looked_up(self, names: set[str]) -> None:
+        """Drop every part that looked up one of `names`: found by `_lookers`, made here by the
+        first edit (from every entry's parts) and from then on kept as parts come and go."""
         lookers = self._lookers
         if lookers is None:
             lookers = self._lookers = {}
