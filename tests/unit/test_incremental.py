@@ -21,6 +21,7 @@ from layerguard.facts.jobs import ParseJob
 from layerguard.facts.workers import ParsedFile
 from layerguard.incremental import FileMemo, MemoProjectView
 from layerguard.model import Config, FileFacts, Finding
+from layerguard.symbols import star_sources
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "fortress_app"
 ROOT = Path("/project")
@@ -63,11 +64,42 @@ class Editing:
         narrow = list(self.workspace.check([ROOT], narrow=True).findings)
         fresh = list(Workspace.in_memory(self.config, self.sources).check([ROOT]).findings)
         assert narrow == fresh
+        assert_indexes_whole(self.workspace._memo)
         return narrow
 
     def replaced(self, name: str, old: str, new: str) -> list[Finding]:
         assert old in self.sources[name]
         return self.edit(name, self.sources[name].replace(old, new))
+
+
+def assert_indexes_whole(memo: FileMemo) -> None:
+    """The memo's indexes, once made, are what they would be if made now: a row for each name
+    each part of a live entry looked up, and no other; each file of the view importing `*`."""
+    if memo._lookers is not None:
+        lookers: dict[str, set[tuple[int, str]]] = {}
+        for key, (_, results) in memo._entries.items():
+            for what, part in results.items():
+                if isinstance(part, incremental._Looked):
+                    for name in part.names:
+                        lookers.setdefault(name, set()).add((key, what))
+        assert memo._lookers == lookers
+    if memo._star_importers is not None:
+        importers: dict[str, set[Path]] = {}
+        for path, facts in memo._files.items():
+            for module in star_sources(facts):
+                importers.setdefault(module, set()).add(path)
+        assert memo._star_importers == importers
+
+
+def looked_parts(memo: FileMemo, name: str, prefix: str) -> dict[tuple[Path, str], object]:
+    """The parts of each file's entry that looked up a name starting with `prefix`."""
+    return {
+        (facts.path, what): part
+        for facts, results in memo._entries.values()
+        for what, part in results.items()
+        if isinstance(part, incremental._Looked) and any(n.startswith(prefix) for n in part.names)
+        if facts.path != ROOT / name
+    }
 
 
 def found(findings: Sequence[Finding], name: str, code: str) -> list[int]:
@@ -169,6 +201,75 @@ def test_a_file_created_makes_the_imports_of_it_in_other_files_count(config: Con
     assert found(after, order, "LG101") == [1, 22]
     gone = editing.edit("app/billing/service.py", None)
     assert found(gone, order, "LG101") == [22]
+
+
+def test_parts_that_looked_up_a_name_are_computed_again_when_its_file_changes_edits_later(
+    config: Config,
+) -> None:
+    editing = Editing(config, fortress_sources())
+    memo = editing.workspace._memo
+    # The first edit makes the index of the names looked up; users.py's parts are then made
+    # again, and enter it as they are.
+    editing.replaced(USERS, "router = APIRouter()", "router = APIRouter()\nedited = 1")
+    assert memo._lookers is not None
+    editing.replaced("app/core/database.py", "def get_db", "def get_database")
+    looked = looked_parts(memo, USER_MODEL, "app.models.User.")
+    assert ROOT / USERS in {path for path, _ in looked}
+    editing.replaced(USER_MODEL, "class User(", "class Person(")
+    now = {
+        (facts.path, what): part
+        for facts, results in memo._entries.values()
+        for what, part in results.items()
+    }
+    assert all(now.get(key) is not part for key, part in looked.items())
+
+
+def test_the_index_of_names_looked_up_keeps_no_row_of_parts_dropped(config: Config) -> None:
+    editing = Editing(config, fortress_sources())
+    memo = editing.workspace._memo
+    texts = {name: editing.sources[name] for name in (USERS, USER_MODEL)}
+    sizes = []
+    for n in range(50):
+        name = (USERS, USER_MODEL)[n % 2]
+        editing.edit(name, texts[name] + ("\nedited = 1\n" if n % 4 < 2 else ""))  # `check` compares
+        assert memo._lookers is not None
+        assert len(memo._entries) == len(editing.sources)
+        sizes.append(sum(len(rows) for rows in memo._lookers.values()))
+    assert max(sizes[-8:]) == max(sizes[:8])
+
+
+def test_parts_of_facts_not_in_the_view_are_dropped_at_the_next_check(config: Config) -> None:
+    editing = Editing(config, fortress_sources())
+    memo = editing.workspace._memo
+    other = Workspace.in_memory(config, editing.sources)
+    _, jobs = other._parse_jobs([ROOT])
+    stray = other._facts_of(jobs, None)[0]  # the same content, other objects
+    editing.replaced(USERS, "router = APIRouter()", "router = APIRouter()\nedited = 1")
+    for check in (editing.check, lambda: editing.replaced(USERS, "\nedited = 1", "")):
+        memo.of("probe", stray, lambda facts: 1)
+        assert id(stray) in memo._entries
+        check()
+        assert id(stray) not in memo._entries
+
+
+def test_a_star_import_added_after_the_first_edit_is_followed(config: Config) -> None:
+    sources = fortress_sources()
+    tables = "app/models/tables.py"
+    sources[tables] = "from app.models.User import User\n"
+    sources[USERS] = sources[USERS].replace(
+        "from app.models.User import User", "from app.models.tables import User"
+    )
+    editing = Editing(config, sources)
+    memo = editing.workspace._memo
+    editing.replaced(USERS, "router = APIRouter()", "router = APIRouter()\nedited = 1")
+    assert memo._star_importers is not None  # made by the first edit, without `import *`
+    editing.edit(tables, "from app.models.User import *\n")
+    assert memo._star_importers["app.models.User"] == {ROOT / tables}
+    # users.py's parts looked up `app.models.tables.User`, which User.py does not define.
+    after = editing.edit(USER_MODEL, "class User:\n    pass\n")
+    assert not any("model class `User`" in f.message for f in after if f.path == ROOT / USERS)
+    editing.edit(tables, None)  # a file removed: the index follows too
+    assert "app.models.User" not in memo._star_importers
 
 
 def test_a_narrow_check_leaves_the_facts_cache_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
