@@ -178,6 +178,9 @@ class _Graph:
     files: dict[str, FileFacts]
     passable_edges: dict[str, list[ImportEdge]]  # passable module -> its carried passable imports
     uses: dict[str, _NameUses] = field(default_factory=dict)
+    # Passable module -> each name it imports from a passable module: the local name it binds
+    # (None for `*`) and the node it leads to. Made once per module: every node of it walks them.
+    steps: dict[str, list[tuple[str | None, Node]]] = field(default_factory=dict)
 
     def names(self, edge: ImportEdge) -> tuple[ImportFact, ...]:
         counted = counted_names(self.project, edge)
@@ -187,15 +190,34 @@ class _Graph:
         module, name = node
         if module not in self.uses:
             with_types = not self.runtime and self.project.config.type_checking_imports == "count"
-            self.uses[module] = _NameUses(self.files[module], with_types)
+            # A part of the file (kept between edits and runs): its closures are computed once.
+            self.uses[module] = self.project.per_file(
+                "name uses with types" if with_types else "name uses",
+                self.files[module],
+                _name_uses_with_types if with_types else _name_uses,
+            )
         return self.uses[module].closure(name)
 
     def successors(self, node: Node) -> Iterator[Node]:
         closure = self.closure(node)
-        for edge in self.passable_edges.get(node[0], ()):
-            for fact in self.names(edge):
-                if needs(closure, fact):
-                    yield (edge.imported, imported_name(edge, fact))
+        steps = self.steps.get(node[0])
+        if steps is None:
+            steps = self.steps[node[0]] = [
+                (fact.bound_name, (edge.imported, imported_name(edge, fact)))
+                for edge in self.passable_edges.get(node[0], ())
+                for fact in self.names(edge)
+            ]
+        for bound, successor in steps:
+            if closure is None or bound is None or bound in closure:  # `needs`, inline
+                yield successor
+
+
+def _name_uses(facts: FileFacts, _: object) -> _NameUses:
+    return _NameUses(facts, with_types=False)
+
+
+def _name_uses_with_types(facts: FileFacts, _: object) -> _NameUses:
+    return _NameUses(facts, with_types=True)
 
 
 @dataclass
@@ -211,6 +233,8 @@ class _Reach:
     starts: dict[Node, set[str]] = field(default_factory=dict)  # node -> layered importers
     before: dict[Node, set[Node]] = field(default_factory=dict)  # node -> nodes leading to it
     outgoing: dict[str, list[ImportEdge]] = field(default_factory=dict)  # passable -> its imports
+    # Layered module -> its imports, deferred and type-only ones included (`_own_import_bits`).
+    own_edges: dict[str, list[ImportEdge]] = field(default_factory=dict)
     hubs: set[str] = field(default_factory=set)
     graph: _Graph | None = None
     runtime_graph: _Graph | None = None
@@ -231,10 +255,11 @@ class _Reach:
 
 def _reach(project: ProjectView) -> _Reach:
     layers = project.layers
-
-    def passable(module: str) -> bool:
-        return layers.layer_of(module) is None and not layers.is_wiring(module)
-
+    files = project.by_module
+    # Asked for both ends of every edge: each module once.
+    passable = {
+        module for module in files if layers.layer_of(module) is None and not layers.is_wiring(module)
+    }
     # A part of each package (kept between runs): after an edit, an unchanged package's
     # functions, classes and assignments stay pickled (`facts.stored`).
     found = _Reach(
@@ -244,19 +269,23 @@ def _reach(project: ProjectView) -> _Reach:
             if facts.is_package and project.per_file("re-export hub", facts, _is_reexport_hub)
         }
     )
-    files = project.by_module
     direct: dict[Node, int] = {}
     runtime_direct: dict[Node, int] = {}
     passable_edges: dict[str, list[ImportEdge]] = {}
     for edge in counted_edges(project):
         importer, imported = edge.importer.module, edge.imported
-        if not carries_chain(edge) or files[importer].path != edge.importer.path:
-            continue  # a deferred import, or one of a stub beside the module's source
-        if passable(importer):
-            found.outgoing.setdefault(importer, []).append(edge)
-        if not passable(imported) or imports_only_plain_values(project, edge):
-            continue
         importer_layer = layers.layer_of(importer)
+        if importer_layer is not None:
+            found.own_edges.setdefault(importer, []).append(edge)
+        if not carries_chain(edge) or files[importer] is not edge.importer:
+            continue  # a deferred import, or one of a stub beside the module's source
+        from_passable = importer in passable
+        if from_passable:
+            found.outgoing.setdefault(importer, []).append(edge)
+        if imported not in passable or (importer_layer is None and not from_passable):
+            continue  # a chain starts at a layered module and goes on through passable ones
+        if imports_only_plain_values(project, edge):
+            continue
         if importer_layer is not None:
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
@@ -266,7 +295,7 @@ def _reach(project: ProjectView) -> _Reach:
                 if not is_type_only(fact):
                     runtime_direct[node] = runtime_direct.get(node, 0) | 1 << index
                 found.starts.setdefault(node, set()).add(importer)
-        elif passable(importer):
+        else:
             passable_edges.setdefault(importer, []).append(edge)
     found.graph = _Graph(project, False, files, passable_edges)
     found.runtime_graph = _Graph(project, True, files, passable_edges)
@@ -282,7 +311,7 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
     that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, needing
     the names it binds by the import, and that is no re-export hub."""
     graph = _reach(project)
-    own_bits = _own_import_bits(project, graph.bit)
+    own_bits = _own_import_bits(project, graph)
     assert graph.graph is not None
     for module, facts in sorted(graph.graph.files.items()):
         if module not in graph.nodes or not project.is_checked(facts) or module in graph.hubs:
@@ -360,17 +389,15 @@ def _home_layer(project: ProjectView, edge: ImportEdge, name: str | None) -> str
     return project.layers.layer_of(defined_in) if defined_in else None
 
 
-def _own_import_bits(project: ProjectView, bit: dict[str, int]) -> dict[str, int]:
+def _own_import_bits(project: ProjectView, graph: _Reach) -> dict[str, int]:
     """Per layer of `OWN_IMPORT_COVERS`, the mask of the layered modules (by their `bit`) that
     import that layer themselves, deferred or type-only imports included: LG101/LG102 count
     those as theirs."""
     own_bits: dict[str, int] = {}
-    for edge in counted_edges(project):
-        index = bit.get(edge.importer.module)
-        if index is None:
-            continue
-        for layer in own_layers(project, edge).intersection(OWN_IMPORT_COVERS):
-            own_bits[layer] = own_bits.get(layer, 0) | 1 << index
+    for module, index in graph.bit.items():
+        for edge in graph.own_edges.get(module, ()):
+            for layer in own_layers(project, edge).intersection(OWN_IMPORT_COVERS):
+                own_bits[layer] = own_bits.get(layer, 0) | 1 << index
     return own_bits
 
 
