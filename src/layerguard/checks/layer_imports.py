@@ -145,7 +145,7 @@ def imported_name(edge: ImportEdge, fact: ImportFact) -> str | None:
     """The name `fact` imports from `edge.imported`, or None when it imports the module itself
     (`import m`, `from pkg import submodule`, `from m import *`): `taken_name`, as the edge
     holds it."""
-    for candidate, name in zip(edge.names, edge.taken):
+    for candidate, name in zip(edge.names, edge.taken, strict=True):
         if candidate is fact:
             return name
     return taken_name(edge.importer, fact, edge.imported)
