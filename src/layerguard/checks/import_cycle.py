@@ -28,11 +28,17 @@ class ImportCycle(ProjectRule):
         components = strongly_connected_components((e.importer.module, e.imported) for e in runtime)
         if not components:
             return
-        graph = build_import_graph((f.module for f in project.files), runtime)
-        for component in components:
-            members = set(component)
-            inside = [e for e in runtime if e.importer.module in members and e.imported in members]
-            first = min(inside, key=_edge_order)
+        component_of = {module: index for index, component in enumerate(components) for module in component}
+        inside: list[list[ImportEdge]] = [[] for _ in components]
+        for edge in runtime:
+            index = component_of.get(edge.importer.module)
+            if index is not None and component_of.get(edge.imported) == index:
+                inside[index].append(edge)
+        # Every way back from a cycle's edge stays inside its component: the graph holds those
+        # modules and edges alone (not every module of the project, at every edit).
+        graph = build_import_graph(component_of, [edge for edges in inside for edge in edges])
+        for component, edges in zip(components, inside, strict=True):
+            first = min(edges, key=_edge_order)
             # The shortest way back closes the cycle the first edge is on.
             back = graph.find_shortest_chain(first.imported, first.importer.module) or ()
             cycle = " -> ".join((first.importer.module, *back))
