@@ -34,9 +34,9 @@ class ImportCycle(ProjectRule):
             index = component_of.get(edge.importer.module)
             if index is not None and component_of.get(edge.imported) == index:
                 inside[index].append(edge)
-        # Every way back from a cycle's edge stays inside its component: the graph holds those
-        # modules and edges alone (not every module of the project, at every edit).
-        graph = build_import_graph(component_of, [edge for edges in inside for edge in edges])
+        # Built as before: which of several shortest ways back grimp finds follows the order
+        # modules and imports were added to it (a smaller graph changed a message on phoenix).
+        graph = build_import_graph((f.module for f in project.files), runtime)
         for component, edges in zip(components, inside, strict=True):
             first = min(edges, key=_edge_order)
             # The shortest way back closes the cycle the first edge is on.
