@@ -529,6 +529,23 @@ class ProjectView:
     def is_checked(self, facts: FileFacts) -> bool:
         return facts.path in self.checked
 
+    @cached_property
+    def checks_everything(self) -> bool:
+        """Every file is checked (a whole run), not a few (the language server's open files):
+        rules that report in the importing file may then look at the checked files alone."""
+        return all(self.is_checked(facts) for facts in self.files)
+
+    def edges_of(self, facts: FileFacts) -> tuple[ImportEdge, ...]:
+        """`edges`, of one file."""
+        return self._edges_by_file.get(facts.path, ())
+
+    @cached_property
+    def _edges_by_file(self) -> dict[Path, tuple[ImportEdge, ...]]:
+        found: dict[Path, list[ImportEdge]] = {}
+        for edge in self.edges:
+            found.setdefault(edge.importer.path, []).append(edge)
+        return {path: tuple(edges) for path, edges in found.items()}
+
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         """`compute(facts, symbols)`: one file's part of a project rule's work, which reads that
         file's facts and names looked up in `symbols` only (a seam: `incremental` keeps it between

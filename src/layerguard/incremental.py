@@ -487,13 +487,14 @@ class MemoProjectView(ProjectView):
 
     @cached_property
     def edges(self) -> tuple[ImportEdge, ...]:
+        return tuple(edge for facts in self.files for edge in self.edges_of(facts))
+
+    def edges_of(self, facts: FileFacts) -> tuple[ImportEdge, ...]:
         # A file's edges read the module names too: `start` drops everything when they change.
-        by_module = self.by_module
-        return tuple(
-            edge
-            for facts in self.files
-            for edge in self.memo.of("edges", facts, lambda f: file_imports(f, by_module))
-        )
+        return self.memo.of("edges", facts, self._file_imports)
+
+    def _file_imports(self, facts: FileFacts) -> tuple[ImportEdge, ...]:
+        return file_imports(facts, self.by_module)
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         return self.memo.looking_up(what, facts, self.symbols, compute)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -232,12 +232,14 @@ class _Reach:
     nodes: dict[str, set[Node]] = field(default_factory=dict)  # module -> its reached nodes
     starts: dict[Node, set[str]] = field(default_factory=dict)  # node -> layered importers
     before: dict[Node, set[Node]] = field(default_factory=dict)  # node -> nodes leading to it
-    outgoing: dict[str, list[ImportEdge]] = field(default_factory=dict)  # passable -> its imports
-    # Layered module -> its imports, deferred and type-only ones included (`_own_import_bits`).
-    own_edges: dict[str, list[ImportEdge]] = field(default_factory=dict)
+    outgoing: dict[str, list[ImportEdge]] = field(default_factory=dict)  # checked passable -> its imports
     hubs: set[str] = field(default_factory=set)
     graph: _Graph | None = None
     runtime_graph: _Graph | None = None
+
+    def cost(self, node: Node) -> int:
+        """What a node's module counts towards `MAX_BRIDGE_DEPTH`: a re-export hub nothing."""
+        return 0 if node[0] in self.hubs else 1
 
     def reaching(self, edge: ImportEdge, name: str | None, runtime: bool = False) -> int:
         """Who reaches the bridge `edge.importer` needing the names by which `edge` brings in
@@ -272,17 +274,12 @@ def _reach(project: ProjectView) -> _Reach:
     direct: dict[Node, int] = {}
     runtime_direct: dict[Node, int] = {}
     passable_edges: dict[str, list[ImportEdge]] = {}
-    for edge in counted_edges(project):
+    for edge in _chain_edges(project, passable, found.hubs):
         importer, imported = edge.importer.module, edge.imported
-        importer_layer = layers.layer_of(importer)
-        if importer_layer is not None:
-            found.own_edges.setdefault(importer, []).append(edge)
         if not carries_chain(edge) or files[importer] is not edge.importer:
             continue  # a deferred import, or one of a stub beside the module's source
-        from_passable = importer in passable
-        if from_passable:
-            found.outgoing.setdefault(importer, []).append(edge)
-        if imported not in passable or (importer_layer is None and not from_passable):
+        importer_layer = layers.layer_of(importer)
+        if imported not in passable or (importer_layer is None and importer not in passable):
             continue  # a chain starts at a layered module and goes on through passable ones
         if imports_only_plain_values(project, edge):
             continue
@@ -297,6 +294,10 @@ def _reach(project: ProjectView) -> _Reach:
                 found.starts.setdefault(node, set()).add(importer)
         else:
             passable_edges.setdefault(importer, []).append(edge)
+    for facts in project.files:  # a bridge's own imports, where it is reported
+        if facts.module in passable and project.is_checked(facts) and files[facts.module] is facts:
+            own = project.edges_of(facts)
+            found.outgoing[facts.module] = [e for e in own if carries_chain(e) and counted_names(project, e)]
     found.graph = _Graph(project, False, files, passable_edges)
     found.runtime_graph = _Graph(project, True, files, passable_edges)
     found.reach = _propagate(direct, found.graph, found.hubs, found.before)
@@ -304,6 +305,45 @@ def _reach(project: ProjectView) -> _Reach:
     for node in found.reach:
         found.nodes.setdefault(node[0], set()).add(node)
     return found
+
+
+def _chain_edges(project: ProjectView, passable: set[str], hubs: set[str]) -> Iterable[ImportEdge]:
+    """The imports a chain to a checked bridge may take: all of them in a whole run. A narrow
+    check (the language server's open files) follows the chains to its files alone: the
+    imports of modules within `MAX_BRIDGE_DEPTH` unlayered modules of a checked one, counted
+    backwards (a re-export hub counts none), by layered modules or other such modules. Every
+    chain within the depth lies among them, and so every reacher and shortest example."""
+    if project.checks_everything:
+        return counted_edges(project)
+    bridges = {
+        facts.module
+        for facts in project.files
+        if project.is_checked(facts) and facts.module in passable and facts.module not in hubs
+    }
+    into: dict[str, list[ImportEdge]] = {}  # passable module -> the imports of it that run
+    if bridges:
+        for edge in counted_edges(project):
+            if carries_chain(edge) and edge.imported in passable:
+                into.setdefault(edge.imported, []).append(edge)
+    counted = dict.fromkeys(bridges, 1)  # module -> the fewest modules counted from it to a bridge
+    work = deque(bridges)
+    while work:  # costs are 0 (a hub) or 1: a hub goes first
+        module = work.popleft()
+        for edge in into.get(module, ()):
+            importer = edge.importer.module
+            if importer not in passable:
+                continue
+            hub = importer in hubs
+            through = counted[module] + (0 if hub else 1)
+            if through <= MAX_BRIDGE_DEPTH and through < counted.get(importer, MAX_BRIDGE_DEPTH + 1):
+                counted[importer] = through
+                (work.appendleft if hub else work.append)(importer)
+    return [
+        edge
+        for module in counted
+        for edge in into.get(module, ())
+        if edge.importer.module not in passable or edge.importer.module in counted
+    ]
 
 
 def bridges(project: ProjectView) -> Iterator[Bridge]:
@@ -394,10 +434,14 @@ def _own_import_bits(project: ProjectView, graph: _Reach) -> dict[str, int]:
     import that layer themselves, deferred or type-only imports included: LG101/LG102 count
     those as theirs."""
     own_bits: dict[str, int] = {}
-    for module, index in graph.bit.items():
-        for edge in graph.own_edges.get(module, ()):
-            for layer in own_layers(project, edge).intersection(OWN_IMPORT_COVERS):
-                own_bits[layer] = own_bits.get(layer, 0) | 1 << index
+    for facts in project.files:
+        index = graph.bit.get(facts.module)
+        if index is None:
+            continue
+        for edge in project.edges_of(facts):
+            if counted_names(project, edge):
+                for layer in own_layers(project, edge).intersection(OWN_IMPORT_COVERS):
+                    own_bits[layer] = own_bits.get(layer, 0) | 1 << index
     return own_bits
 
 
@@ -422,10 +466,12 @@ def _propagate(
                 continue
             reach[node] = reach.get(node, 0) | mask
             for successor in graph.successors(node):
+                # Every step from a reached node, within the depth or not: `_shortest_path` keeps
+                # to the depth itself, so its example is one chain that holds.
+                before.setdefault(successor, set()).add(node)
                 step = depth + (0 if successor[0] in hubs else 1)
                 if step > MAX_BRIDGE_DEPTH:
                     continue
-                before.setdefault(successor, set()).add(node)
                 target = levels[step]
                 if step == depth and successor not in target:
                     work.append(successor)
@@ -439,12 +485,13 @@ def _node_key(node: Node) -> tuple[str, str]:
 
 def _shortest_path(graph: _Reach, edge: ImportEdge, name: str | None, reachers: int) -> tuple[str, ...]:
     """The shortest chain from a layered module among `reachers` to the bridge `edge.importer`,
-    along the names that need `edge`'s import: a backward search, level by level in name order,
-    so the example is the same on every run; among starts at the same distance the first by
-    name wins."""
+    along the names that need `edge`'s import, through at most `MAX_BRIDGE_DEPTH` unlayered
+    modules (re-export hubs not counted): a backward search, level by level in name order, so
+    the example is the same on every run; among starts at the same distance the first by name
+    wins. A state is a node and the unlayered modules counted from it to the bridge."""
     assert graph.graph is not None
     facts = [f for f in graph.graph.names(edge) if imported_name(edge, f) == name]
-    level = sorted(
+    bridge_nodes = sorted(
         (
             node
             for node in graph.nodes.get(edge.importer.module, ())
@@ -452,30 +499,37 @@ def _shortest_path(graph: _Reach, edge: ImportEdge, name: str | None, reachers: 
         ),
         key=_node_key,
     )
-    after: dict[Node, Node | None] = dict.fromkeys(level)  # node -> the next node to the bridge
+    level = [(node, graph.cost(node)) for node in bridge_nodes]
+    after: dict[_State, _State | None] = dict.fromkeys(level)  # state -> the next one to the bridge
     while level:
         found = sorted(
-            (start, _node_key(node), node)
-            for node in level
-            for start in graph.starts.get(node, ())
+            (start, _node_key(state[0]), position, state)
+            for position, state in enumerate(level)
+            for start in graph.starts.get(state[0], ())
             if reachers >> graph.bit[start] & 1
         )
         if found:
-            start, _, node = found[0]
+            start, _, _, state = found[0]
             path = [start]
-            step: Node | None = node
+            step: _State | None = state
             while step is not None:
-                path.append(step[0])
+                path.append(step[0][0])
                 step = after[step]
             return tuple(path)
-        following: list[Node] = []
-        for node in level:
+        following: list[_State] = []
+        for state in level:
+            node, counted = state
             for previous in sorted(graph.before.get(node, ()), key=_node_key):
-                if previous not in after:
-                    after[previous] = node
-                    following.append(previous)
-        level = sorted(following, key=_node_key)
+                earlier = (previous, counted + graph.cost(previous))
+                if earlier[1] <= MAX_BRIDGE_DEPTH and earlier not in after:
+                    after[earlier] = state
+                    following.append(earlier)
+        level = sorted(following, key=lambda state: _node_key(state[0]))  # stable: first found first
     return (edge.importer.module,)  # not reached: a bridge is reached by at least one start
+
+
+# A node of `_shortest_path`'s search, and the unlayered modules counted from it to the bridge.
+_State = tuple[Node, int]
 
 
 class IndirectLayerViolation(ProjectRule):

@@ -84,6 +84,20 @@ def counted_edges(project: ProjectView) -> Iterator[ImportEdge]:
     return (edge for edge in project.edges if counted_names(project, edge))
 
 
+def checked_edges(project: ProjectView) -> Iterator[ImportEdge]:
+    """`counted_edges` of the checked files: a narrow check (the language server's open files)
+    walks their imports alone, not every import of the project at every edit."""
+    if project.checks_everything:
+        return counted_edges(project)
+    return (
+        edge
+        for facts in project.files
+        if project.is_checked(facts)
+        for edge in project.edges_of(facts)
+        if counted_names(project, edge)
+    )
+
+
 def forbids(project: ProjectView, importer_layer: str, imported_layer: str) -> bool:
     """Whether the layer table forbids `importer_layer` to import `imported_layer`."""
     if importer_layer == imported_layer:
@@ -164,9 +178,7 @@ def _forbidden_imports(project: ProjectView) -> tuple[ForbiddenImport, ...]:
 
 def _each_forbidden_import(project: ProjectView) -> Iterator[ForbiddenImport]:
     layers = project.layers
-    for edge in counted_edges(project):
-        if not project.is_checked(edge.importer):
-            continue
+    for edge in checked_edges(project):
         importer_layer = layers.layer_of(edge.importer.module)
         if importer_layer is None:
             continue
