@@ -520,7 +520,10 @@ class MemoSymbols(Symbols):
         bound: dict[str, str] = {}
         for facts in self.files:
             bound.update(self.memo.of("reexports", facts, file_reexports))
-        return with_star_reexports(self.files, self.modules, bound, self.definitions)
+        return with_star_reexports(self.files, self.modules, bound, self.definitions, self._star_sources)
+
+    def _star_sources(self, facts: FileFacts) -> list[str]:
+        return self.memo.of("star-sources", facts, star_sources)
 
 
 class _Definitions(Mapping[str, tuple[Symbol, FileFacts]]):
