@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -554,6 +555,8 @@ class _SymbolTables:
         self.reexported = [memo.of("reexports", facts, file_reexports) for facts in files]
         self.stars = {facts.path: memo.of("star-sources", facts, star_sources) for facts in files}
         self.star_modules = frozenset(module for sources in self.stars.values() for module in sources)
+        modules = Counter(facts.module for facts in files)
+        self.shared_modules = frozenset(module for module, count in modules.items() if count > 1)
         self.owners: dict[str, FileFacts] = {}
         self.bound: dict[str, str] = {}
         for facts, names, reexported in zip(files, self.defined, self.reexported, strict=True):
@@ -564,7 +567,7 @@ class _SymbolTables:
     def advanced(self, files: tuple[FileFacts, ...], memo: FileMemo) -> _SymbolTables | None:
         """These tables for `files`, the same list but for a few files edited; None when they
         must be merged anew: files added, removed or moved, a star import involved, a file's
-        re-exports changed, or a name it defines also defined by another file, or no more."""
+        re-exports changed, or the names of a module that a stub and its source both define."""
         if len(files) != len(self.files):
             return None
         edited = [i for i, (old, new) in enumerate(zip(self.files, files, strict=True)) if old is not new]
@@ -588,9 +591,11 @@ class _SymbolTables:
                 return None
             names = memo.of("defined", new, defined_names)
             if names != self.defined[i]:
-                gone, added = set(self.defined[i]) - set(names), set(names) - set(self.defined[i])
-                if any(owners.get(name) is old for name in gone) or any(name in owners for name in added):
-                    return None  # another file's definition may win now: file order decides
+                if old.module in self.shared_modules:
+                    return None  # a stub beside its module defines the same names: file order decides
+                for name in set(self.defined[i]).difference(names):
+                    del owners[name]
+            # A name is its module's: no other file defines it, but a stub beside the module.
             for name in names:
                 if owners.get(name, old) is old:
                     owners[name] = new
@@ -601,6 +606,7 @@ class _SymbolTables:
         tables.reexported = self.reexported
         tables.stars = self.stars
         tables.star_modules = self.star_modules
+        tables.shared_modules = self.shared_modules
         tables.owners = owners
         tables.bound = self.bound
         tables.reexports = self.reexports  # no star import involves an edited file

@@ -504,7 +504,7 @@ def test_an_edit_adding_a_definition_changes_the_symbol_tables_where_the_file_do
     assert_tables_as_merged_anew(editing)
 
 
-def test_edits_that_move_names_or_re_exports_merge_the_symbol_tables_anew(config: Config) -> None:
+def test_the_symbol_tables_kept_or_merged_anew_after_each_kind_of_edit(config: Config) -> None:
     sources = {
         **fortress_sources(),
         "app/tools.py": "def helper() -> int:\n    return 1\n",
@@ -513,12 +513,15 @@ def test_edits_that_move_names_or_re_exports_merge_the_symbol_tables_anew(config
     editing = Editing(config, sources)
     assert_tables_as_merged_anew(editing)
     for name, text, merged_anew in [
-        # `helper` now in the stub alone, which wins anyway (a later file): kept tables.
-        ("app/tools.py", "def other() -> int:\n    return 2\n", False),
-        # A name of the module now in its stub too: the stub, a later file, wins.
+        (
+            USERS,
+            editing.sources[USERS].replace("def ", "def renamed_", 1),
+            False,
+        ),  # a name its module's alone
+        # A module whose stub defines names too: which file wins is file order's to say.
+        ("app/tools.py", "def other() -> int:\n    return 2\n", True),
         ("app/tools.pyi", "def helper() -> int: ...\ndef other() -> int: ...\n", True),
-        # Names the stub defines too: which file wins is file order's to say.
-        ("app/tools.py", "def helper() -> int:\n    return 1\ndef stubbed() -> int:\n    return 3\n", True),
+        ("app/tools.py", "def helper() -> int:\n    return 1\ndef other() -> int:\n    return 3\n", True),
         (USERS, editing.sources[USERS].replace("import", "import os\nimport", 1), True),  # a re-export more
         ("app/tools.pyi", None, True),
     ]:
