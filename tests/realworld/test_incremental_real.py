@@ -73,7 +73,8 @@ def test_a_narrow_check_of_a_few_files_reports_in_them_what_a_whole_run_does(
     real_project: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The language server checks its open files alone: LG101/LG102 walk their imports only,
-    LG103 the chains that can reach them. Each file's findings equal a whole run's there."""
+    LG103 the chains that can reach them, LG106 looks for cycles through them. Each file's
+    findings equal a whole run's there."""
     root = tmp_path / "airflow"
     shutil.copytree(real_project(*AIRFLOW), root)
     (root / "layerguard.toml").write_text("respect-gitignore = false\n")
@@ -86,7 +87,9 @@ def test_a_narrow_check_of_a_few_files_reports_in_them_what_a_whole_run_does(
         others = sorted({path for path in root.rglob("*.py")} - set(layered))
         rng = random.Random(103)
         direct = sorted(set(layered) - set(bridges))
+        cycles = sorted({f.path for f in whole if f.code == "LG106"})
         chosen = rng.sample(bridges, 15) + rng.sample(direct, min(10, len(direct))) + rng.sample(others, 10)
+        chosen += cycles
         editor = Workspace(config)
         for path in chosen:
             narrow = editor.check([path], narrow=True).findings
@@ -95,7 +98,7 @@ def test_a_narrow_check_of_a_few_files_reports_in_them_what_a_whole_run_does(
         opened = chosen[::5]
         narrow = editor.check(opened, narrow=True).findings
         assert narrow == tuple(f for f in whole if f.path in set(opened))
-    assert len(bridges) >= 15
+    assert len(bridges) >= 15 and cycles
 
 
 @pytest.mark.slow

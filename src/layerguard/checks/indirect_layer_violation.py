@@ -258,10 +258,7 @@ class _Reach:
 def _reach(project: ProjectView) -> _Reach:
     layers = project.layers
     files = project.by_module
-    # Asked for both ends of every edge: each module once.
-    passable = {
-        module for module in files if layers.layer_of(module) is None and not layers.is_wiring(module)
-    }
+    passable = _Passable(project)
     # A part of each package (kept between runs): after an edit, an unchanged package's
     # functions, classes and assignments stay pickled (`facts.stored`).
     found = _Reach(
@@ -295,7 +292,7 @@ def _reach(project: ProjectView) -> _Reach:
         else:
             passable_edges.setdefault(importer, []).append(edge)
     for facts in project.files:  # a bridge's own imports, where it is reported
-        if facts.module in passable and project.is_checked(facts) and files[facts.module] is facts:
+        if project.is_checked(facts) and facts.module in passable and files[facts.module] is facts:
             own = project.edges_of(facts)
             found.outgoing[facts.module] = [e for e in own if carries_chain(e) and counted_names(project, e)]
     found.graph = _Graph(project, False, files, passable_edges)
@@ -307,7 +304,23 @@ def _reach(project: ProjectView) -> _Reach:
     return found
 
 
-def _chain_edges(project: ProjectView, passable: set[str], hubs: set[str]) -> Iterable[ImportEdge]:
+class _Passable:
+    """Whether a module is passable (unlayered, not wiring): asked for both ends of every edge,
+    answered once per module, and in a narrow check for the modules near its files alone."""
+
+    def __init__(self, project: ProjectView) -> None:
+        self.layers = project.layers
+        self.known: dict[str, bool] = {}
+
+    def __contains__(self, module: str) -> bool:
+        found = self.known.get(module)
+        if found is None:
+            layers = self.layers
+            found = self.known[module] = layers.layer_of(module) is None and not layers.is_wiring(module)
+        return found
+
+
+def _chain_edges(project: ProjectView, passable: _Passable, hubs: set[str]) -> Iterable[ImportEdge]:
     """The imports a chain to a checked bridge may take: all of them in a whole run. A narrow
     check (the language server's open files) follows the chains to its files alone: the
     imports of modules within `MAX_BRIDGE_DEPTH` unlayered modules of a checked one, counted
@@ -320,10 +333,10 @@ def _chain_edges(project: ProjectView, passable: set[str], hubs: set[str]) -> It
         for facts in project.files
         if project.is_checked(facts) and facts.module in passable and facts.module not in hubs
     }
-    into: dict[str, list[ImportEdge]] = {}  # passable module -> the imports of it that run
+    into: dict[str, list[ImportEdge]] = {}  # module -> the imports of it that run
     if bridges:
         for edge in counted_edges(project):
-            if carries_chain(edge) and edge.imported in passable:
+            if carries_chain(edge):
                 into.setdefault(edge.imported, []).append(edge)
     counted = dict.fromkeys(bridges, 1)  # module -> the fewest modules counted from it to a bridge
     work = deque(bridges)
