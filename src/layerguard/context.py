@@ -530,10 +530,15 @@ class ProjectView:
         return facts.path in self.checked
 
     @cached_property
+    def checked_files(self) -> tuple[FileFacts, ...]:
+        """The files to report on, in file order."""
+        return tuple(facts for facts in self.files if self.is_checked(facts))
+
+    @cached_property
     def checks_everything(self) -> bool:
-        """Every file is checked (a whole run), not a few (the language server's open files):
-        rules that report in the importing file may then look at the checked files alone."""
-        return all(self.is_checked(facts) for facts in self.files)
+        """Every file is checked (a whole run), not a few (the language server's open files,
+        where rules may look near the checked files alone)."""
+        return len(self.checked_files) == len(self.files)
 
     def edges_of(self, facts: FileFacts) -> tuple[ImportEdge, ...]:
         """`edges`, of one file."""

@@ -25,7 +25,7 @@ class ImportCycle(ProjectRule):
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
         if not project.checks_everything and not any(
-            _in_a_cycle(project, facts.module) for facts in project.files if project.is_checked(facts)
+            _in_a_cycle(project, facts.module) for facts in project.checked_files
         ):
             return  # a narrow check whose files are on no cycle: their findings are none
         runtime = same_layer_runtime_edges(project)

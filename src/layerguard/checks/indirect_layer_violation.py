@@ -291,8 +291,8 @@ def _reach(project: ProjectView) -> _Reach:
                 found.starts.setdefault(node, set()).add(importer)
         else:
             passable_edges.setdefault(importer, []).append(edge)
-    for facts in project.files:  # a bridge's own imports, where it is reported
-        if project.is_checked(facts) and facts.module in passable and files[facts.module] is facts:
+    for facts in project.checked_files:  # a bridge's own imports, where it is reported
+        if facts.module in passable and files[facts.module] is facts:
             own = project.edges_of(facts)
             found.outgoing[facts.module] = [e for e in own if carries_chain(e) and counted_names(project, e)]
     found.graph = _Graph(project, False, files, passable_edges)
@@ -330,8 +330,8 @@ def _chain_edges(project: ProjectView, passable: _Passable, hubs: set[str]) -> I
         return counted_edges(project)
     bridges = {
         facts.module
-        for facts in project.files
-        if project.is_checked(facts) and facts.module in passable and facts.module not in hubs
+        for facts in project.checked_files
+        if facts.module in passable and facts.module not in hubs
     }
     into: dict[str, list[ImportEdge]] = {}  # module -> the imports of it that run
     if bridges:

@@ -91,8 +91,7 @@ def checked_edges(project: ProjectView) -> Iterator[ImportEdge]:
         return counted_edges(project)
     return (
         edge
-        for facts in project.files
-        if project.is_checked(facts)
+        for facts in project.checked_files
         for edge in project.edges_of(facts)
         if counted_names(project, edge)
     )
