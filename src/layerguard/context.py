@@ -7,10 +7,10 @@ rules), so they can be tested on facts built in memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from layerguard.globs import module_glob_matches
 from layerguard.graph import ImportEdge, absolute_module, module_files, resolve_imports
@@ -51,6 +51,7 @@ class LayerMap:
         # keeping the project's facts alive until the cyclic collector runs.
         self._layers: dict[str, str | None] = {}
         self._wiring: dict[str, bool] = {}
+        self._glob_answers: dict[str, tuple[str | None, bool]] = {}
 
     def layer_of(self, module: str) -> str | None:
         """The layer name, or None for wiring and unlayered modules."""
@@ -64,23 +65,34 @@ class LayerMap:
         return self._wiring[module]
 
     def _is_wiring(self, module: str) -> bool:
-        return any(module_glob_matches(p, module) is not None for p in self.config.wiring)
+        return self._globs(module)[1]
 
     def _layer_of(self, module: str) -> str | None:
-        if self.is_wiring(module):
-            return None
-        best: tuple[int, str] | None = None
-        for layer in self.config.layers:
-            for pattern in layer.modules:
-                depth = module_glob_matches(pattern, module)
-                # Strictly deeper wins, so on a tie the layer listed first keeps it.
-                if depth is not None and (best is None or depth > best[0]):
-                    best = (depth, layer.name)
-        return best[1] if best else None
+        return None if self.is_wiring(module) else self._globs(module)[0]
+
+    def _globs(self, module: str) -> tuple[str | None, bool]:
+        found = self._glob_answers.get(module)
+        if found is None:
+            found = self._glob_answers[module] = glob_layer(self.config, module)
+        return found
 
     def rank(self, layer: str) -> int:
         """0 for the top layer; a higher number is a lower layer."""
         return next(i for i, candidate in enumerate(self.config.layers) if candidate.name == layer)
+
+
+def glob_layer(config: Config, module: str) -> tuple[str | None, bool]:
+    """What the configured globs alone say of `module`: the layer of the deepest layer glob
+    matching it (on a tie, the layer listed first), and whether a wiring glob matches it."""
+    best: tuple[int, str] | None = None
+    for layer in config.layers:
+        for pattern in layer.modules:
+            depth = module_glob_matches(pattern, module)
+            # Strictly deeper wins, so on a tie the layer listed first keeps it.
+            if depth is not None and (best is None or depth > best[0]):
+                best = (depth, layer.name)
+    wiring = any(module_glob_matches(pattern, module) is not None for pattern in config.wiring)
+    return (best[1] if best else None), wiring
 
 
 @dataclass(frozen=True)
@@ -475,6 +487,14 @@ class ProjectView:
     config: Config
     files: tuple[FileFacts, ...]
     checked: frozenset[Path]
+    _once: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def once(self, compute: Callable[[ProjectView], T]) -> T:
+        """`compute(self)`, computed once for this view: a table that several project rules
+        walk (LG101 and LG102 both report from the forbidden imports)."""
+        if compute not in self._once:
+            self._once[compute] = compute(self)
+        return cast("T", self._once[compute])
 
     @cached_property
     def layers(self) -> ProjectLayerMap:
@@ -508,6 +528,28 @@ class ProjectView:
 
     def is_checked(self, facts: FileFacts) -> bool:
         return facts.path in self.checked
+
+    @cached_property
+    def checked_files(self) -> tuple[FileFacts, ...]:
+        """The files to report on, in file order."""
+        return tuple(facts for facts in self.files if self.is_checked(facts))
+
+    @cached_property
+    def checks_everything(self) -> bool:
+        """Every file is checked (a whole run), not a few (the language server's open files,
+        where rules may look near the checked files alone)."""
+        return len(self.checked_files) == len(self.files)
+
+    def edges_of(self, facts: FileFacts) -> tuple[ImportEdge, ...]:
+        """`edges`, of one file."""
+        return self._edges_by_file.get(facts.path, ())
+
+    @cached_property
+    def _edges_by_file(self) -> dict[Path, tuple[ImportEdge, ...]]:
+        found: dict[Path, list[ImportEdge]] = {}
+        for edge in self.edges:
+            found.setdefault(edge.importer.path, []).append(edge)
+        return {path: tuple(edges) for path, edges in found.items()}
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         """`compute(facts, symbols)`: one file's part of a project rule's work, which reads that

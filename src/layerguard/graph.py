@@ -20,12 +20,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ImportEdge:
     """`importer` imports project module `imported` by the statement in `fact`; `names` are
-    every name that statement imports from it (`from m import A, B`: both facts, `fact` first)."""
+    every name that statement imports from it (`from m import A, B`: both facts, `fact` first),
+    and `taken` what each of them takes from `imported` (`taken_name`), worked out once here:
+    the layer rules ask it for every name of every edge, several times a check."""
 
     importer: FileFacts
     imported: str
     fact: ImportFact
     names: tuple[ImportFact, ...] = ()
+    taken: tuple[str | None, ...] = ()
 
 
 def module_files(files: Iterable[FileFacts]) -> dict[str, FileFacts]:
@@ -51,7 +54,23 @@ def file_imports(facts: FileFacts, modules: Mapping[str, FileFacts]) -> tuple[Im
         target = resolve_import(facts, fact, modules)
         if target is not None and target != facts.module:
             found.setdefault((fact.statement.line, fact.statement.column, target), []).append(fact)
-    return tuple(ImportEdge(facts, target, names[0], tuple(names)) for (_, _, target), names in found.items())
+    return tuple(
+        ImportEdge(
+            facts, target, names[0], tuple(names), tuple(taken_name(facts, fact, target) for fact in names)
+        )
+        for (_, _, target), names in found.items()
+    )
+
+
+def taken_name(facts: FileFacts, fact: ImportFact, imported: str) -> str | None:
+    """The name `fact` (of `facts`) imports from module `imported`, or None when it imports the
+    module itself (`import m`, `from pkg import submodule`, `from m import *`)."""
+    if fact.name is None or fact.name == "*":
+        return None
+    base = absolute_module(facts, fact)
+    if base is None or f"{base}.{fact.name}" == imported or base != imported:
+        return None
+    return fact.name
 
 
 def resolve_import(facts: FileFacts, fact: ImportFact, modules: Mapping[str, FileFacts]) -> str | None:

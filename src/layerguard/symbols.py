@@ -222,12 +222,14 @@ def with_star_reexports(
     modules: Mapping[str, FileFacts],
     bound: dict[str, str],
     definitions: Mapping[str, object],
+    sources: Callable[[FileFacts], Iterable[str]] = star_sources,
 ) -> dict[str, str]:
     """`bound` (the imports by name) with what each `from m import *` binds: not a per-file part,
-    since the names come from `m`. A name bound by name or defined in the module wins."""
+    since the names come from `m`. A name bound by name or defined in the module wins.
+    `sources`: `star_sources`, or where it is kept per file."""
     merged = bound
     for facts in files:
-        for base in star_sources(facts):
+        for base in sources(facts):
             source = modules.get(base)
             if source is None:
                 continue

@@ -22,7 +22,7 @@ from layerguard.engine import Workspace, collector_paused
 from layerguard.facts.cache import FactsCache, rules_key
 from layerguard.incremental import FileMemo, MemoProjectView
 
-from .conftest import LNBITS
+from .conftest import AIRFLOW, LNBITS
 
 FIRST_DEFINITION = re.compile(r"^(class|def|async def) (\w+)", re.MULTILINE)
 FIRST_IMPORT = re.compile(r"^(from \S+ )?import .*\n", re.MULTILINE)
@@ -66,6 +66,39 @@ def test_narrow_checks_after_edits_equal_fresh_runs_on_a_real_app(
             kept = MemoProjectView(config, facts, frozenset(), editor._memo)
             plain = ProjectView(config, facts, frozenset())
             assert tables(kept) == tables(plain), path
+
+
+@pytest.mark.slow
+def test_a_narrow_check_of_a_few_files_reports_in_them_what_a_whole_run_does(
+    real_project: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The language server checks its open files alone: LG101/LG102 walk their imports only,
+    LG103 the chains that can reach them, LG106 looks for cycles through them. Each file's
+    findings equal a whole run's there."""
+    root = tmp_path / "airflow"
+    shutil.copytree(real_project(*AIRFLOW), root)
+    (root / "layerguard.toml").write_text("respect-gitignore = false\n")
+    monkeypatch.chdir(root)
+    config = load_config([root])
+    with collector_paused():
+        whole = Workspace(config, cache=False).check([root]).findings
+        layered = sorted({f.path for f in whole if f.code in ("LG101", "LG102", "LG103")})
+        bridges = sorted({f.path for f in whole if f.code == "LG103"})
+        others = sorted({path for path in root.rglob("*.py")} - set(layered))
+        rng = random.Random(103)
+        direct = sorted(set(layered) - set(bridges))
+        cycles = sorted({f.path for f in whole if f.code == "LG106"})
+        chosen = rng.sample(bridges, 15) + rng.sample(direct, min(10, len(direct))) + rng.sample(others, 10)
+        chosen += cycles
+        editor = Workspace(config)
+        for path in chosen:
+            narrow = editor.check([path], narrow=True).findings
+            assert narrow == tuple(f for f in whole if f.path == path), path
+        # Several open files at once, as an editor has them.
+        opened = chosen[::5]
+        narrow = editor.check(opened, narrow=True).findings
+        assert narrow == tuple(f for f in whole if f.path in set(opened))
+    assert len(bridges) >= 15 and cycles
 
 
 @pytest.mark.slow

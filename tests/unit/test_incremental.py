@@ -575,3 +575,58 @@ def test_a_fact_of_a_file_not_expected_is_still_referred_to(config: Config) -> N
     assert references.complete
     assert references.get(schema) == ("facts", str(schema.path), keys[schema.path], "", 0)
     assert references.get("not a fact") is None
+
+
+def symbol_tables(editing: Editing) -> incremental._SymbolTables:
+    tables = editing.workspace._memo._tables
+    assert tables is not None
+    return tables
+
+
+def assert_tables_as_merged_anew(editing: Editing) -> None:
+    """The kept tables name the same defining file for every name, and the same re-exports,
+    as tables merged from scratch for the same files."""
+    files = editing.workspace.project([ROOT]).files
+    kept = MemoProjectView(editing.config, files, frozenset(), editing.workspace._memo).symbols
+    plain = ProjectView(editing.config, files, frozenset()).symbols
+    owners = {name: found[1] for name, found in plain.definitions.items()}
+    assert owners == dict(symbol_tables(editing).owners)
+    assert kept.reexports == plain.reexports
+
+
+def test_an_edit_adding_a_definition_changes_the_symbol_tables_where_the_file_does(config: Config) -> None:
+    editing = Editing(config, fortress_sources())
+    before = symbol_tables(editing)
+    editing.edit(USERS, editing.sources[USERS] + "\nedited = 1\n")
+    after = symbol_tables(editing)
+    assert after is not before and after.bound is before.bound  # advanced, not merged anew
+    assert "app.api.v1.endpoints.users.edited" in after.owners
+    assert "app.api.v1.endpoints.users.edited" not in before.owners
+    assert_tables_as_merged_anew(editing)
+
+
+def test_the_symbol_tables_kept_or_merged_anew_after_each_kind_of_edit(config: Config) -> None:
+    sources = {
+        **fortress_sources(),
+        "app/tools.py": "def helper() -> int:\n    return 1\n",
+        "app/tools.pyi": "def helper() -> int: ...\ndef stubbed() -> int: ...\n",
+    }
+    editing = Editing(config, sources)
+    assert_tables_as_merged_anew(editing)
+    for name, text, merged_anew in [
+        (
+            USERS,
+            editing.sources[USERS].replace("def ", "def renamed_", 1),
+            False,
+        ),  # a name its module's alone
+        # A module whose stub defines names too: which file wins is file order's to say.
+        ("app/tools.py", "def other() -> int:\n    return 2\n", True),
+        ("app/tools.pyi", "def helper() -> int: ...\ndef other() -> int: ...\n", True),
+        ("app/tools.py", "def helper() -> int:\n    return 1\ndef other() -> int:\n    return 3\n", True),
+        (USERS, editing.sources[USERS].replace("import", "import os\nimport", 1), True),  # a re-export more
+        ("app/tools.pyi", None, True),
+    ]:
+        before = symbol_tables(editing)
+        editing.edit(name, text)
+        assert (symbol_tables(editing).bound is not before.bound) == merged_anew, name
+        assert_tables_as_merged_anew(editing)

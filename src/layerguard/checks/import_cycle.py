@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
 from layerguard.graph import ImportEdge, build_import_graph, strongly_connected_components
-from layerguard.model import Finding, RuleMeta, Severity
+from layerguard.model import FileFacts, Finding, RuleMeta, Severity
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -24,21 +24,67 @@ class ImportCycle(ProjectRule):
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
+        if not project.checks_everything and not any(
+            _in_a_cycle(project, facts.module) for facts in project.checked_files
+        ):
+            return  # a narrow check whose files are on no cycle: their findings are none
         runtime = same_layer_runtime_edges(project)
         components = strongly_connected_components((e.importer.module, e.imported) for e in runtime)
         if not components:
             return
+        component_of = {module: index for index, component in enumerate(components) for module in component}
+        inside: list[list[ImportEdge]] = [[] for _ in components]
+        for edge in runtime:
+            index = component_of.get(edge.importer.module)
+            if index is not None and component_of.get(edge.imported) == index:
+                inside[index].append(edge)
+        # Built as before: which of several shortest ways back grimp finds follows the order
+        # modules and imports were added to it (a smaller graph changed a message on phoenix).
         graph = build_import_graph((f.module for f in project.files), runtime)
-        for component in components:
-            members = set(component)
-            inside = [e for e in runtime if e.importer.module in members and e.imported in members]
-            first = min(inside, key=_edge_order)
+        for component, edges in zip(components, inside, strict=True):
+            first = min(edges, key=_edge_order)
             # The shortest way back closes the cycle the first edge is on.
             back = graph.find_shortest_chain(first.imported, first.importer.module) or ()
             cycle = " -> ".join((first.importer.module, *back))
             layer = project.layers.layer_of(first.importer.module)
             message = f"Import cycle in the {layer} layer: {cycle}{_rest(component, set(back))}"
             yield self.finding(first.importer, first.fact.statement, message)
+
+
+def _in_a_cycle(project: ProjectView, module: str) -> bool:
+    """`module` imports, through same-layer runtime imports, a module that imports it back:
+    a search from it alone (the language server's open files), not the whole graph's
+    components. A cycle is reported at its first import, in one of its modules."""
+    layer_of = project.layers.layer_of
+    layer = layer_of(module)
+    if layer is None:
+        return False
+    files = _files_by_module(project)
+    seen = {module}
+    work = [module]
+    while work:
+        for facts in files.get(work.pop(), ()):
+            for edge in project.edges_of(facts):
+                if edge.fact.type_checking or layer_of(edge.imported) != layer:
+                    continue
+                if edge.imported == module:
+                    return True
+                if edge.imported not in seen:
+                    seen.add(edge.imported)
+                    work.append(edge.imported)
+    return False
+
+
+def _files_by_module(project: ProjectView) -> dict[str, list[FileFacts]]:
+    """Each module's files: its source, and a stub beside it."""
+    return project.once(_each_files_by_module)
+
+
+def _each_files_by_module(project: ProjectView) -> dict[str, list[FileFacts]]:
+    found: dict[str, list[FileFacts]] = {}
+    for facts in project.files:
+        found.setdefault(facts.module, []).append(facts)
+    return found
 
 
 def same_layer_runtime_edges(project: ProjectView) -> list[ImportEdge]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -178,6 +178,9 @@ class _Graph:
     files: dict[str, FileFacts]
     passable_edges: dict[str, list[ImportEdge]]  # passable module -> its carried passable imports
     uses: dict[str, _NameUses] = field(default_factory=dict)
+    # Passable module -> each name it imports from a passable module: the local name it binds
+    # (None for `*`) and the node it leads to. Made once per module: every node of it walks them.
+    steps: dict[str, list[tuple[str | None, Node]]] = field(default_factory=dict)
 
     def names(self, edge: ImportEdge) -> tuple[ImportFact, ...]:
         counted = counted_names(self.project, edge)
@@ -187,15 +190,34 @@ class _Graph:
         module, name = node
         if module not in self.uses:
             with_types = not self.runtime and self.project.config.type_checking_imports == "count"
-            self.uses[module] = _NameUses(self.files[module], with_types)
+            # A part of the file (kept between edits and runs): its closures are computed once.
+            self.uses[module] = self.project.per_file(
+                "name uses with types" if with_types else "name uses",
+                self.files[module],
+                _name_uses_with_types if with_types else _name_uses,
+            )
         return self.uses[module].closure(name)
 
     def successors(self, node: Node) -> Iterator[Node]:
         closure = self.closure(node)
-        for edge in self.passable_edges.get(node[0], ()):
-            for fact in self.names(edge):
-                if needs(closure, fact):
-                    yield (edge.imported, imported_name(edge, fact))
+        steps = self.steps.get(node[0])
+        if steps is None:
+            steps = self.steps[node[0]] = [
+                (fact.bound_name, (edge.imported, imported_name(edge, fact)))
+                for edge in self.passable_edges.get(node[0], ())
+                for fact in self.names(edge)
+            ]
+        for bound, successor in steps:
+            if closure is None or bound is None or bound in closure:  # `needs`, inline
+                yield successor
+
+
+def _name_uses(facts: FileFacts, _: object) -> _NameUses:
+    return _NameUses(facts, with_types=False)
+
+
+def _name_uses_with_types(facts: FileFacts, _: object) -> _NameUses:
+    return _NameUses(facts, with_types=True)
 
 
 @dataclass
@@ -210,10 +232,14 @@ class _Reach:
     nodes: dict[str, set[Node]] = field(default_factory=dict)  # module -> its reached nodes
     starts: dict[Node, set[str]] = field(default_factory=dict)  # node -> layered importers
     before: dict[Node, set[Node]] = field(default_factory=dict)  # node -> nodes leading to it
-    outgoing: dict[str, list[ImportEdge]] = field(default_factory=dict)  # passable -> its imports
+    outgoing: dict[str, list[ImportEdge]] = field(default_factory=dict)  # checked passable -> its imports
     hubs: set[str] = field(default_factory=set)
     graph: _Graph | None = None
     runtime_graph: _Graph | None = None
+
+    def cost(self, node: Node) -> int:
+        """What a node's module counts towards `MAX_BRIDGE_DEPTH`: a re-export hub nothing."""
+        return 0 if node[0] in self.hubs else 1
 
     def reaching(self, edge: ImportEdge, name: str | None, runtime: bool = False) -> int:
         """Who reaches the bridge `edge.importer` needing the names by which `edge` brings in
@@ -231,10 +257,8 @@ class _Reach:
 
 def _reach(project: ProjectView) -> _Reach:
     layers = project.layers
-
-    def passable(module: str) -> bool:
-        return layers.layer_of(module) is None and not layers.is_wiring(module)
-
+    files = project.by_module
+    passable = _Passable(project)
     # A part of each package (kept between runs): after an edit, an unchanged package's
     # functions, classes and assignments stay pickled (`facts.stored`).
     found = _Reach(
@@ -244,19 +268,18 @@ def _reach(project: ProjectView) -> _Reach:
             if facts.is_package and project.per_file("re-export hub", facts, _is_reexport_hub)
         }
     )
-    files = project.by_module
     direct: dict[Node, int] = {}
     runtime_direct: dict[Node, int] = {}
     passable_edges: dict[str, list[ImportEdge]] = {}
-    for edge in counted_edges(project):
+    for edge in _chain_edges(project, passable, found.hubs):
         importer, imported = edge.importer.module, edge.imported
-        if not carries_chain(edge) or files[importer].path != edge.importer.path:
+        if not carries_chain(edge) or files[importer] is not edge.importer:
             continue  # a deferred import, or one of a stub beside the module's source
-        if passable(importer):
-            found.outgoing.setdefault(importer, []).append(edge)
-        if not passable(imported) or imports_only_plain_values(project, edge):
-            continue
         importer_layer = layers.layer_of(importer)
+        if imported not in passable or (importer_layer is None and importer not in passable):
+            continue  # a chain starts at a layered module and goes on through passable ones
+        if imports_only_plain_values(project, edge):
+            continue
         if importer_layer is not None:
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
@@ -266,8 +289,12 @@ def _reach(project: ProjectView) -> _Reach:
                 if not is_type_only(fact):
                     runtime_direct[node] = runtime_direct.get(node, 0) | 1 << index
                 found.starts.setdefault(node, set()).add(importer)
-        elif passable(importer):
+        else:
             passable_edges.setdefault(importer, []).append(edge)
+    for facts in project.checked_files:  # a bridge's own imports, where it is reported
+        if facts.module in passable and files[facts.module] is facts:
+            own = project.edges_of(facts)
+            found.outgoing[facts.module] = [e for e in own if carries_chain(e) and counted_names(project, e)]
     found.graph = _Graph(project, False, files, passable_edges)
     found.runtime_graph = _Graph(project, True, files, passable_edges)
     found.reach = _propagate(direct, found.graph, found.hubs, found.before)
@@ -277,12 +304,67 @@ def _reach(project: ProjectView) -> _Reach:
     return found
 
 
+class _Passable:
+    """Whether a module is passable (unlayered, not wiring): asked for both ends of every edge,
+    answered once per module, and in a narrow check for the modules near its files alone."""
+
+    def __init__(self, project: ProjectView) -> None:
+        self.layers = project.layers
+        self.known: dict[str, bool] = {}
+
+    def __contains__(self, module: str) -> bool:
+        found = self.known.get(module)
+        if found is None:
+            layers = self.layers
+            found = self.known[module] = layers.layer_of(module) is None and not layers.is_wiring(module)
+        return found
+
+
+def _chain_edges(project: ProjectView, passable: _Passable, hubs: set[str]) -> Iterable[ImportEdge]:
+    """The imports a chain to a checked bridge may take: all of them in a whole run. A narrow
+    check (the language server's open files) follows the chains to its files alone: the
+    imports of modules within `MAX_BRIDGE_DEPTH` unlayered modules of a checked one, counted
+    backwards (a re-export hub counts none), by layered modules or other such modules. Every
+    chain within the depth lies among them, and so every reacher and shortest example."""
+    if project.checks_everything:
+        return counted_edges(project)
+    bridges = {
+        facts.module
+        for facts in project.checked_files
+        if facts.module in passable and facts.module not in hubs
+    }
+    into: dict[str, list[ImportEdge]] = {}  # module -> the imports of it that run
+    if bridges:
+        for edge in counted_edges(project):
+            if carries_chain(edge):
+                into.setdefault(edge.imported, []).append(edge)
+    counted = dict.fromkeys(bridges, 1)  # module -> the fewest modules counted from it to a bridge
+    work = deque(bridges)
+    while work:  # costs are 0 (a hub) or 1: a hub goes first
+        module = work.popleft()
+        for edge in into.get(module, ()):
+            importer = edge.importer.module
+            if importer not in passable:
+                continue
+            hub = importer in hubs
+            through = counted[module] + (0 if hub else 1)
+            if through <= MAX_BRIDGE_DEPTH and through < counted.get(importer, MAX_BRIDGE_DEPTH + 1):
+                counted[importer] = through
+                (work.appendleft if hub else work.append)(importer)
+    return [
+        edge
+        for module in counted
+        for edge in into.get(module, ())
+        if edge.importer.module not in passable or edge.importer.module in counted
+    ]
+
+
 def bridges(project: ProjectView) -> Iterator[Bridge]:
     """One bridge per (checked unlayered module, forbidden layer), in module order: a module
     that layered modules reach through at most `MAX_BRIDGE_DEPTH` unlayered modules, needing
     the names it binds by the import, and that is no re-export hub."""
     graph = _reach(project)
-    own_bits = _own_import_bits(project, graph.bit)
+    own_bits = _own_import_bits(project, graph)
     assert graph.graph is not None
     for module, facts in sorted(graph.graph.files.items()):
         if module not in graph.nodes or not project.is_checked(facts) or module in graph.hubs:
@@ -360,17 +442,19 @@ def _home_layer(project: ProjectView, edge: ImportEdge, name: str | None) -> str
     return project.layers.layer_of(defined_in) if defined_in else None
 
 
-def _own_import_bits(project: ProjectView, bit: dict[str, int]) -> dict[str, int]:
+def _own_import_bits(project: ProjectView, graph: _Reach) -> dict[str, int]:
     """Per layer of `OWN_IMPORT_COVERS`, the mask of the layered modules (by their `bit`) that
     import that layer themselves, deferred or type-only imports included: LG101/LG102 count
     those as theirs."""
     own_bits: dict[str, int] = {}
-    for edge in counted_edges(project):
-        index = bit.get(edge.importer.module)
+    for facts in project.files:
+        index = graph.bit.get(facts.module)
         if index is None:
             continue
-        for layer in own_layers(project, edge).intersection(OWN_IMPORT_COVERS):
-            own_bits[layer] = own_bits.get(layer, 0) | 1 << index
+        for edge in project.edges_of(facts):
+            if counted_names(project, edge):
+                for layer in own_layers(project, edge).intersection(OWN_IMPORT_COVERS):
+                    own_bits[layer] = own_bits.get(layer, 0) | 1 << index
     return own_bits
 
 
@@ -395,10 +479,12 @@ def _propagate(
                 continue
             reach[node] = reach.get(node, 0) | mask
             for successor in graph.successors(node):
+                # Every step from a reached node, within the depth or not: `_shortest_path` keeps
+                # to the depth itself, so its example is one chain that holds.
+                before.setdefault(successor, set()).add(node)
                 step = depth + (0 if successor[0] in hubs else 1)
                 if step > MAX_BRIDGE_DEPTH:
                     continue
-                before.setdefault(successor, set()).add(node)
                 target = levels[step]
                 if step == depth and successor not in target:
                     work.append(successor)
@@ -412,12 +498,13 @@ def _node_key(node: Node) -> tuple[str, str]:
 
 def _shortest_path(graph: _Reach, edge: ImportEdge, name: str | None, reachers: int) -> tuple[str, ...]:
     """The shortest chain from a layered module among `reachers` to the bridge `edge.importer`,
-    along the names that need `edge`'s import: a backward search, level by level in name order,
-    so the example is the same on every run; among starts at the same distance the first by
-    name wins."""
+    along the names that need `edge`'s import, through at most `MAX_BRIDGE_DEPTH` unlayered
+    modules (re-export hubs not counted): a backward search, level by level in name order, so
+    the example is the same on every run; among starts at the same distance the first by name
+    wins. A state is a node and the unlayered modules counted from it to the bridge."""
     assert graph.graph is not None
     facts = [f for f in graph.graph.names(edge) if imported_name(edge, f) == name]
-    level = sorted(
+    bridge_nodes = sorted(
         (
             node
             for node in graph.nodes.get(edge.importer.module, ())
@@ -425,30 +512,37 @@ def _shortest_path(graph: _Reach, edge: ImportEdge, name: str | None, reachers: 
         ),
         key=_node_key,
     )
-    after: dict[Node, Node | None] = dict.fromkeys(level)  # node -> the next node to the bridge
+    level = [(node, graph.cost(node)) for node in bridge_nodes]
+    after: dict[_State, _State | None] = dict.fromkeys(level)  # state -> the next one to the bridge
     while level:
         found = sorted(
-            (start, _node_key(node), node)
-            for node in level
-            for start in graph.starts.get(node, ())
+            (start, _node_key(state[0]), position, state)
+            for position, state in enumerate(level)
+            for start in graph.starts.get(state[0], ())
             if reachers >> graph.bit[start] & 1
         )
         if found:
-            start, _, node = found[0]
+            start, _, _, state = found[0]
             path = [start]
-            step: Node | None = node
+            step: _State | None = state
             while step is not None:
-                path.append(step[0])
+                path.append(step[0][0])
                 step = after[step]
             return tuple(path)
-        following: list[Node] = []
-        for node in level:
+        following: list[_State] = []
+        for state in level:
+            node, counted = state
             for previous in sorted(graph.before.get(node, ()), key=_node_key):
-                if previous not in after:
-                    after[previous] = node
-                    following.append(previous)
-        level = sorted(following, key=_node_key)
+                earlier = (previous, counted + graph.cost(previous))
+                if earlier[1] <= MAX_BRIDGE_DEPTH and earlier not in after:
+                    after[earlier] = state
+                    following.append(earlier)
+        level = sorted(following, key=lambda state: _node_key(state[0]))  # stable: first found first
     return (edge.importer.module,)  # not reached: a bridge is reached by at least one start
+
+
+# A node of `_shortest_path`'s search, and the unlayered modules counted from it to the bridge.
+_State = tuple[Node, int]
 
 
 class IndirectLayerViolation(ProjectRule):

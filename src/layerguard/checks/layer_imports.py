@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from layerguard.graph import ImportEdge, absolute_module
+from layerguard.graph import ImportEdge, taken_name
 from layerguard.model import ImportFact, Span
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE
@@ -84,6 +84,19 @@ def counted_edges(project: ProjectView) -> Iterator[ImportEdge]:
     return (edge for edge in project.edges if counted_names(project, edge))
 
 
+def checked_edges(project: ProjectView) -> Iterator[ImportEdge]:
+    """`counted_edges` of the checked files: a narrow check (the language server's open files)
+    walks their imports alone, not every import of the project at every edit."""
+    if project.checks_everything:
+        return counted_edges(project)
+    return (
+        edge
+        for facts in project.checked_files
+        for edge in project.edges_of(facts)
+        if counted_names(project, edge)
+    )
+
+
 def forbids(project: ProjectView, importer_layer: str, imported_layer: str) -> bool:
     """Whether the layer table forbids `importer_layer` to import `imported_layer`."""
     if importer_layer == imported_layer:
@@ -143,22 +156,28 @@ def _beside(edge: ImportEdge, defined_in: str) -> bool:
 
 def imported_name(edge: ImportEdge, fact: ImportFact) -> str | None:
     """The name `fact` imports from `edge.imported`, or None when it imports the module itself
-    (`import m`, `from pkg import submodule`, `from m import *`)."""
-    if fact.name is None or fact.name == "*":
-        return None
-    base = absolute_module(edge.importer, fact)
-    if base is None or f"{base}.{fact.name}" == edge.imported or base != edge.imported:
-        return None
-    return fact.name
+    (`import m`, `from pkg import submodule`, `from m import *`): `taken_name`, as the edge
+    holds it."""
+    for candidate, name in zip(edge.names, edge.taken, strict=True):
+        if candidate is fact:
+            return name
+    return taken_name(edge.importer, fact, edge.imported)
 
 
-def forbidden_imports(project: ProjectView) -> Iterator[ForbiddenImport]:
+def forbidden_imports(project: ProjectView) -> tuple[ForbiddenImport, ...]:
     """Direct imports, in checked files, of a layer the importer's layer may not import: one
-    per statement and imported module, for the first forbidden layer it brings in."""
+    per statement and imported module, for the first forbidden layer it brings in. Found once
+    per view (LG101 reports the upward ones, LG102 the others)."""
+    return project.once(_forbidden_imports)
+
+
+def _forbidden_imports(project: ProjectView) -> tuple[ForbiddenImport, ...]:
+    return tuple(_each_forbidden_import(project))
+
+
+def _each_forbidden_import(project: ProjectView) -> Iterator[ForbiddenImport]:
     layers = project.layers
-    for edge in counted_edges(project):
-        if not project.is_checked(edge.importer):
-            continue
+    for edge in checked_edges(project):
         importer_layer = layers.layer_of(edge.importer.module)
         if importer_layer is None:
             continue

@@ -61,12 +61,18 @@ class ResponseEnvelope(ProjectRule):
 
 
 def find_envelopes(project: ProjectView) -> dict[ClassKey, ClassFact]:
-    """Every project class with all the `envelope-fields`, its own or inherited."""
+    """Every project class with all the `envelope-fields`, its own or inherited: found once per
+    view (LG701 and LG705 both ask)."""
+    return project.once(_find_envelopes)
+
+
+def _find_envelopes(project: ProjectView) -> dict[ClassKey, ClassFact]:
     wanted = frozenset(project.config.envelope_fields)
+    own = partial(_file_envelopes, wanted)
+    what = f"envelopes {sorted(wanted)}"
     found: dict[ClassKey, ClassFact] = {}
     for facts in project.files:
-        own = partial(_file_envelopes, wanted)
-        found.update(project.per_file(f"envelopes {sorted(wanted)}", facts, own))
+        found.update(project.per_file(what, facts, own))
     return found
 
 

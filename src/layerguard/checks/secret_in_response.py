@@ -70,14 +70,15 @@ def _spellings(secrets: set[str], facts: FileFacts, symbols: Symbols) -> frozens
 
 
 def response_schemas(project: ProjectView) -> Iterator[tuple[ClassFact, FileFacts, str]]:
-    """Each response schema once: a route's response model, or a class named `*Response`."""
+    """Each response schema once: a route's response model, or a class named `*Response` (in a
+    checked file: a narrow check reports in its files alone)."""
     seen: set[ClassKey] = set()
     for facts in project.files:
         for cls, where, why in project.per_file("response models", facts, _response_models):
             if (where.module, cls.qualname) not in seen:
                 seen.add((where.module, cls.qualname))
                 yield cls, where, why
-    for facts in project.files:
+    for facts in project.checked_files:
         for cls in project.per_file("response-named classes", facts, _response_named):
             key = (facts.module, cls.qualname)
             if key not in seen:
