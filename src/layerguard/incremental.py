@@ -667,7 +667,8 @@ class MemoSymbols(Symbols):
         return tables.reexports
 
 
-# After an edit of more files than this, the symbol tables are merged anew.
+# More files changed at once than this (a branch switched): the symbol tables are merged anew,
+# which then costs about what applying each file's change would.
 _TABLES_EDITED_AT_MOST = 16
 
 
