@@ -103,10 +103,18 @@ def check_keeping_workspace(
     process does anyway, so it keeps them until it ends (`cli._keep_until_exit`). Call it with
     the collector paused (`engine.collector_paused`), as `check` does, for as long as the
     Workspace is kept."""
+    workspace = _workspace(config, sources, jobs=jobs, cache=cache)
+    return workspace.check(paths), workspace
+
+
+def _workspace(
+    config: Config, sources: Mapping[Path, bytes] | None, *, jobs: int | None, cache: bool
+) -> Workspace:
+    """A Workspace of `config`'s project, with `sources` for files whose text is not on disk."""
     workspace = Workspace(absolute_root(config), jobs=jobs, cache=cache)
     for path, data in (sources or {}).items():
         workspace.update(path, data)
-    return workspace.check(paths), workspace
+    return workspace
 
 
 def absolute_root(config: Config) -> Config:
@@ -127,10 +135,7 @@ def load_project(
     use_cache: bool = True,
 ) -> ProjectView:
     """Every project file's facts (the graph needs them all), and which of them `paths` name."""
-    workspace = Workspace(absolute_root(config), jobs=jobs, cache=use_cache)
-    for path, data in (sources or {}).items():
-        workspace.update(path, data)
-    return workspace.project(paths)
+    return _workspace(config, sources, jobs=jobs, cache=use_cache).project(paths)
 
 
 def record_baseline(

@@ -545,7 +545,7 @@ def run_rules(
     once. A rule that
     runs longer than `time_limit` seconds on one file (a project rule: on the project) is
     stopped and reported as an LG000 (default: `rule_time_limit`)."""
-    checked = [facts for facts in project.files if project.is_checked(facts)]
+    checked = project.checked_files
     if not checked:
         return
     found: dict[Path, list[Finding]] = {facts.path: [] for facts in checked}
