@@ -39,6 +39,7 @@ from layerguard.facts.cache import (
 )
 from layerguard.facts.jobs import ParseJob
 from layerguard.incremental import FileMemo, MemoProjectView
+from layerguard.known_paths import known
 from layerguard.model import (
     INTERNAL_ERROR,
     PIPELINE_RULES,
@@ -241,6 +242,7 @@ class Workspace:
     def _job(self, path: Path, roots: Sequence[Path]) -> ParseJob:
         job = self._read.get(path)
         if job is None:
+            known(path)  # what the cache's facts and findings unpickle as this file's path
             module, is_package = module_name(path, roots, self.config.root)
             data = self._texts.get(path)
             # A file that cannot be read as a regular file goes to the parser unread (key None):

@@ -82,7 +82,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerguard import files
+from layerguard import files, known_paths
 from layerguard.facts.stored import pickle_facts
 from layerguard.files import write_atomically
 from layerguard.model import Config, FileFacts, Finding
@@ -395,7 +395,7 @@ class FactsCache:
         the record it needs; the `RECENT_RUNS` most recently used are kept (an editor's unsaved
         buffer is a state of its own). `rules` and `entry_keys`: what the run key was made of."""
         self._write(
-            self._record_file(key), {key: pickle.dumps(tuple(findings), protocol=pickle.HIGHEST_PROTOCOL)}
+            self._record_file(key), {key: known_paths.dumps(tuple(findings))}
         )
         self._remember_run(rules, key, entry_keys)
         with contextlib.suppress(OSError):
@@ -463,9 +463,7 @@ class FactsCache:
         return tuple(findings), lookups
 
     def store_file_findings(self, key: bytes, findings: Sequence[Finding], lookups: Sequence[Lookup]) -> None:
-        self.used_file_findings[key] = pickle.dumps(
-            (tuple(findings), tuple(lookups)), protocol=pickle.HIGHEST_PROTOCOL
-        )
+        self.used_file_findings[key] = known_paths.dumps((tuple(findings), tuple(lookups)))
         self.file_findings_changed = True
 
     def has(self, key: bytes | None) -> bool:

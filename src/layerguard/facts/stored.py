@@ -20,6 +20,7 @@ import dataclasses
 import pickle
 from typing import Any
 
+from layerguard.known_paths import dumps
 from layerguard.model import FileFacts
 
 # Each group is pickled apart and unpickled on the first read of one of its fields.
@@ -40,7 +41,7 @@ _EAGER_FIELDS = tuple(name for name in _FIELDS if name not in DEFERRED_FIELDS)
 
 def pickle_facts(facts: FileFacts) -> bytes:
     """One file's facts as the cache stores them (unpickled, a `DeferredFileFacts`)."""
-    return pickle.dumps(_Split(facts), protocol=pickle.HIGHEST_PROTOCOL)
+    return dumps(_Split(facts))
 
 
 class _Split:
