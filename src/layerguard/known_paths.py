@@ -54,4 +54,3 @@ def dumps(value: object) -> bytes:
     pickler.dispatch_table = _TABLE
     pickler.dump(value)
     return buffer.getvalue()
-

@@ -394,9 +394,7 @@ class FactsCache:
         """Remember the findings of a whole project, in a file of its own, so a run reads only
         the record it needs; the `RECENT_RUNS` most recently used are kept (an editor's unsaved
         buffer is a state of its own). `rules` and `entry_keys`: what the run key was made of."""
-        self._write(
-            self._record_file(key), {key: known_paths.dumps(tuple(findings))}
-        )
+        self._write(self._record_file(key), {key: known_paths.dumps(tuple(findings))})
         self._remember_run(rules, key, entry_keys)
         with contextlib.suppress(OSError):
             records = sorted(self.folder.glob("findings-*.pickle"), key=_modified, reverse=True)
