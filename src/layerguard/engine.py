@@ -513,10 +513,12 @@ class FileFindingsMemo:
         # False once a rule was stopped for its time: the findings depend on the machine.
         self.reproducible = True
 
-    def describe(self, facts: FileFacts) -> str:
-        """A file, for a recorded answer: its path and content key."""
+    def describe(self, facts: FileFacts) -> str | bytes:
+        """A file, for a recorded answer: its entry key, which covers its path, module and bytes
+        (20 bytes: every file's stored findings repeat the answers of its lookups, and a run
+        replays them all); its path when it has none (it could not be read)."""
         key = self.entry_keys.get(facts.path)
-        return f"{facts.path}\0{key.hex() if key is not None else ''}"
+        return key if key is not None else str(facts.path)
 
     def _key(self, facts: FileFacts) -> bytes | None:
         entry = self.entry_keys.get(facts.path)

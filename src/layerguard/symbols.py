@@ -340,8 +340,8 @@ def _merge(into: dict[str, V], nearer_first: Mapping[str, V]) -> None:
 
 
 # One recorded lookup: which primitive, the name asked, and what it answered. A definition is
-# answered by a description of the file defining it (its path and content key, see `api`).
-Lookup = tuple[str, str, "str | bool | None"]
+# answered by a description of the file defining it (its content key, see `engine`).
+Lookup = tuple[str, str, "str | bytes | bool | None"]
 
 
 class RecordingSymbols(Symbols):
@@ -351,11 +351,11 @@ class RecordingSymbols(Symbols):
     the same few names many times (prefect: 112,753 lookups recorded, 16 % of them distinct),
     every one of which a later run would replay."""
 
-    def __init__(self, symbols: Symbols, describe: Callable[[FileFacts], str]) -> None:
+    def __init__(self, symbols: Symbols, describe: Callable[[FileFacts], str | bytes]) -> None:
         self.symbols = symbols
         self.files = symbols.files
         self.describe = describe
-        self._answers: dict[tuple[str, str], str | bool | None] = {}
+        self._answers: dict[tuple[str, str], str | bytes | bool | None] = {}
 
     @property
     def lookups(self) -> list[Lookup]:
@@ -402,14 +402,14 @@ class RecordingSymbols(Symbols):
 
 
 def answers_unchanged(
-    symbols: Symbols, lookups: Iterable[Lookup], describe: Callable[[FileFacts], str]
+    symbols: Symbols, lookups: Iterable[Lookup], describe: Callable[[FileFacts], str | bytes]
 ) -> bool:
     """`symbols` answers every recorded lookup as it was answered then (`describe` as given to
     the `RecordingSymbols` that recorded them)."""
     for kind, name, answer in lookups:
         if kind == "definition":
             defining = symbols.definition_file(name)
-            now: str | bool | None = describe(defining) if defining is not None else None
+            now: str | bytes | bool | None = describe(defining) if defining is not None else None
         elif kind == "reexport":
             now = symbols.reexport(name)
         elif kind == "top-level":
