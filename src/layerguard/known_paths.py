@@ -24,8 +24,9 @@ _KNOWN: dict[str, Path] = {}
 
 
 def known(path: Path) -> Path:
-    """Register `path` as the object to revive for its text; `path`."""
-    _KNOWN.setdefault(str(path), path)
+    """Register `path` as the object to revive for its text (the latest registered wins: a
+    new Workspace discovers its files again); `path`."""
+    _KNOWN[str(path)] = path
     return path
 
 

@@ -59,10 +59,11 @@ ones as unused.
 
 Safety: files are written to a temporary file in the same folder and moved into place with
 `os.replace`, so a concurrent reader sees the old file or the new one, never half of one.
-Each starts with an HMAC-SHA256 whose key lives in the user's cache folder, outside the
-project: a truncated or corrupt file, or one committed to the checked repository (pickle would
-run code from it, and forged facts or findings could hide findings), fails the check and is
-ignored and rebuilt. Without a usable key folder the cache is off.
+Each starts with a MAC (keyed BLAKE3; HMAC-SHA256 where the `blake3` wheel is not installed)
+whose key lives in the user's cache folder, outside the project: a truncated or corrupt file,
+or one committed to the checked repository (pickle would run code from it, and forged facts or
+findings could hide findings), fails the check and is ignored and rebuilt. Without a usable
+key folder the cache is off.
 """
 
 from __future__ import annotations
@@ -91,8 +92,16 @@ from layerguard.version import __version__
 if TYPE_CHECKING:
     from layerguard.symbols import Lookup
 
+try:
+    from blake3 import blake3
+
+    KEYED_BLAKE3 = True
+except ImportError:  # a platform without its wheel (pyproject.toml says which have one)
+    KEYED_BLAKE3 = False
+
 CACHE_DIR_NAME = ".layerguard_cache"
-MAGIC = b"LGFACTS1"
+# Names the MAC too: a file signed the other way is ignored and rebuilt, never misread.
+MAGIC = b"LGFACTS2" if KEYED_BLAKE3 else b"LGFACTS1"
 MAC_SIZE = 32
 KEY_SIZE = 32
 ENTRY_KEY_SIZE = 20
@@ -346,7 +355,10 @@ class FactsCache:
         return self._stored
 
     def _mac(self, payload: bytes | memoryview) -> bytes:
-        # HMAC-SHA256 over the payload: 21 ms for prefect's 20 MB, keyed blake2b 31 ms (SHA-NI).
+        # Keyed BLAKE3: 30 ms for the 233 MB of facts of the 10,000-file tree, where HMAC-SHA256
+        # takes 113 ms and keyed blake2b 165 ms (AVX-512, SHA-NI; an edit run reads 330 MB).
+        if KEYED_BLAKE3:
+            return bytes(blake3(payload, key=self.mac_key).digest())
         return hmac.digest(self.mac_key, payload, "sha256")
 
     def _read(self, file: Path) -> dict[bytes, bytes]:

@@ -3,6 +3,8 @@ parses on cold, warm and one-file-changed runs (counted by wrapping `parse_files
 
 from __future__ import annotations
 
+import hmac
+import importlib.util
 import os
 import pickle
 import sys
@@ -447,6 +449,43 @@ def test_a_forged_cache_is_never_unpickled(tmp_path: Path, private_key_folder: P
     cache_file(tmp_path).write_bytes(MAGIC + forged_mac + payload)
     assert looked_up(tmp_path, [b"k" * 20]) == [None]
     assert not marker.exists()
+
+
+def signature(root: Path) -> tuple[bytes, bytes, bytes]:
+    """The facts file's magic, MAC and signed payload."""
+    data = cache_file(root).read_bytes()
+    magic, rest = data[: len(MAGIC)], data[len(MAGIC) :]
+    return magic, rest[: cache_module.MAC_SIZE], rest[cache_module.MAC_SIZE :]
+
+
+def test_without_blake3_the_cache_is_signed_with_hmac_sha256(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the `blake3` wheel is missing. A file signed the other way is ignored (its magic
+    names the other MAC), never misread."""
+    key = b"k" * 20
+    facts = facts_for(tmp_path / "a.py")
+    monkeypatch.setattr(cache_module, "KEYED_BLAKE3", False)
+    monkeypatch.setattr(cache_module, "MAGIC", b"LGFACTS1")
+    stored(tmp_path, {key: facts})
+    magic, mac, payload = signature(tmp_path)
+    mac_key = cache_module.load_mac_key()
+    assert mac_key is not None
+    assert (magic, mac) == (b"LGFACTS1", hmac.digest(mac_key, payload, "sha256"))
+    assert looked_up(tmp_path, [key]) == [facts]
+    monkeypatch.setattr(cache_module, "KEYED_BLAKE3", True)
+    monkeypatch.setattr(cache_module, "MAGIC", b"LGFACTS2")
+    if importlib.util.find_spec("blake3") is not None:
+        assert looked_up(tmp_path, [key]) == [None]
+
+
+def test_the_mac_is_keyed_blake3_where_it_is_installed(tmp_path: Path) -> None:
+    blake3 = pytest.importorskip("blake3")
+    stored(tmp_path, {b"k" * 20: facts_for(tmp_path / "a.py")})
+    magic, mac, payload = signature(tmp_path)
+    mac_key = cache_module.load_mac_key()
+    assert mac_key is not None
+    assert (magic, mac) == (b"LGFACTS2", blake3.blake3(payload, key=mac_key).digest())
 
 
 def test_another_users_key_does_not_verify(
