@@ -4,6 +4,7 @@ other files: through imports, the layers modules get by content, routers and res
 
 from __future__ import annotations
 
+import io
 import pickle
 from collections import Counter
 from collections.abc import Sequence
@@ -416,6 +417,24 @@ def test_a_response_schema_renamed_in_another_process(config: Config) -> None:
     assert found(editing.replaced(schema, "class UserResponse(", "class UserPublic("), schema, "LG702") == []
 
 
+def stored_parts(
+    names: object, stars: object, looked: object, places: tuple[object, ...], body: bytes
+) -> bytes:
+    return pickle.dumps((names, stars, looked, pickle.dumps((places, body))))
+
+
+def body_naming_place_0() -> bytes:
+    """A part pickled as `_pickled_by_reference` pickles it, naming the place numbered 0."""
+
+    class Naming(pickle.Pickler):
+        def persistent_id(self, obj: object) -> int | None:
+            return 0 if obj == "a fact" else None
+
+    buffer = io.BytesIO()
+    Naming(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump({"edges": ("a fact",)})
+    return buffer.getvalue()
+
+
 def test_stored_parts_of_another_shape_are_ignored(config: Config) -> None:
     editing = StoredEditing(config, fortress_sources())
     good = editing.state
@@ -448,6 +467,12 @@ def test_stored_parts_of_another_shape_are_ignored(config: Config) -> None:
         "not bytes",
         pickle.dumps(("not", "parts")),
         pickle.dumps((names, stars, looked, b"\x80\x05garbage")),
+        # The places a part refers to: fewer than it names, or not a place of this run.
+        stored_parts(names, stars, looked, (), body_naming_place_0()),
+        stored_parts(
+            names, stars, looked, (("item", "/nowhere.py", b"k", "classes", 0),), body_naming_place_0()
+        ),
+        stored_parts(names, stars, looked, (("what", str(ROOT / USERS), b"", "", 0),), body_naming_place_0()),
     ):
         changed = {key: entry for key, entry in entries.items() if key != damaged_key}
         if damaged is not None:
