@@ -255,8 +255,8 @@ class ProjectLayerMap(LayerMap):
     def table_bases(self) -> frozenset[tuple[str, str]]:
         """(module, qualname) of every project class that an ORM table class derives from."""
         found: set[tuple[str, str]] = set()
-        for facts in self.modules.values():
-            found.update(self.per_file("table-bases", facts, file_table_bases))
+        for _, bases in self.collected("table-bases", file_table_bases):
+            found.update(bases)
         return frozenset(found)
 
     @cached_property
@@ -265,8 +265,8 @@ class ProjectLayerMap(LayerMap):
         serves somewhere in the project as a `Depends()` provider, no function is a route
         handler, and every public class is of a neutral kind (an enum, an exception ...)."""
         providers: dict[str, set[str]] = {}
-        for facts in self.modules.values():
-            for module, name in self.per_file("providers", facts, file_providers):
+        for _, provided in self.collected("providers", file_providers):
+            for module, name in provided:
                 providers.setdefault(module, set()).add(name)
         return frozenset(
             module for module, names in providers.items() if self._only_provides(self.modules[module], names)
@@ -276,6 +276,13 @@ class ProjectLayerMap(LayerMap):
         """`compute(facts, symbols)`: one file's part of a project table, which reads that file's
         facts and names looked up in `symbols` only (a seam: `incremental` keeps it between edits)."""
         return compute(facts, self.symbols)
+
+    def collected(self, what: str, compute: Callable[[FileFacts, Symbols], T]) -> list[tuple[FileFacts, T]]:
+        """Each module's file with its part `what`, for the parts that are not empty (a seam:
+        `incremental` keeps it between edits)."""
+        return [
+            (facts, part) for facts in self.modules.values() if (part := self.per_file(what, facts, compute))
+        ]
 
     def _only_provides(self, facts: FileFacts, providers: set[str]) -> bool:
         functions = [f for f in facts.functions if not f.nested and f.class_name is None]
@@ -557,3 +564,9 @@ class ProjectView:
         edits while those names mean the same). `what` names the part, and whatever it depends on
         besides (a setting's value)."""
         return compute(facts, self.symbols)
+
+    def collected(self, what: str, compute: Callable[[FileFacts, Symbols], T]) -> list[tuple[FileFacts, T]]:
+        """Each file with its part `what` (as `per_file` computes it), for the files whose part
+        is not empty, in file order: a project table that few files add to (a seam: `incremental`
+        keeps it between edits, and asks again only the files whose part may have changed)."""
+        return [(facts, part) for facts in self.files if (part := self.per_file(what, facts, compute))]

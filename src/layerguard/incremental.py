@@ -74,6 +74,16 @@ class _Looked:
     names: frozenset[str]
 
 
+@dataclass
+class _Collection:
+    """`FileMemo.collected` for one part: each file's part that is not empty, by path; the paths
+    whose part may have changed since; the parts in file order, until one changes."""
+
+    parts: dict[Path, tuple[FileFacts, object]]
+    stale: set[Path] = field(default_factory=set)
+    ordered: list[tuple[FileFacts, object]] | None = None
+
+
 class FileMemo:
     """Each file's parts of the project tables, by the identity of the facts they came from. An
     entry holds its facts, so their id cannot be reused while it lives."""
@@ -101,12 +111,47 @@ class FileMemo:
         self._new_keys: set[int] = set()
         # The symbol tables of the last view, for the next (`_SymbolTables.advanced`).
         self._tables: _SymbolTables | None = None
+        # The tables few files add to, by part (`collected`), and each file's position.
+        self._collections: dict[str, _Collection] = {}
+        self._positions: dict[Path, int] | None = None
 
     def symbol_tables(self, files: tuple[FileFacts, ...]) -> _SymbolTables:
         """Which file defines each name, and the re-exports, for `files`."""
         tables = self._tables.advanced(files, self) if self._tables is not None else None
         self._tables = tables if tables is not None else _SymbolTables(files, self)
         return self._tables
+
+    def collected(self, what: str, part_of: Callable[[FileFacts], T]) -> list[tuple[FileFacts, T]]:
+        """Each file of the current view whose part `what` (`part_of`, kept by `of` or
+        `looking_up`) is not empty, with that part, in file order. Kept between checks: after an
+        edit, only the files whose part may have changed are asked again (the changed files,
+        those whose part looked up a name they define), not every file of the project (the
+        language server at 10,000 files: ~6 ms a table, at every edit)."""
+        collection = self._collections.get(what)
+        if collection is None:
+            found: list[tuple[FileFacts, object]] = [
+                (facts, part) for facts in self._order if (part := part_of(facts))
+            ]
+            collection = _Collection({facts.path: (facts, part) for facts, part in found}, ordered=found)
+            self._collections[what] = collection
+        elif collection.stale:
+            for path in collection.stale:
+                facts = self._files.get(path)
+                if facts is not None and (part := part_of(facts)):
+                    collection.parts[path] = (facts, part)
+                else:
+                    collection.parts.pop(path, None)
+            collection.stale.clear()
+            collection.ordered = None
+        if collection.ordered is None:
+            positions = self._file_positions()
+            collection.ordered = sorted(collection.parts.values(), key=lambda item: positions[item[0].path])
+        return cast("list[tuple[FileFacts, T]]", collection.ordered)
+
+    def _file_positions(self) -> dict[Path, int]:
+        if self._positions is None:
+            self._positions = {facts.path: position for position, facts in enumerate(self._order)}
+        return self._positions
 
     def of(self, what: str, facts: FileFacts, compute: Callable[[FileFacts], T]) -> T:
         """`compute(facts)`, which reads those facts alone."""
@@ -191,6 +236,11 @@ class FileMemo:
             self._drop_dead_entries(changed_paths, current)
             if changed:
                 self._drop_parts_that_looked_up(changed)
+            if replaced is None:  # files added or removed: positions moved
+                self._collections.clear()
+                self._positions = None
+            for collection in self._collections.values():
+                collection.stale.update(changed_paths)
         self._new_keys.clear()
         self._files = current
         self._order = files
@@ -271,8 +321,12 @@ class FileMemo:
                 self._index_entry(key, results)
         stale = set().union(*(lookers.get(name, ()) for name in names))
         for key, what in stale:
-            found = self._entries[key][1].pop(what)
+            facts, results = self._entries[key]
+            found = results.pop(what)
             self._unindex((key, what), cast("_Looked", found).names)
+            collection = self._collections.get(what)
+            if collection is not None:
+                collection.stale.add(facts.path)
 
     def _index(self, part: tuple[int, str], names: Iterable[str]) -> None:
         lookers = cast("dict[str, set[tuple[int, str]]]", self._lookers)
@@ -307,6 +361,8 @@ class FileMemo:
 
     def _clear(self) -> None:
         self._entries.clear()
+        self._collections.clear()
+        self._positions = None
         if self._lookers is not None:  # edits come: kept up to date as the parts are made again
             self._lookers = {}
         self._new_keys.clear()
@@ -650,6 +706,9 @@ class MemoProjectView(ProjectView):
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         return self.memo.looking_up(what, facts, self.symbols, compute)
 
+    def collected(self, what: str, compute: Callable[[FileFacts, Symbols], T]) -> list[tuple[FileFacts, T]]:
+        return self.memo.collected(what, lambda facts: self.per_file(what, facts, compute))
+
 
 class MemoSymbols(Symbols):
     """`Symbols` whose tables are merged from each file's memoised entries, in file order (a
@@ -802,6 +861,12 @@ class MemoProjectLayerMap(ProjectLayerMap):
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         return self.memo.looking_up(what, facts, self.symbols, compute)
+
+    def collected(self, what: str, compute: Callable[[FileFacts, Symbols], T]) -> list[tuple[FileFacts, T]]:
+        # The memo's collection covers every file: a stub and its source share one module, of
+        # which `modules` keeps one.
+        every_file = self.memo.collected(what, lambda facts: self.per_file(what, facts, compute))
+        return [(facts, part) for facts, part in every_file if self.modules.get(facts.module) is facts]
 
     def _globs(self, module: str) -> tuple[str | None, bool]:
         # The globs' answer for a project module is a part of its file: after an edit, the

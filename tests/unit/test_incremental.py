@@ -66,6 +66,7 @@ class Editing:
         fresh = list(Workspace.in_memory(self.config, self.sources).check([ROOT]).findings)
         assert narrow == fresh
         assert_indexes_whole(self.workspace._memo)
+        assert_collections_whole(self.workspace._memo)
         return narrow
 
     def replaced(self, name: str, old: str, new: str) -> list[Finding]:
@@ -90,6 +91,32 @@ def assert_indexes_whole(memo: FileMemo) -> None:
             for module in star_sources(facts):
                 importers.setdefault(module, set()).add(path)
         assert memo._star_importers == importers
+
+
+def assert_collections_whole(memo: FileMemo) -> None:
+    """Each kept collection (`FileMemo.collected`) holds every file's part as the memo keeps it
+    now, where it is not empty, in file order; a file whose part may have changed since it was
+    last asked (edited, or a name the part looked up changed) is marked stale instead."""
+    for what, collection in memo._collections.items():
+        expected = []
+        for facts in memo._order:
+            if facts.path in collection.stale:
+                continue
+            entry = memo._entries.get(id(facts))
+            assert entry is not None and entry[0] is facts, (what, facts.path)
+            part = entry[1][what]
+            value = part.value if isinstance(part, incremental._Looked) else part
+            if value:
+                expected.append((facts, value))
+        kept = sorted(
+            (item for item in collection.parts.values() if item[0].path not in collection.stale),
+            key=lambda item: memo._order.index(item[0]),
+        )
+        assert len(kept) == len(expected), what
+        for (facts, value), (want_facts, want_value) in zip(kept, expected, strict=True):
+            assert facts is want_facts and value is want_value, (what, facts.path)
+        if collection.ordered is not None and not collection.stale:
+            assert collection.ordered == expected, what
 
 
 def looked_parts(memo: FileMemo, name: str, prefix: str) -> dict[tuple[Path, str], object]:

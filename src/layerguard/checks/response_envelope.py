@@ -48,9 +48,7 @@ class ResponseEnvelope(ProjectRule):
         if not envelopes:
             return  # no envelope to hold handlers to: see the card
         example = envelope_spelling(min(envelopes.values(), key=lambda cls: cls.name))
-        for facts in project.files:
-            if not project.is_checked(facts):
-                continue
+        for facts in project.checked_files:
             # Layer-bound (SPEC §1): route handlers anywhere but in custom layers.
             for handler in project_route_handlers(facts, project):
                 problem = envelope_problem(handler, facts, project, envelopes)
@@ -71,8 +69,8 @@ def _find_envelopes(project: ProjectView) -> dict[ClassKey, ClassFact]:
     own = partial(_file_envelopes, wanted)
     what = f"envelopes {sorted(wanted)}"
     found: dict[ClassKey, ClassFact] = {}
-    for facts in project.files:
-        found.update(project.per_file(what, facts, own))
+    for _, envelopes in project.collected(what, own):
+        found.update(envelopes)  # in file order: a later file's class wins, as before
     return found
 
 

@@ -92,8 +92,8 @@ class RouteWithoutAuth(ProjectRule):
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
         graph = RouterGraph(project, AuthDependencies(project.symbols, project.config.auth_dependencies))
-        for facts in project.files:
-            if not project.is_checked(facts) or facts.parse_error is not None:
+        for facts in project.checked_files:
+            if facts.parse_error is not None:
                 continue
             for handler in find_route_handlers(facts, project.symbols):
                 paths = graph.unguarded_paths(handler, facts)

@@ -35,12 +35,9 @@ class SecretInResponse(ProjectRule):
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
         secrets = {name.lower() for name in project.config.secret_fields}
         # The fields are matched by name, whatever its case: every spelling the project uses.
+        what = f"secret spellings {sorted(secrets)}"
         spellings = frozenset(
-            name
-            for facts in project.files
-            for name in project.per_file(
-                f"secret spellings {sorted(secrets)}", facts, partial(_spellings, secrets)
-            )
+            name for _, names in project.collected(what, partial(_spellings, secrets)) for name in names
         )
         reported: set[tuple[str, Span]] = set()
         for cls, facts, why in response_schemas(project):
@@ -73,8 +70,8 @@ def response_schemas(project: ProjectView) -> Iterator[tuple[ClassFact, FileFact
     """Each response schema once: a route's response model, or a class named `*Response` (in a
     checked file: a narrow check reports in its files alone)."""
     seen: set[ClassKey] = set()
-    for facts in project.files:
-        for cls, where, why in project.per_file("response models", facts, _response_models):
+    for _, models in project.collected("response models", _response_models):
+        for cls, where, why in models:
             if (where.module, cls.qualname) not in seen:
                 seen.add((where.module, cls.qualname))
                 yield cls, where, why

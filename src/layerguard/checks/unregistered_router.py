@@ -29,8 +29,8 @@ class UnregisteredRouter(ProjectRule):
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
         used: tuple[set[RouterKey], set[str]] | None = None
-        for facts in project.files:
-            if not project.is_checked(facts) or project.layers.layer_of(facts.module) != ENDPOINT:
+        for facts in project.checked_files:
+            if project.layers.layer_of(facts.module) != ENDPOINT:
                 continue
             for assignment, made in router_assignments(facts, project.symbols):
                 if made == "FastAPI":
@@ -57,15 +57,15 @@ def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str]]:
     so only a router that is never used as a value is reported."""
     assignments: set[RouterKey] = set()
     modules: set[str] = set()
-    for facts in project.files:
-        used_assignments, used_modules = project.per_file("used as values", facts, _used_as_values)
-        assignments.update(used_assignments)
-        modules.update(used_modules)
+    for _, used in project.collected("used as values", _used_as_values):
+        assert used is not None  # `collected` gives the files whose part is not empty
+        assignments.update(used[0])
+        modules.update(used[1])
     return assignments, modules
 
 
-def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey], list[str]]:
-    """One file's part of `used_as_values`."""
+def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey], list[str]] | None:
+    """One file's part of `used_as_values`; None when the file uses none (`collected` skips it)."""
     assignments: list[RouterKey] = []
     modules: list[str] = []
     for name in facts.value_names:
@@ -80,4 +80,4 @@ def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey]
             if symbols.has_module(prefix):
                 modules.append(prefix)
                 break
-    return assignments, modules
+    return (assignments, modules) if assignments or modules else None

@@ -60,9 +60,7 @@ class _ResponseRule(ProjectRule):
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
         envelopes = find_envelopes(project)
-        for facts in project.files:
-            if not project.is_checked(facts):
-                continue
+        for facts in project.checked_files:
             if not in_endpoint_rules_scope(facts, project):
                 continue  # layer-bound (SPEC §1), as `checked_route_handlers`
             # Each file's problems are a part of it (kept between runs): after an edit, only the
