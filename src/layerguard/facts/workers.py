@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import faulthandler
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
@@ -72,16 +71,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache, partial
-from multiprocessing.connection import Connection, wait
-from multiprocessing.context import ForkContext, SpawnContext
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from layerguard.facts.jobs import ParseJob
 from layerguard.facts.parse import NeedsLibcst, UnparsableFile, parse_file, unparsable_facts
 from layerguard.facts.stored import pickle_facts
 from layerguard.model import INTERNAL_ERROR, FileFacts, Span, make_finding
+
+if TYPE_CHECKING:
+    # multiprocessing is imported where a worker is started: a run that parses a few files in
+    # this process (every edit) does without it (5 ms of imports).
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkContext, SpawnContext
+    from multiprocessing.process import BaseProcess
 
 # Below this many files, parse in process (see the crossover in the module docstring).
 POOL_MIN_FILES = 50
@@ -341,6 +344,8 @@ class _Pool:
     def _wait_for_progress(self, *, block: bool = True) -> None:
         """Sleep until a worker answers or dies, or a file may have run out of time; with
         `block=False`, only take what is there already."""
+        from multiprocessing.connection import wait
+
         busy = [w for w in self.workers if w.chunk]
         clocks = [clock[1] for w in busy if (clock := self._clock(w)) is not None]
         if not block:
@@ -574,6 +579,8 @@ def _children_allowed() -> Iterator[None]:
     `multiprocessing.Pool` worker) start parser workers. multiprocessing forbids it because a
     daemonic process's children would be orphaned when it is terminated; parser workers end
     with their parent (`_die_with_parent`), so they cannot be."""
+    import multiprocessing
+
     current = multiprocessing.current_process()
     daemon = current.daemon
     if daemon:
@@ -608,6 +615,8 @@ def _warm_libcst() -> None:
 def _process_context() -> ForkContext | SpawnContext:
     """fork where it is safe and cheap (Linux, no other thread that a fork could catch holding a
     lock); spawn elsewhere."""
+    import multiprocessing
+
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
