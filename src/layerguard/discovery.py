@@ -348,7 +348,56 @@ def module_name(path: Path, source_roots: Sequence[Path], root: Path) -> tuple[s
         parts = list(path.relative_to(base).with_suffix("").parts)
     except ValueError:
         parts = [path.stem]
+    return _dotted(parts, path)
+
+
+def _dotted(parts: list[str], path: Path) -> tuple[str, bool]:
     is_package = parts[-1] == "__init__"
     if is_package:
         parts.pop()
     return ".".join(parts) or path.parent.name, is_package
+
+
+class ModuleNames:
+    """`module_name` of many files under the same source roots, worked out on the path strings:
+    Path's is_relative_to, relative_to and with_suffix cost 0.06 s on 10,000 files (Python 3.11).
+
+    Exact where a Path's parts are its string split at "/": POSIX names anchored at one "/" (as
+    `os.path.abspath` and the walk give them) below a base other than "/" itself. Anything else
+    (a relative root, a "//" anchor, Windows, a file outside every base or named like `..py`,
+    whose suffix-less name `.` Python 3.13 drops and 3.10 to 3.12 keep) goes to `module_name`."""
+
+    def __init__(self, source_roots: Sequence[Path], root: Path) -> None:
+        self.source_roots = source_roots
+        self.root = root
+        # Deepest first, the project root last: the first base holding a file is the one
+        # `module_name` takes (equally deep bases holding the same file are the same folder).
+        bases = sorted(source_roots, key=lambda r: len(r.parts), reverse=True)
+        names = [str(base) for base in (*bases, root)]
+        on_strings = os.sep == "/" and all(_anchored_once(name) and name != "/" for name in names)
+        self._bases = [(name, name + "/") for name in names] if on_strings else []
+
+    def of(self, path: Path) -> tuple[str, bool]:
+        """(dotted module name, is a package `__init__`), as `module_name` gives them."""
+        name = str(path)
+        for base, prefix in self._bases:
+            if name == base:  # `module_name` names it by its stem, not from a shallower base
+                break
+            if name.startswith(prefix):
+                parts = name[len(prefix) :].split("/")
+                stem = _stem(parts[-1])
+                if stem == ".":
+                    break
+                parts[-1] = stem
+                return _dotted(parts, path)
+        return module_name(path, self.source_roots, self.root)
+
+
+def _anchored_once(name: str) -> bool:
+    return name.startswith("/") and not name.startswith("//")
+
+
+def _stem(name: str) -> str:
+    """`PurePath.stem` of a file name (Python 3.10 to 3.13)."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
