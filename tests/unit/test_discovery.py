@@ -70,6 +70,7 @@ NAMING_ROOTS = [
     ([Path("/p/src/x")], Path("/p")),
     ([Path("/")], Path("/")),
     ([Path("//p")], Path("//p")),
+    ([Path("//")], Path("//")),
     ([Path("p")], Path(".")),
 ]
 
@@ -87,6 +88,12 @@ def test_plain_absolute_paths_are_named_without_path_operations(monkeypatch: pyt
     assert names.of(Path("/p/src/shop/__init__.pyi")) == ("shop", True)
     assert names.of(Path("/p/src/shop/a.b.py")) == ("shop.a.b", False)
     assert names.of(Path("/p/tools/x.py")) == ("tools.x", False)
+
+
+@pytest.mark.parametrize("folder", ["/p", "/p/a", "/", "//", "//p", "p", "."])
+def test_files_below_a_folder_on_strings_are_those_of_paths(folder: str) -> None:
+    files = [Path(name) for name in [*NAMED_FILES, "/p/a", "/p/a/b", "/p/a/..", "//p", "p", "."]]
+    assert FileFinder._below(Path(folder), files) == [p for p in files if p.is_relative_to(Path(folder))]
 
 
 def test_configured_packages(tmp_path: Path) -> None:
