@@ -76,19 +76,22 @@ class FileFinder:
         """The files named (or below the folders named), excluded ones dropped, in path order,
         with the refused entries among them. `project_files`: what walking the whole project
         found, reused for folders inside it that its walk went into, instead of walking them again."""
-        found: set[Path] = set()
+        # Kept in the order found: `project_files` is in path order, which the sort below then
+        # checks in one pass (Path comparisons are slow on 3.11).
+        found: dict[Path, None] = {}
         given = [Path(os.path.abspath(path)) for path in paths]
         for path in given:
             if os.path.isdir(path):
                 walked = project_files and self._walked(path)
-                found.update(self._below(path, project_files) if walked else self._walk_given(path))
+                below = self._below(path, project_files) if walked else self._walk_given(path)
+                found.update(dict.fromkeys(below))
             elif not self.is_excluded(path):
                 self._refuse_link_out(path)
-                found.add(path)
+                found[path] = None
         # An unreadable ignore file is reported wherever its patterns would have applied.
         for ignore_file, folder in self._unread_ignore_files.items():
             if any(path.is_relative_to(folder) or Path(folder).is_relative_to(path) for path in given):
-                found.add(ignore_file)
+                found[ignore_file] = None
         return sorted(found)
 
     def walk(self, top: Path) -> Iterator[Path]:
@@ -176,7 +179,12 @@ class FileFinder:
 
     @staticmethod
     def _below(folder: Path, files: Sequence[Path]) -> list[Path]:
-        return [path for path in files if path.is_relative_to(folder)]
+        name = str(folder)
+        if not _splits_as_parts(name):
+            return [path for path in files if path.is_relative_to(folder)]
+        # As is_relative_to answers, at a tenth of its cost.
+        prefix = name + "/"
+        return [path for path in files if str(path).startswith(prefix) or str(path) == name]
 
     def _refuse(self, name: str, message: str) -> Path:
         path = Path(name)
@@ -348,7 +356,60 @@ def module_name(path: Path, source_roots: Sequence[Path], root: Path) -> tuple[s
         parts = list(path.relative_to(base).with_suffix("").parts)
     except ValueError:
         parts = [path.stem]
+    return _dotted(parts, path)
+
+
+def _dotted(parts: list[str], path: Path) -> tuple[str, bool]:
     is_package = parts[-1] == "__init__"
     if is_package:
         parts.pop()
     return ".".join(parts) or path.parent.name, is_package
+
+
+class ModuleNames:
+    """`module_name` of many files under the same source roots, worked out on the path strings:
+    Path's is_relative_to, relative_to and with_suffix cost 0.06 s on 10,000 files (Python 3.11).
+
+    Exact where a Path's parts are its string split at "/": absolute POSIX names (as
+    `os.path.abspath` and the walk give them) below bases that are not a bare "/" or "//".
+    Anything else goes to `module_name`: a relative base, Windows, a file outside every base or
+    equal to one, a file named like `..py` (Python 3.13 drops its suffix-less name `.`, 3.10 to
+    3.12 keep it)."""
+
+    def __init__(self, source_roots: Sequence[Path], root: Path) -> None:
+        self.source_roots = source_roots
+        self.root = root
+        # Deepest first, the project root last: the first base holding a file is the one
+        # `module_name` takes (equally deep bases holding the same file are the same folder).
+        bases = sorted(source_roots, key=lambda r: len(r.parts), reverse=True)
+        names = [str(base) for base in (*bases, root)]
+        on_strings = all(_splits_as_parts(name) for name in names)
+        self._bases = [(name, name + "/") for name in names] if on_strings else []
+
+    def of(self, path: Path) -> tuple[str, bool]:
+        """(dotted module name, is a package `__init__`), as `module_name` gives them."""
+        name = str(path)
+        for base, prefix in self._bases:
+            if name == base:  # `module_name` names it by its stem, not from a shallower base
+                break
+            if name.startswith(prefix):
+                parts = name[len(prefix) :].split("/")
+                stem = _stem(parts[-1])
+                if stem == ".":
+                    break
+                parts[-1] = stem
+                return _dotted(parts, path)
+        return module_name(path, self.source_roots, self.root)
+
+
+def _splits_as_parts(folder: str) -> bool:
+    """Whether, for this folder's name, `path.is_relative_to(folder)` is `str(path) == folder` or
+    `str(path).startswith(folder + "/")`, and the parts below it are the rest split at "/": a
+    POSIX name other than a bare anchor ("/", "//"), whose prefix would be another anchor."""
+    return os.sep == "/" and folder.startswith("/") and folder not in ("/", "//")
+
+
+def _stem(name: str) -> str:
+    """`PurePath.stem` of a file name (Python 3.10 to 3.13)."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from layerguard.checks import ALL_RULES, CALL_MODULES, CALL_NAMES, FileRule, ProjectRule, Rule
 from layerguard.config import is_rule_enabled
 from layerguard.context import FileView, ProjectView
-from layerguard.discovery import FileFinder, MemoryTree, find_source_roots, module_name
+from layerguard.discovery import FileFinder, MemoryTree, ModuleNames, find_source_roots
 from layerguard.facts.cache import (
     FactsCache,
     entry_key,
@@ -228,7 +228,8 @@ class Workspace:
             files = self._memory.files if self._memory is not None else frozenset(self._texts)
             checked = sorted(f for f in files if any(f == p or f.is_relative_to(p) for p in paths))
             roots = find_source_roots(self.config, self._memory or MemoryTree(files))
-            return checked, [self._job(path, roots) for path in sorted(files)]
+            names = ModuleNames(roots, self.config.root)
+            return checked, [self._job(path, names) for path in sorted(files)]
         if self._discovered is None:
             self._discovered = self._finder.files([self.config.root])
         checked = self._finder.files(paths, self._discovered)
@@ -236,14 +237,14 @@ class Workspace:
         # language server 0.1 s on 10,000 files (Path comparisons).
         known = set(self._discovered)
         every_file = self._discovered if known.issuperset(checked) else sorted(known | set(checked))
-        roots = find_source_roots(self.config)
-        return checked, [self._job(path, roots) for path in every_file]
+        names = ModuleNames(find_source_roots(self.config), self.config.root)
+        return checked, [self._job(path, names) for path in every_file]
 
-    def _job(self, path: Path, roots: Sequence[Path]) -> ParseJob:
+    def _job(self, path: Path, names: ModuleNames) -> ParseJob:
         job = self._read.get(path)
         if job is None:
             known(path)  # what the cache's facts and findings unpickle as this file's path
-            module, is_package = module_name(path, roots, self.config.root)
+            module, is_package = names.of(path)
             data = self._texts.get(path)
             # A file that cannot be read as a regular file goes to the parser unread (key None):
             # it reports why, as LG001.

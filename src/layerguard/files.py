@@ -11,6 +11,9 @@ import os
 import stat
 from pathlib import Path
 
+# How much each further read asks for, once a file turns out longer than its size said.
+_CHUNK = 64 * 1024
+
 
 class NotRegularFile(OSError):
     """The path is a FIFO, a device, a folder or a socket: it was not read."""
@@ -27,12 +30,25 @@ def read_regular_file(path: Path, *, limit: int | None = None, follow_symlinks: 
     except ValueError as error:  # a NUL in the name
         raise OSError(str(error)) from None
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
             raise NotRegularFile(f"{path}: not a regular file")
+        if limit is None:
+            return _read_to_end(descriptor, status.st_size)
         with open(descriptor, "rb", closefd=False) as file:
-            return file.read() if limit is None else file.read(limit + 1)
+            return file.read(limit + 1)
     finally:
         os.close(descriptor)
+
+
+def _read_to_end(descriptor: int, size: int) -> bytes:
+    """Every byte from the descriptor's offset to the end of the file, as `file.read()` gives
+    them, in plain reads: a file object costs a third of reading 10,000 small files. A file
+    that grew since `size` was taken is read to its new end."""
+    chunks = [os.read(descriptor, size + 1)]
+    while chunks[-1]:  # as `file.read()`, only an empty read is the end
+        chunks.append(os.read(descriptor, max(size, _CHUNK)))
+    return chunks[0] if len(chunks) == 2 else b"".join(chunks)
 
 
 def write_atomically(path: Path, *parts: bytes, mode: int | None = None) -> None:

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from layerguard import discovery
 from layerguard.api import load_config
 from layerguard.config import ConfigError
 from layerguard.context import LayerMap
-from layerguard.discovery import FileFinder, find_source_roots, module_name
+from layerguard.discovery import FileFinder, ModuleNames, find_source_roots, module_name
 from layerguard.gitignore import IgnoreFile
 from layerguard.model import Config, Layer
 
@@ -54,6 +55,45 @@ def test_several_packages_and_a_container_folder(tmp_path: Path) -> None:
 def test_namespace_folders_inside_a_package_are_modules(tmp_path: Path) -> None:
     make_tree(tmp_path, ["onyx/__init__.py", "onyx/server/features/chat/api.py"])
     assert modules(tmp_path) == ["onyx", "onyx.server.features.chat.api"]
+
+
+# Files and source roots whose names the string version must read as Path does.
+NAMED_FILES = [
+    "/p/a.py", "/p/a/b.pyi", "/p/__init__.py", "/p/a/__init__.pyi", "/p/src/x/y.py",
+    "/p/src/__init__.py", "/p/backend/app/m.py", "/p/src/x", "/p/src", "/p", "/q/x.py", "/pa/b.py",
+    "/p-a/b.py", "/p/src.py", "/p/a.b.py", "/p/a.", "/p/.py", "/p/a/..py", "/p/a/...py",
+    "/p/a/../b.py", "/p/a b/ç\udcff.py", "//p/a.py", "p/a.py", "a.py", "/",
+]  # fmt: skip
+NAMING_ROOTS = [
+    ([Path("/p")], Path("/p")),
+    ([Path("/p"), Path("/p/src"), Path("/p/backend")], Path("/p")),
+    ([Path("/p/src/x")], Path("/p")),
+    ([Path("/")], Path("/")),
+    ([Path("//p")], Path("//p")),
+    ([Path("//")], Path("//")),
+    ([Path("p")], Path(".")),
+]
+
+
+@pytest.mark.parametrize(("roots", "root"), NAMING_ROOTS)
+def test_module_names_on_strings_are_those_of_paths(roots: list[Path], root: Path) -> None:
+    names = ModuleNames(roots, root)
+    paths = [Path(name) for name in NAMED_FILES]
+    assert [names.of(p) for p in paths] == [module_name(p, roots, root) for p in paths]
+
+
+def test_plain_absolute_paths_are_named_without_path_operations(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ModuleNames([Path("/p"), Path("/p/src")], Path("/p"))
+    monkeypatch.setattr(discovery, "module_name", None)
+    assert names.of(Path("/p/src/shop/__init__.pyi")) == ("shop", True)
+    assert names.of(Path("/p/src/shop/a.b.py")) == ("shop.a.b", False)
+    assert names.of(Path("/p/tools/x.py")) == ("tools.x", False)
+
+
+@pytest.mark.parametrize("folder", ["/p", "/p/a", "/", "//", "//p", "p", "."])
+def test_files_below_a_folder_on_strings_are_those_of_paths(folder: str) -> None:
+    files = [Path(name) for name in [*NAMED_FILES, "/p/a", "/p/a/b", "/p/a/..", "//p", "p", "."]]
+    assert FileFinder._below(Path(folder), files) == [p for p in files if p.is_relative_to(Path(folder))]
 
 
 def test_configured_packages(tmp_path: Path) -> None:

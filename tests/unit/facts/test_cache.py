@@ -33,6 +33,7 @@ from layerguard.facts.cache import (
 )
 from layerguard.facts.parse import parse_file
 from layerguard.facts.workers import ParsedFile, ParseJob
+from layerguard.files import _read_to_end
 from layerguard.model import Config, FileFacts, Finding, ImportFact, Severity, Span
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "checks"))
@@ -591,6 +592,24 @@ def test_read_regular_file_refuses_what_would_block_or_never_end(tmp_path: Path)
     link.symlink_to(regular)
     assert read_regular_file(link) == b"x = 1\n"
     assert read_regular_file(link, follow_symlinks=False) is None
+
+
+@pytest.mark.parametrize("size_seen", [0, 1, 5, 70_000, 102_400, 200_000])
+def test_a_file_is_read_to_its_end_whatever_its_size_was_seen_to_be(tmp_path: Path, size_seen: int) -> None:
+    """The size from fstat is a hint: a file that grew or shrank since is read to its real end."""
+    data = bytes(range(256)) * 400  # 102,400 bytes: more than one read past a stale size
+    path = tmp_path / "a.py"
+    path.write_bytes(data)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_to_end(descriptor, size_seen) == data
+    finally:
+        os.close(descriptor)
+
+
+def test_an_empty_file_is_read_as_no_bytes(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_bytes(b"")
+    assert read_regular_file(tmp_path / "a.py") == b""
 
 
 # --- what check() parses ------------------------------------------------------------------------
