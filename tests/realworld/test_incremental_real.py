@@ -151,3 +151,41 @@ def tables(view: ProjectView) -> tuple[object, ...]:
         used_as_values(view),
         list(response_schemas(view)),
     )
+
+
+@pytest.mark.slow
+def test_kept_collections_follow_edits_of_response_schemas_and_routers(
+    real_project: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LG702's response schemas and LG804's routers used as values are collections the language
+    server keeps between edits (`FileMemo.collected`): a response model renamed in another file
+    than its route, a secret field renamed, a router renamed. After each edit, the open files'
+    findings equal a fresh run's, and the first two edits take an LG702 away."""
+    root = tmp_path / "lnbits"
+    shutil.copytree(real_project(*LNBITS), root)
+    (root / "layerguard.toml").write_text("respect-gitignore = false\n")
+    monkeypatch.chdir(root)
+    config = load_config([root])
+    users, api = root / "lnbits/core/models/users.py", root / "lnbits/core/views/api.py"
+    edits = [
+        (users, "class Account(", "class Holder("),  # `Account` is a route's response model
+        (users, "    password: str | None = Query(", "    secret_word: str | None = Query("),
+        (api, "api_router = APIRouter(", "api_router_renamed = APIRouter("),
+    ]
+    with collector_paused():
+        whole = Workspace(config, cache=False).check([root]).findings
+        opened = sorted({f.path for f in whole if f.code in ("LG702", "LG704", "LG804")} | {users, api})
+        editor = Workspace(config)
+        editor.check(opened, narrow=True)
+        shown = [{(f.path.name, f.line) for f in whole if f.code == "LG702"}]
+        for path, old, new in edits:
+            text = path.read_text(encoding="utf-8")
+            assert old in text, old
+            path.write_text(text.replace(old, new, 1), encoding="utf-8")
+            editor.update(path, path.read_text(encoding="utf-8"))
+            narrow = editor.check(opened, narrow=True).findings
+            fresh = Workspace(config, cache=False).check([root]).findings
+            assert narrow == tuple(f for f in fresh if f.path in set(opened)), (path, new)
+            shown.append({(f.path.name, f.line) for f in narrow if f.code == "LG702"})
+    assert shown[0] - shown[1] == {("users.py", 187)}  # `Account.password_hash`
+    assert shown[1] - shown[2] == {("users.py", 328)}  # `CreateUser.password`
