@@ -654,10 +654,15 @@ def _unpickled_by_reference(pickled: bytes, referable: Mapping[str, tuple[FileFa
             append(getattr(facts, name)[position])
         else:
             raise _StaleReference(what)
-    unpickler = pickle.Unpickler(io.BytesIO(body))
+    unpickler = _PlacesUnpickler(io.BytesIO(body))
     # A number out of range, or not a number, fails the load.
     unpickler.persistent_load = resolved.__getitem__  # type: ignore[method-assign]
     return unpickler.load()
+
+
+class _PlacesUnpickler(pickle.Unpickler):
+    """An unpickler whose `persistent_load` an instance may set: Python 3.13's C `Unpickler`
+    has a read-only one (a subclass instance's own attribute comes first on every version)."""
 
 
 _NOWHERE: tuple[None, bytes] = (None, b"")
