@@ -282,9 +282,8 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_workers(tmp_path: Path) 
     time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=TIMEOUT)
-    assert stderr.decode() == "layerguard: interrupted\n"
-    assert process.returncode == 130
-    assert stdout == b""
+    # Together, so that a failure shows how the process ended (killed by a signal: negative).
+    assert (process.returncode, stderr.decode(), stdout) == (130, "layerguard: interrupted\n", b"")
     with pytest.raises(ProcessLookupError):  # nothing of the run is left in its process group
         os.killpg(process.pid, 0)
 
