@@ -267,14 +267,21 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_no_workers(tmp_path: Path) 
         f"def f{i}(a: Optional[int] = None) -> Optional[int]:\n    return a\n" for i in range(200)
     )
     root = make_project(tmp_path / "proj", {f"app/services/m{i}.py": body for i in range(400)})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "layerguard", "check", "--no-cache", "--jobs", "2"],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=cli_env(),
-        start_new_session=True,  # its own process group, the one a terminal's Ctrl-C signals
-    )
+    # A shell starts its foreground job with Ctrl-C at its default action, but a test run that
+    # was itself started in the background of a non-interactive shell ignores SIGINT, which a
+    # child inherits through exec: handled here, it is at its default again in the child.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "layerguard", "check", "--no-cache", "--jobs", "2"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli_env(),
+            start_new_session=True,  # its own process group, the one a terminal's Ctrl-C signals
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + TIMEOUT
     while not _children(process.pid) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
