@@ -114,6 +114,33 @@ def test_the_checked_trees_git_configuration_runs_nothing(tmp_path: Path, make: 
     assert not marker.exists(), f"`{command}` ran the checked tree's core.fsmonitor"
 
 
+# `python -m` puts the folder it runs in first on `sys.path`: the checked root's modules named
+# like layerguard's libraries (imported at start-up, or when a rule or the parser first needs
+# them) must never be imported in their place.
+SHADOWING = ["blake3", "grimp", "libcst", "pathspec", "rich", "tomli", "pygls"]
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["cache", "no-cache"])
+def test_modules_in_the_checked_root_never_shadow_layerguards_libraries(tmp_path: Path, cache: bool) -> None:
+    project = tmp_path / "proj"
+    (project / "app").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PYPROJECT)
+    # A same-layer cycle (LG106 builds grimp's graph) and syntax newer than 3.10's parser
+    # knows on the oldest Python (libcst) keep every lazy import on the way.
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "a.py").write_text("from app import b\n" + OPTIONAL)
+    (project / "app" / "b.py").write_text("from app import a\n")
+    (project / "app" / "new.py").write_text("type Alias = int\n")
+    marker = tmp_path / "imported"
+    for name in SHADOWING:
+        (project / f"{name}.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    args = ["check", "--jobs", "2"] + ([] if cache else ["--no-cache"])
+    result = layerguard(*args, cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "LG401" in result.stdout and "Traceback" not in result.stderr
+    assert not marker.exists(), marker.read_text()
+
+
 # --- Item 2: a symlink out of the project is reported, never read. ---
 
 SECRET = "s3cr3t-7f1de0c2-never-shown"
