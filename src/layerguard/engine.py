@@ -17,6 +17,7 @@ import gc
 import hashlib
 import os
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -56,6 +57,8 @@ from layerguard.suppress import Suppression
 from layerguard.symbols import Lookup, RecordingSymbols, Symbols, answers_unchanged
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from layerguard.baseline import Baseline, BaselineOutcome
     from layerguard.facts.workers import ParsedFile
 
@@ -673,15 +676,31 @@ class _RuleClock:
             raise _RuleTimeout(self.limit)
         return findings
 
-    def _expire(self, signum: int, frame: object) -> None:
+    def _expire(self, signum: int, frame: FrameType | None) -> None:
         if self.in_rule:
             if not self.expired:
                 self.expired = True
                 self.stopped += 1
-            # Raised inside a garbage-collector callback (hypothesis installs one) or a
-            # `__del__`, the exception is swallowed and the rule runs on: ask again soon.
+            # Raised inside a garbage-collector callback (hypothesis installs one), a `__del__`
+            # or the unraisable hook, the exception would be swallowed (and, raised in a Python
+            # unraisable hook such as pytest's, break it): ask again soon, from the rule's code.
             signal.setitimer(signal.ITIMER_REAL, _RULE_TIMEOUT_RETRY)
-            raise _RuleTimeout(self.limit)
+            if not _in_swallowing_code(frame):
+                raise _RuleTimeout(self.limit)
+
+
+def _in_swallowing_code(frame: FrameType | None) -> bool:
+    """Whether `frame` runs, directly or through the calls it made, inside code whose exceptions
+    Python swallows: a garbage-collector callback, a `__del__`, or the unraisable hook."""
+    hook = sys.unraisablehook
+    hook = getattr(hook, "func", hook)  # pytest's is a functools.partial
+    swallowing = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    swallowing.add(getattr(hook, "__code__", None))
+    while frame is not None:
+        if frame.f_code in swallowing or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _guarded(rule: Rule, facts: FileFacts, run: Callable[[], Iterable[Finding]]) -> list[Finding]:

@@ -232,6 +232,50 @@ def test_a_rule_timeout_that_was_swallowed_is_raised_again() -> None:
     assert clock.stopped == 1
 
 
+def test_a_rule_timeout_waits_until_the_rule_is_out_of_code_that_swallows_exceptions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The timer firing inside a garbage-collector callback or the unraisable hook (pytest's is
+    Python code) raises nothing there: raised in the callback it was swallowed and handed to the
+    hook, and raised in pytest's hook it broke the hook ("Failed to process unraisable
+    exception", a flaky failure of tests/functional under load). It is raised once the rule's own
+    code runs again."""
+    import gc
+    import sys
+    import time
+
+    unraisable: list[object] = []
+
+    def recording_hook(info: object) -> None:  # a Python unraisable hook, like pytest's
+        unraisable.append(info)
+
+    def slow_gc_callback(phase: str, info: object) -> None:
+        deadline = time.monotonic() + 0.05
+        while time.monotonic() < deadline:
+            pass
+
+    def rule() -> list[object]:
+        gc.collect()  # the limit passes inside the callback
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            pass
+        return []
+
+    monkeypatch.setattr(sys, "unraisablehook", recording_hook)
+    clock = layerguard.engine._RuleClock(0.01)
+    gc.callbacks.append(slow_gc_callback)
+    try:
+        with clock.installed():
+            started = time.monotonic()
+            with pytest.raises(layerguard.engine._RuleTimeout):
+                clock.run(rule)  # type: ignore[arg-type]
+    finally:
+        gc.callbacks.remove(slow_gc_callback)
+    assert time.monotonic() - started < 2
+    assert unraisable == []
+    assert clock.stopped == 1
+
+
 def test_a_hand_built_config_with_a_relative_root_gives_the_findings_of_its_absolute_root(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
