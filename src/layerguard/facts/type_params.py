@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import io
 import keyword
+import re
 import tokenize
 from collections.abc import Sequence
 from tokenize import TokenInfo
@@ -34,6 +35,13 @@ def parse_type_params(source: str, filename: str) -> ast.Module | None:
     if not NEEDED or ("type" not in source and "[" not in source):
         return None
     lines = io.StringIO(source).readlines()  # as tokenize splits them
+    # First by lines, which costs a fraction of tokenizing the file (bench/README.md, "PEP 695
+    # without libcst"); its edits are checked against the tree, and any doubt goes to the tokens.
+    found = _line_edits(lines)
+    if found is not None and found[0]:
+        tree = _rewritten(list(lines), found[0], filename)
+        if tree is not None and _defines_at(tree, found[1]):
+            return tree
     try:
         tokens = [t for t in tokenize.generate_tokens(iter(lines).__next__) if t.type not in _SKIPPED]
     except (tokenize.TokenError, SyntaxError, ValueError):  # as the noqa scan in ast_extract
@@ -41,6 +49,12 @@ def parse_type_params(source: str, filename: str) -> ast.Module | None:
     edits = _edits(tokens)
     if edits is None or not edits:
         return None
+    return _rewritten(lines, edits, filename)
+
+
+def _rewritten(lines: list[str], edits: list[tuple[Span, bool]], filename: str) -> ast.Module | None:
+    """The tree of `lines` (changed in place) with `edits` made, or None if it is not the tree
+    of a PEP 695 file: `ast` rejects it, or a `type` rewritten is not a statement's start."""
     aliases: list[tuple[int, int]] = []
     # Right to left, so that a span's columns still hold when it is rewritten: a parameter list
     # becomes as many spaces as it has UTF-8 bytes (`ast` columns count bytes), which may be
@@ -56,6 +70,67 @@ def parse_type_params(source: str, filename: str) -> ast.Module | None:
     except (SyntaxError, ValueError):
         return None
     return tree if _restore_aliases(tree, aliases, lines) else None
+
+
+# A line that starts a PEP 695 statement, as `_line_edits` finds them.
+_ALIAS_LINE = re.compile(r"[ \t]*(type)[ \t]+[^\W\d]\w*[ \t]*([=\[])")
+_GENERIC_LINE = re.compile(r"[ \t]*((?:async[ \t]+)?(?:def|class))[ \t]+[^\W\d]\w*[ \t]*\[")
+_NOT_IN_PARAMS = frozenset("'\"#\\")  # a string, a comment or a continuation: tokens decide
+
+
+def _line_edits(lines: Sequence[str]) -> tuple[list[tuple[Span, bool]], list[tuple[int, int]]] | None:
+    """The edits for each line that starts with `type X =`, `type X[`, `def f[` or `class C[`,
+    and the (line, UTF-8 column) of each such `def` or `class`; None if a parameter list is not
+    one `_type_params` accepts on its own line. A line inside a string may match too: the tree
+    then has no `type` statement or definition where the edit was, and the caller finds out."""
+    edits: list[tuple[Span, bool]] = []
+    definitions: list[tuple[int, int]] = []
+    for row, line in enumerate(lines, 1):
+        if "[" not in line and "type" not in line:
+            continue
+        opening = -1
+        if alias := _ALIAS_LINE.match(line):
+            edits.append(((row, alias.start(1), alias.end(1)), True))
+            opening = alias.start(2) if alias.group(2) == "[" else -1
+        elif generic := _GENERIC_LINE.match(line):
+            definitions.append((row, len(line[: generic.start(1)].encode("utf-8"))))
+            opening = generic.end() - 1
+        if opening >= 0:
+            if (params := _line_params(line, opening)) is None:
+                return None
+            edits.append(((row, opening, params), False))
+    return edits, definitions
+
+
+def _line_params(line: str, opening: int) -> int | None:
+    """The column after the type-parameter list opening at `line[opening]`, when it closes on
+    this line, holds no string, comment or continuation, and its tokens are well formed."""
+    depth = 0
+    for index in range(opening, len(line)):
+        character = line[index]
+        if character in _NOT_IN_PARAMS:
+            return None
+        depth += character in "([{"
+        depth -= character in ")]}"
+        if depth == 0:
+            break
+    else:
+        return None
+    text = line[opening : index + 1]
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.string]
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return index + 1 if _well_formed(tokens[1:-1], text) else None
+
+
+def _defines_at(tree: ast.Module, definitions: list[tuple[int, int]]) -> bool:
+    """Whether a function or class definition starts at each (line, UTF-8 column)."""
+    if not definitions:
+        return True
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    found = {(node.lineno, node.col_offset) for node in ast.walk(tree) if isinstance(node, kinds)}
+    return found.issuperset(definitions)
 
 
 Span = tuple[int, int, int]  # (row, first column, column after) on one line

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from layerguard.facts import type_params
 from layerguard.facts.type_params import NEEDED, parse_type_params
 
 needs_rewrite = pytest.mark.skipif(not NEEDED, reason="this Python's ast reads PEP 695 itself")
@@ -36,6 +37,10 @@ ACCEPTED = [
     # ast columns count UTF-8 bytes: a parameter list with non-ASCII text keeps what follows it.
     "type X[Ä] = list[Ä]\ndef f[Tä, Uö](x: Uö) -> None: pass\ndef g[T: 'é'](x: T) -> None: pass\n",
     "type X = (1, 2)\ntype Y = lambda: 1\ntype Z = a if b else c\n",
+    # Lines inside strings that read as PEP 695 statements: the strings are not rewritten.
+    'def h():\n    """\n    type X = int\n    def f[T](x: T): ...\n    """\ntype Y = str\n',
+    "x = '''\nclass C[T]:\n'''\nclass D[T]: pass\n",
+    "x = f'''\n    async def g[T](): {y}\n'''\ndef f[T](): pass\n",
 ]
 
 REJECTED = [
@@ -83,6 +88,40 @@ def test_the_tree_is_the_one_libcst_gives(source: str) -> None:
     tree = parse_type_params(source, "x.py")
     assert tree is not None
     assert _dump(tree) == _dump(_libcst_tree(source))
+
+
+# Sources the line-by-line pass rewrites by itself: each PEP 695 statement starts its line, and
+# no string holds a line that reads as one (those go to the tokens).
+BY_LINES = [s for s in ACCEPTED if not any(c in s for c in "\\;'\"")]
+
+
+@needs_rewrite
+@pytest.mark.parametrize("source", BY_LINES)
+def test_statements_at_the_start_of_their_lines_need_the_file_untokenized(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cheap pass answers alone (tokenizing a whole file costs more than `ast.parse`), with
+    the tree libcst gives; only a parameter list's own few tokens are read."""
+    expected = _dump(_libcst_tree(source))
+
+    def whole_file_tokens(tokens: object) -> None:
+        raise AssertionError("the whole file was tokenized")
+
+    monkeypatch.setattr(type_params, "_edits", whole_file_tokens)
+    tree = parse_type_params(source, "x.py")
+    assert tree is not None
+    assert _dump(tree) == expected
+
+
+@needs_rewrite
+@pytest.mark.parametrize("source", ACCEPTED + REJECTED)
+def test_the_line_pass_gives_what_the_tokens_give(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    both = parse_type_params(source, "x.py")
+    monkeypatch.setattr(type_params, "_line_edits", lambda lines: None)
+    tokens_only = parse_type_params(source, "x.py")
+    assert (both is None) == (tokens_only is None)
+    if both is not None and tokens_only is not None:
+        assert _dump(both) == _dump(tokens_only)
 
 
 @needs_rewrite
