@@ -127,8 +127,6 @@ def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
         return DATA_CLASS
     if any(name in ENUM_BASES for name in outside):
         return ENUM
-    if any(name in PROTOCOL_BASES for name in outside):
-        return PROTOCOL
     if any(_is_exception_name(name) for name in outside):
         return EXCEPTION
     return CLASS

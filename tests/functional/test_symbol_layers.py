@@ -28,6 +28,7 @@ PATTERNS = [
     "type_only_imports",
     "protocol_attributes",
     "type_aliases",
+    "protocol_subclasses",
 ]
 CODES = "LG101,LG102,LG103,LG106"
 # The type-only fixture marks what `type-checking-imports = "ignore"` leaves (the default counts them).

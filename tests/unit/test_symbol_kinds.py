@@ -49,6 +49,20 @@ def test_a_protocol_with_mapped_attributes_is_no_orm_class() -> None:
     assert not is_table_class(protocol, facts, symbols)
 
 
+def test_a_class_deriving_from_a_protocol_without_naming_protocol_is_concrete() -> None:
+    """PEP 544: only `Protocol` among a class's own bases makes it a protocol. fief-server's
+    `BaseRepository(BaseRepositoryProtocol, Generic[M])` is the repositories' concrete base;
+    taken for a Protocol it made every repository neutral (24 routes' imports unreported)."""
+    facts, symbols = module(
+        "class Readable(Protocol):\n    def get(self) -> int: ...\n"
+        "class Repository(Readable):\n    def get(self) -> int:\n        return 1\n"
+        "class StillAProtocol(Readable, Protocol):\n    def put(self) -> None: ...\n"
+    )
+    assert class_kind(cls(facts, "Readable"), facts, symbols) == PROTOCOL
+    assert class_kind(cls(facts, "Repository"), facts, symbols) == CLASS
+    assert class_kind(cls(facts, "StillAProtocol"), facts, symbols) == PROTOCOL
+
+
 def test_a_class_declaring_tablename_without_a_value_is_no_table() -> None:
     """dstack's `PipelineItem` dataclass: `__tablename__: str` names a table, it maps none."""
     facts, symbols = module("class Item:\n    __tablename__: str\nclass Row:\n    __tablename__ = 'rows'\n")

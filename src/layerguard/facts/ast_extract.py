@@ -11,7 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from layerguard.facts.complexity import function_complexity
-from layerguard.facts.summarize import ImportNames, Summarizer, dotted_name, string_template
+from layerguard.facts.summarize import (
+    FASTAPI_DEPENDENCY_MARKERS,
+    ImportNames,
+    Summarizer,
+    dotted_name,
+    string_template,
+)
 from layerguard.model import (
     DSN_RE,
     TEXT_LIMIT,
@@ -48,10 +54,6 @@ BUILTIN_GENERICS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type
 FINAL = frozenset({"typing.Final", "typing_extensions.Final"})
 # Mapping methods that read one key (`KeyReadFact`).
 KEY_READ_METHODS = frozenset({"get", "pop", "setdefault"})
-# FastAPI's dependency markers: a bare one (`Depends()`) makes FastAPI call the annotated class.
-DEPENDENCY_MARKERS = frozenset(
-    {"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security", "fastapi.params.Security"}
-)
 
 # flake8's noqa syntax: a bare noqa comment, or one with codes (`noqa: LG101,LG102`), any case.
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
@@ -441,7 +443,7 @@ class FactExtractor(ast.NodeVisitor):
         if not isinstance(node, ast.Call) or node.args or any(k.arg == "dependency" for k in node.keywords):
             return False
         callee = dotted_name(node.func)
-        return callee is not None and self.names.qualify(callee) in DEPENDENCY_MARKERS
+        return callee is not None and self.names.qualify(callee) in FASTAPI_DEPENDENCY_MARKERS
 
     def _is_provided_dependency(self, node: ast.expr | None) -> bool:
         """`Depends(p)` (or `Security(p)`) naming its dependency: FastAPI calls `p`, and the
@@ -449,7 +451,7 @@ class FactExtractor(ast.NodeVisitor):
         if not isinstance(node, ast.Call) or self._is_bare_dependency(node):
             return False
         callee = dotted_name(node.func)
-        return callee is not None and self.names.qualify(callee) in DEPENDENCY_MARKERS
+        return callee is not None and self.names.qualify(callee) in FASTAPI_DEPENDENCY_MARKERS
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from layerguard.graph import absolute_import
 from layerguard.model import TEXT_LIMIT, ExprFact, Span
 
-DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "Depends"})
-# `Security(p, scopes=...)` is a `Depends` with scopes: both declare a dependency (LG905).
-DEPENDENCY_MARKERS = DEPENDS | frozenset(
-    {"fastapi.Security", "fastapi.params.Security", "Security", "fastapi.param_functions.Depends",
-     "fastapi.param_functions.Security"}
-)  # fmt: skip
+# FastAPI's dependency markers under every name FastAPI exports them by (fief imports them
+# from `fastapi.param_functions`). `Security(p, scopes=...)` is a `Depends` with scopes: both
+# declare a dependency (LG905).
+FASTAPI_DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"})
+FASTAPI_DEPENDENCY_MARKERS = FASTAPI_DEPENDS | frozenset(
+    {"fastapi.Security", "fastapi.params.Security", "fastapi.param_functions.Security"}
+)
+DEPENDS = FASTAPI_DEPENDS | {"Depends"}
+DEPENDENCY_MARKERS = FASTAPI_DEPENDENCY_MARKERS | {"Depends", "Security"}
 BUILT_STRING_KINDS = frozenset({"fstring", "concat", "percent", "format"})
 MAX_DEPTH = 3  # summaries of arguments of arguments of arguments are enough for every rule
 
