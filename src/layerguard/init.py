@@ -25,6 +25,7 @@ modules (`main`, `deps` …) are never classified.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -51,13 +52,18 @@ from layerguard.graph import module_files
 from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
+    CLASS,
+    DATA_CLASS,
     ENUM,
+    NEUTRAL_KINDS,
+    ORM_KINDS,
     PYDANTIC,
     TABLE,
     class_kind,
     is_protocol_class,
     is_pydantic_model,
     is_table_class,
+    symbol_kind,
 )
 from layerguard.tomledit import TomlEditError, has_table, put_section
 
@@ -121,6 +127,7 @@ MIN_METHOD_QUERIES = 5
 METHOD_QUERIES = "classes whose methods query a DB session"
 ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
 SERVICES_ORCHESTRATE = "services call it; it calls services and models or repositories"
+SERVES_ENDPOINTS = "endpoints call it; it uses models or repositories, and other code of the app"
 QUERY_BUILDING = "builds SQLAlchemy queries over the model layer"
 REPOSITORY_FACADE = "a class holding instances of repository classes"
 SERVICE_LOCATOR = "holds the app's service and repository instances (a service locator)"
@@ -321,31 +328,22 @@ def detect(root: Path) -> Detection:
     mixed_logic = _mixed_logic(project, parsed, roles, evidence)
     app_roots = tuple(sorted(m for m, role in roles.items() if role == WIRING_ROLE))
     config = replace(config, wiring=config.wiring + app_roots)
-    project = ProjectView(config, kept, frozenset())
-    narrowed = narrowed_presets(project, roles, evidence)
-    config = replace(
-        config,
-        layers=tuple(
-            replace(layer, modules=narrowed[layer.name].globs) if layer.name in narrowed else layer
-            for layer in config.layers
-        ),
-    )
-    project = ProjectView(config, kept, frozenset())
+    layered = _layered(config, kept, roles, evidence)
+    # Services found by who calls them (`_endpoint_services`) are kept only where the layer
+    # rules find nothing new with them: each new finding names the module it is about.
+    for _ in range(3):
+        guessed = {m for m, why in evidence.items() if why == SERVES_ENDPOINTS and roles.get(m) == SERVICE}
+        if not guessed:
+            break
+        without = _layered(config, kept, {m: r for m, r in roles.items() if m not in guessed}, evidence)
+        blamed = _blamed(guessed, without.final, layered.final)
+        if not blamed:
+            break
+        for module in blamed:
+            del roles[module]
+        layered = _layered(config, kept, roles, evidence)
+    project, narrowed, additions, final = layered.project, layered.narrowed, layered.additions, layered.final
     preset = project.glob_layers
-    additions = {
-        layer: _additions(
-            layer, sorted(m for m, role in roles.items() if role == layer), project, roles, evidence
-        )
-        for layer in LAYER_NAMES
-    }
-    additions = _checked(additions, project, roles, evidence)
-    final = ProjectView(_config_with(config, additions), project.files, frozenset())
-    placed = sorted((m, layer) for layer, found in additions.items() for a in found for m in a.modules)
-    for module, layer in placed:
-        # A safety net: a wider glob that lost a deepest-match tie gives way to the exact name.
-        if final.glob_layers.layer_of(module) != layer:
-            additions[layer].append(Addition(module, (module,), evidence[module], preset.layer_of(module)))
-    final = ProjectView(_config_with(config, additions), project.files, frozenset())
     places = _places(final, parsed)
     return Detection(
         files=len(project.files),
@@ -371,6 +369,73 @@ def detect(root: Path) -> Detection:
         contexts=tuple(m for m in app_roots if evidence.get(m) == GRAPHQL_CONTEXT),
         auth=auth_candidates(parsed, project.symbols),
     )
+
+
+@dataclass
+class _Layered:
+    """The config's layers for a set of roles: the narrowed preset globs, what is added to them,
+    and the project under the preset globs and under the final ones."""
+
+    project: ProjectView
+    narrowed: dict[str, Narrowing]
+    additions: dict[str, list[Addition]]
+    final: ProjectView
+
+
+def _layered(
+    config: Config, kept: tuple[FileFacts, ...], roles: dict[str, str], evidence: dict[str, str]
+) -> _Layered:
+    narrowed = narrowed_presets(ProjectView(config, kept, frozenset()), roles, evidence)
+    config = replace(
+        config,
+        layers=tuple(
+            replace(layer, modules=narrowed[layer.name].globs) if layer.name in narrowed else layer
+            for layer in config.layers
+        ),
+    )
+    project = ProjectView(config, kept, frozenset())
+    preset = project.glob_layers
+    additions = {
+        layer: _additions(
+            layer, sorted(m for m, role in roles.items() if role == layer), project, roles, evidence
+        )
+        for layer in LAYER_NAMES
+    }
+    additions = _checked(additions, project, roles, evidence)
+    final = ProjectView(_config_with(config, additions), project.files, frozenset())
+    placed = sorted((m, layer) for layer, found in additions.items() for a in found for m in a.modules)
+    for module, layer in placed:
+        # A safety net: a wider glob that lost a deepest-match tie gives way to the exact name.
+        if final.glob_layers.layer_of(module) != layer:
+            additions[layer].append(Addition(module, (module,), evidence[module], preset.layer_of(module)))
+    final = ProjectView(_config_with(config, additions), project.files, frozenset())
+    return _Layered(project, narrowed, additions, final)
+
+
+# The layer rules a guessed service could make report something new.
+_LAYER_RULES = ("LG101", "LG102", "LG103", "LG106")
+
+
+def _blamed(guessed: set[str], without: ProjectView, with_them: ProjectView) -> set[str]:
+    """The guessed modules named by a layer finding that the layers with them give and the
+    layers without them do not; all of them if such a finding names none."""
+    from layerguard.checks import ALL_RULES
+    from layerguard.engine import run_rules
+
+    rules = [rule for rule in ALL_RULES if rule.meta.code in _LAYER_RULES]
+
+    def findings(view: ProjectView) -> set[tuple[str, Path, int, str]]:
+        everything = ProjectView(view.config, view.files, frozenset(f.path for f in view.files))
+        return {(f.code, f.path, f.line, f.message) for f in run_rules(everything, rules)}
+
+    new = findings(with_them) - findings(without)
+    named = {
+        module
+        for module in guessed
+        if any(re.search(rf"(?<![\w.]){re.escape(module)}(?![\w.])", message) for *_, message in new)
+    }
+    # A finding that names none of them (a folder glob took a module along): none is kept.
+    return named or (guessed if new else set())
 
 
 # --- What is not the app: migrations, scripts. ---
@@ -949,6 +1014,118 @@ def _orchestrating(
             yield facts
 
 
+def _endpoint_services(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """Services that no folder names (freqtrade's `rpc/rpc.py`, pyspur's
+    `execution/workflow_executor.py`, fief's `tasks/`): an unlayered module that endpoint
+    modules import (directly, or through an unlayered package importing it), whose functions
+    or classes use at run time a table, an ORM class or a repository's class or function that
+    it imports (`_uses_data_access`), and that also calls other logic of the project
+    (`_orchestrates`: a crud module of queries alone is data access, not a service). Not an
+    HTTP helper (it imports nothing of fastapi or starlette, so it raises no `HTTPException`),
+    nor the plumbing that makes the engine or sessions (freqtrade's `persistence/models.py`).
+    Left unlayered, each was an LG103 bridge for the routes calling it, fixed by this line of
+    configuration (issue 13, the seed-30 audit). `detect` keeps only those with which the
+    layer rules report nothing new (`_blamed`)."""
+    layers = project.glob_layers
+    importers = _importers(imported)
+    by_module = {f.module: f for f in parsed}
+    for facts in parsed:
+        module = facts.module
+        if facts.is_package or facts.parse_error is not None or layers.is_wiring(module):
+            continue
+        if module in roles or layers.layer_of(module) is not None:
+            continue
+        callers = importers.get(module, set())
+        through = {
+            m
+            for package in callers
+            if package in by_module
+            and by_module[package].is_package
+            and _content_layer(package, roles, layers) is None
+            and not layers.is_wiring(package)
+            for m in importers.get(package, ())
+        }
+        if not any(_content_layer(m, roles, layers) == ENDPOINT for m in callers | through):
+            continue
+        if _imports_http(facts) or _sets_up_db(facts, project):
+            continue
+        if _uses_data_access(facts, project, roles) and _orchestrates(
+            facts, by_module, project, roles, imported
+        ):
+            roles[module], evidence[module] = SERVICE, SERVES_ENDPOINTS
+
+
+def _orchestrates(
+    facts: FileFacts,
+    by_module: dict[str, FileFacts],
+    project: ProjectView,
+    roles: dict[str, str],
+    imported: dict[str, set[str]],
+) -> bool:
+    """It imports a service module, or an unlayered module of the project, with logic of its own
+    (a module-level function or plain class; not a module of tables, constants, enums or
+    exceptions: langflow's tables sit in `services/`). The unlayered one is neither data access
+    itself (it imports nothing of sqlalchemy or sqlmodel: phoenix's `trace/dsl/trace_filter.py`
+    calls the query compiler of `trace/dsl/filter.py`, a query builder, not a service) nor
+    the configuration every module reads."""
+    layers = project.glob_layers
+    for module in imported.get(facts.module, ()):
+        other = by_module.get(module)
+        if other is None or not _has_logic(other, project) or _defines_orm(other, project):
+            continue
+        layer = _content_layer(module, roles, layers)
+        if layer == SERVICE:
+            return True
+        unlayered = layer is None and roles.get(module) not in NO_LAYER_ROLES and not layers.is_wiring(module)
+        if (
+            unlayered
+            and not _imports_db(other)
+            and not _is_config_module(other, project, [], may_be_schema=False)
+        ):
+            return True
+    return False
+
+
+def _has_logic(facts: FileFacts, project: ProjectView) -> bool:
+    if any(not f.nested and f.class_name is None for f in facts.functions):
+        return True
+    return any(c.module_level and class_kind(c, facts, project.symbols) == CLASS for c in facts.classes)
+
+
+def _uses_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
+    """A module-level function or plain class (no exception, enum or data class: airflow's
+    `exceptions.py`) of `facts` uses at run time (`DefinitionFact.uses`) a name it imports that
+    is a table or ORM class, or a class or function of a repository module. Not an enum, a
+    constant or an exception of the model modules (fief's `logger.py` and `exceptions.py`),
+    nor a name used only as a type."""
+    defined = {f.name for f in facts.functions if not f.nested and f.class_name is None}
+    defined |= {
+        c.name for c in facts.classes if c.module_level and class_kind(c, facts, project.symbols) == CLASS
+    }
+    used = {name for d in facts.definitions if d.name in defined for name in d.uses}
+    for edge in project.edges_of(facts):
+        for fact in edge.names:
+            if fact.name is None or fact.type_checking or (fact.alias or fact.name) not in used:
+                continue
+            found = project.symbols.resolve(f"{edge.imported}.{fact.name}")
+            if found is None:
+                continue
+            symbol, where = found
+            kind = symbol_kind(symbol, where, project.symbols)
+            if kind in ORM_KINDS:
+                return True
+            layer = _content_layer(where.module, roles, project.glob_layers)
+            if layer == REPOSITORY and kind not in (*NEUTRAL_KINDS, PYDANTIC, DATA_CLASS):
+                return True
+    return False
+
+
 def _importer_layers(
     module: str, importers: dict[str, set[str]], project: ProjectView, roles: dict[str, str]
 ) -> set[str | None]:
@@ -996,6 +1173,7 @@ def _held_and_built(
     # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
     # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
     _orchestrating_services(project, parsed, roles, evidence, imported)
+    _endpoint_services(project, parsed, roles, evidence, imported)
     _service_locators(project, parsed, roles, evidence)
 
 

@@ -1055,3 +1055,47 @@ def test_what_services_call_and_what_calls_found_data_access_is_orchestration(tm
     )
     assert '"app.hooks",  # endpoints call it; it calls services and models or repositories' in section
     assert '"app.workflow.labels"' not in section
+
+
+def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_service(
+    tmp_path: Path,
+) -> None:
+    """freqtrade's `rpc/rpc.py`, pyspur's `execution/workflow_executor.py`, fief's `tasks/`: no
+    folder names them and they call no service, but the routes call them and they use the
+    repositories or tables at run time along with other logic of the app. Left unlayered each
+    was an LG103 bridge (issue 13, the seed-30 audit). Not a service: a module of queries alone,
+    an HTTP helper, and a module with which the layer rules would report something new (here a
+    model module imports it: LG101)."""
+    uses = "from app.clock import now\nfrom app.repositories.item import ItemRepository\n\n"
+    files = _data_app(
+        {
+            "app/clock.py": "import time\n\ndef now() -> float:\n    return time.time()\n",
+            "app/engine/__init__.py": "",
+            "app/engine/runner.py": uses + "def run() -> object:\n    return ItemRepository().get(), now()\n",
+            "app/engine/shared.py": uses
+            + "def share() -> object:\n    return ItemRepository().get(), now()\n",
+            "app/models/audit.py": "from sqlalchemy.orm import Mapped, mapped_column\n\n"
+            "from app.engine.shared import share\nfrom app.models.base import Base\n\n"
+            "class Audit(Base):\n    __tablename__ = 'audits'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n\n"
+            "    def shared(self) -> object:\n        return share()\n",
+            "app/queries.py": "from sqlalchemy import select\n\nfrom app.models.items import Item\n\n"
+            "def items() -> object:\n    return select(Item)\n",
+            "app/web.py": "from fastapi import HTTPException\n\n"
+            + uses
+            + "def found() -> object:\n    if not now():\n        raise HTTPException(404)\n"
+            "    return ItemRepository().get()\n",
+            "app/routes/items.py": ROUTES.replace(
+                "\n",
+                "\n    from app.engine.runner import run\n    from app.engine.shared import share\n"
+                "    from app.queries import items\n    from app.web import found\n",
+                1,
+            ),
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert (
+        '"app.engine.runner",  # endpoints call it; it uses models or repositories, and other code' in section
+    )
+    for unlayered in ("app.engine.shared", "app.queries", "app.web", "app.clock"):
+        assert f'"{unlayered}"' not in section, unlayered
