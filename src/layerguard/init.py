@@ -424,15 +424,17 @@ def _blamed(guessed: set[str], without: ProjectView, with_them: ProjectView) -> 
 
     rules = [rule for rule in ALL_RULES if rule.meta.code in _LAYER_RULES]
 
-    def findings(view: ProjectView) -> set[tuple[str, Path, int, str]]:
+    def findings(view: ProjectView) -> dict[tuple[str, Path, int], str]:
         everything = ProjectView(view.config, view.files, frozenset(f.path for f in view.files))
-        return {(f.code, f.path, f.line, f.message) for f in run_rules(everything, rules)}
+        return {(f.code, f.path, f.line): f.message for f in run_rules(everything, rules)}
 
-    new = findings(with_them) - findings(without)
+    before = findings(without)
+    # New: at a place with no finding before (one there before may name other chains now).
+    new = [message for place, message in findings(with_them).items() if place not in before]
     named = {
         module
         for module in guessed
-        if any(re.search(rf"(?<![\w.]){re.escape(module)}(?![\w.])", message) for *_, message in new)
+        if any(re.search(rf"(?<![\w.]){re.escape(module)}(?![\w.])", message) for message in new)
     }
     # A finding that names none of them (a folder glob took a module along): none is kept.
     return named or (guessed if new else set())
@@ -1068,12 +1070,15 @@ def _orchestrates(
     roles: dict[str, str],
     imported: dict[str, set[str]],
 ) -> bool:
-    """It imports a service module, or an unlayered module of the project, with logic of its own
+    """It defines background jobs (it imports a job queue), or it imports a service module or an
+    unlayered module of the project with logic of its own
     (a module-level function or plain class; not a module of tables, constants, enums or
     exceptions: langflow's tables sit in `services/`). The unlayered one is neither data access
     itself (it imports nothing of sqlalchemy or sqlmodel: phoenix's `trace/dsl/trace_filter.py`
     calls the query compiler of `trace/dsl/filter.py`, a query builder, not a service) nor
     the configuration every module reads."""
+    if _enqueues_jobs(facts):  # fief's dramatiq tasks: background work is service work
+        return True
     layers = project.glob_layers
     for module in imported.get(facts.module, ()):
         other = by_module.get(module)

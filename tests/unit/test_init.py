@@ -1079,6 +1079,8 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
             "class Audit(Base):\n    __tablename__ = 'audits'\n"
             "    id: Mapped[int] = mapped_column(primary_key=True)\n\n"
             "    def shared(self) -> object:\n        return share()\n",
+            "app/jobs.py": "import dramatiq\n\nfrom app.repositories.item import ItemRepository\n\n"
+            "@dramatiq.actor\ndef refresh() -> None:\n    ItemRepository().get()\n",
             "app/queries.py": "from sqlalchemy import select\n\nfrom app.models.items import Item\n\n"
             "def items() -> object:\n    return select(Item)\n",
             "app/web.py": "from fastapi import HTTPException\n\n"
@@ -1088,7 +1090,8 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
             "app/routes/items.py": ROUTES.replace(
                 "\n",
                 "\n    from app.engine.runner import run\n    from app.engine.shared import share\n"
-                "    from app.queries import items\n    from app.web import found\n",
+                "    from app.queries import items\n    from app.web import found\n"
+                "    from app.jobs import refresh\n",
                 1,
             ),
         }
@@ -1097,5 +1100,6 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
     assert (
         '"app.engine.runner",  # endpoints call it; it uses models or repositories, and other code' in section
     )
+    assert '"app.jobs",  # endpoints call it' in section  # background jobs: fief's dramatiq tasks
     for unlayered in ("app.engine.shared", "app.queries", "app.web", "app.clock"):
         assert f'"{unlayered}"' not in section, unlayered
