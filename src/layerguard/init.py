@@ -331,7 +331,7 @@ def detect(root: Path) -> Detection:
     layered = _layered(config, kept, roles, evidence)
     # Services found by who calls them (`_endpoint_services`) are kept only where the layer
     # rules find nothing new with them: each new finding names the module it is about.
-    for _ in range(3):
+    while True:  # each round drops at least one module, or ends
         guessed = {m for m, why in evidence.items() if why == SERVES_ENDPOINTS and roles.get(m) == SERVICE}
         if not guessed:
             break
@@ -385,6 +385,7 @@ class _Layered:
 def _layered(
     config: Config, kept: tuple[FileFacts, ...], roles: dict[str, str], evidence: dict[str, str]
 ) -> _Layered:
+    """The preset's globs narrowed to what content confirms, and what `roles` adds to them."""
     narrowed = narrowed_presets(ProjectView(config, kept, frozenset()), roles, evidence)
     config = replace(
         config,
@@ -1071,12 +1072,12 @@ def _orchestrates(
     imported: dict[str, set[str]],
 ) -> bool:
     """It defines background jobs (it imports a job queue), or it imports a service module or an
-    unlayered module of the project with logic of its own
-    (a module-level function or plain class; not a module of tables, constants, enums or
-    exceptions: langflow's tables sit in `services/`). The unlayered one is neither data access
-    itself (it imports nothing of sqlalchemy or sqlmodel: phoenix's `trace/dsl/trace_filter.py`
-    calls the query compiler of `trace/dsl/filter.py`, a query builder, not a service) nor
-    the configuration every module reads."""
+    unlayered module of the project with logic of its own (a module-level function or plain
+    class; not a module of tables, constants, enums or exceptions: langflow's tables sit in
+    `services/`). The unlayered one is neither data access itself (it imports nothing of
+    sqlalchemy or sqlmodel: phoenix's `trace/dsl/trace_filter.py` calls the query compiler of
+    `trace/dsl/filter.py`, a query builder, not a service) nor the configuration every module
+    reads."""
     if _enqueues_jobs(facts):  # fief's dramatiq tasks: background work is service work
         return True
     layers = project.glob_layers
@@ -1098,6 +1099,7 @@ def _orchestrates(
 
 
 def _has_logic(facts: FileFacts, project: ProjectView) -> bool:
+    """A module-level function, or a plain class (no table, model, enum or exception)."""
     if any(not f.nested and f.class_name is None for f in facts.functions):
         return True
     return any(c.module_level and class_kind(c, facts, project.symbols) == CLASS for c in facts.classes)
