@@ -331,17 +331,15 @@ def detect(root: Path) -> Detection:
     layered = _layered(config, kept, roles, evidence)
     # Services found by who calls them (`_endpoint_services`) are kept only where the layer
     # rules find nothing new with them: each new finding names the module it is about.
-    while True:  # each round drops at least one module, or ends
-        guessed = {m for m, why in evidence.items() if why == SERVES_ENDPOINTS and roles.get(m) == SERVICE}
-        if not guessed:
-            break
+    guessed = {m for m, why in evidence.items() if why == SERVES_ENDPOINTS and roles.get(m) == SERVICE}
+    if guessed:
         without = _layered(config, kept, {m: r for m, r in roles.items() if m not in guessed}, evidence)
-        blamed = _blamed(guessed, without.final, layered.final)
-        if not blamed:
-            break
-        for module in blamed:
-            del roles[module]
-        layered = _layered(config, kept, roles, evidence)
+        before = _layer_findings(without.final)
+        while blamed := _blamed(guessed, before, layered.final):  # each round drops some, or ends
+            guessed -= blamed
+            for module in blamed:
+                del roles[module]
+            layered = _layered(config, kept, roles, evidence)
     project, narrowed, additions, final = layered.project, layered.narrowed, layered.additions, layered.final
     preset = project.glob_layers
     places = _places(final, parsed)
@@ -417,21 +415,21 @@ def _layered(
 _LAYER_RULES = ("LG101", "LG102", "LG103", "LG106")
 
 
-def _blamed(guessed: set[str], without: ProjectView, with_them: ProjectView) -> set[str]:
-    """The guessed modules named by a layer finding that the layers with them give and the
-    layers without them do not; all of them if such a finding names none."""
+def _layer_findings(view: ProjectView) -> dict[tuple[str, Path, int], str]:
+    """What LG101-LG103 and LG106 report on every file of `view`, by place."""
     from layerguard.checks import ALL_RULES
     from layerguard.engine import run_rules
 
     rules = [rule for rule in ALL_RULES if rule.meta.code in _LAYER_RULES]
+    everything = ProjectView(view.config, view.files, frozenset(f.path for f in view.files))
+    return {(f.code, f.path, f.line): f.message for f in run_rules(everything, rules)}
 
-    def findings(view: ProjectView) -> dict[tuple[str, Path, int], str]:
-        everything = ProjectView(view.config, view.files, frozenset(f.path for f in view.files))
-        return {(f.code, f.path, f.line): f.message for f in run_rules(everything, rules)}
 
-    before = findings(without)
-    # New: at a place with no finding before (one there before may name other chains now).
-    new = [message for place, message in findings(with_them).items() if place not in before]
+def _blamed(guessed: set[str], before: dict[tuple[str, Path, int], str], with_them: ProjectView) -> set[str]:
+    """The guessed modules named by a layer finding that the layers with them give at a place
+    where the layers without them (`before`) give none (one there before may name other chains
+    now); all of them if such a finding names none."""
+    new = [message for place, message in _layer_findings(with_them).items() if place not in before]
     named = {
         module
         for module in guessed
