@@ -59,6 +59,7 @@ from layerguard.symbol_kinds import (
     ORM_KINDS,
     PYDANTIC,
     TABLE,
+    VALUE,
     class_kind,
     is_protocol_class,
     is_pydantic_model,
@@ -128,6 +129,22 @@ METHOD_QUERIES = "classes whose methods query a DB session"
 ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
 SERVICES_ORCHESTRATE = "services call it; it calls services and models or repositories"
 SERVES_ENDPOINTS = "endpoints call it; it uses models or repositories, and other code of the app"
+# Folders of data access: a module inside one is no service found by who calls it.
+DATA_ACCESS_FOLDERS = frozenset(
+    {
+        "store",
+        "stores",
+        "db",
+        "database",
+        "dal",
+        "dao",
+        "persistence",
+        "storage",
+        "crud",
+        "repositories",
+        "repos",
+    }
+)
 QUERY_BUILDING = "builds SQLAlchemy queries over the model layer"
 REPOSITORY_FACADE = "a class holding instances of repository classes"
 SERVICE_LOCATOR = "holds the app's service and repository instances (a service locator)"
@@ -613,8 +630,14 @@ def content_roles(
             continue
         tables = any(is_table_class(c, facts, project.symbols) for c in facts.classes)
         placed = layers.layer_of(module)
-        if placed in (None, SCHEMA) and tables:
-            # A schemas folder of SQLModel `table=True` classes (zenml's zen_stores/schemas) is model.
+        if (
+            placed in (None, SCHEMA)
+            and tables
+            and not _is_config_module(facts, project, [], may_be_schema=False)
+        ):
+            # A schemas folder of SQLModel `table=True` classes (zenml's zen_stores/schemas) is
+            # model; not the app's configuration module that also keeps a table (open-webui
+            # 0.6's `config.py`: its settings are no model names, the table is model anyway).
             roles[module], evidence[module] = MODEL, TABLE_CLASSES
         elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
@@ -1042,6 +1065,8 @@ def _endpoint_services(
             continue
         if module in roles or layers.layer_of(module) is not None:
             continue
+        if DATA_ACCESS_FOLDERS.intersection(module.split(".")[:-1]):
+            continue  # mlflow's `store/tracking/gateway/config_resolver.py`: data access, not a service
         callers = importers.get(module, set())
         through = {
             m
@@ -1106,7 +1131,8 @@ def _has_logic(facts: FileFacts, project: ProjectView) -> bool:
 def _uses_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
     """A module-level function or plain class (no exception, enum or data class: airflow's
     `exceptions.py`) of `facts` uses at run time (`DefinitionFact.uses`) a name it imports that
-    is a table or ORM class, or a class or function of a repository module. Not an enum, a
+    is a table or ORM class, a class or function of a repository module, or an instance a model
+    module makes (a data-access singleton: open-webui's `Users = UsersTable()`). Not an enum, a
     constant or an exception of the model modules (fief's `logger.py` and `exceptions.py`),
     nor a name used only as a type."""
     defined = {f.name for f in facts.functions if not f.nested and f.class_name is None}
@@ -1127,6 +1153,8 @@ def _uses_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, s
                 return True
             layer = _content_layer(where.module, roles, project.glob_layers)
             if layer == REPOSITORY and kind not in (*NEUTRAL_KINDS, PYDANTIC, DATA_CLASS):
+                return True
+            if layer == MODEL and kind == VALUE:  # open-webui's `Users = UsersTable()` in models/
                 return True
     return False
 

@@ -1103,3 +1103,47 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
     assert '"app.jobs",  # endpoints call it' in section  # background jobs: fief's dramatiq tasks
     for unlayered in ("app.engine.shared", "app.queries", "app.web", "app.clock"):
         assert f'"{unlayered}"' not in section, unlayered
+
+
+# A table module as `write` leaves it (no indentation to remove).
+TABLE_MODULE = (
+    "from sqlalchemy.orm import Mapped, mapped_column\n\nfrom app.models.base import Base\n\n\n"
+    "class {name}(Base):\n    __tablename__ = '{table}'\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+)
+
+
+def test_data_access_folders_singletons_and_a_config_module_with_a_table(tmp_path: Path) -> None:
+    """The seed-31 audit. mlflow's `store/tracking/gateway/config_resolver.py` (queries the
+    store's tables for the gateway routes) sits in a data-access folder: no service, whatever
+    calls it. open-webui 0.6's `utils/filter.py` uses the data-access singleton a model module
+    makes (`Functions = FunctionsTable()`): a service. Its `config.py` keeps one table beside the
+    settings: not a model module, so importing a setting is no model import (3 false LG102)."""
+    uses = "from app.clock import now\nfrom app.repositories.item import ItemRepository\n\n"
+    files = _data_app(
+        {
+            "app/clock.py": "import time\n\ndef now() -> float:\n    return time.time()\n",
+            "app/store/__init__.py": "",
+            "app/store/resolver.py": uses
+            + "def resolve() -> object:\n    return ItemRepository().get(), now()\n",
+            "app/models/functions.py": TABLE_MODULE.format(name="Function", table="functions")
+            + "\nclass FunctionsTable:\n    def get(self) -> None: ...\n\nFunctions = FunctionsTable()\n",
+            "app/utils/__init__.py": "",
+            "app/utils/filter.py": "from app.clock import now\nfrom app.models.functions import Functions\n\n"
+            "def apply() -> object:\n    return Functions.get(), now()\n",
+            "app/config.py": TABLE_MODULE.format(name="Config", table="config") + "\nDATA_DIR = '/data'\n",
+            "app/routes/items.py": ROUTES.replace(
+                "\n",
+                "\n    from app.config import DATA_DIR\n    from app.store.resolver import resolve\n"
+                "    from app.utils.filter import apply\n",
+                1,
+            ),
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert '"app.utils.filter",  # endpoints call it' in section
+    assert '"app.store.resolver"' not in section
+    assert '"app.config"' not in section
+    write_section(root, section)
+    assert [f.code for f in check([root], select=["LG102"], cache=False).findings] == []
