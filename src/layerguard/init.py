@@ -173,6 +173,8 @@ SCRIPT_FOLDERS = frozenset(
 )  # fmt: skip
 # Names of configuration modules: their Pydantic models are settings-like, not API schemas.
 CONFIG_NAMES = ("config", "settings", "conf")
+# The app's configuration module by its whole name (`conference.py`, `user_settings.py` are not).
+CONFIG_MODULE_NAMES = frozenset({"config", "settings", "conf", "configuration"})
 # Bases of Pydantic settings classes: a config-named module with a class deriving from one is
 # configuration, whatever else its classes derive from.
 SETTINGS_BASES = frozenset(
@@ -341,22 +343,33 @@ def detect(root: Path) -> Detection:
     project = ProjectView(config, kept, frozenset())
     parsed = [facts for facts in project.files if facts.parse_error is None]
     sides = side_packages(root, project, parsed)
-    roles, evidence = content_roles(project, parsed, sides)
-    mixed_logic = _mixed_logic(project, parsed, roles, evidence)
-    app_roots = tuple(sorted(m for m, role in roles.items() if role == WIRING_ROLE))
-    config = replace(config, wiring=config.wiring + app_roots)
-    layered = _layered(config, kept, roles, evidence)
+
+    def classified(barred: frozenset[str] | None) -> _Classified:
+        roles, evidence = content_roles(project, parsed, sides, barred=barred)
+        app_roots = tuple(sorted(m for m, role in roles.items() if role == WIRING_ROLE))
+        wired = replace(config, wiring=config.wiring + app_roots)
+        return _Classified(roles, evidence, app_roots, wired, _layered(wired, kept, roles, evidence))
+
+    current = classified(frozenset())
     # Services found by who calls them (`_endpoint_services`) are kept only where the layer
-    # rules find nothing new with them: each new finding names the module it is about.
-    guessed = {m for m, why in evidence.items() if why == SERVES_ENDPOINTS and roles.get(m) == SERVICE}
-    if guessed:
-        without = _layered(config, kept, {m: r for m, r in roles.items() if m not in guessed}, evidence)
-        before = _layer_findings(without.final)
-        while blamed := _blamed(guessed, before, layered.final):  # each round drops some, or ends
-            guessed -= blamed
-            for module in blamed:
-                del roles[module]
-            layered = _layered(config, kept, roles, evidence)
+    # rules report nothing new with them; each module a new finding names is barred from the
+    # guess and the roles worked out again (a service locator or a second guess may have
+    # counted on it).
+    if guessed := current.guessed():
+        before = _layer_findings(classified(None).layered.final)
+        barred: frozenset[str] = frozenset()
+        while blamed := _blamed(guessed, before, current.layered.final):  # barred grows, or it ends
+            barred |= blamed
+            current = classified(barred)
+            guessed = current.guessed()
+    roles, evidence, app_roots, config, layered = (
+        current.roles,
+        current.evidence,
+        current.app_roots,
+        current.config,
+        current.layered,
+    )
+    mixed_logic = _mixed_logic(project, parsed, roles, evidence)
     project, narrowed, additions, final = layered.project, layered.narrowed, layered.additions, layered.final
     preset = project.glob_layers
     places = _places(final, parsed)
@@ -397,6 +410,23 @@ class _Layered:
     final: ProjectView
 
 
+@dataclass
+class _Classified:
+    """What content says of the modules, and the layers that makes."""
+
+    roles: dict[str, str]
+    evidence: dict[str, str]
+    app_roots: tuple[str, ...]
+    config: Config
+    layered: _Layered
+
+    def guessed(self) -> set[str]:
+        """The services found by who calls them."""
+        return {
+            m for m, why in self.evidence.items() if why == SERVES_ENDPOINTS and self.roles.get(m) == SERVICE
+        }
+
+
 def _layered(
     config: Config, kept: tuple[FileFacts, ...], roles: dict[str, str], evidence: dict[str, str]
 ) -> _Layered:
@@ -432,28 +462,38 @@ def _layered(
 _LAYER_RULES = ("LG101", "LG102", "LG103", "LG106")
 
 
-def _layer_findings(view: ProjectView) -> dict[tuple[str, Path, int], str]:
-    """What LG101-LG103 and LG106 report on every file of `view`, by place."""
+def _layer_findings(view: ProjectView) -> dict[tuple[str, Path, int], list[str]]:
+    """What LG101-LG103 and LG106 report on every file of `view`: the messages at each place."""
     from layerguard.checks import ALL_RULES
     from layerguard.engine import run_rules
 
     rules = [rule for rule in ALL_RULES if rule.meta.code in _LAYER_RULES]
     everything = ProjectView(view.config, view.files, frozenset(f.path for f in view.files))
-    return {(f.code, f.path, f.line): f.message for f in run_rules(everything, rules)}
+    found: dict[tuple[str, Path, int], list[str]] = {}
+    for finding in run_rules(everything, rules):
+        if finding.code in _LAYER_RULES:  # not LG002 for a noqa the guess made unused
+            found.setdefault((finding.code, finding.path, finding.line), []).append(finding.message)
+    return found
 
 
-def _blamed(guessed: set[str], before: dict[tuple[str, Path, int], str], with_them: ProjectView) -> set[str]:
-    """The guessed modules named by a layer finding that the layers with them give at a place
-    where the layers without them (`before`) give none (one there before may name other chains
-    now); all of them if such a finding names none."""
-    new = [message for place, message in _layer_findings(with_them).items() if place not in before]
-    named = {
+def _blamed(
+    guessed: set[str], before: dict[tuple[str, Path, int], list[str]], with_them: ProjectView
+) -> frozenset[str]:
+    """The guessed modules named by a layer finding the layers with them give and the layers
+    without them (`before`) do not: at a new place, or one more at an old place (an old one's
+    message may name other chains now); all of them if such a finding names none."""
+    new: list[str] = []
+    for place, messages in _layer_findings(with_them).items():
+        old = before.get(place, [])
+        if len(messages) > len(old):
+            new += [message for message in messages if message not in old] or messages
+    named = frozenset(
         module
         for module in guessed
         if any(re.search(rf"(?<![\w.]){re.escape(module)}(?![\w.])", message) for message in new)
-    }
+    )
     # A finding that names none of them (a folder glob took a module along): none is kept.
-    return named or (guessed if new else set())
+    return named or (frozenset(guessed) if new else frozenset())
 
 
 # --- What is not the app: migrations, scripts. ---
@@ -600,11 +640,17 @@ def _excluded(facts: FileFacts, root: Path, excludes: tuple[Exclude, ...]) -> bo
 
 
 def content_roles(
-    project: ProjectView, parsed: list[FileFacts], sides: tuple[SidePackage, ...] = ()
+    project: ProjectView,
+    parsed: list[FileFacts],
+    sides: tuple[SidePackage, ...] = (),
+    *,
+    barred: frozenset[str] | None = frozenset(),
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Module -> the layer its content shows, and module -> what showed it, for the modules
     where content says something: also for modules a preset glob takes whose content
-    contradicts that layer (those get another layer's role, or `LEFT_OUT_ROLE`)."""
+    contradicts that layer (those get another layer's role, or `LEFT_OUT_ROLE`). Services found
+    by who calls them (`_endpoint_services`) are guessed except for the `barred` modules; with
+    `barred` None, none is."""
     layers = project.glob_layers
     imported = _imported_modules(project)
     serving = {facts.module for facts in parsed if _serves(facts, project)}
@@ -630,11 +676,7 @@ def content_roles(
             continue
         tables = any(is_table_class(c, facts, project.symbols) for c in facts.classes)
         placed = layers.layer_of(module)
-        if (
-            placed in (None, SCHEMA)
-            and tables
-            and not _is_config_module(facts, project, [], may_be_schema=False)
-        ):
+        if placed in (None, SCHEMA) and tables and facts.module.rpartition(".")[2] not in CONFIG_MODULE_NAMES:
             # A schemas folder of SQLModel `table=True` classes (zenml's zen_stores/schemas) is
             # model; not the app's configuration module that also keeps a table (open-webui
             # 0.6's `config.py`: its settings are no model names, the table is model anyway).
@@ -683,7 +725,7 @@ def content_roles(
             named = any(cls.module_level and cls.name.endswith(suffixes) for cls in facts.classes)
             if named and (_imports_db(facts) or reaches(module, targets)):
                 roles[module], evidence[module] = layer, why
-    _held_and_built(project, parsed, roles, evidence, imported)
+    _held_and_built(project, parsed, roles, evidence, imported, barred)
     return roles, evidence
 
 
@@ -1044,6 +1086,7 @@ def _endpoint_services(
     roles: dict[str, str],
     evidence: dict[str, str],
     imported: dict[str, set[str]],
+    barred: frozenset[str],
 ) -> None:
     """Services that no folder names (freqtrade's `rpc/rpc.py`, pyspur's
     `execution/workflow_executor.py`, fief's `tasks/`): an unlayered module that endpoint
@@ -1056,35 +1099,51 @@ def _endpoint_services(
     Left unlayered, each was an LG103 bridge for the routes calling it, fixed by this line of
     configuration (issue 13, the seed-30 audit). `detect` keeps only those with which the
     layer rules report nothing new (`_blamed`)."""
-    layers = project.glob_layers
     importers = _importers(imported)
     by_module = {f.module: f for f in parsed}
-    for facts in parsed:
-        module = facts.module
-        if facts.is_package or facts.parse_error is not None or layers.is_wiring(module):
-            continue
-        if module in roles or layers.layer_of(module) is not None:
-            continue
-        if DATA_ACCESS_FOLDERS.intersection(module.split(".")[:-1]):
-            continue  # mlflow's `store/tracking/gateway/config_resolver.py`: data access, not a service
-        callers = importers.get(module, set())
-        through = {
-            m
-            for package in callers
-            if package in by_module
-            and by_module[package].is_package
-            and _content_layer(package, roles, layers) is None
-            and not layers.is_wiring(package)
-            for m in importers.get(package, ())
-        }
-        if not any(_content_layer(m, roles, layers) == ENDPOINT for m in callers | through):
-            continue
-        if _imports_http(facts) or _sets_up_db(facts, project):
-            continue
-        if _uses_data_access(facts, project, roles) and _orchestrates(
-            facts, by_module, project, roles, imported
-        ):
-            roles[module], evidence[module] = SERVICE, SERVES_ENDPOINTS
+    # Until none is added: a service found counts for the modules calling it, whatever the order.
+    while found := [
+        f for f in parsed if _serves_endpoints(f, project, roles, imported, importers, by_module, barred)
+    ]:
+        for facts in found:
+            roles[facts.module], evidence[facts.module] = SERVICE, SERVES_ENDPOINTS
+
+
+def _serves_endpoints(
+    facts: FileFacts,
+    project: ProjectView,
+    roles: dict[str, str],
+    imported: dict[str, set[str]],
+    importers: dict[str, set[str]],
+    by_module: dict[str, FileFacts],
+    barred: frozenset[str],
+) -> bool:
+    """`_endpoint_services`' test of one module."""
+    layers = project.glob_layers
+    module = facts.module
+    if facts.is_package or facts.parse_error is not None or layers.is_wiring(module):
+        return False
+    if module in barred or module in roles or layers.layer_of(module) is not None:
+        return False
+    if DATA_ACCESS_FOLDERS.intersection(module.split(".")[:-1]):
+        return False  # mlflow's `store/tracking/gateway/config_resolver.py`: data access, not a service
+    callers = importers.get(module, set())
+    through = {
+        m
+        for package in callers
+        if package in by_module
+        and by_module[package].is_package
+        and _content_layer(package, roles, layers) is None
+        and not layers.is_wiring(package)
+        for m in importers.get(package, ())
+    }
+    if not any(_content_layer(m, roles, layers) == ENDPOINT for m in callers | through):
+        return False
+    if _imports_http(facts) or _sets_up_db(facts, project):
+        return False
+    return _uses_data_access(facts, project, roles) and _orchestrates(
+        facts, by_module, project, roles, imported
+    )
 
 
 def _orchestrates(
@@ -1196,6 +1255,7 @@ def _held_and_built(
     roles: dict[str, str],
     evidence: dict[str, str],
     imported: dict[str, set[str]],
+    barred: frozenset[str] | None,
 ) -> None:
     """Last, once the named layers are known: services by what they call, data access by the
     queries a module builds or the repositories it holds, then service locators by the services
@@ -1206,7 +1266,8 @@ def _held_and_built(
     # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
     # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
     _orchestrating_services(project, parsed, roles, evidence, imported)
-    _endpoint_services(project, parsed, roles, evidence, imported)
+    if barred is not None:
+        _endpoint_services(project, parsed, roles, evidence, imported, barred)
     _service_locators(project, parsed, roles, evidence)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from markers import write_project
 
+import layerguard.init as init_module
 from layerguard import api, check
 from layerguard.init import detect, render, write_section
 
@@ -1147,3 +1148,100 @@ def test_data_access_folders_singletons_and_a_config_module_with_a_table(tmp_pat
     assert '"app.config"' not in section
     write_section(root, section)
     assert [f.code for f in check([root], select=["LG102"], cache=False).findings] == []
+
+
+_RUNNER_USES = "from app.clock import now\nfrom app.repositories.item import ItemRepository\n\n"
+_GUESS_BASE = {
+    "app/clock.py": "import time\n\ndef now() -> float:\n    return time.time()\n",
+    "app/engine/__init__.py": "",
+    "app/engine/runner.py": _RUNNER_USES + "def run() -> object:\n    return ItemRepository().get(), now()\n",
+    "app/routes/items.py": ROUTES.replace("\n", "\n    from app.engine.runner import run\n", 1),
+}
+_AUDIT = TABLE_MODULE.format(name="Audit", table="audits") + "\n    def shared(self) -> object:\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "kept"),
+    [
+        # Three guesses folded into `app.engine.**`, which takes along a helper importing a
+        # route: the LG101 names none of them, so none is kept.
+        (
+            {
+                **{
+                    f"app/engine/{n}.py": _RUNNER_USES + f"def {n}_go() -> object:\n"
+                    "    return ItemRepository().get(), now()\n"
+                    for n in ("xrun", "zflow")
+                },
+                "app/engine/helpers.py": "from app.routes.items import index\n\ndef helper() -> object:\n"
+                "    return index\n",
+                "app/routes/items.py": ROUTES.replace(
+                    "\n",
+                    "\n    from app.engine.runner import run\n    from app.engine.xrun import xrun_go\n"
+                    "    from app.engine.zflow import zflow_go\n",
+                    1,
+                ),
+            },
+            False,
+        ),
+        # A second LG103 on a line that already has one (`import a, b`): still new.
+        (
+            {
+                "app/misc.py": "import app.repositories.tag, app.engine.runner\n\ndef go() -> object:\n"
+                "    return app.engine.runner.run(), app.repositories.tag.TagRepository()\n",
+                "app/models/audit.py": "import app.misc\n" + _AUDIT + "        return app.misc.go()\n",
+            },
+            False,
+        ),
+        # A service locator that counted the guess as a service is no locator once it is dropped.
+        (
+            {
+                "app/engine/runner.py": _RUNNER_USES + "class Runner:\n    def run(self) -> object:\n"
+                "        return ItemRepository().get(), now()\n",
+                "app/things.py": "class A: ...\nclass B: ...\nclass C: ...\n",
+                "app/hub.py": "from app.engine.runner import Runner\n"
+                "from app.repositories.tag import TagRepository\n"
+                "from app.things import A, B, C\n\nclass Hub:\n    runner: Runner\n    tags: TagRepository\n"
+                "    a: A\n    b: B\n    c: C\n\nhub = Hub()\n",
+                "app/routes/items.py": ROUTES.replace(
+                    "\n", "\n    from app.hub import hub\n    from app.engine.runner import Runner\n", 1
+                ),
+                "app/models/audit.py": "import app.engine.runner\n"
+                + _AUDIT
+                + "        return app.engine.runner.Runner()\n",
+            },
+            False,
+        ),
+        # An LG002 for the `noqa` the guess made unused is no layer finding: the guess stays.
+        (
+            {
+                "app/engine/runner.py": "from app.clock import now\n"
+                "from app.repositories.item import ItemRepository  # noqa: LG103\n\n"
+                "def run() -> object:\n    return ItemRepository().get(), now()\n",
+            },
+            True,
+        ),
+    ],
+    ids=["folder-glob", "same-line", "service-locator", "unused-noqa"],
+)
+def test_a_guessed_service_is_kept_only_where_the_layer_rules_report_nothing_new(
+    extra: dict[str, str], kept: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review of 2026-12-07: whatever the guess, `check` reports every layer finding it
+    reports with no service guessed at all, and nothing more."""
+
+    def layer_findings(root: Path) -> list[tuple[str, str, int]]:
+        write_section(root, render(detect(root)))
+        found = check([root], select=["LG101", "LG102", "LG103", "LG106"], cache=False).findings
+        return sorted((f.code, f.path.relative_to(root).as_posix(), f.line) for f in found)
+
+    files = _data_app({**_GUESS_BASE, **extra})
+    (tmp_path / "guessing").mkdir()
+    (tmp_path / "not_guessing").mkdir()
+    guessing = write(tmp_path / "guessing", files)
+    section = render(detect(guessing))
+    assert ('"app.engine.runner",  # endpoints call it' in section or '"app.engine.**",' in section) == kept
+    with_guess = layer_findings(guessing)
+    monkeypatch.setattr(init_module, "_endpoint_services", lambda *args: None)
+    assert with_guess == layer_findings(write(tmp_path / "not_guessing", files)) or kept
+    if kept:
+        assert not any("app/engine" in path for _, path, _ in with_guess)

@@ -116,6 +116,8 @@ def _line_params(line: str, opening: int) -> int | None:
             break
     else:
         return None
+    if line[index] != "]":  # `def f[T)`: no parameter list
+        return None
     text = line[opening : index + 1]
     try:
         tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.string]
@@ -182,7 +184,11 @@ def _type_params(tokens: Sequence[TokenInfo], opening: int) -> Span | None:
     else:
         return None
     first, last = tokens[opening], tokens[closing]
-    if first.start[0] != last.end[0] or not _well_formed(tokens[opening + 1 : closing], first.line):
+    if (
+        last.string != "]"
+        or first.start[0] != last.end[0]
+        or not _well_formed(tokens[opening + 1 : closing], first.line)
+    ):
         return None
     return first.start[0], first.start[1], last.end[1]
 

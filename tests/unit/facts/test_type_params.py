@@ -67,6 +67,10 @@ REJECTED = [
     "def f[T: x := 1]() -> None: ...\n",
     "def f[T = x := 1]() -> None: ...\n",
     "def f[T = yield]() -> None: ...\n",
+    # Closed by another bracket (the review of 2026-12-07): 3.12 rejects them.
+    "def f[T)(x): pass\n",
+    "class C[T}: pass\n",
+    "type X[T) = int\n",
 ]
 
 
