@@ -355,9 +355,9 @@ def detect(root: Path) -> Detection:
     # rules report nothing new with them; each module a new finding names is barred from the
     # guess and the roles worked out again (a service locator or a second guess may have
     # counted on it).
+    barred: frozenset[str] = frozenset()
     if guessed := current.guessed():
         before = _layer_findings(classified(None).layered.final)
-        barred: frozenset[str] = frozenset()
         while blamed := _blamed(guessed, before, current.layered.final):  # barred grows, or it ends
             barred |= blamed
             current = classified(barred)
@@ -390,7 +390,9 @@ def detect(root: Path) -> Detection:
         excludes=excludes,
         app_roots=app_roots,
         mixed=_mixed_modules(final, parsed),
-        unsure=_side_unsure(sides) + _unsure(final, parsed, roles, evidence, mixed_logic),
+        unsure=_side_unsure(sides)
+        + _unsure(final, parsed, roles, evidence, mixed_logic)
+        + _dropped_unsure(barred, final),
         narrowed=narrowed,
         api_schemas=tuple(m for m in app_roots if evidence.get(m) == API_SCHEMA),
         locators=tuple(m for m in app_roots if evidence.get(m) == SERVICE_LOCATOR),
@@ -2274,6 +2276,24 @@ def _unsure(
             )
         )
     return tuple(found)
+
+
+def _dropped_unsure(barred: frozenset[str], final: ProjectView) -> tuple[Unsure, ...]:
+    """One unsure line for the services found by who calls them (`_endpoint_services`) that were
+    dropped because the layer rules would report something new with them (`_blamed`): a user
+    may still want one in the service layer, and see its findings."""
+    dropped = sorted(m for m in barred if final.glob_layers.layer_of(m) is None)
+    if not dropped:
+        return ()
+    return (
+        Unsure(
+            f"{_count(dropped, 'module')} the routes call look like services (they use models or "
+            "repositories, and other code of the app), but as services they would make the layer "
+            f"rules report something new ({_shown(dropped)}): left unlayered.",
+            "To make one a service module anyway, and see those findings: add it to "
+            f'[tool.layerguard.layers.service] modules, e.g. "{dropped[0]}"',
+        ),
+    )
 
 
 def _module_folder(module: str) -> str:

@@ -1238,8 +1238,15 @@ def test_a_guessed_service_is_kept_only_where_the_layer_rules_report_nothing_new
     (tmp_path / "guessing").mkdir()
     (tmp_path / "not_guessing").mkdir()
     guessing = write(tmp_path / "guessing", files)
-    section = render(detect(guessing))
+    detection = detect(guessing)
+    section = render(detection)
     assert ('"app.engine.runner",  # endpoints call it' in section or '"app.engine.**",' in section) == kept
+    # A dropped guess is named on an unsure line, with the line that layers it anyway.
+    dropped = [u for u in detection.unsure if "look like services" in u.text]
+    assert bool(dropped) != kept
+    if dropped:
+        assert "app.engine.runner" in dropped[0].text
+        assert '"app.engine.runner"' in dropped[0].change
     with_guess = layer_findings(guessing)
     monkeypatch.setattr(init_module, "_endpoint_services", lambda *args: None)
     assert with_guess == layer_findings(write(tmp_path / "not_guessing", files)) or kept
