@@ -18,11 +18,15 @@ from layerguard.model import AssignmentFact, ClassFact, Config, ExprFact, FileFa
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import (
     ANNOTATED,
+    CLASS,
+    COLUMN_TYPE,
     CONSTANT,
     DATA_CLASS,
     NEUTRAL_KINDS,
     ORM_BASE,
     PYDANTIC,
+    PYDANTIC_MODEL,
+    SQLMODEL,
     TABLE,
     TYPE_ALIAS,
     alias_targets,
@@ -340,11 +344,14 @@ class ProjectLayerMap(LayerMap):
             layer = defined_in if module_layer is not None else None
         elif kind == TABLE:
             layer = MODEL if self.config.layer(MODEL) is not None else defined_in
-        elif kind == ORM_BASE:
+        elif kind in (ORM_BASE, COLUMN_TYPE):
+            # A custom column type (gpustack's `UTCDateTime` in `schemas/common.py`) belongs to
+            # the tables that use it, as their declarative base does.
             layer = MODEL if defined_in is not None and self.config.layer(MODEL) is not None else defined_in
-        elif kind == PYDANTIC and (where.module, summary.qualname) in self.table_bases:
+        elif kind in (PYDANTIC, CLASS) and (where.module, summary.qualname) in self.table_bases:
             # A non-table SQLModel that tables derive from (`class HeroBase(SQLModel)` under
-            # `class Hero(HeroBase, table=True)`) is the tables' own base: model, as a
+            # `class Hero(HeroBase, table=True)`), or a mixin they derive from (gpustack's
+            # `ActiveRecordMixin`, in a data-access module), is the tables' own base: model, as a
             # declarative base is.
             layer = MODEL if defined_in is not None and self.config.layer(MODEL) is not None else defined_in
         elif kind in (PYDANTIC, DATA_CLASS):
@@ -432,7 +439,9 @@ def _all_names(facts: FileFacts) -> frozenset[str]:
 
 
 def file_table_bases(facts: FileFacts, symbols: Symbols) -> frozenset[tuple[str, str]]:
-    """One file's part of `table_bases`: the ancestors of its ORM table classes."""
+    """One file's part of `table_bases`: the ancestors of its ORM table classes, but plain
+    Pydantic models (not SQLModels): gpustack's tables derive from payloads such as
+    `GPUDeviceStatus(BaseModel)`, which stay schema wherever the tables use them."""
     found: set[tuple[str, str]] = set()
     for cls in facts.classes:
         if cls.bases and symbol_kind(cls, facts, symbols) == TABLE:
@@ -441,8 +450,14 @@ def file_table_bases(facts: FileFacts, symbols: Symbols) -> frozenset[tuple[str,
                 for item in symbols.ancestors(cls, facts)
                 if not isinstance(item, str)
                 for ancestor, where in [item]
+                if not _plain_pydantic(ancestor, where, symbols)
             )
     return frozenset(found)
+
+
+def _plain_pydantic(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
+    outside = symbols.outside_ancestors(cls, facts)
+    return not SQLMODEL.intersection(outside) and not PYDANTIC_MODEL.isdisjoint(outside)
 
 
 def file_providers(facts: FileFacts, symbols: Symbols) -> tuple[tuple[str, str], ...]:

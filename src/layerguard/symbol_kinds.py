@@ -52,6 +52,12 @@ ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
 )
 PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+# SQLAlchemy's bases of a custom column type (`class UTCDateTime(sa.TypeDecorator)`).
+COLUMN_TYPE_BASES = frozenset(
+    f"sqlalchemy.{module}{name}"
+    for module in ("", "types.", "sql.type_api.", "sql.sqltypes.")
+    for name in ("TypeDecorator", "TypeEngine", "UserDefinedType")
+)
 # A data class is made by one of these decorators or derives from one of these bases.
 DATA_CLASS_DECORATORS = frozenset(
     {
@@ -77,6 +83,7 @@ ORM_ATTRIBUTES = frozenset(
     {"Column", "mapped_column", "relationship", "column_property", "composite", "synonym", "deferred"}
 )
 TYPING_MODULES = ("typing.", "typing_extensions.")
+BUILTIN_CONTAINERS = frozenset({"frozenset", "set", "tuple", "list", "dict"})
 BUILTIN_EXCEPTIONS = frozenset(
     name
     for name, value in vars(builtins).items()
@@ -86,6 +93,7 @@ BUILTIN_EXCEPTIONS = frozenset(
 # The kinds a name can be. The neutral ones are never a layer violation by default.
 TABLE = "orm-table"  # a mapped class with a table, or a `Table(...)`
 ORM_BASE = "orm-base"  # a declarative base: `class Base(DeclarativeBase)`, `Base = declarative_base()`
+COLUMN_TYPE = "column-type"  # a custom column type: `class UTCDateTime(TypeDecorator)`
 PYDANTIC = "pydantic"  # a Pydantic model or a non-table SQLModel (settings excepted)
 DATA_CLASS = "data-class"  # a dataclass, attrs class, NamedTuple or TypedDict of fields only
 ENUM = "enum"
@@ -121,6 +129,8 @@ def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
     outside = symbols.outside_ancestors(cls, facts)
     if any(name in ORM_BASES for name in outside):
         return ORM_BASE
+    if not COLUMN_TYPE_BASES.isdisjoint(outside):
+        return COLUMN_TYPE
     if is_pydantic_model(cls, facts, symbols):
         return PYDANTIC
     if is_data_class(cls, facts, outside):
@@ -179,6 +189,8 @@ def assignment_kind(assignment: AssignmentFact, facts: FileFacts, symbols: Symbo
         return TYPE_ALIAS  # `UserId = Annotated[int, ...]`, `Rows = list[Row]`
     if value.kind in {"string", "number", "none"} or (assignment.name.isupper() and value.kind != "call"):
         return CONSTANT
+    if assignment.name.isupper() and callee in BUILTIN_CONTAINERS:
+        return CONSTANT  # gpustack's `FAILED_PHASES = frozenset({Phase.A, Phase.B})`, as a `{...}` display is
     return VALUE
 
 
@@ -286,6 +298,7 @@ def _is_exception_name(qualified: str) -> bool:
 KIND_NOUNS = {
     TABLE: "ORM class",
     ORM_BASE: "declarative base",
+    COLUMN_TYPE: "column type",
     PYDANTIC: "Pydantic model",
     DATA_CLASS: "data class",
     ENUM: "enum",

@@ -170,8 +170,11 @@ class Symbols:
         return self.inherited(cls, facts, self._outside_bases)
 
     def _outside_bases(self, cls: ClassFact, facts: FileFacts) -> dict[str, str]:
+        # By their outside names: datajunction's `class Kind(StrEnum)` imports `StrEnum` from its
+        # own `enum.py`, which re-exports the standard library's (issue 13, the seed-32 audit).
         bases = (base.qualified for base in cls.bases if base.qualified)
-        return {name: name for name in bases if self.resolve_class(name, facts) is None}
+        outside = (name for name in bases if self.resolve_class(name, facts) is None)
+        return {canonical: canonical for canonical in (self.canonical_name(name, facts) for name in outside)}
 
     def inherited(self, cls: ClassFact, facts: FileFacts, own: Own[V]) -> Mapping[str, V]:
         """What `own` gives for the class and each of its project ancestors, merged by name,
