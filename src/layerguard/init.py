@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from layerguard.checks.auth_dependencies import auth_candidates
+from layerguard.checks.auth_dependencies import auth_candidates, looks_like_auth
 from layerguard.checks.endpoint_database_access import opened_database
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
@@ -44,7 +44,7 @@ from layerguard.config import (
     inferred_target_version,
     read_toml,
 )
-from layerguard.context import LayerMap, ProjectView
+from layerguard.context import LayerMap, ProjectView, file_providers
 from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches, path_glob_matches
@@ -192,6 +192,7 @@ CONTAINER_BASES = frozenset(
 # loaders and the session factory, it composes the layers (phoenix's `server/api/context.py`).
 GRAPHQL_CONTEXTS = frozenset({"strawberry.fastapi.BaseContext", "strawberry.fastapi.context.BaseContext"})
 GRAPHQL_CONTEXT = "builds the per-request GraphQL context"
+AUTH_PROVIDERS = "defines the authentication dependencies the routes take (`Depends()` providers)"
 # Job-queue libraries: a module importing one enqueues background work, which data access does not.
 JOB_QUEUES = frozenset({"rq", "celery", "arq", "dramatiq", "huey", "taskiq"})
 STARTUP_QUERIES = "queries the database, serves nothing and no endpoint imports it (a start-up job)"
@@ -286,6 +287,7 @@ class Detection:
     api_schemas: tuple[str, ...] = ()  # wiring that assembles the API schema, not the app
     locators: tuple[str, ...] = ()  # wiring that holds the app's service instances
     contexts: tuple[str, ...] = ()  # wiring that builds the per-request GraphQL context
+    auth_modules: tuple[str, ...] = ()  # wiring that defines the routes' authentication dependencies
     auth: tuple[str, ...] = ()  # Depends() providers that look like authentication (LG905)
 
 
@@ -399,6 +401,7 @@ def detect(root: Path) -> Detection:
         api_schemas=tuple(m for m in app_roots if evidence.get(m) == API_SCHEMA),
         locators=tuple(m for m in app_roots if evidence.get(m) == SERVICE_LOCATOR),
         contexts=tuple(m for m in app_roots if evidence.get(m) == GRAPHQL_CONTEXT),
+        auth_modules=tuple(m for m in app_roots if evidence.get(m) == AUTH_PROVIDERS),
         auth=auth_candidates(parsed, project.symbols),
     )
 
@@ -700,6 +703,7 @@ def content_roles(
         ):
             # A store class that also makes its engine (zenml's `SqlZenStore`) is data access first.
             roles[module], evidence[module] = REPOSITORY, _data_access_evidence(facts, project)
+    _auth_providers(project, parsed, roles, evidence)
     nouns = _named_inside_another_layer(project, parsed)
     placed_of = _placement(layers, nouns)
     _helpers_follow_tables(project, parsed, roles, evidence)
@@ -731,6 +735,30 @@ def content_roles(
                 roles[module], evidence[module] = layer, why
     _held_and_built(project, parsed, roles, evidence, imported, barred)
     return roles, evidence
+
+
+def _auth_providers(
+    project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
+) -> None:
+    """An unlayered module, or one an endpoint glob takes that serves no route, defining a
+    function the project uses as a `Depends()`/`Security()` provider whose name says
+    authentication (`get_current_user`, `get_admin_user`): the routes' authentication,
+    wiring as dependency providers are (SPEC §1), however many helpers (tokens, passwords)
+    sit beside it. Left unlayered, open-webui's `utils/auth.py` and gpustack's `api/auth.py` were
+    LG103 bridges from every route to the users table (issue 13, seeds 31 and 32)."""
+    layers = project.glob_layers
+    provided: dict[str, set[str]] = {}
+    for facts in parsed:
+        for module, name in file_providers(facts, project.symbols):
+            provided.setdefault(module, set()).add(name)
+    for facts in parsed:
+        module = facts.module
+        if module in roles or facts.is_package or layers.is_wiring(module):
+            continue
+        if layers.layer_of(module) not in (None, ENDPOINT) or _defines_orm(facts, project):
+            continue
+        if any(looks_like_auth(name) for name in provided.get(module, ())):
+            roles[module], evidence[module] = WIRING_ROLE, AUTH_PROVIDERS
 
 
 def _content_layer(module: str, roles: dict[str, str], layers: LayerMap) -> str | None:
@@ -2416,7 +2444,13 @@ def render(detection: Detection) -> str:
     lines += _provider_lines(detection.providers)
     lines += _auth_lines(detection.auth)
     lines += _exclude_lines(detection.excludes)
-    lines += _wiring_lines(detection.app_roots, detection.api_schemas, detection.locators, detection.contexts)
+    lines += _wiring_lines(
+        detection.app_roots,
+        detection.api_schemas,
+        detection.locators,
+        detection.contexts,
+        detection.auth_modules,
+    )
     lines += _mixed_lines(detection.mixed)
     lines += _unsure_lines(detection.unsure)
     for layer in LAYER_NAMES:
@@ -2615,14 +2649,16 @@ def _wiring_lines(
     api_schemas: tuple[str, ...] = (),
     locators: tuple[str, ...] = (),
     contexts: tuple[str, ...] = (),
+    auth_modules: tuple[str, ...] = (),
 ) -> list[str]:
     if not app_roots:
         return []
-    factories = [m for m in app_roots if m not in (*api_schemas, *locators, *contexts)]
+    factories = [m for m in app_roots if m not in (*api_schemas, *locators, *contexts, *auth_modules)]
     said = [f"{_shown(factories)} {APP_ROOT}"] if factories else []
     said += [f"{_shown(list(api_schemas))} {API_SCHEMA}"] if api_schemas else []
     said += [f"{_shown(list(locators))} {SERVICE_LOCATOR}"] if locators else []
     said += [f"{_shown(list(contexts))} {GRAPHQL_CONTEXT}"] if contexts else []
+    said += [f"{_shown(list(auth_modules))} {AUTH_PROVIDERS}"] if auth_modules else []
     lines = [
         "#",
         *_comment(

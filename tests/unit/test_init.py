@@ -1261,3 +1261,47 @@ def test_a_guessed_service_is_kept_only_where_the_layer_rules_report_nothing_new
     assert with_guess == layer_findings(write(tmp_path / "not_guessing", files)) or kept
     if kept:
         assert not any("app/engine" in path for _, path, _ in with_guess)
+
+
+def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_path: Path) -> None:
+    """open-webui's `utils/auth.py`, gpustack's `api/auth.py`: `get_current_user` (a `Depends()`
+    provider reading the users table) beside token and password helpers the login routes call.
+    Unlayered, it was an LG103 bridge from every route to the table (seeds 31 and 32); it is the
+    routes' authentication: wiring. A provider whose name says nothing of authentication, and an
+    auth module no route depends on, stay as they were."""
+    auth = (
+        "from fastapi import Depends, HTTPException\n\nfrom app.models.items import Item\n\n\n"
+        "def create_token(name: str) -> str:\n    return name\n\n\n"
+        "def {provider}(token: str = '') -> Item:\n    if not token:\n        raise HTTPException(401)\n"
+        "    return Item()\n"
+    )
+    routes = ROUTES.replace(
+        "    async def index() -> dict[str, int]:",
+        "    async def index(user: object = Depends(get_current_user), page: object = Depends(get_page))"
+        " -> dict[str, int]:",
+    ).replace(
+        "from fastapi import APIRouter\n",
+        "from fastapi import APIRouter, Depends\n"
+        "    from app.utils.auth import create_token, get_current_user\n"
+        "    from app.utils.paging import get_page\n",
+    )
+    files = _data_app(
+        {
+            "app/utils/__init__.py": "",
+            "app/utils/auth.py": auth.format(provider="get_current_user"),
+            "app/utils/paging.py": auth.format(provider="get_page"),
+            "app/utils/login.py": auth.format(provider="get_logged_in_user"),
+            "app/routes/items.py": routes,
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "\nwiring = [" in section
+    wiring = section[section.index("\nwiring = [") :].split("]", 1)[0]
+    assert '"app.utils.auth"' in wiring
+    assert "app.utils.auth defines the authentication dependencies the routes take" in section
+    for other in ("app.utils.paging", "app.utils.login"):
+        assert f'"{other}"' not in wiring
+    write_section(root, section)
+    found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
+    assert not [f for f in found if f.path.name == "auth.py"]
