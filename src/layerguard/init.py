@@ -703,7 +703,6 @@ def content_roles(
         ):
             # A store class that also makes its engine (zenml's `SqlZenStore`) is data access first.
             roles[module], evidence[module] = REPOSITORY, _data_access_evidence(facts, project)
-    _auth_providers(project, parsed, roles, evidence)
     nouns = _named_inside_another_layer(project, parsed)
     placed_of = _placement(layers, nouns)
     _helpers_follow_tables(project, parsed, roles, evidence)
@@ -740,12 +739,13 @@ def content_roles(
 def _auth_providers(
     project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], evidence: dict[str, str]
 ) -> None:
-    """An unlayered module, or one an endpoint glob takes that serves no route, defining a
-    function the project uses as a `Depends()`/`Security()` provider whose name says
-    authentication (`get_current_user`, `get_admin_user`): the routes' authentication,
-    wiring as dependency providers are (SPEC §1), however many helpers (tokens, passwords)
-    sit beside it. Left unlayered, open-webui's `utils/auth.py` and gpustack's `api/auth.py` were
-    LG103 bridges from every route to the users table (issue 13, seeds 31 and 32)."""
+    """A module no other content check placed — unlayered, or left out of an endpoint folder
+    for serving no route — defining a function the project uses as a `Depends()`/`Security()`
+    provider whose name says authentication (`get_current_user`, `get_admin_user`): the
+    routes' authentication, wiring as dependency providers are (SPEC §1), however many helpers
+    (tokens, passwords) sit beside it. Left unlayered, open-webui 0.6's `utils/auth.py` and
+    gpustack's `api/auth.py` were LG103 bridges from every route to the users table (issue 13,
+    seeds 31 and 32). One that calls services is a service already (open-webui 0.12's)."""
     layers = project.glob_layers
     provided: dict[str, set[str]] = {}
     for facts in parsed:
@@ -753,9 +753,12 @@ def _auth_providers(
             provided.setdefault(module, set()).add(name)
     for facts in parsed:
         module = facts.module
-        if module in roles or facts.is_package or layers.is_wiring(module):
+        if facts.is_package or layers.is_wiring(module) or _defines_orm(facts, project):
             continue
-        if layers.layer_of(module) not in (None, ENDPOINT) or _defines_orm(facts, project):
+        if module in roles:
+            if roles[module] != LEFT_OUT_ROLE or not evidence[module].endswith(NO_ROUTES):
+                continue
+        elif layers.layer_of(module) is not None:
             continue
         if any(looks_like_auth(name) for name in provided.get(module, ())):
             roles[module], evidence[module] = WIRING_ROLE, AUTH_PROVIDERS
@@ -1304,14 +1307,16 @@ def _held_and_built(
     barred: frozenset[str] | None,
 ) -> None:
     """Last, once the named layers are known: services by what they call, data access by the
-    queries a module builds or the repositories it holds, then service locators by the services
-    and repositories they hold."""
+    queries a module builds or the repositories it holds, the routes' authentication modules of
+    what is left, services by who calls them, then service locators by the services and
+    repositories they hold."""
     _services_by_content(project, parsed, roles, evidence, imported)
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _query_builders(project, parsed, roles, evidence, imported)
     # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
     # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
     _orchestrating_services(project, parsed, roles, evidence, imported)
+    _auth_providers(project, parsed, roles, evidence)
     if barred is not None:
         _endpoint_services(project, parsed, roles, evidence, imported, barred)
     _service_locators(project, parsed, roles, evidence)
