@@ -887,7 +887,7 @@ def _builds_queries(facts: FileFacts, project: ProjectView) -> bool:
     return (bool(builders) and _mostly_queries(facts, builders)) or _queries_sessions(facts, project)
 
 
-def _mostly_queries(facts: FileFacts, builders: set[str]) -> bool:
+def _mostly_queries(facts: FileFacts, builders: set[str | None]) -> bool:
     """At least `QUERY_SHARE` of the module's functions and classes use the query builders it
     imports: datajunction's `sql/decompose.py`, 2,000 lines of SQL-AST code with one class that
     runs a `select`, is no data access (issue 13, the seed-32 audit)."""
