@@ -884,7 +884,7 @@ def _builds_queries(facts: FileFacts, project: ProjectView) -> bool:
         for i in facts.imports
         if i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
     }
-    return (bool(builders) and _mostly_queries(facts, builders)) or _queries_sessions(facts, project)
+    return bool(builders) and _mostly_queries(facts, builders) or _queries_sessions(facts, project)
 
 
 def _mostly_queries(facts: FileFacts, builders: set[str | None]) -> bool:
