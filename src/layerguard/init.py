@@ -76,8 +76,6 @@ HTTP_PACKAGES = frozenset({"fastapi", "starlette"})
 DEFAULT_PROVIDERS = Config(root=Path()).session_providers
 # A folder becomes one glob when this share of its unlayered modules belongs to the layer.
 FOLDER_SHARE = 0.75
-# The share of a module's functions and classes that build queries, for it to be data access.
-QUERY_SHARE = 0.25
 # A naming style is chosen when this share of the entity-named candidates follows it.
 NAMING_SHARE = 0.75
 SHOWN = 4  # modules or folders named in one comment line
@@ -877,26 +875,12 @@ def _enqueues_jobs(facts: FileFacts) -> bool:
 
 
 def _builds_queries(facts: FileFacts, project: ProjectView) -> bool:
-    """It imports `select`/`insert`/… from sqlalchemy or sqlmodel and builds queries with them in
-    a good part of its code (`_mostly_queries`), or queries the sessions its functions take."""
-    builders = {
-        i.alias or i.name
+    """It imports `select`/`insert`/… from sqlalchemy or sqlmodel, or queries the sessions its
+    functions take."""
+    return any(
+        i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
         for i in facts.imports
-        if i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
-    }
-    return bool(builders) and _mostly_queries(facts, builders) or _queries_sessions(facts, project)
-
-
-def _mostly_queries(facts: FileFacts, builders: set[str | None]) -> bool:
-    """At least `QUERY_SHARE` of the module's functions and classes use the query builders it
-    imports: datajunction's `sql/decompose.py`, 2,000 lines of SQL-AST code with one class that
-    runs a `select`, is no data access (issue 13, the seed-32 audit)."""
-    defined = {f.name for f in facts.functions if not f.nested and f.class_name is None}
-    defined |= {c.name for c in facts.classes if c.module_level}
-    if not defined:
-        return True  # module-level code only: the import is what it has
-    querying = sum(1 for d in facts.definitions if d.name in defined and not builders.isdisjoint(d.uses))
-    return querying >= QUERY_SHARE * len(defined)
+    ) or _queries_sessions(facts, project)
 
 
 def _assembles_api(facts: FileFacts, project: ProjectView, serving: set[str]) -> bool:

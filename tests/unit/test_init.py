@@ -696,15 +696,11 @@ def test_modules_that_build_queries_over_the_models_are_the_repository_layer(tmp
             "app/web/helpers.py": "from fastapi import HTTPException\n" + builder,
             "app/flows/__init__.py": "",
             "app/flows/counting.py": "from app.services.items import ItemsService\n" + builder,
-            # datajunction's `sql/decompose.py`: SQL-AST code, one function of five querying.
-            "app/sql/__init__.py": "",
-            "app/sql/decompose.py": builder
-            + "".join(f"\n\ndef helper_{i}(x: int) -> int:\n    return x + {i}\n" for i in range(4)),
         }
     )
     section = render(detect(write(tmp_path, files)))
     assert '"app.db.aggregates",  # builds SQLAlchemy queries over the model layer' in section
-    for left in ("app.jobs.cleanup", "app.web.helpers", "app.flows.counting", "app.sql.decompose"):
+    for left in ("app.jobs.cleanup", "app.web.helpers", "app.flows.counting"):
         assert f'"{left}"' not in section
 
 
