@@ -537,10 +537,10 @@ def test_datajunction_server(real_project: Callable[[str, str], Path], tmp_path:
     a model class (3 false LG102), and with enums read right `init` finds 8 more schema modules
     (`models.decompose` ...), which makes 6 LG101 of tables typing JSON columns with their payloads
     (debatable, as the 6 sampled of that kind)."""
-    root = as_repository(
-        real_project(*DATAJUNCTION), *DATAJUNCTION, tmp_path / "dj", {"datajunction_server": "datajunction_server"}
-    )
+    package = {"datajunction_server": "datajunction_server"}
+    root = as_repository(real_project(*DATAJUNCTION), *DATAJUNCTION, tmp_path / "dj", package)
     assert layer_findings(root) == Counter({"LG101": 24, "LG102": 100, "LG103": 30})
     project = load_project(load_config([root]), [root])
-    assert project.layers.imported_name("datajunction_server.database.queryrequest", "QueryBuildType").layer is None
+    enum = project.layers.imported_name("datajunction_server.database.queryrequest", "QueryBuildType")
+    assert enum.layer is None
     assert project.layers.layer_of("datajunction_server.models.decompose") == "schema"
