@@ -190,7 +190,7 @@ CONTAINER_BASES = frozenset(
 # loaders and the session factory, it composes the layers (phoenix's `server/api/context.py`).
 GRAPHQL_CONTEXTS = frozenset({"strawberry.fastapi.BaseContext", "strawberry.fastapi.context.BaseContext"})
 GRAPHQL_CONTEXT = "builds the per-request GraphQL context"
-AUTH_PROVIDERS = "defines the authentication dependencies the routes take (`Depends()` providers)"
+AUTH_PROVIDERS = "defines the authentication dependencies the routes take"
 # Job-queue libraries: a module importing one enqueues background work, which data access does not.
 JOB_QUEUES = frozenset({"rq", "celery", "arq", "dramatiq", "huey", "taskiq"})
 STARTUP_QUERIES = "queries the database, serves nothing and no endpoint imports it (a start-up job)"
