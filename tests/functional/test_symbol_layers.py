@@ -29,6 +29,8 @@ PATTERNS = [
     "protocol_attributes",
     "type_aliases",
     "protocol_subclasses",
+    "table_bases",
+    "shadowed_submodules",
 ]
 CODES = "LG101,LG102,LG103,LG106"
 # The type-only fixture marks what `type-checking-imports = "ignore"` leaves (the default counts them).

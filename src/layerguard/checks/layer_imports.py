@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from layerguard.graph import ImportEdge, taken_name
+from layerguard.graph import ImportEdge, absolute_module, taken_name
 from layerguard.model import ImportFact, Span
 from layerguard.presets import MODEL, SCHEMA
 from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE
@@ -122,7 +122,7 @@ def edge_layers(
     importer_layer = layers.layer_of(edge.importer.module)
     found: dict[tuple[str, str | None], None] = {}
     for fact in counted_names(project, edge) if names is None else names:
-        name = imported_name(edge, fact)
+        name = imported_name(edge, fact) or _rebound(project, edge, fact)
         if name is None:
             layer = layers.layer_of(edge.imported)
         else:
@@ -145,6 +145,18 @@ def edge_layers(
         if layer is not None:
             found[(layer, name)] = None
     return tuple(found)
+
+
+def _rebound(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> str | None:
+    """`from pkg import User` where `pkg/User.py` exists and `pkg/__init__.py` binds `User` to
+    that module's `User` (`from .User import User`, cognee's `modules/users/models`): Python hands
+    the importer the class, the package's binding replacing the submodule, so the name is taken
+    from the submodule (issue 13, the seed-33 audit: a route's `user: User = Depends(...)` was
+    an import of a model module)."""
+    base = absolute_module(edge.importer, fact) if fact.name is not None else None
+    if base is None or f"{base}.{fact.name}" != edge.imported:
+        return None
+    return fact.name if project.symbols.reexport(edge.imported) == f"{edge.imported}.{fact.name}" else None
 
 
 def _beside(edge: ImportEdge, defined_in: str) -> bool:
