@@ -91,3 +91,19 @@ def test_an_include_only_in_excluded_tests_does_not_count(tmp_path: Path) -> Non
         ),
     }
     assert lint(tmp_path, files, ["LG804"]) == [(ORDERS, 3, 1, "LG804")]
+
+
+def test_a_router_an_unresolved_import_may_name_is_not_reported(tmp_path: Path) -> None:
+    """keephq (the seed-33 audit): `keep/` has no `__init__.py`, so its modules are named
+    `api.routes.alerts` while its imports say `keep.api.routes`: the included `alerts.router`
+    names nothing known. Maybe it is this router: precision first, nothing is said. A router no
+    name could mean is still reported."""
+    files = {
+        ORDERS: ROUTER,
+        "app/api/v1/endpoints/users.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+        "app/main.py": (
+            "from fastapi import FastAPI\n\nfrom keep.api.v1.endpoints import orders\n\n"
+            "app = FastAPI()\napp.include_router(orders.router)\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG804"]) == [("app/api/v1/endpoints/users.py", 3, 1, "LG804")]
