@@ -13,8 +13,8 @@ from layerguard.checks.layer_imports import (
     counted_names,
     edge_layers,
     forbids,
-    imported_name,
     is_type_only,
+    taken_by,
 )
 from layerguard.graph import ImportEdge
 from layerguard.model import Finding, ImportFact, RuleMeta, Severity
@@ -86,7 +86,7 @@ def imports_only_plain_values(project: ProjectView, edge: ImportEdge) -> bool:
     catching `ScheduleLimitExceededError` from its DB facade does not use the facade). A
     constant holding other names (a dict of response classes) still does."""
     for fact in counted_names(project, edge):
-        name = imported_name(edge, fact)
+        name = taken_by(project, edge, fact)
         found = project.layers.imported_name(edge.imported, name) if name is not None else None
         if found is None or found.layer is not None or not _is_plain_value(found):
             return False
@@ -105,7 +105,7 @@ def own_layers(project: ProjectView, edge: ImportEdge) -> set[str]:
     which shows the importer already depends on the model layer)."""
     layers = {layer for layer, _ in edge_layers(project, edge)}
     for fact in counted_names(project, edge):
-        name = imported_name(edge, fact)
+        name = taken_by(project, edge, fact)
         if fact.injected_only and name is not None:
             imported = project.layers.imported_name(edge.imported, name)
             if imported.kind == TABLE and imported.layer is not None:
@@ -203,7 +203,7 @@ class _Graph:
         steps = self.steps.get(node[0])
         if steps is None:
             steps = self.steps[node[0]] = [
-                (fact.bound_name, (edge.imported, imported_name(edge, fact)))
+                (fact.bound_name, (edge.imported, taken_by(self.project, edge, fact)))
                 for edge in self.passable_edges.get(node[0], ())
                 for fact in self.names(edge)
             ]
@@ -247,7 +247,7 @@ class _Reach:
         graph = self.runtime_graph if runtime else self.graph
         reach = self.runtime if runtime else self.reach
         assert graph is not None
-        facts = [f for f in graph.names(edge) if imported_name(edge, f) == name]
+        facts = [f for f in graph.names(edge) if taken_by(graph.project, edge, f) == name]
         mask = 0
         for node in self.nodes.get(edge.importer.module, ()):
             if node in reach and any(needs(graph.closure(node), fact) for fact in facts):
@@ -284,7 +284,7 @@ def _reach(project: ProjectView) -> _Reach:
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
             for fact in counted_names(project, edge):
-                node = (imported, imported_name(edge, fact))
+                node = (imported, taken_by(project, edge, fact))
                 direct[node] = direct.get(node, 0) | 1 << index
                 if not is_type_only(fact):
                     runtime_direct[node] = runtime_direct.get(node, 0) | 1 << index
@@ -503,7 +503,7 @@ def _shortest_path(graph: _Reach, edge: ImportEdge, name: str | None, reachers: 
     the example is the same on every run; among starts at the same distance the first by name
     wins. A state is a node and the unlayered modules counted from it to the bridge."""
     assert graph.graph is not None
-    facts = [f for f in graph.graph.names(edge) if imported_name(edge, f) == name]
+    facts = [f for f in graph.graph.names(edge) if taken_by(graph.graph.project, edge, f) == name]
     bridge_nodes = sorted(
         (
             node

@@ -122,7 +122,7 @@ def edge_layers(
     importer_layer = layers.layer_of(edge.importer.module)
     found: dict[tuple[str, str | None], None] = {}
     for fact in counted_names(project, edge) if names is None else names:
-        name = imported_name(edge, fact) or _rebound(project, edge, fact)
+        name = taken_by(project, edge, fact)
         if name is None:
             layer = layers.layer_of(edge.imported)
         else:
@@ -145,6 +145,13 @@ def edge_layers(
         if layer is not None:
             found[(layer, name)] = None
     return tuple(found)
+
+
+def taken_by(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> str | None:
+    """What `fact` takes from `edge.imported` as Python binds it: `imported_name`, or the class a
+    package binds over its same-named submodule (`_rebound`). Every layer rule asks this, so
+    LG101-LG103 read an import alike."""
+    return imported_name(edge, fact) or _rebound(project, edge, fact)
 
 
 def _rebound(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> str | None:

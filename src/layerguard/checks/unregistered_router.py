@@ -28,7 +28,7 @@ class UnregisteredRouter(ProjectRule):
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
-        used: tuple[set[RouterKey], set[str], set[tuple[str, str]]] | None = None
+        used: tuple[set[RouterKey], set[str]] | None = None
         for facts in project.checked_files:
             if project.layers.layer_of(facts.module) != ENDPOINT:
                 continue
@@ -37,13 +37,8 @@ class UnregisteredRouter(ProjectRule):
                     continue  # an app is served, not included
                 if used is None:
                     used = used_as_values(project)
-                assignments, modules, unresolved = used
-                if (facts.module, assignment.name) in assignments or facts.module in modules:
-                    continue
-                # `from keep.api.routes import alerts` naming no module layerguard knows (its
-                # names for them differ), then `app.include_router(alerts.router)`: maybe this
-                # router, so nothing is said (issue 13, the seed-33 audit: keephq, 10 false).
-                if (facts.module.rpartition(".")[2], assignment.name) not in unresolved:
+                assignments, modules = used
+                if (facts.module, assignment.name) not in assignments and facts.module not in modules:
                     message = (
                         f"Router `{assignment.name}` is never passed to `include_router()` or `mount()`: "
                         "its routes are not served"
@@ -51,7 +46,7 @@ class UnregisteredRouter(ProjectRule):
                     yield self.finding(facts, assignment.span, message)
 
 
-def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str], set[tuple[str, str]]]:
+def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str]]:
     """The module-level assignments and the modules that some file uses as a value
     (`value_names`): by name, alias, re-export or module attribute, also through an attribute
     (`users.router.routes`). A module used as a value (`for m in (users, orders):
@@ -59,39 +54,50 @@ def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str], set[
 
     Precision first: passing a router anywhere — to `include_router` or `mount`, to a wrapper or
     factory of the project or outside it, into a list or dict, returning it — may include it,
-    so only a router that is never used as a value is reported. The third set holds the last two
-    parts (`alerts`, `router`) of each dotted name used as a value that names nothing known."""
+    so only a router that is never used as a value is reported."""
     assignments: set[RouterKey] = set()
     modules: set[str] = set()
-    unresolved: set[tuple[str, str]] = set()
     for _, used in project.collected("used as values", _used_as_values):
         assert used is not None  # `collected` gives the files whose part is not empty
         assignments.update(used[0])
         modules.update(used[1])
-        unresolved.update(used[2])
-    return assignments, modules, unresolved
+    return assignments, modules
 
 
-def _used_as_values(
-    facts: FileFacts, symbols: Symbols
-) -> tuple[list[RouterKey], list[str], list[tuple[str, str]]] | None:
+def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey], list[str]] | None:
     """One file's part of `used_as_values`; None when the file uses none (`collected` skips it)."""
     assignments: list[RouterKey] = []
     modules: list[str] = []
-    unresolved: list[tuple[str, str]] = []
     for name in facts.value_names:
         parts = name.split(".")
-        for length in range(len(parts), 0, -1):
-            prefix = ".".join(parts[:length])
-            found = symbols.resolve(prefix, facts)
-            if found is not None:
-                if isinstance(found[0], AssignmentFact):
-                    assignments.append((found[1].module, found[0].name))
+        if _record(parts, facts, symbols, assignments, modules):
+            continue
+        # keephq (issue 13, the seed-33 audit): `keep/` has no `__init__.py`, so its modules are
+        # `api.routes.alerts` while its imports say `keep.api.routes.alerts`: a name that names
+        # nothing is tried without its leading parts (`api.routes.alerts.router`).
+        for start in range(1, len(parts)):
+            if _record(parts[start:], None, symbols, assignments, modules):
                 break
-            if symbols.has_module(prefix):
-                modules.append(prefix)
-                break
-        else:
-            if len(parts) >= 2:
-                unresolved.append((parts[-2], parts[-1]))
-    return (assignments, modules, unresolved) if assignments or modules or unresolved else None
+    return (assignments, modules) if assignments or modules else None
+
+
+def _record(
+    parts: list[str],
+    facts: FileFacts | None,
+    symbols: Symbols,
+    assignments: list[RouterKey],
+    modules: list[str],
+) -> bool:
+    """Record what the longest prefix of `parts` that names something names (an assignment, or a
+    module); whether one did. With `facts`, a bare first part is looked up in that file."""
+    for length in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:length])
+        found = symbols.resolve(prefix, facts)
+        if found is not None:
+            if isinstance(found[0], AssignmentFact):
+                assignments.append((found[1].module, found[0].name))
+            return True
+        if symbols.has_module(prefix):
+            modules.append(prefix)
+            return True
+    return False
