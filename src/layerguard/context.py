@@ -264,17 +264,21 @@ class ProjectLayerMap(LayerMap):
         return frozenset(found)
 
     @cached_property
+    def providers(self) -> dict[str, set[str]]:
+        """Module -> its functions the project uses as `Depends()` providers."""
+        found: dict[str, set[str]] = {}
+        for _, provided in self.collected("providers", file_providers):
+            for module, name in provided:
+                found.setdefault(module, set()).add(name)
+        return found
+
+    @cached_property
     def provider_modules(self) -> frozenset[str]:
         """Modules that are wiring by content: every public module-level function (at least one)
         serves somewhere in the project as a `Depends()` provider, no function is a route
         handler, and every public class is of a neutral kind (an enum, an exception ...)."""
-        providers: dict[str, set[str]] = {}
-        for _, provided in self.collected("providers", file_providers):
-            for module, name in provided:
-                providers.setdefault(module, set()).add(name)
-        return frozenset(
-            module for module, names in providers.items() if self._only_provides(self.modules[module], names)
-        )
+        modules, only = self.modules, self._only_provides
+        return frozenset(module for module, names in self.providers.items() if only(modules[module], names))
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
         """`compute(facts, symbols)`: one file's part of a project table, which reads that file's
@@ -456,8 +460,8 @@ def file_table_bases(facts: FileFacts, symbols: Symbols) -> frozenset[tuple[str,
 
 
 def _plain_pydantic(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
-    outside = symbols.outside_ancestors(cls, facts)
-    return not SQLMODEL.intersection(outside) and not PYDANTIC_MODEL.isdisjoint(outside)
+    pydantic = symbols.inherits_from(cls, facts, PYDANTIC_MODEL)
+    return pydantic and not symbols.inherits_from(cls, facts, SQLMODEL)
 
 
 def file_providers(facts: FileFacts, symbols: Symbols) -> tuple[tuple[str, str], ...]:

@@ -44,7 +44,7 @@ from layerguard.config import (
     inferred_target_version,
     read_toml,
 )
-from layerguard.context import LayerMap, ProjectView, file_providers
+from layerguard.context import LayerMap, ProjectView
 from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches, path_glob_matches
@@ -745,10 +745,7 @@ def _auth_providers(
     gpustack's `api/auth.py` were LG103 bridges from every route to the users table (issue 13,
     seeds 31 and 32). One that calls services is a service already (open-webui 0.12's)."""
     layers = project.glob_layers
-    provided: dict[str, set[str]] = {}
-    for facts in parsed:
-        for module, name in file_providers(facts, project.symbols):
-            provided.setdefault(module, set()).add(name)
+    provided = project.layers.providers
     for facts in parsed:
         module = facts.module
         if facts.is_package or layers.is_wiring(module) or _defines_orm(facts, project):

@@ -74,10 +74,10 @@ def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey]
             continue
         # keephq (issue 13, the seed-33 audit): `keep/` has no `__init__.py`, so its modules are
         # `api.routes.alerts` while its imports say `keep.api.routes.alerts`: a name that names
-        # nothing is tried without its leading parts (`api.routes.alerts.router`).
-        for start in range(1, len(parts)):
-            if _record(parts[start:], None, symbols, assignments, modules):
-                break
+        # nothing is tried from its first part that is a top-level name of the project.
+        start = next((i for i in range(1, len(parts)) if symbols.is_top_level(parts[i])), None)
+        if start is not None:
+            _record(parts[start:], None, symbols, assignments, modules)
     return (assignments, modules) if assignments or modules else None
 
 
