@@ -99,21 +99,30 @@ class Summarizer:
         follow = follow_locals and isinstance(node, ast.Name)
         assigned = self.local_value(node.id) if follow else None  # type: ignore[attr-defined]
         # Only the outermost summary lists the names inside: its arguments' lists would repeat them.
-        names, depends, providers = self._references(node) if outermost else ((), (), ())
+        names: tuple[str, ...]
+        depends: tuple[str, ...]
+        providers: tuple[str, ...]
+        if not outermost:
+            names, depends, providers = (), (), ()
+        elif kind == "name":  # what `_references` gives a dotted name, without walking it again
+            names, depends, providers = (qualified,), (), ()  # type: ignore[assignment]
+        else:
+            names, depends, providers = self._references(node)
         template = string_template(node) if kind in BUILT_STRING_KINDS else None
+        # Every field, in `ExprFact`'s order: a call with twelve keywords costs twice as much.
         return ExprFact(
-            kind=kind,
-            text=text,
-            span=self.span_of(node),
-            qualified=qualified,
-            names=names,
-            depends=depends,
-            providers=providers,
-            args=args,
-            keywords=keywords,
-            value=value,
-            assigned=assigned,
-            template=template,
+            kind,
+            text,
+            self.span_of(node),
+            qualified,
+            names,
+            depends,
+            providers,
+            args,
+            keywords,
+            value,
+            assigned,
+            template,
         )
 
     def _shape(
