@@ -35,7 +35,7 @@ from pathlib import Path
 from layerguard.checks.auth_dependencies import auth_candidates, looks_like_auth
 from layerguard.checks.endpoint_database_access import opened_database
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
-from layerguard.checks.routes import APP_WIRING_CALLS, find_route_handlers
+from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
 from layerguard.checks.sessions import receiver_kind, type_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
@@ -165,6 +165,10 @@ QUERY_BUILDERS = frozenset({"select", "insert", "update", "delete"})
 # A composition root may hold a few routes of its own (docs, health, version, metrics) and still
 # be wiring: prefect's `api/server.py` has four, chainlit's `server.py` (an endpoint module) dozens.
 APP_ROOT_MAX_ROUTES = 5
+# FastAPI's markers for a route handler's parameters.
+ROUTE_PARAMS = frozenset({"Body", "Query", "Path", "Header", "Cookie", "Form", "File", "UploadFile"})
+# Placed members (the base's module counts) that make a class family data access (`_families_follow`).
+MIN_FAMILY_PLACED = 2
 # Folders of code that runs beside the app, never inside it: proposed for `extend-exclude` when
 # no module outside them imports them.
 SCRIPT_FOLDERS = frozenset(
@@ -676,7 +680,7 @@ def content_roles(
         if _is_app_root(facts, project) and len(routes) <= APP_ROOT_MAX_ROUTES:
             roles[module], evidence[module] = WIRING_ROLE, APP_ROOT
             continue
-        if routes:
+        if any(not _hidden_from_api(route) for route in routes):
             roles[module], evidence[module] = ENDPOINT, ROUTE_HANDLERS
             continue
         tables = any(is_table_class(c, facts, project.symbols) for c in facts.classes)
@@ -702,17 +706,15 @@ def content_roles(
             # A store class that also makes its engine (zenml's `SqlZenStore`) is data access first.
             roles[module], evidence[module] = REPOSITORY, _data_access_evidence(facts, project)
     nouns = _named_inside_another_layer(project, parsed)
-    placed_of = _placement(layers, nouns)
+    inside = _inside_layer_packages(project, parsed)
+    placed_of = _placement(layers, {**inside, **nouns})
     _helpers_follow_tables(project, parsed, roles, evidence)
     _packages_follow(project, parsed, roles, evidence, placed_of, SCHEMA)
     _contradicted_endpoints(project, parsed, roles, evidence, placed_of, imported)
     _contradicted_models(project, parsed, roles, evidence, placed_of)
     _contradicted_repositories(project, parsed, roles, evidence, placed_of)
     _contradicted_services(project, parsed, roles, evidence, imported, placed_of)
-    for module, layer in nouns.items():
-        if module not in roles:
-            named_as = layers.layer_of(module)
-            roles[module], evidence[module] = layer, f"named as {named_as} inside a {layer} folder"
+    _folders_say(nouns, inside, roles, evidence, layers)
     for module in _schema_modules(project, parsed, roles):
         roles[module], evidence[module] = SCHEMA, PYDANTIC_MODELS
 
@@ -1106,8 +1108,20 @@ def _orchestrating(
         if not left_out and (module in roles or layers.layer_of(module) is not None):
             continue
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
-        if SERVICE in reached and reached & {MODEL, REPOSITORY}:
+        if SERVICE in reached and reached & {MODEL, REPOSITORY} and not _declares_route_params(facts):
             yield facts
+
+
+def _declares_route_params(facts: FileFacts) -> bool:
+    """It imports FastAPI's parameter markers (`Body`, `Query`, `File` …): its functions are route
+    handlers that another module registers (langchain-chatchat's `knowledge_base/kb_api.py`,
+    whose functions `api_server/kb_routes.py` passes to `router.get(path)`), not a service."""
+    return any(
+        i.level == 0
+        and i.module in ("fastapi", "fastapi.params", "fastapi.param_functions")
+        and i.name in ROUTE_PARAMS
+        for i in facts.imports
+    )
 
 
 def _endpoint_services(
@@ -1294,6 +1308,7 @@ def _held_and_built(
     _services_by_content(project, parsed, roles, evidence, imported)
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _query_builders(project, parsed, roles, evidence, imported)
+    _families_follow(project, parsed, roles, evidence, imported)
     # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
     # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
     _orchestrating_services(project, parsed, roles, evidence, imported)
@@ -1501,6 +1516,133 @@ def _packages_follow(
                 LEFT_OUT_ROLE,
                 f"{module}: its modules went to other layers or out",
             )
+
+
+def _families_follow(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """A family of data-access classes takes one layer: the modules whose classes derive from one
+    plain project class whose own methods take a database session, the base's module included,
+    are all repository (or service) modules once `MIN_FAMILY_PLACED` of them are and none is in
+    another layer. whombat's `api` package: each entity's `XAPI(BaseAPI)`; the ones building a
+    query of their own were repository by content, the ones leaving every query to `BaseAPI`
+    unlayered, bridges of one family to the other (LG103). One placed member is too few: a
+    daemon or job base whose one subclass queries (phoenix's `DaemonTask`, airflow's
+    `BaseJobRunner`) makes no data-access family."""
+    layers = project.glob_layers
+    families: dict[tuple[str, str], set[str]] = {}
+    for facts in parsed:
+        for cls in facts.classes:
+            if not cls.module_level:
+                continue
+            for ancestor in project.symbols.ancestors(cls, facts):
+                if isinstance(ancestor, str) or ancestor[1].module == facts.module:
+                    continue
+                base_class, base_facts = ancestor
+                if class_kind(base_class, base_facts, project.symbols) == CLASS and _takes_sessions_in(
+                    base_class, base_facts, project
+                ):
+                    families.setdefault((base_facts.module, base_class.qualname), set()).add(facts.module)
+    found: dict[str, tuple[str, str, int]] = {}
+    for (base_module, base), members in sorted(families.items()):
+        family = members | {base_module}
+        kinds = {held for m in family if (held := _content_layer(m, roles, layers)) is not None}
+        layer = kinds.pop() if len(kinds) == 1 else None
+        if layer not in (REPOSITORY, SERVICE):
+            continue
+        count = sum(1 for m in family if _content_layer(m, roles, layers) == layer)
+        if count < MIN_FAMILY_PLACED:
+            continue
+        for module in sorted(family):
+            if not _unplaced(module, roles, evidence, layers):
+                continue
+            reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
+            above = {ENDPOINT} if layer == SERVICE else {ENDPOINT, SERVICE}
+            if not reached & above and not _imports_http(project.symbols.modules[module]):
+                found.setdefault(module, (layer, base, count))
+    for module, (layer, base, count) in found.items():
+        roles[module], evidence[module] = layer, f"classes of the `{base}` family ({count} {layer} modules)"
+
+
+def _folders_say(
+    nouns: dict[str, str],
+    inside: dict[str, str],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    layers: LayerMap,
+) -> None:
+    """What no content check placed goes where its folder says: a domain noun inside another
+    layer's folder (`_named_inside_another_layer`), a module inside a package named for a layer
+    (`_inside_layer_packages`)."""
+    for module, layer in nouns.items():
+        if module not in roles:
+            named_as = layers.layer_of(module)
+            roles[module], evidence[module] = layer, f"named as {named_as} inside a {layer} folder"
+    for module, layer in inside.items():
+        if module not in roles:
+            roles[module], evidence[module] = layer, f"inside a package named {layer}"
+
+
+def _takes_sessions_in(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
+    """A method defined in the class body takes a parameter typed as a database session."""
+    return any(
+        _session_params(function, facts, project)
+        for function in facts.functions
+        if function.class_name == cls.name and function.qualname.startswith(cls.qualname + ".")
+    )
+
+
+def _unplaced(module: str, roles: dict[str, str], evidence: dict[str, str], layers: LayerMap) -> bool:
+    """No glob and no content check placed it: unlayered, or left out of an endpoint folder for
+    serving no route."""
+    if module in roles:
+        return roles[module] == LEFT_OUT_ROLE and evidence[module].endswith(NO_ROUTES)
+    return layers.layer_of(module) is None and not layers.is_wiring(module)
+
+
+def _hidden_from_api(route: RouteHandler) -> bool:
+    """A route a function adds (a nested handler) with `include_in_schema=False`: a docs page, a
+    health check or a redirect that a setup helper adds to the app it is given, beside the API.
+    Such routes alone do not make a module an endpoint module (langchain-chatchat's
+    `server/utils.py` adds offline docs pages among 900 lines of helpers; airflow's
+    `core_api/app.py` and lnbits' `llms_txt.py` are app setup). A module-level router's hidden
+    routes are its API still (litellm's `gateway_endpoints.py`: OAuth routes kept out of the docs)."""
+    shown = registration_keyword(route, "include_in_schema")
+    return route.function.nested and shown is not None and shown.text == "False"
+
+
+def _inside_layer_packages(project: ProjectView, parsed: list[FileFacts]) -> dict[str, str]:
+    """Module -> layer for a module no glob places, inside a package a preset glob places by the
+    package's own name (`**.repository` takes `db/repository/__init__.py`, not the modules in it:
+    langchain-chatchat's `db/repository/`). The folder says what its modules are; content checks
+    them as it checks the preset's plural folders (`_contradicted_repositories`). The repository
+    layer only: a feature's `service` package (dbgpt-serve's) also holds clients, file stores and
+    configuration, and a `model` package is as often machine learning as tables."""
+    layers = project.glob_layers
+    packages: dict[str, str] = {}
+    for facts in parsed:
+        layer = layers.layer_of(facts.module)
+        config_layer = project.config.layer(layer) if layer == REPOSITORY else None
+        if not facts.is_package or config_layer is None:
+            continue
+        deciding = _deciding_glob(facts.module, config_layer.modules)
+        if module_glob_matches(deciding, facts.module) == facts.module.count("."):
+            packages[facts.module] = config_layer.name
+    found: dict[str, str] = {}
+    for facts in parsed:
+        module = facts.module
+        if layers.layer_of(module) is not None or layers.is_wiring(module):
+            continue
+        parts = module.split(".")
+        enclosing = (".".join(parts[:end]) for end in range(len(parts) - 1, 0, -1))
+        package = next((p for p in enclosing if p in packages), None)
+        if package is not None:
+            found[module] = packages[package]
+    return found
 
 
 def _named_inside_another_layer(project: ProjectView, parsed: list[FileFacts]) -> dict[str, str]:

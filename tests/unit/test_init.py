@@ -18,6 +18,7 @@ from markers import write_project
 import layerguard.init as init_module
 from layerguard import api, check
 from layerguard.init import detect, render, write_section
+from layerguard.presets import REPOSITORY
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -1301,3 +1302,156 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     write_section(root, section)
     found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
     assert not [f for f in found if f.path.name == "auth.py"]
+
+
+def test_modules_inside_a_package_named_for_a_layer_take_its_layer(tmp_path: Path) -> None:
+    """langchain-chatchat's `db/repository/`: the preset's `**.repository` takes the package's
+    `__init__` by its own name, not the modules in it, whose sessions come from a decorator (no
+    typed parameter, so no content check placed them): unlayered, each was an LG103 bridge at its
+    import of the tables (seed 34). A `model/` package's modules stay unplaced by the name: as
+    often machine learning as tables."""
+    query = (
+        "from app.models.items import Item\n\n\n"
+        "def list_names(session) -> list[str]:  # noqa: LG403\n"
+        "    return [item.name for item in session.query(Item).all()]\n"
+    )
+    files = _data_app(
+        {
+            "app/db/__init__.py": "",
+            "app/db/repository/__init__.py": "from .item_queries import list_names\n",
+            "app/db/repository/item_queries.py": query,
+            "app/ml/__init__.py": "",
+            "app/ml/model/__init__.py": "",
+            "app/ml/model/ranker.py": "def rank(names: list[str]) -> list[str]:\n    return sorted(names)\n",
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert '"app.db.repository.item_queries",  # inside a package named repository' in section
+    assert "app.ml.model.ranker" not in section
+    write_section(root, section)
+    found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
+    assert not [f for f in found if f.path.name == "item_queries.py"]
+
+
+def test_routes_hidden_from_the_api_do_not_make_an_endpoint_module(tmp_path: Path) -> None:
+    """langchain-chatchat's `server/utils.py`: 900 lines of helpers, one of which adds offline docs
+    pages (`include_in_schema=False`) to the app it is given. As an endpoint module, every
+    service importing a helper from it was an LG101 (seed 34). A module with one route in the
+    API beside a hidden one is an endpoint module still, and so is a module-level router whose
+    routes are all hidden (litellm's OAuth gateway)."""
+    utils = (
+        "from fastapi import FastAPI\n\n\n"
+        "def get_embeddings(name: str) -> list[float]:\n    return [0.0]\n\n\n"
+        "def make_docs_offline(app: FastAPI) -> None:\n"
+        '    @app.get("/docs", include_in_schema=False)\n'
+        "    async def docs() -> str:\n        return ''\n"
+    )
+    shown = utils.replace("make_docs_offline", "add_status").replace(
+        "    async def docs() -> str:\n        return ''\n",
+        "    async def docs() -> str:\n        return ''\n\n"
+        '    @app.get("/status")\n    async def status() -> str:\n        return ""\n',
+    )
+    service = "from app.utils import get_embeddings\n\n\nclass EmbedService:\n    embed = get_embeddings\n"
+    oauth = ROUTES.replace('@router.get("/")', '@router.get("/oauth/token", include_in_schema=False)')
+    files = _data_app(
+        {
+            "app/utils.py": utils,
+            "app/status.py": shown,
+            "app/oauth.py": oauth,
+            "app/services/embed.py": service,
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert '"app.status",  # route handlers' in section
+    assert '"app.oauth",  # route handlers' in section  # a module-level router's hidden routes
+    assert '"app.utils"' not in section
+    write_section(root, section)
+    found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
+    assert not [f for f in found if f.path.name == "embed.py"]
+
+
+def test_a_family_of_data_access_classes_takes_one_layer(tmp_path: Path) -> None:
+    """whombat's `api` package: one `XAPI(BaseAPI)` per entity; the ones building a query were
+    repository by content, the ones leaving every query to `BaseAPI`'s helpers unlayered, and
+    each of those an LG103 bridge to its own family (seed 34: 22 of 25 sampled findings). The
+    family takes the layer its placed members have. A base whose methods take no session (a
+    logging mixin) is no family to follow."""
+    common = (
+        "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.models.items import Item\n\n\n"
+        "async def get_object(session: AsyncSession, pk: int) -> Item | None:\n"
+        "    return (await session.scalars(select(Item).where(Item.id == pk))).first()\n\n\n"
+        "class BaseAPI:\n"
+        "    async def get(self, session: AsyncSession, pk: int) -> Item | None:\n"
+        "        return await get_object(session, pk)\n"
+    )
+    member = (
+        "from app.dao.common import BaseAPI\nfrom app.models.items import Item\n\n\n"
+        "class {name}API(BaseAPI):\n    model = Item\n\n\n{var} = {name}API()\n"
+    )
+    mixin = "import logging\n\n\nclass Logged:\n    log = logging.getLogger(__name__)\n"
+    logged = "from app.support.logged import Logged\n\n\nclass {name}(Logged):\n    pass\n"
+    routes = ROUTES.replace(
+        "from fastapi import APIRouter\n", "from fastapi import APIRouter\n\n    from app import dao\n"
+    )
+    files = _data_app(
+        {
+            "app/dao/__init__.py": "from app.dao.clips import clips\nfrom app.dao.tags import tags\n",
+            "app/dao/common.py": common,
+            "app/dao/clips.py": member.format(name="Clip", var="clips"),
+            "app/dao/tags.py": "from sqlalchemy import select\n"
+            + "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            + member.format(name="Tag", var="tags")
+            + "\n\nasync def count(session: AsyncSession) -> int:\n"
+            + "    return len((await session.scalars(select(Item))).all())\n",
+            "app/support/__init__.py": "",
+            "app/support/logged.py": mixin,
+            "app/support/mailer.py": logged.format(name="Mailer"),
+            "app/repositories/logged_items.py": "from app.models.items import Item\n"
+            + logged.format(name="Items"),
+            "app/repositories/logged_tags.py": "from app.models.items import Item\n"
+            + logged.format(name="Tags"),
+            "app/routes/clips.py": routes,
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    write_section(root, section)
+    view = api.load_project(api.load_config([root]), [root])
+    assert [view.layers.layer_of(f"app.dao.{m}") for m in ("common", "tags", "clips")] == [REPOSITORY] * 3
+    assert [view.layers.layer_of(f"app.support.{m}") for m in ("logged", "mailer")] == [None, None]
+    found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
+    assert not [f for f in found if f.code == "LG103"]
+    assert [(f.path.name, f.code) for f in found] == [("clips.py", "LG102")]  # the routes skip a service
+
+
+def test_handlers_another_module_registers_are_no_service(tmp_path: Path) -> None:
+    """langchain-chatchat's `knowledge_base/kb_api.py`: functions taking `Body(...)` parameters
+    that `kb_routes.py` registers (`router.get(path)(list_kbs)`), calling services and
+    repositories. Business logic beside the service layer would make it a service, and every
+    `fastapi` import in it an LG202; it declares route parameters, so it is no service."""
+    handlers = (
+        "from fastapi import Body\n\nfrom app.repositories.item import ItemRepository\n"
+        "from app.services.items import ItemsService\n\n\n"
+        "def list_items(name: str = Body('')) -> list[str]:\n"
+        "    return [str(ItemsService), str(ItemRepository), name]\n"
+    )
+    logic = handlers.replace("from fastapi import Body\n", "").replace(" = Body('')", "")
+    register = (
+        "from fastapi import APIRouter\n\nfrom app.kb.kb_api import list_items\n"
+        "from app.kb.logic import list_items as listed\n\n"
+        "router = APIRouter()\nrouter.get('/items')(list_items)\nrouter.get('/listed')(listed)\n"
+    )
+    files = _data_app(
+        {
+            "app/kb/__init__.py": "",
+            "app/kb/kb_api.py": handlers,
+            "app/kb/logic.py": logic,
+            "app/routes/kb.py": register,
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.kb.logic",  # endpoints call it; it calls services and models or repositories' in section
+    assert '"app.kb.kb_api"' not in section
