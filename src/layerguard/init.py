@@ -1384,7 +1384,8 @@ def _above_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, 
     """It speaks HTTP (imports fastapi or starlette: `HTTPException`), enqueues jobs, its public
     functions take no argument, or it opens its own sessions (`async with SessionLocal() as
     session`): a job, an auth helper or a service that runs queries, not the data access such
-    code calls (dstack's scheduled tasks, open-webui's mfa, argilla's webhook events)."""
+    code calls (dstack's scheduled tasks, open-webui's mfa, argilla's webhook events). Not a
+    session opened from what the instance holds (`Session(self.engine)`): a store class's."""
     if _imports_http(facts):
         return True
     if _enqueues_jobs(facts):
@@ -1395,6 +1396,8 @@ def _above_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, 
     if public and not any(f.params for f in public):
         return True  # entry points of jobs (dstack's scheduled tasks): data access takes what it queries by
     for opened in facts.opened:
+        if opened.from_instance:
+            continue  # a store opening sessions from the engine it holds (opsml's `QueryEngine`)
         if opened_database(opened, facts, project.file_view) is not None:
             return True
         found = project.symbols.resolve(opened.call.qualified, facts) if opened.call.qualified else None

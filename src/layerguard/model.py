@@ -427,6 +427,9 @@ class OpenedFact:
     function: int  # index in `functions` of the innermost enclosing def
     # `x` in `x.m()` is a parameter or variable annotated with a class name: that name, qualified.
     receiver_class: str | None = None
+    # The call reads what the instance holds: its callee or an argument is `self` or an attribute
+    # of it (`Session(self.engine)`, `self.session_factory()`), as a data-access class does.
+    from_instance: bool = False
 
 
 @fact

@@ -1455,3 +1455,34 @@ def test_handlers_another_module_registers_are_no_service(tmp_path: Path) -> Non
     section = render(detect(write(tmp_path, files)))
     assert '"app.kb.logic",  # endpoints call it; it calls services and models or repositories' in section
     assert '"app.kb.kb_api"' not in section
+
+
+def test_a_store_opening_sessions_from_the_engine_it_holds_is_data_access(tmp_path: Path) -> None:
+    """opsml's `QueryEngine`: `with Session(self.engine) as sess` in its own `session()` helper,
+    then queries over the tables. Opening one's own sessions marks a job or a service (dstack's
+    scheduled tasks open `get_session_ctx()`), but a session made from what the instance holds
+    is a store's: the repository layer (seed 34: it was unlayered, a bridge to the tables). A
+    module opening the app's global session factory stays out."""
+    store = (
+        "from collections.abc import Iterator\nfrom contextlib import contextmanager\n\n"
+        "from sqlalchemy import Engine, select\nfrom sqlalchemy.orm import Session\n\n"
+        "from app.models.items import Item\n\n\nclass QueryEngine:\n"
+        "    def __init__(self, engine: Engine) -> None:\n        self.engine = engine\n\n"
+        "    @contextmanager\n    def session(self) -> Iterator[Session]:\n"
+        "        with Session(self.engine) as sess:\n            yield sess\n\n"
+        "    def names(self, owner: str) -> list[str]:\n        with self.session() as sess:\n"
+        "            return [i.name for i in sess.scalars(select(Item).where(Item.owner == owner))]\n"
+    )
+    job = store.replace("Session(self.engine)", "Session(ENGINE)").replace(
+        "from app.models.items import Item\n", "from app.models.items import Item\n\nENGINE = Engine()\n"
+    )
+    files = _data_app(
+        {
+            "app/registry/__init__.py": "",
+            "app/registry/query_engine.py": store,
+            "app/registry/sweeper.py": job,
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.registry.query_engine",  # builds SQLAlchemy queries over the model layer' in section
+    assert '"app.registry.sweeper"' not in section

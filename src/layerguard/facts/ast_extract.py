@@ -838,7 +838,9 @@ class FactExtractor(ast.NodeVisitor):
         callee = dotted_name(value.func)
         if callee is not None:
             call = self._callee_fact(value, callee)
-            self.opened.append(OpenedFact(call, function, self._receiver_class(callee)))
+            parts = [value.func, *value.args, *(keyword.value for keyword in value.keywords)]
+            from_instance = any((dotted_name(part) or "").partition(".")[0] == "self" for part in parts)
+            self.opened.append(OpenedFact(call, function, self._receiver_class(callee), from_instance))
 
     def _receiver_class(self, callee: str) -> str | None:
         """The class `x` is annotated with in `x.m()` (`db: Database`), qualified: a plain or
