@@ -1587,7 +1587,7 @@ def _folders_say(
             roles[module], evidence[module] = layer, f"named as {named_as} inside a {layer} folder"
     for module, layer in inside.items():
         if module not in roles:
-            roles[module], evidence[module] = layer, f"inside a package named {layer}"
+            roles[module], evidence[module] = layer, f"the name of their package ({layer})"
 
 
 def _takes_sessions_in(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:

@@ -1327,7 +1327,7 @@ def test_modules_inside_a_package_named_for_a_layer_take_its_layer(tmp_path: Pat
     )
     root = write(tmp_path, files)
     section = render(detect(root))
-    assert '"app.db.repository.item_queries",  # inside a package named repository' in section
+    assert '"app.db.repository.item_queries",  # the name of their package (repository)' in section
     assert "app.ml.model.ranker" not in section
     write_section(root, section)
     found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
