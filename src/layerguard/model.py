@@ -1,4 +1,5 @@
-"""Domain types shared by every part of layerguard: frozen, small, dependency-free.
+"""Domain types shared by every part of layerguard: immutable, small, dependency-free (the
+facts, built by the hundred thousand, are immutable to the type checker: `fact`).
 
 Columns are 0-based Unicode code points everywhere inside layerguard; reporters add 1.
 Lines are 1-based.
