@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+import layerguard.api
 import layerguard.engine
 from layerguard.api import check, load_config
+from layerguard.checks import ALL_RULES
 from layerguard.engine import Workspace
 from layerguard.facts.jobs import ParseJob
 from layerguard.facts.workers import ParsedFile
@@ -294,3 +296,29 @@ def test_a_hand_built_config_with_a_relative_root_gives_the_findings_of_its_abso
     }
     assert by_root[relative] == by_root[relative.resolve()]
     assert any(code == "LG905" for _, _, code in by_root[relative])
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fortress_app",
+        "layers_feature_sliced",
+        "response_contract",
+        "lg103_bridge/chain_through_two_unlayered",
+    ],
+)
+def test_the_rules_leave_every_fact_as_they_found_it(name: str) -> None:
+    """Facts are immutable to the type checker only (`model.fact`: a frozen dataclass's
+    `__init__` made building them a seventh of extraction). A rule writing to one would corrupt
+    the facts a Workspace keeps between runs: every rule runs, and every file's facts, read
+    whole, are what they were."""
+    root = FIXTURES / name
+    config = load_config([root])
+    project = layerguard.api.load_project(config, [root], use_cache=False)
+    before = [repr(facts) for facts in project.files]
+    findings = list(layerguard.engine.run_rules(project, ALL_RULES))
+    assert findings
+    assert [repr(facts) for facts in project.files] == before
