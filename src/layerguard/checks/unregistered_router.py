@@ -25,10 +25,11 @@ class UnregisteredRouter(ProjectRule):
         severity=Severity.ERROR,
         summary="A router defined in an endpoint module is never included in the app",
         layers=(ENDPOINT,),
+        calls=frozenset({"getattr"}),
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
-        used: tuple[set[RouterKey], set[str]] | None = None
+        used: tuple[set[RouterKey], set[str], set[str]] | None = None
         for facts in project.checked_files:
             if project.layers.layer_of(facts.module) != ENDPOINT:
                 continue
@@ -37,8 +38,12 @@ class UnregisteredRouter(ProjectRule):
                     continue  # an app is served, not included
                 if used is None:
                     used = used_as_values(project)
-                assignments, modules = used
-                if (facts.module, assignment.name) not in assignments and facts.module not in modules:
+                assignments, modules, looked_up = used
+                if (
+                    (facts.module, assignment.name) not in assignments
+                    and facts.module not in modules
+                    and assignment.name not in looked_up
+                ):
                     message = (
                         f"Router `{assignment.name}` is never passed to `include_router()` or `mount()`: "
                         "its routes are not served"
@@ -46,28 +51,43 @@ class UnregisteredRouter(ProjectRule):
                     yield self.finding(facts, assignment.span, message)
 
 
-def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str]]:
+def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str], set[str]]:
     """The module-level assignments and the modules that some file uses as a value
     (`value_names`): by name, alias, re-export or module attribute, also through an attribute
     (`users.router.routes`). A module used as a value (`for m in (users, orders):
-    app.include_router(m.router)`) stands for every router it defines.
+    app.include_router(m.router)`) stands for every router it defines. And the names some file
+    reads with `getattr(x, "router")`: every router of that name may be the one read (galaxy's
+    `include_all_package_routers` walks its controllers package and includes each module's
+    `router`; the seed-34 audit).
 
     Precision first: passing a router anywhere — to `include_router` or `mount`, to a wrapper or
     factory of the project or outside it, into a list or dict, returning it — may include it,
     so only a router that is never used as a value is reported."""
     assignments: set[RouterKey] = set()
     modules: set[str] = set()
+    looked_up: set[str] = set()
     for _, used in project.collected("used as values", _used_as_values):
         assert used is not None  # `collected` gives the files whose part is not empty
         assignments.update(used[0])
         modules.update(used[1])
-    return assignments, modules
+        looked_up.update(used[2])
+    return assignments, modules, looked_up
 
 
-def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey], list[str]] | None:
+def _used_as_values(
+    facts: FileFacts, symbols: Symbols
+) -> tuple[list[RouterKey], list[str], list[str]] | None:
     """One file's part of `used_as_values`; None when the file uses none (`collected` skips it)."""
     assignments: list[RouterKey] = []
     modules: list[str] = []
+    looked_up = [
+        call.call.args[1].value
+        for call in facts.calls
+        if call.callee == "getattr"
+        and len(call.call.args) >= 2
+        and call.call.args[1].kind == "string"
+        and isinstance(call.call.args[1].value, str)
+    ]
     for name in facts.value_names:
         parts = name.split(".")
         if _record(parts, facts, symbols, assignments, modules):
@@ -78,7 +98,7 @@ def _used_as_values(facts: FileFacts, symbols: Symbols) -> tuple[list[RouterKey]
         start = next((i for i in range(1, len(parts)) if symbols.is_top_level(parts[i])), None)
         if start is not None:
             _record(parts[start:], None, symbols, assignments, modules)
-    return (assignments, modules) if assignments or modules else None
+    return (assignments, modules, looked_up) if assignments or modules or looked_up else None
 
 
 def _record(
