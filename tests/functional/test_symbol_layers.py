@@ -31,6 +31,7 @@ PATTERNS = [
     "protocol_subclasses",
     "table_bases",
     "shadowed_submodules",
+    "module_imports",
 ]
 CODES = "LG101,LG102,LG103,LG106"
 # The type-only fixture marks what `type-checking-imports = "ignore"` leaves (the default counts them).

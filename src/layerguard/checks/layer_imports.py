@@ -116,35 +116,70 @@ def edge_layers(
     None for the module itself), first name first; empty when it brings in no layer. `names`
     narrows the statement's counted names (default: all of them).
 
-    `import m`, `from pkg import submodule`, `from m import *` and a name that resolves to no
-    definition bring in the module's layer; any other name what it is (`ImportedName`)."""
+    `from m import *` and a name that resolves to no definition bring in the module's layer;
+    `import m` and `from pkg import submodule` the layers of the names the file reads of it
+    (`FileFacts.module_attributes`: `m.Status` brings in what `Status` is), as the module
+    (name None), or the module's layer when the file uses the module otherwise; any other name
+    what it is (`ImportedName`)."""
     layers = project.layers
     importer_layer = layers.layer_of(edge.importer.module)
     found: dict[tuple[str, str | None], None] = {}
     for fact in counted_names(project, edge) if names is None else names:
         name = taken_by(project, edge, fact)
-        if name is None:
-            layer = layers.layer_of(edge.imported)
-        else:
-            imported = layers.imported_name(edge.imported, name)
-            layer = imported.layer
-            if fact.injected_only and imported.kind == TABLE:
-                # `user: Annotated[User, Depends(current_user)]`: the route names the ORM class
-                # its dependency returns; what it depends on is the dependency.
-                continue
-            defined_in = imported.defined_in
-            if importer_layer is not None and defined_in and layers.layer_of(defined_in) == importer_layer:
-                # Defined in a module of the importer's own layer: a mixed model module using
-                # another's Pydantic class (the SQLModel idiom) stays in its layer.
-                layer = importer_layer
-            elif importer_layer == MODEL and layer == SCHEMA and defined_in and _beside(edge, defined_in):
-                # A payload of the tables' own package (phoenix's `db/types/` Pydantic column
-                # types under `db/models.py`): the tables' own, not an upward import. DTOs of
-                # another package (zenml's `zenml.models` in `zen_stores/schemas`) still are.
-                layer = importer_layer
+        read = _attributes_read(project, edge, fact) if name is None else None
+        if read is not None:
+            # Still the module's import (name None), as LG103's chains and the messages name it.
+            for attribute in read:
+                layer = _name_layer(project, edge, fact, attribute, importer_layer)
+                if layer is not None:
+                    found[(layer, None)] = None
+            continue
+        layer = (
+            layers.layer_of(edge.imported)
+            if name is None
+            else _name_layer(project, edge, fact, name, importer_layer)
+        )
         if layer is not None:
             found[(layer, name)] = None
     return tuple(found)
+
+
+def _name_layer(
+    project: ProjectView, edge: ImportEdge, fact: ImportFact, name: str, importer_layer: str | None
+) -> str | None:
+    """The layer `name`, imported from `edge.imported`, brings into the importer (None: none)."""
+    layers = project.layers
+    imported = layers.imported_name(edge.imported, name)
+    if fact.injected_only and imported.kind == TABLE:
+        # `user: Annotated[User, Depends(current_user)]`: the route names the ORM class
+        # its dependency returns; what it depends on is the dependency.
+        return None
+    defined_in = imported.defined_in
+    if importer_layer is not None and defined_in and layers.layer_of(defined_in) == importer_layer:
+        # Defined in a module of the importer's own layer: a mixed model module using
+        # another's Pydantic class (the SQLModel idiom) stays in its layer.
+        return importer_layer
+    if importer_layer == MODEL and imported.layer == SCHEMA and defined_in and _beside(edge, defined_in):
+        # A payload of the tables' own package (phoenix's `db/types/` Pydantic column
+        # types under `db/models.py`): the tables' own, not an upward import. DTOs of
+        # another package (zenml's `zenml.models` in `zen_stores/schemas`) still are.
+        return importer_layer
+    return imported.layer
+
+
+def _attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tuple[str, ...] | None:
+    """What the importer reads of the module `fact` binds, when that is all it does with it
+    (conda-store's `schema.BuildStatus.FAILED`, hawk's `except code_policy.RegistryUnavailableError`:
+    an enum and an exception, neutral, where the module's layer made them LG101/LG102; the
+    seed-35 audit). None when the binding is not the module itself (`import a.b` binds `a`),
+    when the file uses the module otherwise, or reads a submodule of it."""
+    if fact.name is None and fact.alias is None and "." in fact.module:
+        return None
+    bound = fact.bound_name
+    read = next((attributes for name, attributes in edge.importer.module_attributes if name == bound), None)
+    if read is None or any(project.symbols.has_module(f"{edge.imported}.{a}") for a in read):
+        return None
+    return read
 
 
 def taken_by(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> str | None:
@@ -204,8 +239,26 @@ def _each_forbidden_import(project: ProjectView) -> Iterator[ForbiddenImport]:
             if forbids(project, importer_layer, imported_layer):
                 upward = is_upward(project, importer_layer, imported_layer)
                 type_only = not _forbidden_at_run_time(project, edge, importer_layer)
-                yield ForbiddenImport(edge, importer_layer, imported_layer, upward, name, type_only)
+                # The module's import: name what the file reads of it, if that is all it does.
+                shown = (
+                    name if name is not None else _read_name(project, edge, imported_layer, importer_layer)
+                )
+                yield ForbiddenImport(edge, importer_layer, imported_layer, upward, shown, type_only)
                 break
+
+
+def _read_name(
+    project: ProjectView, edge: ImportEdge, imported_layer: str, importer_layer: str
+) -> str | None:
+    """The first attribute the importer reads of a module it imports that brings in
+    `imported_layer` (`version.engine`, the database engine a module re-exports), None when
+    the file uses the module otherwise."""
+    for fact in counted_names(project, edge):
+        read = _attributes_read(project, edge, fact) if taken_by(project, edge, fact) is None else None
+        for attribute in read or ():
+            if _name_layer(project, edge, fact, attribute, importer_layer) == imported_layer:
+                return attribute
+    return None
 
 
 def _forbidden_at_run_time(project: ProjectView, edge: ImportEdge, importer_layer: str) -> bool:

@@ -198,6 +198,10 @@ class FactExtractor(ast.NodeVisitor):
         self.runtime_heads: set[str] = set()
         self.injected_heads: set[str] = set()  # type uses in the declared type of a dependency
         self.alias_heads: dict[str, set[str]] = {}  # module-level type alias -> names its value uses
+        # Per name, the attributes read on it (`models.User` reads `User` of `models`), and the
+        # names used otherwise (passed, rebound, quoted): `FileFacts.module_attributes`.
+        self.attribute_reads: dict[str, set[str]] = {}
+        self.bare_uses: set[str] = set()
         # The module-level names whose code is being visited ("" for other top-level code), and
         # per such name the heads its code uses at run time and as types (`DefinitionFact`).
         self.owner_uses: dict[str, tuple[set[str], set[str]]] = {}
@@ -712,7 +716,14 @@ class FactExtractor(ast.NodeVisitor):
         self.context = outer
 
     def _record_use(self, dotted: str) -> None:
-        head = dotted.partition(".")[0]
+        head, _, rest = dotted.partition(".")
+        if rest:
+            reads = self.attribute_reads.get(head)
+            if reads is None:
+                reads = self.attribute_reads[head] = set()
+            reads.add(rest.partition(".")[0])
+        else:
+            self.bare_uses.add(head)
         context = self.context
         type_use = context.type_use
         if type_use and context.injected:
@@ -756,6 +767,8 @@ class FactExtractor(ast.NodeVisitor):
             self._record_use(node.id)
             if not self.context.in_annotation:
                 self.value_names.add(node.id)
+        else:
+            self.bare_uses.add(node.id)  # rebound or deleted: no longer only the module
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         dotted = dotted_name(node)
@@ -920,6 +933,7 @@ class FactExtractor(ast.NodeVisitor):
             quoted = _string_annotation_heads(str(node.value))
             heads.update(quoted)
             self._record_owner_uses(quoted, True)
+            self.bare_uses.update(quoted)  # what a quoted `models.User` reads is not recorded
         segment = self.lines.segment(node)
         if segment is None or "\n" in segment:
             return
@@ -1045,11 +1059,27 @@ class FactExtractor(ast.NodeVisitor):
             yielded=tuple(self.yielded),
             returns=tuple(self.returns),
             value_names=self._module_value_names(),
+            module_attributes=self._module_attributes(),
             definitions=self._definitions(),
             noqa=tuple(find_noqa_comments(self.source)),
             noqa_directives=noqa_directives(self.source),
             statement_ranges=tuple(sorted(self.statement_ranges)),
             is_script=any(_is_main_guard(stmt) for stmt in self.tree.body),
+        )
+
+    def _module_attributes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Per name an import binds that the file uses only by reading attributes of it
+        (`schema.BuildStatus.FAILED`), those attributes: for a module import, what it brings in
+        (SPEC §1). Not a name used otherwise, listed in `__all__` or never used."""
+        found = next((a for a in reversed(self.assignments) if a.name == "__all__"), None)
+        listed = (
+            {e.value for e in found.value.args} if found is not None and found.value is not None else set()
+        )
+        bound = sorted({name for fact in self.imports if (name := fact.bound_name) is not None})
+        return tuple(
+            (name, tuple(sorted(self.attribute_reads[name])))
+            for name in bound
+            if name in self.attribute_reads and name not in self.bare_uses and name not in listed
         )
 
     def _imports_marked(self) -> tuple[ImportFact, ...]:
