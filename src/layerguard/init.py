@@ -165,8 +165,12 @@ QUERY_BUILDERS = frozenset({"select", "insert", "update", "delete"})
 # A composition root may hold a few routes of its own (docs, health, version, metrics) and still
 # be wiring: prefect's `api/server.py` has four, chainlit's `server.py` (an endpoint module) dozens.
 APP_ROOT_MAX_ROUTES = 5
-# FastAPI's markers for a route handler's parameters.
-ROUTE_PARAMS = frozenset({"Body", "Query", "Path", "Header", "Cookie", "Form", "File", "UploadFile"})
+# FastAPI's markers for a route handler's parameters, under every module FastAPI exports them by.
+ROUTE_PARAMS = frozenset(
+    f"{module}.{name}"
+    for module in ("fastapi", "fastapi.params", "fastapi.param_functions")
+    for name in ("Body", "Query", "Path", "Header", "Cookie", "Form", "File")
+)
 # Placed members (the base's module counts) that make a class family data access (`_families_follow`).
 MIN_FAMILY_PLACED = 2
 # Folders of code that runs beside the app, never inside it: proposed for `extend-exclude` when
@@ -1113,15 +1117,24 @@ def _orchestrating(
 
 
 def _declares_route_params(facts: FileFacts) -> bool:
-    """It imports FastAPI's parameter markers (`Body`, `Query`, `File` …): its functions are route
-    handlers that another module registers (langchain-chatchat's `knowledge_base/kb_api.py`,
-    whose functions `api_server/kb_routes.py` passes to `router.get(path)`), not a service."""
-    return any(
-        i.level == 0
-        and i.module in ("fastapi", "fastapi.params", "fastapi.param_functions")
-        and i.name in ROUTE_PARAMS
-        for i in facts.imports
-    )
+    """A module-level function takes a parameter declared with FastAPI's markers (`name: str =
+    Body(...)`, `Annotated[int, Query()]`): a route handler that another module registers
+    (langchain-chatchat's `knowledge_base/kb_api.py`, whose functions `api_server/kb_routes.py`
+    passes to `router.get(path)`), not a service. Importing them is not enough: open-webui's
+    `functions.py` imports `Form` and `File` and runs the chat pipes, a service."""
+    for function in facts.functions:
+        if function.nested or function.class_name is not None:
+            continue
+        for param in function.params:
+            if (
+                param.default is not None
+                and param.default.kind == "call"
+                and param.default.qualified in ROUTE_PARAMS
+            ):
+                return True
+            if param.annotation is not None and not ROUTE_PARAMS.isdisjoint(param.annotation.names):
+                return True
+    return False
 
 
 def _endpoint_services(

@@ -1431,14 +1431,15 @@ def test_handlers_another_module_registers_are_no_service(tmp_path: Path) -> Non
     """langchain-chatchat's `knowledge_base/kb_api.py`: functions taking `Body(...)` parameters
     that `kb_routes.py` registers (`router.get(path)(list_kbs)`), calling services and
     repositories. Business logic beside the service layer would make it a service, and every
-    `fastapi` import in it an LG202; it declares route parameters, so it is no service."""
+    `fastapi` import in it an LG202; it declares route parameters, so it is no service. Importing
+    a marker is not declaring one (open-webui's `functions.py`, a service, imports `Form`)."""
     handlers = (
         "from fastapi import Body\n\nfrom app.repositories.item import ItemRepository\n"
         "from app.services.items import ItemsService\n\n\n"
         "def list_items(name: str = Body('')) -> list[str]:\n"
         "    return [str(ItemsService), str(ItemRepository), name]\n"
     )
-    logic = handlers.replace("from fastapi import Body\n", "").replace(" = Body('')", "")
+    logic = handlers.replace(" = Body('')", "")  # imports `Body`, declares no parameter with it
     register = (
         "from fastapi import APIRouter\n\nfrom app.kb.kb_api import list_items\n"
         "from app.kb.logic import list_items as listed\n\n"
