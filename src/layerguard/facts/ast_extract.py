@@ -717,13 +717,13 @@ class FactExtractor(ast.NodeVisitor):
 
     def _record_use(self, dotted: str) -> None:
         head, _, rest = dotted.partition(".")
-        if rest:
+        if not rest:
+            self.bare_uses.add(head)
+        elif head != "self":  # most attribute reads; never an import's name
             reads = self.attribute_reads.get(head)
             if reads is None:
                 reads = self.attribute_reads[head] = set()
             reads.add(rest.partition(".")[0])
-        else:
-            self.bare_uses.add(head)
         context = self.context
         type_use = context.type_use
         if type_use and context.injected:
@@ -767,8 +767,8 @@ class FactExtractor(ast.NodeVisitor):
             self._record_use(node.id)
             if not self.context.in_annotation:
                 self.value_names.add(node.id)
-        else:
-            self.bare_uses.add(node.id)  # rebound or deleted: no longer only the module
+        elif node.id in self.names.bound:
+            self.bare_uses.add(node.id)  # an import's name rebound or deleted: no longer only the module
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         dotted = dotted_name(node)
