@@ -76,9 +76,20 @@ GRAPH_CODES = ("LG101", "LG102", "LG103", "LG106", "LG804")
 # `core/services/extensions.py` through `from lnbits.core import core_app_extra` (a `db` object the
 # package re-exports; the package's router imports are not what the service takes):
 # `core/__init__.py:5`, `core/views/extension_api.py:67`, `core/views/websocket_api.py:4`.
+# Issue 13 (seed 35: a module import brings in what the file reads of it): prefect LG102 3 -> 4,
+# LG103 6 -> 14, each read. Its tables live in `database/orm_models.py`, which no preset glob
+# names, and `from prefect.server.database import orm_models` then `orm_models.Variable` brought in
+# nothing while `from ...orm_models import Variable` brought in the model layer: now both do.
+# The LG102 is `api/variables.py:14`, the ORM class `Variable` used only as a type (type-only,
+# counted by default; debatable as the other type-only ones). The 8 LG103 are bridges from the
+# routes to the tables through modules the bare preset leaves unlayered: `database/interface.py`,
+# `query_components.py`, `models/concurrency_limits{,_v2}.py`, `models/work_queues.py`,
+# `orchestration/{core_policy,policies,rules}.py` — true by the rule, fixed by configuration:
+# `init` places `server/models` as the repository layer and `orm_models` as model (with the
+# section `init` writes, prefect's findings are unchanged).
 EXPECTED = {
     AIRFLOW: {"LG101": 1, "LG102": 129, "LG103": 25, "LG104": 183, "LG105": 58, "LG106": 1},
-    PREFECT: {"LG101": 1, "LG102": 3, "LG103": 6, "LG105": 34, "LG106": 3},
+    PREFECT: {"LG101": 1, "LG102": 4, "LG103": 14, "LG105": 34, "LG106": 3},
     LNBITS: {"LG101": 3, "LG102": 11, "LG103": 3, "LG105": 54, "LG106": 1},
 }
 PACKAGES = {AIRFLOW: "airflow", PREFECT: "prefect", LNBITS: "lnbits"}
