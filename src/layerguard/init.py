@@ -756,10 +756,7 @@ def _auth_providers(
         module = facts.module
         if facts.is_package or layers.is_wiring(module) or _defines_orm(facts, project):
             continue
-        if module in roles:
-            if roles[module] != LEFT_OUT_ROLE or not evidence[module].endswith(NO_ROUTES):
-                continue
-        elif layers.layer_of(module) is not None:
+        if not _unplaced(module, roles, evidence, layers):
             continue
         if any(looks_like_auth(name) for name in provided.get(module, ())):
             roles[module], evidence[module] = WIRING_ROLE, AUTH_PROVIDERS
@@ -1354,12 +1351,8 @@ def _query_builders(
         module = facts.module
         if facts.is_package or layers.is_wiring(module) or find_route_handlers(facts, project.symbols):
             continue
-        if roles.get(module, LEFT_OUT_ROLE) != LEFT_OUT_ROLE:
-            continue
-        if module not in roles and layers.layer_of(module) is not None:
-            continue
-        if module in roles and not evidence[module].endswith(NO_ROUTES):
-            continue  # left out as no layer's content (a client SDK, a side package): stays out
+        if not _unplaced(module, roles, evidence, layers):
+            continue  # also left out as no layer's content (a client SDK, a side package): stays out
         reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
         # A module running a start-up job (phoenix's `db/facilitator.py` runs the built-in
         # evaluator sync left out of its endpoint folder) is start-up work itself.
@@ -1551,6 +1544,7 @@ def _families_follow(
     `BaseJobRunner`) makes no data-access family."""
     layers = project.glob_layers
     families: dict[tuple[str, str], set[str]] = {}
+    data_access_bases: dict[tuple[str, str], bool] = {}  # each base judged once, not per subclass
     for facts in parsed:
         for cls in facts.classes:
             if not cls.module_level:
@@ -1559,10 +1553,13 @@ def _families_follow(
                 if isinstance(ancestor, str) or ancestor[1].module == facts.module:
                     continue
                 base_class, base_facts = ancestor
-                if class_kind(base_class, base_facts, project.symbols) == CLASS and _takes_sessions_in(
-                    base_class, base_facts, project
-                ):
-                    families.setdefault((base_facts.module, base_class.qualname), set()).add(facts.module)
+                key = (base_facts.module, base_class.qualname)
+                if key not in data_access_bases:
+                    data_access_bases[key] = class_kind(
+                        base_class, base_facts, project.symbols
+                    ) == CLASS and _takes_sessions_in(base_class, base_facts, project)
+                if data_access_bases[key]:
+                    families.setdefault(key, set()).add(facts.module)
     found: dict[str, tuple[str, str, int]] = {}
     for (base_module, base), members in sorted(families.items()):
         family = members | {base_module}
@@ -1639,15 +1636,16 @@ def _inside_layer_packages(project: ProjectView, parsed: list[FileFacts]) -> dic
     layer only: a feature's `service` package (dbgpt-serve's) also holds clients, file stores and
     configuration, and a `model` package is as often machine learning as tables."""
     layers = project.glob_layers
-    packages: dict[str, str] = {}
-    for facts in parsed:
-        layer = layers.layer_of(facts.module)
-        config_layer = project.config.layer(layer) if layer == REPOSITORY else None
-        if not facts.is_package or config_layer is None:
-            continue
-        deciding = _deciding_glob(facts.module, config_layer.modules)
-        if module_glob_matches(deciding, facts.module) == facts.module.count("."):
-            packages[facts.module] = config_layer.name
+    repository = project.config.layer(REPOSITORY)
+    packages = {
+        facts.module
+        for facts in parsed
+        if facts.is_package
+        and repository is not None
+        and layers.layer_of(facts.module) == REPOSITORY
+        and module_glob_matches(_deciding_glob(facts.module, repository.modules), facts.module)
+        == facts.module.count(".")
+    }
     found: dict[str, str] = {}
     for facts in parsed:
         module = facts.module
@@ -1655,9 +1653,8 @@ def _inside_layer_packages(project: ProjectView, parsed: list[FileFacts]) -> dic
             continue
         parts = module.split(".")
         enclosing = (".".join(parts[:end]) for end in range(len(parts) - 1, 0, -1))
-        package = next((p for p in enclosing if p in packages), None)
-        if package is not None:
-            found[module] = packages[package]
+        if any(p in packages for p in enclosing):
+            found[module] = REPOSITORY
     return found
 
 
