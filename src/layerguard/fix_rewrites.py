@@ -167,8 +167,10 @@ class _DropTypingNames(cst.CSTTransformer):
     def __init__(self, unused: set[str]) -> None:
         super().__init__()
         self.unused = unused
-        self.gone: set[int] = set()  # imports left with no name
-        self.emptied: set[int] = set()  # their lines, now a `pass` each
+        # By id, each id's node held: once a node is freed Python gives its id to the next node
+        # made, and that statement (every later `from` import, in practice) would go too.
+        self.gone: dict[int, cst.ImportFrom] = {}  # imports left with no name
+        self.emptied: dict[int, cst.SimpleStatementLine] = {}  # their lines, now a `pass` each
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
         if not _is_typing_import(updated_node) or not isinstance(updated_node.names, Sequence):
@@ -181,7 +183,7 @@ class _DropTypingNames(cst.CSTTransformer):
         if len(keep) == len(updated_node.names):
             return updated_node
         if not keep:
-            self.gone.add(id(updated_node))  # its line goes in `leave_SimpleStatementLine`
+            self.gone[id(updated_node)] = updated_node  # its line goes in `leave_SimpleStatementLine`
             return updated_node
         rpar = updated_node.rpar
         if rpar is None:  # without parentheses a trailing comma is a syntax error
@@ -203,7 +205,7 @@ class _DropTypingNames(cst.CSTTransformer):
             return updated_node.with_changes(body=body)
         # A `pass` holding the line's comments until its block drops it (`_without_emptied`).
         emptied = updated_node.with_changes(body=[cst.Pass()])
-        self.emptied.add(id(emptied))
+        self.emptied[id(emptied)] = emptied
         return emptied
 
     def leave_IndentedBlock(

@@ -16,6 +16,7 @@ from cli_runner import run_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from layerguard import fix_rewrites
 from layerguard.api import load_config
 from layerguard.fixes import fix_project
 
@@ -207,6 +208,23 @@ def test_a_used_typing_name_keeps_its_import(tmp_path: Path) -> None:
     run_cli("check", "--fix", cwd=root)
     assert (root / "app/core/types.py").read_text() == (
         'from typing import Optional\n\nALIAS = "Optional"\nx: int | None = None\ny: int | str = 1\n'
+    )
+
+
+def test_only_the_unused_typing_import_goes(tmp_path: Path) -> None:
+    """The imports after the emptied one stay, however many: the rewrite once remembered the
+    emptied import by `id()` alone, and a later import made where the freed node had been went
+    too (the fortress app's `UserService.py` lost all seven of its other imports)."""
+    others = "".join(f"from app.m{i} import Name{i}\nimport app.n{i}\n" for i in range(150))
+    source = "from typing import Optional\n\n" + others + "\n\nx: Optional[int] = None\n"
+    root = project(tmp_path, {"app/core/types.py": source})
+    for _ in range(2):  # `--diff`, then `--fix`
+        result = run_cli("check", "--diff", "--select", "LG401", cwd=root)
+        assert result.stdout.count("\n-") == 3  # the typing import, its blank line, the annotation
+    run_cli("check", "--fix", "--select", "LG401", cwd=root)
+    assert (root / "app/core/types.py").read_text() == others + "\n\nx: int | None = None\n"
+    assert fix_rewrites.drop_unused_typing_names(source.replace("Optional[int]", "int | None")) == (
+        others + "\n\nx: int | None = None\n"
     )
 
 
