@@ -34,6 +34,7 @@ from pathlib import Path
 
 from layerguard.checks.auth_dependencies import auth_candidates, looks_like_auth
 from layerguard.checks.endpoint_database_access import opened_database
+from layerguard.checks.layer_imports import attributes_read, taken_by
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
 from layerguard.checks.sessions import receiver_kind, type_kind
@@ -129,6 +130,16 @@ METHOD_QUERIES = "classes whose methods query a DB session"
 ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
 SERVICES_ORCHESTRATE = "services call it; it calls services and models or repositories"
 SERVES_ENDPOINTS = "endpoints call it; it uses models or repositories, and other code of the app"
+# The same test passed by a module an endpoint glob takes beside the routes while serving none
+# (hawk's `api/run.py`, the launch logic its routers call).
+SERVES_BESIDE_ROUTES = f"beside the routes, serving none; {SERVES_ENDPOINTS}"
+# The services found by who calls them, which `detect` keeps only where the layer rules report
+# nothing new with them (`_blamed`).
+GUESSED_SERVICES = (SERVES_ENDPOINTS, SERVES_BESIDE_ROUTES)
+# A helper beside the routes that such a service imports (hawk's `api/problem.py`) leaves the
+# endpoint layer with it, or the service would import an endpoint module. Its evidence starts
+# with the service's name (`_Classified.guessed`); it ends with NO_ROUTES, as the others left out.
+IMPORTED_BY_SERVICE_BESIDE = f"a service beside the routes imports it; {NO_ROUTES}"
 # Folders of data access: a module inside one is no service found by who calls it.
 DATA_ACCESS_FOLDERS = frozenset(
     {
@@ -360,18 +371,35 @@ def detect(root: Path) -> Detection:
         wired = replace(config, wiring=config.wiring + app_roots)
         return _Classified(roles, evidence, app_roots, wired, _layered(wired, kept, roles, evidence))
 
-    current = classified(frozenset())
     # Services found by who calls them (`_endpoint_services`) are kept only where the layer
     # rules report nothing new with them; each module a new finding names is barred from the
     # guess and the roles worked out again (a service locator or a second guess may have
-    # counted on it).
-    barred: frozenset[str] = frozenset()
-    if guessed := current.guessed():
-        before = _layer_findings(classified(None).layered.final)
-        while blamed := _blamed(guessed, before, current.layered.final):  # barred grows, or it ends
+    # counted on it). The modules beside the routes are tried last, on top of the services that
+    # settles, so that what they change bars only them (and guesses made with them): cognee's
+    # `__init__.py` re-exports its SDK functions, and a repository importing the package then
+    # reaches them, in findings that name none of the guesses.
+    found_before: list[dict[tuple[str, Path, int], list[str]]] = []
+
+    def settled(barred: frozenset[str], kept: set[str]) -> tuple[frozenset[str], _Classified]:
+        current = classified(barred)
+        while guessed := {m: names for m, names in current.guessed().items() if m not in kept}:
+            if not found_before:
+                found_before.append(_layer_findings(classified(None).layered.final))
+            blamed = _blamed(guessed, found_before[0], current.layered.final)
+            if not blamed:
+                break
             barred |= blamed
             current = classified(barred)
-            guessed = current.guessed()
+        return barred, current
+
+    beside = frozenset(
+        f.module
+        for f in parsed
+        if not f.is_package and project.glob_layers.layer_of(f.module) == ENDPOINT and not _serves(f, project)
+    )
+    barred, current = settled(beside, set())
+    if beside:
+        barred, current = settled(barred - beside, set(current.guessed()))
     roles, evidence, app_roots, config, layered = (
         current.roles,
         current.evidence,
@@ -433,11 +461,19 @@ class _Classified:
     config: Config
     layered: _Layered
 
-    def guessed(self) -> set[str]:
-        """The services found by who calls them."""
-        return {
-            m for m, why in self.evidence.items() if why == SERVES_ENDPOINTS and self.roles.get(m) == SERVICE
+    def guessed(self) -> dict[str, set[str]]:
+        """The services found by who calls them, each with the modules a new finding may name
+        for it: itself, and the helpers beside the routes that left the endpoint layer with it."""
+        found = {
+            m: {m}
+            for m, why in self.evidence.items()
+            if why in GUESSED_SERVICES and self.roles.get(m) == SERVICE
         }
+        for module, why in self.evidence.items():
+            service, _, reason = why.partition(": ")
+            if reason == IMPORTED_BY_SERVICE_BESIDE and service in found:
+                found[service].add(module)
+        return found
 
 
 def _layered(
@@ -490,23 +526,40 @@ def _layer_findings(view: ProjectView) -> dict[tuple[str, Path, int], list[str]]
 
 
 def _blamed(
-    guessed: set[str], before: dict[tuple[str, Path, int], list[str]], with_them: ProjectView
+    guessed: dict[str, set[str]], before: dict[tuple[str, Path, int], list[str]], with_them: ProjectView
 ) -> frozenset[str]:
-    """The guessed modules named by a layer finding the layers with them give and the layers
-    without them (`before`) do not: at a new place, or one more at an old place (an old one's
-    message may name other chains now); all of them if such a finding names none."""
-    new: list[str] = []
+    """The guessed modules named, themselves or a module that moved with them, by a layer
+    finding the layers with them give and the layers without them (`before`) do not: at a new
+    place, or one more at an old place (an old one's message may name other chains now). When
+    such findings name none, those the files of the findings import; all of them if these
+    import none either."""
+    new: list[tuple[Path, str]] = []
     for place, messages in _layer_findings(with_them).items():
         old = before.get(place, [])
         if len(messages) > len(old):
-            new += [message for message in messages if message not in old] or messages
+            new += [(place[1], message) for message in [m for m in messages if m not in old] or messages]
     named = frozenset(
         module
-        for module in guessed
-        if any(re.search(rf"(?<![\w.]){re.escape(module)}(?![\w.])", message) for message in new)
+        for module, names in guessed.items()
+        if any(
+            re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", message)
+            for _, message in new
+            for name in names
+        )
     )
-    # A finding that names none of them (a folder glob took a module along): none is kept.
-    return named or (frozenset(guessed) if new else frozenset())
+    if named or not new:
+        return named
+    # A finding that names none of them: LG103 reports a bridge's first import of a layer, so
+    # a guessed module imported first moves the report to the next import line (cognee's
+    # `__init__.py` re-exports its SDK functions); else a folder glob took a module along.
+    files = {f.path: f for f in with_them.files}
+    imported = {edge.imported for path, _ in new if path in files for edge in with_them.edges_of(files[path])}
+    importing = frozenset(  # a package imported brings in what it re-exports
+        module
+        for module, names in guessed.items()
+        if any(name == i or name.startswith(i + ".") for name in names for i in imported)
+    )
+    return importing or frozenset(guessed)
 
 
 # --- What is not the app: migrations, scripts. ---
@@ -689,17 +742,28 @@ def content_roles(
             continue
         tables = any(is_table_class(c, facts, project.symbols) for c in facts.classes)
         placed = layers.layer_of(module)
-        if placed in (None, SCHEMA) and tables and facts.module.rpartition(".")[2] not in CONFIG_MODULE_NAMES:
+        if (
+            placed in (None, SCHEMA, ENDPOINT)
+            and tables
+            and facts.module.rpartition(".")[2] not in CONFIG_MODULE_NAMES
+        ):
             # A schemas folder of SQLModel `table=True` classes (zenml's zen_stores/schemas) is
-            # model; not the app's configuration module that also keeps a table (open-webui
-            # 0.6's `config.py`: its settings are no model names, the table is model anyway).
+            # model, and so are the tables of a feature folder under `api/` (aim's
+            # `web/api/reports/models.py`; a module with routes is endpoint above); not the
+            # app's configuration module that also keeps a table (open-webui 0.6's `config.py`:
+            # its settings are no model names, the table is model anyway).
             roles[module], evidence[module] = MODEL, TABLE_CLASSES
         elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
             roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
         elif placed == SCHEMA and _assembles_api(facts, project, serving):
             roles[module], evidence[module] = WIRING_ROLE, API_SCHEMA
-        elif placed is None and _sets_up_db(facts, project) and not _queries_in_methods(facts, project):
+        elif (
+            placed in (None, ENDPOINT)
+            and _sets_up_db(facts, project)
+            and not _queries_in_methods(facts, project)
+        ):
+            # Also beside the routes (aim's `web/api/db.py`: engine, sessions, `get_session`).
             roles[module], evidence[module] = DB_SETUP_ROLE, "engine, sessionmaker or session provider"
         elif (
             placed is None
@@ -1152,15 +1216,44 @@ def _endpoint_services(
     nor the plumbing that makes the engine or sessions (freqtrade's `persistence/models.py`).
     Left unlayered, each was an LG103 bridge for the routes calling it, fixed by this line of
     configuration (issue 13, the seed-30 audit). `detect` keeps only those with which the
-    layer rules report nothing new (`_blamed`)."""
+    layer rules report nothing new (`_blamed`).
+
+    Also a module an endpoint glob takes beside the routes that serves nothing itself (hawk's
+    `api/run.py`, the launch logic its routers call, kept as endpoint by
+    `_contradicted_endpoints`): its imports of the helpers beside it that serve nothing either
+    (`api/problem.py`, `api/settings.py`) would be a service importing endpoint modules, so
+    those leave the endpoint layer with it, unlayered."""
     importers = _importers(imported)
     by_module = {f.module: f for f in parsed}
+    layers = project.glob_layers
+    beside = {
+        f.module
+        for f in parsed
+        if not f.is_package
+        and f.module not in roles
+        and layers.layer_of(f.module) == ENDPOINT
+        and not _serves(f, project)
+    }
     # Until none is added: a service found counts for the modules calling it, whatever the order.
     while found := [
-        f for f in parsed if _serves_endpoints(f, project, roles, imported, importers, by_module, barred)
+        f
+        for f in parsed
+        if _serves_endpoints(f, project, roles, imported, importers, by_module, barred, beside)
     ]:
         for facts in found:
-            roles[facts.module], evidence[facts.module] = SERVICE, SERVES_ENDPOINTS
+            module = facts.module
+            if module not in beside:
+                roles[module], evidence[module] = SERVICE, SERVES_ENDPOINTS
+                continue
+            roles[module], evidence[module] = SERVICE, SERVES_BESIDE_ROUTES
+            reached, todo = set(), [module]
+            while todo:  # the helpers beside the routes it reaches through helpers beside the routes
+                for other in imported.get(todo.pop(), ()):
+                    if other in beside and other not in roles and other not in reached:
+                        reached.add(other)
+                        todo.append(other)
+            for other in reached:
+                roles[other], evidence[other] = LEFT_OUT_ROLE, f"{module}: {IMPORTED_BY_SERVICE_BESIDE}"
 
 
 def _serves_endpoints(
@@ -1171,13 +1264,14 @@ def _serves_endpoints(
     importers: dict[str, set[str]],
     by_module: dict[str, FileFacts],
     barred: frozenset[str],
+    beside: set[str],
 ) -> bool:
-    """`_endpoint_services`' test of one module."""
+    """`_endpoint_services`' test of one module, unlayered or `beside` the routes."""
     layers = project.glob_layers
     module = facts.module
     if facts.is_package or facts.parse_error is not None or layers.is_wiring(module):
         return False
-    if module in barred or module in roles or layers.layer_of(module) is not None:
+    if module in barred or module in roles or (layers.layer_of(module) is not None and module not in beside):
         return False
     if DATA_ACCESS_FOLDERS.intersection(module.split(".")[:-1]):
         return False  # mlflow's `store/tracking/gateway/config_resolver.py`: data access, not a service
@@ -1255,20 +1349,33 @@ def _uses_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, s
     used = {name for d in facts.definitions if d.name in defined for name in d.uses}
     for edge in project.edges_of(facts):
         for fact in edge.names:
-            if fact.name is None or fact.type_checking or (fact.alias or fact.name) not in used:
+            if fact.type_checking or fact.bound_name not in used:
                 continue
-            found = project.symbols.resolve(f"{edge.imported}.{fact.name}")
-            if found is None:
-                continue
-            symbol, where = found
-            kind = symbol_kind(symbol, where, project.symbols)
-            if kind in ORM_KINDS:
+            # A module imported and read (hawk's `job_writes.mark_launch_attempted(...)`): what it reads.
+            name = taken_by(project, edge, fact)
+            names = (name,) if name is not None else attributes_read(project, edge, fact) or ()
+            if _uses_data_access_names(project, roles, edge.imported, names):
                 return True
-            layer = _content_layer(where.module, roles, project.glob_layers)
-            if layer == REPOSITORY and kind not in (*NEUTRAL_KINDS, PYDANTIC, DATA_CLASS):
-                return True
-            if layer == MODEL and kind == VALUE:  # open-webui's `Users = UsersTable()` in models/
-                return True
+    return False
+
+
+def _uses_data_access_names(
+    project: ProjectView, roles: dict[str, str], imported: str, names: Iterable[str]
+) -> bool:
+    """One of `names` of module `imported` is data access (`_uses_data_access`)."""
+    for name in names:
+        found = project.symbols.resolve(f"{imported}.{name}")
+        if found is None:
+            continue
+        symbol, where = found
+        kind = symbol_kind(symbol, where, project.symbols)
+        if kind in ORM_KINDS:
+            return True
+        layer = _content_layer(where.module, roles, project.glob_layers)
+        if layer == REPOSITORY and kind not in (*NEUTRAL_KINDS, PYDANTIC, DATA_CLASS):
+            return True
+        if layer == MODEL and kind == VALUE:  # open-webui's `Users = UsersTable()` in models/
+            return True
     return False
 
 
@@ -1673,6 +1780,8 @@ def _named_inside_another_layer(project: ProjectView, parsed: list[FileFacts]) -
         deciding = _deciding_glob(module, config_layer.modules)
         if module_glob_matches(deciding, module) != module.count("."):
             continue
+        if layer == MODEL and any(is_table_class(c, facts, project.symbols) for c in facts.classes):
+            continue  # tables are model wherever they sit (aim's `web/api/reports/models.py`)
         outer = [
             (depth, other.name)
             for other in project.config.layers

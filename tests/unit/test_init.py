@@ -1487,3 +1487,108 @@ def test_a_store_opening_sessions_from_the_engine_it_holds_is_data_access(tmp_pa
     section = render(detect(write(tmp_path, files)))
     assert '"app.registry.query_engine",  # builds SQLAlchemy queries over the model layer' in section
     assert '"app.registry.sweeper"' not in section
+
+
+def test_logic_beside_the_routes_that_uses_the_data_layer_is_a_service(tmp_path: Path) -> None:
+    """hawk's `api/run.py` (the seed-35 audit): no route, beside the routers that call it, it
+    calls the repositories through a module import along with other logic of the app. As an
+    endpoint module its four repository imports were LG102; it is a service, and the helper
+    beside the routes it imports (`api/problem.py`) leaves the endpoint layer with it (a service
+    importing an endpoint module would be LG101). A helper only the routes use stays."""
+    launch = (
+        "from app.api import problem\nfrom app.clock import now\nfrom app.repositories import item\n\n\n"
+        "def launch() -> object:\n    if not now():\n        raise problem.LaunchError()\n"
+        "    return item.ItemRepository().get()\n"
+    )
+    files = _data_app(
+        {
+            "app/clock.py": "import time\n\ndef now() -> float:\n    return time.time()\n",
+            "app/api/__init__.py": "",
+            "app/api/launch.py": launch,
+            "app/api/problem.py": "class LaunchError(Exception):\n    pass\n\n"
+            "def explain(error: Exception) -> str:\n    return str(error)\n",
+            "app/api/paging.py": "def page(items: list[int]) -> list[int]:\n    return items[:10]\n",
+            "app/api/items.py": ROUTES.replace(
+                "\n", "\n    from app.api.launch import launch\n    from app.api.paging import page\n", 1
+            ),
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert '"app.api.launch",  # beside the routes, serving none; endpoints call it' in section
+    assert '"app.api.problem",' not in section  # left out: unlayered
+    assert "a service beside the routes imports it" in prose(section)
+    assert '"app.api.paging",' in section or '"app.api.**",' in section  # stays endpoint
+    write_section(root, section)
+    found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
+    assert [(f.code, f.path.name) for f in found] == []
+
+
+def test_a_service_beside_the_routes_is_tried_after_the_others(tmp_path: Path) -> None:
+    """cognee's `__init__.py` re-exports its SDK functions (`api/v1/add/add.py`, beside the
+    routers), and a repository imports the package. With a re-exported function a service,
+    LG103 reports the package's next import of an endpoint module, a finding that names no
+    guess: it bars what the package imports (the modules beside the routes), not the service
+    guessed elsewhere (`app/engine/runner.py`), which the layer rules take as before."""
+    launch = (
+        "from app.clock import now\nfrom app.repositories import item\n\n\n"
+        "def launch() -> object:\n    return item.ItemRepository().get(), now()\n"
+    )
+    files = _data_app(
+        {
+            **_GUESS_BASE,
+            "app/__init__.py": "from app.api.launch import launch\nfrom app.api.paging import page\n\n"
+            "def version() -> str:\n    return '1'\n",
+            "app/api/__init__.py": "",
+            "app/api/launch.py": launch,
+            "app/api/paging.py": "def page(items: list[int]) -> list[int]:\n    return items[:10]\n",
+            "app/api/items.py": ROUTES.replace("\n", "\n    from app.api.launch import launch\n", 1),
+            "app/repositories/note.py": "import app\nfrom app.models.items import Item\n\n\n"
+            "class NoteRepository:\n    def get(self) -> Item:\n        return app.page([])\n",
+        }
+    )
+    section = render(detect(write(tmp_path, files)))
+    assert '"app.engine.runner",  # endpoints call it' in section
+    assert '"app.api.launch",  # beside the routes' not in section
+
+
+def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: Path) -> None:
+    """aim's `web/api/reports/` (the seed-36 audit): its `models.py` of tables was left out of
+    both layers ("no route handler"), so the summary said no model was found, and `web/api/db.py`
+    (engine, sessions, `get_session`) was an endpoint module. Tables are model wherever they
+    sit; the database setup beside the routes is no layer's, as elsewhere."""
+    db = (
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import declarative_base, sessionmaker\n\n"
+        "engine = create_engine('sqlite://')\nSessionLocal = sessionmaker(bind=engine)\n"
+        "Base = declarative_base()\n\n\ndef get_session():\n    session = SessionLocal()\n"
+        "    try:\n        yield session\n    finally:\n        session.close()\n"
+    )
+    tables = (
+        "import sqlalchemy as sa\n\nfrom app.web.api.db import Base\n\n\nclass Report(Base):\n"
+        "    __tablename__ = 'reports'\n    uuid = sa.Column(sa.Text, primary_key=True)\n"
+    )
+    views = (
+        "from fastapi import APIRouter, Depends\n\nfrom app.web.api.db import get_session\n"
+        "from app.web.api.reports.models import Report\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/')\nasync def reports(session=Depends(get_session)) -> list[str]:\n"
+        "    return [r.uuid for r in session.query(Report)]\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/web/__init__.py": "",
+        "app/web/api/__init__.py": "",
+        "app/web/api/db.py": db,
+        "app/web/api/reports/__init__.py": "",
+        "app/web/api/reports/models.py": tables,
+        "app/web/api/reports/views.py": views,
+        # No model glob takes this one: its tables make it model all the same.
+        "app/web/api/charts/__init__.py": "",
+        "app/web/api/charts/tables.py": tables.replace("Report", "Chart").replace("reports", "charts"),
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "#   model       app.web.api.charts.tables (1), app.web.api.reports.models (1)" in section
+    assert "db-setup: engine, sessionmaker or session provider: app.web.api.db" in section
+    write_section(root, section)
+    found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
+    assert [(f.code, f.path.name) for f in found] == [("LG102", "views.py")]  # the route queries the table

@@ -126,7 +126,7 @@ def edge_layers(
     found: dict[tuple[str, str | None], None] = {}
     for fact in counted_names(project, edge) if names is None else names:
         name = taken_by(project, edge, fact)
-        read = _attributes_read(project, edge, fact) if name is None else None
+        read = attributes_read(project, edge, fact) if name is None else None
         if read is not None:
             # Still the module's import (name None), as LG103's chains and the messages name it.
             for attribute in read:
@@ -167,7 +167,7 @@ def _name_layer(
     return imported.layer
 
 
-def _attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tuple[str, ...] | None:
+def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tuple[str, ...] | None:
     """What the importer reads of the module `fact` binds, when that is all it does with it
     (conda-store's `schema.BuildStatus.FAILED`, hawk's `except code_policy.RegistryUnavailableError`:
     an enum and an exception, neutral, where the module's layer made them LG101/LG102; the
@@ -254,7 +254,7 @@ def _read_name(
     `imported_layer` (`version.engine`, the database engine a module re-exports), None when
     the file uses the module otherwise."""
     for fact in counted_names(project, edge):
-        read = _attributes_read(project, edge, fact) if taken_by(project, edge, fact) is None else None
+        read = attributes_read(project, edge, fact) if taken_by(project, edge, fact) is None else None
         for attribute in read or ():
             if _name_layer(project, edge, fact, attribute, importer_layer) == imported_layer:
                 return attribute

@@ -140,6 +140,9 @@ class _Frame:
 class _ClassScope:
     name: str
     attribute_types: dict[str, ast.expr]  # `self.x` -> its annotation, or what assigned it
+    # A class deriving from something (a Pydantic model, an ORM class's `Mapped[...]` columns):
+    # libraries read its fields' annotations at run time, so their names are no type-only use.
+    fields_run: bool = False
 
 
 # Node class -> the name of FactExtractor's method for it, or None for `generic_visit`.
@@ -476,7 +479,7 @@ class FactExtractor(ast.NodeVisitor):
             self.visit(base)
         for keyword in node.keywords:
             self.visit(keyword.value)
-        scope = _ClassScope(node.name, _attribute_types(node))
+        scope = _ClassScope(node.name, _attribute_types(node), _fields_run(node))
         module_level = not self.class_scopes and self.frames[-1].function is None and not self.qualname
         self.class_scopes.append(scope)
         self.qualname.append(node.name)
@@ -540,7 +543,10 @@ class FactExtractor(ast.NodeVisitor):
         # Python evaluates a local variable's annotation never, a module or class one always.
         local = self.context.function_depth > 0
         self.visit(node.target)
-        self._visit_annotation(node.annotation, runtime=not (local or self.future_annotations))
+        field = not local and self._directly_in_class() and self.class_scopes[-1].fields_run
+        self._visit_annotation(
+            node.annotation, runtime=not (local or self.future_annotations), type_use=not field
+        )
         if node.value is None:
             pass
         elif isinstance(node.target, ast.Name) and self._is_type_alias(node.value, node.annotation):
@@ -1342,6 +1348,21 @@ def noqa_directives(source: str) -> tuple[NoqaDirective, ...]:
 def _all_arguments(args: ast.arguments) -> list[ast.arg]:
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     return every + [a for a in (args.vararg, args.kwarg) if a is not None]
+
+
+# Bases whose subclasses' annotations only typing reads.
+_TYPING_BASES = frozenset({"Protocol", "TypedDict", "NamedTuple", "Generic", "object", "ABC"})
+
+
+def _fields_run(node: ast.ClassDef) -> bool:
+    """A base other than typing's: SQLAlchemy, Pydantic and SQLModel read the fields'
+    annotations when the class is made (letta's `Mapped[LLMConfig | None]` JSON column needs
+    `LLMConfig` imported at run time: under `if TYPE_CHECKING:` SQLAlchemy cannot map it)."""
+    for base in node.bases:
+        name = dotted_name(base.value if isinstance(base, ast.Subscript) else base)
+        if name is None or name.rpartition(".")[2] not in _TYPING_BASES:
+            return True
+    return False
 
 
 def _attribute_types(node: ast.ClassDef) -> dict[str, ast.expr]:

@@ -129,6 +129,9 @@ ROUTE_HEAD = (
         # argilla's `PolicyAction = Callable[[User], Awaitable[bool]]`: a type alias's value.
         "Check = Callable[[Order], bool]\ndef run(check: Check) -> None: ...\n",
         "Row: TypeAlias = Order\n",
+        # The field of a class only typing reads: a plain class, a Protocol.
+        "class Holder:\n    order: Order\n",
+        "from typing import Protocol\nclass Reader(Protocol):\n    order: 'Order'\n",
     ],
 )
 def test_a_name_used_only_as_a_type_is_no_finding_when_ignored(tmp_path: Path, use: str) -> None:
@@ -191,11 +194,19 @@ def test_any_other_class_a_dependency_returns_still_counts(tmp_path: Path, use: 
         "BY_MODEL = {}\nHANDLER = BY_MODEL[Order]\n",  # a subscript that is no type
         "__all__ = ['Order']\n",  # a re-export
         "",  # never used: imported for its side effects, or re-exported
+        # A field of a class deriving from something: Pydantic and SQLAlchemy read the
+        # annotation when the class is made (letta's `Mapped[LLMConfig | None]` JSON column,
+        # which SQLAlchemy cannot map when `LLMConfig` is imported under `if TYPE_CHECKING:`).
+        "from pydantic import BaseModel\nclass Body(BaseModel):\n    order: Order | None = None\n",
+        "from sqlalchemy.orm import Mapped\nclass Row(Base):\n    order: Mapped['Order']\n",
     ],
 )
 def test_a_name_used_at_run_time_is_a_finding(tmp_path: Path, use: str) -> None:
     files = {**BASE, ROUTE: ROUTE_HEAD + "from app.models.Order import Order\n" + use}
     assert lint(tmp_path, files, ["LG101", "LG102"]) == [(ROUTE, 6, 1, "LG102")]
+    ignoring = tmp_path / "ignoring"
+    ignoring.mkdir()
+    assert lint(ignoring, files, ["LG102"], 'type-checking-imports = "ignore"\n') == [(ROUTE, 6, 1, "LG102")]
 
 
 def test_each_name_of_a_statement_is_judged_by_its_own_uses(tmp_path: Path) -> None:
