@@ -84,6 +84,19 @@ ORM_ATTRIBUTES = frozenset(
 )
 TYPING_MODULES = ("typing.", "typing_extensions.")
 BUILTIN_CONTAINERS = frozenset({"frozenset", "set", "tuple", "list", "dict"})
+# Standard-library calls making a plain value: an upper-case name bound to one is a constant
+# (hawk's `ARN_ALLOWED_REGEX = re.compile(...)`, read through a module import, was an LG102).
+PLAIN_VALUE_CALLS = frozenset(
+    {
+        "re.compile",
+        "datetime.timedelta",
+        "decimal.Decimal",
+        "pathlib.Path",
+        "uuid.UUID",
+        "os.getenv",
+        "os.environ.get",
+    }
+)
 BUILTIN_EXCEPTIONS = frozenset(
     name
     for name, value in vars(builtins).items()
@@ -191,6 +204,8 @@ def assignment_kind(assignment: AssignmentFact, facts: FileFacts, symbols: Symbo
         return CONSTANT
     if assignment.name.isupper() and callee in BUILTIN_CONTAINERS:
         return CONSTANT  # gpustack's `FAILED_PHASES = frozenset({Phase.A, Phase.B})`, as a `{...}` display is
+    if assignment.name.isupper() and callee in PLAIN_VALUE_CALLS:
+        return CONSTANT
     return VALUE
 
 

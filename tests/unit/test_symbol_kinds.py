@@ -12,10 +12,13 @@ from layerguard.facts.parse import parse_file
 from layerguard.model import ClassFact, FileFacts
 from layerguard.symbol_kinds import (
     CLASS,
+    CONSTANT,
     DATA_CLASS,
     PROTOCOL,
     TABLE,
+    VALUE,
     alias_targets,
+    assignment_kind,
     class_kind,
     is_orm_class,
     is_table_class,
@@ -146,3 +149,20 @@ def test_a_method_of_a_nested_class_does_not_count_for_the_outer_one() -> None:
         "    class Inner:\n        def load(self) -> int:\n            return 1\n"
     )
     assert class_kind(cls(facts, "C"), facts, symbols) == DATA_CLASS
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import re\nARN_ALLOWED_REGEX = re.compile('^arn:')\n", CONSTANT),  # hawk's, the seed-35 audit
+        ("from datetime import timedelta\nTTL = timedelta(hours=1)\n", CONSTANT),
+        ("import os\nDATA_DIR = os.getenv('DATA_DIR')\n", CONSTANT),
+        ("FAILED = frozenset({1, 2})\n", CONSTANT),
+        ("import re\nmatcher = re.compile('^arn:')\n", VALUE),  # not named as a constant
+        ("ENGINE = Other()\n", VALUE),  # a call of the app's own
+    ],
+)
+def test_upper_case_names_bound_to_plain_values_are_constants(source: str, expected: str) -> None:
+    facts, symbols = module(source)
+    [assignment] = [a for a in facts.assignments if a.name.isupper() or a.name == "matcher"]
+    assert assignment_kind(assignment, facts, symbols) == expected
