@@ -14,6 +14,7 @@ from layerguard.checks.layer_imports import (
     edge_layers,
     forbids,
     is_type_only,
+    read_name,
     taken_by,
 )
 from layerguard.graph import ImportEdge
@@ -56,6 +57,9 @@ class Bridge:
     # No reacher gets there through imports that run (only `if TYPE_CHECKING:` ones or names used
     # only as types, counted under `type-checking-imports = "count"`, SPEC §2's default).
     type_only: bool = False
+    # For the module's import (`name` None): the attribute the bridge reads of it that brings the
+    # layer in (`models.User`), which the message names, as LG101/LG102's do.
+    read: str | None = None
 
     @property
     def module(self) -> str:
@@ -392,6 +396,7 @@ def bridges(project: ProjectView) -> Iterator[Bridge]:
                     reachers.bit_count(),
                     (*path, edge.imported),
                     type_only=not runs,
+                    read=read_name(project, edge, forbidden_layer, None) if name is None else None,
                 )
 
 
@@ -561,10 +566,11 @@ class IndirectLayerViolation(ProjectRule):
 def describe(bridge: Bridge) -> str:
     """The finding's message: the bridge, what it imports, who reaches it, and one chain."""
     imported = bridge.edge.imported
+    name = bridge.name or bridge.read
     what = (
         f"{bridge.forbidden_layer} module `{imported}`"
-        if bridge.name is None
-        else f"{bridge.forbidden_layer} `{bridge.name}` from `{imported}`"
+        if name is None
+        else f"{bridge.forbidden_layer} `{name}` from `{imported}`"
     )
     *others, last = bridge.importer_layers
     importers = f"{', '.join(others)} and {last}" if others else last

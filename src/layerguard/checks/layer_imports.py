@@ -240,15 +240,13 @@ def _each_forbidden_import(project: ProjectView) -> Iterator[ForbiddenImport]:
                 upward = is_upward(project, importer_layer, imported_layer)
                 type_only = not _forbidden_at_run_time(project, edge, importer_layer)
                 # The module's import: name what the file reads of it, if that is all it does.
-                shown = (
-                    name if name is not None else _read_name(project, edge, imported_layer, importer_layer)
-                )
+                shown = name if name is not None else read_name(project, edge, imported_layer, importer_layer)
                 yield ForbiddenImport(edge, importer_layer, imported_layer, upward, shown, type_only)
                 break
 
 
-def _read_name(
-    project: ProjectView, edge: ImportEdge, imported_layer: str, importer_layer: str
+def read_name(
+    project: ProjectView, edge: ImportEdge, imported_layer: str, importer_layer: str | None
 ) -> str | None:
     """The first attribute the importer reads of a module it imports that brings in
     `imported_layer` (`version.engine`, the database engine a module re-exports), None when

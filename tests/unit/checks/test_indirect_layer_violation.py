@@ -41,6 +41,23 @@ def test_a_chain_through_unlayered_modules_is_reported_at_the_bridge(tmp_path: P
     ]
 
 
+def test_a_module_import_names_the_attribute_read_that_brings_the_layer(tmp_path: Path) -> None:
+    """`from app.models import User as users_module` read only as `users_module.User`: the
+    message names the class read, as LG101/LG102's do, not "model module"."""
+    files = {
+        **BASE,
+        "app/core/helpers.py": "from app.models import User as user_module\n\n"
+        "def admin_model():\n    return user_module.User\n",
+        ENDPOINT: "from app.core.helpers import admin_model\n",
+    }
+    lint(tmp_path, files, ["LG103"])
+    assert messages(tmp_path) == [
+        "Indirect layer violation: unlayered `app.core.helpers` imports model `User` from `app.models.User`, "
+        "which endpoint modules may not import; 1 endpoint module reaches it through this module (e.g. "
+        "app.api.v1.endpoints.users -> app.core.helpers -> app.models.User)"
+    ]
+
+
 def test_the_chain_is_in_the_text_and_json_output(tmp_path: Path) -> None:
     files = {
         **BASE,
