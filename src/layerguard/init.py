@@ -140,6 +140,7 @@ GUESSED_SERVICES = (SERVES_ENDPOINTS, SERVES_BESIDE_ROUTES)
 # endpoint layer with it, or the service would import an endpoint module. Its evidence starts
 # with the service's name (`_Classified.guessed`); it ends with NO_ROUTES, as the others left out.
 IMPORTED_BY_SERVICE_BESIDE = f"a service beside the routes imports it; {NO_ROUTES}"
+IMPORTED_FROM_BELOW = f"model or schema modules import it; {NO_ROUTES}"
 # Folders of data access: a module inside one is no service found by who calls it.
 DATA_ACCESS_FOLDERS = frozenset(
     {
@@ -800,8 +801,32 @@ def content_roles(
             named = any(cls.module_level and cls.name.endswith(suffixes) for cls in facts.classes)
             if named and (_imports_db(facts) or reaches(module, targets)):
                 roles[module], evidence[module] = layer, why
+    _imported_from_below(project, parsed, roles, evidence, imported)
     _held_and_built(project, parsed, roles, evidence, imported, barred)
     return roles, evidence
+
+
+def _imported_from_below(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """A module an endpoint glob takes beside the routes that serves nothing and that a model or
+    schema module imports (aim's `web/api/utils.py`, whose `datetime_now` its tables take as a
+    column default; kedro-viz's `api/rest/utils.py`, imported by a response module; the seed-36
+    audit): the code below the routes uses it, so it is no endpoint module (as one, each such
+    import was an LG101). Left out."""
+    layers = project.glob_layers
+    importers = _importers(imported)
+    for facts in parsed:
+        module = facts.module
+        if facts.is_package or module in roles or layers.layer_of(module) != ENDPOINT:
+            continue
+        below = any(_content_layer(m, roles, layers) in (MODEL, SCHEMA) for m in importers.get(module, ()))
+        if below and not _serves(facts, project):
+            roles[module], evidence[module] = LEFT_OUT_ROLE, f"{module}: {IMPORTED_FROM_BELOW}"
 
 
 def _auth_providers(

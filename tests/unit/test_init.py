@@ -1556,7 +1556,8 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
     """aim's `web/api/reports/` (the seed-36 audit): its `models.py` of tables was left out of
     both layers ("no route handler"), so the summary said no model was found, and `web/api/db.py`
     (engine, sessions, `get_session`) was an endpoint module. Tables are model wherever they
-    sit; the database setup beside the routes is no layer's, as elsewhere."""
+    sit; the database setup beside the routes is no layer's, as elsewhere, and so is a helper
+    beside them that the tables use (`web/api/utils.py`'s `datetime_now`)."""
     db = (
         "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import declarative_base, sessionmaker\n\n"
         "engine = create_engine('sqlite://')\nSessionLocal = sessionmaker(bind=engine)\n"
@@ -1564,8 +1565,9 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
         "    try:\n        yield session\n    finally:\n        session.close()\n"
     )
     tables = (
-        "import sqlalchemy as sa\n\nfrom app.web.api.db import Base\n\n\nclass Report(Base):\n"
-        "    __tablename__ = 'reports'\n    uuid = sa.Column(sa.Text, primary_key=True)\n"
+        "import sqlalchemy as sa\n\nfrom app.web.api.db import Base\nfrom app.web.api.utils import now\n\n\n"
+        "class Report(Base):\n    __tablename__ = 'reports'\n    uuid = sa.Column(sa.Text, primary_key=True)\n"
+        "    created = sa.Column(sa.DateTime, default=now)\n"
     )
     views = (
         "from fastapi import APIRouter, Depends\n\nfrom app.web.api.db import get_session\n"
@@ -1578,6 +1580,9 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
         "app/web/__init__.py": "",
         "app/web/api/__init__.py": "",
         "app/web/api/db.py": db,
+        # A helper beside the routes that the tables use: no endpoint module (as one, LG101).
+        "app/web/api/utils.py": "from datetime import datetime\n\n\ndef now() -> datetime:\n"
+        "    return datetime.now()\n",
         "app/web/api/reports/__init__.py": "",
         "app/web/api/reports/models.py": tables,
         "app/web/api/reports/views.py": views,
