@@ -1566,8 +1566,8 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
     )
     tables = (
         "import sqlalchemy as sa\n\nfrom app.web.api.db import Base\nfrom app.web.api.utils import now\n\n\n"
-        "class Report(Base):\n    __tablename__ = 'reports'\n    uuid = sa.Column(sa.Text, primary_key=True)\n"
-        "    created = sa.Column(sa.DateTime, default=now)\n"
+        "class Report(Base):\n    __tablename__ = 'reports'\n"
+        "    uuid = sa.Column(sa.Text, primary_key=True)\n    created = sa.Column(sa.DateTime, default=now)\n"
     )
     views = (
         "from fastapi import APIRouter, Depends\n\nfrom app.web.api.db import get_session\n"
