@@ -817,16 +817,42 @@ def _imported_from_below(
     schema module imports (aim's `web/api/utils.py`, whose `datetime_now` its tables take as a
     column default; kedro-viz's `api/rest/utils.py`, imported by a response module; the seed-36
     audit): the code below the routes uses it, so it is no endpoint module (as one, each such
-    import was an LG101). Left out."""
+    import was an LG101). Not for neutral names alone (phoenix's `api/types/node.py`, whose
+    type aliases its payload schemas take: no finding, and a folder glob kept whole). Left out."""
     layers = project.glob_layers
     importers = _importers(imported)
+    by_module = {f.module: f for f in parsed}
     for facts in parsed:
         module = facts.module
         if facts.is_package or module in roles or layers.layer_of(module) != ENDPOINT:
             continue
-        below = any(_content_layer(m, roles, layers) in (MODEL, SCHEMA) for m in importers.get(module, ()))
-        if below and not _serves(facts, project):
+        below = [
+            by_module[m]
+            for m in importers.get(module, ())
+            if m in by_module and _content_layer(m, roles, layers) in (MODEL, SCHEMA)
+        ]
+        if any(_takes_code(project, f, module) for f in below) and not _serves(facts, project):
             roles[module], evidence[module] = LEFT_OUT_ROLE, f"{module}: {IMPORTED_FROM_BELOW}"
+
+
+def _takes_code(project: ProjectView, facts: FileFacts, module: str) -> bool:
+    """`facts` imports from `module`, at run time, a name that is no neutral kind (a function,
+    a class), or the module itself to use otherwise than by reading names of it."""
+    for edge in project.edges_of(facts):
+        if edge.imported != module:
+            continue
+        for fact in edge.names:
+            if fact.type_checking:
+                continue
+            name = taken_by(project, edge, fact)
+            names = (name,) if name is not None else attributes_read(project, edge, fact)
+            if names is None:
+                return True
+            for taken in names:
+                found = project.symbols.resolve(f"{module}.{taken}")
+                if found is None or symbol_kind(*found, project.symbols) not in NEUTRAL_KINDS:
+                    return True
+    return False
 
 
 def _auth_providers(
@@ -2604,11 +2630,14 @@ def _dropped_unsure(barred: frozenset[str], final: ProjectView) -> tuple[Unsure,
     dropped = sorted(m for m in barred if final.glob_layers.layer_of(m) is None)
     if not dropped:
         return ()
+    one = len(dropped) == 1
     return (
         Unsure(
-            f"{_count(dropped, 'module')} the routes call look like services (they use models or "
-            "repositories, and other code of the app), but as services they would make the layer "
-            f"rules report something new ({_shown(dropped)}): left unlayered.",
+            f"{_count(dropped, 'module')} the routes call "
+            + ("looks like a service (it uses" if one else "look like services (they use")
+            + " models or repositories, and other code of the app), but as "
+            + ("a service it" if one else "services they")
+            + f" would make the layer rules report something new ({_shown(dropped)}): left unlayered.",
             "To make one a service module anyway, and see those findings: add it to "
             f'[tool.layerguard.layers.service] modules, e.g. "{dropped[0]}"',
         ),

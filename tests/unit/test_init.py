@@ -1108,7 +1108,7 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
         assert f'"{unlayered}",' not in section, unlayered
     # The model imports `app.engine.shared`: as a service it would be LG101, so it is dropped and
     # named on an unsure line instead.
-    dropped = [u.text for u in detection.unsure if "look like services" in u.text]
+    dropped = [u.text for u in detection.unsure if "the routes call look" in u.text]
     assert dropped and "(app.engine.shared)" in dropped[0]
 
 
@@ -1248,7 +1248,7 @@ def test_a_guessed_service_is_kept_only_where_the_layer_rules_report_nothing_new
     section = render(detection)
     assert ('"app.engine.runner",  # endpoints call it' in section or '"app.engine.**",' in section) == kept
     # A dropped guess is named on an unsure line, with the line that layers it anyway.
-    dropped = [u for u in detection.unsure if "look like services" in u.text]
+    dropped = [u for u in detection.unsure if "the routes call look" in u.text]
     assert bool(dropped) != kept
     if dropped:
         assert "app.engine.runner" in dropped[0].text
@@ -1565,7 +1565,8 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
         "    try:\n        yield session\n    finally:\n        session.close()\n"
     )
     tables = (
-        "import sqlalchemy as sa\n\nfrom app.web.api.db import Base\nfrom app.web.api.utils import now\n\n\n"
+        "import sqlalchemy as sa\n\nfrom app.web.api.db import Base\nfrom app.web.api.ids import RowId\n"
+        "from app.web.api.utils import now\n\n\n"
         "class Report(Base):\n    __tablename__ = 'reports'\n"
         "    uuid = sa.Column(sa.Text, primary_key=True)\n    created = sa.Column(sa.DateTime, default=now)\n"
     )
@@ -1583,6 +1584,8 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
         # A helper beside the routes that the tables use: no endpoint module (as one, LG101).
         "app/web/api/utils.py": "from datetime import datetime\n\n\ndef now() -> datetime:\n"
         "    return datetime.now()\n",
+        # One whose type alias the tables take stays (a neutral name: no finding either way).
+        "app/web/api/ids.py": "from typing import Annotated\n\nRowId = Annotated[str, 'id']\n",
         "app/web/api/reports/__init__.py": "",
         "app/web/api/reports/models.py": tables,
         "app/web/api/reports/views.py": views,
@@ -1594,6 +1597,8 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
     section = render(detect(root))
     assert "#   model       app.web.api.charts.tables (1), app.web.api.reports.models (1)" in section
     assert "db-setup: engine, sessionmaker or session provider: app.web.api.db" in section
+    assert "model or schema modules import it; no route handler, router, route registration or" in section
+    assert "GraphQL resolver in it: app.web.api.utils\n" in section  # not app.web.api.ids
     write_section(root, section)
     found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
     assert [(f.code, f.path.name) for f in found] == [("LG102", "views.py")]  # the route queries the table
