@@ -2435,12 +2435,14 @@ def _anchor(module: str, project: ProjectView) -> tuple[str, str] | None:
 
 
 def _places(project: ProjectView, parsed: list[FileFacts]) -> dict[str, list[tuple[str, int]]]:
-    """Per layer, its folders (and modules placed by name) with their module counts; a place
-    inside another place of the same layer counts towards the outer one."""
+    """Per layer, its folders (and modules placed by name) with their module counts, as `check`
+    reads the layers (a module a model glob takes without an ORM class is no model module: agno's
+    constants under `models/` were counted as model, the seed-36 audit); a place inside another
+    place of the same layer counts towards the outer one."""
     anchors: dict[str, list[str]] = {layer: [] for layer in LAYER_NAMES}
     for facts in parsed:
         anchor = _anchor(facts.module, project) if not facts.is_package else None
-        if anchor is not None and anchor[0] in anchors:
+        if anchor is not None and anchor[0] in anchors and project.layers.layer_of(facts.module) == anchor[0]:
             anchors[anchor[0]].append(anchor[1])
     places = {}
     for layer, found in anchors.items():
