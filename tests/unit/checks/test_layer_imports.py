@@ -405,6 +405,31 @@ def test_a_model_module_may_use_the_payloads_of_its_own_package(tmp_path: Path) 
     assert lint(tmp_path, files, ["LG101"], SCHEMA_TYPES) == [("app/db/models.py", 2, 1, "LG101")]
 
 
+@pytest.mark.parametrize(
+    ("table_uses_it", "expected"),
+    [(False, []), (True, [("app/db/models.py", 2, 1, "LG101")])],
+)
+def test_the_pydantic_classes_of_a_mixed_model_module_may_use_schemas(
+    tmp_path: Path, table_uses_it: bool, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """fides' model modules keep Pydantic classes beside the tables, deriving from the project's
+    schema base (`FidesSchema`): schema using schema (2 false LG101, the seed-37 audit). A table
+    using the schema class (a JSON column's type) still makes the import upward."""
+    column = "    meta: Mapped[AppSchema]\n" if table_uses_it else ""
+    files = {
+        "app/schemas/__init__.py": "",
+        "app/schemas/base.py": PYDANTIC_MODULE.format(name="AppSchema"),
+        "app/db/__init__.py": "",
+        "app/db/models.py": (
+            "from sqlalchemy.orm import Mapped\n"
+            "from app.schemas.base import AppSchema\n\n"
+            "class Task:\n    __tablename__ = 'tasks'\n" + column + "\n"
+            "class TaskMeta(AppSchema):\n    label: str\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG101"], SCHEMA_TYPES) == expected
+
+
 def test_a_modules_source_decides_what_it_holds_not_a_stub_beside_it() -> None:
     """`User.pyi` declares `User` without the ORM base its source gives it: the import is judged
     by the source (an ORM table, LG102), whichever file comes first."""
