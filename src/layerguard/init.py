@@ -140,7 +140,7 @@ GUESSED_SERVICES = (SERVES_ENDPOINTS, SERVES_BESIDE_ROUTES)
 # endpoint layer with it, or the service would import an endpoint module. Its evidence starts
 # with the service's name (`_Classified.guessed`); it ends with NO_ROUTES, as the others left out.
 IMPORTED_BY_SERVICE_BESIDE = f"a service beside the routes imports it; {NO_ROUTES}"
-IMPORTED_FROM_BELOW = f"model or schema modules import it; {NO_ROUTES}"
+IMPORTED_FROM_BELOW = f"code below the routes imports it; {NO_ROUTES}"
 # Folders of data access: a module inside one is no service found by who calls it.
 DATA_ACCESS_FOLDERS = frozenset(
     {
@@ -816,8 +816,9 @@ def _imported_from_below(
     """A module an endpoint glob takes beside the routes that serves nothing and that a model or
     schema module imports (aim's `web/api/utils.py`, whose `datetime_now` its tables take as a
     column default; kedro-viz's `api/rest/utils.py`, imported by a response module; the seed-36
-    audit): the code below the routes uses it, so it is no endpoint module (as one, each such
-    import was an LG101). Not for neutral names alone (phoenix's `api/types/node.py`, whose
+    audit), or a service or repository module when it imports nothing of fastapi or starlette
+    (fides' `api/request_context.py`, seed 37): the code below the routes uses it, so it is no
+    endpoint module (as one, each such import was an LG101). Not for neutral names alone (phoenix's `api/types/node.py`, whose
     type aliases its payload schemas take: no finding, and a folder glob kept whole). Left out."""
     layers = project.glob_layers
     importers = _importers(imported)
@@ -826,10 +827,13 @@ def _imported_from_below(
         module = facts.module
         if facts.is_package or module in roles or layers.layer_of(module) != ENDPOINT:
             continue
+        # Services and repositories too, when it speaks no HTTP (fides' `api/request_context.py`,
+        # a contextvars helper its audit service reads): one that does is HTTP code below.
+        below_layers = (MODEL, SCHEMA) if _imports_http(facts) else (MODEL, SCHEMA, REPOSITORY, SERVICE)
         below = [
             by_module[m]
             for m in importers.get(module, ())
-            if m in by_module and _content_layer(m, roles, layers) in (MODEL, SCHEMA)
+            if m in by_module and _content_layer(m, roles, layers) in below_layers
         ]
         if any(_takes_code(project, f, module) for f in below) and not _serves(facts, project):
             roles[module], evidence[module] = LEFT_OUT_ROLE, f"{module}: {IMPORTED_FROM_BELOW}"

@@ -1598,8 +1598,37 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
     section = render(detect(root))
     assert "#   model       app.web.api.charts.tables (1), app.web.api.reports.models (1)" in section
     assert "db-setup: engine, sessionmaker or session provider: app.web.api.db" in section
-    assert "model or schema modules import it; no route handler, router, route registration or" in section
+    assert "code below the routes imports it; no route handler, router, route registration or" in section
     assert "GraphQL resolver in it: app.web.api.utils\n" in section  # not app.web.api.ids
     write_section(root, section)
     found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
     assert [(f.code, f.path.name) for f in found] == [("LG102", "views.py")]  # the route queries the table
+
+
+def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_path: Path) -> None:
+    """fides' `api/request_context.py` (a contextvars helper beside the routes; its audit service
+    reads the user id from it) was endpoint, and the service's import an LG101 (seed 37). One
+    that speaks HTTP (`HTTPException`) stays endpoint: a service importing it is HTTP code below."""
+    service = (
+        "from app.api.context import get_user_id\nfrom app.api.http import not_found\n"
+        "from app.repositories.item import ItemRepository\n\n\nclass AuditService:\n"
+        "    def log(self) -> object:\n        if not get_user_id():\n            raise not_found()\n"
+        "        return ItemRepository().get()\n"
+    )
+    files = _data_app(
+        {
+            "app/api/__init__.py": "",
+            "app/api/context.py": "import contextvars\n\nUSER = contextvars.ContextVar('user')\n\n\n"
+            "def get_user_id() -> int:\n    return USER.get()\n",
+            "app/api/http.py": "from fastapi import HTTPException\n\n\n"
+            "def not_found() -> HTTPException:\n    return HTTPException(404)\n",
+            "app/api/items.py": ROUTES,
+            "app/services/audit.py": service,
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "code below the routes imports it" in prose(section)
+    write_section(root, section)
+    found = check([root], select=["LG101"], cache=False).findings
+    assert [(f.path.name, f.line) for f in found] == [("audit.py", 2)]  # the HTTP helper's import
