@@ -818,8 +818,9 @@ def _imported_from_below(
     column default; kedro-viz's `api/rest/utils.py`, imported by a response module; the seed-36
     audit), or a service or repository module when it imports nothing of fastapi or starlette
     (fides' `api/request_context.py`, seed 37): the code below the routes uses it, so it is no
-    endpoint module (as one, each such import was an LG101). Not for neutral names alone (phoenix's `api/types/node.py`, whose
-    type aliases its payload schemas take: no finding, and a folder glob kept whole). Left out."""
+    endpoint module (as one, each such import was an LG101). Not for neutral names alone
+    (phoenix's `api/types/node.py`, whose type aliases its payload schemas take: no finding, and
+    a folder glob kept whole). Left out."""
     layers = project.glob_layers
     importers = _importers(imported)
     by_module = {f.module: f for f in parsed}
