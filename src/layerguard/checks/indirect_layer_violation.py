@@ -285,6 +285,8 @@ def _reach(project: ProjectView) -> _Reach:
         if imports_only_plain_values(project, edge):
             continue
         if importer_layer is not None:
+            if importer in found.hubs:
+                continue  # a layered re-export package adds no code: it reaches nothing itself
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
             for fact in counted_names(project, edge):

@@ -263,6 +263,26 @@ def test_a_reexport_package_is_no_bridge_and_no_step_of_a_chain(tmp_path: Path) 
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/checks.py", 1, 1, "LG103")]
 
 
+def test_a_layered_reexport_package_reaches_nothing_itself(tmp_path: Path) -> None:
+    """fides' `models/privacy_request/__init__.py` only re-exports its modules; it was the "1 model
+    module" reaching `webhook.py`'s schema import (seed 37). It adds no code, so it is no reacher;
+    the module holding the table still is when it imports the bridge."""
+    files = {
+        **BASE,
+        "app/schemas/tokens.py": "from pydantic import BaseModel\n\nclass Token(BaseModel):\n    x: int\n",
+        "app/models/orders/__init__.py": (
+            "from .order import Order\nfrom app.core.webhook import token\n\n__all__ = ['Order', 'token']\n"
+        ),
+        "app/models/orders/order.py": "class Order:\n    __tablename__ = 'orders'\n",
+        "app/core/webhook.py": (
+            "from app.schemas.tokens import Token\n\ndef token() -> str:\n    return str(Token(x=1))\n"
+        ),
+    }
+    assert lint(tmp_path, files, ["LG103"]) == []
+    files["app/models/orders/order.py"] += "\nfrom app.core.webhook import token\n"
+    assert lint(tmp_path, files, ["LG103"]) == [("app/core/webhook.py", 1, 1, "LG103")]
+
+
 def test_a_model_module_reaching_a_payload_of_a_model_module_is_no_bridge(tmp_path: Path) -> None:
     """airflow's `models.callback` reaches its own `CallbackKey` (a NamedTuple: schema as a
     payload) through `executors.workloads`: a payload of a model module is the model layer's own,
