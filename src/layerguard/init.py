@@ -74,6 +74,8 @@ LAYER_NAMES = tuple(layer.name for layer in FORTRESS_LAYERS)
 PRESET_GLOBS = {layer.name: layer.modules for layer in FORTRESS_LAYERS}
 DB_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
 HTTP_PACKAGES = frozenset({"fastapi", "starlette"})
+# What an API's own code imports: HTTP, or a GraphQL library (phoenix's Strawberry types).
+API_PACKAGES = HTTP_PACKAGES | {"strawberry", "graphene", "ariadne"}
 DEFAULT_PROVIDERS = Config(root=Path()).session_providers
 # A folder becomes one glob when this share of its unlayered modules belongs to the layer.
 FOLDER_SHARE = 0.75
@@ -816,9 +818,9 @@ def _imported_from_below(
     """A module an endpoint glob takes beside the routes that serves nothing and that a model or
     schema module imports (aim's `web/api/utils.py`, whose `datetime_now` its tables take as a
     column default; kedro-viz's `api/rest/utils.py`, imported by a response module; the seed-36
-    audit), or a service or repository module when it imports nothing of fastapi or starlette
-    (fides' `api/request_context.py`, seed 37): the code below the routes uses it, so it is no
-    endpoint module (as one, each such import was an LG101). Not for neutral names alone
+    audit), or a service or repository module when it imports nothing of fastapi, starlette or a
+    GraphQL library (fides' `api/request_context.py`, seed 37): the code below the routes uses
+    it, so it is no endpoint module (as one, each such import was an LG101). Not for neutral names alone
     (phoenix's `api/types/node.py`, whose type aliases its payload schemas take: no finding, and
     a folder glob kept whole). Left out."""
     layers = project.glob_layers
@@ -828,9 +830,11 @@ def _imported_from_below(
         module = facts.module
         if facts.is_package or module in roles or layers.layer_of(module) != ENDPOINT:
             continue
-        # Services and repositories too, when it speaks no HTTP (fides' `api/request_context.py`,
-        # a contextvars helper its audit service reads): one that does is HTTP code below.
-        below_layers = (MODEL, SCHEMA) if _imports_http(facts) else (MODEL, SCHEMA, REPOSITORY, SERVICE)
+        # Services and repositories too, when it speaks no HTTP or GraphQL (fides'
+        # `api/request_context.py`, a contextvars helper its audit service reads): one that does
+        # is the API's code (phoenix's Strawberry types, which its data loaders import).
+        api = any(i.level == 0 and i.module.split(".")[0] in API_PACKAGES for i in facts.imports)
+        below_layers = (MODEL, SCHEMA) if api else (MODEL, SCHEMA, REPOSITORY, SERVICE)
         below = [
             by_module[m]
             for m in importers.get(module, ())

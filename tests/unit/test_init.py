@@ -1622,6 +1622,11 @@ def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_
             "def get_user_id() -> int:\n    return USER.get()\n",
             "app/api/http.py": "from fastapi import HTTPException\n\n\n"
             "def not_found() -> HTTPException:\n    return HTTPException(404)\n",
+            # A GraphQL type a repository imports is the API's code too (phoenix's data loaders).
+            "app/api/types.py": "import strawberry\n\n\n@strawberry.type\nclass Item:\n    id: int\n\n\n"
+            "def item(id: int) -> Item:\n    return Item(id=id)\n",
+            "app/repositories/loader.py": "from app.api.types import item\n"
+            "from app.models.items import Item\n\n\ndef load(row: Item) -> object:\n    return item(row.id)\n",
             "app/api/items.py": ROUTES,
             "app/services/audit.py": service,
         }
@@ -1631,4 +1636,5 @@ def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_
     assert "code below the routes imports it" in prose(section)
     write_section(root, section)
     found = check([root], select=["LG101"], cache=False).findings
-    assert [(f.path.name, f.line) for f in found] == [("audit.py", 2)]  # the HTTP helper's import
+    # The HTTP helper's import, and the GraphQL type's.
+    assert sorted((f.path.name, f.line) for f in found) == [("audit.py", 2), ("loader.py", 1)]
