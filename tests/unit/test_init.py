@@ -1626,7 +1626,8 @@ def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_
             "app/api/types.py": "import strawberry\n\n\n@strawberry.type\nclass Item:\n    id: int\n\n\n"
             "def item(id: int) -> Item:\n    return Item(id=id)\n",
             "app/repositories/loader.py": "from app.api.types import item\n"
-            "from app.models.items import Item\n\n\ndef load(row: Item) -> object:\n    return item(row.id)\n",
+            "from app.models.items import Item\n\n\n"
+            "def load(row: Item) -> object:\n    return item(row.id)\n",
             "app/api/items.py": ROUTES,
             "app/services/audit.py": service,
         }
