@@ -34,7 +34,7 @@ from pathlib import Path
 
 from layerguard.checks.auth_dependencies import auth_candidates, looks_like_auth
 from layerguard.checks.endpoint_database_access import opened_database
-from layerguard.checks.layer_imports import attributes_read, taken_by
+from layerguard.checks.layer_imports import names_taken
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
 from layerguard.checks.sessions import receiver_kind, type_kind
@@ -395,11 +395,8 @@ def detect(root: Path) -> Detection:
             current = classified(barred)
         return barred, current
 
-    beside = frozenset(
-        f.module
-        for f in parsed
-        if not f.is_package and project.glob_layers.layer_of(f.module) == ENDPOINT and not _serves(f, project)
-    )
+    serving = {f.module for f in parsed if _serves(f, project)}
+    beside = frozenset(f.module for f in parsed if _beside_routes(f, project.glob_layers, serving))
     barred, current = settled(beside, set())
     if beside:
         barred, current = settled(barred - beside, set(current.guessed()))
@@ -781,7 +778,7 @@ def content_roles(
     placed_of = _placement(layers, {**inside, **nouns})
     _helpers_follow_tables(project, parsed, roles, evidence)
     _packages_follow(project, parsed, roles, evidence, placed_of, SCHEMA)
-    _contradicted_endpoints(project, parsed, roles, evidence, placed_of, imported)
+    _contradicted_endpoints(project, parsed, roles, evidence, placed_of, imported, serving)
     _contradicted_models(project, parsed, roles, evidence, placed_of)
     _contradicted_repositories(project, parsed, roles, evidence, placed_of)
     _contradicted_services(project, parsed, roles, evidence, imported, placed_of)
@@ -803,8 +800,8 @@ def content_roles(
             named = any(cls.module_level and cls.name.endswith(suffixes) for cls in facts.classes)
             if named and (_imports_db(facts) or reaches(module, targets)):
                 roles[module], evidence[module] = layer, why
-    _imported_from_below(project, parsed, roles, evidence, imported)
-    _held_and_built(project, parsed, roles, evidence, imported, barred)
+    _imported_from_below(project, parsed, roles, evidence, imported, serving)
+    _held_and_built(project, parsed, roles, evidence, imported, barred, serving)
     return roles, evidence
 
 
@@ -814,6 +811,7 @@ def _imported_from_below(
     roles: dict[str, str],
     evidence: dict[str, str],
     imported: dict[str, set[str]],
+    serving: set[str],
 ) -> None:
     """A module an endpoint glob takes beside the routes that serves nothing and that a model or
     schema module imports (aim's `web/api/utils.py`, whose `datetime_now` its tables take as a
@@ -828,20 +826,26 @@ def _imported_from_below(
     by_module = {f.module: f for f in parsed}
     for facts in parsed:
         module = facts.module
-        if facts.is_package or module in roles or layers.layer_of(module) != ENDPOINT:
+        if module in roles or not _beside_routes(facts, layers, serving):
             continue
         # Services and repositories too, when it speaks no HTTP or GraphQL (fides'
         # `api/request_context.py`, a contextvars helper its audit service reads): one that does
         # is the API's code (phoenix's Strawberry types, which its data loaders import).
-        api = any(i.level == 0 and i.module.split(".")[0] in API_PACKAGES for i in facts.imports)
+        api = _imports_any(facts, API_PACKAGES)
         below_layers = (MODEL, SCHEMA) if api else (MODEL, SCHEMA, REPOSITORY, SERVICE)
         below = [
             by_module[m]
             for m in importers.get(module, ())
             if m in by_module and _content_layer(m, roles, layers) in below_layers
         ]
-        if any(_takes_code(project, f, module) for f in below) and not _serves(facts, project):
+        if any(_takes_code(project, f, module) for f in below):
             roles[module], evidence[module] = LEFT_OUT_ROLE, f"{module}: {IMPORTED_FROM_BELOW}"
+
+
+def _beside_routes(facts: FileFacts, layers: LayerMap, serving: set[str]) -> bool:
+    """A module an endpoint glob takes that serves nothing itself (`serving`: the modules that
+    do, `_serves`): a helper beside the routes."""
+    return not facts.is_package and layers.layer_of(facts.module) == ENDPOINT and facts.module not in serving
 
 
 def _takes_code(project: ProjectView, facts: FileFacts, module: str) -> bool:
@@ -853,8 +857,7 @@ def _takes_code(project: ProjectView, facts: FileFacts, module: str) -> bool:
         for fact in edge.names:
             if fact.type_checking:
                 continue
-            name = taken_by(project, edge, fact)
-            names = (name,) if name is not None else attributes_read(project, edge, fact)
+            names = names_taken(project, edge, fact)
             if names is None:
                 return True
             for taken in names:
@@ -920,6 +923,7 @@ def _contradicted_endpoints(
     evidence: dict[str, str],
     placed_of: Callable[[str], str | None],
     imported: dict[str, set[str]],
+    serving_modules: set[str],
 ) -> None:
     """Packages (or modules) an endpoint glob takes with nothing in them that serves the API
     (dstack's client SDK `dstack/api`, phoenix's `api/dataloaders`, argilla's `api/policies`):
@@ -932,18 +936,16 @@ def _contradicted_endpoints(
     routes call, left out for the content checks after this one (`_query_builders`). A
     Strawberry GraphQL context (phoenix's `api/context.py`, a `BaseContext` building the data
     loaders for each request) composes the layers: wiring."""
-    serving_modules = {facts.module for facts in parsed if _serves(facts, project)}
     endpoint_imports = {
         m
         for module, found in imported.items()
         if module in serving_modules or placed_of(module) == ENDPOINT
         for m in found
     }
-    serving: set[str] = set()
-    for facts in parsed:
-        if _serves(facts, project):
-            parts = facts.module.split(".")
-            serving.update(".".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    serving: set[str] = set()  # the modules that serve, and every package above one
+    for module in serving_modules:
+        parts = module.split(".")
+        serving.update(".".join(parts[:depth]) for depth in range(1, len(parts) + 1))
     decided: dict[str, tuple[str, str]] = {}  # place -> (role, evidence)
     for facts in parsed:
         module = facts.module
@@ -1265,6 +1267,7 @@ def _endpoint_services(
     evidence: dict[str, str],
     imported: dict[str, set[str]],
     barred: frozenset[str],
+    serving: set[str],
 ) -> None:
     """Services that no folder names (freqtrade's `rpc/rpc.py`, pyspur's
     `execution/workflow_executor.py`, fief's `tasks/`): an unlayered module that endpoint
@@ -1285,14 +1288,8 @@ def _endpoint_services(
     those leave the endpoint layer with it, unlayered."""
     importers = _importers(imported)
     by_module = {f.module: f for f in parsed}
-    layers = project.glob_layers
     beside = {
-        f.module
-        for f in parsed
-        if not f.is_package
-        and f.module not in roles
-        and layers.layer_of(f.module) == ENDPOINT
-        and not _serves(f, project)
+        f.module for f in parsed if f.module not in roles and _beside_routes(f, project.glob_layers, serving)
     }
     # Until none is added: a service found counts for the modules calling it, whatever the order.
     while found := [
@@ -1412,8 +1409,7 @@ def _uses_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, s
             if fact.type_checking or fact.bound_name not in used:
                 continue
             # A module imported and read (hawk's `job_writes.mark_launch_attempted(...)`): what it reads.
-            name = taken_by(project, edge, fact)
-            names = (name,) if name is not None else attributes_read(project, edge, fact) or ()
+            names = names_taken(project, edge, fact) or ()
             if _uses_data_access_names(project, roles, edge.imported, names):
                 return True
     return False
@@ -1477,6 +1473,7 @@ def _held_and_built(
     evidence: dict[str, str],
     imported: dict[str, set[str]],
     barred: frozenset[str] | None,
+    serving: set[str],
 ) -> None:
     """Last, once the named layers are known: services by what they call, data access by the
     queries a module builds or the repositories it holds, the routes' authentication modules of
@@ -1491,7 +1488,7 @@ def _held_and_built(
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _auth_providers(project, parsed, roles, evidence)
     if barred is not None:
-        _endpoint_services(project, parsed, roles, evidence, imported, barred)
+        _endpoint_services(project, parsed, roles, evidence, imported, barred, serving)
     _service_locators(project, parsed, roles, evidence)
 
 
@@ -1550,7 +1547,12 @@ def _called_by_data_access(importers: set[str | None]) -> bool:
 
 def _imports_http(facts: FileFacts) -> bool:
     """It imports fastapi or starlette (`HTTPException`, `Request`): it speaks HTTP."""
-    return any(i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES for i in facts.imports)
+    return _imports_any(facts, HTTP_PACKAGES)
+
+
+def _imports_any(facts: FileFacts, packages: frozenset[str]) -> bool:
+    """It imports one of the top-level `packages`."""
+    return any(i.level == 0 and i.module.split(".")[0] in packages for i in facts.imports)
 
 
 def _above_data_access(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:

@@ -203,6 +203,14 @@ def names_missing_module(edge: ImportEdge, fact: ImportFact) -> bool:
     return base is not None and base.startswith(edge.imported + ".")
 
 
+def names_taken(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tuple[str, ...] | None:
+    """What `fact` takes from `edge.imported`: the name it imports (`taken_by`), or what the file
+    reads of the module it binds (`attributes_read`); None when the file uses that module
+    otherwise."""
+    name = taken_by(project, edge, fact)
+    return (name,) if name is not None else attributes_read(project, edge, fact)
+
+
 def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tuple[str, ...] | None:
     """What the importer reads of the module `fact` binds, when that is all it does with it
     (conda-store's `schema.BuildStatus.FAILED`, hawk's `except code_policy.RegistryUnavailableError`:
