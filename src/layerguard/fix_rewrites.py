@@ -167,8 +167,8 @@ class _DropTypingNames(cst.CSTTransformer):
     def __init__(self, unused: set[str]) -> None:
         super().__init__()
         self.unused = unused
-        # By id, each id's node held: once a node is freed Python gives its id to the next node
-        # made, and that statement (every later `from` import, in practice) would go too.
+        # Keyed by id, and each node kept alive: a freed node's id goes to the next node made,
+        # and that statement (every later `from` import, in practice) would go too.
         self.gone: dict[int, cst.ImportFrom] = {}  # imports left with no name
         self.emptied: dict[int, cst.SimpleStatementLine] = {}  # their lines, now a `pass` each
 
