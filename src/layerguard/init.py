@@ -37,7 +37,7 @@ from layerguard.checks.endpoint_database_access import opened_database
 from layerguard.checks.layer_imports import names_taken
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
-from layerguard.checks.sessions import receiver_kind, type_kind
+from layerguard.checks.sessions import receiver_kind, type_kind, value_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
     LAYERGUARD_TOML,
@@ -759,7 +759,7 @@ def content_roles(
         elif placed == SCHEMA and _assembles_api(facts, project, serving):
             roles[module], evidence[module] = WIRING_ROLE, API_SCHEMA
         elif (
-            placed in (None, ENDPOINT)
+            placed in (None, ENDPOINT, SERVICE)
             and _sets_up_db(facts, project)
             and not _queries_in_methods(facts, project)
         ):
@@ -2015,7 +2015,9 @@ def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[s
 
 
 def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
-    """It makes the engine or sessionmaker, or defines a function returning a session."""
+    """It makes the engine or sessionmaker, or defines a function returning a session, or
+    yielding one it opened (langflow's `session_getter`: `session = AsyncSession(engine)`,
+    `yield session`, no annotation)."""
     if any(call.method in {"create_engine", "sessionmaker"} for call in facts.calls):
         return True
     if any(
@@ -2027,10 +2029,13 @@ def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
         for a in facts.assignments
     ):
         return True
+    top_level = {i: f for i, f in enumerate(facts.functions) if f.class_name is None and not f.nested}
     return any(
         f.returns is not None and type_kind(f.returns, facts, project.file_view) is not None
-        for f in facts.functions
-        if f.class_name is None and not f.nested
+        for f in top_level.values()
+    ) or any(
+        y.function in top_level and value_kind(y.made_by, facts, project.file_view) is not None
+        for y in facts.yielded
     )
 
 

@@ -1605,6 +1605,53 @@ def test_tables_and_the_database_setup_of_a_feature_folder_under_api(tmp_path: P
     assert [(f.code, f.path.name) for f in found] == [("LG102", "views.py")]  # the route queries the table
 
 
+def test_the_database_plumbing_of_a_services_folder_is_no_service(tmp_path: Path) -> None:
+    """langflow's `services/database/utils.py`: a session provider without a return annotation
+    (`session = AsyncSession(engine)`, `yield session`) beside validators its tables use. As a
+    service module, each table's import of a validator was an LG101 (three in langflow-base
+    1.13.0); it is the database setup, which every layer may use. A service over the tables
+    stays one."""
+    utils = (
+        "from contextlib import asynccontextmanager\n\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n\n"
+        "engine = None\n\n\n@asynccontextmanager\nasync def session_getter(url: str):\n"
+        "    session = AsyncSession(create_async_engine(url))\n    try:\n        yield session\n"
+        "    finally:\n        await session.close()\n\n\n"
+        "def not_blank(value: str) -> str:\n    if not value.strip():\n        raise ValueError(value)\n"
+        "    return value\n"
+    )
+    table = (
+        "from pydantic import field_validator\nfrom sqlmodel import Field, SQLModel\n\n"
+        "from app.services.database.utils import not_blank\n\n\n"
+        "class Deployment(SQLModel, table=True):\n    id: int | None = Field(default=None, primary_key=True)\n"
+        "    name: str\n\n    @field_validator('name')\n    @classmethod\n"
+        "    def check_name(cls, value: str) -> str:\n        return not_blank(value)\n"
+    )
+    service = (
+        "from sqlalchemy.ext.asyncio import AsyncSession\nfrom sqlmodel import select\n\n"
+        "from app.services.database.models.deployment import Deployment\n\n\n"
+        "async def names(session: AsyncSession) -> list[str]:\n"
+        "    return [d.name for d in await session.scalars(select(Deployment))]\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/services/__init__.py": "",
+        "app/services/database/__init__.py": "",
+        "app/services/database/utils.py": utils,
+        "app/services/database/models/__init__.py": "",
+        "app/services/database/models/deployment.py": table,
+        "app/services/deployments.py": service,
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "db-setup: engine, sessionmaker or session provider: app.services.database.utils" in section
+    write_section(root, section)
+    assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
+    layers = api.load_project(api.load_config([root]), [root]).layers
+    assert layers.layer_of("app.services.deployments") == "service"
+    assert layers.layer_of("app.services.database.models.deployment") == "model"
+
+
 def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_path: Path) -> None:
     """fides' `api/request_context.py` (a contextvars helper beside the routes; its audit service
     reads the user id from it) was endpoint, and the service's import an LG101 (seed 37). One
