@@ -1623,7 +1623,8 @@ def test_the_database_plumbing_of_a_services_folder_is_no_service(tmp_path: Path
     table = (
         "from pydantic import field_validator\nfrom sqlmodel import Field, SQLModel\n\n"
         "from app.services.database.utils import not_blank\n\n\n"
-        "class Deployment(SQLModel, table=True):\n    id: int | None = Field(default=None, primary_key=True)\n"
+        "class Deployment(SQLModel, table=True):\n"
+        "    id: int | None = Field(default=None, primary_key=True)\n"
         "    name: str\n\n    @field_validator('name')\n    @classmethod\n"
         "    def check_name(cls, value: str) -> str:\n        return not_blank(value)\n"
     )

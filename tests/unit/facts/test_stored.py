@@ -135,7 +135,9 @@ def test_a_fact_pickles_as_a_call_of_its_class_with_no_field_names() -> None:
     names = {field.name for fact in nested for field in dataclasses.fields(fact)} - strings
     pickled = pickle_facts(plain)
     stored = pickle.loads(pickled)
-    groups = b"".join(pickle.dumps(tuple(getattr(plain, name) for name in group)) for group in DEFERRED_GROUPS)
+    groups = b"".join(
+        pickle.dumps(tuple(getattr(plain, name) for name in group)) for group in DEFERRED_GROUPS
+    )
     for data in (pickled, groups, pickle.dumps(nested)):
         assert [name for name in sorted(names) if bytes([0x8C, len(name)]) + name.encode() in data] == []
     assert stored == plain
