@@ -774,7 +774,7 @@ def content_roles(
             # A store class that also makes its engine (zenml's `SqlZenStore`) is data access first.
             roles[module], evidence[module] = REPOSITORY, _data_access_evidence(facts, project)
     nouns = _named_inside_another_layer(project, parsed)
-    inside = _inside_layer_packages(project, parsed)
+    inside = _inside_layer_packages(project, parsed, roles)
     placed_of = _placement(layers, {**inside, **nouns})
     _helpers_follow_tables(project, parsed, roles, evidence)
     _packages_follow(project, parsed, roles, evidence, placed_of, SCHEMA)
@@ -1797,33 +1797,44 @@ def _hidden_from_api(route: RouteHandler) -> bool:
     return route.function.nested and shown is not None and shown.text == "False"
 
 
-def _inside_layer_packages(project: ProjectView, parsed: list[FileFacts]) -> dict[str, str]:
+def _inside_layer_packages(
+    project: ProjectView, parsed: list[FileFacts], roles: dict[str, str]
+) -> dict[str, str]:
     """Module -> layer for a module no glob places, inside a package a preset glob places by the
     package's own name (`**.repository` takes `db/repository/__init__.py`, not the modules in it:
     langchain-chatchat's `db/repository/`). The folder says what its modules are; content checks
-    them as it checks the preset's plural folders (`_contradicted_repositories`). The repository
-    layer only: a feature's `service` package (dbgpt-serve's) also holds clients, file stores and
-    configuration, and a `model` package is as often machine learning as tables."""
+    them as it checks the preset's plural folders (`_contradicted_repositories`). Also where a glob
+    places the module by a folder above the package (`**.api.**` for `api/service/x.py`): the
+    package is the nearer word. In a `service` package only the modules that use the data layer
+    at run time themselves (fides' `api/service/`, 145 modules the routes call, left unlayered
+    and so LG103 bridges, seed 37): a feature's `service` package (dbgpt-serve's) also holds
+    clients, file stores and configuration. Not `model`: such a package is as often machine
+    learning as tables."""
     layers = project.glob_layers
-    repository = project.config.layer(REPOSITORY)
-    packages = {
-        facts.module
-        for facts in parsed
-        if facts.is_package
-        and repository is not None
-        and layers.layer_of(facts.module) == REPOSITORY
-        and module_glob_matches(_deciding_glob(facts.module, repository.modules), facts.module)
-        == facts.module.count(".")
-    }
+    packages: dict[str, str] = {}
+    for layer in (REPOSITORY, SERVICE):
+        configured = project.config.layer(layer)
+        for facts in parsed:
+            if (
+                facts.is_package
+                and configured is not None
+                and layers.layer_of(facts.module) == layer
+                and module_glob_matches(_deciding_glob(facts.module, configured.modules), facts.module)
+                == facts.module.count(".")
+            ):
+                packages[facts.module] = layer
     found: dict[str, str] = {}
     for facts in parsed:
         module = facts.module
-        if layers.layer_of(module) is not None or layers.is_wiring(module):
+        if layers.is_wiring(module):
             continue
         parts = module.split(".")
-        enclosing = (".".join(parts[:end]) for end in range(len(parts) - 1, 0, -1))
-        if any(p in packages for p in enclosing):
-            found[module] = REPOSITORY
+        enclosing = [".".join(parts[:end]) for end in range(len(parts) - 1, 0, -1)]
+        package = next((p for p in enclosing if p in packages), None)
+        if package is None or _placed_deeper(module, package.count(".") - 1, project):
+            continue
+        if packages[package] == REPOSITORY or _uses_data_access(facts, project, roles):
+            found[module] = packages[package]
     return found
 
 

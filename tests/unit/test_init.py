@@ -1653,6 +1653,54 @@ def test_the_database_plumbing_of_a_services_folder_is_no_service(tmp_path: Path
     assert layers.layer_of("app.services.database.models.deployment") == "model"
 
 
+def test_the_modules_of_a_singular_service_package_that_use_the_tables_are_services(tmp_path: Path) -> None:
+    """fides' `api/service/` (seed 37): `**.service` takes the package, not the modules in it,
+    and `**.api.**` takes them only by a folder above; 145 modules the routes call were left
+    unlayered, so a route calling one was an LG103 through it. The package names them; those
+    that use the tables at run time are services. A client in it that uses no table stays out."""
+    table = (
+        "from sqlalchemy import Integer, String\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, "
+        "Session, mapped_column\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Template(Base):\n    __tablename__ = 'templates'\n\n"
+        "    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n"
+        "    name: Mapped[str] = mapped_column(String)\n"
+    )
+    registry = (
+        "from sqlalchemy.orm import Session\n\nfrom app.models.template import Template\n\n\n"
+        "class ConnectorRegistry:\n    @classmethod\n    def names(cls, db: Session) -> list[str]:\n"
+        "        return sorted(t.name for t in db.query(Template).all())\n"
+    )
+    client = "import httpx\n\n\ndef fetch(url: str) -> bytes:\n    return httpx.get(url).content\n"
+    route = (
+        "from fastapi import APIRouter\n\nfrom app.{where}.connectors.registry import ConnectorRegistry\n"
+        "from app.{where}.connectors.client import fetch\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/connectors')\nasync def connectors() -> list[str]:\n"
+        "    fetch('x')\n    return ConnectorRegistry.names(None)\n"
+    )
+    for where in ("service", "api.service"):
+        folder = where.replace(".", "/")
+        files = {
+            "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\n\nfrom app.api.routes import router\n\n"
+            "app = FastAPI()\napp.include_router(router)\n",
+            "app/api/__init__.py": "",
+            "app/api/routes.py": route.format(where=where),
+            "app/models/__init__.py": "",
+            "app/models/template.py": table,
+            f"app/{folder}/__init__.py": "",
+            f"app/{folder}/connectors/__init__.py": "",
+            f"app/{folder}/connectors/registry.py": registry,
+            f"app/{folder}/connectors/client.py": client,
+        }
+        (tmp_path / folder).mkdir(parents=True)
+        root = write(tmp_path / folder, files)
+        write_section(root, render(detect(root)))
+        assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == (), where
+        layers = api.load_project(api.load_config([root]), [root]).layers
+        assert layers.layer_of(f"app.{where}.connectors.registry") == "service", where
+        assert layers.layer_of(f"app.{where}.connectors.client") is None, where
+
+
 def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_path: Path) -> None:
     """fides' `api/request_context.py` (a contextvars helper beside the routes; its audit service
     reads the user id from it) was endpoint, and the service's import an LG101 (seed 37). One
