@@ -85,6 +85,11 @@ class LayerMap:
         return next(i for i, candidate in enumerate(self.config.layers) if candidate.name == layer)
 
 
+def _holds_no_code(facts: FileFacts) -> bool:
+    """A package `__init__` that imports and binds nothing (a docstring at most)."""
+    return facts.is_package and not facts.imports and all(not d.name for d in facts.definitions)
+
+
 def glob_layer(config: Config, module: str) -> tuple[str | None, bool]:
     """What the configured globs alone say of `module`: the layer of the deepest layer glob
     matching it (on a tie, the layer listed first), and whether a wiring glob matches it."""
@@ -156,6 +161,7 @@ class ProjectLayerMap(LayerMap):
         self._pydantic: dict[str, bool] = {}
         self._alias_depth = 0  # how many type aliases `_aliased_layer` is following now
         self._tables: dict[int, tuple[FileFacts, DefinitionTable]] = {}
+        self._below: dict[str, list[str]] | None = None  # package -> the modules under it
 
     def _is_wiring(self, module: str) -> bool:
         return super()._is_wiring(module) or module in self.provider_modules
@@ -169,7 +175,16 @@ class ProjectLayerMap(LayerMap):
 
     def _layer_of(self, module: str) -> str | None:
         layer = super()._layer_of(module)
-        if layer != MODEL or not self.reads_kinds or module not in self.modules or self.holds_orm(module):
+        if layer is None or not self.reads_kinds or module not in self.modules:
+            return layer
+        if layer != MODEL and _holds_no_code(self.modules[module]) and len(self._layers_below(module)) > 1:
+            # A package `__init__` of comments or a docstring over modules of several layers
+            # (mlrun's and fides' `api/`, the whole back end under `**.api.**`): importing it
+            # brings in none of them; `import mlrun.api` read as `mlrun.api.crud.X` was an
+            # endpoint import (seed 38). One over a single layer keeps it; a `models` package
+            # is model by the tables under it (`holds_orm`).
+            return None
+        if layer != MODEL or self.holds_orm(module):
             return layer
         # Named a model, holds no ORM class: Pydantic models make it a schema module (the
         # SQLModel idiom's non-table half, or a `models.py` of API models); else it is
@@ -177,6 +192,16 @@ class ProjectLayerMap(LayerMap):
         if self.config.layer(SCHEMA) is not None and self.holds_pydantic(module):
             return SCHEMA
         return None
+
+    def _layers_below(self, package: str) -> set[str]:
+        """The layers of the modules under `package`."""
+        if self._below is None:
+            self._below = {}
+            for module in self.modules:
+                parts = module.split(".")
+                for end in range(1, len(parts)):
+                    self._below.setdefault(".".join(parts[:end]), []).append(module)
+        return {layer for m in self._below.get(package, ()) if (layer := self.layer_of(m)) is not None}
 
     def holds_orm(self, module: str) -> bool:
         """The module (a package: or a module below it) defines or re-exports an ORM class, a

@@ -125,6 +125,7 @@ NO_ORM = "defines no ORM class"
 API_SCHEMA = "assembles the API schema or OpenAPI document from the endpoint modules"
 SERVICE_NO_DATA = "never reaches a repository, model, session or sqlalchemy"
 SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over models and other packages"
+HANDS_SESSIONS_ON = "takes DB sessions and hands them on to the data access it calls; queries none"
 # Query calls on sessions in a module's methods that make it class-based data access: enough that
 # the class is a store, not a model with one helper query (zenml's `SqlZenStore` has 399).
 MIN_METHOD_QUERIES = 5
@@ -1080,14 +1081,43 @@ def _contradicted_repositories(
     evidence: dict[str, str],
     placed_of: Callable[[str], str | None],
 ) -> None:
-    """Modules a repository glob takes with no data access at all (dstack's git `repos`): left out."""
-    for facts in parsed:
-        module = facts.module
-        if module in roles or facts.is_package or placed_of(module) != REPOSITORY:
-            continue
+    """Modules a repository glob takes with no data access at all (dstack's git `repos`): left
+    out. Those that take sessions only to hand them on are services (`_hands_sessions_on`)."""
+    placed = [
+        f for f in parsed if f.module not in roles and not f.is_package and placed_of(f.module) == REPOSITORY
+    ]
+    for facts in placed:
         if not _has_data_access(facts, project, roles):
-            roles[module], evidence[module] = LEFT_OUT_ROLE, NO_DATA_ACCESS
+            roles[facts.module], evidence[facts.module] = LEFT_OUT_ROLE, NO_DATA_ACCESS
+    # Until none moves: one that uses another (mlrun's `crud/hub.py` its `crud/secrets.py`) is
+    # judged once that one has gone.
+    while moved := [f for f in placed if f.module not in roles and _hands_sessions_on(f, project, roles)]:
+        for facts in moved:
+            roles[facts.module], evidence[facts.module] = SERVICE, HANDS_SESSIONS_ON
     _packages_follow(project, parsed, roles, evidence, placed_of, REPOSITORY)
+
+
+def _hands_sessions_on(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
+    """Its functions or methods take DB sessions, but it queries none: no query call on a
+    session parameter or on a receiver known to be a session, no `select`/`insert`/… import,
+    no table or repository code used at run time. The session goes on to the data access it
+    calls: mlrun's `api/crud/` (the service layer; every query is in its `SQLDB`, seed 38)."""
+    taking = [_session_params(f, facts, project) for f in facts.functions]
+    if not any(taking) or _uses_data_access(facts, project, roles):
+        return False
+    if any(
+        i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
+        for i in facts.imports
+    ):
+        return False
+    for call in facts.calls:
+        if call.method not in QUERY_METHODS and call.method not in DATA_ACCESS_CALLS:
+            continue
+        if call.function is not None and call.callee.partition(".")[0] in taking[call.function]:
+            return False
+        if receiver_kind(call, facts, project.file_view) is not None:
+            return False
+    return True
 
 
 def _contradicted_services(

@@ -1701,6 +1701,62 @@ def test_the_modules_of_a_singular_service_package_that_use_the_tables_are_servi
         assert layers.layer_of(f"app.{where}.connectors.client") is None, where
 
 
+def test_a_crud_package_that_hands_its_sessions_on_is_the_service_layer(tmp_path: Path) -> None:
+    """mlrun's `api/crud/` (seed 38): its classes take the session and hand it to `SQLDB`, which
+    holds every query. As repository modules (`**.crud.**`), each route's import was an LG102
+    (27 false findings of the sample); they are the services. One that calls another of them
+    (`crud/hub.py` its `crud/secrets.py`) follows; one that queries stays repository."""
+    runs = (
+        "import sqlalchemy.orm\n\nfrom app.crud.secrets import Secrets\nfrom app.db.sqldb import SQLDB\n\n\n"
+        "class Runs:\n    def get_run(self, db_session: sqlalchemy.orm.Session, uid: str) -> dict:\n"
+        "        if not uid:\n            raise ValueError(uid)\n        Secrets().check(db_session)\n"
+        "        return SQLDB().read_run(db_session, uid)\n"
+    )
+    secrets = (
+        "import sqlalchemy.orm\n\nfrom app.db.sqldb import SQLDB\n\n\n"
+        "class Secrets:\n    def check(self, db_session: sqlalchemy.orm.Session) -> None:\n"
+        "        SQLDB().read_run(db_session, 'secret')\n"
+    )
+    tags = (
+        "from sqlalchemy import select\nfrom sqlalchemy.orm import Session\n\n"
+        "from app.db.models import Run\n\n\n"
+        "def tagged(session: Session) -> list[Run]:\n    return list(session.scalars(select(Run)))\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.api.endpoints import runs\n\n"
+        "app = FastAPI()\napp.include_router(runs.router)\n",
+        "app/api/__init__.py": "",
+        "app/api/endpoints/__init__.py": "",
+        "app/api/endpoints/runs.py": "from fastapi import APIRouter\n\nfrom app.crud.runs import Runs\n\n"
+        "router = APIRouter()\n\n\n@router.get('/runs/{uid}')\nasync def get_run(uid: str) -> dict:\n"
+        "    return Runs().get_run(None, uid)\n",
+        "app/crud/__init__.py": "",
+        "app/crud/runs.py": runs,
+        "app/crud/secrets.py": secrets,
+        "app/crud/tags.py": tags,
+        "app/db/__init__.py": "",
+        "app/db/sqldb.py": "from app.db.models import Run\n\n\nclass SQLDB:\n"
+        "    def read_run(self, session, uid):\n"
+        "        return session.query(Run).filter(Run.uid == uid).first()\n",
+        "app/db/models.py": "from sqlalchemy import Column, Integer, String\n"
+        "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+        "class Run(Base):\n    __tablename__ = 'runs'\n    id = Column(Integer, primary_key=True)\n"
+        "    uid = Column(String)\n",
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "takes DB sessions and hands them on to the data access it calls; queries none" in section
+    write_section(root, section)
+    assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
+    layers = api.load_project(api.load_config([root]), [root]).layers
+    assert [layers.layer_of(f"app.crud.{m}") for m in ("runs", "secrets", "tags")] == [
+        "service",
+        "service",
+        "repository",
+    ]
+
+
 def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_path: Path) -> None:
     """fides' `api/request_context.py` (a contextvars helper beside the routes; its audit service
     reads the user id from it) was endpoint, and the service's import an LG101 (seed 37). One

@@ -447,3 +447,25 @@ def test_a_modules_source_decides_what_it_holds_not_a_stub_beside_it() -> None:
     }
     found = [(f.path.as_posix(), f.line, f.code) for f in findings_of(files, select=["LG101", "LG102"])]
     assert found == [("app/api/users.py", 1, "LG102")]
+
+
+@pytest.mark.parametrize(
+    ("package", "expected"),
+    [
+        ("# Licensed under the Apache License\n", []),  # no code of its own: no layer brought in
+        ('"""The server."""\n', []),
+        ("from app.api.v1.endpoints.orders import router\n", [(SERVICE, 1, 1, "LG101")]),  # code: endpoint
+    ],
+)
+def test_a_package_holding_no_code_over_several_layers_brings_in_none(
+    tmp_path: Path, package: str, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """mlrun's licence-only `api/__init__.py` over its routes and its `api/crud/` services (seed 38):
+    `import mlrun.api`, read as `mlrun.api.crud.projects.Projects()`, was an endpoint import."""
+    files = {
+        **BASE,
+        "app/api/__init__.py": package,
+        "app/api/services/orders.py": "def total() -> int:\n    return 0\n",
+        SERVICE: "import app.api\n\n\ndef run() -> int:\n    return app.api.services.orders.total()\n",
+    }
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == expected
