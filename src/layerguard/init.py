@@ -759,12 +759,7 @@ def content_roles(
             roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
         elif placed == SCHEMA and _assembles_api(facts, project, serving):
             roles[module], evidence[module] = WIRING_ROLE, API_SCHEMA
-        elif (
-            placed in (None, ENDPOINT, SERVICE)
-            and _sets_up_db(facts, project)
-            and not _queries_in_methods(facts, project)
-        ):
-            # Also beside the routes (aim's `web/api/db.py`: engine, sessions, `get_session`).
+        elif _is_database_setup(facts, project, placed):
             roles[module], evidence[module] = DB_SETUP_ROLE, "engine, sessionmaker or session provider"
         elif (
             placed is None
@@ -2056,9 +2051,7 @@ def _schema_modules(project: ProjectView, parsed: list[FileFacts], roles: dict[s
 
 
 def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
-    """It makes the engine or sessionmaker, or defines a function returning a session, or
-    yielding one it opened (langflow's `session_getter`: `session = AsyncSession(engine)`,
-    `yield session`, no annotation)."""
+    """It makes the engine or sessionmaker, or defines a function returning a session."""
     if any(call.method in {"create_engine", "sessionmaker"} for call in facts.calls):
         return True
     if any(
@@ -2070,11 +2063,35 @@ def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
         for a in facts.assignments
     ):
         return True
-    top_level = {i: f for i, f in enumerate(facts.functions) if f.class_name is None and not f.nested}
     return any(
         f.returns is not None and type_kind(f.returns, facts, project.file_view) is not None
-        for f in top_level.values()
-    ) or any(
+        for f in facts.functions
+        if f.class_name is None and not f.nested
+    )
+
+
+def _is_database_setup(facts: FileFacts, project: ProjectView, placed: str | None) -> bool:
+    """The engine, sessionmaker or session providers every layer may use, and no store class
+    querying them: unlayered or beside the routes (aim's `web/api/db.py`: engine, sessions,
+    `get_session`), or in a database folder of the services (langflow's
+    `services/database/utils.py`, whose validators its tables import: 3 LG101 as a service),
+    where a session provider may also be one yielding the session it opened."""
+    if _queries_in_methods(facts, project):
+        return False
+    if placed in (None, ENDPOINT):
+        return _sets_up_db(facts, project)
+    return (
+        placed == SERVICE
+        and bool(DATA_ACCESS_FOLDERS.intersection(facts.module.split(".")[:-1]))
+        and (_sets_up_db(facts, project) or _yields_sessions(facts, project))
+    )
+
+
+def _yields_sessions(facts: FileFacts, project: ProjectView) -> bool:
+    """A module-level function yields a session it opened, with no return annotation saying so
+    (langflow's `session_getter`: `session = AsyncSession(engine)`, `yield session`)."""
+    top_level = {i for i, f in enumerate(facts.functions) if f.class_name is None and not f.nested}
+    return any(
         y.function in top_level and value_kind(y.made_by, facts, project.file_view) is not None
         for y in facts.yielded
     )

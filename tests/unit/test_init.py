@@ -1609,8 +1609,8 @@ def test_the_database_plumbing_of_a_services_folder_is_no_service(tmp_path: Path
     """langflow's `services/database/utils.py`: a session provider without a return annotation
     (`session = AsyncSession(engine)`, `yield session`) beside validators its tables use. As a
     service module, each table's import of a validator was an LG101 (three in langflow-base
-    1.13.0); it is the database setup, which every layer may use. A service over the tables
-    stays one."""
+    1.13.0); in a database folder it is the database setup, which every layer may use. A
+    service over the tables stays one, and so does one that opens sessions in its own folder."""
     utils = (
         "from contextlib import asynccontextmanager\n\n"
         "from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n\n"
@@ -1642,14 +1642,18 @@ def test_the_database_plumbing_of_a_services_folder_is_no_service(tmp_path: Path
         "app/services/database/models/__init__.py": "",
         "app/services/database/models/deployment.py": table,
         "app/services/deployments.py": service,
+        # A service of its own folder opening and yielding a session (prefect's `db_vacuum.py`)
+        # stays a service.
+        "app/services/vacuum.py": utils.replace("def not_blank", "def _not_blank"),
     }
     root = write(tmp_path, files)
     section = render(detect(root))
-    assert "db-setup: engine, sessionmaker or session provider: app.services.database.utils" in section
+    assert "db-setup: engine, sessionmaker or session provider: app.services.database.utils\n" in section
     write_section(root, section)
     assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
     layers = api.load_project(api.load_config([root]), [root]).layers
     assert layers.layer_of("app.services.deployments") == "service"
+    assert layers.layer_of("app.services.vacuum") == "service"
     assert layers.layer_of("app.services.database.models.deployment") == "model"
 
 
