@@ -152,7 +152,30 @@ def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
         return ENUM
     if any(_is_exception_name(name) for name in outside):
         return EXCEPTION
+    if _names_constants(cls, facts):
+        return CONSTANT
     return CLASS
+
+
+def _names_constants(cls: ClassFact, facts: FileFacts) -> bool:
+    """A plain class used as a namespace of constants (mlrun's `class EventFieldType:
+    FUNCTION_URI = "function_uri"`, an enum in all but its base; the seed-38 audit): no base
+    but `object`, no decorator, nested class or method, and only upper-case names bound to
+    strings, numbers or `None`."""
+    if cls.decorators or cls.nested_classes or not cls.fields:
+        return False
+    if any(base.qualified not in (None, "object") or base.kind != "name" for base in cls.bases):
+        return False
+    if any(
+        not field.name.isupper()
+        or field.value is None
+        or field.value.kind not in {"string", "number", "none"}
+        for field in cls.fields
+    ):
+        return False
+    return not any(
+        f.class_name == cls.name and f.qualname.startswith(cls.qualname + ".") for f in facts.functions
+    )
 
 
 def is_data_class(cls: ClassFact, facts: FileFacts, outside: Mapping[str, str]) -> bool:

@@ -166,3 +166,22 @@ def test_upper_case_names_bound_to_plain_values_are_constants(source: str, expec
     facts, symbols = module(source)
     [assignment] = [a for a in facts.assignments if a.name.isupper() or a.name == "matcher"]
     assert assignment_kind(assignment, facts, symbols) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # mlrun's `EventFieldType` (seed 38): an enum in all but its base, neutral as one.
+        ('class Names:\n    FUNCTION_URI = "function_uri"\n    TIMEOUT = 30\n', CONSTANT),
+        ('class Names(object):\n    FUNCTION_URI = "function_uri"\n', CONSTANT),
+        # Anything more is a class of its module's layer.
+        ('class Names:\n    FUNCTION_URI = "function_uri"\n    name = "x"\n', CLASS),  # lower case
+        ('class Names:\n    FUNCTION_URI = "x"\n\n    def uri(self) -> str:\n        return ""\n', CLASS),
+        ('class Names(Other):\n    FUNCTION_URI = "function_uri"\n', CLASS),
+        ("class Names:\n    FUNCTION_URI = make_uri()\n", CLASS),
+        ("class Names:\n    pass\n", CLASS),
+    ],
+)
+def test_a_plain_class_of_upper_case_constants_is_a_constant(source: str, expected: str) -> None:
+    facts, symbols = module(source)
+    assert class_kind(cls(facts, "Names"), facts, symbols) == expected
