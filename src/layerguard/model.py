@@ -579,8 +579,9 @@ class FileFacts:
     # used as values anywhere in the file: passed, stored, returned, iterated. Not a name that is
     # only called or whose method is called (`router.get(...)`). LG804 reads where routers go.
     value_names: tuple[str, ...] = ()
-    # Per name an import binds that the file uses only to read attributes of it, those attributes
-    # (`import app.schema as schema` and only `schema.Status.DONE`: `("schema", ("Status",))`).
+    # Per name an import binds that the file uses only to read attributes of it, the dotted paths
+    # read (`import app.schema as schema` and only `schema.Status.DONE`: `("schema",
+    # ("Status.DONE",))`; `import app.schema` binds `app`: `("app", ("schema.Status.DONE",))`).
     # A module import brings in what it reads (LG101-LG103). A name used otherwise is absent.
     module_attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Per module-level definition, the module-level names it uses (`DefinitionFact`).

@@ -215,15 +215,24 @@ def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) ->
     """What the importer reads of the module `fact` binds, when that is all it does with it
     (conda-store's `schema.BuildStatus.FAILED`, hawk's `except code_policy.RegistryUnavailableError`:
     an enum and an exception, neutral, where the module's layer made them LG101/LG102; the
-    seed-35 audit). None when the binding is not the module itself (`import a.b` binds `a`),
-    when the file uses the module otherwise, or reads a submodule of it."""
-    if fact.name is None and fact.alias is None and "." in fact.module:
-        return None
+    seed-35 audit). `import a.b.c` binds `a`: what it reads of `a.b.c` is what the file reads
+    under `a.b.c.` (mlrun's `mlrun.common.schemas.RegexMatchModes`, an enum; seed 38). None when
+    the file uses the module otherwise, or reads a submodule of it."""
     bound = fact.bound_name
     read = next((attributes for name, attributes in edge.importer.module_attributes if name == bound), None)
-    if read is None or any(project.symbols.has_module(f"{edge.imported}.{a}") for a in read):
+    if read is None:
         return None
-    return read
+    if fact.name is None and fact.alias is None and "." in fact.module:
+        inner = fact.module.partition(".")[2]  # `b.c` of `import a.b.c`
+        if inner in read:
+            return None  # the module itself, passed on
+        read = tuple(path[len(inner) + 1 :] for path in read if path.startswith(inner + "."))
+        if not read:
+            return None
+    names = tuple(sorted({path.partition(".")[0] for path in read}))
+    if any(project.symbols.has_module(f"{edge.imported}.{name}") for name in names):
+        return None
+    return names
 
 
 def taken_by(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> str | None:

@@ -729,7 +729,7 @@ class FactExtractor(ast.NodeVisitor):
             reads = self.attribute_reads.get(head)
             if reads is None:
                 reads = self.attribute_reads[head] = set()
-            reads.add(rest.partition(".")[0])
+            reads.add(rest)  # the whole path: `import a.b.c` binds `a`, and reads `a.b.c.Name`
         context = self.context
         type_use = context.type_use
         if type_use and context.injected:
@@ -1075,8 +1075,9 @@ class FactExtractor(ast.NodeVisitor):
 
     def _module_attributes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Per name an import binds that the file uses only by reading attributes of it
-        (`schema.BuildStatus.FAILED`), those attributes: for a module import, what it brings in
-        (SPEC §1). Not a name used otherwise, listed in `__all__` or never used."""
+        (`schema.BuildStatus.FAILED`), the dotted paths read (`BuildStatus.FAILED`): for a module
+        import, what it brings in (SPEC §1). Not a name used otherwise, listed in `__all__` or
+        never used."""
         found = next((a for a in reversed(self.assignments) if a.name == "__all__"), None)
         listed = (
             {e.value for e in found.value.args} if found is not None and found.value is not None else set()
