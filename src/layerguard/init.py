@@ -177,6 +177,9 @@ QUERY_METHODS = frozenset(
      "delete", "refresh", "flush", "commit"}
 )  # fmt: skip
 QUERY_BUILDERS = frozenset({"select", "insert", "update", "delete"})
+# The session methods that query whatever else the receiver is (not `get`, `delete`, `commit`:
+# a dict, a cache, git have those): a receiver known only by its name counts for these.
+NAMED_SESSION_QUERIES = frozenset({"query", "execute", "scalars", "scalar", "exec"})
 # A composition root may hold a few routes of its own (docs, health, version, metrics) and still
 # be wiring: prefect's `api/server.py` has four, chainlit's `server.py` (an endpoint module) dozens.
 APP_ROOT_MAX_ROUTES = 5
@@ -1553,7 +1556,7 @@ def _query_builders(
             or _above_data_access(facts, project, roles)
         ):
             continue
-        if MODEL in reached and _builds_queries(facts, project):
+        if MODEL in reached and (_builds_queries(facts, project) or _queries_in_methods(facts, project)):
             if REPOSITORY not in reached:
                 roles[module], evidence[module] = REPOSITORY, QUERY_BUILDING
             elif _called_by_data_access(_importer_layers(module, importers, project, roles)):
@@ -1571,8 +1574,18 @@ def _called_by_data_access(importers: set[str | None]) -> bool:
 
 
 def _imports_http(facts: FileFacts) -> bool:
-    """It imports fastapi or starlette (`HTTPException`, `Request`): it speaks HTTP."""
-    return _imports_any(facts, HTTP_PACKAGES)
+    """It imports fastapi or starlette (`HTTPException`, `Request`): it speaks HTTP. Not their
+    `concurrency` helpers alone (`run_in_threadpool`: mlrun's `SQLDB` runs its queries in a
+    thread with it; seed 38)."""
+    return any(
+        i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES and not _threading_helper(i.module, i.name)
+        for i in facts.imports
+    )
+
+
+def _threading_helper(module: str, name: str | None) -> bool:
+    """`from fastapi.concurrency import run_in_threadpool`, `from fastapi import concurrency`."""
+    return module.partition(".")[2] == "concurrency" or (name == "concurrency" and "." not in module)
 
 
 def _imports_any(facts: FileFacts, packages: frozenset[str]) -> bool:
@@ -1950,16 +1963,25 @@ def _data_access_evidence(facts: FileFacts, project: ProjectView) -> str:
 def _queries_in_methods(facts: FileFacts, project: ProjectView) -> bool:
     """Class-based data access (zenml's `SqlZenStore`): the methods of its classes query a
     receiver known to be a DB session (`with Session(self.engine) as session:
-    session.exec(...)`) at least `MIN_METHOD_QUERIES` times."""
+    session.exec(...)`) at least `MIN_METHOD_QUERIES` times. In a module importing sqlalchemy or
+    sqlmodel, a receiver named as a session counts too when the call is a query (`query`,
+    `execute` …): mlrun's `SQLDB` takes an untyped `session` in its ~100 methods, mlflow's
+    stores open theirs with `with self.ManagedSessionMaker() as session:` (seed 38). Rules never
+    take a session by its name (SPEC §1); placing a module needs no such proof."""
     if facts.is_package:
         return False
+    named = _imports_db(facts)
     found = 0
     for call in facts.calls:
         if call.function is None or call.method not in QUERY_METHODS:
             continue
         if facts.functions[call.function].class_name is None:
             continue
-        if receiver_kind(call, facts, project.file_view) is not None:
+        if (
+            named
+            and call.method in NAMED_SESSION_QUERIES
+            and call.callee.partition(".")[0].lower().endswith("session")
+        ) or receiver_kind(call, facts, project.file_view) is not None:
             found += 1
             if found >= MIN_METHOD_QUERIES:
                 return True
