@@ -159,7 +159,7 @@ PREFECT_SERVER_SECTION = """\
 #   service     prefect.server.services (12), prefect.server.events.services (4)
 #   repository  prefect.server.models (25), prefect.server.events.models (3),
 #               prefect.server.api.run_history (1), prefect.server.database.query_components (1)
-#               and 1 more
+#               and 2 more
 #   schema      prefect.server.schemas (12), prefect.server.events.schemas (4),
 #               prefect.server.utilities.schemas (2)
 #   model       prefect.server.database.orm_models (1)
@@ -222,6 +222,7 @@ modules = [
 modules = [
     "**.repositories.**", "**.repository", "**.repos.**", "**.crud.**",
     "prefect.server.database.query_components",  # classes whose methods query a DB session
+    "prefect.server.events.ordering.db",  # classes whose methods query a DB session
     "prefect.server.events.storage.database",  # functions that query the DB session they take
     "prefect.server.api.run_history",  # builds SQLAlchemy queries over the model layer, though named as \
 endpoint
