@@ -151,7 +151,9 @@ def _name_layer(
 ) -> str | None:
     """The layer `name`, imported from `edge.imported`, brings into the importer (None: none)."""
     layers = project.layers
-    imported = layers.imported_name(edge.imported, name)
+    # A name read through submodules (`routes.items.normalize_title`) is its module's name.
+    module, _, plain = f"{edge.imported}.{name}".rpartition(".")
+    imported = layers.imported_name(module, plain)
     if fact.injected_only and imported.kind == TABLE:
         # `user: Annotated[User, Depends(current_user)]`: the route names the ORM class
         # its dependency returns; what it depends on is the dependency.
@@ -216,8 +218,9 @@ def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) ->
     (conda-store's `schema.BuildStatus.FAILED`, hawk's `except code_policy.RegistryUnavailableError`:
     an enum and an exception, neutral, where the module's layer made them LG101/LG102; the
     seed-35 audit). `import a.b.c` binds `a`: what it reads of `a.b.c` is what the file reads
-    under `a.b.c.` (mlrun's `mlrun.common.schemas.RegexMatchModes`, an enum; seed 38). None when
-    the file uses the module otherwise, or reads a submodule of it."""
+    under `a.b.c.` (mlrun's `mlrun.common.schemas.RegexMatchModes`, an enum; seed 38). A read
+    through a submodule is named by its path (`routes.items.normalize_title`). None when the
+    file uses the module, or a submodule of it, otherwise."""
     bound = fact.bound_name
     read = next((attributes for name, attributes in edge.importer.module_attributes if name == bound), None)
     if read is None:
@@ -229,10 +232,18 @@ def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) ->
         read = tuple(path[len(inner) + 1 :] for path in read if path.startswith(inner + "."))
         if not read:
             return None
-    names = tuple(sorted({path.partition(".")[0] for path in read}))
-    if any(project.symbols.has_module(f"{edge.imported}.{name}") for name in names):
-        return None
-    return names
+    names: dict[str, None] = {}
+    for path in read:
+        # A read through a submodule (`app.api.routes.items.normalize_title` of `import
+        # app.api`) names what it reads there: `routes.items.normalize_title`.
+        parts = path.split(".")
+        module, depth = edge.imported, 0
+        while depth < len(parts) and project.symbols.has_module(f"{module}.{parts[depth]}"):
+            module, depth = f"{module}.{parts[depth]}", depth + 1
+        if depth == len(parts):
+            return None  # a submodule itself, used otherwise
+        names[".".join(parts[: depth + 1])] = None
+    return tuple(sorted(names))
 
 
 def taken_by(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> str | None:

@@ -454,18 +454,40 @@ def test_a_modules_source_decides_what_it_holds_not_a_stub_beside_it() -> None:
     [
         ("# Licensed under the Apache License\n", []),  # no code of its own: no layer brought in
         ('"""The server."""\n', []),
-        ("from app.api.v1.endpoints.orders import router\n", [(SERVICE, 1, 1, "LG101")]),  # code: endpoint
+        ("from app.api.v1.endpoints.orders import router\n", []),  # code, but only a service read
     ],
 )
 def test_a_package_holding_no_code_over_several_layers_brings_in_none(
     tmp_path: Path, package: str, expected: list[tuple[str, int, int, str]]
 ) -> None:
     """mlrun's licence-only `api/__init__.py` over its routes and its `api/crud/` services (seed 38):
-    `import mlrun.api`, read as `mlrun.api.crud.projects.Projects()`, was an endpoint import."""
+    `import mlrun.api`, read as `mlrun.api.crud.projects.Projects()`, was an endpoint import. What
+    is read through the package's submodules is what the import brings in."""
     files = {
         **BASE,
         "app/api/__init__.py": package,
         "app/api/services/orders.py": "def total() -> int:\n    return 0\n",
         SERVICE: "import app.api\n\n\ndef run() -> int:\n    return app.api.services.orders.total()\n",
+    }
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("app.api.v1.endpoints.orders.router", [(SERVICE, 1, 1, "LG101")]),  # an endpoint's router
+        ("app.api.services.orders.total", []),  # a service's function
+    ],
+)
+def test_what_is_read_through_a_submodule_is_what_the_import_brings_in(
+    tmp_path: Path, read: str, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """`import app.api` read as `app.api.v1.endpoints.orders.router`: the router of an endpoint
+    module, whatever the package `app.api` holds of its own (here nothing: no layer)."""
+    files = {
+        **BASE,
+        "app/api/__init__.py": "",
+        "app/api/services/orders.py": "def total() -> int:\n    return 0\n",
+        SERVICE: f"import app.api\n\n\ndef run() -> object:\n    return {read}\n",
     }
     assert lint(tmp_path, files, ["LG101", "LG102"]) == expected
