@@ -50,7 +50,7 @@ from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches, path_glob_matches
 from layerguard.graph import module_files
-from layerguard.model import ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
+from layerguard.model import CallFact, ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
     CLASS,
@@ -1002,10 +1002,15 @@ def _enqueues_jobs(facts: FileFacts) -> bool:
 def _builds_queries(facts: FileFacts, project: ProjectView) -> bool:
     """It imports `select`/`insert`/… from sqlalchemy or sqlmodel, or queries the sessions its
     functions take."""
+    return _imports_query_builders(facts) or _queries_sessions(facts, project)
+
+
+def _imports_query_builders(facts: FileFacts) -> bool:
+    """It imports `select`/`insert`/`update`/`delete` from sqlalchemy or sqlmodel."""
     return any(
         i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
         for i in facts.imports
-    ) or _queries_sessions(facts, project)
+    )
 
 
 def _assembles_api(facts: FileFacts, project: ProjectView, serving: set[str]) -> bool:
@@ -1087,35 +1092,48 @@ def _contradicted_repositories(
     for facts in placed:
         if not _has_data_access(facts, project, roles):
             roles[facts.module], evidence[facts.module] = LEFT_OUT_ROLE, NO_DATA_ACCESS
-    # Until none moves: one that uses another (mlrun's `crud/hub.py` its `crud/secrets.py`) is
-    # judged once that one has gone.
-    while moved := [f for f in placed if f.module not in roles and _hands_sessions_on(f, project, roles)]:
-        for facts in moved:
-            roles[facts.module], evidence[facts.module] = SERVICE, HANDS_SESSIONS_ON
+    # Those handing their sessions on are services together, using one another (mlrun's
+    # `crud/hub.py` its `crud/secrets.py`, and back), until none uses tables or repository code.
+    moving = [f for f in placed if f.module not in roles and _hands_sessions_on(f, project)]
+    for facts in moving:
+        roles[facts.module], evidence[facts.module] = SERVICE, HANDS_SESSIONS_ON
+    while stays := [f for f in moving if f.module in roles and _uses_data_access(f, project, roles)]:
+        for facts in stays:
+            del roles[facts.module], evidence[facts.module]
+        moving = [f for f in moving if f.module in roles]
     _packages_follow(project, parsed, roles, evidence, placed_of, REPOSITORY)
 
 
-def _hands_sessions_on(facts: FileFacts, project: ProjectView, roles: dict[str, str]) -> bool:
+def _hands_sessions_on(facts: FileFacts, project: ProjectView) -> bool:
     """Its functions or methods take DB sessions, but it queries none: no query call on a
-    session parameter or on a receiver known to be a session, no `select`/`insert`/… import,
-    no table or repository code used at run time. The session goes on to the data access it
-    calls: mlrun's `api/crud/` (the service layer; every query is in its `SQLDB`, seed 38)."""
+    session parameter, on a receiver known to be a session or (importing sqlalchemy) named as
+    one, and no `select`/`insert`/… import. The session goes on to the data access it calls:
+    mlrun's `api/crud/` (the service layer; every query is in its `SQLDB`, seed 38). Whether it
+    uses tables or repository code at run time is the caller's to ask."""
     taking = [_session_params(f, facts, project) for f in facts.functions]
-    if not any(taking) or _uses_data_access(facts, project, roles):
+    if not any(taking) or _imports_query_builders(facts):
         return False
-    if any(
-        i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
-        for i in facts.imports
-    ):
-        return False
+    named = _imports_db(facts)
     for call in facts.calls:
-        if call.method not in QUERY_METHODS and call.method not in DATA_ACCESS_CALLS:
+        if call.method not in QUERY_METHODS:
             continue
         if call.function is not None and call.callee.partition(".")[0] in taking[call.function]:
             return False
-        if receiver_kind(call, facts, project.file_view) is not None:
+        if _on_named_session(call, named) or receiver_kind(call, facts, project.file_view) is not None:
             return False
     return True
+
+
+def _on_named_session(call: CallFact, named: bool) -> bool:
+    """A query call (`query`, `execute` …) on a receiver named as a session, in a module that
+    imports sqlalchemy or sqlmodel (`named`): init's placement may take that as a session (mlrun's
+    `SQLDB` takes an untyped `session`, mlflow's stores open theirs with `with
+    self.ManagedSessionMaker() as session:`, seed 38); rules never do (SPEC §1)."""
+    return (
+        named
+        and call.method in NAMED_SESSION_QUERIES
+        and call.callee.partition(".")[0].lower().endswith("session")
+    )
 
 
 def _contradicted_services(
@@ -1941,11 +1959,7 @@ def _queries_sessions(facts: FileFacts, project: ProjectView) -> bool:
     # Data access is what the module is for: half its public functions take a session.
     if not public or 2 * sum(1 for f in public if taking[id(f)]) < len(public):
         return False
-    builds = any(
-        i.level == 0 and i.module.split(".")[0] in DB_PACKAGES and i.name in QUERY_BUILDERS
-        for i in facts.imports
-    )
-    if builds:
+    if _imports_query_builders(facts):
         return True
     for call in facts.calls:
         if call.function is None or call.method not in QUERY_METHODS:
@@ -1977,11 +1991,7 @@ def _queries_in_methods(facts: FileFacts, project: ProjectView) -> bool:
             continue
         if facts.functions[call.function].class_name is None:
             continue
-        if (
-            named
-            and call.method in NAMED_SESSION_QUERIES
-            and call.callee.partition(".")[0].lower().endswith("session")
-        ) or receiver_kind(call, facts, project.file_view) is not None:
+        if _on_named_session(call, named) or receiver_kind(call, facts, project.file_view) is not None:
             found += 1
             if found >= MIN_METHOD_QUERIES:
                 return True
@@ -2098,20 +2108,21 @@ def _is_database_setup(facts: FileFacts, project: ProjectView, placed: str | Non
     `get_session`), or in a database folder of the services (langflow's
     `services/database/utils.py`, whose validators its tables import: 3 LG101 as a service),
     where a session provider may also be one yielding the session it opened."""
-    if _queries_in_methods(facts, project):
-        return False
     if placed in (None, ENDPOINT):
-        return _sets_up_db(facts, project)
-    return (
-        placed == SERVICE
-        and bool(DATA_ACCESS_FOLDERS.intersection(facts.module.split(".")[:-1]))
-        and (_sets_up_db(facts, project) or _yields_sessions(facts, project))
-    )
+        provides = _sets_up_db(facts, project)
+    else:
+        provides = (
+            placed == SERVICE
+            and bool(DATA_ACCESS_FOLDERS.intersection(facts.module.split(".")[:-1]))
+            and (_sets_up_db(facts, project) or _yields_sessions(facts, project))
+        )
+    return provides and not _queries_in_methods(facts, project)
 
 
 def _yields_sessions(facts: FileFacts, project: ProjectView) -> bool:
-    """A module-level function yields a session it opened, with no return annotation saying so
-    (langflow's `session_getter`: `session = AsyncSession(engine)`, `yield session`)."""
+    """A module-level function yields a session it opened, whatever its annotation says
+    (langflow's `session_getter`: `session = AsyncSession(engine)`, `yield session`, has none,
+    so `_sets_up_db` misses it)."""
     top_level = {i for i, f in enumerate(facts.functions) if f.class_name is None and not f.nested}
     return any(
         y.function in top_level and value_kind(y.made_by, facts, project.file_view) is not None

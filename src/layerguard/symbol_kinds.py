@@ -152,24 +152,26 @@ def class_kind(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> str:
         return ENUM
     if any(_is_exception_name(name) for name in outside):
         return EXCEPTION
-    if _names_constants(cls, facts):
+    if _names_constants(cls, facts, symbols):
         return CONSTANT
     return CLASS
 
 
-def _names_constants(cls: ClassFact, facts: FileFacts) -> bool:
+def _names_constants(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
     """A plain class used as a namespace of constants (mlrun's `class EventFieldType:
     FUNCTION_URI = "function_uri"`, an enum in all but its base; the seed-38 audit): no base
-    but `object`, no decorator, nested class or method, and only upper-case names bound to
-    strings, numbers or `None`."""
-    if cls.decorators or cls.nested_classes or not cls.fields:
+    but `object`, no keyword (`metaclass=`), decorator, nested class or method, and only
+    upper-case names each a constant as a module-level assignment would be (`assignment_kind`)."""
+    if cls.decorators or cls.keywords or cls.nested_classes or not cls.fields:
         return False
     if any(base.qualified not in (None, "object") or base.kind != "name" for base in cls.bases):
         return False
     if any(
         not field.name.isupper()
-        or field.value is None
-        or field.value.kind not in {"string", "number", "none"}
+        or assignment_kind(
+            AssignmentFact(field.name, field.value, field.annotation, field.span), facts, symbols
+        )
+        != CONSTANT
         for field in cls.fields
     ):
         return False

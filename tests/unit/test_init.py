@@ -1708,18 +1708,27 @@ def test_the_modules_of_a_singular_service_package_that_use_the_tables_are_servi
 def test_a_crud_package_that_hands_its_sessions_on_is_the_service_layer(tmp_path: Path) -> None:
     """mlrun's `api/crud/` (seed 38): its classes take the session and hand it to `SQLDB`, which
     holds every query. As repository modules (`**.crud.**`), each route's import was an LG102
-    (27 false findings of the sample); they are the services. One that calls another of them
-    (`crud/hub.py` its `crud/secrets.py`) follows; one that queries stays repository."""
+    (27 false findings of the sample); they are the services. Two that call each other move
+    together; one that queries (a typed session, or raw SQL on one named as such) stays
+    repository."""
     runs = (
         "import sqlalchemy.orm\n\nfrom app.crud.secrets import Secrets\nfrom app.db.sqldb import SQLDB\n\n\n"
         "class Runs:\n    def get_run(self, db_session: sqlalchemy.orm.Session, uid: str) -> dict:\n"
         "        if not uid:\n            raise ValueError(uid)\n        Secrets().check(db_session)\n"
         "        return SQLDB().read_run(db_session, uid)\n"
     )
-    secrets = (
-        "import sqlalchemy.orm\n\nfrom app.db.sqldb import SQLDB\n\n\n"
+    secrets = (  # and back: the two use each other
+        "import sqlalchemy.orm\n\nfrom app.crud import runs\nfrom app.db.sqldb import SQLDB\n\n\n"
         "class Secrets:\n    def check(self, db_session: sqlalchemy.orm.Session) -> None:\n"
-        "        SQLDB().read_run(db_session, 'secret')\n"
+        "        SQLDB().read_run(db_session, 'secret')\n\n"
+        "    def rerun(self, db_session: sqlalchemy.orm.Session) -> dict:\n"
+        "        return runs.Runs().get_run(db_session, 'x')\n"
+    )
+    # Raw SQL through a helper whose session is untyped, named as one: data access.
+    raw = (
+        "from sqlalchemy import text\nfrom sqlalchemy.orm import Session\n\n\n"
+        "def count_runs(session: Session) -> int:\n    return _count(session)\n\n\n"
+        "def _count(session):\n    return session.execute(text('select count(*) from runs')).scalar()\n"
     )
     tags = (
         "from sqlalchemy import select\nfrom sqlalchemy.orm import Session\n\n"
@@ -1739,6 +1748,7 @@ def test_a_crud_package_that_hands_its_sessions_on_is_the_service_layer(tmp_path
         "app/crud/runs.py": runs,
         "app/crud/secrets.py": secrets,
         "app/crud/tags.py": tags,
+        "app/crud/raw.py": raw,
         "app/db/__init__.py": "",
         "app/db/sqldb.py": "from app.db.models import Run\n\n\nclass SQLDB:\n"
         "    def read_run(self, session, uid):\n"
@@ -1754,11 +1764,49 @@ def test_a_crud_package_that_hands_its_sessions_on_is_the_service_layer(tmp_path
     write_section(root, section)
     assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
     layers = api.load_project(api.load_config([root]), [root]).layers
-    assert [layers.layer_of(f"app.crud.{m}") for m in ("runs", "secrets", "tags")] == [
+    assert [layers.layer_of(f"app.crud.{m}") for m in ("runs", "secrets", "tags", "raw")] == [
         "service",
         "service",
         "repository",
+        "repository",
     ]
+
+
+def test_a_store_whose_untyped_sessions_are_named_as_such_is_data_access(tmp_path: Path) -> None:
+    """mlrun's `SQLDB` (seed 38): ~100 methods take an untyped `session` and query it, and the
+    module imports `fastapi.concurrency` to run them in a thread. In a module importing
+    sqlalchemy, query calls on a receiver named as a session count for class-based data access,
+    and a threading helper of fastapi is no HTTP. Without the sqlalchemy import, a receiver named
+    `session` (an HTTP client's) is no evidence."""
+    methods = "".join(
+        f"    def read_{n}(self, session, uid):\n"
+        "        return session.query(Run).filter(Run.uid == uid).first()\n\n"
+        for n in range(5)
+    )
+    store = (
+        "import sqlalchemy.orm\nfrom fastapi.concurrency import run_in_threadpool\n\n"
+        "from app.models.run import Run\n\n\nclass SQLDB:\n" + methods
+    )
+    client = "from app.models.run import Run\n\n\nclass Client:\n" + methods
+    files = {  # mlrun's layout: the store in a folder of the back end's `api/` package
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/api/routes/__init__.py": "",
+        "app/api/routes/runs.py": ROUTES,
+        "app/api/db/__init__.py": "",
+        "app/api/db/sqldb.py": store,
+        "app/api/db/client.py": client,
+        "app/models/__init__.py": "",
+        "app/models/run.py": "from sqlalchemy import Column, Integer, String\n"
+        "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+        "class Run(Base):\n    __tablename__ = 'runs'\n    id = Column(Integer, primary_key=True)\n"
+        "    uid = Column(String)\n",
+    }
+    root = write(tmp_path, files)
+    write_section(root, render(detect(root)))
+    layers = api.load_project(api.load_config([root]), [root]).layers
+    assert layers.layer_of("app.api.db.sqldb") == "repository"
+    assert layers.layer_of("app.api.db.client") is None
 
 
 def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_path: Path) -> None:

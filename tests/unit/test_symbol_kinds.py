@@ -174,12 +174,17 @@ def test_upper_case_names_bound_to_plain_values_are_constants(source: str, expec
         # mlrun's `EventFieldType` (seed 38): an enum in all but its base, neutral as one.
         ('class Names:\n    FUNCTION_URI = "function_uri"\n    TIMEOUT = 30\n', CONSTANT),
         ('class Names(object):\n    FUNCTION_URI = "function_uri"\n', CONSTANT),
+        (
+            "class Names:\n    ENABLED = True\n    LOW = -1\n    ALIAS = ENABLED\n",
+            CONSTANT,
+        ),  # as at module level
         # Anything more is a class of its module's layer.
         ('class Names:\n    FUNCTION_URI = "function_uri"\n    name = "x"\n', CLASS),  # lower case
         ('class Names:\n    FUNCTION_URI = "x"\n\n    def uri(self) -> str:\n        return ""\n', CLASS),
         ('class Names(Other):\n    FUNCTION_URI = "function_uri"\n', CLASS),
         ("class Names:\n    FUNCTION_URI = make_uri()\n", CLASS),
         ("class Names:\n    pass\n", CLASS),
+        ('class Names(metaclass=Meta):\n    FUNCTION_URI = "function_uri"\n', CLASS),
     ],
 )
 def test_a_plain_class_of_upper_case_constants_is_a_constant(source: str, expected: str) -> None:
