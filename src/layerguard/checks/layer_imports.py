@@ -225,6 +225,20 @@ def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) ->
     read = next((attributes for name, attributes in edge.importer.module_attributes if name == bound), None)
     if read is None:
         return None
+    if fact.name is None and fact.alias is None:
+        # `import a` beside `import a.b.c` (both bind `a`): what is read under `a.b.c.` is the
+        # deeper import's, not reported twice (mlrun's `import mlrun` and `import mlrun.api.api.utils`).
+        deeper = [
+            other.module.partition(".")[2]
+            for other in edge.importer.imports
+            if other.name is None
+            and other.alias is None
+            and other.level == 0
+            and other.module.startswith(fact.module + ".")
+        ]
+        read = tuple(p for p in read if not any(p == d or p.startswith(d + ".") for d in deeper))
+        if not read:
+            return None
     if fact.name is None and fact.alias is None and "." in fact.module:
         inner = fact.module.partition(".")[2]  # `b.c` of `import a.b.c`
         if inner in read:
@@ -238,12 +252,19 @@ def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) ->
         # app.api`) names what it reads there: `routes.items.normalize_title`.
         parts = path.split(".")
         module, depth = edge.imported, 0
-        while depth < len(parts) and project.symbols.has_module(f"{module}.{parts[depth]}"):
+        while depth < len(parts) and _submodule_read(project, f"{module}.{parts[depth]}"):
             module, depth = f"{module}.{parts[depth]}", depth + 1
         if depth == len(parts):
             return None  # a submodule itself, used otherwise
         names[".".join(parts[: depth + 1])] = None
     return tuple(sorted(names))
+
+
+def _submodule_read(project: ProjectView, dotted: str) -> bool:
+    """`pkg.name` read as an attribute is the submodule `name`: the project holds it and the
+    package binds no `name` of its own over it (whombat's `api/__init__.py` binds `tags`, the
+    instance of `api/tags.py`: `api.tags.get_many` reads that instance)."""
+    return project.symbols.has_module(dotted) and project.symbols.resolve(dotted) is None
 
 
 def taken_by(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> str | None:
