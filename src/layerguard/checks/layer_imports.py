@@ -236,14 +236,13 @@ def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) ->
             and other.level == 0
             and other.module.startswith(fact.module + ".")
         ]
-        read = tuple(p for p in read if not any(p == d or p.startswith(d + ".") for d in deeper))
-        if not read:
-            return None
-    if fact.name is None and fact.alias is None and "." in fact.module:
+        own = tuple(p for p in read if not any(p == d or p.startswith(d + ".") for d in deeper))
+        if not own:
+            return ()  # every read is a deeper import's: this one brings in nothing of its own
         inner = fact.module.partition(".")[2]  # `b.c` of `import a.b.c`
-        if inner in read:
+        if inner in own:
             return None  # the module itself, passed on
-        read = tuple(path[len(inner) + 1 :] for path in read if path.startswith(inner + "."))
+        read = tuple(p[len(inner) + 1 :] for p in own if p.startswith(inner + ".")) if inner else own
         if not read:
             return None
     names: dict[str, None] = {}

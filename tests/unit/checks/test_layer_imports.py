@@ -493,11 +493,14 @@ def test_what_is_read_through_a_submodule_is_what_the_import_brings_in(
     assert lint(tmp_path, files, ["LG101", "LG102"]) == expected
 
 
-def test_a_read_under_a_deeper_import_of_the_same_name_is_reported_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shallow", ["app", "app.api"])
+def test_a_read_under_a_deeper_import_of_the_same_name_is_reported_once(tmp_path: Path, shallow: str) -> None:
     """mlrun's `import mlrun` beside `import mlrun.api.api.utils`, both binding `mlrun`: the read
-    `mlrun.api.api.utils.get_run_db_instance` is the deeper import's, one LG101."""
+    `mlrun.api.api.utils.get_run_db_instance` is the deeper import's, one LG101, also when the
+    shallower import is itself of an endpoint package (`app.api`, with code of its own)."""
     source = (
-        "import app\nimport app.api.v1.endpoints.orders\n\n\ndef run() -> object:\n"
+        f"import {shallow}\nimport app.api.v1.endpoints.orders\n\n\ndef run() -> object:\n"
         "    return app.api.v1.endpoints.orders.router\n"
     )
-    assert lint(tmp_path, {**BASE, SERVICE: source}, ["LG101", "LG102"]) == [(SERVICE, 2, 1, "LG101")]
+    files = {**BASE, "app/api/__init__.py": "API_VERSION = 1\n", SERVICE: source}
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == [(SERVICE, 2, 1, "LG101")]
