@@ -219,8 +219,9 @@ def attributes_read(project: ProjectView, edge: ImportEdge, fact: ImportFact) ->
     an enum and an exception, neutral, where the module's layer made them LG101/LG102; the
     seed-35 audit). `import a.b.c` binds `a`: what it reads of `a.b.c` is what the file reads
     under `a.b.c.` (mlrun's `mlrun.common.schemas.RegexMatchModes`, an enum; seed 38). A read
-    through a submodule is named by its path (`routes.items.normalize_title`). None when the
-    file uses the module, or a submodule of it, otherwise."""
+    through a submodule is named by its path (`routes.items.normalize_title`); a read under a
+    deeper import binding the same name is that import's (nothing, when every read is). None
+    when the file uses the module, or a submodule of it, otherwise."""
     bound = fact.bound_name
     read = next((attributes for name, attributes in edge.importer.module_attributes if name == bound), None)
     if read is None:
