@@ -553,6 +553,9 @@ class DefinitionFact:
     name: str
     uses: tuple[str, ...]  # used at run time
     type_uses: tuple[str, ...] = ()  # used only as a type (annotations, `if TYPE_CHECKING:`)
+    # Of a class's uses, those only in its fields' statements (`payload: Mapped[Item]`,
+    # `x = Column(JSON)`), none in its methods, bases or decorators: a table's column types.
+    field_uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from layerguard.checks.layer_imports import (
     is_type_only,
     read_name,
     taken_by,
+    used_only_as_payload,
 )
 from layerguard.graph import ImportEdge
 from layerguard.model import Finding, ImportFact, RuleMeta, Severity
@@ -290,6 +291,10 @@ def _reach(project: ProjectView) -> _Reach:
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
             for fact in counted_names(project, edge):
+                if importer_layer == MODEL and used_only_as_payload(project, edge, fact):
+                    # The type of a table's column (or what a mixed model module's Pydantic
+                    # classes use): no upward import directly (LG101), none through a helper.
+                    continue
                 node = (imported, taken_by(project, edge, fact))
                 direct[node] = direct.get(node, 0) | 1 << index
                 if not is_type_only(fact):

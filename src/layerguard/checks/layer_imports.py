@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from layerguard.graph import ImportEdge, absolute_module, taken_name
 from layerguard.model import ImportFact, Span
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE, class_kind
+from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE, class_kind, is_orm_class
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -168,31 +168,37 @@ def _name_layer(
         # types under `db/models.py`): the tables' own, not an upward import. DTOs of
         # another package (zenml's `zenml.models` in `zen_stores/schemas`) still are.
         return importer_layer
-    if (
-        importer_layer == MODEL
-        and imported.layer == SCHEMA
-        and _used_only_by_schema_classes(project, edge, fact)
-    ):
+    if importer_layer == MODEL and imported.layer == SCHEMA and used_only_as_payload(project, edge, fact):
         # The Pydantic classes of a mixed model module deriving from the project's schema base
-        # (fides' `FidesSchema`; the seed-37 audit): schema using schema. A table using it
-        # (a JSON column's type) still makes the import upward.
+        # (fides' `FidesSchema`; the seed-37 audit): schema using schema. A table typing its
+        # columns with it (letta's `embedding_config: Mapped[EmbeddingConfig]` over a JSON
+        # column, from another package): the table's stored value, as phoenix's payloads
+        # beside the tables are (the seed-36/37 audits judged these debatable). A table using
+        # it in a method (`to_pydantic()`) still makes the import upward.
         return None
     return imported.layer
 
 
-def _used_only_by_schema_classes(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> bool:
+def used_only_as_payload(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> bool:
     """Every module-level definition of the importer that uses the name `fact` binds is a
-    Pydantic model or a data class (no table, function or top-level code)."""
+    Pydantic model or a data class, or an ORM class using it in its fields' statements only
+    (no method, function or top-level code uses it)."""
     bound = fact.bound_name
     facts = edge.importer
-    users = [d.name for d in facts.definitions if bound in d.uses or bound in d.type_uses]
+    users = [d for d in facts.definitions if bound in d.uses or bound in d.type_uses]
     if not users:
         return False
     classes = {c.name: c for c in facts.classes if c.module_level}
-    return all(
-        name in classes and class_kind(classes[name], facts, project.symbols) in (PYDANTIC, DATA_CLASS)
-        for name in users
-    )
+    symbols = project.symbols
+    for user in users:
+        cls = classes.get(user.name)
+        if cls is None:
+            return False
+        if bound in user.field_uses and is_orm_class(cls, facts, symbols):
+            continue
+        if class_kind(cls, facts, symbols) not in (PYDANTIC, DATA_CLASS):
+            return False
+    return True
 
 
 def names_missing_module(edge: ImportEdge, fact: ImportFact) -> bool:

@@ -209,6 +209,8 @@ class FactExtractor(ast.NodeVisitor):
         # per such name the heads its code uses at run time and as types (`DefinitionFact`).
         self.owner_uses: dict[str, tuple[set[str], set[str]]] = {}
         self.owner_sets: list[tuple[set[str], set[str]]] = []  # the current names' entries
+        # Per module-level class: what its field statements use, and its owners' entries.
+        self.class_fields: list[tuple[str, tuple[set[str], set[str]], list[tuple[set[str], set[str]]]]] = []
         self.statement_globals: set[str] = set()  # `global` names in the current top-level code
         self.registering: set[str] = set()  # module-level decorators that register (a registry)
         self.statement_ranges: list[tuple[int, int]] = []
@@ -484,12 +486,30 @@ class FactExtractor(ast.NodeVisitor):
         self.class_scopes.append(scope)
         self.qualname.append(node.name)
         self.frames.append(_Frame(function=self.frames[-1].function, is_async=False))
-        for stmt in node.body:
-            self.visit(stmt)
+        if module_level:
+            self._visit_class_body(node)
+        else:
+            for stmt in node.body:
+                self.visit(stmt)
         self.frames.pop()
         self.qualname.pop()
         self.class_scopes.pop()
         self.classes.append(self._class_fact(node, module_level, scope))
+
+    def _visit_class_body(self, node: ast.ClassDef) -> None:
+        """A module-level class's body, noting the names its field statements use and nothing
+        else of it does (`DefinitionFact.field_uses`: a table's column types)."""
+        owners = self.owner_sets
+        in_fields: tuple[set[str], set[str]] = (set(), set())
+        for stmt in node.body:
+            if _is_field_statement(stmt):
+                self.owner_sets = [in_fields]
+                self.visit(stmt)
+                self.owner_sets = owners
+            else:
+                self.visit(stmt)
+        # Joined to the class's other uses once the whole module is read (`_definitions`).
+        self.class_fields.append((node.name, in_fields, owners))
 
     def _class_fact(self, node: ast.ClassDef, module_level: bool, scope: _ClassScope) -> ClassFact:
         class_annotated = {
@@ -1115,11 +1135,20 @@ class FactExtractor(ast.NodeVisitor):
         itself; a name used at run time somewhere in a definition is not also a type use. Every
         defined name has an entry, so a name with none is not defined at module level."""
         bound = {fact.bound_name for fact in self.imports if not fact.deferred} | self.owner_uses.keys()
+        field_only: dict[str, set[str]] = {}
+        for name, in_fields, owners in self.class_fields:
+            elsewhere = set().union(*(runtime | types for runtime, types in owners))
+            field_only.setdefault(name, set()).update((in_fields[0] | in_fields[1]) - elsewhere)
+        for _, in_fields, owners in self.class_fields:
+            for runtime, types in owners:
+                runtime.update(in_fields[0])
+                types.update(in_fields[1])
         return tuple(
             DefinitionFact(
                 name,
                 tuple(sorted((runtime & bound) - {name, ""})),
                 tuple(sorted((types & bound) - runtime - {name, ""})),
+                tuple(sorted((field_only.get(name, set()) & bound) - {name, ""})),
             )
             for name, (runtime, types) in sorted(self.owner_uses.items())
         )
@@ -1181,6 +1210,19 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
 
 def _bound_name(fact: ImportFact) -> str | None:
     return fact.bound_name
+
+
+def _is_field_statement(stmt: ast.stmt) -> bool:
+    """A class-level attribute declared with a type or made by a call (`name: T = value`,
+    `name = Column(JSON)`), not a dunder: what a table's columns are. `__pydantic_model__ =
+    UserSchema` names a class the table converts itself to, no column's type."""
+    if isinstance(stmt, ast.AnnAssign):
+        target = stmt.target
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call):
+        target = stmt.targets[0]
+    else:
+        return False
+    return isinstance(target, ast.Name) and not (target.id.startswith("__") and target.id.endswith("__"))
 
 
 def _defined_names(stmt: ast.stmt, registering: set[str]) -> tuple[str, ...]:

@@ -305,6 +305,35 @@ def test_a_model_module_reaching_a_payload_of_a_model_module_is_no_bridge(tmp_pa
     assert lint(tmp_path, files, ["LG103"]) == [("app/core/keys.py", 2, 1, "LG103")]
 
 
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("    config: Mapped[Config] = mapped_column(JSON)\n", []),
+        ("    def read(self):\n        return Config(spec=self.spec)\n", [("app/core/config.py", 2, 1, "LG103")]),
+    ],
+)
+def test_a_tables_column_type_carries_no_chain(
+    tmp_path: Path, table: str, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """datajunction's `config: Mapped[GenericMaterializationConfig | ...]` over a JSON column,
+    the class in an unlayered module using a schema: a column's type is no upward import
+    (LG101), and none through a helper either. Built in a method, it reaches the schema."""
+    files = {
+        "app/schemas/Spec.py": "from pydantic import BaseModel\n\nclass Spec(BaseModel):\n    id: int\n",
+        "app/core/config.py": (
+            "from pydantic import BaseModel\n"
+            "from app.schemas.Spec import Spec\n\n"
+            "class Config(BaseModel):\n    spec: Spec\n"
+        ),
+        "app/models/Job.py": (
+            "from sqlalchemy.orm import Mapped\n"
+            "from app.core.config import Config\n\n"
+            "class Job:\n    __tablename__ = 'jobs'\n" + table
+        ),
+    }
+    assert lint(tmp_path, files, ["LG101", "LG103"]) == expected
+
+
 def test_a_chain_with_one_type_only_step_is_type_only_and_a_runtime_one_is_not(tmp_path: Path) -> None:
     """The bridge's own import runs, but the route reaches the bridge only through an import
     under `if TYPE_CHECKING:`: type-only. A second route importing it at run time makes it not."""

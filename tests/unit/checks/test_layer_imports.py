@@ -405,17 +405,31 @@ def test_a_model_module_may_use_the_payloads_of_its_own_package(tmp_path: Path) 
     assert lint(tmp_path, files, ["LG101"], SCHEMA_TYPES) == [("app/db/models.py", 2, 1, "LG101")]
 
 
+UPWARD = [("app/db/models.py", 2, 1, "LG101")]
+
+
 @pytest.mark.parametrize(
     ("table_uses_it", "expected"),
-    [(False, []), (True, [("app/db/models.py", 2, 1, "LG101")])],
+    [
+        ("", []),
+        # A column's type, from another package (letta's `embedding_config: Mapped[EmbeddingConfig]`
+        # over a JSON column; the seed-36 audit judged all six debatable): the table's stored value.
+        ("    meta: Mapped[AppSchema]\n", []),
+        ("    meta = Column(PydanticJSON(AppSchema))\n", []),
+        ("    meta: Mapped[list[AppSchema]] = mapped_column(JSON)\n", []),
+        # The class the table converts itself to, or builds in a method: upward.
+        ("    __pydantic_model__ = AppSchema\n", UPWARD),
+        ("    def to_pydantic(self):\n        return AppSchema(x=1)\n", UPWARD),
+        ("    meta: Mapped[AppSchema]\n    def read(self) -> AppSchema: ...\n", UPWARD),
+    ],
 )
-def test_the_pydantic_classes_of_a_mixed_model_module_may_use_schemas(
-    tmp_path: Path, table_uses_it: bool, expected: list[tuple[str, int, int, str]]
+def test_the_pydantic_classes_of_a_mixed_model_module_and_its_tables_columns_may_use_schemas(
+    tmp_path: Path, table_uses_it: str, expected: list[tuple[str, int, int, str]]
 ) -> None:
     """fides' model modules keep Pydantic classes beside the tables, deriving from the project's
     schema base (`FidesSchema`): schema using schema (2 false LG101, the seed-37 audit). A table
-    using the schema class (a JSON column's type) still makes the import upward."""
-    column = "    meta: Mapped[AppSchema]\n" if table_uses_it else ""
+    typing its columns with the schema class is using its stored value's type; a table using it
+    in a method, or naming it as what it converts itself to, makes the import upward."""
     files = {
         "app/schemas/__init__.py": "",
         "app/schemas/base.py": PYDANTIC_MODULE.format(name="AppSchema"),
@@ -423,7 +437,7 @@ def test_the_pydantic_classes_of_a_mixed_model_module_may_use_schemas(
         "app/db/models.py": (
             "from sqlalchemy.orm import Mapped\n"
             "from app.schemas.base import AppSchema\n\n"
-            "class Task:\n    __tablename__ = 'tasks'\n" + column + "\n"
+            "class Task:\n    __tablename__ = 'tasks'\n" + table_uses_it + "\n"
             "class TaskMeta(AppSchema):\n    label: str\n"
         ),
     }

@@ -454,6 +454,39 @@ DEFINITIONS_SOURCE = """
 """
 
 
+FIELD_USES_SOURCE = """
+from sqlalchemy import JSON, Column
+from sqlalchemy.orm import Mapped, mapped_column
+from app.schemas import Config, Item, Other, Shape, User
+
+class Agent(Base):
+    __tablename__ = "agents"
+    __pydantic_model__ = User
+    config: Mapped[Config] = mapped_column(JSON)
+    items = Column(ItemsType(Item))
+    shape: Mapped[Shape]
+    other: Mapped[Other]
+
+    def to_pydantic(self) -> Shape:
+        return Other(config=self.config)
+
+if True:
+    class Plain:
+        size: Item
+"""
+
+
+def test_a_class_records_the_names_only_its_fields_use() -> None:
+    """`DefinitionFact.field_uses`: a table's column types (a Pydantic class typing a JSON column
+    is the table's stored value), not what its methods, dunders or bases use."""
+    found = {d.name: d.field_uses for d in facts_of(FIELD_USES_SOURCE).definitions}
+    assert found == {
+        "": (),
+        "Agent": ("Column", "Config", "Item", "JSON", "Mapped", "mapped_column"),
+        "Plain": ("Item",),
+    }
+
+
 def test_each_module_level_definition_records_the_module_level_names_it_uses() -> None:
     found = {d.name: (d.uses, d.type_uses) for d in facts_of(DEFINITIONS_SOURCE).definitions}
     assert found == {
