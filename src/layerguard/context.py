@@ -358,6 +358,11 @@ class ProjectLayerMap(LayerMap):
             # zenml's `class Session(SqlModelSession)` beside its store: the session type every
             # layer is handed, as SQLModel's own `Session` is, not the store's layer.
             return ImportedName(None, kind, where.module, summary)
+        if summary.is_function and summary.name in self.config.session_providers:
+            # A session provider (arcsitegraph's `get_session` beside its tables; the seed-39
+            # audit): the plumbing every layer may use, as a module of database setup is. Who
+            # takes its session is LG104's to judge.
+            return ImportedName(None, kind, where.module, summary)
         if kind == TYPE_ALIAS and summary.alias is not None:
             # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
             # what it stands for; an alias of nothing layered (`UserId = Annotated[int, ...]`)

@@ -37,7 +37,7 @@ from layerguard.checks.endpoint_database_access import opened_database
 from layerguard.checks.layer_imports import names_taken
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
-from layerguard.checks.sessions import receiver_kind, type_kind, value_kind
+from layerguard.checks.sessions import ASYNC_SESSIONMAKERS, SYNC_SESSIONMAKERS, receiver_kind, type_kind, value_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
     LAYERGUARD_TOML,
@@ -126,6 +126,8 @@ API_SCHEMA = "assembles the API schema or OpenAPI document from the endpoint mod
 SERVICE_NO_DATA = "never reaches a repository, model, session or sqlalchemy"
 SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over models and other packages"
 HANDS_SESSIONS_ON = "takes DB sessions and hands them on to the data access it calls; queries none"
+TABLES_BESIDE_SESSIONS = "a class keeping a DB session beside its tables (the tables stay model)"
+SESSIONMAKERS = ASYNC_SESSIONMAKERS | SYNC_SESSIONMAKERS
 # Query calls on sessions in a module's methods that make it class-based data access: enough that
 # the class is a store, not a model with one helper query (zenml's `SqlZenStore` has 399).
 MIN_METHOD_QUERIES = 5
@@ -756,7 +758,9 @@ def content_roles(
             # `web/api/reports/models.py`; a module with routes is endpoint above); not the
             # app's configuration module that also keeps a table (open-webui 0.6's `config.py`:
             # its settings are no model names, the table is model anyway).
-            roles[module], evidence[module] = MODEL, TABLE_CLASSES
+            roles[module], evidence[module] = _tables_module_role(facts, project), TABLE_CLASSES
+            if roles[module] != MODEL:
+                evidence[module] = TABLES_BESIDE_SESSIONS
         elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
             roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
@@ -1834,6 +1838,46 @@ def _takes_sessions_in(cls: ClassFact, facts: FileFacts, project: ProjectView) -
     )
 
 
+def _tables_module_role(facts: FileFacts, project: ProjectView) -> str:
+    """The layer of a module holding ORM tables: model, unless a class of its own keeps a DB
+    session — the store or service over those tables, defined beside them (openhands'
+    `sql_*_service.py`: `StoredX(Base)` and `SQLXService` with its `db_session: AsyncSession`;
+    memgpt's `metadata.py` and its `MetadataStore`; the seed-39 audit, 20 false findings). Then
+    the module is where that class is: service for a `*Service`, else repository. Its tables are
+    model wherever they are (symbol-level layering)."""
+    keepers = [
+        cls.name
+        for cls in facts.classes
+        if cls.module_level
+        and class_kind(cls, facts, project.symbols) in (CLASS, DATA_CLASS)
+        and _keeps_sessions(cls, facts, project)
+    ]
+    if not keepers:
+        return MODEL
+    return SERVICE if all(name.endswith("Service") for name in keepers) else REPOSITORY
+
+
+def _keeps_sessions(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
+    """The class declares an attribute typed as a DB session (`db_session: AsyncSession`, or
+    `self.session = session` of such a parameter in `__init__`) or as a sessionmaker, or its
+    methods query sessions
+    as class-based data access does (`_queries_in_methods`: memgpt's `MetadataStore` opens its
+    own). A helper class whose methods merely take a session (datajunction's
+    `VersionedQueryKey` beside its tables) keeps none."""
+    view = project.file_view
+    declared = [field.annotation for field in cls.fields if field.annotation is not None]
+    declared += [value for _, value in cls.init_attributes]
+    if any(type_kind(t, facts, view) is not None or _names_sessionmaker(t, facts, project) for t in declared):
+        return True
+    return _queries_in_methods(facts, project, cls.name)
+
+
+def _names_sessionmaker(declared: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
+    """`async_session_maker: async_sessionmaker` (openhands' `SQLEventCallbackService`)."""
+    name = declared.qualified if declared.kind in ("name", "subscript") else None
+    return name is not None and project.symbols.canonical_name(name, facts) in SESSIONMAKERS
+
+
 def _unplaced(module: str, roles: dict[str, str], evidence: dict[str, str], layers: LayerMap) -> bool:
     """No glob and no content check placed it: unlayered, or left out of an endpoint folder for
     serving no route."""
@@ -1974,14 +2018,15 @@ def _data_access_evidence(facts: FileFacts, project: ProjectView) -> str:
     return SESSION_QUERIES if _queries_sessions(facts, project) else METHOD_QUERIES
 
 
-def _queries_in_methods(facts: FileFacts, project: ProjectView) -> bool:
+def _queries_in_methods(facts: FileFacts, project: ProjectView, of_class: str | None = None) -> bool:
     """Class-based data access (zenml's `SqlZenStore`): the methods of its classes query a
     receiver known to be a DB session (`with Session(self.engine) as session:
     session.exec(...)`) at least `MIN_METHOD_QUERIES` times. In a module importing sqlalchemy or
     sqlmodel, a receiver named as a session counts too when the call is a query (`query`,
     `execute` …): mlrun's `SQLDB` takes an untyped `session` in its ~100 methods, mlflow's
     stores open theirs with `with self.ManagedSessionMaker() as session:` (seed 38). Rules never
-    take a session by its name (SPEC §1); placing a module needs no such proof."""
+    take a session by its name (SPEC §1); placing a module needs no such proof. `of_class`:
+    only the methods of the module-level class of that name."""
     if facts.is_package:
         return False
     named = _imports_db(facts)
@@ -1989,7 +2034,10 @@ def _queries_in_methods(facts: FileFacts, project: ProjectView) -> bool:
     for call in facts.calls:
         if call.function is None or call.method not in QUERY_METHODS:
             continue
-        if facts.functions[call.function].class_name is None:
+        function = facts.functions[call.function]
+        if function.class_name is None:
+            continue
+        if of_class is not None and not function.qualname.startswith(f"{of_class}."):
             continue
         if _on_named_session(call, named) or receiver_kind(call, facts, project.file_view) is not None:
             found += 1
@@ -2406,8 +2454,10 @@ def _shared_stems(
     layer: str, unlayered: list[str], project: ProjectView, roles: dict[str, str]
 ) -> dict[str, list[str]]:
     """Glob -> modules: `**.views` when two or more packages name their module of this layer
-    `views` and no module of that name is anything else: feature-sliced projects name modules
-    by role."""
+    `views` and every module of that name is one: feature-sliced projects name modules by role.
+    A namesake whose content says nothing is not swept in: tiled's two data-access `core`
+    modules made `**.core`, which took `structures.core` (an enum and a dataclass),
+    `server.core` (HTTP helpers) and `adapters.core` (an ABC; the seed-39 audit, 8 false)."""
     by_stem: dict[str, list[str]] = {}
     for module in unlayered:
         if "." in module and not project.by_module[module].is_package:
@@ -2417,12 +2467,12 @@ def _shared_stems(
         if len(modules) < 2:
             continue
         namesakes = [f.module for f in project.files if f.module.rpartition(".")[2] == stem]
-        # `**.users` unless it would take a module of another role; then the narrowest glob
-        # around the modules found (`app.api.**.users`); else none (each module by itself).
+        # `**.users` unless it would take a module not found in this layer; then the narrowest
+        # glob around the modules found (`app.api.**.users`); else none (each module by itself).
         prefix = _common_prefix(modules)
         for glob in (f"**.{stem}", f"{prefix}.**.{stem}" if prefix else ""):
             taken = [m for m in namesakes if glob and module_glob_matches(glob, m) is not None]
-            if glob and all(_joins(layer, m, project, roles) for m in taken):
+            if glob and all(roles.get(m) == layer for m in taken):
                 shared[glob] = modules
                 break
     return shared
@@ -2438,16 +2488,6 @@ def _common_prefix(modules: list[str]) -> str:
             break
         common.append(parts[0])
     return ".".join(common) if len(common) >= 2 else ""
-
-
-def _joins(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> bool:
-    """Whether a module may be swept into `layer` by a wider glob: it belongs there, or it is
-    unlayered, not wiring, and its content says nothing else."""
-    role = roles.get(module)
-    if role is not None:
-        return role == layer
-    layers = project.glob_layers
-    return layers.layer_of(module) in (None, layer) and not layers.is_wiring(module)
 
 
 def _widest_folder(layer: str, module: str, project: ProjectView, roles: dict[str, str]) -> str | None:

@@ -1544,8 +1544,9 @@ def test_a_service_beside_the_routes_is_tried_after_the_others(tmp_path: Path) -
             "app/api/launch.py": launch,
             "app/api/paging.py": "def page(items: list[int]) -> list[int]:\n    return items[:10]\n",
             "app/api/items.py": ROUTES.replace("\n", "\n    from app.api.launch import launch\n", 1),
+            # The package used whole (passed on), so the chain takes every name it binds.
             "app/repositories/note.py": "import app\nfrom app.models.items import Item\n\n\n"
-            "class NoteRepository:\n    def get(self) -> Item:\n        return app.page([])\n",
+            "class NoteRepository:\n    def get(self) -> Item:\n        return register(app)\n",
         }
     )
     section = render(detect(write(tmp_path, files)))
@@ -1843,3 +1844,113 @@ def test_a_helper_beside_the_routes_that_services_use_is_no_endpoint_module(tmp_
     found = check([root], select=["LG101"], cache=False).findings
     # The HTTP helper's import, and the GraphQL type's.
     assert sorted((f.path.name, f.line) for f in found) == [("audit.py", 2), ("loader.py", 1)]
+
+
+def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp_path: Path) -> None:
+    """openhands' `sql_*_service.py` (seed 39): `StoredItem(Base)` beside `SQLItemService` and
+    its `db_session: AsyncSession`. As a model module, the service class was a "model class" (an
+    LG102 at the route importing it, an LG101 at its own inline import of the session provider).
+    The module is the service's; a `*Store` keeping a session makes it repository (memgpt's
+    `MetadataStore`); tables with query methods of their own, or beside a helper class whose
+    methods take a session, stay model."""
+    service = (
+        "from dataclasses import dataclass\n\nfrom sqlalchemy import select\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\nfrom sqlalchemy.orm import Mapped\n\n"
+        "from app.db import Base\n\n\nclass StoredItem(Base):\n    __tablename__ = 'items'\n"
+        "    id: Mapped[str]\n\n\n@dataclass\nclass SQLItemService:\n    db_session: AsyncSession\n\n"
+        "    async def get(self, item_id: str) -> str | None:\n"
+        "        row = await self.db_session.get(StoredItem, item_id)\n        return row.id if row else None\n\n\n"
+        "async def inject_item_service():\n    from app.services.session import get_db_session\n\n"
+        "    async for session in get_db_session():\n        yield SQLItemService(db_session=session)\n"
+    )
+    store = (
+        "from sqlalchemy.orm import Mapped, Session\n\nfrom app.db import Base\n\n\n"
+        "class AgentRow(Base):\n    __tablename__ = 'agents'\n    id: Mapped[str]\n\n\n"
+        "class MetadataStore:\n    def __init__(self, session: Session) -> None:\n        self.session = session\n\n"
+        "    def get(self, agent_id: str) -> AgentRow | None:\n        return self.session.get(AgentRow, agent_id)\n"
+    )
+    active_record = (
+        "from sqlalchemy import select\nfrom sqlalchemy.orm import Mapped, Session\n\nfrom app.db import Base\n\n\n"
+        "class Note(Base):\n    __tablename__ = 'notes'\n    id: Mapped[str]\n\n"
+        "    @classmethod\n    def first(cls, session: Session) -> 'Note | None':\n"
+        "        return session.scalars(select(cls)).first()\n\n\n"
+        # A helper class whose methods take a session keeps none (datajunction's `VersionedQueryKey`).
+        "class NoteKey:\n    @classmethod\n    def of(cls, session: Session, key: str) -> str:\n"
+        "        note = Note.first(session)\n        return f'{key}@{note.id if note else 0}'\n"
+    )
+    callbacks = (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\nfrom sqlalchemy.orm import Mapped\n\n"
+        "from app.db import Base\n\n\nclass StoredCallback(Base):\n    __tablename__ = 'callbacks'\n"
+        "    id: Mapped[str]\n\n\nclass SQLCallbackService:\n"
+        "    def __init__(self, maker: async_sessionmaker) -> None:\n        self.maker = maker\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.items import item_router\n\n"
+        "app = FastAPI()\napp.include_router(item_router.router)\n",
+        "app/items/callbacks.py": callbacks,
+        "app/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+        "app/services/__init__.py": "",
+        "app/services/session.py": "from sqlalchemy.ext.asyncio import AsyncSession\n\n\n"
+        "async def get_db_session():\n    yield AsyncSession()\n",
+        "app/items/__init__.py": "",
+        "app/items/sql_item_service.py": service,
+        "app/items/metadata.py": store,
+        "app/items/notes.py": active_record,
+        "app/items/item_router.py": "from fastapi import APIRouter\n\n"
+        "from app.items.sql_item_service import SQLItemService\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/items/{item_id}')\nasync def get_item(item_id: str) -> str | None:\n"
+        "    return await SQLItemService(db_session=None).get(item_id)\n",
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "a class keeping a DB session beside its tables (the tables stay model)" in section
+    write_section(root, section)
+    layers = api.load_project(api.load_config([root]), [root]).layers
+    placed = [layers.layer_of(f"app.items.{m}") for m in ("sql_item_service", "callbacks", "metadata", "notes")]
+    assert placed == ["service", "service", "repository", "model"]
+    assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
+    # The tables stay model wherever they are: a route importing one is still a bypass.
+    (root / "app/items/item_router.py").write_text(
+        files["app/items/item_router.py"] + "\nfrom app.items.sql_item_service import StoredItem\n"
+    )
+    found = check([root], select=["LG102"], cache=False).findings
+    assert [(f.path.name, f.code) for f in found] == [("item_router.py", "LG102")]
+
+
+def test_a_shared_module_name_makes_a_glob_only_when_every_namesake_is_of_the_layer(tmp_path: Path) -> None:
+    """tiled (seed 39): two `core` modules query the session they take, so init wrote `**.core`,
+    which also took `structures.core` (an enum and a dataclass), `server.core` (HTTP helpers)
+    and `adapters.core` (an ABC): 8 false findings. A namesake whose content says nothing keeps
+    the glob out; the two modules are listed by name."""
+    queries = (
+        "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.orm import Principal\n\n\n"
+        "async def lookup(db: AsyncSession, name: str) -> Principal | None:\n"
+        "    return (await db.execute(select(Principal).where(Principal.name == name))).scalar()\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/orm.py": "from sqlalchemy.orm import DeclarativeBase, Mapped\n\n\nclass Base(DeclarativeBase):\n"
+        "    pass\n\n\nclass Principal(Base):\n    __tablename__ = 'principals'\n    name: Mapped[str]\n",
+        "app/authn/__init__.py": "",
+        "app/authn/core.py": queries,
+        "app/catalog/__init__.py": "",
+        "app/catalog/core.py": queries,
+        "app/structures/__init__.py": "",
+        "app/structures/core.py": "import enum\n\n\nclass Kind(enum.Enum):\n    A = 'a'\n",
+        "app/server/__init__.py": "",
+        "app/server/core.py": "def json_or_msgpack(data: dict) -> bytes:\n    return repr(data).encode()\n",
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert '"**.core"' not in section
+    assert '"app.authn.core",' in section and '"app.catalog.core",' in section
+    write_section(root, section)
+    layers = api.load_project(api.load_config([root]), [root]).layers
+    assert [layers.layer_of(f"app.{m}.core") for m in ("authn", "catalog", "structures", "server")] == [
+        "repository",
+        "repository",
+        None,
+        None,
+    ]

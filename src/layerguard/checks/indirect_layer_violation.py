@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
 from layerguard.checks.layer_imports import (
+    attributes_read,
     counted_edges,
     counted_names,
     edge_layers,
@@ -168,6 +169,21 @@ class _NameUses:
         return found
 
 
+def chain_names(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tuple[str | None, ...]:
+    """The names of `edge.imported` a chain follows from `fact`: the name it imports; for a
+    module import, the module's names the file reads of it (`import memgpt` read only as
+    `memgpt.__version__` needs `__version__`, not the SDK client `memgpt/__init__.py` imports:
+    5 false LG103 in the seed-39 audit); the whole module (None) when the file uses it
+    otherwise or reads through its submodules."""
+    name = taken_by(project, edge, fact)
+    if name is not None:
+        return (name,)
+    read = attributes_read(project, edge, fact)
+    if read is None or any("." in attribute for attribute in read):
+        return (None,)
+    return read
+
+
 def needs(closure: frozenset[str] | None, fact: ImportFact) -> bool:
     """Whether code needing `closure` needs what `fact` binds (a star import: always)."""
     return closure is None or fact.bound_name is None or fact.bound_name in closure
@@ -208,9 +224,10 @@ class _Graph:
         steps = self.steps.get(node[0])
         if steps is None:
             steps = self.steps[node[0]] = [
-                (fact.bound_name, (edge.imported, taken_by(self.project, edge, fact)))
+                (fact.bound_name, (edge.imported, name))
                 for edge in self.passable_edges.get(node[0], ())
                 for fact in self.names(edge)
+                for name in chain_names(self.project, edge, fact)
             ]
         for bound, successor in steps:
             if closure is None or bound is None or bound in closure:  # `needs`, inline
@@ -295,11 +312,12 @@ def _reach(project: ProjectView) -> _Reach:
                     # The type of a table's column (or what a mixed model module's Pydantic
                     # classes use): no upward import directly (LG101), none through a helper.
                     continue
-                node = (imported, taken_by(project, edge, fact))
-                direct[node] = direct.get(node, 0) | 1 << index
-                if not is_type_only(fact):
-                    runtime_direct[node] = runtime_direct.get(node, 0) | 1 << index
-                found.starts.setdefault(node, set()).add(importer)
+                for name in chain_names(project, edge, fact):
+                    node = (imported, name)
+                    direct[node] = direct.get(node, 0) | 1 << index
+                    if not is_type_only(fact):
+                        runtime_direct[node] = runtime_direct.get(node, 0) | 1 << index
+                    found.starts.setdefault(node, set()).add(importer)
         else:
             passable_edges.setdefault(importer, []).append(edge)
     for facts in project.checked_files:  # a bridge's own imports, where it is reported

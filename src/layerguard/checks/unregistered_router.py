@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from layerguard.symbols import Symbols
 
 RouterKey = tuple[str, str]  # (module, name) of the router's assignment
+# Calls that show the project serves an app of its own: it makes one, or includes routers.
+APP_CALLS = frozenset({"FastAPI", "include_router"})
 
 
 class UnregisteredRouter(ProjectRule):
@@ -25,7 +27,7 @@ class UnregisteredRouter(ProjectRule):
         severity=Severity.ERROR,
         summary="A router defined in an endpoint module is never included in the app",
         layers=(ENDPOINT,),
-        calls=frozenset({"getattr"}),
+        calls=frozenset({"getattr", *APP_CALLS}),
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
@@ -37,6 +39,11 @@ class UnregisteredRouter(ProjectRule):
                 if made == "FastAPI":
                     continue  # an app is served, not included
                 if used is None:
+                    if not project.collected("makes an app or includes routers", _makes_app):
+                        # A package of routers and no app (intentkit's core package, whose server
+                        # is another distribution; the seed-39 audit): an exported router is no
+                        # forgotten one.
+                        return
                     used = used_as_values(project)
                 assignments, modules, looked_up = used
                 if (
@@ -121,3 +128,8 @@ def _record(
             modules.append(prefix)
             return True
     return False
+
+
+def _makes_app(facts: FileFacts, _: Symbols) -> bool:
+    """The file calls `FastAPI(...)` or `include_router(...)`."""
+    return any(call.method in APP_CALLS for call in facts.calls)

@@ -389,10 +389,20 @@ def test_top_level_code_of_the_bridge_counts_for_every_name(tmp_path: Path) -> N
     assert bridge_findings(tmp_path, bridge, endpoint) == [(BRIDGE, 1, 1, "LG103")]
 
 
-def test_importing_the_bridge_module_takes_every_name(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("use", "expected"),
+    [
+        ("SIZE = helpers.PAGE_SIZE\n", []),
+        ("LOADED = helpers.load()\n", [(BRIDGE, 1, 1, "LG103")]),
+        ("MODULE = helpers\n", [(BRIDGE, 1, 1, "LG103")]),
+    ],
+)
+def test_importing_the_bridge_module_takes_the_names_read_of_it(
+    tmp_path: Path, use: str, expected: list[tuple[str, int, int, str]]
+) -> None:
     bridge = REPOSITORY_IMPORT + "PAGE_SIZE = int('20')\n\ndef load():\n    return UserRepository()\n"
-    endpoint = "from app.core import helpers\n\nSIZE = helpers.PAGE_SIZE\n"
-    assert bridge_findings(tmp_path, bridge, endpoint) == [(BRIDGE, 1, 1, "LG103")]
+    endpoint = "from app.core import helpers\n\n" + use
+    assert bridge_findings(tmp_path, bridge, endpoint) == expected
 
 
 def test_a_name_the_bridge_does_not_define_takes_every_name(tmp_path: Path) -> None:
@@ -429,3 +439,31 @@ def test_with_type_checking_imports_ignored_a_name_used_only_as_a_type_carries_n
     assert bridge_findings(tmp_path, bridge, endpoint) == [(BRIDGE, 1, 1, "LG103")]
     (tmp_path / "pyproject.toml").write_text('[tool.layerguard]\ntype-checking-imports = "ignore"\n')
     assert [f.code for f in check([tmp_path], select=["LG103"], cache=False).findings] == []
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("app.__version__", []),
+        ("app.create_client", [("app/client.py", 1, 1, "LG103")]),
+        ("app", [("app/client.py", 1, 1, "LG103")]),
+    ],
+)
+def test_a_package_import_needs_only_the_names_read_of_it(
+    tmp_path: Path, read: str, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """memgpt's `config.py` imports `memgpt` to read `memgpt.__version__` (seed 39): the chain
+    through that import needs `__version__`, not the SDK client `memgpt/__init__.py` also
+    imports (5 false LG103). Read for the client, or used whole, it needs the client."""
+    files = {
+        "app/__init__.py": "from app.client import create_client\n\n__version__ = '0.3'\n",
+        "app/client.py": "from app.api.routes.agents import AgentsResponse\n\n\n"
+        "def create_client() -> AgentsResponse:\n    return AgentsResponse()\n",
+        "app/api/__init__.py": "",
+        "app/api/routes/__init__.py": "",
+        "app/api/routes/agents.py": "class AgentsResponse:\n    pass\n",
+        "app/config.py": f"import app\n\nVALUE = {read}\n",
+        "app/models/__init__.py": "",
+        "app/models/Agent.py": "from app.config import VALUE\n\n\nclass Agent:\n    __tablename__ = 'agents'\n",
+    }
+    assert lint(tmp_path, files, ["LG103"]) == expected

@@ -518,3 +518,32 @@ def test_a_read_under_a_deeper_import_of_the_same_name_is_reported_once(tmp_path
     )
     files = {**BASE, "app/api/__init__.py": "API_VERSION = 1\n", SERVICE: source}
     assert lint(tmp_path, files, ["LG101", "LG102"]) == [(SERVICE, 2, 1, "LG101")]
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        ("get_session", []),
+        ("open_session", [("app/api/threads.py", 1, 1, "LG102")]),
+        ("get_session\nfrom app.models.orm import Thread", [("app/api/threads.py", 2, 1, "LG102")]),
+    ],
+)
+def test_a_session_provider_beside_the_tables_is_no_model_name(
+    tmp_path: Path, provider: str, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """arcsitegraph's `get_session` (seed 39), the `Depends()` provider of its sessions, is
+    defined in its tables module: a session provider is the plumbing every layer may use, as a
+    database-setup module is, not a model function (LG104 judges the handler taking the
+    session). A function not named as a session provider still takes its module's layer, and
+    the table beside it is model."""
+    orm = (
+        "from sqlalchemy.orm import DeclarativeBase, Mapped\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Thread(Base):\n    __tablename__ = 'threads'\n    id: Mapped[str]\n\n\n"
+        "async def get_session():\n    yield None\n\n\nasync def open_session():\n    yield None\n"
+    )
+    files = {
+        "app/models/__init__.py": "",
+        "app/models/orm.py": orm,
+        "app/api/threads.py": f"from app.models.orm import {provider}\n",
+    }
+    assert lint(tmp_path, files, ["LG101", "LG102"]) == expected

@@ -85,12 +85,31 @@ def test_including_it_with_another_router_is_enough(tmp_path: Path) -> None:
 def test_an_include_only_in_excluded_tests_does_not_count(tmp_path: Path) -> None:
     files = {
         ORDERS: ROUTER,
+        "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
         "tests/test_orders.py": (
             "from fastapi import FastAPI\nfrom app.api.v1.endpoints import orders\n"
             "FastAPI().include_router(orders.router)\n"
         ),
     }
     assert lint(tmp_path, files, ["LG804"]) == [(ORDERS, 3, 1, "LG804")]
+
+
+@pytest.mark.parametrize(
+    ("main", "expected"),
+    [
+        ("", []),
+        ("def serve() -> None:\n    from fastapi import FastAPI\n\n    FastAPI()\n", [(ORDERS, 3, 1, "LG804")]),
+        ("def wire(app, other) -> None:\n    app.include_router(other)\n", [(ORDERS, 3, 1, "LG804")]),
+    ],
+)
+def test_routers_of_a_project_that_makes_no_app_and_includes_none_are_not_reported(
+    tmp_path: Path, main: str, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """intentkit's core package (seed 39) exports its routers to a server in another
+    distribution: no `FastAPI()` and no `include_router()` anywhere, so an exported router cannot
+    be told from a forgotten one. Once the project makes an app or includes a router, it can."""
+    files = {ORDERS: ROUTER, "app/server.py": main}
+    assert lint(tmp_path, files, ["LG804"]) == expected
 
 
 def test_a_router_named_under_a_namespace_root_layerguard_does_not_see_is_included(tmp_path: Path) -> None:
