@@ -33,6 +33,7 @@ from layerguard.symbol_kinds import (
     is_orm_definition,
     is_session_class,
     kind_noun,
+    returns_sessions,
     symbol_kind,
 )
 from layerguard.symbols import MAX_HOPS, Symbol, Symbols, file_definitions
@@ -134,6 +135,7 @@ class DefinitionSummary:
     session_class: bool
     literal: bool
     alias: ExprFact | None
+    returns_sessions: bool = False  # a function declared to return a session or a sessionmaker
 
 
 @dataclass(frozen=True)
@@ -358,10 +360,12 @@ class ProjectLayerMap(LayerMap):
             # zenml's `class Session(SqlModelSession)` beside its store: the session type every
             # layer is handed, as SQLModel's own `Session` is, not the store's layer.
             return ImportedName(None, kind, where.module, summary)
-        if summary.is_function and summary.name in self.config.session_providers:
-            # A session provider (arcsitegraph's `get_session` beside its tables; the seed-39
-            # audit): the plumbing every layer may use, as a module of database setup is. Who
-            # takes its session is LG104's to judge.
+        if summary.is_function and (
+            summary.returns_sessions or summary.name in self.config.session_providers
+        ):
+            # A session provider (arcsitegraph's `get_session` and `_get_session_maker` beside
+            # its tables; the seed-39 audit): the plumbing every layer may use, as a module of
+            # database setup is. Who takes its session is LG104's to judge.
             return ImportedName(None, kind, where.module, summary)
         if kind == TYPE_ALIAS and summary.alias is not None:
             # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in
@@ -462,6 +466,7 @@ def _summary(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> DefinitionSu
         session_class=isinstance(symbol, ClassFact) and is_session_class(symbol, facts, symbols),
         literal=kind == CONSTANT and value is not None and value.kind in ("string", "number", "none"),
         alias=value if kind == TYPE_ALIAS else None,
+        returns_sessions=isinstance(symbol, FunctionFact) and returns_sessions(symbol, facts, symbols),
     )
 
 

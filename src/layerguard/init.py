@@ -37,7 +37,13 @@ from layerguard.checks.endpoint_database_access import opened_database
 from layerguard.checks.layer_imports import names_taken
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
-from layerguard.checks.sessions import ASYNC_SESSIONMAKERS, SYNC_SESSIONMAKERS, receiver_kind, type_kind, value_kind
+from layerguard.checks.sessions import (
+    ASYNC_SESSIONMAKERS,
+    SYNC_SESSIONMAKERS,
+    receiver_kind,
+    type_kind,
+    value_kind,
+)
 from layerguard.config import (
     DEFAULT_EXCLUDE,
     LAYERGUARD_TOML,
@@ -758,9 +764,7 @@ def content_roles(
             # `web/api/reports/models.py`; a module with routes is endpoint above); not the
             # app's configuration module that also keeps a table (open-webui 0.6's `config.py`:
             # its settings are no model names, the table is model anyway).
-            roles[module], evidence[module] = _tables_module_role(facts, project), TABLE_CLASSES
-            if roles[module] != MODEL:
-                evidence[module] = TABLES_BESIDE_SESSIONS
+            roles[module], evidence[module] = _tables_module_role(facts, project)
         elif placed == MODEL and not tables and _takes_sessions(facts, project):
             # A models folder of query functions (prefect's server/models) is data access.
             roles[module], evidence[module] = REPOSITORY, QUERY_FUNCTIONS
@@ -1838,13 +1842,13 @@ def _takes_sessions_in(cls: ClassFact, facts: FileFacts, project: ProjectView) -
     )
 
 
-def _tables_module_role(facts: FileFacts, project: ProjectView) -> str:
+def _tables_module_role(facts: FileFacts, project: ProjectView) -> tuple[str, str]:
     """The layer of a module holding ORM tables: model, unless a class of its own keeps a DB
     session — the store or service over those tables, defined beside them (openhands'
     `sql_*_service.py`: `StoredX(Base)` and `SQLXService` with its `db_session: AsyncSession`;
     memgpt's `metadata.py` and its `MetadataStore`; the seed-39 audit, 20 false findings). Then
     the module is where that class is: service for a `*Service`, else repository. Its tables are
-    model wherever they are (symbol-level layering)."""
+    model wherever they are (symbol-level layering). With the evidence for `init`'s comments."""
     keepers = [
         cls.name
         for cls in facts.classes
@@ -1853,8 +1857,10 @@ def _tables_module_role(facts: FileFacts, project: ProjectView) -> str:
         and _keeps_sessions(cls, facts, project)
     ]
     if not keepers:
-        return MODEL
-    return SERVICE if all(name.endswith("Service") for name in keepers) else REPOSITORY
+        return MODEL, TABLE_CLASSES
+    return SERVICE if all(
+        name.endswith("Service") for name in keepers
+    ) else REPOSITORY, TABLES_BESIDE_SESSIONS
 
 
 def _keeps_sessions(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:

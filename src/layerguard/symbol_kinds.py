@@ -47,6 +47,12 @@ SYNC_SESSION_CLASSES = frozenset(
         "sqlmodel.orm.session.Session",
     }
 )
+ASYNC_SESSIONMAKERS = frozenset(
+    {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker"}
+)
+SYNC_SESSIONMAKERS = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"})
+# What a function handing out database sessions is declared to return (inside `AsyncIterator[...]`).
+DB_PLUMBING_TYPES = ASYNC_SESSION_CLASSES | SYNC_SESSION_CLASSES | ASYNC_SESSIONMAKERS | SYNC_SESSIONMAKERS
 TABLE_FIELDS = frozenset({"__tablename__", "__table__"})
 ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
@@ -321,6 +327,17 @@ def is_session_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool
     """A project class deriving from SQLAlchemy's or SQLModel's `Session` or `AsyncSession`."""
     outside = symbols.outside_ancestors(cls, facts)
     return any(name in ASYNC_SESSION_CLASSES or name in SYNC_SESSION_CLASSES for name in outside)
+
+
+def returns_sessions(function: FunctionFact, facts: FileFacts, symbols: Symbols) -> bool:
+    """A function declared to return a DB session or a sessionmaker, bare or inside a generic
+    (`-> AsyncIterator[AsyncSession]`, `-> async_sessionmaker[AsyncSession]`): a session provider,
+    whatever its name (arcsitegraph's `_get_session_maker`)."""
+    returns = function.returns
+    if returns is None:
+        return False
+    names = returns.names or ((returns.qualified,) if returns.qualified else ())
+    return any(symbols.canonical_name(name, facts) in DB_PLUMBING_TYPES for name in names)
 
 
 def is_protocol_class(cls: ClassFact) -> bool:

@@ -1859,18 +1859,27 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
         "from app.db import Base\n\n\nclass StoredItem(Base):\n    __tablename__ = 'items'\n"
         "    id: Mapped[str]\n\n\n@dataclass\nclass SQLItemService:\n    db_session: AsyncSession\n\n"
         "    async def get(self, item_id: str) -> str | None:\n"
-        "        row = await self.db_session.get(StoredItem, item_id)\n        return row.id if row else None\n\n\n"
+        "        row = await self.db_session.get(StoredItem, item_id)\n"
+        "        return row.id if row else None\n\n\n"
         "async def inject_item_service():\n    from app.services.session import get_db_session\n\n"
         "    async for session in get_db_session():\n        yield SQLItemService(db_session=session)\n"
     )
+    # memgpt's `MetadataStore` makes its own sessionmaker and queries the sessions it opens.
+    reads = "".join(
+        f"    def get_{n}(self, agent_id: str) -> AgentRow | None:\n"
+        "        with self.maker() as session:\n            return session.query(AgentRow).first()\n\n"
+        for n in range(5)
+    )
     store = (
-        "from sqlalchemy.orm import Mapped, Session\n\nfrom app.db import Base\n\n\n"
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import Mapped, sessionmaker\n\n"
+        "from app.db import Base\n\n\n"
         "class AgentRow(Base):\n    __tablename__ = 'agents'\n    id: Mapped[str]\n\n\n"
-        "class MetadataStore:\n    def __init__(self, session: Session) -> None:\n        self.session = session\n\n"
-        "    def get(self, agent_id: str) -> AgentRow | None:\n        return self.session.get(AgentRow, agent_id)\n"
+        "class MetadataStore:\n    def __init__(self, uri: str) -> None:\n"
+        "        self.maker = sessionmaker(bind=create_engine(uri))\n\n" + reads
     )
     active_record = (
-        "from sqlalchemy import select\nfrom sqlalchemy.orm import Mapped, Session\n\nfrom app.db import Base\n\n\n"
+        "from sqlalchemy import select\nfrom sqlalchemy.orm import Mapped, Session\n\n"
+        "from app.db import Base\n\n\n"
         "class Note(Base):\n    __tablename__ = 'notes'\n    id: Mapped[str]\n\n"
         "    @classmethod\n    def first(cls, session: Session) -> 'Note | None':\n"
         "        return session.scalars(select(cls)).first()\n\n\n"
@@ -1889,7 +1898,8 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
         "app/main.py": "from fastapi import FastAPI\n\nfrom app.items import item_router\n\n"
         "app = FastAPI()\napp.include_router(item_router.router)\n",
         "app/items/callbacks.py": callbacks,
-        "app/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+        "app/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n",
         "app/services/__init__.py": "",
         "app/services/session.py": "from sqlalchemy.ext.asyncio import AsyncSession\n\n\n"
         "async def get_db_session():\n    yield AsyncSession()\n",
@@ -1907,7 +1917,9 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
     assert "a class keeping a DB session beside its tables (the tables stay model)" in section
     write_section(root, section)
     layers = api.load_project(api.load_config([root]), [root]).layers
-    placed = [layers.layer_of(f"app.items.{m}") for m in ("sql_item_service", "callbacks", "metadata", "notes")]
+    placed = [
+        layers.layer_of(f"app.items.{m}") for m in ("sql_item_service", "callbacks", "metadata", "notes")
+    ]
     assert placed == ["service", "service", "repository", "model"]
     assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
     # The tables stay model wherever they are: a route importing one is still a bypass.

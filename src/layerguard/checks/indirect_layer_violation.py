@@ -22,7 +22,7 @@ from layerguard.checks.layer_imports import (
 from layerguard.graph import ImportEdge
 from layerguard.model import Finding, ImportFact, RuleMeta, Severity
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
+from layerguard.symbol_kinds import DATA_CLASS, ENUM, EXCEPTION, NEWTYPE, PYDANTIC, TABLE, TYPEVAR
 
 if TYPE_CHECKING:
     from layerguard.context import ImportedName, ProjectView
@@ -184,6 +184,17 @@ def chain_names(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tup
     return read
 
 
+def _payload_only(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> bool:
+    """A Pydantic model or data class a model module uses only to type its tables' columns (or
+    in its own Pydantic classes): no upward import directly (LG101), none through a helper
+    (datajunction's `config: Mapped[GenericMaterializationConfig | ...]`). A column type whose
+    code runs (fides' `EncryptedLargeDataDescriptor` calling a storage service) still leads on."""
+    name = taken_by(project, edge, fact)
+    if name is None or project.layers.imported_name(edge.imported, name).kind not in (PYDANTIC, DATA_CLASS):
+        return False
+    return used_only_as_payload(project, edge, fact)
+
+
 def needs(closure: frozenset[str] | None, fact: ImportFact) -> bool:
     """Whether code needing `closure` needs what `fact` binds (a star import: always)."""
     return closure is None or fact.bound_name is None or fact.bound_name in closure
@@ -308,9 +319,7 @@ def _reach(project: ProjectView) -> _Reach:
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
             for fact in counted_names(project, edge):
-                if importer_layer == MODEL and used_only_as_payload(project, edge, fact):
-                    # The type of a table's column (or what a mixed model module's Pydantic
-                    # classes use): no upward import directly (LG101), none through a helper.
+                if importer_layer == MODEL and _payload_only(project, edge, fact):
                     continue
                 for name in chain_names(project, edge, fact):
                     node = (imported, name)

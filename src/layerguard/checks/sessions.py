@@ -13,7 +13,12 @@ import enum
 from typing import TYPE_CHECKING
 
 from layerguard.model import AssignmentFact, CallFact, ClassFact, ExprFact, FileFacts, FunctionFact
-from layerguard.symbol_kinds import ASYNC_SESSION_CLASSES, SYNC_SESSION_CLASSES
+from layerguard.symbol_kinds import (
+    ASYNC_SESSION_CLASSES,
+    ASYNC_SESSIONMAKERS,
+    SYNC_SESSION_CLASSES,
+    SYNC_SESSIONMAKERS,
+)
 from layerguard.symbols import MAX_HOPS
 
 if TYPE_CHECKING:
@@ -26,10 +31,6 @@ class SessionKind(enum.Enum):
     SYNC = "Session"
 
 
-ASYNC_SESSIONMAKERS = frozenset(
-    {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker"}
-)
-SYNC_SESSIONMAKERS = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"})
 # Wrappers whose first member is the type that matters: `Annotated[AsyncSession, Depends(...)]`,
 # `Optional[Session]`, and what a session provider returns (`AsyncIterator[AsyncSession]`).
 TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "contextlib.")

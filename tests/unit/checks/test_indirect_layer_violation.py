@@ -309,7 +309,11 @@ def test_a_model_module_reaching_a_payload_of_a_model_module_is_no_bridge(tmp_pa
     ("table", "expected"),
     [
         ("    config: Mapped[Config] = mapped_column(JSON)\n", []),
-        ("    def read(self):\n        return Config(spec=self.spec)\n", [("app/core/config.py", 2, 1, "LG103")]),
+        (
+            "    def read(self):\n        return Config(spec=self.spec)\n",
+            [("app/core/config.py", 2, 1, "LG103")],
+        ),
+        ("    blob = Descriptor()\n", [("app/core/config.py", 2, 1, "LG103")]),
     ],
 )
 def test_a_tables_column_type_carries_no_chain(
@@ -317,17 +321,20 @@ def test_a_tables_column_type_carries_no_chain(
 ) -> None:
     """datajunction's `config: Mapped[GenericMaterializationConfig | ...]` over a JSON column,
     the class in an unlayered module using a schema: a column's type is no upward import
-    (LG101), and none through a helper either. Built in a method, it reaches the schema."""
+    (LG101), and none through a helper either. Built in a method, it reaches the schema. A
+    column type whose code runs (fides' `EncryptedLargeDataDescriptor`, calling a storage
+    service) is no payload: it leads on."""
     files = {
         "app/schemas/Spec.py": "from pydantic import BaseModel\n\nclass Spec(BaseModel):\n    id: int\n",
         "app/core/config.py": (
             "from pydantic import BaseModel\n"
             "from app.schemas.Spec import Spec\n\n"
-            "class Config(BaseModel):\n    spec: Spec\n"
+            "class Config(BaseModel):\n    spec: Spec\n\n\n"
+            "class Descriptor:\n    def __get__(self, obj, owner):\n        return Spec(id=1)\n"
         ),
         "app/models/Job.py": (
             "from sqlalchemy.orm import Mapped\n"
-            "from app.core.config import Config\n\n"
+            f"from app.core.config import {'Descriptor' if 'Descriptor' in table else 'Config'}\n\n"
             "class Job:\n    __tablename__ = 'jobs'\n" + table
         ),
     }
@@ -464,6 +471,7 @@ def test_a_package_import_needs_only_the_names_read_of_it(
         "app/api/routes/agents.py": "class AgentsResponse:\n    pass\n",
         "app/config.py": f"import app\n\nVALUE = {read}\n",
         "app/models/__init__.py": "",
-        "app/models/Agent.py": "from app.config import VALUE\n\n\nclass Agent:\n    __tablename__ = 'agents'\n",
+        "app/models/Agent.py": "from app.config import VALUE\n\n\n"
+        "class Agent:\n    __tablename__ = 'agents'\n",
     }
     assert lint(tmp_path, files, ["LG103"]) == expected

@@ -524,6 +524,7 @@ def test_a_read_under_a_deeper_import_of_the_same_name_is_reported_once(tmp_path
     ("provider", "expected"),
     [
         ("get_session", []),
+        ("_get_session_maker", []),  # declared to return a sessionmaker
         ("open_session", [("app/api/threads.py", 1, 1, "LG102")]),
         ("get_session\nfrom app.models.orm import Thread", [("app/api/threads.py", 2, 1, "LG102")]),
     ],
@@ -535,11 +536,15 @@ def test_a_session_provider_beside_the_tables_is_no_model_name(
     defined in its tables module: a session provider is the plumbing every layer may use, as a
     database-setup module is, not a model function (LG104 judges the handler taking the
     session). A function not named as a session provider still takes its module's layer, and
-    the table beside it is model."""
+    the table beside it is model. A function declared to return a sessionmaker or a session
+    (arcsitegraph's `_get_session_maker`) is one, whatever its name."""
     orm = (
+        "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
         "from sqlalchemy.orm import DeclarativeBase, Mapped\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\n"
         "class Thread(Base):\n    __tablename__ = 'threads'\n    id: Mapped[str]\n\n\n"
-        "async def get_session():\n    yield None\n\n\nasync def open_session():\n    yield None\n"
+        "async def get_session():\n    yield None\n\n\nasync def open_session():\n    yield None\n\n\n"
+        "def _get_session_maker() -> async_sessionmaker[AsyncSession]:\n"
+        "    return async_sessionmaker()\n"
     )
     files = {
         "app/models/__init__.py": "",

@@ -98,7 +98,10 @@ def test_an_include_only_in_excluded_tests_does_not_count(tmp_path: Path) -> Non
     ("main", "expected"),
     [
         ("", []),
-        ("def serve() -> None:\n    from fastapi import FastAPI\n\n    FastAPI()\n", [(ORDERS, 3, 1, "LG804")]),
+        (
+            "def serve() -> None:\n    from fastapi import FastAPI\n\n    FastAPI()\n",
+            [(ORDERS, 3, 1, "LG804")],
+        ),
         ("def wire(app, other) -> None:\n    app.include_router(other)\n", [(ORDERS, 3, 1, "LG804")]),
     ],
 )
