@@ -139,6 +139,8 @@ def _is_reexport_hub(facts: FileFacts, _: object) -> bool:
 # A chain node: a passable module and the name an importer takes from it; None for the whole
 # module (`import m`, `from pkg import m`, `from m import *`, a name it does not define).
 Node = tuple[str, str | None]
+# The attributes the import system gives every module: reading one runs none of its code.
+MODULE_DUNDERS = frozenset({"__path__", "__file__", "__name__", "__spec__", "__loader__", "__package__"})
 
 
 class _NameUses:
@@ -173,15 +175,17 @@ def chain_names(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tup
     """The names of `edge.imported` a chain follows from `fact`: the name it imports; for a
     module import, the module's names the file reads of it (`import memgpt` read only as
     `memgpt.__version__` needs `__version__`, not the SDK client `memgpt/__init__.py` imports:
-    5 false LG103 in the seed-39 audit); the whole module (None) when the file uses it
-    otherwise or reads through its submodules."""
+    5 false LG103 in the seed-39 audit), none of them for an attribute every module has
+    (`memgpt.__path__`); the whole module (None) when the file uses it otherwise or reads
+    through its submodules."""
     name = taken_by(project, edge, fact)
     if name is not None:
         return (name,)
     read = attributes_read(project, edge, fact)
     if read is None or any("." in attribute for attribute in read):
         return (None,)
-    return read
+    # What every module has needs none of its code (memgpt's `memgpt.__path__[0]`).
+    return tuple(attribute for attribute in read if attribute not in MODULE_DUNDERS)
 
 
 def _payload_only(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> bool:
