@@ -87,9 +87,16 @@ GRAPH_CODES = ("LG101", "LG102", "LG103", "LG106", "LG804")
 # `orchestration/{core_policy,policies,rules}.py` — true by the rule, fixed by configuration:
 # `init` places `server/models` as the repository layer and `orm_models` as model (with the
 # section `init` writes, prefect's findings are unchanged).
+# Issue 13 (seed 39: a chain through `import x` / `from pkg import x` follows the names the file
+# reads of it). Lost, each read: airflow LG103 25 -> 22, three type-only chains through modules
+# read only for other names: `plugins_manager.py:42` and `task/priority_strategy.py:30` (the
+# plugins route reads `plugins_manager.get_plugin_info`/`get_import_errors`), `settings.py:76`
+# (the scheduler job runner reads `settings` constants, not its `DagRun`); prefect 14 -> 13,
+# `deployments/runner.py:70`, reached by `server/services/telemetry.py` through `import prefect`
+# read only for `prefect.__version__`.
 EXPECTED = {
-    AIRFLOW: {"LG101": 1, "LG102": 129, "LG103": 25, "LG104": 183, "LG105": 58, "LG106": 1},
-    PREFECT: {"LG101": 1, "LG102": 4, "LG103": 14, "LG105": 34, "LG106": 3},
+    AIRFLOW: {"LG101": 1, "LG102": 129, "LG103": 22, "LG104": 183, "LG105": 58, "LG106": 1},
+    PREFECT: {"LG101": 1, "LG102": 4, "LG103": 13, "LG105": 34, "LG106": 3},
     LNBITS: {"LG101": 3, "LG102": 11, "LG103": 3, "LG105": 54, "LG106": 1},
 }
 PACKAGES = {AIRFLOW: "airflow", PREFECT: "prefect", LNBITS: "lnbits"}
