@@ -794,7 +794,13 @@ def content_roles(
         roles[module], evidence[module] = SCHEMA, PYDANTIC_MODELS
 
     def reaches(module: str, wanted: set[str]) -> bool:
-        return any(_content_layer(m, roles, layers) in wanted for m in imported.get(module, ()))
+        # A module of tables placed by the class beside them still holds tables (openhands'
+        # `live_status_app_conversation_service` over the `sql_*_service` modules).
+        return any(
+            _content_layer(m, roles, layers) in wanted
+            or (MODEL in wanted and evidence.get(m) == TABLES_BESIDE_SESSIONS)
+            for m in imported.get(module, ())
+        )
 
     for layer, suffixes, targets, why in (
         (REPOSITORY, ("Repository", "Repo"), {MODEL}, REPOSITORY_CLASSES),
