@@ -1898,6 +1898,10 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
         "app/main.py": "from fastapi import FastAPI\n\nfrom app.items import item_router\n\n"
         "app = FastAPI()\napp.include_router(item_router.router)\n",
         "app/items/callbacks.py": callbacks,
+        # A `*Service` over that module still reaches tables (openhands' `live_status_...`).
+        "app/items/live_item_service.py": "from app.items.sql_item_service import SQLItemService\n\n\n"
+        "class LiveItemService:\n    def __init__(self, inner: SQLItemService) -> None:\n"
+        "        self.inner = inner\n",
         "app/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\n"
         "class Base(DeclarativeBase):\n    pass\n",
         "app/services/__init__.py": "",
@@ -1917,10 +1921,9 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
     assert "a class keeping a DB session beside its tables (the tables stay model)" in section
     write_section(root, section)
     layers = api.load_project(api.load_config([root]), [root]).layers
-    placed = [
-        layers.layer_of(f"app.items.{m}") for m in ("sql_item_service", "callbacks", "metadata", "notes")
-    ]
-    assert placed == ["service", "service", "repository", "model"]
+    modules = ("sql_item_service", "callbacks", "live_item_service", "metadata", "notes")
+    placed = [layers.layer_of(f"app.items.{m}") for m in modules]
+    assert placed == ["service", "service", "service", "repository", "model"]
     assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
     # The tables stay model wherever they are: a route importing one is still a bypass.
     (root / "app/items/item_router.py").write_text(
