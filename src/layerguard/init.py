@@ -37,13 +37,7 @@ from layerguard.checks.endpoint_database_access import opened_database
 from layerguard.checks.layer_imports import names_taken
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
-from layerguard.checks.sessions import (
-    ASYNC_SESSIONMAKERS,
-    SYNC_SESSIONMAKERS,
-    receiver_kind,
-    type_kind,
-    value_kind,
-)
+from layerguard.checks.sessions import receiver_kind, type_kind, value_kind
 from layerguard.config import (
     DEFAULT_EXCLUDE,
     LAYERGUARD_TOML,
@@ -59,12 +53,14 @@ from layerguard.graph import module_files
 from layerguard.model import CallFact, ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
+    ASYNC_SESSIONMAKERS,
     CLASS,
     DATA_CLASS,
     ENUM,
     NEUTRAL_KINDS,
     ORM_KINDS,
     PYDANTIC,
+    SYNC_SESSIONMAKERS,
     TABLE,
     VALUE,
     class_kind,

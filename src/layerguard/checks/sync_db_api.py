@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
-from layerguard.checks.sessions import SYNC_SESSIONMAKERS, SessionKind, sessionmaker_kind
+from layerguard.checks.sessions import SessionKind, sessionmaker_kind
 from layerguard.model import DSN_RE, CallFact, FileFacts, Finding, ImportFact, RuleMeta, Severity, StringFact
-from layerguard.symbol_kinds import SYNC_SESSION_CLASSES
+from layerguard.symbol_kinds import SYNC_SESSION_CLASSES, SYNC_SESSIONMAKERS
 
 if TYPE_CHECKING:
     from layerguard.context import FileView

@@ -1216,6 +1216,7 @@ def _is_field_statement(stmt: ast.stmt) -> bool:
     """A class-level attribute declared with a type or made by a call (`name: T = value`,
     `name = Column(JSON)`), not a dunder: what a table's columns are. `__pydantic_model__ =
     UserSchema` names a class the table converts itself to, no column's type."""
+    target: ast.expr
     if isinstance(stmt, ast.AnnAssign):
         target = stmt.target
     elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call):
