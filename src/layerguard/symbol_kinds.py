@@ -334,7 +334,7 @@ def returns_sessions(function: FunctionFact, facts: FileFacts, symbols: Symbols)
     (`-> AsyncIterator[AsyncSession]`, `-> async_sessionmaker[AsyncSession]`): a session provider,
     whatever its name (arcsitegraph's `_get_session_maker`)."""
     returns = function.returns
-    if returns is None:
+    if returns is None or "ession" not in returns.text:  # `...Session`, `...sessionmaker`: cheap first
         return False
     names = returns.names or ((returns.qualified,) if returns.qualified else ())
     return any(symbols.canonical_name(name, facts) in DB_PLUMBING_TYPES for name in names)
