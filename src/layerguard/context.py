@@ -360,12 +360,11 @@ class ProjectLayerMap(LayerMap):
             # zenml's `class Session(SqlModelSession)` beside its store: the session type every
             # layer is handed, as SQLModel's own `Session` is, not the store's layer.
             return ImportedName(None, kind, where.module, summary)
-        if summary.is_function and (
-            summary.returns_sessions or summary.name in self.config.session_providers
-        ):
-            # A session provider (arcsitegraph's `get_session` and `_get_session_maker` beside
-            # its tables; the seed-39 audit): the plumbing every layer may use, as a module of
-            # database setup is. Who takes its session is LG104's to judge.
+        if summary.returns_sessions:
+            # A function declared to return a session or a sessionmaker (arcsitegraph's
+            # `get_session` and `_get_session_maker` beside its tables; the seed-39 audit): the
+            # plumbing every layer may use, as a module of database setup is. Who takes its
+            # session is LG104's to judge. A name alone is no evidence (a domain `get_session`).
             return ImportedName(None, kind, where.module, summary)
         if kind == TYPE_ALIAS and summary.alias is not None:
             # `QuestionSettings = Annotated[Union[TextSettings, ...], Field(...)]` brings in

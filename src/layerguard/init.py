@@ -130,6 +130,8 @@ SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over mod
 HANDS_SESSIONS_ON = "takes DB sessions and hands them on to the data access it calls; queries none"
 TABLES_BESIDE_SESSIONS = "a class keeping a DB session beside its tables (the tables stay model)"
 SESSIONMAKERS = ASYNC_SESSIONMAKERS | SYNC_SESSIONMAKERS
+# Class names of data access or services (`_keeps_sessions`): one keeping a sessionmaker is that.
+STORE_SUFFIXES = ("Service", "Store", "Repository", "Repo", "Dao", "DAO")
 # Query calls on sessions in a module's methods that make it class-based data access: enough that
 # the class is a store, not a model with one helper query (zenml's `SqlZenStore` has 399).
 MIN_METHOD_QUERIES = 5
@@ -1867,15 +1869,18 @@ def _tables_module_role(facts: FileFacts, project: ProjectView) -> tuple[str, st
 
 def _keeps_sessions(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
     """The class declares an attribute typed as a DB session (`db_session: AsyncSession`, or
-    `self.session = session` of such a parameter in `__init__`) or as a sessionmaker, or its
-    methods query sessions
+    `self.session = session` of such a parameter in `__init__`), or as a sessionmaker when the
+    class is named as a store or a service (`SQLEventCallbackService`; a `Database` class
+    holding the sessionmaker beside the tables is their setup), or its methods query sessions
     as class-based data access does (`_queries_in_methods`: memgpt's `MetadataStore` opens its
     own). A helper class whose methods merely take a session (datajunction's
     `VersionedQueryKey` beside its tables) keeps none."""
     view = project.file_view
     declared = [field.annotation for field in cls.fields if field.annotation is not None]
     declared += [value for _, value in cls.init_attributes]
-    if any(type_kind(t, facts, view) is not None or _names_sessionmaker(t, facts, project) for t in declared):
+    if any(type_kind(t, facts, view) is not None for t in declared):
+        return True
+    if cls.name.endswith(STORE_SUFFIXES) and any(_names_sessionmaker(t, facts, project) for t in declared):
         return True
     return _queries_in_methods(facts, project, cls.name)
 

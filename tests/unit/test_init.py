@@ -1887,6 +1887,13 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
         "class NoteKey:\n    @classmethod\n    def of(cls, session: Session, key: str) -> str:\n"
         "        note = Note.first(session)\n        return f'{key}@{note.id if note else 0}'\n"
     )
+    # A class holding the sessionmaker beside the tables, not named as a store: their setup.
+    setup = (
+        "from sqlalchemy.ext.asyncio import async_sessionmaker\nfrom sqlalchemy.orm import Mapped\n\n"
+        "from app.db import Base\n\n\nclass Setting(Base):\n    __tablename__ = 'settings'\n"
+        "    id: Mapped[str]\n\n\nclass Database:\n"
+        "    def __init__(self, maker: async_sessionmaker) -> None:\n        self.maker = maker\n"
+    )
     callbacks = (
         "from sqlalchemy.ext.asyncio import async_sessionmaker\nfrom sqlalchemy.orm import Mapped\n\n"
         "from app.db import Base\n\n\nclass StoredCallback(Base):\n    __tablename__ = 'callbacks'\n"
@@ -1898,6 +1905,7 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
         "app/main.py": "from fastapi import FastAPI\n\nfrom app.items import item_router\n\n"
         "app = FastAPI()\napp.include_router(item_router.router)\n",
         "app/items/callbacks.py": callbacks,
+        "app/items/records.py": setup,
         # A `*Service` over that module still reaches tables (openhands' `live_status_...`).
         "app/items/live_item_service.py": "from app.items.sql_item_service import SQLItemService\n\n\n"
         "class LiveItemService:\n    def __init__(self, inner: SQLItemService) -> None:\n"
@@ -1921,9 +1929,9 @@ def test_tables_beside_a_class_that_keeps_a_session_are_placed_by_that_class(tmp
     assert "a class keeping a DB session beside its tables (the tables stay model)" in section
     write_section(root, section)
     layers = api.load_project(api.load_config([root]), [root]).layers
-    modules = ("sql_item_service", "callbacks", "live_item_service", "metadata", "notes")
+    modules = ("sql_item_service", "callbacks", "live_item_service", "metadata", "notes", "records")
     placed = [layers.layer_of(f"app.items.{m}") for m in modules]
-    assert placed == ["service", "service", "service", "repository", "model"]
+    assert placed == ["service", "service", "service", "repository", "model", "model"]
     assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
     # The tables stay model wherever they are: a route importing one is still a bypass.
     (root / "app/items/item_router.py").write_text(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
 from layerguard.checks.layer_imports import (
+    PAYLOAD_KINDS,
     attributes_read,
     counted_edges,
     counted_names,
@@ -22,7 +23,7 @@ from layerguard.checks.layer_imports import (
 from layerguard.graph import ImportEdge
 from layerguard.model import Finding, ImportFact, RuleMeta, Severity
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import DATA_CLASS, ENUM, EXCEPTION, NEWTYPE, PYDANTIC, TABLE, TYPEVAR
+from layerguard.symbol_kinds import ENUM, EXCEPTION, NEWTYPE, TABLE, TYPEVAR
 
 if TYPE_CHECKING:
     from layerguard.context import ImportedName, ProjectView
@@ -139,7 +140,9 @@ def _is_reexport_hub(facts: FileFacts, _: object) -> bool:
 # A chain node: a passable module and the name an importer takes from it; None for the whole
 # module (`import m`, `from pkg import m`, `from m import *`, a name it does not define).
 Node = tuple[str, str | None]
-# The attributes the import system gives every module: reading one runs none of its code.
+# The node name for a module's top-level code alone: what importing it runs whatever is taken.
+TOP_LEVEL = ""
+# The attributes the import system gives every module: reading one needs only its top-level code.
 MODULE_DUNDERS = frozenset({"__path__", "__file__", "__name__", "__spec__", "__loader__", "__package__"})
 
 
@@ -158,7 +161,7 @@ class _NameUses:
         if name in self.closures:
             return self.closures[name]
         found: frozenset[str] | None = None
-        if name is not None and (name in self.uses or name in self.imported):
+        if name == TOP_LEVEL or (name is not None and (name in self.uses or name in self.imported)):
             seen = {name, *self.uses.get("", ())}
             work = list(seen)
             while work:
@@ -175,28 +178,28 @@ def chain_names(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> tup
     """The names of `edge.imported` a chain follows from `fact`: the name it imports; for a
     module import, the module's names the file reads of it (`import memgpt` read only as
     `memgpt.__version__` needs `__version__`, not the SDK client `memgpt/__init__.py` imports:
-    5 false LG103 in the seed-39 audit), none of them for an attribute every module has
-    (`memgpt.__path__`); the whole module (None) when the file uses it otherwise or reads
-    through its submodules."""
+    5 false LG103 in the seed-39 audit), only its top-level code (`TOP_LEVEL`) for an attribute
+    every module has (`memgpt.__path__`); the whole module (None) when the file uses it
+    otherwise or reads through its submodules."""
     name = taken_by(project, edge, fact)
     if name is not None:
         return (name,)
     read = attributes_read(project, edge, fact)
     if read is None or any("." in attribute for attribute in read):
         return (None,)
-    # What every module has needs none of its code (memgpt's `memgpt.__path__[0]`).
-    return tuple(attribute for attribute in read if attribute not in MODULE_DUNDERS)
+    # What every module has needs only its top-level code (memgpt's `memgpt.__path__[0]`).
+    return tuple(dict.fromkeys(TOP_LEVEL if attribute in MODULE_DUNDERS else attribute for attribute in read))
 
 
-def _payload_only(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> bool:
-    """A Pydantic model or data class a model module uses only to type its tables' columns (or
-    in its own Pydantic classes): no upward import directly (LG101), none through a helper
-    (datajunction's `config: Mapped[GenericMaterializationConfig | ...]`). A column type whose
-    code runs (fides' `EncryptedLargeDataDescriptor` calling a storage service) still leads on."""
-    name = taken_by(project, edge, fact)
-    if name is None or project.layers.imported_name(edge.imported, name).kind not in (PYDANTIC, DATA_CLASS):
+def _payload_only(project: ProjectView, edge: ImportEdge, fact: ImportFact, name: str | None) -> bool:
+    """`name` is a Pydantic model, data class or alias of them that a model module uses only to
+    type its tables' columns (or in its own Pydantic classes): no upward import directly
+    (LG101), none through a helper beyond the helper's top-level code (datajunction's `config:
+    Mapped[GenericMaterializationConfig | ...]`). A column type whose code runs (fides'
+    `EncryptedLargeDataDescriptor`, calling a storage service) still leads on."""
+    if not name or project.layers.imported_name(edge.imported, name).kind not in PAYLOAD_KINDS:
         return False
-    return used_only_as_payload(project, edge, fact)
+    return used_only_as_payload(project, edge, fact, columns=True)
 
 
 def needs(closure: frozenset[str] | None, fact: ImportFact) -> bool:
@@ -323,10 +326,10 @@ def _reach(project: ProjectView) -> _Reach:
             index = found.bit.setdefault(importer, len(found.bit))
             found.layer_bits[importer_layer] = found.layer_bits.get(importer_layer, 0) | 1 << index
             for fact in counted_names(project, edge):
-                if importer_layer == MODEL and _payload_only(project, edge, fact):
-                    continue
                 for name in chain_names(project, edge, fact):
-                    node = (imported, name)
+                    # A column's payload type needs only what importing its module runs.
+                    payload = importer_layer == MODEL and _payload_only(project, edge, fact, name)
+                    node = (imported, TOP_LEVEL if payload else name)
                     direct[node] = direct.get(node, 0) | 1 << index
                     if not is_type_only(fact):
                         runtime_direct[node] = runtime_direct.get(node, 0) | 1 << index

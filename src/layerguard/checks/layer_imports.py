@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 from layerguard.graph import ImportEdge, absolute_module, taken_name
 from layerguard.model import ImportFact, Span
 from layerguard.presets import MODEL, SCHEMA
-from layerguard.symbol_kinds import DATA_CLASS, KIND_NOUNS, PYDANTIC, TABLE, class_kind, is_orm_class
+from layerguard.symbol_kinds import (
+    DATA_CLASS,
+    KIND_NOUNS,
+    PYDANTIC,
+    TABLE,
+    TYPE_ALIAS,
+    class_kind,
+    is_orm_class,
+)
 
 if TYPE_CHECKING:
     from layerguard.context import ProjectView
@@ -168,7 +176,11 @@ def _name_layer(
         # types under `db/models.py`): the tables' own, not an upward import. DTOs of
         # another package (zenml's `zenml.models` in `zen_stores/schemas`) still are.
         return importer_layer
-    if importer_layer == MODEL and imported.layer == SCHEMA and used_only_as_payload(project, edge, fact):
+    if (
+        importer_layer == MODEL
+        and imported.layer == SCHEMA
+        and used_only_as_payload(project, edge, fact, columns=imported.kind in PAYLOAD_KINDS)
+    ):
         # The Pydantic classes of a mixed model module deriving from the project's schema base
         # (fides' `FidesSchema`; the seed-37 audit): schema using schema. A table typing its
         # columns with it (letta's `embedding_config: Mapped[EmbeddingConfig]` over a JSON
@@ -179,10 +191,11 @@ def _name_layer(
     return imported.layer
 
 
-def used_only_as_payload(project: ProjectView, edge: ImportEdge, fact: ImportFact) -> bool:
+def used_only_as_payload(project: ProjectView, edge: ImportEdge, fact: ImportFact, *, columns: bool) -> bool:
     """Every module-level definition of the importer that uses the name `fact` binds is a
-    Pydantic model or a data class, or an ORM class using it in its fields' statements only
-    (no method, function or top-level code uses it)."""
+    Pydantic model or a data class, or (with `columns`: the name is a payload class) an ORM
+    class using it in its fields' statements only (no method, function or top-level code uses
+    it)."""
     bound = fact.bound_name
     facts = edge.importer
     users = [d for d in facts.definitions if bound in d.uses or bound in d.type_uses]
@@ -194,11 +207,16 @@ def used_only_as_payload(project: ProjectView, edge: ImportEdge, fact: ImportFac
         cls = classes.get(user.name)
         if cls is None:
             return False
-        if bound in user.field_uses and is_orm_class(cls, facts, symbols):
+        if columns and bound in user.field_uses and is_orm_class(cls, facts, symbols):
             continue
         if class_kind(cls, facts, symbols) not in (PYDANTIC, DATA_CLASS):
             return False
     return True
+
+
+# What a table's column may be typed with and stay the table's stored value: a Pydantic model, a
+# data class, or an alias of them (`used_only_as_payload`).
+PAYLOAD_KINDS = (PYDANTIC, DATA_CLASS, TYPE_ALIAS)
 
 
 def names_missing_module(edge: ImportEdge, fact: ImportFact) -> bool:

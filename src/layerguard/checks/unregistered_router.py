@@ -130,6 +130,9 @@ def _record(
     return False
 
 
-def _makes_app(facts: FileFacts, _: Symbols) -> bool:
-    """The file calls `FastAPI(...)` or `include_router(...)`."""
-    return any(call.method in APP_CALLS for call in facts.calls)
+def _makes_app(facts: FileFacts, symbols: Symbols) -> bool:
+    """The file calls `FastAPI(...)` or `include_router(...)`, or makes a module-level app under
+    another name (`FastAPI as Api`, a subclass of it)."""
+    if any(call.method in APP_CALLS for call in facts.calls):
+        return True
+    return any(made == "FastAPI" for _, made in router_assignments(facts, symbols))

@@ -146,6 +146,21 @@ class _ClassScope:
 
 
 # Node class -> the name of FactExtractor's method for it, or None for `generic_visit`.
+# Calls that declare a column (or an attribute mapped like one) in a class body: SQLAlchemy's and
+# SQLModel's. What a table's plain `name = call(...)` uses is a column's type only inside these.
+COLUMN_CONSTRUCTORS = frozenset(
+    {
+        "Column",
+        "mapped_column",
+        "relationship",
+        "column_property",
+        "deferred",
+        "composite",
+        "synonym",
+        "Field",
+    }
+)
+
 _VISITOR_NAMES: dict[type, str | None] = {}
 # Node class -> the fields `generic_visit` walks: all but the expression context (`Load`,
 # `Store`) and the operators (`+`, `and`, `==`), nodes with nothing to record.
@@ -209,6 +224,9 @@ class FactExtractor(ast.NodeVisitor):
         # per such name the heads its code uses at run time and as types (`DefinitionFact`).
         self.owner_uses: dict[str, tuple[set[str], set[str]]] = {}
         self.owner_sets: list[tuple[set[str], set[str]]] = []  # the current names' entries
+        # The class's owners' entries while one of its field statements is visited (a lambda
+        # there uses names as a method would).
+        self.field_owners: list[tuple[set[str], set[str]]] | None = None
         # Per module-level class: what its field statements use, and its owners' entries.
         self.class_fields: list[tuple[str, tuple[set[str], set[str]], list[tuple[set[str], set[str]]]]] = []
         self.statement_globals: set[str] = set()  # `global` names in the current top-level code
@@ -434,12 +452,19 @@ class FactExtractor(ast.NodeVisitor):
                 )
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
+        # A lambda in a field statement (`default=lambda: Cfg().model_dump()`) runs as a method
+        # does: what it uses is no column's type (`DefinitionFact.field_uses`).
+        in_field, self.field_owners = self.field_owners, None
+        field_sets = self.owner_sets
+        if in_field is not None:
+            self.owner_sets = in_field
         self._visit_arguments(node.args)
         self.frames.append(_Frame(function=self.frames[-1].function, is_async=False))
         self.context.function_depth += 1
         self.visit(node.body)
         self.context.function_depth -= 1
         self.frames.pop()
+        self.owner_sets, self.field_owners = field_sets, in_field
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
@@ -504,8 +529,10 @@ class FactExtractor(ast.NodeVisitor):
         for stmt in node.body:
             if _is_field_statement(stmt):
                 self.owner_sets = [in_fields]
+                self.field_owners = owners
                 self.visit(stmt)
                 self.owner_sets = owners
+                self.field_owners = None
             else:
                 self.visit(stmt)
         # Joined to the class's other uses once the whole module is read (`_definitions`).
@@ -1213,17 +1240,32 @@ def _bound_name(fact: ImportFact) -> str | None:
 
 
 def _is_field_statement(stmt: ast.stmt) -> bool:
-    """A class-level attribute declared with a type or made by a call (`name: T = value`,
-    `name = Column(JSON)`), not a dunder: what a table's columns are. `__pydantic_model__ =
-    UserSchema` names a class the table converts itself to, no column's type."""
+    """A class-level attribute declared with a type (`name: T = value`) or made by a column
+    constructor (`name = Column(PydanticJSON(Item))`, `mapped_column(...)`, SQLModel's
+    `Field(...)`), not a dunder: what a table's columns are. `__pydantic_model__ = UserSchema`
+    (the class a table converts itself to) and `default = Cfg(x=5)` (an instance) are none."""
     target: ast.expr
     if isinstance(stmt, ast.AnnAssign):
         target = stmt.target
-    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call):
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _makes_column(stmt.value):
         target = stmt.targets[0]
     else:
         return False
     return isinstance(target, ast.Name) and not (target.id.startswith("__") and target.id.endswith("__"))
+
+
+def _makes_column(value: ast.expr) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    callee = value.func
+    name = (
+        callee.attr
+        if isinstance(callee, ast.Attribute)
+        else callee.id
+        if isinstance(callee, ast.Name)
+        else ""
+    )
+    return name in COLUMN_CONSTRUCTORS
 
 
 def _defined_names(stmt: ast.stmt, registering: set[str]) -> tuple[str, ...]:

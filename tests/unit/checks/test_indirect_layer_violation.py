@@ -476,3 +476,58 @@ def test_a_package_import_needs_only_the_names_read_of_it(
         "class Agent:\n    __tablename__ = 'agents'\n",
     }
     assert lint(tmp_path, files, ["LG103"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("job", "expected"),
+    [
+        # Both import forms of a column's payload: no chain through the payload ...
+        (
+            "from app.core.config import Config\n\n\nclass Job:\n    __tablename__ = 'jobs'\n"
+            "    config: Mapped[Config]\n",
+            [],
+        ),
+        (
+            "from app.core import config\n\n\nclass Job:\n    __tablename__ = 'jobs'\n"
+            "    settings: Mapped[config.Config]\n",
+            [],
+        ),
+        # ... but what importing the helper runs still counts (its top-level code).
+        (
+            "from app.core.registered import Config\n\n\nclass Job:\n    __tablename__ = 'jobs'\n"
+            "    config: Mapped[Config]\n",
+            [("app/core/registered.py", 1, 1, "LG103")],
+        ),
+        # An attribute every module has needs only that top-level code.
+        (
+            "from app.core import registered\n\nVERSION = registered.__file__\n\n\n"
+            "class Job:\n    __tablename__ = 'jobs'\n",
+            [("app/core/registered.py", 1, 1, "LG103")],
+        ),
+        (
+            "from app.core import config\n\nVERSION = config.__file__\n\n\n"
+            "class Job:\n    __tablename__ = 'jobs'\n",
+            [],
+        ),
+    ],
+)
+def test_a_payload_or_a_module_dunder_needs_only_what_importing_the_helper_runs(
+    tmp_path: Path, job: str, expected: list[tuple[str, int, int, str]]
+) -> None:
+    """The review's cases: LG103 treats `from m import Config` and `from pkg import m` +
+    `m.Config` alike, and following only a payload or `m.__file__` still follows the helper's
+    top-level code (`register(...)` calling a service when the module is imported)."""
+    pydantic = "from pydantic import BaseModel\n\n\nclass Config(BaseModel):\n    size: int\n"
+    files = {
+        "app/services/billing.py": "def register(name: str) -> None:\n    pass\n",
+        "app/core/__init__.py": "",
+        "app/core/config.py": "from app.services.billing import charge\n\n" + pydantic + "\n\n"
+        "def bill() -> None:\n    charge()\n",
+        "app/core/registered.py": "from app.services.billing import register\n\n"
+        + pydantic
+        + "\n\nregister('cfg')\n",
+        "app/models/__init__.py": "",
+        "app/models/Job.py": "from sqlalchemy.orm import Mapped\n" + job,
+    }
+    files["app/services/billing.py"] += "\n\ndef charge() -> None:\n    pass\n"
+    assert lint(tmp_path, files, ["LG103"]) == expected

@@ -417,8 +417,11 @@ UPWARD = [("app/db/models.py", 2, 1, "LG101")]
         ("    meta: Mapped[AppSchema]\n", []),
         ("    meta = Column(PydanticJSON(AppSchema))\n", []),
         ("    meta: Mapped[list[AppSchema]] = mapped_column(JSON)\n", []),
-        # The class the table converts itself to, or builds in a method: upward.
+        # The class the table converts itself to, or builds in a method, an instance of it, or
+        # a lambda building it (`default=lambda: ...`, which runs as a method does): upward.
         ("    __pydantic_model__ = AppSchema\n", UPWARD),
+        ("    defaults = AppSchema(x=1)\n", UPWARD),
+        ("    meta = Column(JSON, default=lambda: AppSchema(x=1).model_dump())\n", UPWARD),
         ("    def to_pydantic(self):\n        return AppSchema(x=1)\n", UPWARD),
         ("    meta: Mapped[AppSchema]\n    def read(self) -> AppSchema: ...\n", UPWARD),
     ],
@@ -523,26 +526,30 @@ def test_a_read_under_a_deeper_import_of_the_same_name_is_reported_once(tmp_path
 @pytest.mark.parametrize(
     ("provider", "expected"),
     [
-        ("get_session", []),
+        ("get_session", []),  # declared to yield a session
         ("_get_session_maker", []),  # declared to return a sessionmaker
+        # Named as a session provider, declared as nothing: a name alone is no evidence (a
+        # domain `get_session` returning a chat session), so it takes its module's layer.
         ("open_session", [("app/api/threads.py", 1, 1, "LG102")]),
+        ("get_db", [("app/api/threads.py", 1, 1, "LG102")]),
         ("get_session\nfrom app.models.orm import Thread", [("app/api/threads.py", 2, 1, "LG102")]),
     ],
 )
 def test_a_session_provider_beside_the_tables_is_no_model_name(
     tmp_path: Path, provider: str, expected: list[tuple[str, int, int, str]]
 ) -> None:
-    """arcsitegraph's `get_session` (seed 39), the `Depends()` provider of its sessions, is
-    defined in its tables module: a session provider is the plumbing every layer may use, as a
-    database-setup module is, not a model function (LG104 judges the handler taking the
-    session). A function not named as a session provider still takes its module's layer, and
-    the table beside it is model. A function declared to return a sessionmaker or a session
-    (arcsitegraph's `_get_session_maker`) is one, whatever its name."""
+    """arcsitegraph's `get_session` and `_get_session_maker` (seed 39), declared to yield a
+    session and to return a sessionmaker, are defined in its tables module: session plumbing,
+    which every layer may use as it may a database-setup module, not model functions (LG104
+    judges the handler taking the session). A function declared as neither takes its module's
+    layer, whatever its name, and the table beside it is model."""
     orm = (
+        "from collections.abc import AsyncIterator\n\n"
         "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
         "from sqlalchemy.orm import DeclarativeBase, Mapped\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\n"
         "class Thread(Base):\n    __tablename__ = 'threads'\n    id: Mapped[str]\n\n\n"
-        "async def get_session():\n    yield None\n\n\nasync def open_session():\n    yield None\n\n\n"
+        "async def get_session() -> AsyncIterator[AsyncSession]:\n    yield AsyncSession()\n\n\n"
+        "async def open_session():\n    yield None\n\n\ndef get_db():\n    return None\n\n\n"
         "def _get_session_maker() -> async_sessionmaker[AsyncSession]:\n"
         "    return async_sessionmaker()\n"
     )
@@ -552,3 +559,27 @@ def test_a_session_provider_beside_the_tables_is_no_model_name(
         "app/api/threads.py": f"from app.models.orm import {provider}\n",
     }
     assert lint(tmp_path, files, ["LG101", "LG102"]) == expected
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["    kind = Column(build_type())\n", "    token = Column(EncryptedType('k'))\n"],
+)
+def test_a_schema_layer_function_or_plain_class_in_a_column_is_still_upward(
+    tmp_path: Path, column: str
+) -> None:
+    """Only a payload (a Pydantic model, a data class, an alias of them) types a column as the
+    table's stored value: a function of a schema module called, or a plain class of one built,
+    at import time in a column is an upward import as anywhere else (the review's case)."""
+    files = {
+        "app/schemas/__init__.py": "",
+        "app/schemas/types.py": "class EncryptedType:\n    def __init__(self, key: str) -> None:\n"
+        "        self.key = key\n\n\ndef build_type() -> object:\n    return object()\n",
+        "app/db/__init__.py": "",
+        "app/db/models.py": (
+            "from sqlalchemy import Column\n"
+            "from app.schemas.types import build_type, EncryptedType\n\n"
+            "class Task:\n    __tablename__ = 'tasks'\n" + column
+        ),
+    }
+    assert lint(tmp_path, files, ["LG101"], SCHEMA_TYPES) == [("app/db/models.py", 2, 1, "LG101")]

@@ -130,3 +130,16 @@ def test_a_router_named_under_a_namespace_root_layerguard_does_not_see_is_includ
         ),
     }
     assert lint(tmp_path, files, ["LG804"]) == [("api/v1/endpoints/users.py", 3, 1, "LG804")]
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        "from fastapi import FastAPI as Api\n\napp = Api()\n",
+        "from fastapi import FastAPI\n\n\nclass ShopApp(FastAPI):\n    pass\n\n\napp = ShopApp()\n",
+    ],
+)
+def test_an_app_made_under_another_name_still_makes_the_project_an_app(tmp_path: Path, main: str) -> None:
+    """An aliased `FastAPI` or a subclass of it is an app too: the forgotten router is reported."""
+    files = {ORDERS: ROUTER, "app/main.py": main}
+    assert lint(tmp_path, files, ["LG804"]) == [(ORDERS, 3, 1, "LG804")]
