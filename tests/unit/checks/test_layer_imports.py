@@ -578,7 +578,7 @@ def test_a_schema_layer_function_or_plain_class_in_a_column_is_still_upward(
         "app/db/__init__.py": "",
         "app/db/models.py": (
             "from sqlalchemy import Column\n"
-            "from app.schemas.types import build_type, EncryptedType\n\n"
+            f"from app.schemas.types import {'build_type' if 'build_type' in column else 'EncryptedType'}\n\n"
             "class Task:\n    __tablename__ = 'tasks'\n" + column
         ),
     }
