@@ -8,6 +8,7 @@ is a model module when it defines ORM classes). Pure: facts and `Symbols` only.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Mapping
 
 from layerguard.model import AssignmentFact, ClassFact, ExprFact, FieldFact, FileFacts, FunctionFact
@@ -90,6 +91,8 @@ ORM_ATTRIBUTES = frozenset(
 )
 TYPING_MODULES = ("typing.", "typing_extensions.")
 BUILTIN_CONTAINERS = frozenset({"frozenset", "set", "tuple", "list", "dict"})
+BUILTIN_TYPES = BUILTIN_CONTAINERS | {"str", "int", "float", "bool", "bytes", "complex", "object", "type"}
+UNION_MEMBER = re.compile(r"[A-Za-z_][\w.]*(\[.*\])?")  # a type of a `|` union, as written
 # Standard-library calls making a plain value: an upper-case name bound to one is a constant
 # (hawk's `ARN_ALLOWED_REGEX = re.compile(...)`, read through a module import, was an LG102).
 PLAIN_VALUE_CALLS = frozenset(
@@ -237,7 +240,20 @@ def assignment_kind(assignment: AssignmentFact, facts: FileFacts, symbols: Symbo
         return CONSTANT  # gpustack's `FAILED_PHASES = frozenset({Phase.A, Phase.B})`, as a `{...}` display is
     if assignment.name.isupper() and callee in PLAIN_VALUE_CALLS:
         return CONSTANT
+    if value.kind == "binop" and _is_type_union(value.text):
+        return TYPE_ALIAS  # datajunction's `DimensionLinkDefault = str | int | float | bool`
     return VALUE
+
+
+def _is_type_union(text: str) -> bool:
+    """`A | B | None` whose every member is a builtin type, `None` or a capitalised (class-like)
+    name, subscripted or not: a union of types, not `base | extra` of two values."""
+    parts = [part.strip() for part in text.split("|")]
+    return len(parts) > 1 and all(
+        UNION_MEMBER.fullmatch(part)
+        and (part.split("[")[0] in BUILTIN_TYPES or part.split("[")[0].rsplit(".", 1)[-1][:1].isupper())
+        for part in parts
+    )
 
 
 def alias_targets(value: ExprFact) -> tuple[str, ...]:

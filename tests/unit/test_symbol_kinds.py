@@ -16,6 +16,7 @@ from layerguard.symbol_kinds import (
     DATA_CLASS,
     PROTOCOL,
     TABLE,
+    TYPE_ALIAS,
     VALUE,
     alias_targets,
     assignment_kind,
@@ -190,3 +191,18 @@ def test_upper_case_names_bound_to_plain_values_are_constants(source: str, expec
 def test_a_plain_class_of_upper_case_constants_is_a_constant(source: str, expected: str) -> None:
     facts, symbols = module(source)
     assert class_kind(cls(facts, "Names"), facts, symbols) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Default = str | int | float | bool\n", TYPE_ALIAS),  # datajunction's, a column's payload
+        ("from app.schemas import A, B\nPayload = A | B | None\n", TYPE_ALIAS),
+        ("Rows = list[int] | dict[str, int]\n", TYPE_ALIAS),
+        ("base = {}\nextra = {}\nmerged = base | extra\n", VALUE),  # two values, not types
+    ],
+)
+def test_a_union_of_types_bound_to_a_name_is_a_type_alias(source: str, expected: str) -> None:
+    facts, symbols = module(source)
+    assignment = facts.assignments[-1]
+    assert assignment_kind(assignment, facts, symbols) == expected

@@ -224,9 +224,6 @@ class FactExtractor(ast.NodeVisitor):
         # per such name the heads its code uses at run time and as types (`DefinitionFact`).
         self.owner_uses: dict[str, tuple[set[str], set[str]]] = {}
         self.owner_sets: list[tuple[set[str], set[str]]] = []  # the current names' entries
-        # The class's owners' entries while one of its field statements is visited (a lambda
-        # there uses names as a method would).
-        self.field_owners: list[tuple[set[str], set[str]]] | None = None
         # Per module-level class: what its field statements use, and its owners' entries.
         self.class_fields: list[tuple[str, tuple[set[str], set[str]], list[tuple[set[str], set[str]]]]] = []
         self.statement_globals: set[str] = set()  # `global` names in the current top-level code
@@ -452,19 +449,12 @@ class FactExtractor(ast.NodeVisitor):
                 )
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        # A lambda in a field statement (`default=lambda: Cfg().model_dump()`) runs as a method
-        # does: what it uses is no column's type (`DefinitionFact.field_uses`).
-        in_field, self.field_owners = self.field_owners, None
-        field_sets = self.owner_sets
-        if in_field is not None:
-            self.owner_sets = in_field
         self._visit_arguments(node.args)
         self.frames.append(_Frame(function=self.frames[-1].function, is_async=False))
         self.context.function_depth += 1
         self.visit(node.body)
         self.context.function_depth -= 1
         self.frames.pop()
-        self.owner_sets, self.field_owners = field_sets, in_field
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
@@ -528,11 +518,11 @@ class FactExtractor(ast.NodeVisitor):
         in_fields: tuple[set[str], set[str]] = (set(), set())
         for stmt in node.body:
             if _is_field_statement(stmt):
+                # A column's default factory (`default_factory=lambda: Props().model_dump()`,
+                # langflow's) makes the stored value too: part of the statement.
                 self.owner_sets = [in_fields]
-                self.field_owners = owners
                 self.visit(stmt)
                 self.owner_sets = owners
-                self.field_owners = None
             else:
                 self.visit(stmt)
         # Joined to the class's other uses once the whole module is read (`_definitions`).

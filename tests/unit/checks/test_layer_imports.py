@@ -417,11 +417,12 @@ UPWARD = [("app/db/models.py", 2, 1, "LG101")]
         ("    meta: Mapped[AppSchema]\n", []),
         ("    meta = Column(PydanticJSON(AppSchema))\n", []),
         ("    meta: Mapped[list[AppSchema]] = mapped_column(JSON)\n", []),
-        # The class the table converts itself to, or builds in a method, an instance of it, or
-        # a lambda building it (`default=lambda: ...`, which runs as a method does): upward.
+        # A column's default factory makes the stored value too (langflow's `properties`).
+        ("    meta = Column(JSON, default=lambda: AppSchema(x=1).model_dump())\n", []),
+        # The class the table converts itself to, or builds in a method, or an instance of it
+        # that is no column: upward.
         ("    __pydantic_model__ = AppSchema\n", UPWARD),
         ("    defaults = AppSchema(x=1)\n", UPWARD),
-        ("    meta = Column(JSON, default=lambda: AppSchema(x=1).model_dump())\n", UPWARD),
         ("    def to_pydantic(self):\n        return AppSchema(x=1)\n", UPWARD),
         ("    meta: Mapped[AppSchema]\n    def read(self) -> AppSchema: ...\n", UPWARD),
     ],
