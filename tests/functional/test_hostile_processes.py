@@ -281,9 +281,10 @@ def test_a_rule_past_its_time_is_stopped_and_reported_as_lg000(tmp_path: Path) -
     # A fresh project: the first run filled the symbols' memo of inherited fields, which would
     # let a rule finish within the limit.
     fresh = load_project(config, [project], {}, jobs=1, use_cache=False)
-    started = time.monotonic()
+    # What shows the bound is the LG000 of each rule, not a wall-clock assertion: unbounded, the
+    # two rules take ~0.06 s here, and a stall of the machine (three suites on two cores) once
+    # made the bounded run take 0.58 s.
     bounded = list(run_rules(fresh, lg7, time_limit=0.001))
-    assert time.monotonic() - started < 0.5
     assert [f.code for f in bounded] == ["LG000", "LG000"]
     assert all("stopped after 0.001 s" in f.message for f in bounded)
     assert {f.message.partition(":")[0] for f in bounded} == {
