@@ -53,14 +53,13 @@ from layerguard.graph import module_files
 from layerguard.model import CallFact, ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
-    ASYNC_SESSIONMAKERS,
     CLASS,
     DATA_CLASS,
     ENUM,
     NEUTRAL_KINDS,
     ORM_KINDS,
     PYDANTIC,
-    SYNC_SESSIONMAKERS,
+    SESSIONMAKERS,
     TABLE,
     VALUE,
     class_kind,
@@ -129,7 +128,6 @@ SERVICE_NO_DATA = "never reaches a repository, model, session or sqlalchemy"
 SERVICE_FUNCTIONS = "functions taking a DB session that endpoints call, over models and other packages"
 HANDS_SESSIONS_ON = "takes DB sessions and hands them on to the data access it calls; queries none"
 TABLES_BESIDE_SESSIONS = "a class keeping a DB session beside its tables (the tables stay model)"
-SESSIONMAKERS = ASYNC_SESSIONMAKERS | SYNC_SESSIONMAKERS
 # Class names of data access or services (`_keeps_sessions`): one keeping a sessionmaker is that.
 STORE_SUFFIXES = ("Service", "Store", "Repository", "Repo", "Dao", "DAO")
 # Query calls on sessions in a module's methods that make it class-based data access: enough that
@@ -1862,9 +1860,8 @@ def _tables_module_role(facts: FileFacts, project: ProjectView) -> tuple[str, st
     ]
     if not keepers:
         return MODEL, TABLE_CLASSES
-    return SERVICE if all(
-        name.endswith("Service") for name in keepers
-    ) else REPOSITORY, TABLES_BESIDE_SESSIONS
+    layer = SERVICE if all(name.endswith("Service") for name in keepers) else REPOSITORY
+    return layer, TABLES_BESIDE_SESSIONS
 
 
 def _keeps_sessions(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:

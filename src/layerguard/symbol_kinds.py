@@ -52,8 +52,9 @@ ASYNC_SESSIONMAKERS = frozenset(
     {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker"}
 )
 SYNC_SESSIONMAKERS = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"})
+SESSIONMAKERS = ASYNC_SESSIONMAKERS | SYNC_SESSIONMAKERS
 # What a function handing out database sessions is declared to return (inside `AsyncIterator[...]`).
-DB_PLUMBING_TYPES = ASYNC_SESSION_CLASSES | SYNC_SESSION_CLASSES | ASYNC_SESSIONMAKERS | SYNC_SESSIONMAKERS
+DB_PLUMBING_TYPES = ASYNC_SESSION_CLASSES | SYNC_SESSION_CLASSES | SESSIONMAKERS
 TABLE_FIELDS = frozenset({"__tablename__", "__table__"})
 ENUM_BASES = frozenset(
     f"enum.{name}" for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")

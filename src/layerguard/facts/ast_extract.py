@@ -145,7 +145,6 @@ class _ClassScope:
     fields_run: bool = False
 
 
-# Node class -> the name of FactExtractor's method for it, or None for `generic_visit`.
 # Calls that declare a column (or an attribute mapped like one) in a class body: SQLAlchemy's and
 # SQLModel's. What a table's plain `name = call(...)` uses is a column's type only inside these.
 COLUMN_CONSTRUCTORS = frozenset(
@@ -160,7 +159,7 @@ COLUMN_CONSTRUCTORS = frozenset(
         "Field",
     }
 )
-
+# Node class -> the name of FactExtractor's method for it, or None for `generic_visit`.
 _VISITOR_NAMES: dict[type, str | None] = {}
 # Node class -> the fields `generic_visit` walks: all but the expression context (`Load`,
 # `Store`) and the operators (`+`, `and`, `==`), nodes with nothing to record.
@@ -1245,17 +1244,8 @@ def _is_field_statement(stmt: ast.stmt) -> bool:
 
 
 def _makes_column(value: ast.expr) -> bool:
-    if not isinstance(value, ast.Call):
-        return False
-    callee = value.func
-    name = (
-        callee.attr
-        if isinstance(callee, ast.Attribute)
-        else callee.id
-        if isinstance(callee, ast.Name)
-        else ""
-    )
-    return name in COLUMN_CONSTRUCTORS
+    callee = dotted_name(value.func) if isinstance(value, ast.Call) else None
+    return callee is not None and callee.rpartition(".")[2] in COLUMN_CONSTRUCTORS
 
 
 def _defined_names(stmt: ast.stmt, registering: set[str]) -> tuple[str, ...]:
