@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 RouterKey = tuple[str, str]  # (module, name) of the router's assignment
 # Calls that show the project serves an app of its own: it makes one, or includes routers.
 APP_CALLS = frozenset({"FastAPI", "include_router"})
+# Calls that read an attribute by its name as a string (`getattr(module, "router")`).
+LOOKUPS = frozenset({"getattr", "hasattr"})
 
 
 class UnregisteredRouter(ProjectRule):
@@ -27,7 +29,7 @@ class UnregisteredRouter(ProjectRule):
         severity=Severity.ERROR,
         summary="A router defined in an endpoint module is never included in the app",
         layers=(ENDPOINT,),
-        calls=frozenset({"getattr", *APP_CALLS}),
+        calls=LOOKUPS | APP_CALLS,
     )
 
     def check_project(self, project: ProjectView) -> Iterator[Finding]:
@@ -63,9 +65,11 @@ def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str], set[
     (`value_names`): by name, alias, re-export or module attribute, also through an attribute
     (`users.router.routes`). A module used as a value (`for m in (users, orders):
     app.include_router(m.router)`) stands for every router it defines. And the names some file
-    reads with `getattr(x, "router")`: every router of that name may be the one read (galaxy's
+    reads with `getattr(x, "router")`, or tests with `hasattr(x, "router")` before reading
+    `x.router`: every router of that name may be the one read (galaxy's
     `include_all_package_routers` walks its controllers package and includes each module's
-    `router`; the seed-34 audit).
+    `router`, the seed-34 audit; txtai's `apirouters()` each member module's of its api package
+    that `hasattr(module, "router")`, the seed-40 audit).
 
     Precision first: passing a router anywhere — to `include_router` or `mount`, to a wrapper or
     factory of the project or outside it, into a list or dict, returning it — may include it,
@@ -90,7 +94,7 @@ def _used_as_values(
     looked_up = [
         call.call.args[1].value
         for call in facts.calls
-        if call.callee == "getattr"
+        if call.callee in LOOKUPS
         and len(call.call.args) >= 2
         and call.call.args[1].kind == "string"
         and isinstance(call.call.args[1].value, str)
