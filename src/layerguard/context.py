@@ -292,7 +292,7 @@ class ProjectLayerMap(LayerMap):
 
     @cached_property
     def providers(self) -> dict[str, set[str]]:
-        """Module -> its functions the project uses as `Depends()` providers."""
+        """Module -> its functions (and names bound to one) the project uses as `Depends()` providers."""
         found: dict[str, set[str]] = {}
         for _, provided in self.collected("providers", file_providers):
             for module, name in provided:
@@ -499,12 +499,14 @@ def _plain_pydantic(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
 
 
 def file_providers(facts: FileFacts, symbols: Symbols) -> tuple[tuple[str, str], ...]:
-    """One file's part of `provider_modules`: (module, function) of each `Depends()` provider it names."""
+    """One file's part of `providers`: (module, name) of each `Depends()` provider it names, a
+    function or a module-level name bound to one a library makes (fastapi-users'
+    `current_active_user = fastapi_users.current_user(active=True)`, the seed-40 audit)."""
     found: list[tuple[str, str]] = []
     for expression in _expressions(facts):
         for provider in expression.depends:
             resolved = symbols.resolve(provider, facts) if provider else None
-            if resolved is not None and isinstance(resolved[0], FunctionFact):
+            if resolved is not None and isinstance(resolved[0], (FunctionFact, AssignmentFact)):
                 found.append((resolved[1].module, resolved[0].name))
     return tuple(found)
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from layerguard.checks.auth_dependencies import auth_candidates, looks_like_auth
 from layerguard.checks.endpoint_database_access import opened_database
+from layerguard.checks.http_boundary import HTTP_EXCEPTIONS
 from layerguard.checks.layer_imports import names_taken
 from layerguard.checks.naming import STYLES, follows_style, layer_folder_module
 from layerguard.checks.routes import APP_WIRING_CALLS, RouteHandler, find_route_handlers, registration_keyword
@@ -75,6 +76,8 @@ LAYER_NAMES = tuple(layer.name for layer in FORTRESS_LAYERS)
 PRESET_GLOBS = {layer.name: layer.modules for layer in FORTRESS_LAYERS}
 DB_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
 HTTP_PACKAGES = frozenset({"fastapi", "starlette"})
+# What a service wrongly imports to raise HTTP errors (LG201/LG202 report it), not HTTP work.
+HTTP_ERRORS = frozenset({"HTTPException", "status"})
 # What an API's own code imports: HTTP, or a GraphQL library (phoenix's Strawberry types).
 API_PACKAGES = HTTP_PACKAGES | {"strawberry", "graphene", "ariadne"}
 DEFAULT_PROVIDERS = Config(root=Path()).session_providers
@@ -89,6 +92,7 @@ TABLE_CLASSES = "SQLAlchemy/SQLModel table classes"
 QUERY_FUNCTIONS = "functions taking a DB session"
 REPOSITORY_CLASSES = "*Repository classes over the database"
 SERVICE_CLASSES = "*Service classes over repositories or models"
+REPOSITORY_HELD = "*Service classes over the database that repositories import"
 SESSION_QUERIES = "functions that query the DB session they take"
 PYDANTIC_MODELS = "Pydantic models that endpoints or services import"
 APP_ROOT = "creates the FastAPI app and includes its routers"
@@ -133,6 +137,11 @@ STORE_SUFFIXES = ("Service", "Store", "Repository", "Repo", "Dao", "DAO")
 # Query calls on sessions in a module's methods that make it class-based data access: enough that
 # the class is a store, not a model with one helper query (zenml's `SqlZenStore` has 399).
 MIN_METHOD_QUERIES = 5
+# A class over a session it keeps that offers the session's transaction methods and two of its
+# others is a session itself (a repository may offer `get`, `add` and `delete`, not `rollback`).
+TRANSACTION_METHODS = frozenset({"commit", "rollback"})
+SESSION_METHODS = frozenset({"add", "delete", "exec", "execute", "flush", "get", "merge", "query", "refresh",
+                             "scalar", "scalars"})  # fmt: skip
 METHOD_QUERIES = "classes whose methods query a DB session"
 ORCHESTRATES = "endpoints call it; it calls services and models or repositories"
 SERVICES_ORCHESTRATE = "services call it; it calls services and models or repositories"
@@ -789,6 +798,27 @@ def content_roles(
     for module in _schema_modules(project, parsed, roles):
         roles[module], evidence[module] = SCHEMA, PYDANTIC_MODELS
 
+    _classes_say(project, parsed, roles, evidence, imported)
+    _imported_from_below(project, parsed, roles, evidence, imported, serving)
+    _held_and_built(project, parsed, roles, evidence, imported, barred, serving)
+    return roles, evidence
+
+
+def _classes_say(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """An unlayered module with a `*Repository` class over the database or the tables is a
+    repository; one with a `*Service` class over the database, the tables or repositories a
+    service, unless a repository composes it (peaky-peek's `storage/search.py`:
+    `SessionSearchService` runs its own queries for `TraceRepository`, seed 40): data access by
+    another name, as a service each repository importing it was an LG101."""
+    layers = project.glob_layers
+    importers = _importers(imported)
+
     def reaches(module: str, wanted: set[str]) -> bool:
         # A module of tables placed by the class beside them still holds tables (openhands'
         # `live_status_app_conversation_service` over the `sql_*_service` modules).
@@ -807,11 +837,13 @@ def content_roles(
             if module in roles or layers.layer_of(module) is not None or layers.is_wiring(module):
                 continue
             named = any(cls.module_level and cls.name.endswith(suffixes) for cls in facts.classes)
-            if named and (_imports_db(facts) or reaches(module, targets)):
+            if not named or not (_imports_db(facts) or reaches(module, targets)):
+                continue
+            composed = any(_content_layer(m, roles, layers) == REPOSITORY for m in importers.get(module, ()))
+            if layer == SERVICE and composed and _imports_db(facts):
+                roles[module], evidence[module] = REPOSITORY, REPOSITORY_HELD
+            else:
                 roles[module], evidence[module] = layer, why
-    _imported_from_below(project, parsed, roles, evidence, imported, serving)
-    _held_and_built(project, parsed, roles, evidence, imported, barred, serving)
-    return roles, evidence
 
 
 def _imported_from_below(
@@ -1400,7 +1432,7 @@ def _serves_endpoints(
     }
     if not any(_content_layer(m, roles, layers) == ENDPOINT for m in callers | through):
         return False
-    if _imports_http(facts) or _sets_up_db(facts, project):
+    if (_imports_http(facts) if module in beside else _speaks_http(facts)) or _sets_up_db(facts, project):
         return False
     return _uses_data_access(facts, project, roles) and _orchestrates(
         facts, by_module, project, roles, imported
@@ -1609,6 +1641,29 @@ def _imports_http(facts: FileFacts) -> bool:
         i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES and not _threading_helper(i.module, i.name)
         for i in facts.imports
     )
+
+
+def _speaks_http(facts: FileFacts) -> bool:
+    """HTTP is its job: it imports more of fastapi or starlette than an error to raise
+    (`Request`, `Depends`, `APIRouter`), or it raises `HTTPException` in more than one of its
+    functions in ten (open-webui's `utils/mfa.py`: 10 of 25). A service that raises an odd one is
+    still a service (memgpt's `SyncServer`: 2 of 81 functions), whose raises LG201 reports;
+    left unlayered, it was an LG103 bridge for every route calling it (seed 39)."""
+    http = [
+        i
+        for i in facts.imports
+        if i.level == 0
+        and i.module.split(".")[0] in HTTP_PACKAGES
+        and not _threading_helper(i.module, i.name)
+    ]
+    if any(i.name not in HTTP_ERRORS for i in http):
+        return True
+    raising = {
+        r.function
+        for r in facts.raises
+        if r.exception is not None and r.exception.qualified in HTTP_EXCEPTIONS and r.function is not None
+    }
+    return bool(raising) and len(raising) * 10 > len(facts.functions)
 
 
 def _threading_helper(module: str, name: str | None) -> bool:
@@ -2028,7 +2083,9 @@ def _data_access_evidence(facts: FileFacts, project: ProjectView) -> str:
     return SESSION_QUERIES if _queries_sessions(facts, project) else METHOD_QUERIES
 
 
-def _queries_in_methods(facts: FileFacts, project: ProjectView, of_class: str | None = None) -> bool:
+def _queries_in_methods(
+    facts: FileFacts, project: ProjectView, of_class: str | None = None, skip: Iterable[str] = ()
+) -> bool:
     """Class-based data access (zenml's `SqlZenStore`): the methods of its classes query a
     receiver known to be a DB session (`with Session(self.engine) as session:
     session.exec(...)`) at least `MIN_METHOD_QUERIES` times. In a module importing sqlalchemy or
@@ -2036,10 +2093,12 @@ def _queries_in_methods(facts: FileFacts, project: ProjectView, of_class: str | 
     `execute` …): mlrun's `SQLDB` takes an untyped `session` in its ~100 methods, mlflow's
     stores open theirs with `with self.ManagedSessionMaker() as session:` (seed 38). Rules never
     take a session by its name (SPEC §1); placing a module needs no such proof. `of_class`:
-    only the methods of the module-level class of that name."""
+    only the methods of the module-level class of that name; `skip`: not those of these classes
+    (session wrappers, whose methods pass the calls on)."""
     if facts.is_package:
         return False
     named = _imports_db(facts)
+    skipped = tuple(f"{name}." for name in skip)
     found = 0
     for call in facts.calls:
         if call.function is None or call.method not in QUERY_METHODS:
@@ -2048,6 +2107,8 @@ def _queries_in_methods(facts: FileFacts, project: ProjectView, of_class: str | 
         if function.class_name is None:
             continue
         if of_class is not None and not function.qualname.startswith(f"{of_class}."):
+            continue
+        if skipped and function.qualname.startswith(skipped):
             continue
         if _on_named_session(call, named) or receiver_kind(call, facts, project.file_view) is not None:
             found += 1
@@ -2153,11 +2214,34 @@ def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
         for a in facts.assignments
     ):
         return True
+    wrappers = _session_wrappers(facts, project)
     return any(
-        f.returns is not None and type_kind(f.returns, facts, project.file_view) is not None
+        f.returns is not None
+        and (type_kind(f.returns, facts, project.file_view) is not None or f.returns.qualified in wrappers)
         for f in facts.functions
         if f.class_name is None and not f.nested
     )
+
+
+def _session_wrappers(facts: FileFacts, project: ProjectView) -> set[str]:
+    """The module-level classes that are a session of the project's own: they keep a DB session
+    and offer its methods, `commit` and `rollback` among them (cowork's `ScopedSession`: `exec`,
+    `get`, `add`, `delete`, `commit`, `rollback` … on the Session it holds, with a tenant
+    filter). A provider of one provides sessions, and the module is the database setup, not data
+    access (seed 40: as a repository, 23 false findings at the routes taking
+    `ScopedSessionDep`)."""
+    wrappers = set()
+    for cls in facts.classes:
+        if not cls.module_level:
+            continue
+        methods = {f.name for f in facts.functions if f.qualname == f"{cls.qualname}.{f.name}"}
+        if (
+            methods >= TRANSACTION_METHODS
+            and len(methods & SESSION_METHODS) >= 2
+            and _keeps_sessions(cls, facts, project)
+        ):
+            wrappers.add(cls.name)
+    return wrappers
 
 
 def _is_database_setup(facts: FileFacts, project: ProjectView, placed: str | None) -> bool:
@@ -2174,7 +2258,7 @@ def _is_database_setup(facts: FileFacts, project: ProjectView, placed: str | Non
             and bool(DATA_ACCESS_FOLDERS.intersection(facts.module.split(".")[:-1]))
             and (_sets_up_db(facts, project) or _yields_sessions(facts, project))
         )
-    return provides and not _queries_in_methods(facts, project)
+    return provides and not _queries_in_methods(facts, project, skip=_session_wrappers(facts, project))
 
 
 def _yields_sessions(facts: FileFacts, project: ProjectView) -> bool:
@@ -2933,6 +3017,12 @@ def _comment(text: str, indent: str = "", *, break_on_hyphens: bool = True) -> l
     )
 
 
+def _agreeing(what: str, count: int) -> str:
+    """`what` (a phrase starting with a verb: "creates the FastAPI app") said of `count` modules."""
+    verb, _, rest = what.partition(" ")
+    return what if count == 1 else f"{verb.removesuffix('s')} {rest}"
+
+
 def _shown(names: list[str], total: int | None = None) -> str:
     total = len(names) if total is None else total
     more = f" and {total - SHOWN} more" if total > SHOWN else ""
@@ -3117,11 +3207,17 @@ def _wiring_lines(
     if not app_roots:
         return []
     factories = [m for m in app_roots if m not in (*api_schemas, *locators, *contexts, *auth_modules)]
-    said = [f"{_shown(factories)} {APP_ROOT}"] if factories else []
-    said += [f"{_shown(list(api_schemas))} {API_SCHEMA}"] if api_schemas else []
-    said += [f"{_shown(list(locators))} {SERVICE_LOCATOR}"] if locators else []
-    said += [f"{_shown(list(contexts))} {GRAPHQL_CONTEXT}"] if contexts else []
-    said += [f"{_shown(list(auth_modules))} {AUTH_PROVIDERS}"] if auth_modules else []
+    said = [
+        f"{_shown(list(modules))} {_agreeing(what, len(modules))}"
+        for modules, what in (
+            (factories, APP_ROOT),
+            (api_schemas, API_SCHEMA),
+            (locators, SERVICE_LOCATOR),
+            (contexts, GRAPHQL_CONTEXT),
+            (auth_modules, AUTH_PROVIDERS),
+        )
+        if modules
+    ]
     lines = [
         "#",
         *_comment(

@@ -1067,8 +1067,8 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
     folder names them and they call no service, but the routes call them and they use the
     repositories or tables at run time along with other logic of the app. Left unlayered each
     was an LG103 bridge (issue 13, the seed-30 audit). Not a service: a module of queries alone,
-    an HTTP helper, and a module with which the layer rules would report something new (here a
-    model module imports it: LG101)."""
+    an HTTP helper (not a service raising an odd `HTTPException`: seed 39), and a module with
+    which the layer rules would report something new (here a model module imports it: LG101)."""
     uses = "from app.clock import now\nfrom app.repositories.item import ItemRepository\n\n"
     files = _data_app(
         {
@@ -1090,11 +1090,16 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
             + uses
             + "def found() -> object:\n    if not now():\n        raise HTTPException(404)\n"
             "    return ItemRepository().get()\n",
+            "app/server.py": "from fastapi import HTTPException\n\n"
+            + uses
+            + "class Server:\n    def busy(self) -> object:\n        if not now():\n"
+            "            raise HTTPException(423)\n        return ItemRepository().get()\n"
+            + "".join(f"\n    def step{i}(self) -> object:\n        return now()\n" for i in range(9)),
             "app/routes/items.py": ROUTES.replace(
                 "\n",
                 "\n    from app.engine.runner import run\n    from app.engine.shared import share\n"
                 "    from app.queries import items\n    from app.web import found\n"
-                "    from app.jobs import refresh\n",
+                "    from app.jobs import refresh\n    from app.server import Server\n",
                 1,
             ),
         }
@@ -1105,6 +1110,9 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
         '"app.engine.runner",  # endpoints call it; it uses models or repositories, and other code' in section
     )
     assert '"app.jobs",  # endpoints call it' in section  # background jobs: fief's dramatiq tasks
+    # It raises `HTTPException` in one of its ten functions: a service all the same (memgpt's
+    # `SyncServer`), whose raise LG201 reports; `app.web` raises it in its only one.
+    assert '"app.server",  # endpoints call it' in section
     for unlayered in ("app.engine.shared", "app.queries", "app.web", "app.clock"):
         assert f'"{unlayered}",' not in section, unlayered
     # The model imports `app.engine.shared`: as a service it would be LG101, so it is dropped and
@@ -1265,8 +1273,10 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     """open-webui's `utils/auth.py`, gpustack's `api/auth.py`: `get_current_user` (a `Depends()`
     provider reading the users table) beside token and password helpers the login routes call.
     Unlayered, it was an LG103 bridge from every route to the table (seeds 31 and 32); it is the
-    routes' authentication: wiring. A provider whose name says nothing of authentication, and an
-    auth module no route depends on, stay as they were."""
+    routes' authentication: wiring, also where a library makes the provider (fastapi-users'
+    `current_active_user = fastapi_users.current_user()`: dap-engine, seed 40). A provider whose
+    name says nothing of authentication, and an auth module no route depends on, stay as they
+    were."""
     auth = (
         "from fastapi import Depends, HTTPException\n\nfrom app.models.items import Item\n\n\n"
         "def create_token(name: str) -> str:\n    return name\n\n\n"
@@ -1275,13 +1285,14 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     )
     routes = ROUTES.replace(
         "    async def index() -> dict[str, int]:",
-        "    async def index(user: object = Depends(get_current_user), page: object = Depends(get_page))"
-        " -> dict[str, int]:",
+        "    async def index(user: object = Depends(get_current_user), page: object = Depends(get_page),"
+        " active: object = Depends(current_active_user)) -> dict[str, int]:",
     ).replace(
         "from fastapi import APIRouter\n",
         "from fastapi import APIRouter, Depends\n"
         "    from app.utils.auth import create_token, get_current_user\n"
-        "    from app.utils.paging import get_page\n",
+        "    from app.utils.paging import get_page\n"
+        "    from app.utils.users import current_active_user\n",
     )
     files = _data_app(
         {
@@ -1289,6 +1300,11 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
             "app/utils/auth.py": auth.format(provider="get_current_user"),
             "app/utils/paging.py": auth.format(provider="get_page"),
             "app/utils/login.py": auth.format(provider="get_logged_in_user"),
+            # fastapi-users makes the provider (dap-engine's `auth/users.py`, the seed-40 audit).
+            "app/utils/users.py": "from fastapi_users import FastAPIUsers\n\n"
+            "from app.models.items import Item\n\n"
+            "fastapi_users = FastAPIUsers(Item, [])\n"
+            "current_active_user = fastapi_users.current_user(active=True)\n",
             "app/routes/items.py": routes,
         }
     )
@@ -1297,7 +1313,8 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     assert "\nwiring = [" in section
     wiring = section[section.index("\nwiring = [") :].split("]", 1)[0]
     assert '"app.utils.auth"' in wiring
-    assert "app.utils.auth defines the authentication dependencies the routes take" in section
+    assert '"app.utils.users"' in wiring
+    assert "app.utils.auth, app.utils.users define the authentication dependencies the routes take" in section
     for other in ("app.utils.paging", "app.utils.login"):
         assert f'"{other}"' not in wiring
     write_section(root, section)
@@ -1656,6 +1673,127 @@ def test_the_database_plumbing_of_a_services_folder_is_no_service(tmp_path: Path
     assert layers.layer_of("app.services.deployments") == "service"
     assert layers.layer_of("app.services.vacuum") == "service"
     assert layers.layer_of("app.services.database.models.deployment") == "model"
+
+
+def test_a_session_of_the_projects_own_is_the_database_setup(tmp_path: Path) -> None:
+    """cowork-server's `db/scoped.py` (the seed-40 audit): `ScopedSession` keeps the Session and
+    offers its methods (`exec`, `get`, `add`, `delete`, `commit`, `rollback` …) with a tenant
+    filter, passing them on (no store querying it: its own calls are no queries);
+    `get_scoped_session` is the `Depends()` provider routes take through `ScopedSessionDep`. As
+    a repository ("functions that query the DB session they take") every route taking it was
+    an LG102: 23 false findings. A repository over a session that offers `get`, `add` and
+    `delete` but no transaction methods stays one."""
+    scoped = (
+        "from typing import Annotated, Any\n\nfrom fastapi import Depends\n"
+        "from sqlmodel import Session, select\n\nfrom app.db.session import get_session\n\n\n"
+        "class ScopedSession:\n    def __init__(self, session: Session, org: str) -> None:\n"
+        "        self._session = session\n        self.org = org\n\n"
+        "    def select(self, model: type) -> Any:\n"
+        "        return select(model).where(model.org == self.org)\n\n"
+        "    def exec(self, stmt: Any) -> Any:\n        return self._session.exec(stmt)\n\n"
+        "    def get(self, model: type, ident: Any) -> Any:\n        return self._session.get(model, ident)\n"
+        "\n"
+        "    def add(self, row: Any) -> None:\n        self._session.add(row)\n\n"
+        "    def delete(self, row: Any) -> None:\n        self._session.delete(row)\n\n"
+        "    def refresh(self, row: Any) -> None:\n        self._session.refresh(row)\n\n"
+        "    def flush(self) -> None:\n        self._session.flush()\n\n"
+        "    def commit(self) -> None:\n        self._session.commit()\n\n"
+        "    def rollback(self) -> None:\n        self._session.rollback()\n\n\n"
+        "def get_scoped_session(session: Session = Depends(get_session)) -> ScopedSession:\n"
+        "    return ScopedSession(session, 'org')\n\n\n"
+        "ScopedSessionDep = Annotated[ScopedSession, Depends(get_scoped_session)]\n"
+    )
+    store = (
+        "from typing import Annotated\n\nfrom fastapi import Depends\nfrom sqlmodel import Session, select\n"
+        "\n"
+        "from app.db.session import get_session\nfrom app.models.item import Item\n\n\n"
+        "class ItemStore:\n    def __init__(self, session: Session) -> None:\n"
+        "        self.session = session\n\n"
+        "    def get(self, ident: int) -> Item | None:\n        return self.session.get(Item, ident)\n\n"
+        "    def add(self, item: Item) -> None:\n        self.session.add(item)\n\n"
+        "    def delete(self, item: Item) -> None:\n        self.session.delete(item)\n\n"
+        "    def names(self) -> list[str]:\n"
+        "        return [i.name for i in self.session.exec(select(Item))]\n\n\n"
+        "def get_item_store(session: Session = Depends(get_session)) -> ItemStore:\n"
+        "    return ItemStore(session)\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.api.items import router\n\n"
+        "app = FastAPI()\napp.include_router(router)\n",
+        "app/db/__init__.py": "",
+        "app/db/session.py": "from sqlmodel import Session, create_engine\n\n"
+        "engine = create_engine('sqlite://')\n\n\n"
+        "def get_session():\n    with Session(engine) as session:\n        yield session\n",
+        "app/db/scoped.py": scoped,
+        "app/db/store.py": store,
+        "app/models/__init__.py": "",
+        "app/models/item.py": "from sqlmodel import Field, SQLModel\n\n\nclass Item(SQLModel, table=True):\n"
+        "    id: int | None = Field(default=None, primary_key=True)\n    org: str\n    name: str\n",
+        "app/services/__init__.py": "",
+        "app/services/items.py": "from app.db.scoped import ScopedSession\nfrom app.models.item import Item\n"
+        "\n\n"
+        "class ItemService:\n    def __init__(self, scoped: ScopedSession) -> None:\n"
+        "        self.scoped = scoped\n\n"
+        "    def names(self) -> list[str]:\n"
+        "        return [i.name for i in self.scoped.exec(self.scoped.select(Item))]\n",
+        "app/api/__init__.py": "",
+        "app/api/items.py": "from fastapi import APIRouter\n\nfrom app.db.scoped import ScopedSessionDep\n"
+        "from app.services.items import ItemService\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/items')\ndef items(scoped: ScopedSessionDep) -> list[str]:\n"
+        "    return ItemService(scoped).names()\n",
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert "app.db.scoped" not in section  # the database setup: no layer's, as `app.db.session`
+    assert '"app.db.store",  # functions that query the DB session they take' in section
+    write_section(root, section)
+    assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
+
+
+def test_a_service_class_a_repository_composes_is_data_access(tmp_path: Path) -> None:
+    """peaky-peek-server's `storage/search.py` (the seed-40 audit): `SessionSearchService` keeps
+    the session and runs its own queries for `TraceRepository`, which holds it as `.search`. By
+    its name a service, it made the repository's import of it an LG101; a repository composes
+    it, so it is data access. A `*Service` class over the database that services import stays a
+    service."""
+    search = (
+        "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.storage.models import Trace\n\n\nclass {name}:\n"
+        "    def __init__(self, session: AsyncSession) -> None:\n        self.session = session\n\n"
+        "    async def find(self, text: str) -> list[Trace]:\n"
+        "        return list(await self.session.scalars(select(Trace).where(Trace.name == text)))\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/storage/__init__.py": "",
+        "app/storage/models.py": "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\nclass Trace(Base):\n    __tablename__ = 'traces'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n    name: Mapped[str]\n",
+        "app/storage/search.py": search.format(name="SessionSearchService"),
+        "app/storage/repository.py": "from sqlalchemy import select\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.storage.models import Trace\nfrom app.storage.search import SessionSearchService\n\n\n"
+        "class TraceRepository:\n    def __init__(self, session: AsyncSession) -> None:\n"
+        "        self.session = session\n        self.search = SessionSearchService(session)\n\n"
+        "    async def get(self, ident: int) -> Trace | None:\n"
+        "        return await self.session.get(Trace, ident)\n\n"
+        "    async def names(self) -> list[str]:\n"
+        "        return [t.name for t in await self.session.scalars(select(Trace))]\n",
+        "app/billing/__init__.py": "",
+        "app/billing/usage.py": search.format(name="UsageService"),
+        "app/services/__init__.py": "",
+        "app/services/traces.py": "from app.billing.usage import UsageService\n"
+        "from app.storage.repository import TraceRepository\n\n\nclass TracesService:\n"
+        "    def __init__(self, traces: TraceRepository, usage: UsageService) -> None:\n"
+        "        self.traces = traces\n        self.usage = usage\n",
+    }
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert '"app.storage.search",  # *Service classes over the database that repositories import' in section
+    assert '"app.billing.usage",  # *Service classes over repositories or models' in section
+    write_section(root, section)
+    assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
 
 
 def test_the_modules_of_a_singular_service_package_that_use_the_tables_are_services(tmp_path: Path) -> None:
