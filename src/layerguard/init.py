@@ -93,6 +93,7 @@ QUERY_FUNCTIONS = "functions taking a DB session"
 REPOSITORY_CLASSES = "*Repository classes over the database"
 SERVICE_CLASSES = "*Service classes over repositories or models"
 REPOSITORY_HELD = "*Service classes over the database that repositories import"
+SIBLING_DATA_ACCESS = "takes DB sessions and uses the tables or the repository modules beside it"
 SESSION_QUERIES = "functions that query the DB session they take"
 PYDANTIC_MODELS = "Pydantic models that endpoints or services import"
 APP_ROOT = "creates the FastAPI app and includes its routers"
@@ -1571,6 +1572,7 @@ def _held_and_built(
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _query_builders(project, parsed, roles, evidence, imported)
     _families_follow(project, parsed, roles, evidence, imported)
+    _siblings_follow(project, parsed, roles, evidence, imported)
     # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
     # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
     _orchestrating_services(project, parsed, roles, evidence, imported)
@@ -1869,6 +1871,45 @@ def _families_follow(
                 found.setdefault(module, (layer, base, count))
     for module, (layer, base, count) in found.items():
         roles[module], evidence[module] = layer, f"classes of the `{base}` family ({count} {layer} modules)"
+
+
+def _siblings_follow(
+    project: ProjectView,
+    parsed: list[FileFacts],
+    roles: dict[str, str],
+    evidence: dict[str, str],
+    imported: dict[str, set[str]],
+) -> None:
+    """An unplaced module beside at least `MIN_FAMILY_PLACED` repository modules of its package
+    that imports sqlalchemy or sqlmodel, takes DB sessions in its functions and uses at run time
+    the tables or repository code (`_uses_data_access`) is the package's data access too, unless
+    it imports an endpoint or a service module, speaks HTTP or enqueues jobs. whombat's
+    `api/io/aoef/` (its AOEF import): `common.py`, `users.py`, `tags.py` … build their queries,
+    `clips.py`, `recordings.py` … hand the session to them with the rows they build; unlayered,
+    each was an LG103 bridge from the import routes (the seed-34 audit: 9 false findings)."""
+    layers = project.glob_layers
+    by_package: dict[str, list[FileFacts]] = {}
+    for facts in parsed:
+        if not facts.is_package and facts.parse_error is None:
+            by_package.setdefault(facts.module.rpartition(".")[0], []).append(facts)
+    found: dict[str, int] = {}
+    for members in by_package.values():
+        placed = sum(1 for f in members if _content_layer(f.module, roles, layers) == REPOSITORY)
+        if placed < MIN_FAMILY_PLACED:
+            continue
+        for facts in members:
+            module = facts.module
+            if not _unplaced(module, roles, evidence, layers):
+                continue
+            if not (_imports_db(facts) and _takes_sessions(facts, project)):
+                continue
+            reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
+            if reached & {ENDPOINT, SERVICE} or _imports_http(facts) or _enqueues_jobs(facts):
+                continue
+            if _uses_data_access(facts, project, roles):
+                found[module] = placed
+    for module, placed in found.items():
+        roles[module], evidence[module] = REPOSITORY, f"{SIBLING_DATA_ACCESS} ({placed} of them)"
 
 
 def _folders_say(

@@ -1751,6 +1751,50 @@ def test_a_session_of_the_projects_own_is_the_database_setup(tmp_path: Path) -> 
     assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
 
 
+def test_a_module_beside_its_packages_repositories_that_uses_them_with_sessions_is_one(
+    tmp_path: Path,
+) -> None:
+    """whombat's `api/io/aoef/` (the seed-34 audit): its `common.py` and `users.py` build queries;
+    `clips.py` takes the session and hands it to `common.get_mapping` with the rows it builds,
+    querying nothing itself. Unlayered, it was an LG103 bridge from the import route to the
+    tables: 9 false findings. Beside two repository modules of its package, taking sessions and
+    using their code, it is data access too. One that calls a service stays out."""
+    query = (
+        "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.models.items import Item\n\n\n"
+        "async def {name}(session: AsyncSession, ids: list[int]) -> list[Item]:\n"
+        "    return list(await session.scalars(select(Item).where(Item.id.in_(ids))))\n"
+    )
+    hands_on = (
+        "from sqlalchemy import tuple_\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.io.common import get_mapping\nfrom app.models.items import Item\n{extra}\n\n"
+        "async def {name}(session: AsyncSession, ids: list[int]) -> object:\n"
+        "    rows = [Item(id=i) for i in ids]\n"
+        "    return await get_mapping(session, [r.id for r in rows]), tuple_\n"
+    )
+    files = _data_app(
+        {
+            "app/io/__init__.py": "from app.io.clips import import_clips\n",
+            "app/io/common.py": query.format(name="get_mapping"),
+            "app/io/users.py": query.format(name="get_users"),
+            "app/io/clips.py": hands_on.format(name="import_clips", extra=""),
+            "app/io/formats.py": "def extension(name: str) -> str:\n    return name.rpartition('.')[2]\n",
+            "app/io/report.py": hands_on.format(
+                name="import_report", extra="from app.services.items import ItemsService\n"
+            ),
+            "app/routes/imports.py": ROUTES.replace("\n", "\n    from app.io import import_clips\n", 1),
+        }
+    )
+    root = write(tmp_path, files)
+    section = render(detect(root))
+    assert (
+        '"app.io.clips",  # takes DB sessions and uses the tables or the repository modules beside' in section
+    )
+    assert '"app.io.report"' not in section
+    write_section(root, section)
+    assert not [f for f in check([root], select=["LG103"], cache=False).findings if "io" in f.path.parts]
+
+
 def test_a_service_class_a_repository_composes_is_data_access(tmp_path: Path) -> None:
     """peaky-peek-server's `storage/search.py` (the seed-40 audit): `SessionSearchService` keeps
     the session and runs its own queries for `TraceRepository`, which holds it as `.search`. By
