@@ -400,6 +400,7 @@ def detect(root: Path) -> Detection:
     # `__init__.py` re-exports its SDK functions, and a repository importing the package then
     # reaches them, in findings that name none of the guesses.
     found_before: list[dict[tuple[str, Path, int], list[str]]] = []
+    guessed_as: dict[str, str] = {}  # each guess dropped -> the layer it was guessed for
 
     def settled(barred: frozenset[str], kept: set[str]) -> tuple[frozenset[str], _Classified]:
         current = classified(barred)
@@ -409,6 +410,8 @@ def detect(root: Path) -> Detection:
             blamed = _blamed(guessed, found_before[0], current.layered.final)
             if not blamed:
                 break
+            for module in blamed:
+                guessed_as.setdefault(module, current.roles.get(module, SERVICE))
             barred |= blamed
             current = classified(barred)
         return barred, current
@@ -448,7 +451,7 @@ def detect(root: Path) -> Detection:
         mixed=_mixed_modules(final, parsed),
         unsure=_side_unsure(sides)
         + _unsure(final, parsed, roles, evidence, mixed_logic)
-        + _dropped_unsure(barred, final),
+        + _dropped_unsure(barred, final, guessed_as),
         narrowed=narrowed,
         api_schemas=tuple(m for m in app_roots if evidence.get(m) == API_SCHEMA),
         locators=tuple(m for m in app_roots if evidence.get(m) == SERVICE_LOCATOR),
@@ -480,12 +483,14 @@ class _Classified:
     layered: _Layered
 
     def guessed(self) -> dict[str, set[str]]:
-        """The services found by who calls them, each with the modules a new finding may name
-        for it: itself, and the helpers beside the routes that left the endpoint layer with it."""
+        """The services found by who calls them and the data access found by its package
+        (`_siblings_follow`), each with the modules a new finding may name for it: itself, and
+        the helpers beside the routes that left the endpoint layer with a service."""
         found = {
             m: {m}
             for m, why in self.evidence.items()
-            if why in GUESSED_SERVICES and self.roles.get(m) == SERVICE
+            if (why in GUESSED_SERVICES and self.roles.get(m) == SERVICE)
+            or why.startswith(SIBLING_DATA_ACCESS)
         }
         for module, why in self.evidence.items():
             service, _, reason = why.partition(": ")
@@ -1572,7 +1577,8 @@ def _held_and_built(
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _query_builders(project, parsed, roles, evidence, imported)
     _families_follow(project, parsed, roles, evidence, imported)
-    _siblings_follow(project, parsed, roles, evidence, imported)
+    if barred is not None:
+        _siblings_follow(project, parsed, roles, evidence, imported, barred)
     # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
     # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
     _orchestrating_services(project, parsed, roles, evidence, imported)
@@ -1879,37 +1885,67 @@ def _siblings_follow(
     roles: dict[str, str],
     evidence: dict[str, str],
     imported: dict[str, set[str]],
+    barred: frozenset[str],
 ) -> None:
-    """An unplaced module beside at least `MIN_FAMILY_PLACED` repository modules of its package
-    that imports sqlalchemy or sqlmodel, takes DB sessions in its functions and uses at run time
-    the tables or repository code (`_uses_data_access`) is the package's data access too, unless
-    it imports an endpoint or a service module, speaks HTTP or enqueues jobs. whombat's
+    """An unplaced module that the routes reach through unlayered modules (an LG103 bridge),
+    beside at least `MIN_FAMILY_PLACED` repository modules of its package, that imports
+    sqlalchemy or sqlmodel, takes DB sessions in its module-level functions and uses at run time
+    the tables or repository code (`_uses_data_access`) is the package's data access too,
+    unless it imports an endpoint or a service module, speaks HTTP or enqueues jobs. whombat's
     `api/io/aoef/` (its AOEF import): `common.py`, `users.py`, `tags.py` … build their queries,
     `clips.py`, `recordings.py` … hand the session to them with the rows they build; unlayered,
-    each was an LG103 bridge from the import routes (the seed-34 audit: 9 false findings)."""
+    each was an LG103 bridge from the import routes (the seed-34 audit: 9 false findings). A
+    guess: `detect` keeps it only where the layer rules report nothing new with it (`_blamed`;
+    airflow's `SerializedDAG`, which its tables import, stays out)."""
     layers = project.glob_layers
+    reached = _reached_from_routes(project, parsed, roles, imported)
     by_package: dict[str, list[FileFacts]] = {}
     for facts in parsed:
-        if not facts.is_package and facts.parse_error is None:
+        if not facts.is_package and facts.module in reached and facts.module not in barred:
             by_package.setdefault(facts.module.rpartition(".")[0], []).append(facts)
     found: dict[str, int] = {}
-    for members in by_package.values():
-        placed = sum(1 for f in members if _content_layer(f.module, roles, layers) == REPOSITORY)
+    for package, members in by_package.items():
+        placed = sum(
+            1
+            for f in parsed
+            if f.module.rpartition(".")[0] == package
+            and not f.is_package
+            and _content_layer(f.module, roles, layers) == REPOSITORY
+        )
         if placed < MIN_FAMILY_PLACED:
             continue
         for facts in members:
             module = facts.module
-            if not _unplaced(module, roles, evidence, layers):
+            if not _unplaced(module, roles, evidence, layers) or not _imports_db(facts):
                 continue
-            if not (_imports_db(facts) and _takes_sessions(facts, project)):
+            if not any(
+                _session_params(f, facts, project)
+                for f in facts.functions
+                if f.class_name is None and not f.nested
+            ):
                 continue
-            reached = {_content_layer(m, roles, layers) for m in imported.get(module, ())}
-            if reached & {ENDPOINT, SERVICE} or _imports_http(facts) or _enqueues_jobs(facts):
+            above = {_content_layer(m, roles, layers) for m in imported.get(module, ())} & {ENDPOINT, SERVICE}
+            if above or _imports_http(facts) or _enqueues_jobs(facts):
                 continue
             if _uses_data_access(facts, project, roles):
                 found[module] = placed
     for module, placed in found.items():
         roles[module], evidence[module] = REPOSITORY, f"{SIBLING_DATA_ACCESS} ({placed} of them)"
+
+
+def _reached_from_routes(
+    project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], imported: dict[str, set[str]]
+) -> set[str]:
+    """The unlayered modules the endpoint modules import, directly or through unlayered modules."""
+    layers = project.glob_layers
+    todo = [f.module for f in parsed if _content_layer(f.module, roles, layers) == ENDPOINT]
+    reached: set[str] = set()
+    while todo:
+        for module in imported.get(todo.pop(), ()):
+            if module not in reached and _content_layer(module, roles, layers) is None:
+                reached.add(module)
+                todo.append(module)
+    return reached
 
 
 def _folders_say(
@@ -2907,25 +2943,43 @@ def _unsure(
     return tuple(found)
 
 
-def _dropped_unsure(barred: frozenset[str], final: ProjectView) -> tuple[Unsure, ...]:
-    """One unsure line for the services found by who calls them (`_endpoint_services`) that were
-    dropped because the layer rules would report something new with them (`_blamed`): a user
-    may still want one in the service layer, and see its findings."""
-    dropped = sorted(m for m in barred if final.glob_layers.layer_of(m) is None)
-    if not dropped:
-        return ()
-    one = len(dropped) == 1
-    return (
-        Unsure(
-            f"{_count(dropped, 'module')} the routes call "
-            + ("looks like a service (it uses" if one else "look like services (they use")
-            + " models or repositories, and other code of the app), but as "
-            + ("a service it" if one else "services they")
-            + f" would make the layer rules report something new ({_shown(dropped)}): left unlayered.",
-            "To make one a service module anyway, and see those findings: add it to "
-            f'[tool.layerguard.layers.service] modules, e.g. "{dropped[0]}"',
+def _dropped_unsure(
+    barred: frozenset[str], final: ProjectView, guessed_as: dict[str, str]
+) -> tuple[Unsure, ...]:
+    """An unsure line for the services found by who calls them (`_endpoint_services`), and one
+    for the data access found by its package (`_siblings_follow`), that were dropped because the
+    layer rules would report something new with them (`_blamed`): a user may still want one in
+    that layer, and see its findings."""
+    dropped = [m for m in sorted(barred) if final.glob_layers.layer_of(m) is None]
+    said = []
+    for layer, one_says, many_say in (
+        (
+            SERVICE,
+            "looks like a service (it uses models or repositories, and other code of the app), "
+            "but as a service it",
+            "look like services (they use models or repositories, and other code of the app), "
+            "but as services they",
         ),
-    )
+        (
+            REPOSITORY,
+            "looks like data access (it takes DB sessions and uses the repository modules beside it), "
+            "but as a repository it",
+            "look like data access (they take DB sessions and use the repository modules beside them), "
+            "but as repositories they",
+        ),
+    ):
+        modules = [m for m in dropped if guessed_as.get(m, SERVICE) == layer]
+        if modules:
+            said.append(
+                Unsure(
+                    f"{_count(modules, 'module')} the routes call "
+                    f"{one_says if len(modules) == 1 else many_say}"
+                    f" would make the layer rules report something new ({_shown(modules)}): left unlayered.",
+                    f"To make one a {layer} module anyway, and see those findings: add it to "
+                    f'[tool.layerguard.layers.{layer}] modules, e.g. "{modules[0]}"',
+                )
+            )
+    return tuple(said)
 
 
 def _module_folder(module: str) -> str:
