@@ -1571,20 +1571,21 @@ def _held_and_built(
 ) -> None:
     """Last, once the named layers are known: services by what they call, data access by the
     queries a module builds or the repositories it holds, the routes' authentication modules of
-    what is left, services by who calls them, then service locators by the services and
-    repositories they hold."""
+    what is left, services by who calls them, data access by its package, then service locators
+    by the services and repositories they hold."""
     _services_by_content(project, parsed, roles, evidence, imported)
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _query_builders(project, parsed, roles, evidence, imported)
     _families_follow(project, parsed, roles, evidence, imported)
-    if barred is not None:
-        _siblings_follow(project, parsed, roles, evidence, imported, barred)
     # Again: data access found by its queries (skyvern's `AgentDB` facade) makes the modules
     # calling it and services orchestrators too (skyvern's `forge/agent_functions.py`).
     _orchestrating_services(project, parsed, roles, evidence, imported)
     _auth_providers(project, parsed, roles, evidence)
     if barred is not None:
         _endpoint_services(project, parsed, roles, evidence, imported, barred, serving)
+        # After the services found by who calls them: a module the routes call that runs their
+        # logic is theirs first (gpustack's `server/metrics_collector.py`).
+        _siblings_follow(project, parsed, roles, evidence, imported, barred)
     _service_locators(project, parsed, roles, evidence)
 
 
