@@ -500,15 +500,22 @@ def _plain_pydantic(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
 
 def file_providers(facts: FileFacts, symbols: Symbols) -> tuple[tuple[str, str], ...]:
     """One file's part of `providers`: (module, name) of each `Depends()` provider it names, a
-    function or a module-level name bound to one a library makes (fastapi-users'
-    `current_active_user = fastapi_users.current_user(active=True)`, the seed-40 audit)."""
+    function or a module-level name bound to one a call makes (fastapi-users'
+    `current_active_user = fastapi_users.current_user(active=True)`, the seed-40 audit); not a
+    name bound to another (litellm's `premium_user_check = require_enterprise_license`)."""
     found: list[tuple[str, str]] = []
     for expression in _expressions(facts):
         for provider in expression.depends:
             resolved = symbols.resolve(provider, facts) if provider else None
-            if resolved is not None and isinstance(resolved[0], (FunctionFact, AssignmentFact)):
+            if resolved is not None and _is_provider(resolved[0]):
                 found.append((resolved[1].module, resolved[0].name))
     return tuple(found)
+
+
+def _is_provider(symbol: Symbol) -> bool:
+    if isinstance(symbol, FunctionFact):
+        return True
+    return isinstance(symbol, AssignmentFact) and symbol.value is not None and symbol.value.kind == "call"
 
 
 def _expressions(facts: FileFacts) -> Iterator[ExprFact]:

@@ -1286,13 +1286,15 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     routes = ROUTES.replace(
         "    async def index() -> dict[str, int]:",
         "    async def index(user: object = Depends(get_current_user), page: object = Depends(get_page),"
-        " active: object = Depends(current_active_user)) -> dict[str, int]:",
+        " active: object = Depends(current_active_user), admin: object = Depends(require_admin))"
+        " -> dict[str, int]:",
     ).replace(
         "from fastapi import APIRouter\n",
         "from fastapi import APIRouter, Depends\n"
         "    from app.utils.auth import create_token, get_current_user\n"
         "    from app.utils.paging import get_page\n"
-        "    from app.utils.users import current_active_user\n",
+        "    from app.utils.users import current_active_user\n"
+        "    from app.utils.flags import require_admin\n",
     )
     files = _data_app(
         {
@@ -1305,6 +1307,9 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
             "from app.models.items import Item\n\n"
             "fastapi_users = FastAPIUsers(Item, [])\n"
             "current_active_user = fastapi_users.current_user(active=True)\n",
+            # A name bound to another provider is no provider of its own (litellm's
+            # `premium_user_check = require_enterprise_license` in its 9,000-line `proxy/utils.py`).
+            "app/utils/flags.py": "from app.utils.paging import get_page\n\nrequire_admin = get_page\n",
             "app/routes/items.py": routes,
         }
     )
@@ -1315,7 +1320,7 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     assert '"app.utils.auth"' in wiring
     assert '"app.utils.users"' in wiring
     assert "app.utils.auth, app.utils.users define the authentication dependencies the routes take" in section
-    for other in ("app.utils.paging", "app.utils.login"):
+    for other in ("app.utils.paging", "app.utils.login", "app.utils.flags"):
         assert f'"{other}"' not in wiring
     write_section(root, section)
     found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
