@@ -33,19 +33,20 @@ def installed_tool(name: str) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def real_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
-    """`real_project(name, version)` -> the unpacked wheel's folder."""
+def real_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """`real_project(name, version, python="3.11")` -> the unpacked wheel's folder."""
     cache: dict[tuple[str, str], Path] = {}
 
-    def fetch(name: str, version: str) -> Path:
+    def fetch(name: str, version: str, python: str = "3.11") -> Path:
         if (name, version) in cache:
             return cache[(name, version)]
         download = tmp_path_factory.mktemp(f"{name}-download")
         result = subprocess.run(
             # The wheel a Python 3.11 would get, whatever Python runs the tests: the pins hold on
-            # 3.10 and 3.13 too (lnbits 1.6.2 requires < 3.13, skyvern >= 3.11).
+            # 3.10 and 3.13 too (lnbits 1.6.2 requires < 3.13, skyvern >= 3.11). An app that
+            # needs a newer Python names it (cowork-server >= 3.12): layerguard still parses it.
             [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-             "--python-version", "3.11", "-d", str(download), f"{name}=={version}"],
+             "--python-version", python, "-d", str(download), f"{name}=={version}"],
             capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         wheels = list(download.glob("*.whl"))
