@@ -292,7 +292,8 @@ class ProjectLayerMap(LayerMap):
 
     @cached_property
     def providers(self) -> dict[str, set[str]]:
-        """Module -> its functions (and names bound to one) the project uses as `Depends()` providers."""
+        """Module -> its functions, and names bound to what a call makes, that the project uses as
+        `Depends()` providers."""
         found: dict[str, set[str]] = {}
         for _, provided in self.collected("providers", file_providers):
             for module, name in provided:
@@ -500,22 +501,27 @@ def _plain_pydantic(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
 
 def file_providers(facts: FileFacts, symbols: Symbols) -> tuple[tuple[str, str], ...]:
     """One file's part of `providers`: (module, name) of each `Depends()` provider it names, a
-    function or a module-level name bound to one a call makes (fastapi-users'
+    function or a module-level name bound to what a call makes (fastapi-users'
     `current_active_user = fastapi_users.current_user(active=True)`, the seed-40 audit); not a
-    name bound to another (litellm's `premium_user_check = require_enterprise_license`)."""
+    name bound to another name (litellm's `premium_user_check = require_enterprise_license`)."""
     found: list[tuple[str, str]] = []
     for expression in _expressions(facts):
         for provider in expression.depends:
             resolved = symbols.resolve(provider, facts) if provider else None
-            if resolved is not None and _is_provider(resolved[0]):
+            if resolved is not None and _is_provider(*resolved, symbols):
                 found.append((resolved[1].module, resolved[0].name))
     return tuple(found)
 
 
-def _is_provider(symbol: Symbol) -> bool:
+def _is_provider(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> bool:
+    """A function, or a name bound to what a call of the project or a library makes; not an
+    instance of fastapi's own classes (`oauth2_scheme = OAuth2PasswordBearer(...)` reads a
+    credential: a module declaring it defines no provider of its own)."""
     if isinstance(symbol, FunctionFact):
         return True
-    return isinstance(symbol, AssignmentFact) and symbol.value is not None and symbol.value.kind == "call"
+    if not isinstance(symbol, AssignmentFact) or symbol.value is None or symbol.value.kind != "call":
+        return False
+    return not symbols.canonical_name(symbol.value.qualified or "", facts).startswith("fastapi.")
 
 
 def _expressions(facts: FileFacts) -> Iterator[ExprFact]:

@@ -51,7 +51,7 @@ from layerguard.discovery import find_source_roots
 from layerguard.files import write_atomically
 from layerguard.globs import module_glob_matches, path_glob_matches
 from layerguard.graph import module_files
-from layerguard.model import CallFact, ClassFact, Config, ExprFact, FileFacts, FunctionFact, Layer
+from layerguard.model import CallFact, ClassFact, Config, ExprFact, FileFacts, FunctionFact, ImportFact, Layer
 from layerguard.presets import ENDPOINT, FORTRESS_LAYERS, MODEL, REPOSITORY, SCHEMA, SERVICE
 from layerguard.symbol_kinds import (
     CLASS,
@@ -205,6 +205,9 @@ ROUTE_PARAMS = frozenset(
 )
 # Placed members (the base's module counts) that make a class family data access (`_families_follow`).
 MIN_FAMILY_PLACED = 2
+# A package with this many repository modules makes the unplaced modules beside them that take
+# sessions and use them its data access too (`_siblings_follow`).
+MIN_SIBLINGS_PLACED = 2
 # Folders of code that runs beside the app, never inside it: proposed for `extend-exclude` when
 # no module outside them imports them.
 SCRIPT_FOLDERS = frozenset(
@@ -231,6 +234,11 @@ CONTAINER_BASES = frozenset(
 GRAPHQL_CONTEXTS = frozenset({"strawberry.fastapi.BaseContext", "strawberry.fastapi.context.BaseContext"})
 GRAPHQL_CONTEXT = "builds the per-request GraphQL context"
 AUTH_PROVIDERS = "defines the authentication dependencies the routes take"
+# The verbs of the wiring phrases above, said of several modules.
+PLURAL_VERBS = {
+    "creates": "create", "includes": "include", "assembles": "assemble", "holds": "hold",
+    "builds": "build", "defines": "define",
+}  # fmt: skip
 # Job-queue libraries: a module importing one enqueues background work, which data access does not.
 JOB_QUEUES = frozenset({"rq", "celery", "arq", "dramatiq", "huey", "taskiq"})
 STARTUP_QUERIES = "queries the database, serves nothing and no endpoint imports it (a start-up job)"
@@ -843,13 +851,19 @@ def _classes_say(
             if module in roles or layers.layer_of(module) is not None or layers.is_wiring(module):
                 continue
             named = any(cls.module_level and cls.name.endswith(suffixes) for cls in facts.classes)
-            if not named or not (_imports_db(facts) or reaches(module, targets)):
-                continue
-            composed = any(_content_layer(m, roles, layers) == REPOSITORY for m in importers.get(module, ()))
-            if layer == SERVICE and composed and _imports_db(facts):
-                roles[module], evidence[module] = REPOSITORY, REPOSITORY_HELD
-            else:
+            if named and (_imports_db(facts) or reaches(module, targets)):
                 roles[module], evidence[module] = layer, why
+    # Until none is added, whatever the order: one composed that way may compose another.
+    by_module = {f.module: f for f in parsed}
+    while composed := [
+        module
+        for module, why in evidence.items()
+        if why == SERVICE_CLASSES
+        and _imports_db(by_module[module])
+        and any(_content_layer(m, roles, layers) == REPOSITORY for m in importers.get(module, ()))
+    ]:
+        for module in composed:
+            roles[module], evidence[module] = REPOSITORY, REPOSITORY_HELD
 
 
 def _imported_from_below(
@@ -1369,8 +1383,9 @@ def _endpoint_services(
     or classes use at run time a table, an ORM class or a repository's class or function that
     it imports (`_uses_data_access`), and that also calls other logic of the project
     (`_orchestrates`: a crud module of queries alone is data access, not a service). Not an
-    HTTP helper (it imports nothing of fastapi or starlette, so it raises no `HTTPException`),
-    nor the plumbing that makes the engine or sessions (freqtrade's `persistence/models.py`).
+    HTTP helper (`_speaks_http`: beyond `HTTPException` and `status` it imports nothing of
+    fastapi or starlette, and it raises `HTTPException` in few of its functions), nor the
+    plumbing that makes the engine or sessions (freqtrade's `persistence/models.py`).
     Left unlayered, each was an LG103 bridge for the routes calling it, fixed by this line of
     configuration (issue 13, the seed-30 audit). `detect` keeps only those with which the
     layer rules report nothing new (`_blamed`).
@@ -1646,10 +1661,17 @@ def _imports_http(facts: FileFacts) -> bool:
     """It imports fastapi or starlette (`HTTPException`, `Request`): it speaks HTTP. Not their
     `concurrency` helpers alone (`run_in_threadpool`: mlrun's `SQLDB` runs its queries in a
     thread with it; seed 38)."""
-    return any(
-        i.level == 0 and i.module.split(".")[0] in HTTP_PACKAGES and not _threading_helper(i.module, i.name)
+    return bool(_http_imports(facts))
+
+
+def _http_imports(facts: FileFacts) -> list[ImportFact]:
+    return [
+        i
         for i in facts.imports
-    )
+        if i.level == 0
+        and i.module.split(".")[0] in HTTP_PACKAGES
+        and not _threading_helper(i.module, i.name)
+    ]
 
 
 def _speaks_http(facts: FileFacts) -> bool:
@@ -1658,21 +1680,14 @@ def _speaks_http(facts: FileFacts) -> bool:
     functions in ten (open-webui's `utils/mfa.py`: 10 of 25). A service that raises an odd one is
     still a service (memgpt's `SyncServer`: 2 of 81 functions), whose raises LG201 reports;
     left unlayered, it was an LG103 bridge for every route calling it (seed 39)."""
-    http = [
-        i
-        for i in facts.imports
-        if i.level == 0
-        and i.module.split(".")[0] in HTTP_PACKAGES
-        and not _threading_helper(i.module, i.name)
-    ]
-    if any(i.name not in HTTP_ERRORS for i in http):
+    if any(i.name not in HTTP_ERRORS for i in _http_imports(facts)):
         return True
     raising = {
         r.function
         for r in facts.raises
         if r.exception is not None and r.exception.qualified in HTTP_EXCEPTIONS and r.function is not None
     }
-    return bool(raising) and len(raising) * 10 > len(facts.functions)
+    return len(raising) * 10 > len(facts.functions)
 
 
 def _threading_helper(module: str, name: str | None) -> bool:
@@ -1889,7 +1904,7 @@ def _siblings_follow(
     barred: frozenset[str],
 ) -> None:
     """An unplaced module that the routes reach through unlayered modules (an LG103 bridge),
-    beside at least `MIN_FAMILY_PLACED` repository modules of its package, that imports
+    beside at least `MIN_SIBLINGS_PLACED` repository modules of its package, that imports
     sqlalchemy or sqlmodel, takes DB sessions in its module-level functions and uses at run time
     the tables or repository code (`_uses_data_access`) is the package's data access too,
     unless it imports an endpoint or a service module, speaks HTTP or enqueues jobs. whombat's
@@ -1913,7 +1928,7 @@ def _siblings_follow(
             and not f.is_package
             and _content_layer(f.module, roles, layers) == REPOSITORY
         )
-        if placed < MIN_FAMILY_PLACED:
+        if placed < MIN_SIBLINGS_PLACED:
             continue
         for facts in members:
             module = facts.module
@@ -1937,13 +1952,29 @@ def _siblings_follow(
 def _reached_from_routes(
     project: ProjectView, parsed: list[FileFacts], roles: dict[str, str], imported: dict[str, set[str]]
 ) -> set[str]:
-    """The unlayered modules the endpoint modules import, directly or through unlayered modules."""
+    """The unlayered modules the endpoint modules reach through another unlayered module: a
+    module of an LG103 chain that is no chain's first step (one the routes import directly would
+    be an LG102 as data access). Chains stop at wiring, as LG103's do."""
     layers = project.glob_layers
-    todo = [f.module for f in parsed if _content_layer(f.module, roles, layers) == ENDPOINT]
+
+    def passable(module: str) -> bool:
+        return (
+            _content_layer(module, roles, layers) is None
+            and roles.get(module) != WIRING_ROLE
+            and not layers.is_wiring(module)
+        )
+
+    todo = [
+        module
+        for f in parsed
+        if _content_layer(f.module, roles, layers) == ENDPOINT
+        for module in imported.get(f.module, ())
+        if passable(module)
+    ]
     reached: set[str] = set()
     while todo:
         for module in imported.get(todo.pop(), ()):
-            if module not in reached and _content_layer(module, roles, layers) is None:
+            if module not in reached and passable(module):
                 reached.add(module)
                 todo.append(module)
     return reached
@@ -2005,14 +2036,25 @@ def _keeps_sessions(cls: ClassFact, facts: FileFacts, project: ProjectView) -> b
     as class-based data access does (`_queries_in_methods`: memgpt's `MetadataStore` opens its
     own). A helper class whose methods merely take a session (datajunction's
     `VersionedQueryKey` beside its tables) keeps none."""
-    view = project.file_view
-    declared = [field.annotation for field in cls.fields if field.annotation is not None]
-    declared += [value for _, value in cls.init_attributes]
-    if any(type_kind(t, facts, view) is not None for t in declared):
+    if _declares_session(cls, facts, project):
         return True
-    if cls.name.endswith(STORE_SUFFIXES) and any(_names_sessionmaker(t, facts, project) for t in declared):
+    if cls.name.endswith(STORE_SUFFIXES) and any(
+        _names_sessionmaker(t, facts, project) for t in _declared(cls)
+    ):
         return True
     return _queries_in_methods(facts, project, cls.name)
+
+
+def _declares_session(cls: ClassFact, facts: FileFacts, project: ProjectView) -> bool:
+    """An attribute typed as a DB session: `db_session: AsyncSession`, or `self.session = session`
+    of such a parameter in `__init__`."""
+    return any(type_kind(t, facts, project.file_view) is not None for t in _declared(cls))
+
+
+def _declared(cls: ClassFact) -> list[ExprFact]:
+    """The types of the class's attributes: annotated fields, and `self.x = param` in `__init__`."""
+    declared = [field.annotation for field in cls.fields if field.annotation is not None]
+    return declared + [value for _, value in cls.init_attributes]
 
 
 def _names_sessionmaker(declared: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
@@ -2161,9 +2203,7 @@ def _data_access_evidence(facts: FileFacts, project: ProjectView) -> str:
     return SESSION_QUERIES if _queries_sessions(facts, project) else METHOD_QUERIES
 
 
-def _queries_in_methods(
-    facts: FileFacts, project: ProjectView, of_class: str | None = None, skip: Iterable[str] = ()
-) -> bool:
+def _queries_in_methods(facts: FileFacts, project: ProjectView, of_class: str | None = None) -> bool:
     """Class-based data access (zenml's `SqlZenStore`): the methods of its classes query a
     receiver known to be a DB session (`with Session(self.engine) as session:
     session.exec(...)`) at least `MIN_METHOD_QUERIES` times. In a module importing sqlalchemy or
@@ -2171,12 +2211,12 @@ def _queries_in_methods(
     `execute` …): mlrun's `SQLDB` takes an untyped `session` in its ~100 methods, mlflow's
     stores open theirs with `with self.ManagedSessionMaker() as session:` (seed 38). Rules never
     take a session by its name (SPEC §1); placing a module needs no such proof. `of_class`:
-    only the methods of the module-level class of that name; `skip`: not those of these classes
-    (session wrappers, whose methods pass the calls on)."""
+    only the methods of the module-level class of that name. Not the methods of a session class
+    of the project's own (`_session_wrappers`), which pass the calls on."""
     if facts.is_package:
         return False
     named = _imports_db(facts)
-    skipped = tuple(f"{name}." for name in skip)
+    skipped = tuple(f"{name}." for name in _session_wrappers(facts, project))
     found = 0
     for call in facts.calls:
         if call.function is None or call.method not in QUERY_METHODS:
@@ -2292,34 +2332,57 @@ def _sets_up_db(facts: FileFacts, project: ProjectView) -> bool:
         for a in facts.assignments
     ):
         return True
-    wrappers = _session_wrappers(facts, project)
     return any(
         f.returns is not None
-        and (type_kind(f.returns, facts, project.file_view) is not None or f.returns.qualified in wrappers)
+        and (
+            type_kind(f.returns, facts, project.file_view) is not None
+            or _names_wrapper(f.returns, facts, project)
+        )
         for f in facts.functions
         if f.class_name is None and not f.nested
     )
 
 
+def _names_wrapper(annotation: ExprFact, facts: FileFacts, project: ProjectView) -> bool:
+    """The annotation names a session class of the project's own, of this module or another, at
+    any depth (`-> ScopedSession`, `-> Iterator[ScopedSession]`)."""
+    for name in annotation.names:
+        found = project.symbols.resolve_class(name, facts)
+        if found is not None and found[0].name in _session_wrappers(found[1], project):
+            return True
+    return False
+
+
 def _session_wrappers(facts: FileFacts, project: ProjectView) -> set[str]:
     """The module-level classes that are a session of the project's own: they keep a DB session
-    and offer its methods, `commit` and `rollback` among them (cowork's `ScopedSession`: `exec`,
-    `get`, `add`, `delete`, `commit`, `rollback` … on the Session it holds, with a tenant
-    filter). A provider of one provides sessions, and the module is the database setup, not data
+    in an attribute typed as one, offer its transaction methods (`commit`, `rollback`) and two of
+    its others, and use no table: generic over whatever they are given (cowork's `ScopedSession`:
+    `exec`, `get`, `add`, `delete`, `commit`, `rollback` … on the Session it holds, with a tenant
+    filter). A provider of one provides sessions, and its module is the database setup, not data
     access (seed 40: as a repository, 23 false findings at the routes taking
-    `ScopedSessionDep`)."""
-    wrappers = set()
-    for cls in facts.classes:
-        if not cls.module_level:
-            continue
-        methods = {f.name for f in facts.functions if f.qualname == f"{cls.qualname}.{f.name}"}
-        if (
-            methods >= TRANSACTION_METHODS
-            and len(methods & SESSION_METHODS) >= 2
-            and _keeps_sessions(cls, facts, project)
-        ):
-            wrappers.add(cls.name)
-    return wrappers
+    `ScopedSessionDep`). A store offering the same methods names its tables
+    (`self.session.get(Item, ident)`): data access."""
+    if not any(f.name == "rollback" and f.class_name is not None for f in facts.functions):
+        return set()  # the common case, decided without looking at each class
+    methods: dict[str, set[str]] = {}
+    for function in facts.functions:
+        owner, _, name = function.qualname.rpartition(".")
+        methods.setdefault(owner, set()).add(name)
+    uses = {d.name: d.uses for d in facts.definitions}
+    return {
+        cls.name
+        for cls in facts.classes
+        if cls.module_level
+        and methods.get(cls.qualname, set()) >= TRANSACTION_METHODS
+        and len(methods[cls.qualname] & SESSION_METHODS) >= 2
+        and _declares_session(cls, facts, project)
+        and not any(_is_table_name(name, facts, project) for name in uses.get(cls.name, ()))
+    }
+
+
+def _is_table_name(name: str, facts: FileFacts, project: ProjectView) -> bool:
+    found = project.symbols.resolve_class(name, facts)
+    return found is not None and is_table_class(*found, project.symbols)
 
 
 def _is_database_setup(facts: FileFacts, project: ProjectView, placed: str | None) -> bool:
@@ -2336,7 +2399,7 @@ def _is_database_setup(facts: FileFacts, project: ProjectView, placed: str | Non
             and bool(DATA_ACCESS_FOLDERS.intersection(facts.module.split(".")[:-1]))
             and (_sets_up_db(facts, project) or _yields_sessions(facts, project))
         )
-    return provides and not _queries_in_methods(facts, project, skip=_session_wrappers(facts, project))
+    return provides and not _queries_in_methods(facts, project)
 
 
 def _yields_sessions(facts: FileFacts, project: ProjectView) -> bool:
@@ -3114,9 +3177,11 @@ def _comment(text: str, indent: str = "", *, break_on_hyphens: bool = True) -> l
 
 
 def _agreeing(what: str, count: int) -> str:
-    """`what` (a phrase starting with a verb: "creates the FastAPI app") said of `count` modules."""
-    verb, _, rest = what.partition(" ")
-    return what if count == 1 else f"{verb.removesuffix('s')} {rest}"
+    """`what` (a phrase of verbs in the third person: "creates the FastAPI app and includes its
+    routers") said of `count` modules."""
+    if count == 1:
+        return what
+    return " ".join(PLURAL_VERBS.get(word, word) for word in what.split(" "))
 
 
 def _shown(names: list[str], total: int | None = None) -> str:

@@ -1095,11 +1095,18 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
             + "class Server:\n    def busy(self) -> object:\n        if not now():\n"
             "            raise HTTPException(423)\n        return ItemRepository().get()\n"
             + "".join(f"\n    def step{i}(self) -> object:\n        return now()\n" for i in range(9)),
+            # The same, reading the request: HTTP is its job, whatever it raises.
+            "app/gateway.py": "from fastapi import HTTPException, Request\n\n"
+            + uses
+            + "class Gateway:\n    def busy(self, request: Request) -> object:\n        if not now():\n"
+            "            raise HTTPException(423)\n        return ItemRepository().get(), request\n"
+            + "".join(f"\n    def step{i}(self) -> object:\n        return now()\n" for i in range(9)),
             "app/routes/items.py": ROUTES.replace(
                 "\n",
                 "\n    from app.engine.runner import run\n    from app.engine.shared import share\n"
                 "    from app.queries import items\n    from app.web import found\n"
-                "    from app.jobs import refresh\n    from app.server import Server\n",
+                "    from app.jobs import refresh\n    from app.server import Server\n"
+                "    from app.gateway import Gateway\n",
                 1,
             ),
         }
@@ -1113,7 +1120,7 @@ def test_a_module_endpoints_call_that_uses_the_data_layer_and_other_logic_is_a_s
     # It raises `HTTPException` in one of its ten functions: a service all the same (memgpt's
     # `SyncServer`), whose raise LG201 reports; `app.web` raises it in its only one.
     assert '"app.server",  # endpoints call it' in section
-    for unlayered in ("app.engine.shared", "app.queries", "app.web", "app.clock"):
+    for unlayered in ("app.engine.shared", "app.queries", "app.web", "app.clock", "app.gateway"):
         assert f'"{unlayered}",' not in section, unlayered
     # The model imports `app.engine.shared`: as a service it would be LG101, so it is dropped and
     # named on an unsure line instead.
@@ -1269,6 +1276,15 @@ def test_a_guessed_service_is_kept_only_where_the_layer_rules_report_nothing_new
         assert not any("app/engine" in path for _, path, _ in with_guess)
 
 
+def test_a_wiring_line_of_several_modules_says_its_verbs_in_the_plural() -> None:
+    """ "app.main, app.admin create the FastAPI app and include its routers": every verb agrees."""
+    said = init_module._agreeing(init_module.APP_ROOT, 2)
+    assert said == "create the FastAPI app and include its routers"
+    assert init_module._agreeing(init_module.APP_ROOT, 1) == init_module.APP_ROOT
+    for phrase in (init_module.API_SCHEMA, init_module.SERVICE_LOCATOR, init_module.AUTH_PROVIDERS):
+        assert init_module._agreeing(phrase, 3).split(" ")[0] in init_module.PLURAL_VERBS.values()
+
+
 def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_path: Path) -> None:
     """open-webui's `utils/auth.py`, gpustack's `api/auth.py`: `get_current_user` (a `Depends()`
     provider reading the users table) beside token and password helpers the login routes call.
@@ -1286,15 +1302,16 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     routes = ROUTES.replace(
         "    async def index() -> dict[str, int]:",
         "    async def index(user: object = Depends(get_current_user), page: object = Depends(get_page),"
-        " active: object = Depends(current_active_user), admin: object = Depends(require_admin))"
-        " -> dict[str, int]:",
+        " active: object = Depends(current_active_user), admin: object = Depends(require_admin),"
+        " token: str = Depends(oauth2_scheme)) -> dict[str, int]:",
     ).replace(
         "from fastapi import APIRouter\n",
         "from fastapi import APIRouter, Depends\n"
         "    from app.utils.auth import create_token, get_current_user\n"
         "    from app.utils.paging import get_page\n"
         "    from app.utils.users import current_active_user\n"
-        "    from app.utils.flags import require_admin\n",
+        "    from app.utils.flags import require_admin\n"
+        "    from app.utils.scheme import oauth2_scheme\n",
     )
     files = _data_app(
         {
@@ -1310,6 +1327,9 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
             # A name bound to another provider is no provider of its own (litellm's
             # `premium_user_check = require_enterprise_license` in its 9,000-line `proxy/utils.py`).
             "app/utils/flags.py": "from app.utils.paging import get_page\n\nrequire_admin = get_page\n",
+            # fastapi's scheme reads a credential: the module declaring it defines no provider.
+            "app/utils/scheme.py": "from fastapi.security import OAuth2PasswordBearer\n\n"
+            "oauth2_scheme = OAuth2PasswordBearer(tokenUrl='token')\n",
             "app/routes/items.py": routes,
         }
     )
@@ -1320,7 +1340,7 @@ def test_a_module_defining_the_routes_authentication_dependencies_is_wiring(tmp_
     assert '"app.utils.auth"' in wiring
     assert '"app.utils.users"' in wiring
     assert "app.utils.auth, app.utils.users define the authentication dependencies the routes take" in section
-    for other in ("app.utils.paging", "app.utils.login", "app.utils.flags"):
+    for other in ("app.utils.paging", "app.utils.login", "app.utils.flags", "app.utils.scheme"):
         assert f'"{other}"' not in wiring
     write_section(root, section)
     found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
@@ -1686,10 +1706,11 @@ def test_a_session_of_the_projects_own_is_the_database_setup(tmp_path: Path) -> 
     filter, passing them on (no store querying it: its own calls are no queries);
     `get_scoped_session` is the `Depends()` provider routes take through `ScopedSessionDep`. As
     a repository ("functions that query the DB session they take") every route taking it was
-    an LG102: 23 false findings. A repository over a session that offers `get`, `add` and
-    `delete` but no transaction methods stays one."""
+    an LG102: 23 false findings; its provider yields it (`-> Iterator[ScopedSession]`). A
+    repository over a session that offers the same methods but names its table stays one."""
     scoped = (
-        "from typing import Annotated, Any\n\nfrom fastapi import Depends\n"
+        "from collections.abc import Iterator\nfrom typing import Annotated, Any\n\n"
+        "from fastapi import Depends\n"
         "from sqlmodel import Session, select\n\nfrom app.db.session import get_session\n\n\n"
         "class ScopedSession:\n    def __init__(self, session: Session, org: str) -> None:\n"
         "        self._session = session\n        self.org = org\n\n"
@@ -1704,8 +1725,8 @@ def test_a_session_of_the_projects_own_is_the_database_setup(tmp_path: Path) -> 
         "    def flush(self) -> None:\n        self._session.flush()\n\n"
         "    def commit(self) -> None:\n        self._session.commit()\n\n"
         "    def rollback(self) -> None:\n        self._session.rollback()\n\n\n"
-        "def get_scoped_session(session: Session = Depends(get_session)) -> ScopedSession:\n"
-        "    return ScopedSession(session, 'org')\n\n\n"
+        "def get_scoped_session(session: Session = Depends(get_session)) -> Iterator[ScopedSession]:\n"
+        "    yield ScopedSession(session, 'org')\n\n\n"
         "ScopedSessionDep = Annotated[ScopedSession, Depends(get_scoped_session)]\n"
     )
     store = (
@@ -1717,6 +1738,8 @@ def test_a_session_of_the_projects_own_is_the_database_setup(tmp_path: Path) -> 
         "    def get(self, ident: int) -> Item | None:\n        return self.session.get(Item, ident)\n\n"
         "    def add(self, item: Item) -> None:\n        self.session.add(item)\n\n"
         "    def delete(self, item: Item) -> None:\n        self.session.delete(item)\n\n"
+        "    def commit(self) -> None:\n        self.session.commit()\n\n"
+        "    def rollback(self) -> None:\n        self.session.rollback()\n\n"
         "    def names(self) -> list[str]:\n"
         "        return [i.name for i in self.session.exec(select(Item))]\n\n\n"
         "def get_item_store(session: Session = Depends(get_session)) -> ItemStore:\n"
@@ -1763,8 +1786,9 @@ def test_a_module_beside_its_packages_repositories_that_uses_them_with_sessions_
     `clips.py` takes the session and hands it to `common.get_mapping` with the rows it builds,
     querying nothing itself. Unlayered, it was an LG103 bridge from the import route to the
     tables: 9 false findings. Beside two repository modules of its package, taking sessions and
-    using their code, it is data access too. One that calls a service stays out, and so does one
-    a table uses (as a repository, an LG101: airflow's `SerializedDAG`)."""
+    using their code, it is data access too. One that calls a service stays out, and so do one
+    no route reaches, one beside a single repository module, and one a table uses (as a
+    repository, an LG101: airflow's `SerializedDAG`)."""
     query = (
         "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
         "from app.models.items import Item\n\n\n"
@@ -1782,6 +1806,12 @@ def test_a_module_beside_its_packages_repositories_that_uses_them_with_sessions_
         {
             "app/io/__init__.py": "from app.io.clips import import_clips\n"
             "from app.io.labels import import_labels\n",
+            # No route reaches it: no bridge to mend.
+            "app/io/batch.py": hands_on.format(name="import_batch", extra=""),
+            # One repository module beside it is too few.
+            "app/sync/__init__.py": "from app.sync.pull import pull_all\n",
+            "app/sync/common.py": query.format(name="get_rows").replace("app.io", "app.sync"),
+            "app/sync/pull.py": hands_on.format(name="pull_all", extra="").replace("app.io", "app.sync"),
             # A table uses this one: as a repository it would be an LG101, so it stays out.
             "app/io/labels.py": hands_on.format(name="import_labels", extra=""),
             "app/models/audit.py": "from sqlalchemy.orm import Mapped, mapped_column\n\n"
@@ -1791,12 +1821,17 @@ def test_a_module_beside_its_packages_repositories_that_uses_them_with_sessions_
             "    def labels(self) -> object:\n        return import_labels\n",
             "app/io/common.py": query.format(name="get_mapping"),
             "app/io/users.py": query.format(name="get_users"),
-            "app/io/clips.py": hands_on.format(name="import_clips", extra=""),
+            "app/io/clips.py": hands_on.format(
+                name="import_clips", extra="from app.io.report import import_report\n"
+            ),
             "app/io/formats.py": "def extension(name: str) -> str:\n    return name.rpartition('.')[2]\n",
+            # Reached through `clips`; it calls a service: no data access.
             "app/io/report.py": hands_on.format(
                 name="import_report", extra="from app.services.items import ItemsService\n"
             ),
-            "app/routes/imports.py": ROUTES.replace("\n", "\n    from app.io import import_clips\n", 1),
+            "app/routes/imports.py": ROUTES.replace(
+                "\n", "\n    from app.io import import_clips\n    from app.sync import pull_all\n", 1
+            ),
         }
     )
     root = write(tmp_path, files)
@@ -1804,7 +1839,8 @@ def test_a_module_beside_its_packages_repositories_that_uses_them_with_sessions_
     assert (
         '"app.io.clips",  # takes DB sessions and uses the tables or the repository modules beside' in section
     )
-    assert '"app.io.report"' not in section
+    for out in ("app.io.report", "app.io.batch", "app.sync.pull", "app.io.formats"):
+        assert f'"{out}"' not in section, out
     assert '"app.io.labels",' not in section  # in no layer's modules list, but named as unsure:
     assert "looks like data access (it takes DB sessions and uses the repository modules beside it)" in (
         prose(section)
@@ -1819,8 +1855,9 @@ def test_a_service_class_a_repository_composes_is_data_access(tmp_path: Path) ->
     """peaky-peek-server's `storage/search.py` (the seed-40 audit): `SessionSearchService` keeps
     the session and runs its own queries for `TraceRepository`, which holds it as `.search`. By
     its name a service, it made the repository's import of it an LG101; a repository composes
-    it, so it is data access. A `*Service` class over the database that services import stays a
-    service."""
+    it, so it is data access, and so is one such a class composes, in whatever order the files are
+    read. A `*Service` class over the database that services import stays a service, and so does
+    one over the tables alone that a repository imports."""
     search = (
         "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
         "from app.storage.models import Trace\n\n\nclass {name}:\n"
@@ -1834,11 +1871,19 @@ def test_a_service_class_a_repository_composes_is_data_access(tmp_path: Path) ->
         "app/storage/models.py": "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
         "class Base(DeclarativeBase):\n    pass\n\n\nclass Trace(Base):\n    __tablename__ = 'traces'\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n    name: Mapped[str]\n",
-        "app/storage/search.py": search.format(name="SessionSearchService"),
+        "app/storage/search.py": "from app.storage.aaa_rank import RankService\n"
+        + search.format(name="SessionSearchService"),
+        # Composed by the one the repository composes, and read first: data access all the same.
+        "app/storage/aaa_rank.py": search.format(name="RankService"),
+        # Over the tables but not the database: a service, whose import by the repository LG101 reports.
+        "app/storage/hooks.py": "from app.storage.models import Trace\n\n\nclass HooksService:\n"
+        "    def touched(self, trace: Trace) -> str:\n        return trace.name\n",
         "app/storage/repository.py": "from sqlalchemy import select\n"
         "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
-        "from app.storage.models import Trace\nfrom app.storage.search import SessionSearchService\n\n\n"
-        "class TraceRepository:\n    def __init__(self, session: AsyncSession) -> None:\n"
+        "from app.storage.hooks import HooksService\nfrom app.storage.models import Trace\n"
+        "from app.storage.search import SessionSearchService\n\n\n"
+        "class TraceRepository:\n    hooks = HooksService\n\n"
+        "    def __init__(self, session: AsyncSession) -> None:\n"
         "        self.session = session\n        self.search = SessionSearchService(session)\n\n"
         "    async def get(self, ident: int) -> Trace | None:\n"
         "        return await self.session.get(Trace, ident)\n\n"
@@ -1855,9 +1900,12 @@ def test_a_service_class_a_repository_composes_is_data_access(tmp_path: Path) ->
     root = write(tmp_path, files)
     section = render(detect(root))
     assert '"app.storage.search",  # *Service classes over the database that repositories import' in section
+    assert '"app.storage.aaa_rank",  # *Service classes over the database that repositories import' in section
     assert '"app.billing.usage",  # *Service classes over repositories or models' in section
+    assert '"app.storage.hooks",  # *Service classes over repositories or models' in section
     write_section(root, section)
-    assert check([root], select=["LG101", "LG102", "LG103"], cache=False).findings == ()
+    found = check([root], select=["LG101", "LG102", "LG103"], cache=False).findings
+    assert [(f.code, f.path.name) for f in found] == [("LG101", "repository.py")]  # its HooksService
 
 
 def test_the_modules_of_a_singular_service_package_that_use_the_tables_are_services(tmp_path: Path) -> None:

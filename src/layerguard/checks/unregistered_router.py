@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from layerguard.checks.base import ProjectRule
 from layerguard.checks.routes import router_assignments
-from layerguard.model import AssignmentFact, FileFacts, Finding, RuleMeta, Severity
+from layerguard.model import AssignmentFact, ExprFact, FileFacts, Finding, RuleMeta, Severity
 from layerguard.presets import ENDPOINT
 
 if TYPE_CHECKING:
@@ -65,8 +65,8 @@ def used_as_values(project: ProjectView) -> tuple[set[RouterKey], set[str], set[
     (`value_names`): by name, alias, re-export or module attribute, also through an attribute
     (`users.router.routes`). A module used as a value (`for m in (users, orders):
     app.include_router(m.router)`) stands for every router it defines. And the names some file
-    reads with `getattr(x, "router")`, or tests with `hasattr(x, "router")` before reading
-    `x.router`: every router of that name may be the one read (galaxy's
+    reads with `getattr(x, "router")`, or tests on a variable with `hasattr(x, "router")`: every
+    router of that name may be the one read (galaxy's
     `include_all_package_routers` walks its controllers package and includes each module's
     `router`, the seed-34 audit; txtai's `apirouters()` each member module's of its api package
     that `hasattr(module, "router")`, the seed-40 audit).
@@ -91,14 +91,7 @@ def _used_as_values(
     """One file's part of `used_as_values`; None when the file uses none (`collected` skips it)."""
     assignments: list[RouterKey] = []
     modules: list[str] = []
-    looked_up = [
-        call.call.args[1].value
-        for call in facts.calls
-        if call.callee in LOOKUPS
-        and len(call.call.args) >= 2
-        and call.call.args[1].kind == "string"
-        and isinstance(call.call.args[1].value, str)
-    ]
+    looked_up = [name for call in facts.calls if (name := _looked_up(call.call))]
     for name in facts.value_names:
         parts = name.split(".")
         if _record(parts, facts, symbols, assignments, modules):
@@ -110,6 +103,20 @@ def _used_as_values(
         if start is not None:
             _record(parts[start:], None, symbols, assignments, modules)
     return (assignments, modules, looked_up) if assignments or modules or looked_up else None
+
+
+def _looked_up(call: ExprFact) -> str | None:
+    """The name `getattr(x, "name")` reads, or `hasattr(x, "name")` tests on a variable (txtai's
+    loop over the members of its api package), not on an attribute (`hasattr(request.app,
+    "router")` in a middleware asks about the app's own router)."""
+    if call.qualified not in LOOKUPS or len(call.args) < 2:
+        return None
+    receiver, name = call.args[0], call.args[1]
+    if name.kind != "string" or not isinstance(name.value, str):
+        return None
+    if call.qualified == "hasattr" and (receiver.kind != "name" or "." in receiver.text):
+        return None
+    return name.value
 
 
 def _record(
