@@ -59,14 +59,20 @@ KEY_READ_METHODS = frozenset({"get", "pop", "setdefault"})
 NOQA_RE = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.I)
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+# The ASCII characters besides \r and \n at which `str.splitlines` ends a line.
+_OTHER_ASCII_LINE_ENDS = ("\v", "\f", "\x1c", "\x1d", "\x1e")
 
 
 class SourceLines:
     """Converts ast's UTF-8 byte columns to code-point columns, cheaply for ASCII lines."""
 
     def __init__(self, source: str) -> None:
-        # Only \r\n, \r and \n end a line for Python; str.splitlines also splits on \f and more.
-        self.lines = LINE_RE.findall(source)
+        # Only \r\n, \r and \n end a line for Python; str.splitlines also splits on \f and more,
+        # but is 2.5x faster than the expression: used where none of those is in the text.
+        if source.isascii() and not any(other in source for other in _OTHER_ASCII_LINE_ENDS):
+            self.lines = source.splitlines(keepends=True)
+        else:
+            self.lines = LINE_RE.findall(source)
 
     def column(self, line: int, byte_column: int) -> int:
         if not 0 < line <= len(self.lines):
@@ -1083,6 +1089,8 @@ class FactExtractor(ast.NodeVisitor):
         return " | ".join(dict.fromkeys(parts))
 
     def facts(self, path: Path, module: str, is_package: bool) -> FileFacts:
+        # One lowercase copy of the source, not one per kind of noqa (few files have one).
+        mentions_noqa = "noqa" in self.source.lower()
         return FileFacts(
             path=path,
             module=module,
@@ -1103,8 +1111,8 @@ class FactExtractor(ast.NodeVisitor):
             value_names=self._module_value_names(),
             module_attributes=self._module_attributes(),
             definitions=self._definitions(),
-            noqa=tuple(find_noqa_comments(self.source)),
-            noqa_directives=noqa_directives(self.source),
+            noqa=tuple(find_noqa_comments(self.source)) if mentions_noqa else (),
+            noqa_directives=noqa_directives(self.source) if mentions_noqa else (),
             statement_ranges=tuple(sorted(self.statement_ranges)),
             is_script=any(_is_main_guard(stmt) for stmt in self.tree.body),
         )
