@@ -47,16 +47,22 @@ ROUTE_DECORATORS = frozenset(
 )
 
 
+# Module -> what the globs alone say of it: its layer, and whether it is wiring (`glob_layer`).
+GlobAnswers = dict[str, tuple[str | None, bool]]
+
+
 class LayerMap:
     """Module -> layer, by the configured globs: wiring first, then the deepest match."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, glob_answers: GlobAnswers | None = None) -> None:
         self.config = config
         # Memos in plain dicts: an `lru_cache` of a bound method would be a reference cycle,
         # keeping the project's facts alive until the cyclic collector runs.
         self._layers: dict[str, str | None] = {}
         self._wiring: dict[str, bool] = {}
-        self._glob_answers: dict[str, tuple[str | None, bool]] = {}
+        # `glob_layer` of each module: the globs alone, so one view's file and project rules'
+        # maps share them (each module matched against every glob once, not twice).
+        self.glob_answers = {} if glob_answers is None else glob_answers
 
     def layer_of(self, module: str) -> str | None:
         """The layer name, or None for wiring and unlayered modules."""
@@ -76,9 +82,9 @@ class LayerMap:
         return None if self.is_wiring(module) else self._globs(module)[0]
 
     def _globs(self, module: str) -> tuple[str | None, bool]:
-        found = self._glob_answers.get(module)
+        found = self.glob_answers.get(module)
         if found is None:
-            found = self._glob_answers[module] = glob_layer(self.config, module)
+            found = self.glob_answers[module] = glob_layer(self.config, module)
         return found
 
     def rank(self, layer: str) -> int:
@@ -154,8 +160,14 @@ class ProjectLayerMap(LayerMap):
     it holds Pydantic models, else unlayered; a module whose public functions all serve as
     `Depends()` providers is wiring. Also the layer each imported name brings in."""
 
-    def __init__(self, config: Config, modules: Mapping[str, FileFacts], symbols: Symbols) -> None:
-        super().__init__(config)
+    def __init__(
+        self,
+        config: Config,
+        modules: Mapping[str, FileFacts],
+        symbols: Symbols,
+        glob_answers: GlobAnswers | None = None,
+    ) -> None:
+        super().__init__(config, glob_answers)
         self.modules = modules
         self.symbols = symbols
         self._imported: dict[tuple[str, str], ImportedName] = {}
@@ -559,7 +571,7 @@ class ProjectView:
     @cached_property
     def layers(self) -> ProjectLayerMap:
         """The layers the project rules see: the globs refined by what the modules hold."""
-        return ProjectLayerMap(self.config, self.by_module, self.symbols)
+        return ProjectLayerMap(self.config, self.by_module, self.symbols, self.glob_layers.glob_answers)
 
     @cached_property
     def glob_layers(self) -> LayerMap:
