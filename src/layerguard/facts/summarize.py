@@ -232,7 +232,8 @@ class Summarizer:
                     value = current.value
                     if isinstance(value, str) and value.isidentifier():
                         names.append(qualify(value))
-                elif type(current) is ast.Call:
+                    continue  # a leaf
+                if type(current) is ast.Call:
                     callee = dotted_name(current.func)
                     marker = qualify(callee) if callee is not None else None
                     if marker in DEPENDS:
@@ -257,15 +258,24 @@ class Summarizer:
         return self.names.qualify(dotted) if dotted else "?"
 
 
+# Node class -> the fields `child_nodes` reads: all but the expression contexts (`Load`, `Store`)
+# and the operators (`+`, `==`), leaves that hold no name.
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+
+
 def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """`ast.iter_child_nodes`, as a list, without expression contexts (`Load`, `Store`)."""
+    """`ast.iter_child_nodes`, as a list, without expression contexts and operators."""
+    kind = node.__class__
+    try:
+        fields = _CHILD_FIELDS[kind]
+    except KeyError:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
     children: list[ast.AST] = []
-    for field in node._fields:
-        if field == "ctx":
-            continue
+    for field in fields:
         value = getattr(node, field, None)
         if isinstance(value, list):
-            children.extend(item for item in value if isinstance(item, ast.AST))
+            children += [item for item in value if isinstance(item, ast.AST)]
         elif isinstance(value, ast.AST):
             children.append(value)
     return children
