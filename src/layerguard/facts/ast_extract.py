@@ -96,6 +96,18 @@ class SourceLines:
         end = last_line_start + node.end_col_offset  # type: ignore[attr-defined]
         return chunk[start:end].decode("utf-8", errors="replace")
 
+    def located(self, node: ast.AST) -> tuple[Span, str | None]:
+        """`span` and `segment` at once, as every summary needs both: for a node on one ASCII
+        line (most), the line is looked up and tested once."""
+        line = node.lineno  # type: ignore[attr-defined]
+        lines = self.lines
+        if line == node.end_lineno and 0 < line <= len(lines):  # type: ignore[attr-defined]
+            text = lines[line - 1]
+            column, end_column = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+            if end_column is not None and text.isascii():
+                return Span(line, column, line, end_column), text[column:end_column]
+        return self.span(node), self.segment(node)
+
     def span(self, node: ast.AST) -> Span:
         line = node.lineno  # type: ignore[attr-defined]
         end_line = node.end_lineno or line  # type: ignore[attr-defined]
@@ -194,7 +206,7 @@ class FactExtractor(ast.NodeVisitor):
         self.typing_names: dict[str, str] = {}
         self.typing_module_names: set[str] = set()
         self.names = ImportNames(module, is_package)
-        self.summarizer = Summarizer(self.names, self.lines.span, self.lines.segment, self._local_value)
+        self.summarizer = Summarizer(self.names, self.lines.located, self._local_value)
         self.frames = [_Frame(function=None, is_async=False)]
         self.class_scopes: list[_ClassScope] = []
         self.qualname: list[str] = []
