@@ -473,7 +473,7 @@ def _summary(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> DefinitionSu
         qualname=getattr(symbol, "qualname", ""),
         is_class=isinstance(symbol, ClassFact),
         is_function=isinstance(symbol, FunctionFact),
-        orm=is_orm_definition(symbol, facts, symbols),
+        orm=is_orm_definition(symbol, facts, symbols, kind),
         session_class=isinstance(symbol, ClassFact) and is_session_class(symbol, facts, symbols),
         literal=kind == CONSTANT and value is not None and value.kind in ("string", "number", "none"),
         alias=value if kind == TYPE_ALIAS else None,
