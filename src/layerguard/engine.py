@@ -631,7 +631,8 @@ class _RuleClock:
     file: 16,000 rule runs on dstack): each rule notes its deadline, and a signal that comes
     before the running rule's deadline (an earlier rule's, or between rules) sets the timer
     again for what is left. The timer never goes off later than the running rule's deadline,
-    since every rule starts after the timer was last set for `limit` or less."""
+    since every rule starts after the timer was last set, and it is never set for more than
+    `limit`."""
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
@@ -694,7 +695,8 @@ class _RuleClock:
         # Raised inside a garbage-collector callback (hypothesis installs one), a `__del__`
         # or the unraisable hook, the exception would be swallowed (and, raised in a Python
         # unraisable hook such as pytest's, break it): ask again soon, from the rule's code.
-        signal.setitimer(signal.ITIMER_REAL, _RULE_TIMEOUT_RETRY)
+        # Never later than `limit`: the next rule may start at once and must be stopped in time.
+        signal.setitimer(signal.ITIMER_REAL, min(_RULE_TIMEOUT_RETRY, self.limit))
         if not _in_swallowing_code(frame):
             raise _RuleTimeout(self.limit)
 
