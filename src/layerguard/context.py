@@ -47,16 +47,22 @@ ROUTE_DECORATORS = frozenset(
 )
 
 
+# Module -> what the globs alone say of it: its layer, and whether it is wiring (`glob_layer`).
+GlobAnswers = dict[str, tuple[str | None, bool]]
+
+
 class LayerMap:
     """Module -> layer, by the configured globs: wiring first, then the deepest match."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, glob_answers: GlobAnswers | None = None) -> None:
         self.config = config
         # Memos in plain dicts: an `lru_cache` of a bound method would be a reference cycle,
         # keeping the project's facts alive until the cyclic collector runs.
         self._layers: dict[str, str | None] = {}
         self._wiring: dict[str, bool] = {}
-        self._glob_answers: dict[str, tuple[str | None, bool]] = {}
+        # `glob_layer` of each module: the globs alone, so one view's file and project rules'
+        # maps share them (each module matched against every glob once, not twice).
+        self.glob_answers = {} if glob_answers is None else glob_answers
 
     def layer_of(self, module: str) -> str | None:
         """The layer name, or None for wiring and unlayered modules."""
@@ -76,9 +82,9 @@ class LayerMap:
         return None if self.is_wiring(module) else self._globs(module)[0]
 
     def _globs(self, module: str) -> tuple[str | None, bool]:
-        found = self._glob_answers.get(module)
+        found = self.glob_answers.get(module)
         if found is None:
-            found = self._glob_answers[module] = glob_layer(self.config, module)
+            found = self.glob_answers[module] = glob_layer(self.config, module)
         return found
 
     def rank(self, layer: str) -> int:
@@ -154,8 +160,14 @@ class ProjectLayerMap(LayerMap):
     it holds Pydantic models, else unlayered; a module whose public functions all serve as
     `Depends()` providers is wiring. Also the layer each imported name brings in."""
 
-    def __init__(self, config: Config, modules: Mapping[str, FileFacts], symbols: Symbols) -> None:
-        super().__init__(config)
+    def __init__(
+        self,
+        config: Config,
+        modules: Mapping[str, FileFacts],
+        symbols: Symbols,
+        glob_answers: GlobAnswers | None = None,
+    ) -> None:
+        super().__init__(config, glob_answers)
         self.modules = modules
         self.symbols = symbols
         self._imported: dict[tuple[str, str], ImportedName] = {}
@@ -462,7 +474,7 @@ def _summary(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> DefinitionSu
         qualname=getattr(symbol, "qualname", ""),
         is_class=isinstance(symbol, ClassFact),
         is_function=isinstance(symbol, FunctionFact),
-        orm=is_orm_definition(symbol, facts, symbols),
+        orm=is_orm_definition(symbol, facts, symbols, kind),
         session_class=isinstance(symbol, ClassFact) and is_session_class(symbol, facts, symbols),
         literal=kind == CONSTANT and value is not None and value.kind in ("string", "number", "none"),
         alias=value if kind == TYPE_ALIAS else None,
@@ -524,19 +536,22 @@ def _is_provider(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> bool:
     return not symbols.canonical_name(symbol.value.qualified or "", facts).startswith("fastapi.")
 
 
-def _expressions(facts: FileFacts) -> Iterator[ExprFact]:
+def _expressions(facts: FileFacts) -> list[ExprFact]:
     """The outermost expressions of a file that can hold `Depends(...)`: parameters,
-    decorators, module-level assignments, class fields and recorded calls."""
+    decorators, module-level assignments, class fields and recorded calls. A list built in
+    loops: nested generators cost more than the reading (20,000 expressions on dstack)."""
+    found: list[ExprFact] = []
     for function in facts.functions:
-        yield from function.decorators
+        found += function.decorators
         for param in function.params:
-            yield from (e for e in (param.annotation, param.default) if e is not None)
+            found += [e for e in (param.annotation, param.default) if e is not None]
     for assignment in facts.assignments:
-        yield from (e for e in (assignment.value, assignment.annotation) if e is not None)
+        found += [e for e in (assignment.value, assignment.annotation) if e is not None]
     for cls in facts.classes:
         for class_field in cls.fields:
-            yield from (e for e in (class_field.annotation, class_field.value) if e is not None)
-    yield from (call.call for call in facts.calls)
+            found += [e for e in (class_field.annotation, class_field.value) if e is not None]
+    found += [call.call for call in facts.calls]
+    return found
 
 
 def _is_route_decorator(decorator: ExprFact) -> bool:
@@ -574,7 +589,7 @@ class ProjectView:
     @cached_property
     def layers(self) -> ProjectLayerMap:
         """The layers the project rules see: the globs refined by what the modules hold."""
-        return ProjectLayerMap(self.config, self.by_module, self.symbols)
+        return ProjectLayerMap(self.config, self.by_module, self.symbols, self.glob_layers.glob_answers)
 
     @cached_property
     def glob_layers(self) -> LayerMap:

@@ -93,6 +93,8 @@ def resolve_import(facts: FileFacts, fact: ImportFact, modules: Mapping[str, Fil
 
 def absolute_module(facts: FileFacts, fact: ImportFact) -> str | None:
     """The absolute module named by an import, resolving `from ..x import y`."""
+    if fact.level == 0:  # most imports: no package to split (29,000 calls on dstack)
+        return fact.module
     package = facts.module.split(".") if facts.is_package else facts.module.split(".")[:-1]
     return absolute_import(package, fact.module, fact.level)
 

@@ -43,7 +43,7 @@ from operator import is_not
 from pathlib import Path
 from typing import TypeVar, cast
 
-from layerguard.context import ProjectLayerMap, ProjectView, glob_layer
+from layerguard.context import GlobAnswers, ProjectLayerMap, ProjectView
 from layerguard.graph import ImportEdge, file_imports, module_files
 from layerguard.model import AssignmentFact, ClassFact, Config, FileFacts, FunctionFact, ImportFact
 from layerguard.symbols import (
@@ -695,7 +695,9 @@ class MemoProjectView(ProjectView):
 
     @cached_property
     def layers(self) -> ProjectLayerMap:
-        return MemoProjectLayerMap(self.config, self.by_module, self.symbols, self.memo)
+        return MemoProjectLayerMap(
+            self.config, self.by_module, self.symbols, self.memo, self.glob_layers.glob_answers
+        )
 
     @cached_property
     def edges(self) -> tuple[ImportEdge, ...]:
@@ -859,9 +861,14 @@ class MemoProjectLayerMap(ProjectLayerMap):
     """`ProjectLayerMap` whose per-file parts (table bases, `Depends()` providers) come from the memo."""
 
     def __init__(
-        self, config: Config, modules: Mapping[str, FileFacts], symbols: Symbols, memo: FileMemo
+        self,
+        config: Config,
+        modules: Mapping[str, FileFacts],
+        symbols: Symbols,
+        memo: FileMemo,
+        glob_answers: GlobAnswers | None = None,
     ) -> None:
-        super().__init__(config, modules, symbols)
+        super().__init__(config, modules, symbols, glob_answers)
         self.memo = memo
 
     def per_file(self, what: str, facts: FileFacts, compute: Callable[[FileFacts, Symbols], T]) -> T:
@@ -882,4 +889,4 @@ class MemoProjectLayerMap(ProjectLayerMap):
         return self.memo.of("globs", facts, self._module_globs)
 
     def _module_globs(self, facts: FileFacts) -> tuple[str | None, bool]:
-        return glob_layer(self.config, facts.module)
+        return super()._globs(facts.module)

@@ -18,6 +18,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from layerguard.model import FACT_REDUCERS
+
 # Every path registered or revived in this process. Never emptied: it holds one entry per
 # project file met (a language server sees renames add a few).
 _KNOWN: dict[str, Path] = {}
@@ -43,9 +45,11 @@ def _reduce(path: Path) -> tuple[Any, ...]:
 
 
 # Only concrete paths of this platform's kind are revived by text: a pure path, or one of the
-# other flavour, keeps its own pickling.
+# other flavour, keeps its own pickling. Facts pickle as their own `__reduce__` makes them, found
+# here without the lookup of `__reduce_ex__` on each.
 _TABLE = copyreg.dispatch_table.copy()
 _TABLE[type(Path())] = _reduce
+_TABLE.update(FACT_REDUCERS)
 
 
 def dumps(value: object) -> bytes:

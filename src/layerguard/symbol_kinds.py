@@ -305,22 +305,25 @@ def is_declarative_base(base: ExprFact, facts: FileFacts, symbols: Symbols) -> b
     return callee in DECLARATIVE_FACTORIES or callee.endswith(".generate_base")
 
 
-def is_orm_class(cls: ClassFact, facts: FileFacts, symbols: Symbols) -> bool:
+def is_orm_class(cls: ClassFact, facts: FileFacts, symbols: Symbols, kind: str | None = None) -> bool:
     """A mapped class, a declarative base, or an ORM mixin: a class with `Mapped[...]` fields or
     `Column(...)`, `mapped_column(...)`, `relationship(...)` attributes. A Protocol is none of
-    them, whatever it declares."""
+    them, whatever it declares. `kind`: its `class_kind`, when the caller has it already."""
     if is_protocol_class(cls):
         return False
-    return any(_is_orm_field(field) for field in cls.fields) or class_kind(cls, facts, symbols) in ORM_KINDS
+    if any(_is_orm_field(field) for field in cls.fields):
+        return True
+    return (kind if kind is not None else class_kind(cls, facts, symbols)) in ORM_KINDS
 
 
-def is_orm_definition(symbol: Symbol, facts: FileFacts, symbols: Symbols) -> bool:
-    """An ORM class (`is_orm_class`), a `Table(...)` or a declarative base assignment."""
+def is_orm_definition(symbol: Symbol, facts: FileFacts, symbols: Symbols, kind: str | None = None) -> bool:
+    """An ORM class (`is_orm_class`), a `Table(...)` or a declarative base assignment. `kind`:
+    its `symbol_kind`, when the caller has it already (a class's kind is the costliest part)."""
     if isinstance(symbol, FunctionFact):
         return False
     if isinstance(symbol, ClassFact):
-        return is_orm_class(symbol, facts, symbols)
-    return assignment_kind(symbol, facts, symbols) in ORM_KINDS
+        return is_orm_class(symbol, facts, symbols, kind)
+    return (kind if kind is not None else assignment_kind(symbol, facts, symbols)) in ORM_KINDS
 
 
 def _is_orm_field(field: FieldFact) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from layerguard.checks.base import FileRule
@@ -91,7 +92,7 @@ class HardcodedSecret(FileRule):
     )
 
     def check_file(self, facts: FileFacts, view: FileView) -> Iterator[Finding]:
-        secret_names = tuple(normalized(name) for name in view.config.secret_names)
+        secret_names = normalized_names(tuple(view.config.secret_names))
         for name, value in named_values(facts, view):
             if not is_secret_name(name, secret_names):
                 continue
@@ -142,6 +143,12 @@ def normalized(name: str) -> str:
     return CAMEL_RE.sub("_", name.strip("_")).lower().replace("-", "_")
 
 
+@lru_cache(maxsize=16)  # the configured names, normalized once rather than for every file
+def normalized_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(normalized(name) for name in names)
+
+
+@lru_cache(maxsize=4096)  # 4,400 named values on dstack, far fewer names: normalizing was the main cost
 def is_secret_name(name: str, secret_names: tuple[str, ...]) -> bool:
     """The name is a secret name or ends with one, and does not say it holds a stand-in
     (`PLACEHOLDER_SECRET_KEY`, `EXAMPLE_API_KEY`: what real values are compared with)."""

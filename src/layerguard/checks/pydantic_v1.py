@@ -213,6 +213,8 @@ class PydanticV1Api(FileRule):
                     yield self.finding(facts, decorator.span, message)
 
     def _v1_method(self, call: CallFact, facts: FileFacts, view: FileView) -> tuple[str, Fix | None] | None:
+        if call.method != "dict" and call.method not in V1_CLASS_METHODS:
+            return None  # another rule's call: its receiver need not be resolved
         receiver = receiver_class(call, facts, view)
         model = receiver if receiver is not None and is_pydantic_model(*receiver, view) else None
         # v1's `.dict()` takes keywords only: `x.dict(y)` is some other object's method.

@@ -52,10 +52,7 @@ class _Split:
 
     def __reduce__(self) -> tuple[Any, ...]:
         facts = self.facts
-        deferred = tuple(
-            pickle.dumps(tuple(getattr(facts, name) for name in group), protocol=pickle.HIGHEST_PROTOCOL)
-            for group in DEFERRED_GROUPS
-        )
+        deferred = tuple(dumps(tuple(getattr(facts, name) for name in group)) for group in DEFERRED_GROUPS)
         return _revive, (tuple(getattr(facts, name) for name in _EAGER_FIELDS), deferred)
 
 

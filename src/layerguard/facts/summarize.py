@@ -74,19 +74,17 @@ class ImportNames:
 
 
 class Summarizer:
-    """Builds `ExprFact`s. `span_of`/`text_of` come from the file's `SourceLines`;
+    """Builds `ExprFact`s. `located` (a node's span and source text) comes from the file's `SourceLines`;
     `local_value` gives a name's last assigned value in the current function."""
 
     def __init__(
         self,
         names: ImportNames,
-        span_of: Callable[[ast.AST], Span],
-        text_of: Callable[[ast.AST], str | None],
+        located: Callable[[ast.AST], tuple[Span, str | None]],
         local_value: Callable[[str], ExprFact | None],
     ) -> None:
         self.names = names
-        self.span_of = span_of
-        self.text_of = text_of
+        self.located = located
         self.local_value = local_value
 
     def summarize(self, node: ast.expr, depth: int = MAX_DEPTH, *, follow_locals: bool = True) -> ExprFact:
@@ -95,7 +93,8 @@ class Summarizer:
 
     def _summary(self, node: ast.expr, depth: int, follow_locals: bool, outermost: bool) -> ExprFact:
         kind, qualified, args, keywords, value = self._shape(node, depth, follow_locals)
-        text = (self.text_of(node) or "")[:TEXT_LIMIT]
+        span, segment = self.located(node)
+        text = (segment or "")[:TEXT_LIMIT]
         follow = follow_locals and isinstance(node, ast.Name)
         assigned = self.local_value(node.id) if follow else None  # type: ignore[attr-defined]
         # Only the outermost summary lists the names inside: its arguments' lists would repeat them.
@@ -113,7 +112,7 @@ class Summarizer:
         return ExprFact(
             kind,
             text,
-            self.span_of(node),
+            span,
             qualified,
             names,
             depends,
@@ -232,7 +231,8 @@ class Summarizer:
                     value = current.value
                     if isinstance(value, str) and value.isidentifier():
                         names.append(qualify(value))
-                elif type(current) is ast.Call:
+                    continue  # a leaf
+                if type(current) is ast.Call:
                     callee = dotted_name(current.func)
                     marker = qualify(callee) if callee is not None else None
                     if marker in DEPENDS:
@@ -257,15 +257,24 @@ class Summarizer:
         return self.names.qualify(dotted) if dotted else "?"
 
 
+# Node class -> the fields `child_nodes` reads: all but the expression contexts (`Load`, `Store`)
+# and the operators (`+`, `==`), leaves that hold no name.
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+
+
 def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """`ast.iter_child_nodes`, as a list, without expression contexts (`Load`, `Store`)."""
+    """`ast.iter_child_nodes`, as a list, without expression contexts and operators."""
+    kind = node.__class__
+    try:
+        fields = _CHILD_FIELDS[kind]
+    except KeyError:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
     children: list[ast.AST] = []
-    for field in node._fields:
-        if field == "ctx":
-            continue
+    for field in fields:
         value = getattr(node, field, None)
         if isinstance(value, list):
-            children.extend(item for item in value if isinstance(item, ast.AST))
+            children += [item for item in value if isinstance(item, ast.AST)]
         elif isinstance(value, ast.AST):
             children.append(value)
     return children

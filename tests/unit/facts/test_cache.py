@@ -814,10 +814,12 @@ class FileRuleCounter:
         self.files: set[str] = set()
         real = layerguard.engine._guarded
 
-        def counting(rule: Rule, facts: FileFacts, run: Callable[[], object]) -> list[Finding]:
+        def counting(
+            rule: Rule, facts: FileFacts, run: Callable[..., object], *args: object
+        ) -> list[Finding]:
             if isinstance(rule, FileRule):
                 self.files.add(facts.path.name)
-            return real(rule, facts, run)  # type: ignore[arg-type]
+            return real(rule, facts, run, *args)  # type: ignore[arg-type]
 
         monkeypatch.setattr(layerguard.engine, "_guarded", counting)
 
