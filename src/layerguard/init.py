@@ -139,7 +139,7 @@ STORE_SUFFIXES = ("Service", "Store", "Repository", "Repo", "Dao", "DAO")
 # the class is a store, not a model with one helper query (zenml's `SqlZenStore` has 399).
 MIN_METHOD_QUERIES = 5
 # A class over a session it keeps that offers the session's transaction methods and two of its
-# others is a session itself (a repository may offer `get`, `add` and `delete`, not `rollback`).
+# others, and uses no table, is a session itself (`_session_wrappers`).
 TRANSACTION_METHODS = frozenset({"commit", "rollback"})
 SESSION_METHODS = frozenset({"add", "delete", "exec", "execute", "flush", "get", "merge", "query", "refresh",
                              "scalar", "scalars"})  # fmt: skip
