@@ -860,7 +860,7 @@ def _classes_say(
         for module, why in evidence.items()
         if why == SERVICE_CLASSES
         and _imports_db(by_module[module])
-        and any(_content_layer(m, roles, layers) == REPOSITORY for m in importers.get(module, ()))
+        and REPOSITORY in _importer_layers(module, importers, project, roles)
     ]:
         for module in composed:
             roles[module], evidence[module] = REPOSITORY, REPOSITORY_HELD
@@ -1919,15 +1919,14 @@ def _siblings_follow(
     for facts in parsed:
         if not facts.is_package and facts.module in reached and facts.module not in barred:
             by_package.setdefault(facts.module.rpartition(".")[0], []).append(facts)
+    repositories = Counter(
+        f.module.rpartition(".")[0]
+        for f in parsed
+        if not f.is_package and _content_layer(f.module, roles, layers) == REPOSITORY
+    )
     found: dict[str, int] = {}
     for package, members in by_package.items():
-        placed = sum(
-            1
-            for f in parsed
-            if f.module.rpartition(".")[0] == package
-            and not f.is_package
-            and _content_layer(f.module, roles, layers) == REPOSITORY
-        )
+        placed = repositories[package]
         if placed < MIN_SIBLINGS_PLACED:
             continue
         for facts in members:
